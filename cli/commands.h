@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Each `sprout` subcommand registers itself on the app. main.cc maps
+// exceptions to exit codes: InputError -> 2, anything else -> 1.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sprout::cli {
+
+void add_plan_command(CLI::App& app);
+void add_validate_command(CLI::App& app);
+
+}  // namespace sprout::cli

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The `sprout` command: parse arguments, call the libraries, print.
+// Exit codes (DESIGN.md): 0 ok, 2 bad input, 1 runtime failure.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "commands.h"
+#include "sprout/planner/input_error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sprout: plan, simulate, run and check growth training of large language models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "sprout 0.1.0");
+  sprout::cli::add_plan_command(app);
+  sprout::cli::add_validate_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;  // bad command line is bad input
+  } catch (const sprout::planner::InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

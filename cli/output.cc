@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "output.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "sprout/planner/input_error.h"
+
+namespace sprout::cli {
+
+Format parse_format(const std::string& name) {
+  if (name == "table") return Format::kTable;
+  if (name == "json") return Format::kJson;
+  if (name == "csv") return Format::kCsv;
+  throw planner::InputError({"--format", 0, 0}, "format", "'" + name + "' is not table, json or csv");
+}
+
+TextTable::TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
+
+void TextTable::add_row(std::vector<std::string> row) {
+  row.resize(header_.size());
+  rows_.push_back(std::move(row));
+}
+
+void TextTable::add_separator() { rows_.emplace_back(); }
+
+static bool looks_numeric(const std::string& s) {
+  if (s.empty()) return false;
+  char c = s[0];
+  return std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '$' || c == '.';
+}
+
+std::string TextTable::render() const {
+  std::vector<size_t> width(header_.size(), 0);
+  for (size_t i = 0; i < header_.size(); ++i) width[i] = header_[i].size();
+  for (const auto& r : rows_) {
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  }
+  auto line = [&](const std::vector<std::string>& r, bool is_header) {
+    std::string out;
+    for (size_t i = 0; i < r.size(); ++i) {
+      const bool right = !is_header && i > 0 && looks_numeric(r[i]);
+      const std::string pad(width[i] - r[i].size(), ' ');
+      out += right ? pad + r[i] : r[i] + pad;
+      if (i + 1 < r.size()) out += "  ";
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  size_t total = 0;
+  for (size_t w : width) total += w + 2;
+  std::string out = line(header_, true);
+  out += std::string(total > 2 ? total - 2 : 0, '-') + "\n";
+  for (const auto& r : rows_) {
+    out += r.empty() ? std::string(total > 2 ? total - 2 : 0, '-') + "\n" : line(r, false);
+  }
+  return out;
+}
+
+std::string csv_quote(const std::string& f) {
+  if (f.find_first_of(",\"\n") == std::string::npos) return f;
+  std::string out = "\"";
+  for (char c : f) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string TextTable::render_csv() const {
+  auto line = [](const std::vector<std::string>& r) {
+    std::string out;
+    for (size_t i = 0; i < r.size(); ++i) out += (i ? "," : "") + csv_quote(r[i]);
+    return out + "\n";
+  };
+  std::string out = line(header_);
+  for (const auto& r : rows_) {
+    if (!r.empty()) out += line(r);
+  }
+  return out;
+}
+
+std::string human_count(double v) {
+  const double a = std::fabs(v);
+  if (a >= 1e12) return fmt::format("{:.2f}T", v / 1e12);
+  if (a >= 1e9) return fmt::format("{:.1f}B", v / 1e9);
+  if (a >= 1e6) return fmt::format("{:.1f}M", v / 1e6);
+  if (a >= 1e3) return fmt::format("{:.1f}K", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string human_number(double v, int decimals) {
+  std::string s = fmt::format("{:.{}f}", std::fabs(v), decimals);
+  size_t dot = s.find('.');
+  size_t int_end = dot == std::string::npos ? s.size() : dot;
+  std::string grouped;
+  for (size_t i = 0; i < int_end; ++i) {
+    if (i && (int_end - i) % 3 == 0) grouped += ',';
+    grouped += s[i];
+  }
+  grouped += s.substr(int_end);
+  return (v < 0 ? "-" : "") + grouped;
+}
+
+std::string percent(double f, int decimals) { return fmt::format("{:.{}f}%", 100 * f, decimals); }
+
+std::string human_duration(double s) {
+  if (s >= 86400) return fmt::format("{:.2f} d", s / 86400);
+  if (s >= 3600) return fmt::format("{:.1f} h", s / 3600);
+  if (s >= 60) return fmt::format("{:.1f} min", s / 60);
+  return fmt::format("{:.1f} s", s);
+}
+
+std::string human_energy_kwh(double kwh) {
+  if (kwh >= 1000) return fmt::format("{:.1f} MWh", kwh / 1000);
+  if (kwh >= 1) return fmt::format("{:.2f} kWh", kwh);
+  return fmt::format("{:.1f} Wh", kwh * 1000);
+}
+
+std::string human_mass_kg(double kg) {
+  if (kg >= 1000) return fmt::format("{:.1f} t", kg / 1000);
+  if (kg >= 1) return fmt::format("{:.2f} kg", kg);
+  return fmt::format("{:.1f} g", kg * 1000);
+}
+
+std::string human_usd(double usd) {
+  if (usd >= 100) return "$" + human_number(usd);
+  if (usd >= 0.01) return fmt::format("${:.2f}", usd);
+  return fmt::format("${:.2g}", usd);
+}
+
+std::string human_hours(double h) {
+  if (h >= 100) return human_number(h);
+  if (h >= 0.1) return fmt::format("{:.1f}", h);
+  return fmt::format("{:.2g}", h);
+}
+
+}  // namespace sprout::cli

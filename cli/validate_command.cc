@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// sprout validate [--published FILE] [--format table|json|csv|markdown]
+// Predictions next to published runs; scripts/regenerate-validation.sh turns
+// the markdown form into docs/validation.md.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "output.h"
+#include "sprout/planner/validation.h"
+
+namespace sprout::cli {
+namespace {
+
+#ifndef SPROUT_SOURCE_DIR
+#define SPROUT_SOURCE_DIR "."
+#endif
+
+std::string markdown(const std::vector<planner::ValidationRow>& rows) {
+  std::string out;
+  std::string group;
+  for (const auto& r : rows) {
+    if (r.reference.group != group) {
+      group = r.reference.group;
+      auto s = planner::summarize(rows, group);
+      out += fmt::format("\n### {}\n\nmean |error| {:.2f}%, max |error| {:.2f}% over {} numbers\n\n",
+                         group, 100 * s.mean_abs, 100 * s.max_abs, s.count);
+      out += "| plan | stage | metric | published | sprout | error |\n|---|---|---|---:|---:|---:|\n";
+    }
+    const std::string plan = r.reference.plan_file.substr(r.reference.plan_file.find("plans/"));
+    out += fmt::format("| {} | {} | {} | {:g} | {:.4g} | {:+.1f}% |\n", plan, r.reference.stage,
+                       r.reference.metric, r.reference.published, r.predicted,
+                       100 * r.error_fraction());
+  }
+  auto all = planner::summarize(rows);
+  out += fmt::format("\nAll {} numbers: mean |error| {:.2f}% (MAPE), max {:.2f}%.\n", all.count,
+                     100 * all.mean_abs, 100 * all.max_abs);
+  return out;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("validate", "Compare predictions with published training runs");
+  auto file = std::make_shared<std::string>(std::string(SPROUT_SOURCE_DIR) + "/plans/validation/published.yaml");
+  auto format = std::make_shared<std::string>("table");
+  cmd->add_option("--published", *file, "Published numbers (YAML)");
+  cmd->add_option("--format", *format, "table | json | csv | markdown")
+      ->check(CLI::IsMember({"table", "json", "csv", "markdown"}));
+  cmd->callback([file, format] {
+    auto rows = planner::validate(planner::load_published_numbers(*file));
+    if (*format == "markdown") {
+      std::cout << markdown(rows);
+      return;
+    }
+    if (*format == "json") {
+      nlohmann::json j = nlohmann::json::array();
+      for (const auto& r : rows) {
+        j.push_back({{"group", r.reference.group}, {"plan", r.reference.plan_file},
+                     {"stage", r.reference.stage}, {"metric", r.reference.metric},
+                     {"published", r.reference.published}, {"predicted", r.predicted},
+                     {"error", r.error_fraction()}, {"source", r.reference.source}});
+      }
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    TextTable t({"group", "stage", "metric", "published", "sprout", "error", "source"});
+    for (const auto& r : rows) {
+      t.add_row({r.reference.group, r.reference.stage, r.reference.metric,
+                 fmt::format("{:g}", r.reference.published), fmt::format("{:.4g}", r.predicted),
+                 fmt::format("{:+.1f}%", 100 * r.error_fraction()), r.reference.source});
+    }
+    std::cout << (*format == "csv" ? t.render_csv() : t.render());
+    if (*format == "table") {
+      for (const char* g : {"korthikanti", "flm-101b"}) {
+        auto s = planner::summarize(rows, g);
+        std::cout << fmt::format("{}: mean |error| {:.2f}%, max {:.2f}%\n", g, 100 * s.mean_abs,
+                                 100 * s.max_abs);
+      }
+    }
+  });
+}
+
+}  // namespace sprout::cli

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Every plan, profile, report and checkpoint file is written atomically:
+// write a temporary file beside it, fsync it, rename it over the target, fsync
+// the directory. A crash leaves either the old file or the new one, never half.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sprout::planner {
+
+// Throws std::runtime_error naming the path on any failure; the target is
+// untouched then.
+void write_file_atomically(const std::string& path, std::string_view contents);
+
+// fsync a directory so a rename inside it is durable.
+void fsync_directory(const std::string& dir);
+
+std::string read_file(const std::string& path);  // throws InputError if unreadable
+
+}  // namespace sprout::planner

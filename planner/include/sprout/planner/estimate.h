@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The planner's answer for a whole plan: per stage and total, plus the
+// from-scratch baseline (the final shape trained on all the plan's tokens).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sprout/planner/cost_model.h"
+#include "sprout/planner/growth.h"
+#include "sprout/planner/layout_search.h"
+#include "sprout/planner/plan.h"
+
+namespace sprout::planner {
+
+struct StageEstimate {
+  std::string name;
+  ModelShape shape;
+  double params = 0;
+  double tokens = 0;
+  double flops = 0;             // model FLOPs of the stage (MFU numerator)
+  ParallelLayout layout;
+  bool layout_searched = false;
+  IterationEstimate iteration;
+  MemoryBreakdown memory;
+  long long iterations = 0;
+  bool throughput_overridden = false;
+  GrowthKind growth;            // how this stage was reached (none for the first)
+  double growth_transition_s = 0;  // stop before this stage to grow into it
+  Costs costs;                  // training + growth transition
+  std::vector<LayoutCandidate> alternatives;  // top layouts when searched
+};
+
+struct PlanEstimate {
+  std::string name;
+  std::vector<StageEstimate> stages;
+  Costs total;
+  double total_flops = 0;
+  double total_tokens = 0;
+  std::optional<StageEstimate> scratch_baseline;  // final shape on all tokens
+  Costs scratch_total;
+};
+
+struct EstimateOptions {
+  bool with_scratch_baseline = true;
+  int alternatives = 5;         // how many runner-up layouts to keep
+  LayoutSearchOptions search;
+};
+
+// Throws InputError when a stage's given layout is impossible or does not fit.
+PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options = {});
+
+// One stage on its own (used by the search and the simulator).
+StageEstimate estimate_stage(const Plan& plan, const Stage& stage, const EstimateOptions& options);
+
+}  // namespace sprout::planner

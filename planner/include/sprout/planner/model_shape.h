@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The architecture of one GPT decoder, and what follows from it alone:
+// parameter count and training FLOPs. Formulas and their derivation for GQA
+// and SwiGLU are in docs/formulas.md.
+#pragma once
+
+#include <string>
+
+namespace sprout::planner {
+
+enum class Activation { kGelu, kSwiglu };
+enum class PositionEmbedding { kLearned, kRotary };  // rotary covers RoPE and xPos: no parameters
+
+struct ModelShape {
+  int layers = 0;
+  int hidden = 0;
+  int heads = 0;
+  int kv_heads = 0;    // == heads for multi-head attention, fewer for GQA
+  int ffn_hidden = 0;  // intermediate size of the MLP
+  int vocab = 0;
+  int seq_len = 0;
+  Activation activation = Activation::kGelu;
+  PositionEmbedding position = PositionEmbedding::kLearned;
+  bool tied_embeddings = true;
+
+  int head_dim() const { return hidden / heads; }
+};
+
+// Default FFN width: 4h for GELU; for SwiGLU 8h/3 rounded up to a multiple of
+// 256 (as Llama does, so the three matrices hold about as many weights as the
+// two GELU ones).
+int default_ffn_hidden(int hidden, Activation activation);
+
+// Parameters of the whole model. For MHA/GELU with learned positions and tied
+// embeddings this is 12 l h^2 (1 + 13/(12 h) + (V + s)/(12 l h)) + 2h
+// (REFERENCE.md; the final LayerNorm adds the 2h).
+double parameter_count(const ModelShape& shape);
+double parameters_per_layer(const ModelShape& shape);
+double embedding_parameters(const ModelShape& shape);
+
+enum class Recompute { kNone, kSelective, kFull };
+
+// Forward FLOPs of one token through one transformer layer (matmuls only),
+// counting the full s x s attention score matrix as Narayanan et al. do.
+double layer_forward_flops_per_token(const ModelShape& shape);
+// Forward FLOPs of one token through the attention core (QK^T and AV).
+double attention_core_forward_flops_per_token(const ModelShape& shape);
+// Forward FLOPs of the logit layer per token (2 h V).
+double logit_forward_flops_per_token(const ModelShape& shape);
+
+// Model FLOPs per trained token (forward + backward = 3x forward). This is the
+// numerator of MFU and of the reported TFLOP/s per GPU; it never counts
+// recomputation. For MHA/GELU it equals 72 l h^2 (1 + s/(6h)) + 6 h V.
+double model_flops_per_token(const ModelShape& shape);
+// Hardware FLOPs per token: adds the forward work that recomputation repeats
+// (full: every layer's forward again; selective: the attention core again).
+// With full recompute this is Narayanan et al. 2021 eq. 3 exactly:
+// 96 B s l h^2 (1 + s/(6h) + V/(16 l h)) per iteration.
+double hardware_flops_per_token(const ModelShape& shape, Recompute recompute);
+
+const char* to_string(Activation a);
+const char* to_string(Recompute r);
+const char* to_string(PositionEmbedding p);
+
+}  // namespace sprout::planner

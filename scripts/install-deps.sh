@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs every Debian package sprout's build, demo and tests need.
+# Idempotent: packages already installed are skipped; `apt-get update` runs at
+# most once (only when something is missing).
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git
+  # planner / simulator / cli
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libboost-graph-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # backend: LibTorch (CPU) + Gloo for c10d, and a fast BLAS. Without
+  # libopenblas0-pthread libtorch calls the reference BLAS (~17x slower here).
+  libtorch-dev libgloo-dev libopenblas0-pthread
+  # PyTorch peer for the trainer speed benchmark (same libtorch underneath)
+  python3-torch python3-numpy
+  # gui
+  qt6-base-dev qt6-charts-dev libqt6svg6-dev libgl-dev xvfb xauth
+  # default training corpus (public-domain English text, nothing downloaded)
+  dict-gcide fortunes
+  # local Slurm cluster for the integration tests
+  slurm-wlm munge
+  # yaml checker for exported Kubernetes manifests in tests
+  python3-yaml
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${#missing[@]} missing packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

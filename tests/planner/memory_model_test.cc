@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <gtest/gtest.h>
+
+#include "sprout/planner/memory_model.h"
+#include "sprout/planner/plan_loader.h"
+#include "test_paths.h"
+
+namespace sprout::planner {
+namespace {
+
+ModelShape shape(int l, int h, int a, int v = 51200) {
+  return {l, h, a, a, 4 * h, v, 2048, Activation::kGelu, PositionEmbedding::kLearned, true};
+}
+
+ParallelLayout layout(int tp, int pp, int dp, Recompute rc, bool sp, int mb = 1) {
+  ParallelLayout p;
+  p.tp = tp;
+  p.pp = pp;
+  p.dp = dp;
+  p.micro_batch = mb;
+  p.recompute = rc;
+  p.sequence_parallel = sp;
+  return p;
+}
+
+// Korthikanti et al. 2022, Table 2 (with dropout): bytes per layer.
+TEST(MemoryModel, ActivationsMatchKorthikantiTable2) {
+  const auto m = shape(96, 12288, 96);
+  const double s = 2048, b = 1, h = 12288, a = 96, t = 8;
+  const double sbh = s * b * h;
+  auto bytes = [&](ParallelLayout p) {
+    return activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1);
+  };
+  EXPECT_NEAR(bytes(layout(1, 1, 1, Recompute::kNone, false)), sbh * (34 + 5 * a * s / h), 1);
+  EXPECT_NEAR(bytes(layout(8, 1, 1, Recompute::kNone, false)), sbh * (10 + 24 / t + 5 * a * s / (h * t)), 1);
+  EXPECT_NEAR(bytes(layout(8, 1, 1, Recompute::kNone, true)), sbh / t * (34 + 5 * a * s / h), 1);
+  EXPECT_NEAR(bytes(layout(8, 1, 1, Recompute::kSelective, true)), 34 * sbh / t, 1);
+  EXPECT_NEAR(bytes(layout(8, 1, 1, Recompute::kSelective, false)), sbh * (10 + 24 / t), 1);
+  EXPECT_NEAR(bytes(layout(8, 1, 1, Recompute::kFull, false)), 2 * sbh, 1);
+}
+
+TEST(MemoryModel, NoDropoutDropsTheMasks) {
+  const auto m = shape(96, 12288, 96);
+  const double sbh = 2048.0 * 12288, a = 96, s = 2048, h = 12288;
+  auto p = layout(1, 1, 1, Recompute::kNone, false);
+  // Without dropout: 2 hidden masks gone and the s^2 term keeps only the softmax output.
+  EXPECT_NEAR(activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0), sbh * (32 + 2 * a * s / h), 1);
+  EXPECT_NEAR(activation_bytes_per_layer(m, p, AttentionKernel::kFlash, 0), sbh * 32, 1);
+}
+
+TEST(MemoryModel, ModelStatesAre18BytesPerParameterOr6PlusTwelveOverDp) {
+  HardwareProfile hw;
+  hw.hbm_gb = 80;
+  const auto m = shape(40, 5760, 80, 100256);
+  auto plain = layout(2, 1, 96, Recompute::kSelective, false);
+  auto mem = memory_per_gpu(m, plain, AttentionKernel::kStandard, 0.1, 24, hw);
+  const double params = mem.parameters_per_gpu;
+  EXPECT_NEAR(params, parameter_count(m) / 2, 0.001 * parameter_count(m));
+  EXPECT_NEAR(mem.weights_gb + mem.gradients_gb + mem.optimizer_gb, 18 * params / 1e9, 1e-6);
+  auto zero1 = plain;
+  zero1.distributed_optimizer = true;
+  mem = memory_per_gpu(m, zero1, AttentionKernel::kStandard, 0.1, 24, hw);
+  EXPECT_NEAR(mem.weights_gb + mem.gradients_gb + mem.optimizer_gb, (6 + 12.0 / 96) * params / 1e9, 1e-6);
+}
+
+TEST(MemoryModel, A101BModelOnOneGpuIsRejectedWithAReason) {
+  Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
+  const auto& m = plan.stages.back().shape;
+  auto mem = memory_per_gpu(m, layout(1, 1, 192, Recompute::kFull, false), AttentionKernel::kStandard,
+                            0.1, 11, plan.hardware);
+  auto problem = memory_problem(mem, plan.hardware);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_NE(problem->find("but a800 has 80 GB"), std::string::npos) << *problem;
+  EXPECT_GT(mem.total_gb(), 1000);  // 101.7B x 18 bytes alone is 1.8 TB
+}
+
+TEST(MemoryModel, PublishedFlmLayoutsFit) {
+  Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
+  for (const auto& st : plan.stages) {
+    ASSERT_TRUE(st.parallel.has_value());
+    const int m = 24;
+    auto mem = memory_per_gpu(st.shape, *st.parallel, st.attention, st.dropout, m, plan.hardware);
+    EXPECT_FALSE(memory_problem(mem, plan.hardware).has_value()) << st.name << " " << mem.total_gb();
+    EXPECT_GT(mem.total_gb(), 40) << st.name;  // and they are not trivially small
+  }
+}
+
+TEST(MemoryModel, PipelineKeepsPInFlightMicroBatchesOnTheFirstStage) {
+  HardwareProfile hw;
+  const auto m = shape(32, 4096, 32);
+  auto p = layout(1, 4, 1, Recompute::kNone, false);
+  const double per_layer = activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1);
+  const double logits = 4.0 * 2048 * 51200;
+  auto many = memory_per_gpu(m, p, AttentionKernel::kStandard, 0.1, 16, hw);
+  EXPECT_NEAR(many.activations_gb * 1e9, 8 * 4 * per_layer + logits, 1);  // 8 layers x 4 in flight
+  auto few = memory_per_gpu(m, p, AttentionKernel::kStandard, 0.1, 2, hw);
+  EXPECT_NEAR(few.activations_gb * 1e9, 8 * 2 * per_layer + logits, 1);
+  p.interleave = 2;
+  auto inter = memory_per_gpu(m, p, AttentionKernel::kStandard, 0.1, 16, hw);
+  EXPECT_NEAR(inter.activations_gb * 1e9, 8 * 4 * (1 + 3.0 / 8) * per_layer + logits, 1);
+}
+
+}  // namespace
+}  // namespace sprout::planner

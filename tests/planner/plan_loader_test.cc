@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sprout/planner/estimate.h"
+#include "sprout/planner/plan_loader.h"
+#include "test_paths.h"
+
+namespace sprout::planner {
+namespace {
+
+TEST(PlanLoader, LoadsTheFlmPlanWithItsGuessesStated) {
+  Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
+  EXPECT_EQ(plan.name, "FLM-101B growth schedule");
+  EXPECT_EQ(plan.gpus, 192);
+  EXPECT_EQ(plan.hardware.name, "a800");
+  EXPECT_EQ(plan.region.name, "cn-north");
+  EXPECT_DOUBLE_EQ(plan.price_usd_per_gpu_hour, 1.0);
+  ASSERT_EQ(plan.stages.size(), 3u);
+  EXPECT_DOUBLE_EQ(plan.stages[0].tokens, 245.37e9);
+  EXPECT_EQ(plan.stages[0].shape.hidden, 5760);
+  EXPECT_EQ(plan.stages[1].shape.hidden, 10240);
+  EXPECT_EQ(plan.stages[2].shape.layers, 80);
+  EXPECT_EQ(plan.stages[2].shape.ffn_hidden, 40960);
+  EXPECT_EQ(plan.stages[2].parallel->tp, 4);
+  EXPECT_EQ(plan.stages[2].parallel->pp, 4);
+  EXPECT_EQ(plan.stages[2].parallel->dp, 12);
+  EXPECT_TRUE(plan.stages[1].grow->width);
+  EXPECT_TRUE(plan.stages[2].grow->depth);
+  EXPECT_NE(plan.notes.find("Guessed"), std::string::npos);
+}
+
+TEST(PlanLoader, ShippedPlansAndProfilesAllLoad) {
+  for (const char* kind : {"hardware", "regions"}) {
+    EXPECT_GE(list_profiles(kind).size(), 6u) << kind;
+  }
+  for (const auto& name : list_profiles("hardware")) EXPECT_NO_THROW(find_hardware_profile(name)) << name;
+  for (const auto& name : list_profiles("regions")) EXPECT_NO_THROW(find_region_profile(name)) << name;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(test::source_path("plans"))) {
+    if (entry.path().extension() != ".yaml" || entry.path().filename() == "published.yaml") continue;
+    EXPECT_NO_THROW(estimate_plan(load_plan(entry.path().string()))) << entry.path();
+  }
+}
+
+TEST(PlanLoader, CommandLineOverridesBeatThePlan) {
+  PlanOverrides o;
+  o.hardware = "h100-sxm";
+  o.region = "france";
+  o.price_usd_per_gpu_hour = 2.5;
+  o.gpus = 384;
+  Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"), o);
+  EXPECT_EQ(plan.hardware.name, "h100-sxm");
+  EXPECT_EQ(plan.region.name, "france");
+  EXPECT_DOUBLE_EQ(plan.price_usd_per_gpu_hour, 2.5);
+  EXPECT_EQ(plan.gpus, 384);
+  // TP and PP stay, DP doubles.
+  EXPECT_EQ(plan.stages[0].parallel->dp, 192);
+  EXPECT_EQ(plan.stages[2].parallel->dp, 24);
+}
+
+TEST(PlanLoader, PriceListResolvesTheHardwarePrice) {
+  const std::string dir = test::make_temp_dir("pricelist");
+  std::ofstream(dir + "/p.yaml") << "name: p\nhardware: h100-sxm\ngpus: 8\nregion: france\n"
+                                    "price_list: aws-capacity-blocks-2024\n"
+                                    "stages:\n  - {layers: 2, hidden: 64, heads: 4, vocab: 256, "
+                                    "seq_len: 64, tokens: 1e6, global_batch_tokens: 4096, lr: 1e-3}\n";
+  EXPECT_DOUBLE_EQ(load_plan(dir + "/p.yaml").price_usd_per_gpu_hour, 4.92);
+}
+
+TEST(PlanLoader, WrittenPlansReloadToTheSameNumbers) {
+  for (const char* file : {"plans/flm-101b.yaml", "plans/tiny-cpu.yaml", "plans/scratch-101b.yaml"}) {
+    Plan plan = load_plan(test::source_path(file));
+    const std::string dir = test::make_temp_dir("roundtrip");
+    const std::string out = dir + "/plan.yaml";
+    std::ofstream(out) << plan_to_yaml(plan);
+    Plan again = load_plan(out);
+    auto a = estimate_plan(plan), b = estimate_plan(again);
+    ASSERT_EQ(a.stages.size(), b.stages.size()) << file;
+    EXPECT_EQ(again.name, plan.name);
+    EXPECT_EQ(again.training.seed, plan.training.seed);
+    EXPECT_DOUBLE_EQ(a.total.seconds, b.total.seconds) << file;
+    EXPECT_DOUBLE_EQ(a.total.cost_usd, b.total.cost_usd) << file;
+    EXPECT_DOUBLE_EQ(a.total.co2e_kg, b.total.co2e_kg) << file;
+    EXPECT_DOUBLE_EQ(a.total_flops, b.total_flops) << file;
+  }
+}
+
+}  // namespace
+}  // namespace sprout::planner
