@@ -4,6 +4,7 @@
 // the markdown form into docs/validation.md.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -19,6 +20,11 @@ namespace {
 #define SPROUT_SOURCE_DIR "."
 #endif
 
+// 4 significant digits without switching to exponents for big numbers.
+std::string number(double v) {
+  return std::fabs(v) >= 1e4 ? fmt::format("{:.0f}", v) : fmt::format("{:.4g}", v);
+}
+
 std::string markdown(const std::vector<planner::ValidationRow>& rows) {
   std::string out;
   std::string group;
@@ -31,8 +37,8 @@ std::string markdown(const std::vector<planner::ValidationRow>& rows) {
       out += "| plan | stage | metric | published | sprout | error |\n|---|---|---|---:|---:|---:|\n";
     }
     const std::string plan = r.reference.plan_file.substr(r.reference.plan_file.find("plans/"));
-    out += fmt::format("| {} | {} | {} | {:g} | {:.4g} | {:+.1f}% |\n", plan, r.reference.stage,
-                       r.reference.metric, r.reference.published, r.predicted,
+    out += fmt::format("| {} | {} | {} | {:g} | {} | {:+.1f}% |\n", plan, r.reference.stage,
+                       r.reference.metric, r.reference.published, number(r.predicted),
                        100 * r.error_fraction());
   }
   auto all = planner::summarize(rows);
@@ -70,7 +76,7 @@ void add_validate_command(CLI::App& app) {
     TextTable t({"group", "stage", "metric", "published", "sprout", "error", "source"});
     for (const auto& r : rows) {
       t.add_row({r.reference.group, r.reference.stage, r.reference.metric,
-                 fmt::format("{:g}", r.reference.published), fmt::format("{:.4g}", r.predicted),
+                 fmt::format("{:g}", r.reference.published), number(r.predicted),
                  fmt::format("{:+.1f}%", 100 * r.error_fraction()), r.reference.source});
     }
     std::cout << (*format == "csv" ? t.render_csv() : t.render());
