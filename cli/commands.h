@@ -9,5 +9,6 @@ namespace sprout::cli {
 
 void add_plan_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 
 }  // namespace sprout::cli

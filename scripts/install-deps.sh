@@ -24,8 +24,9 @@ PACKAGES=(
   dict-gcide fortunes
   # local Slurm cluster for the integration tests
   slurm-wlm munge
-  # yaml checker for exported Kubernetes manifests in tests
-  python3-yaml
+  # schema check of exported Kubernetes manifests in tests (typed models of
+  # the Kubernetes API from the official Python client)
+  python3-yaml python3-kubernetes
 )
 
 missing=()

@@ -147,6 +147,12 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
     if (auto problem = layout_problem(layout, s, plan.gpus)) {
       throw InputError(location_of(*node, file), path + ".parallel", *problem);
     }
+    const double sequences = std::round(st.global_batch_tokens / s.seq_len);
+    if (sequences < static_cast<double>(layout.dp) * layout.micro_batch) {
+      throw InputError(location_of(*node, file), path + ".parallel",
+                       fmt::format("a global batch of {} sequences cannot feed dp={} x micro_batch={}",
+                                   sequences, layout.dp, layout.micro_batch));
+    }
     st.parallel = layout;
     st.parallel_location = location_of(*node, file);
   }

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `sprout export`: the generated Slurm script runs (against stub srun and
+// scontrol) with names that try to inject shell; the Kubernetes manifests pass
+// a schema check against the API's typed models.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sprout/planner/atomic_file.h"
+#include "test_paths.h"
+
+namespace sprout {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
+
+// A copy of the tiny plan whose name tries to break out of quotes and comments.
+std::string hostile_plan(const std::string& dir) {
+  std::string text = planner::read_file(test::source_path("plans/tiny-cpu.yaml"));
+  const std::string from = "name: tiny CPU growth schedule";
+  text.replace(text.find(from), from.size(),
+               "name: \"x' $(touch INJECTED) `touch INJECTED2`; \\\"q\\\"\\n#SBATCH --gpus=99\"");
+  const std::string path = dir + "/hostile plan.yaml";
+  std::ofstream(path) << text;
+  fs::create_directories(dir + "/profiles");
+  return path;
+}
+
+void write_stub(const std::string& path, const std::string& body) {
+  std::ofstream(path) << "#!/bin/bash\n" << body;
+  fs::permissions(path, fs::perms::owner_all);
+}
+
+TEST(CliExport, SlurmScriptRunsWithStubSchedulerAndQuotesEverything) {
+  const std::string dir = test::make_temp_dir("export slurm");  // a space in the path too
+  const std::string plan = hostile_plan(dir);
+  const std::string out = dir + "/job $(touch INJECTED3)";
+  auto r = test::run_command("cd '" + dir + "' && " + sprout_cmd() + " export '" + plan +
+                             "' --target slurm --out '" + out + "' --gpus 2 --nodes 1 --time 2:00:00 --partition cpu");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string script = planner::read_file(out + "/sprout.sbatch");
+  for (const char* line : {"#SBATCH --nodes=1", "#SBATCH --ntasks-per-node=2", "#SBATCH --requeue",
+                           "#SBATCH --signal=B:USR1@120", "#SBATCH --time=2:00:00", "#SBATCH --partition=cpu",
+                           "srun --kill-on-bad-exit=1 --ntasks=2", "scontrol show hostnames",
+                           "trap forward_signal USR1", "--resume", "scontrol requeue", "predicted:"}) {
+    EXPECT_NE(script.find(line), std::string::npos) << line;
+  }
+  EXPECT_EQ(script.find("--gpus-per-node"), std::string::npos) << "CPU plan must not ask for GPUs";
+  EXPECT_EQ(script.find("\n#SBATCH --gpus=99"), std::string::npos) << "the plan name leaked into a directive";
+  ASSERT_TRUE(fs::exists(out + "/plan.yaml"));
+
+  // Run it: srun runs the command once per task; scontrol names one host.
+  const std::string bin = dir + "/bin";
+  fs::create_directories(bin);
+  write_stub(bin + "/scontrol", "[ \"$1\" = show ] && echo node-a\n");
+  write_stub(bin + "/srun",
+             "while [[ \"$1\" == --* ]]; do shift; done\n"
+             "for i in 0 1; do SLURM_PROCID=$i \"$@\" || exit $?; done\n");
+  write_stub(bin + "/fake-train",
+             "printf '%s\\n' \"rank=$SLURM_PROCID master=$MASTER_ADDR:$MASTER_PORT\" \"$@\" >> \"$ARGS_FILE\"\n");
+  auto run = test::run_command("cd '" + dir + "' && PATH='" + bin + "':$PATH SLURM_JOB_ID=7 "
+                               "SLURM_JOB_NODELIST=node-a SPROUT_TRAIN='" + bin + "/fake-train' "
+                               "ARGS_FILE='" + dir + "/args' bash '" + out + "/sprout.sbatch'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string args = planner::read_file(dir + "/args");
+  EXPECT_NE(args.find("rank=0 master=node-a:29507"), std::string::npos) << args;
+  EXPECT_NE(args.find("rank=1 master=node-a:29507"), std::string::npos) << args;
+  EXPECT_NE(args.find("--plan\n" + out + "/plan.yaml\n--out\n" + out + "/run\n"), std::string::npos) << args;
+  EXPECT_EQ(args.find("--resume"), std::string::npos) << "no checkpoint yet";
+  for (const char* f : {"INJECTED", "INJECTED2", "INJECTED3"}) {
+    EXPECT_FALSE(fs::exists(dir + "/" + f)) << f;
+    EXPECT_FALSE(fs::exists(out + "/" + f)) << f;
+  }
+  // After a complete checkpoint the restarted job resumes.
+  fs::create_directories(out + "/run/checkpoints/step-000010");
+  std::ofstream(out + "/run/checkpoints/step-000010/DONE") << "ok";
+  fs::remove(dir + "/args");
+  run = test::run_command("PATH='" + bin + "':$PATH SLURM_JOB_ID=7 SLURM_JOB_NODELIST=node-a SPROUT_TRAIN='" + bin +
+                          "/fake-train' ARGS_FILE='" + dir + "/args' bash '" + out + "/sprout.sbatch'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(planner::read_file(dir + "/args").find("--resume"), std::string::npos);
+}
+
+TEST(CliExport, KubernetesManifestsPassTheSchemaCheck) {
+  const std::string dir = test::make_temp_dir("export-k8s");
+  const std::string plan = hostile_plan(dir);
+  auto r = test::run_command(sprout_cmd() + " export '" + plan + "' --target k8s --out " + dir +
+                             "/k8s --gpus 2 --container registry.example/sprout:1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string files;
+  for (const char* f : {"service.yaml", "pvc.yaml", "configmap.yaml", "job.yaml"}) files += " " + dir + "/k8s/" + f;
+  auto check = test::run_command("/usr/bin/python3 " + test::source_path("scripts/check-k8s-manifests.py") + files);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  YAML::Node job = YAML::LoadFile(dir + "/k8s/job.yaml");
+  EXPECT_EQ(job["kind"].as<std::string>(), "Job");
+  EXPECT_EQ(job["spec"]["completionMode"].as<std::string>(), "Indexed");
+  EXPECT_EQ(job["spec"]["completions"].as<int>(), 2);
+  const std::string name = job["metadata"]["name"].as<std::string>();
+  EXPECT_EQ(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-"), std::string::npos) << name;
+  auto pod = job["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["subdomain"].as<std::string>(), name);
+  std::map<std::string, std::string> env;
+  for (const auto& e : pod["containers"][0]["env"]) env[e["name"].as<std::string>()] = e["value"].as<std::string>();
+  EXPECT_EQ(env["WORLD_SIZE"], "2");
+  EXPECT_EQ(env["MASTER_ADDR"], name + "-0." + name);
+  YAML::Node svc = YAML::LoadFile(dir + "/k8s/service.yaml");
+  EXPECT_EQ(svc["spec"]["clusterIP"].as<std::string>(), "None");
+  // The ConfigMap carries a plan that sprout reads back.
+  YAML::Node cm = YAML::LoadFile(dir + "/k8s/configmap.yaml");
+  std::ofstream(dir + "/from-configmap.yaml") << cm["data"]["plan.yaml"].as<std::string>();
+  auto replan = test::run_command(sprout_cmd() + " plan " + dir + "/from-configmap.yaml --format json");
+  EXPECT_EQ(replan.exit_code, 0) << replan.err;
+}
+
+TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
+  const std::string dir = test::make_temp_dir("export-bad");
+  auto flm = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-101b.yaml") +
+                               " --target slurm --out " + dir + "/flm");
+  EXPECT_EQ(flm.exit_code, 2);
+  EXPECT_NE(flm.err.find("tensor/pipeline parallelism"), std::string::npos) << flm.err;
+  EXPECT_FALSE(fs::exists(dir + "/flm")) << "nothing written on refusal";
+  const std::string tiny = test::source_path("plans/tiny-cpu.yaml");
+  for (const std::string& bad : {std::string(" --target k8s --out ") + dir + "/k",  // no image
+                                 std::string(" --target slurm --out ") + dir + "/s --time 'soon'",
+                                 std::string(" --target slurm --out ") + dir + "/s --partition 'a b'",
+                                 std::string(" --target slurm --out ") + dir + "/s --gpus 3 --nodes 2"}) {
+    auto r = test::run_command(sprout_cmd() + " export " + tiny + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace sprout
