@@ -19,7 +19,8 @@ PACKAGES=(
   # PyTorch peer for the trainer speed benchmark (same libtorch underneath)
   python3-torch python3-numpy
   # gui
-  qt6-base-dev qt6-charts-dev libqt6svg6-dev libgl-dev xvfb xauth
+  # (Qt6Charts needs Qt6OpenGL, whose CMake package is in libqt6opengl6-dev)
+  qt6-base-dev qt6-charts-dev libqt6svg6-dev libqt6opengl6-dev libgl-dev xvfb xauth
   # default training corpus (public-domain English text, nothing downloaded)
   dict-gcide fortunes
   # local Slurm cluster for the integration tests
