@@ -30,18 +30,18 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
   out.flops = model_flops_per_token(st.shape) * st.tokens;
 
   StageWorkload w = workload_of(st);
-  const std::string field = "stage '" + st.name + "'";
+  const std::string field = st.field_path.empty() ? "stage '" + st.name + "'" : st.field_path;
   if (st.parallel) {
     w.layout = *st.parallel;
     if (auto problem = layout_problem(w.layout, st.shape, plan.gpus)) {
-      throw InputError(st.parallel_location, field + " parallel", *problem);
+      throw InputError(st.parallel_location, field + ".parallel", *problem);
     }
     out.layout = w.layout;
     out.iteration = estimate_iteration(w, plan.hardware);
     out.memory = memory_per_gpu(st.shape, w.layout, w.attention, w.dropout,
                                 out.iteration.micro_batches, plan.hardware);
     if (auto problem = memory_problem(out.memory, plan.hardware)) {
-      throw InputError(st.parallel_location, field + " parallel",
+      throw InputError(st.parallel_location, field + ".parallel",
                        describe(w.layout) + " does not fit: " + *problem);
     }
   } else {

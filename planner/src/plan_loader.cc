@@ -73,6 +73,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
   const std::string path = fmt::format("stages[{}]", index);
   YamlFields f(node, file, path);
   Stage st;
+  st.field_path = path;
   st.location = location_of(node, file);
   st.name = f.optional_text("name").value_or(fmt::format("stage{}", index + 1));
   ShapeFields own = read_shape_fields(f);

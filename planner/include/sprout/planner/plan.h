@@ -43,6 +43,7 @@ struct Stage {
   std::optional<Recompute> recompute;      // absent: the planner chooses
   std::optional<double> throughput_tflops_per_gpu;  // measured override
   std::optional<GrowSpec> grow;            // absent on the first stage
+  std::string field_path;                  // "stages[1]": prefix of error fields
   SourceLocation location;                 // of the stage in the plan file
   SourceLocation parallel_location;        // of its `parallel:` mapping
 };
