@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Qt Charts built from planner estimates. Each function returns a new chart
+// the caller owns (usually handed to a QChartView).
+#pragma once
+
+#include <QChart>
+#include <QString>
+#include <vector>
+
+#include "sprout/planner/estimate.h"
+
+namespace sprout::gui {
+
+struct NamedEstimate {
+  QString name;
+  planner::PlanEstimate estimate;
+};
+
+enum class StageMetric { kCostUsd, kDays, kCo2eTonnes, kEnergyMwh, kGpuHours };
+QString metric_title(StageMetric metric);
+double metric_value(const planner::Costs& costs, StageMetric metric);
+
+// One bar per plan, stacked by stage.
+QChart* make_stage_bars(const std::vector<NamedEstimate>& plans, StageMetric metric);
+// Stages of each plan laid end to end in days, growth transitions marked.
+QChart* make_timeline(const std::vector<NamedEstimate>& plans);
+// Cost (x) against CO2e (y), one labelled point per plan; days in the label.
+QChart* make_cost_carbon_scatter(const std::vector<NamedEstimate>& plans);
+// Total tCO2e of one plan in each region.
+QChart* make_region_bars(const std::vector<std::pair<QString, double>>& tonnes_by_region);
+
+}  // namespace sprout::gui

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Two or more plans side by side: a totals table and charts (cost/time/CO2 by
+// stage, a timeline with growth transitions, cost vs CO2e), exportable as CSV.
+#pragma once
+
+#include <QWidget>
+#include <vector>
+
+#include "sprout/gui/charts.h"
+
+class QCheckBox;
+class QComboBox;
+class QTableWidget;
+
+namespace sprout::gui {
+
+class ChartBox;
+class PlanDocument;
+
+class CompareTab : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit CompareTab(PlanDocument* document, QWidget* parent = nullptr);
+
+  // Adds a plan file; returns false and sets `error` when the planner rejects it.
+  bool add_plan_file(const QString& path, QString* error = nullptr);
+  void add_estimate(const NamedEstimate& plan);
+  void clear_added();
+  // Current plan (if any) + added plans (+ from-scratch baselines when ticked).
+  std::vector<NamedEstimate> plans() const;
+  bool write_csv(const QString& path, QString* error = nullptr) const;
+  QTableWidget* table() const { return table_; }
+  ChartBox* bars() const { return bars_; }
+  ChartBox* timeline() const { return timeline_; }
+  ChartBox* scatter() const { return scatter_; }
+
+ signals:
+  void message(const QString& text, bool is_error);
+
+ private:
+  void refresh();
+
+  PlanDocument* document_;
+  std::vector<NamedEstimate> added_;
+  QTableWidget* table_;
+  QComboBox* metric_;
+  QCheckBox* baselines_;
+  ChartBox* bars_;
+  ChartBox* timeline_;
+  ChartBox* scatter_;
+};
+
+}  // namespace sprout::gui

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The window as a user drives it, on the offscreen platform. Screenshots go to
+// the build tree (build/screenshots/); docs/screenshots/ holds copies.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTest>
+
+#include "sprout/gui/carbon_tab.h"
+#include "sprout/gui/chart_box.h"
+#include "sprout/gui/compare_tab.h"
+#include "sprout/gui/estimate_panel.h"
+#include "sprout/gui/export_dialog.h"
+#include "sprout/gui/main_window.h"
+#include "sprout/gui/plan_document.h"
+#include "sprout/gui/plan_tab.h"
+#include "sprout/gui/stages_model.h"
+#include "sprout/planner/format_units.h"
+#include "sprout/planner/plan_loader.h"
+#include "test_paths.h"
+
+namespace sprout::gui {
+namespace {
+
+QString src(const std::string& p) { return QString::fromStdString(test::source_path(p)); }
+
+QString screenshot_path(const QString& name) {
+  QDir().mkpath(SPROUT_SCREENSHOT_DIR);
+  return QString(SPROUT_SCREENSHOT_DIR) + "/" + name + qEnvironmentVariable("SPROUT_SCREENSHOT_SUFFIX") + ".png";
+}
+
+void save_screenshot(QWidget* w, const QString& name) {
+  QApplication::processEvents();
+  const QPixmap shot = w->grab();
+  ASSERT_FALSE(shot.isNull());
+  ASSERT_TRUE(shot.save(screenshot_path(name)));
+}
+
+TEST(MainWindow, ShowsThePlannersTotalsForFlm101B) {
+  MainWindow w;
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  auto e = planner::estimate_plan(planner::load_plan(test::source_path("plans/flm-101b.yaml")));
+  auto* panel = w.plan_tab()->estimate_panel();
+  EXPECT_EQ(panel->total_text("cost_usd").toStdString(), planner::human_usd(e.total.cost_usd));
+  EXPECT_EQ(panel->total_text("days").toStdString(), planner::human_duration(e.total.seconds));
+  EXPECT_EQ(panel->total_text("co2e_kg").toStdString(), planner::human_mass_kg(e.total.co2e_kg));
+  EXPECT_EQ(panel->total_text("energy_kwh").toStdString(), planner::human_energy_kwh(e.total.energy_kwh));
+  // Rows: 3 stages, total, from-scratch baseline.
+  EXPECT_EQ(panel->table()->rowCount(), 5);
+  EXPECT_EQ(panel->table()->item(3, 0)->text(), "total");
+  EXPECT_EQ(panel->table()->item(2, 0)->text(), "+depth 101B");
+}
+
+TEST(MainWindow, TypingAnInvalidValueShowsTheErrorAndNothingIsSaved) {
+  MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  QTableView* view = w.plan_tab()->stages_view();
+  const QModelIndex cell = w.plan_tab()->stages_model()->index(1, w.plan_tab()->stages_model()->column_of("heads"));
+  // Edit the cell as a user would: open the editor, type, press Enter.
+  view->setCurrentIndex(cell);
+  view->edit(cell);
+  QApplication::processEvents();
+  auto* editor = view->findChild<QLineEdit*>();
+  ASSERT_NE(editor, nullptr);
+  editor->selectAll();
+  QTest::keyClicks(editor, "77");
+  QTest::keyClick(editor, Qt::Key_Return);
+  QApplication::processEvents();
+  EXPECT_TRUE(w.plan_tab()->field_error()->isVisible());
+  EXPECT_NE(w.plan_tab()->field_error()->text().indexOf("stages[1].heads"), -1);
+  EXPECT_NE(w.plan_tab()->field_error()->text().indexOf("does not divide hidden=10240"), -1);
+  EXPECT_EQ(w.plan_tab()->stages_model()->error_index(), cell);
+  EXPECT_EQ(cell.data(Qt::BackgroundRole).value<QBrush>().color(), QColor(255, 205, 205));
+  save_screenshot(&w, "plan-error");
+
+  const QString out = QString::fromStdString(test::make_temp_dir("gui-nosave")) + "/plan.yaml";
+  EXPECT_FALSE(w.save_plan(out));
+  EXPECT_FALSE(QFile::exists(out));
+  EXPECT_TRUE(w.message_bar()->property("isError").toBool());
+  EXPECT_NE(w.message_bar()->text().indexOf("Not saved"), -1);
+}
+
+TEST(MainWindow, AMalformedPlanOpensWithAClearMessage) {
+  MainWindow w;
+  for (const char* bad : {"tests/data/bad/malformed-yaml.yaml", "tests/data/bad/unknown-key.yaml",
+                          "tests/data/bad/shrinking-growth.yaml"}) {
+    EXPECT_FALSE(w.open_plan(src(bad)));
+    EXPECT_TRUE(w.message_bar()->isVisibleTo(&w));
+    EXPECT_NE(w.message_bar()->text().indexOf(src(bad)), -1) << w.message_bar()->text().toStdString();
+  }
+  EXPECT_FALSE(w.open_plan("/no/such/file.yaml"));
+  EXPECT_NE(w.message_bar()->text().indexOf("cannot open file"), -1);
+}
+
+TEST(MainWindow, ComparesPlansSideBySideAndExportsCsv) {
+  MainWindow w;
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  CompareTab* cmp = w.compare_tab();
+  QString error;
+  ASSERT_TRUE(cmp->add_plan_file(src("plans/scratch-101b.yaml"), &error)) << error.toStdString();
+  // flm, scratch-101b, flm's baseline (a one-stage plan is its own baseline).
+  EXPECT_EQ(cmp->table()->rowCount(), 3);
+  EXPECT_EQ(cmp->table()->item(0, 0)->text(), "FLM-101B growth schedule");
+  EXPECT_EQ(cmp->table()->item(1, 0)->text(), "101B from scratch");
+  const double flm_days = cmp->table()->item(0, 3)->text().toDouble();
+  const double scratch_days = cmp->table()->item(1, 3)->text().toDouble();
+  EXPECT_GT(scratch_days, 3 * flm_days);
+  EXPECT_EQ(cmp->bars()->view()->chart()->series().size(), 1);
+  const QString csv = QString::fromStdString(test::make_temp_dir("gui-csv")) + "/cmp.csv";
+  ASSERT_TRUE(cmp->write_csv(csv, &error)) << error.toStdString();
+  QFile f(csv);
+  ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+  const QStringList lines = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+  EXPECT_EQ(lines.size(), 4);
+  EXPECT_TRUE(lines[1].startsWith("FLM-101B growth schedule,"));
+  EXPECT_FALSE(cmp->add_plan_file(src("tests/data/bad/zero-gpus.yaml"), &error));
+  EXPECT_NE(error.indexOf("gpus: 0 is out of range"), -1);
+}
+
+TEST(MainWindow, ChartsSaveAsPngAndSvg) {
+  MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  w.tabs()->setCurrentWidget(w.compare_tab());
+  QApplication::processEvents();
+  const QString dir = QString::fromStdString(test::make_temp_dir("gui-chart"));
+  QString error;
+  ASSERT_TRUE(save_chart(w.compare_tab()->timeline()->view(), dir + "/t.png", &error)) << error.toStdString();
+  ASSERT_TRUE(save_chart(w.compare_tab()->timeline()->view(), dir + "/t.svg", &error)) << error.toStdString();
+  QImage png(dir + "/t.png");
+  EXPECT_GT(png.width(), 100);
+  QFile svg(dir + "/t.svg");
+  ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
+  EXPECT_TRUE(svg.readAll().contains("<svg"));
+}
+
+TEST(MainWindow, CarbonByRegionFollowsGridIntensity) {
+  MainWindow w;
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  const auto& regions = w.carbon_tab()->by_region();
+  ASSERT_GE(regions.size(), 8u);
+  std::map<QString, double> t(regions.begin(), regions.end());
+  // Same PUE (1.1) in both: the ratio is the grid intensities' (56 vs 582 g/kWh).
+  EXPECT_NEAR(t["france"] / t["cn-north"], 56.0 / 582.0, 1e-9);
+  EXPECT_NEAR(t["cn-north"], w.document()->estimate()->total.co2e_kg / 1000, 1e-9);
+}
+
+TEST(MainWindow, ExportDialogWritesTheSlurmScriptOrExplainsTheRefusal) {
+  MainWindow w;
+  ASSERT_TRUE(w.open_plan(src("plans/tiny-cpu.yaml")));
+  ExportDialog dialog(w.document(), &w);
+  const QString dir = QString::fromStdString(test::make_temp_dir("gui-export"));
+  dialog.out_dir()->setText(dir + "/slurm");
+  ASSERT_TRUE(dialog.run_export()) << dialog.result_label()->text().toStdString();
+  EXPECT_TRUE(QFile::exists(dir + "/slurm/sprout.sbatch"));
+  EXPECT_NE(dialog.result_label()->text().indexOf(dir + "/slurm/sprout.sbatch"), -1);
+  dialog.target()->setCurrentIndex(1);  // Kubernetes without an image
+  dialog.out_dir()->setText(dir + "/k8s");
+  EXPECT_FALSE(dialog.run_export());
+  EXPECT_NE(dialog.result_label()->text().indexOf("container image"), -1);
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  dialog.target()->setCurrentIndex(0);
+  EXPECT_FALSE(dialog.run_export());
+  EXPECT_NE(dialog.result_label()->text().indexOf("tensor/pipeline parallelism"), -1);
+}
+
+TEST(MainWindow, RemembersRecentFilesAndWindowState) {
+  QSettings().clear();
+  {
+    MainWindow w;
+    w.resize(1100, 700);
+    ASSERT_TRUE(w.open_plan(src("plans/tiny-cpu.yaml")));
+    ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+    w.close();
+  }
+  MainWindow again;
+  ASSERT_EQ(again.recent_files().size(), 2);
+  EXPECT_EQ(again.recent_files()[0], src("plans/flm-101b.yaml"));
+  EXPECT_EQ(again.size(), QSize(1100, 700));
+}
+
+TEST(Screenshots, MainWindowAndComparison) {
+  MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  save_screenshot(&w, "main-window");
+  QString error;
+  ASSERT_TRUE(w.compare_tab()->add_plan_file(src("plans/scratch-101b.yaml"), &error));
+  w.tabs()->setCurrentWidget(w.compare_tab());
+  save_screenshot(&w, "comparison");
+  w.tabs()->setCurrentWidget(w.carbon_tab());
+  save_screenshot(&w, "carbon");
+  // At 1280x800 nothing needs a horizontal scroll bar in the estimate table's columns that matter.
+  EXPECT_LE(w.frameGeometry().width(), 1280 + 20);
+}
+
+}  // namespace
+}  // namespace sprout::gui

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include <gtest/gtest.h>
+
+#include <QFile>
+
+#include "sprout/gui/plan_document.h"
+#include "sprout/gui/stages_model.h"
+#include "sprout/planner/plan_loader.h"
+#include "test_paths.h"
+
+namespace sprout::gui {
+namespace {
+
+QString flm() { return QString::fromStdString(test::source_path("plans/flm-101b.yaml")); }
+
+TEST(PlanDocument, LoadsAndEstimatesLikeThePlanner) {
+  PlanDocument doc;
+  ASSERT_TRUE(doc.load(flm()));
+  ASSERT_TRUE(doc.estimate().has_value());
+  auto expected = planner::estimate_plan(planner::load_plan(flm().toStdString()));
+  EXPECT_DOUBLE_EQ(doc.estimate()->total.cost_usd, expected.total.cost_usd);
+  EXPECT_DOUBLE_EQ(doc.estimate()->total.co2e_kg, expected.total.co2e_kg);
+  EXPECT_EQ(doc.stage_count(), 3);
+  EXPECT_EQ(doc.stage_value(1, "hidden"), "10240");
+  EXPECT_EQ(doc.stage_value(2, "parallel.pp"), "4");
+}
+
+TEST(PlanDocument, EditsUpdateTheEstimateAndErrorsNameTheField) {
+  PlanDocument doc;
+  ASSERT_TRUE(doc.load(flm()));
+  const double before = doc.estimate()->total.cost_usd;
+  doc.set_stage_value(0, "tokens", "490.74e9");  // twice the 16B stage's tokens
+  ASSERT_FALSE(doc.error());
+  EXPECT_GT(doc.estimate()->total.cost_usd, before * 1.3);
+  doc.set_stage_value(0, "heads", "7");
+  ASSERT_TRUE(doc.error().has_value());
+  EXPECT_EQ(doc.error()->field, "stages[0].heads");
+  EXPECT_NE(doc.error()->message.indexOf("heads=7 does not divide hidden=5760"), -1) << doc.error()->full.toStdString();
+  StagesModel model(&doc);
+  EXPECT_EQ(model.error_index(), model.index(0, model.column_of("heads")));
+  // The estimate stays at the last valid plan.
+  EXPECT_GT(doc.estimate()->total.cost_usd, before * 1.3);
+}
+
+TEST(PlanDocument, GrowthFlagsFollowTheShapeAndShrinkingIsAnError) {
+  PlanDocument doc;
+  ASSERT_TRUE(doc.load(QString::fromStdString(test::source_path("plans/tiny-cpu.yaml"))));
+  doc.set_stage_value(2, "hidden", "192");  // the last stage now grows in width and depth
+  ASSERT_FALSE(doc.error()) << doc.error()->full.toStdString();
+  EXPECT_EQ(doc.stage_value(2, "grow.width"), "true");
+  EXPECT_EQ(doc.stage_value(2, "grow.depth"), "true");
+  EXPECT_EQ(planner::describe(doc.estimate()->stages[2].growth), "width+depth");
+  doc.set_stage_value(2, "layers", "1");
+  ASSERT_TRUE(doc.error().has_value());
+  EXPECT_EQ(doc.error()->field, "stages[2].layers");
+  EXPECT_NE(doc.error()->message.indexOf("shrinks from 2 to 1"), -1) << doc.error()->full.toStdString();
+}
+
+TEST(PlanDocument, InvalidDraftIsNeverSaved) {
+  PlanDocument doc;
+  ASSERT_TRUE(doc.load(flm()));
+  const QString out = QString::fromStdString(test::make_temp_dir("gui-save")) + "/plan.yaml";
+  doc.set_stage_value(1, "lr", "-1");
+  ASSERT_TRUE(doc.error());
+  EXPECT_FALSE(doc.save(out));
+  EXPECT_FALSE(QFile::exists(out));
+  doc.set_stage_value(1, "lr", "3.4e-4");
+  ASSERT_FALSE(doc.error());
+  EXPECT_TRUE(doc.save(out));
+  auto reloaded = planner::estimate_plan(planner::load_plan(out.toStdString()));
+  EXPECT_DOUBLE_EQ(reloaded.total.cost_usd, doc.estimate()->total.cost_usd);
+}
+
+TEST(PlanDocument, StagesCanBeAddedRemovedAndReordered) {
+  PlanDocument doc;
+  ASSERT_TRUE(doc.load(QString::fromStdString(test::source_path("plans/tiny-cpu.yaml"))));
+  doc.add_stage_after(2);
+  ASSERT_EQ(doc.stage_count(), 4);
+  EXPECT_EQ(doc.stage_value(3, "name"), "deep copy");
+  ASSERT_FALSE(doc.error()) << doc.error()->full.toStdString();  // same shape: no growth
+  doc.move_stage(3, -3);   // the big copy first: later stages shrink
+  ASSERT_TRUE(doc.error());
+  EXPECT_NE(doc.error()->message.indexOf("shrinks"), -1);
+  EXPECT_EQ(doc.stage_value(0, "name"), "deep copy");
+  EXPECT_EQ(doc.stage_value(1, "name"), "small");
+  EXPECT_EQ(doc.stage_value(3, "name"), "deep");
+  doc.move_stage(0, +3);
+  EXPECT_EQ(doc.stage_value(3, "name"), "deep copy");
+  EXPECT_FALSE(doc.error()) << (doc.error() ? doc.error()->full.toStdString() : "");
+  doc.remove_stage(3);
+  EXPECT_EQ(doc.stage_count(), 3);
+  EXPECT_FALSE(doc.error());
+}
+
+TEST(PlanDocument, BadFileLeavesTheDocumentAlone) {
+  PlanDocument doc;
+  ASSERT_TRUE(doc.load(flm()));
+  EXPECT_FALSE(doc.load(QString::fromStdString(test::source_path("tests/data/bad/malformed-yaml.yaml"))));
+  EXPECT_NE(doc.last_load_error().indexOf("malformed YAML"), -1);
+  EXPECT_EQ(doc.stage_count(), 3);
+  EXPECT_FALSE(doc.load("/no/such/plan.yaml"));
+  EXPECT_NE(doc.last_load_error().indexOf("cannot open file"), -1);
+}
+
+}  // namespace
+}  // namespace sprout::gui
