@@ -32,7 +32,8 @@ UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSe
   for (UnixSeconds s = earliest; s <= latest; s += 3600) {
     const double offset = static_cast<double>(s - earliest);
     const double integral = index.intensity_integral(offset, offset + run_s);
-    if (integral < best_integral - 1e-9 * std::abs(best_integral)) {
+    // Ties keep the earlier start (it finishes sooner).
+    if (s == earliest || integral < best_integral - 1e-9 * std::abs(best_integral)) {
       best_integral = integral;
       best = s;
     }

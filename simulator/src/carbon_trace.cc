@@ -99,6 +99,12 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
     char *when = nullptr, *direct_a = nullptr, *direct_u = nullptr, *lca_a = nullptr, *lca_u = nullptr;
     try {
       if (!reader.read_row(when, direct_a, direct_u, lca_a, lca_u)) break;
+    } catch (const io::error::too_few_columns&) {
+      fail(reader.get_file_line(), 0, "row", "too few fields");
+    } catch (const io::error::too_many_columns&) {
+      fail(reader.get_file_line(), 0, "row", "too many fields");
+    } catch (const io::error::escaped_string_not_closed&) {
+      fail(reader.get_file_line(), 0, "row", "a quoted field is not closed");
     } catch (const io::error::base& e) {
       fail(reader.get_file_line(), 0, "row", e.what());
     }
