@@ -14,17 +14,29 @@ namespace {
 
 constexpr double kDay = 86400;
 
-std::string band(const Percentiles& p, std::string (*format)(double)) {
-  return format(p.p10) + " / " + format(p.p50) + " / " + format(p.p90);
+// Wall-clock bands share one unit, picked from the run's P50 (days for
+// FLM-101B, minutes for the tiny CPU plan).
+struct TimeUnit {
+  const char* name;
+  double seconds;
+};
+TimeUnit unit_for(double seconds) {
+  if (seconds >= 86400) return {"days", 86400};
+  if (seconds >= 3600) return {"hours", 3600};
+  if (seconds >= 60) return {"min", 60};
+  return {"s", 1};
 }
-std::string days(double d) { return fmt::format("{:.2f}", d); }
+std::string band(const Percentiles& days, const TimeUnit& unit) {
+  auto f = [&](double d) { return fmt::format("{:.2f}", d * 86400 / unit.seconds); };
+  return f(days.p10) + " / " + f(days.p50) + " / " + f(days.p90);
+}
 std::string interval(double seconds) {
   return std::isfinite(seconds) ? human_duration(seconds) : std::string("none");
 }
 
-std::vector<std::string> row(const std::string& name, const MetricBands& m, double failures,
-                             const std::string& checkpoint) {
-  return {name, band(m.days, days), human_hours(m.gpu_hours.p50), human_usd(m.cost_usd.p50),
+std::vector<std::string> row(const std::string& name, const MetricBands& m, const TimeUnit& unit,
+                             double failures, const std::string& checkpoint) {
+  return {name, band(m.days, unit), human_hours(m.gpu_hours.p50), human_usd(m.cost_usd.p50),
           human_energy_kwh(m.energy_kwh.p50), human_mass_kg(m.co2e_kg.p50),
           fmt::format("{:.2f}", failures), checkpoint};
 }
@@ -68,13 +80,14 @@ std::string simulation_table(const SimulationReport& r) {
                        r.trace_repeats ? " (the run outlasts the trace: it repeats)" : "");
   }
   out += "\n";
-  TextTable table({"stage", "days P10 / P50 / P90", "GPU-hours", "USD", "energy", "CO2e", "failures",
-                   "checkpoint every"});
+  const TimeUnit unit = unit_for(d.total.days.p50 * kDay);
+  TextTable table({"stage", fmt::format("{} P10 / P50 / P90", unit.name), "GPU-hours", "USD", "energy",
+                   "CO2e", "failures", "checkpoint every"});
   for (const StageDistribution& s : d.stages) {
-    table.add_row(row(s.name, s.metrics, s.failures_mean, interval(s.checkpoint_interval_s)));
+    table.add_row(row(s.name, s.metrics, unit, s.failures_mean, interval(s.checkpoint_interval_s)));
   }
   table.add_separator();
-  table.add_row(row("total", d.total, d.failures_mean, ""));
+  table.add_row(row("total", d.total, unit, d.failures_mean, ""));
   out += table.render();
   out += "(GPU-hours, USD, energy and CO2e are P50s)\n\n";
   out += fmt::format("planner, failure-free: {}; simulated P50 {} (+{})\n",

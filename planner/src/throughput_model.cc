@@ -225,16 +225,20 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   mb.launch_overhead_s = layers_per_chunk * kKernelsPerLayer * hw.kernel_overhead_us * 1e-6;
   br.other_s = m * p.interleave * mb.launch_overhead_s;
 
-  est.iteration_s = br.total_s();
   const double batch_tokens = static_cast<double>(est.global_batch_sequences) * s.seq_len;
   est.model_flops = model_flops_per_token(s) * batch_tokens;
   est.hardware_flops = hardware_flops_per_token(s, p.recompute) * batch_tokens;
-  const double gpus = p.gpus();
-  est.tflops_per_gpu = est.model_flops / est.iteration_s / gpus / 1e12;
-  est.hardware_tflops_per_gpu = est.hardware_flops / est.iteration_s / gpus / 1e12;
+  set_iteration_seconds(est, br.total_s(), p.gpus(), hw);
+  return est;
+}
+
+void set_iteration_seconds(IterationEstimate& est, double iteration_s, int gpus,
+                           const HardwareProfile& hw) {
+  est.iteration_s = iteration_s;
+  est.tflops_per_gpu = est.model_flops / iteration_s / gpus / 1e12;
+  est.hardware_tflops_per_gpu = est.hardware_flops / iteration_s / gpus / 1e12;
   est.mfu = est.tflops_per_gpu / hw.peak_tflops;
   est.hfu = est.hardware_tflops_per_gpu / hw.peak_tflops;
-  return est;
 }
 
 }  // namespace sprout::planner

@@ -342,12 +342,7 @@ planner::IterationEstimate simulated_iteration_estimate(const planner::StageWork
   const IterationSchedule schedule = simulate_iteration(iteration_inputs(work, analytic));
   planner::IterationEstimate out = analytic;
   out.breakdown = schedule.breakdown;
-  out.iteration_s = schedule.iteration_s;
-  const double gpus = work.layout.gpus();
-  out.tflops_per_gpu = out.model_flops / out.iteration_s / gpus / 1e12;
-  out.hardware_tflops_per_gpu = out.hardware_flops / out.iteration_s / gpus / 1e12;
-  out.mfu = out.tflops_per_gpu / hw.peak_tflops;
-  out.hfu = out.hardware_tflops_per_gpu / hw.peak_tflops;
+  planner::set_iteration_seconds(out, schedule.iteration_s, work.layout.gpus(), hw);
   return out;
 }
 

@@ -12,6 +12,7 @@ namespace sprout::simulator {
 namespace {
 
 constexpr double kDay = 86400;
+constexpr long long kMaxTrials = 1000000;
 
 [[noreturn]] void bad_option(const char* flag, const char* field, const std::string& why) {
   throw planner::InputError({flag, 0, 0}, field, why);
@@ -36,6 +37,8 @@ RunCalendar base_calendar(const planner::Plan& plan, const SimulationOptions& o)
 
 void check_options(const SimulationOptions& o, const RunCalendar& calendar) {
   if (o.trials < 1) bad_option("--trials", "trials", "must be at least 1");
+  // Every trial keeps its samples for the percentiles (~200 bytes with three stages).
+  if (o.trials > kMaxTrials) bad_option("--trials", "trials", fmt::format("must be at most {}", kMaxTrials));
   if (o.deadline_unix_s && *o.deadline_unix_s <= calendar.start_unix_s) {
     bad_option("--deadline", "deadline",
                fmt::format("{} is not after the start {}", format_utc_timestamp(*o.deadline_unix_s),

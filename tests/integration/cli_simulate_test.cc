@@ -99,6 +99,7 @@ TEST(CliSimulate, BadOptionsExitTwo) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {" --trials 0", "error: --trials: trials: must be at least 1"},
       {" --trials -5", "error: --trials: trials: must be at least 1"},
+      {" --trials 2000000", "error: --trials: trials: must be at most 1000000"},
       {" --start 2023-03-01T00:00:00Z --deadline 2023-02-01T00:00:00Z",
        "error: --deadline: deadline: 2023-02-01T00:00:00Z is not after the start"},
       {" --start 2023-03-01T00:00:00+01:00", "error: --start: start: '2023-03-01T00:00:00+01:00' is not in UTC"},

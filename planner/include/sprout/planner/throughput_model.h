@@ -72,6 +72,11 @@ struct IterationEstimate {
 
 IterationEstimate estimate_iteration(const StageWorkload& work, const HardwareProfile& hw);
 
+// Sets the iteration time and the throughput figures that follow from it
+// (TFLOP/s per GPU, MFU, HFU) from the estimate's FLOPs.
+void set_iteration_seconds(IterationEstimate& estimate, double iteration_s, int gpus,
+                           const HardwareProfile& hw);
+
 // Number of micro-batches per pipeline per iteration after rounding the
 // global batch to a multiple of dp * micro_batch (at least 1).
 int micro_batches_per_iteration(long long global_batch_sequences, const ParallelLayout& layout);
