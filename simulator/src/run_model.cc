@@ -7,6 +7,7 @@
 
 #include "sprout/planner/growth.h"
 #include "sprout/simulator/failure_model.h"
+#include "sprout/simulator/monte_carlo.h"
 
 namespace sprout::simulator {
 namespace {
@@ -39,6 +40,29 @@ void set_time_split(const planner::IterationBreakdown& b, StageRunModel& s) {
   s.compute_fraction = (b.compute_s + b.optimizer_s + b.other_s) / total;
   s.bubble_fraction = b.bubble_s / total;
   s.communication_fraction = (b.tp_comm_s + b.pp_comm_s + b.dp_comm_s) / total;
+}
+
+// Failures so frequent that checkpointed segments rarely finish make the
+// expected run time explode (e^{lambda L}); simulating that would not end.
+void check_feasible(const RunModel& model, const planner::Plan& plan, const RunOptions& o) {
+  constexpr double kMaxSlowdown = 100;
+  constexpr double kMaxFailures = 1e5;
+  double failure_free_s = 0;
+  for (const StageRunModel& s : model.stages) failure_free_s += s.work_s() + s.growth_transition_s;
+  const RunExpectation expected = expected_run(model);
+  if (std::isfinite(expected.time_s) && expected.time_s <= kMaxSlowdown * failure_free_s &&
+      expected.failures <= kMaxFailures) {
+    return;
+  }
+  const planner::SourceLocation where =
+      o.mtbf_gpu_hours ? planner::SourceLocation{"--mtbf-gpu-hours", 0, 0}
+                       : planner::SourceLocation{plan.hardware.source_file, 0, 0};
+  throw planner::InputError(
+      where, "mtbf_gpu_hours",
+      fmt::format("{:g} GPU-hours per GPU means a failure every {:.0f} s on {} GPUs: the run would "
+                  "take over {:g}x its failure-free time ({:.3g} expected failures)",
+                  model.mtbf_gpu_hours, 1 / model.failure_rate_per_s, model.gpus, kMaxSlowdown,
+                  expected.failures));
 }
 
 }  // namespace
@@ -87,6 +111,7 @@ RunModel build_run_model(const planner::Plan& plan, const planner::PlanEstimate&
     set_time_split(se.iteration.breakdown, s);
     model.stages.push_back(std::move(s));
   }
+  check_feasible(model, plan, o);
   return model;
 }
 

@@ -106,6 +106,7 @@ TEST(CliSimulate, BadOptionsExitTwo) {
       {" --deadline tomorrow", "error: --deadline: deadline: 'tomorrow' is not an ISO 8601 time"},
       {" --carbon-aware start --deadline 2023-03-01T00:00:00Z", "error: --carbon-aware: carbon_aware: needs an hourly carbon trace"},
       {" --checkpoint-every 0", "error: --checkpoint-every: checkpoint_interval: must be a positive"},
+      {" --mtbf-gpu-hours 1", "error: --mtbf-gpu-hours: mtbf_gpu_hours: 1 GPU-hours per GPU means a failure every 19 s"},
       {" --carbon-trace /no/such.csv", "error: /no/such.csv"},
   };
   for (const auto& [args, message] : cases) {
