@@ -8,6 +8,7 @@
 namespace sprout::cli {
 
 void add_plan_command(CLI::App& app);
+void add_simulate_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "sprout 0.1.0");
   sprout::cli::add_plan_command(app);
+  sprout::cli::add_simulate_command(app);
   sprout::cli::add_validate_command(app);
   sprout::cli::add_export_command(app);
   try {

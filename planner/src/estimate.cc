@@ -64,6 +64,10 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
     }
   }
 
+  if (options.refine_iteration) {
+    w.layout = out.layout;
+    out.iteration = options.refine_iteration(w, out.iteration, plan.hardware);
+  }
   const double batch_tokens =
       static_cast<double>(out.iteration.global_batch_sequences) * st.shape.seq_len;
   out.iterations = static_cast<long long>(std::ceil(st.tokens / batch_tokens));

@@ -54,12 +54,16 @@ double checkpoint_bytes(const ModelShape& shape) {
   return 14.0 * parameter_count(shape);
 }
 
-double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus,
-                                 const HardwareProfile& hw) {
+double checkpoint_write_seconds(const ModelShape& shape, int gpus, const HardwareProfile& hw) {
   const double nodes = std::max(1.0, static_cast<double>(gpus) / std::max(1, hw.gpus_per_node));
   const double bandwidth = std::max(1e-9, hw.checkpoint_write_gb_per_s) * 1e9 * nodes;
-  return checkpoint_bytes(from) / bandwidth +  // save the old model
-         checkpoint_bytes(to) / bandwidth +    // the grown model is written and re-read
+  return checkpoint_bytes(shape) / bandwidth;
+}
+
+double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus,
+                                 const HardwareProfile& hw) {
+  return checkpoint_write_seconds(from, gpus, hw) +  // save the old model
+         checkpoint_write_seconds(to, gpus, hw) +    // the grown model is written and re-read
          hw.restart_overhead_s;
 }
 

@@ -210,6 +210,8 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   }
   const double dp_s = grad_reduce_s + param_gather_s;
   mb.dp_allreduce_s = dp_s;
+  mb.dp_param_gather_s = param_gather_s;
+  mb.dp_overlap = w.overlap_grad_reduce;
   const double last_backward = p.interleave * layers_per_chunk * (lt.backward_compute + lt.backward_comm);
   mb.dp_overlappable_s = w.overlap_grad_reduce ? std::min(grad_reduce_s, last_backward) : 0;
   br.dp_comm_s = dp_s - mb.dp_overlappable_s;
@@ -220,18 +222,23 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   mb.optimizer_s = memory_seconds(hw, 30 * local_params);
   br.optimizer_s = mb.optimizer_s;
 
-  br.other_s = m * p.interleave * layers_per_chunk * kKernelsPerLayer * hw.kernel_overhead_us * 1e-6;
+  mb.launch_overhead_s = layers_per_chunk * kKernelsPerLayer * hw.kernel_overhead_us * 1e-6;
+  br.other_s = m * p.interleave * mb.launch_overhead_s;
 
-  est.iteration_s = br.total_s();
   const double batch_tokens = static_cast<double>(est.global_batch_sequences) * s.seq_len;
   est.model_flops = model_flops_per_token(s) * batch_tokens;
   est.hardware_flops = hardware_flops_per_token(s, p.recompute) * batch_tokens;
-  const double gpus = p.gpus();
-  est.tflops_per_gpu = est.model_flops / est.iteration_s / gpus / 1e12;
-  est.hardware_tflops_per_gpu = est.hardware_flops / est.iteration_s / gpus / 1e12;
+  set_iteration_seconds(est, br.total_s(), p.gpus(), hw);
+  return est;
+}
+
+void set_iteration_seconds(IterationEstimate& est, double iteration_s, int gpus,
+                           const HardwareProfile& hw) {
+  est.iteration_s = iteration_s;
+  est.tflops_per_gpu = est.model_flops / iteration_s / gpus / 1e12;
+  est.hardware_tflops_per_gpu = est.hardware_flops / iteration_s / gpus / 1e12;
   est.mfu = est.tflops_per_gpu / hw.peak_tflops;
   est.hfu = est.hardware_tflops_per_gpu / hw.peak_tflops;
-  return est;
 }
 
 }  // namespace sprout::planner

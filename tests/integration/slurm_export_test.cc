@@ -59,13 +59,21 @@ TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
   // What Slurm does 120 s before the time limit or on preemption (--signal=B:USR1@120).
   auto sig = run_command(env() + "scancel --signal=USR1 --batch " + job);
   ASSERT_EQ(sig.exit_code, 0) << sig.err;
-  // The requeued job waits for a begin time; let it start now.
-  for (int i = 0; i < 100; ++i) {
+  // The requeued job waits for a begin time; let it start now. The update
+  // only sticks once the requeue has gone through, so repeat it until the
+  // job runs again.
+  for (int i = 0; i < 200; ++i) {
     auto show = run_command(env() + "scontrol show job -o " + job);
-    if (show.out.find("Restarts=1") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (show.out.find("Restarts=1") != std::string::npos) {
+      if (show.out.find("JobState=PENDING") != std::string::npos) {
+        run_command(env() + "scontrol update jobid=" + job + " StartTime=now");
+      } else if (show.out.find("JobState=RUNNING") != std::string::npos ||
+                 show.out.find("JobState=COMPLETED") != std::string::npos) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
   }
-  run_command(env() + "scontrol update jobid=" + job + " StartTime=now");
   EXPECT_EQ(wait_for_job(job, 60), "COMPLETED") << planner::read_file(dir + "/slurm-" + job + ".out");
 
   const std::string ranks = planner::read_file(log);

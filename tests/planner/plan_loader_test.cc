@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fmt/format.h>
+
 #include <fstream>
 
 #include "sprout/planner/estimate.h"
@@ -84,6 +86,35 @@ TEST(PlanLoader, WrittenPlansReloadToTheSameNumbers) {
     EXPECT_DOUBLE_EQ(a.total.cost_usd, b.total.cost_usd) << file;
     EXPECT_DOUBLE_EQ(a.total.co2e_kg, b.total.co2e_kg) << file;
     EXPECT_DOUBLE_EQ(a.total_flops, b.total_flops) << file;
+  }
+}
+
+}  // namespace
+}  // namespace sprout::planner
+
+namespace sprout::planner {
+namespace {
+
+TEST(ProfileWriter, HardwareProfilesRoundTripWithTheirSources) {
+  for (const auto& name : list_profiles("hardware")) {
+    HardwareProfile hw = find_hardware_profile(name);
+    const std::string yaml = hardware_profile_to_yaml(hw, {{"peak_tflops", "datasheet"}}, "test");
+    EXPECT_NE(yaml.find("peak_tflops: " + fmt::format("{}", hw.peak_tflops) + "  # source: datasheet"),
+              std::string::npos)
+        << yaml;
+    EXPECT_NE(yaml.find("tdp_w: " + fmt::format("{}", hw.tdp_w) + "  # source: test"), std::string::npos);
+    const std::string dir = test::make_temp_dir("profile-writer");
+    std::ofstream(dir + "/p.yaml") << yaml;
+    HardwareProfile back = load_hardware_profile(dir + "/p.yaml");
+    EXPECT_EQ(back.name, hw.name);
+    EXPECT_EQ(back.gemm_efficiency.size(), hw.gemm_efficiency.size());
+    for (size_t i = 0; i < hw.gemm_efficiency.size(); ++i) {
+      EXPECT_NEAR(back.gemm_efficiency[i].flops, hw.gemm_efficiency[i].flops, 1e-5 * hw.gemm_efficiency[i].flops);
+      EXPECT_EQ(back.gemm_efficiency[i].efficiency, hw.gemm_efficiency[i].efficiency);
+    }
+    EXPECT_EQ(back.intra_node_gb_per_s, hw.intra_node_gb_per_s);
+    EXPECT_EQ(back.mtbf_gpu_hours, hw.mtbf_gpu_hours);
+    EXPECT_EQ(back.kernel_overhead_us, hw.kernel_overhead_us);
   }
 }
 

@@ -3,6 +3,7 @@
 // from-scratch baseline (the final shape trained on all the plan's tokens).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,10 +43,18 @@ struct PlanEstimate {
   Costs scratch_total;
 };
 
+// Replaces the analytic iteration estimate of a stage's chosen layout with
+// another model's (the simulator's pipeline DAG: `sprout plan
+// --simulate-iteration`). The planner cannot depend on the simulator, so the
+// caller passes it in. Layout search still ranks with the analytic model.
+using IterationRefiner = std::function<IterationEstimate(
+    const StageWorkload& work, const IterationEstimate& analytic, const HardwareProfile& hw)>;
+
 struct EstimateOptions {
   bool with_scratch_baseline = true;
   int alternatives = 5;         // how many runner-up layouts to keep
   LayoutSearchOptions search;
+  IterationRefiner refine_iteration;  // empty: the analytic model
 };
 
 // Throws InputError when a stage's given layout is impossible or does not fit.

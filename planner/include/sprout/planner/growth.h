@@ -37,4 +37,8 @@ double growth_transition_seconds(const ModelShape& from, const ModelShape& to, i
 // Bytes of a full checkpoint (bf16 weights + fp32 master + Adam m, v = 14 B/param).
 double checkpoint_bytes(const ModelShape& shape);
 
+// Seconds to write (or read back) one full checkpoint of `shape` from `gpus`
+// GPUs: every node writes its shard at the profile's per-node bandwidth.
+double checkpoint_write_seconds(const ModelShape& shape, int gpus, const HardwareProfile& hw);
+
 }  // namespace sprout::planner

@@ -57,6 +57,13 @@ RegionProfile find_region_profile(const std::string& name_or_path,
 // Names of the shipped profiles of a kind ("hardware", "regions", "prices").
 std::vector<std::string> list_profiles(const std::string& kind, const std::string& plan_file = "");
 
+// A hardware profile as YAML in the shipped format, each number followed by
+// `# source: ...` from `sources` (key -> text; a key without one gets
+// `default_source`). Reloads with load_hardware_profile to the same values.
+std::string hardware_profile_to_yaml(const HardwareProfile& hw,
+                                     const std::map<std::string, std::string>& sources,
+                                     const std::string& default_source);
+
 // Writes a plan back as YAML (used by search --write-plans, the GUI and
 // export). Round-trips through load_plan with the same numbers.
 std::string plan_to_yaml(const Plan& plan);

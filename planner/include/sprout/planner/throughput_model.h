@@ -48,7 +48,10 @@ struct MicroBatchTimes {
   double last_stage_extra_s = 0;   // logits + loss forward+backward
   double dp_allreduce_s = 0;   // whole gradient reduction of one stage's parameters
   double dp_overlappable_s = 0;  // part of it that can hide behind the last backward
+  double dp_param_gather_s = 0;  // part of dp_allreduce_s after the optimizer (ZeRO-1 all-gather)
+  bool dp_overlap = true;        // gradient buckets may start during the last backward
   double optimizer_s = 0;
+  double launch_overhead_s = 0;  // kernel launches of one chunk's forward + backward
   int chunks_per_stage = 1;    // interleave v
   int micro_batches = 0;       // per iteration per pipeline
 };
@@ -68,6 +71,11 @@ struct IterationEstimate {
 };
 
 IterationEstimate estimate_iteration(const StageWorkload& work, const HardwareProfile& hw);
+
+// Sets the iteration time and the throughput figures that follow from it
+// (TFLOP/s per GPU, MFU, HFU) from the estimate's FLOPs.
+void set_iteration_seconds(IterationEstimate& estimate, double iteration_s, int gpus,
+                           const HardwareProfile& hw);
 
 // Number of micro-batches per pipeline per iteration after rounding the
 // global batch to a multiple of dp * micro_batch (at least 1).

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/simulator/carbon_trace.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "sprout/planner/input_error.h"
+#include "sprout/planner/plan_loader.h"
+#include "sprout/simulator/utc_time.h"
+#include "test_paths.h"
+
+namespace sprout::simulator {
+namespace {
+
+TEST(UtcTime, ParsesIsoAndElectricityMapsStyles) {
+  // 2023-06-01T00:00:00Z = 1685577600 (date -u -d 2023-06-01 +%s).
+  for (const char* text : {"2023-06-01T00:00:00Z", "2023-06-01 00:00:00", "2023-06-01T00:00Z",
+                           "2023-06-01", "2023-06-01T00:00:00.000Z", "2023-06-01T00:00:00+00:00"}) {
+    const ParsedTimestamp t = parse_utc_timestamp(text);
+    EXPECT_EQ(t.problem, TimestampProblem::kNone) << text;
+    EXPECT_EQ(t.seconds, 1685577600) << text;
+  }
+  EXPECT_EQ(parse_utc_timestamp("2024-02-29T12:34:56Z").seconds, 1709210096);
+  EXPECT_EQ(parse_utc_timestamp("2023-06-01T02:00:00+02:00").problem, TimestampProblem::kNotUtc);
+  for (const char* bad : {"", "yesterday", "2023-13-01", "2023-02-30", "2023-06-01T25:00", "2023-06-01Tnoon"}) {
+    EXPECT_EQ(parse_utc_timestamp(bad).problem, TimestampProblem::kMalformed) << bad;
+  }
+  EXPECT_EQ(format_utc_timestamp(1709210096), "2024-02-29T12:34:56Z");
+}
+
+TEST(CarbonTrace, ReadsARealElectricityMapsExport) {
+  // Subscript-two headers, extra columns, a quoted field with a comma, BOM, CRLF.
+  const CarbonTrace t = load_carbon_trace(test::source_path("tests/data/traces/electricity-maps-export.csv"));
+  ASSERT_EQ(t.hours(), 48);
+  EXPECT_EQ(t.start_unix_s, 1685577600);
+  EXPECT_DOUBLE_EQ(t.g_co2e_per_kwh[0], 300);
+  EXPECT_DOUBLE_EQ(t.g_co2e_per_kwh[12], 400);
+  EXPECT_DOUBLE_EQ(t.mean_g_co2e_per_kwh(), 350);
+  const CarbonTrace lca = load_carbon_trace(test::source_path("tests/data/traces/electricity-maps-export.csv"),
+                                            TraceColumn::kLifeCycle);
+  EXPECT_DOUBLE_EQ(lca.g_co2e_per_kwh[12], 480);
+}
+
+TEST(CarbonTrace, SkipsCommentLinesAndKeepsColumnOrderFree) {
+  const CarbonTrace t = parse_carbon_trace(
+      "# synthetic\n"
+      "Carbon Intensity gCO2eq/kWh (LCA),Carbon Intensity gCO2eq/kWh (direct),Datetime (UTC)\n"
+      "12,10,2023-01-01T00:00:00Z\n"
+      "22,20,2023-01-01T01:00:00Z\n",
+      "inline.csv");
+  ASSERT_EQ(t.hours(), 2);
+  EXPECT_DOUBLE_EQ(t.g_co2e_per_kwh[1], 20);
+  EXPECT_EQ(t.end_unix_s(), t.start_unix_s + 7200);
+}
+
+// Every malformed trace is one InputError naming file, line, column (where
+// known) and the field.
+TEST(CarbonTrace, RejectsMalformedFilesWithFileLineColumnAndField) {
+  const std::map<std::string, std::string> expected = {
+      {"missing-datetime-column.csv", ":1:1: Datetime (UTC): missing column"},
+      {"missing-intensity-column.csv", ":1:1: Carbon Intensity gCO2eq/kWh (direct): missing column"},
+      {"non-monotonic.csv", ":3:1: Datetime (UTC): '2023-06-01T00:00:00Z' is not after"},
+      {"duplicate-hour.csv", ":4:1: Datetime (UTC): '2023-06-01T01:00:00Z' is not after"},
+      {"gap.csv", ":4:1: Datetime (UTC): gap of 1 hours after 2023-06-01T01:00:00Z"},
+      {"non-utc.csv", ":2:1: Datetime (UTC): '2023-06-01T00:00:00+02:00' is not in UTC"},
+      {"negative-intensity.csv", ":3:22: Carbon Intensity gCO2eq/kWh (direct): -5.0 is negative"},
+      {"empty-intensity.csv", ":3:22: Carbon Intensity gCO2eq/kWh (direct): empty value"},
+      {"not-a-number.csv", ":3:22: Carbon Intensity gCO2eq/kWh (direct): 'lots' is not a number"},
+      {"bad-timestamp.csv", ":3:1: Datetime (UTC): 'yesterday' is not a timestamp"},
+      {"not-on-the-hour.csv", ":2:1: Datetime (UTC): '2023-06-01T00:30:00Z' is not on the hour"},
+      {"too-few-fields.csv", ":3: row: too few fields"},
+      {"header-only.csv", ":1: Carbon Intensity gCO2eq/kWh (direct): the trace has no rows"},
+      {"empty.csv", ":1: header: empty file"},
+  };
+  size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::source_path("tests/data/bad-traces"))) {
+    const std::string path = entry.path().string();
+    const std::string name = entry.path().filename().string();
+    ASSERT_TRUE(expected.count(name)) << "no expectation for " << name;
+    try {
+      load_carbon_trace(path);
+      ADD_FAILURE() << name << " was accepted";
+    } catch (const planner::InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(path + expected.at(name), 0), 0u) << e.what();
+    }
+    ++seen;
+  }
+  EXPECT_EQ(seen, expected.size());
+  EXPECT_THROW(load_carbon_trace("/no/such/trace.csv"), planner::InputError);
+}
+
+// The shipped traces are marked synthetic and keep their region's annual mean.
+TEST(CarbonTrace, ShippedSyntheticTracesMatchTheirRegionProfiles) {
+  for (const char* region : {"cn-north", "germany", "france"}) {
+    const std::string path = test::source_path(std::string("profiles/regions/traces/") + region + "-2023-synthetic.csv");
+    std::ifstream in(path);
+    std::string first_line;
+    std::getline(in, first_line);
+    EXPECT_EQ(first_line.rfind("# synthetic:", 0), 0u) << path;
+    const CarbonTrace t = load_carbon_trace(path);
+    EXPECT_EQ(t.hours(), 8760);
+    EXPECT_EQ(format_utc_timestamp(t.start_unix_s), "2023-01-01T00:00:00Z");
+    const planner::RegionProfile profile = planner::find_region_profile(region);
+    EXPECT_NEAR(t.mean_g_co2e_per_kwh(), profile.grid_g_co2e_per_kwh, 0.001 * profile.grid_g_co2e_per_kwh);
+    const CarbonTrace lca = load_carbon_trace(path, TraceColumn::kLifeCycle);
+    EXPECT_GT(lca.mean_g_co2e_per_kwh(), t.mean_g_co2e_per_kwh());  // upstream emissions add
+  }
+}
+
+}  // namespace
+}  // namespace sprout::simulator

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/simulator/iteration_schedule.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <tuple>
+
+#include "../../simulator/src/pipeline_order.h"
+#include "sprout/planner/estimate.h"
+#include "sprout/planner/plan_loader.h"
+#include "test_paths.h"
+
+namespace sprout::simulator {
+namespace {
+
+// Uniform stages without communication: forward 1 s, backward 2 s per chunk
+// (for a rank holding all its layers in one chunk), nothing else.
+IterationInputs uniform(int p, int m, int v) {
+  IterationInputs in;
+  in.pipeline_stages = p;
+  in.micro.micro_batches = m;
+  in.micro.chunks_per_stage = v;
+  in.micro.forward_s = 1.0 / v;
+  in.micro.backward_s = 2.0 / v;
+  return in;
+}
+
+TEST(PipelineOrder, EveryOpOnceAndForwardBeforeBackward) {
+  for (auto [p, v, m] : {std::tuple{4, 1, 8}, {4, 2, 8}, {4, 2, 4}, {3, 3, 7}, {4, 2, 6}}) {
+    for (int rank = 0; rank < p; ++rank) {
+      auto order = internal::pipeline_order(rank, p, v, m);
+      ASSERT_EQ(order.size(), static_cast<size_t>(2 * v * m));
+      std::set<std::tuple<bool, int, int>> seen;
+      for (const auto& op : order) {
+        EXPECT_TRUE(seen.insert({op.forward, op.chunk, op.micro_batch}).second);
+        if (!op.forward) {
+          EXPECT_TRUE(seen.count({true, op.chunk, op.micro_batch}));
+        }
+      }
+    }
+  }
+  // 1F1B on the first of 4 ranks: 3 warm-up forwards (Narayanan et al. 2021, fig. 4).
+  auto first = internal::pipeline_order(0, 4, 1, 8);
+  EXPECT_TRUE(first[0].forward && first[1].forward && first[2].forward && first[3].forward);
+  EXPECT_FALSE(first[4].forward);
+  EXPECT_EQ(first[4].micro_batch, 0);
+}
+
+TEST(IterationSchedule, UniformOneF1BBubbleIsPMinusOneOverM) {
+  for (auto [p, m] : {std::pair{2, 2}, {4, 8}, {4, 64}, {8, 32}, {3, 10}}) {
+    const IterationSchedule s = simulate_iteration(uniform(p, m, 1));
+    const double expected = (p - 1.0) / m;
+    EXPECT_NEAR(s.bubble_fraction, expected, 0.01 * expected) << p << " " << m;
+    // Makespan (m + p - 1)(tf + tb).
+    EXPECT_NEAR(s.iteration_s, (m + p - 1) * 3.0, 1e-9);
+    EXPECT_EQ(s.schedule, PipelineSchedule::k1F1B);
+  }
+}
+
+TEST(IterationSchedule, UniformInterleavedBubbleIsPMinusOneOverVM) {
+  for (auto [p, m, v] : {std::tuple{4, 64, 2}, {4, 8, 2}, {4, 16, 4}, {2, 8, 3}, {8, 16, 2}}) {
+    const IterationSchedule s = simulate_iteration(uniform(p, m, v));
+    const double expected = (p - 1.0) / (v * m);
+    EXPECT_NEAR(s.bubble_fraction, expected, 0.01 * expected) << p << " " << m << " " << v;
+    EXPECT_EQ(s.schedule, PipelineSchedule::kInterleaved1F1B);
+  }
+}
+
+TEST(IterationSchedule, SingleStageHasNoBubbleAndSumsItsWork) {
+  IterationInputs in = uniform(1, 5, 1);
+  in.micro.optimizer_s = 0.25;
+  const IterationSchedule s = simulate_iteration(in);
+  EXPECT_DOUBLE_EQ(s.bubble_s, 0);
+  EXPECT_NEAR(s.iteration_s, 5 * 3.0 + 0.25, 1e-12);
+}
+
+TEST(IterationSchedule, GradientReduceHidesBehindTheLastBackward) {
+  IterationInputs in = uniform(1, 4, 1);
+  in.gradient_buckets_per_chunk = 10;
+  in.micro.dp_allreduce_s = 1.0;  // shorter than the last backward (2 s)
+  in.micro.dp_overlap = true;
+  const IterationSchedule hidden = simulate_iteration(in);
+  // Only the last bucket (0.1 s) sticks out after the final backward.
+  EXPECT_NEAR(hidden.breakdown.dp_comm_s, 0.1, 1e-9);
+  in.micro.dp_overlap = false;
+  const IterationSchedule exposed = simulate_iteration(in);
+  EXPECT_NEAR(exposed.breakdown.dp_comm_s, 1.0, 1e-9);
+  EXPECT_NEAR(exposed.iteration_s - hidden.iteration_s, 0.9, 1e-9);
+  EXPECT_EQ(exposed.devices[0].communication.size(), 10u);
+}
+
+TEST(IterationSchedule, BreakdownSumsToTheIterationAndStreamsDoNotOverlap) {
+  IterationInputs in = uniform(4, 16, 2);
+  in.micro.p2p_s = 0.01;
+  in.micro.forward_tp_comm_s = 0.05;
+  in.micro.backward_tp_comm_s = 0.1;
+  in.micro.last_stage_extra_s = 0.3;
+  in.micro.first_stage_extra_s = 0.03;
+  in.micro.dp_allreduce_s = 2;
+  in.micro.dp_param_gather_s = 0.5;
+  in.micro.optimizer_s = 0.1;
+  in.gradient_buckets_per_chunk = 5;
+  const IterationSchedule s = simulate_iteration(in);
+  EXPECT_NEAR(s.breakdown.total_s(), s.iteration_s, 1e-9);
+  EXPECT_EQ(s.busiest_stage, 3);  // the logits rank
+  for (const DeviceTimeline& d : s.devices) {
+    for (const auto* stream : {&d.compute, &d.communication}) {
+      for (size_t i = 1; i < stream->size(); ++i) {
+        EXPECT_GE((*stream)[i].start_s, (*stream)[i - 1].end_s - 1e-9);
+      }
+    }
+    EXPECT_EQ(d.compute.back().kind, TaskKind::kOptimizer);
+    EXPECT_EQ(d.communication.back().kind, TaskKind::kParameterGather);
+  }
+  int critical = 0;
+  for (const DeviceTimeline& d : s.devices) {
+    for (const auto& t : d.compute) critical += t.critical;
+  }
+  EXPECT_GT(critical, 2 * 16);  // at least the last rank's ops
+  EXPECT_GT(s.exposed_comm_s, s.breakdown.tp_comm_s);
+}
+
+TEST(IterationSchedule, RejectsDegenerateInputs) {
+  EXPECT_THROW(simulate_iteration(uniform(0, 4, 1)), std::invalid_argument);
+  EXPECT_THROW(simulate_iteration(uniform(2, 0, 1)), std::invalid_argument);
+  IterationInputs neg = uniform(2, 4, 1);
+  neg.micro.p2p_s = -1;
+  EXPECT_THROW(simulate_iteration(neg), std::invalid_argument);
+}
+
+// The planner's analytic iteration time and the DAG's agree within 5% on the
+// FLM-101B layouts (the requirement for `sprout plan --simulate-iteration`).
+TEST(IterationSchedule, AgreesWithThePlannerOnFlm101bLayouts) {
+  const planner::Plan plan = planner::load_plan(test::source_path("plans/flm-101b.yaml"));
+  planner::EstimateOptions analytic_options;
+  analytic_options.with_scratch_baseline = false;
+  const planner::PlanEstimate analytic = planner::estimate_plan(plan, analytic_options);
+  planner::EstimateOptions dag_options = analytic_options;
+  dag_options.refine_iteration = simulated_iteration_estimate;
+  const planner::PlanEstimate dag = planner::estimate_plan(plan, dag_options);
+  ASSERT_EQ(dag.stages.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    const double a = analytic.stages[i].iteration.iteration_s;
+    const double d = dag.stages[i].iteration.iteration_s;
+    EXPECT_NEAR(d / a, 1.0, 0.05) << analytic.stages[i].name << " analytic " << a << " dag " << d;
+    EXPECT_NE(d, a);  // the DAG really ran
+    EXPECT_NEAR(dag.stages[i].iteration.breakdown.total_s(), d, 1e-9);
+  }
+  EXPECT_NEAR(dag.total.seconds / analytic.total.seconds, 1.0, 0.05);
+}
+
+}  // namespace
+}  // namespace sprout::simulator
