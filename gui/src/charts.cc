@@ -7,6 +7,8 @@
 #include <QScatterSeries>
 #include <QStackedBarSeries>
 #include <QBarSeries>
+#include <QBoxPlotSeries>
+#include <QBoxSet>
 #include <QValueAxis>
 #include <algorithm>
 
@@ -142,6 +144,33 @@ QChart* make_cost_carbon_scatter(const std::vector<NamedEstimate>& plans) {
   y->setRange(0, max_y * 1.15 + 1e-9);
   chart->setTitle("Cost vs CO2e (label: days)");
   chart->legend()->setAlignment(Qt::AlignBottom);
+  return chart;
+}
+
+QChart* make_band_boxes(const std::vector<Band>& bands, const QString& axis_title) {
+  auto* chart = new QChart;
+  auto* series = new QBoxPlotSeries;
+  QStringList names;
+  double top = 0;
+  for (const auto& b : bands) {
+    // Whiskers and box both span P10..P90: the band is the message.
+    series->append(new QBoxSet(b.p10, b.p10, b.p50, b.p90, b.p90, b.name));
+    names << b.name;
+    top = std::max(top, b.p90);
+  }
+  chart->addSeries(series);
+  auto* x = new QBarCategoryAxis;
+  x->append(names);
+  chart->addAxis(x, Qt::AlignBottom);
+  series->attachAxis(x);
+  auto* y = new QValueAxis;
+  y->setTitleText(axis_title);
+  y->setLabelFormat("%.1f");
+  y->setRange(0, top * 1.1 + 1e-9);
+  chart->addAxis(y, Qt::AlignLeft);
+  series->attachAxis(y);
+  chart->setTitle("Risk: P10 / P50 / P90 with failures, checkpoints and evaluations (simulated)");
+  chart->legend()->hide();
   return chart;
 }
 

@@ -13,21 +13,29 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "sprout/gui/background_task.h"
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/planner/format_units.h"
 #include "sprout/planner/input_error.h"
 #include "sprout/planner/plan_loader.h"
+#include "sprout/simulator/simulation.h"
 
 namespace sprout::gui {
 namespace {
 
 const QStringList kColumns = {"plan", "final params", "tokens", "days", "GPU-hours", "USD", "MWh", "tCO2e",
-                              "embodied tCO2e"};
+                              "embodied tCO2e", "days P10-P50-P90", "USD P50", "tCO2e P50"};
 
-QStringList row_of(const NamedEstimate& p) {
+QStringList row_of(const NamedEstimate& p, const std::map<QString, simulator::MetricBands>& risk) {
   const auto& t = p.estimate.total;
-  return {p.name,
+  QStringList bands = {"", "", ""};
+  if (auto it = risk.find(p.name); it != risk.end()) {
+    const auto& b = it->second;
+    bands = {QString("%1 / %2 / %3").arg(b.days.p10, 0, 'f', 2).arg(b.days.p50, 0, 'f', 2).arg(b.days.p90, 0, 'f', 2),
+             QString::number(b.cost_usd.p50, 'f', 0), QString::number(b.co2e_kg.p50 / 1000, 'f', 2)};
+  }
+  return QStringList{p.name,
           QString::fromStdString(planner::human_count(p.estimate.stages.back().params)),
           QString::fromStdString(planner::human_count(p.estimate.total_tokens)),
           QString::number(t.seconds / 86400, 'f', 2),
@@ -35,7 +43,21 @@ QStringList row_of(const NamedEstimate& p) {
           QString::number(t.cost_usd, 'f', 0),
           QString::number(t.energy_kwh / 1000, 'f', 2),
           QString::number(t.co2e_kg / 1000, 'f', 2),
-          QString::number(t.embodied_co2e_kg / 1000, 'f', 3)};
+          QString::number(t.embodied_co2e_kg / 1000, 'f', 3)} + bands;
+}
+
+// The plan that trains the final shape from scratch on all the plan's tokens
+// (what PlanEstimate::scratch_baseline estimates), for simulation.
+planner::Plan scratch_plan_of(const planner::Plan& plan) {
+  planner::Plan scratch = plan;
+  planner::Stage last = plan.stages.back();
+  last.name = "scratch " + last.name;
+  last.tokens = 0;
+  for (const auto& st : plan.stages) last.tokens += st.tokens;
+  last.grow.reset();
+  scratch.name = plan.name + " (scratch)";
+  scratch.stages = {last};
+  return scratch;
 }
 
 // The from-scratch baseline of a plan as a one-stage plan estimate.
@@ -87,17 +109,23 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
   bars_ = new ChartBox(this);
   timeline_ = new ChartBox(this);
   scatter_ = new ChartBox(this);
+  risk_chart_ = new ChartBox(this);
   auto* charts = new QGridLayout;
   charts->addWidget(bars_, 0, 0);
   charts->addWidget(scatter_, 0, 1);
-  charts->addWidget(timeline_, 1, 0, 1, 2);
-  charts->setRowStretch(0, 3);
-  charts->setRowStretch(1, 2);
-  timeline_->setMinimumHeight(240);
+  charts->addWidget(timeline_, 1, 0);
+  charts->addWidget(risk_chart_, 1, 1);
+  task_ = new BackgroundTask(this);
+  auto* simulate = new QPushButton(tr("Simulate risk"), this);
+  simulate->setObjectName("simulateRisk");
+  simulate->setToolTip(tr("Monte Carlo over failures, checkpoints and evaluations: P10/P50/P90 per plan"));
+  controls->insertWidget(3, simulate);
+  connect(simulate, &QPushButton::clicked, this, [this] { simulate_risk(); });
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
   layout->addWidget(table_);
+  layout->addWidget(task_);
   layout->addLayout(charts, 1);
 
   connect(add, &QPushButton::clicked, this, [this] {
@@ -122,7 +150,7 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
 bool CompareTab::add_plan_file(const QString& path, QString* error) {
   try {
     planner::Plan plan = planner::load_plan(path.toStdString());
-    add_estimate({QString::fromStdString(plan.name), planner::estimate_plan(plan)});
+    add_estimate({QString::fromStdString(plan.name), planner::estimate_plan(plan)}, plan);
     return true;
   } catch (const std::exception& e) {
     if (error) *error = QString::fromStdString(e.what());
@@ -130,14 +158,57 @@ bool CompareTab::add_plan_file(const QString& path, QString* error) {
   }
 }
 
-void CompareTab::add_estimate(const NamedEstimate& plan) {
-  added_.push_back(plan);
+void CompareTab::add_estimate(const NamedEstimate& estimate, const planner::Plan& plan) {
+  added_.push_back(estimate);
+  added_plans_.push_back(plan);
   refresh();
 }
 
 void CompareTab::clear_added() {
   added_.clear();
+  added_plans_.clear();
+  risk_.clear();
   refresh();
+}
+
+void CompareTab::simulate_risk(long long trials) {
+  std::vector<planner::Plan> inputs;
+  if (document_->has_plan() && !document_->error()) inputs.push_back(document_->plan());
+  inputs.insert(inputs.end(), added_plans_.begin(), added_plans_.end());
+  if (baselines_->isChecked()) {
+    const size_t n = inputs.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (inputs[i].stages.size() > 1) inputs.push_back(scratch_plan_of(inputs[i]));
+    }
+  }
+  if (inputs.empty()) return;
+  auto results = std::make_shared<std::map<QString, simulator::MetricBands>>();
+  auto failure = std::make_shared<QString>();
+  task_->start(
+      tr("Simulating %1 plans…").arg(inputs.size()),
+      [inputs, trials, results, failure](const TaskContext& ctx) {
+        for (size_t i = 0; i < inputs.size() && !ctx.cancelled(); ++i) {
+          simulator::SimulationOptions o;
+          o.trials = trials;
+          o.progress = [&ctx, i, n = inputs.size()](long long done, long long total) {
+            ctx.report((static_cast<double>(i) + static_cast<double>(done) / total) / n);
+            return !ctx.cancelled();
+          };
+          try {
+            auto report = simulator::simulate_plan(inputs[i], o);
+            if (!report.distribution.cancelled) {
+              (*results)[QString::fromStdString(inputs[i].name)] = report.distribution.total;
+            }
+          } catch (const std::exception& e) {
+            *failure = QString::fromStdString(inputs[i].name + ": " + e.what());
+          }
+        }
+      },
+      [this, results, failure] {
+        for (auto& [name, bands] : *results) risk_[name] = bands;
+        if (!failure->isEmpty()) emit message(*failure, true);
+        refresh();
+      });
 }
 
 std::vector<NamedEstimate> CompareTab::plans() const {
@@ -161,7 +232,7 @@ std::vector<NamedEstimate> CompareTab::plans() const {
 bool CompareTab::write_csv(const QString& path, QString* error) const {
   QString text = kColumns.join(',') + "\n";
   for (const auto& p : plans()) {
-    QStringList cells = row_of(p);
+    QStringList cells = row_of(p, risk_);
     for (auto& c : cells) {
       if (c.contains(',') || c.contains('"')) c = '"' + QString(c).replace("\"", "\"\"") + '"';
     }
@@ -179,7 +250,7 @@ void CompareTab::refresh() {
   const auto all = plans();
   table_->setRowCount(static_cast<int>(all.size()));
   for (int r = 0; r < static_cast<int>(all.size()); ++r) {
-    const QStringList cells = row_of(all[r]);
+    const QStringList cells = row_of(all[r], risk_);
     for (int c = 0; c < cells.size(); ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
       if (c > 0) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -190,6 +261,13 @@ void CompareTab::refresh() {
   bars_->set_chart(make_stage_bars(all, metric));
   timeline_->set_chart(make_timeline(all));
   scatter_->set_chart(make_cost_carbon_scatter(all));
+  std::vector<Band> bands;
+  for (const auto& p : all) {
+    if (auto it = risk_.find(p.name); it != risk_.end()) {
+      bands.push_back({p.name, it->second.days.p10, it->second.days.p50, it->second.days.p90});
+    }
+  }
+  risk_chart_->set_chart(make_band_boxes(bands, "days"));
 }
 
 }  // namespace sprout::gui

@@ -1,14 +1,26 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Where the electricity comes from: the current plan's emissions in every
-// region profile (annual-mean grid intensity x PUE).
+// region profile (annual-mean grid intensity x PUE), and, once an hourly
+// trace is loaded, what a carbon-aware start time or pausing in dirty hours
+// saves before a deadline (the simulator's carbon-aware modes).
 #pragma once
 
+#include <QDateTime>
 #include <QWidget>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "sprout/simulator/carbon_trace.h"
+#include "sprout/simulator/simulation.h"
+
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+
 namespace sprout::gui {
 
+class BackgroundTask;
 class ChartBox;
 class PlanDocument;
 
@@ -21,11 +33,34 @@ class CarbonTab : public QWidget {
   const std::vector<std::pair<QString, double>>& by_region() const { return by_region_; }
   ChartBox* chart() const { return chart_; }
 
+  // Loads an hourly trace (Electricity Maps CSV) and sets the window to its
+  // first month. Returns false with the simulator's message shown.
+  bool load_trace(const QString& path);
+  void set_window(const QDateTime& start_utc, const QDateTime& deadline_utc);
+  // Simulates the plan with the carbon-aware mode (start | pause) in the
+  // background; `result()` holds the outcome when the task finishes.
+  void run_carbon_aware(simulator::CarbonAwareMode mode, long long trials = 400);
+  const std::optional<simulator::CarbonAwareResult>& result() const { return result_; }
+  BackgroundTask* task() const { return task_; }
+  QLabel* result_label() const { return result_label_; }
+  ChartBox* trace_chart() const { return trace_chart_; }
+
  private:
   void refresh();
+  void show_trace();
   PlanDocument* document_;
   ChartBox* chart_;
   std::vector<std::pair<QString, double>> by_region_;
+  std::optional<simulator::CarbonTrace> trace_;
+  QString trace_path_;
+  QComboBox* trace_box_;
+  QDateTimeEdit* start_;
+  QDateTimeEdit* deadline_;
+  QComboBox* mode_;
+  QLabel* result_label_;
+  ChartBox* trace_chart_;
+  BackgroundTask* task_;
+  std::optional<simulator::CarbonAwareResult> result_;
 };
 
 }  // namespace sprout::gui

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <QWidget>
+#include <map>
 #include <vector>
+
+#include "sprout/simulator/monte_carlo.h"
 
 #include "sprout/gui/charts.h"
 
@@ -14,6 +17,7 @@ class QTableWidget;
 
 namespace sprout::gui {
 
+class BackgroundTask;
 class ChartBox;
 class PlanDocument;
 
@@ -25,11 +29,16 @@ class CompareTab : public QWidget {
 
   // Adds a plan file; returns false and sets `error` when the planner rejects it.
   bool add_plan_file(const QString& path, QString* error = nullptr);
-  void add_estimate(const NamedEstimate& plan);
+  void add_estimate(const NamedEstimate& estimate, const planner::Plan& plan);
   void clear_added();
   // Current plan (if any) + added plans (+ from-scratch baselines when ticked).
   std::vector<NamedEstimate> plans() const;
   bool write_csv(const QString& path, QString* error = nullptr) const;
+  // Monte Carlo of every compared plan in the background (P10/P50/P90).
+  void simulate_risk(long long trials = 2000);
+  BackgroundTask* task() const { return task_; }
+  const std::map<QString, simulator::MetricBands>& risk() const { return risk_; }
+  ChartBox* risk_chart() const { return risk_chart_; }
   QTableWidget* table() const { return table_; }
   ChartBox* bars() const { return bars_; }
   ChartBox* timeline() const { return timeline_; }
@@ -43,12 +52,16 @@ class CompareTab : public QWidget {
 
   PlanDocument* document_;
   std::vector<NamedEstimate> added_;
+  std::vector<planner::Plan> added_plans_;           // parallel to added_ (simulation input)
+  std::map<QString, simulator::MetricBands> risk_;    // by plan name
   QTableWidget* table_;
   QComboBox* metric_;
   QCheckBox* baselines_;
   ChartBox* bars_;
   ChartBox* timeline_;
   ChartBox* scatter_;
+  ChartBox* risk_chart_;
+  BackgroundTask* task_;
 };
 
 }  // namespace sprout::gui
