@@ -9,5 +9,7 @@ namespace sprout::cli {
 
 void add_plan_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
+void add_search_command(CLI::App& app);
+void add_fit_loss_command(CLI::App& app);
 
 }  // namespace sprout::cli

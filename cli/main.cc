@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "sprout 0.1.0");
   sprout::cli::add_plan_command(app);
   sprout::cli::add_validate_command(app);
+  sprout::cli::add_search_command(app);
+  sprout::cli::add_fit_loss_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
