@@ -3,6 +3,7 @@
 //               [--region R] [--price USD] [--power-model tdp|typical]
 //               [--deadline-days D] [--max-co2e-t T] [--loss-model F] [--max-stages N]
 //               [--grid N] [--top K] [--write-plans DIR] [--compare PLAN.yaml] [--like PLAN.yaml]
+//               [--shapes LxH,...]
 //               [--format table|json|csv]
 // docs/search.md explains the search, the loss model and the output.
 #include <fmt/format.h>
@@ -43,24 +44,24 @@ struct SearchOptions {
   std::optional<std::string> write_plans;
   std::optional<std::string> compare;
   std::optional<std::string> like;
+  std::vector<std::string> shapes;
   std::string format = "table";
 };
 
-// "80x10240" (heads of 128) or "80x10240x80".
-planner::ModelShape parse_target_shape(const std::string& text, const planner::StageTemplate& t) {
+// "80x10240" (heads of 128) or "80x10240x80"; `flag` names the option in errors.
+planner::ModelShape parse_shape(const std::string& text, const planner::StageTemplate& t, const char* flag) {
   static const std::regex pattern(R"((\d+)x(\d+)(?:x(\d+))?)");
   std::smatch m;
   if (!std::regex_match(text, m, pattern)) {
-    throw planner::InputError({"--target-shape", 0, 0}, "target_shape",
-                              "'" + text + "' is not LAYERSxHIDDEN or LAYERSxHIDDENxHEADS");
+    throw planner::InputError({flag, 0, 0}, "shape", "'" + text + "' is not LAYERSxHIDDEN or LAYERSxHIDDENxHEADS");
   }
   planner::ModelShape s = planner::target_shape_for_params(1e9, t);  // vocab, seq_len, ...
   s.layers = std::stoi(m[1]);
   s.hidden = std::stoi(m[2]);
   s.heads = m[3].matched ? std::stoi(m[3]) : s.hidden / 128;
   if (s.layers < 1 || s.heads < 1 || s.hidden % s.heads != 0) {
-    throw planner::InputError({"--target-shape", 0, 0}, "target_shape",
-                              fmt::format("{} heads do not divide hidden {}", s.heads, s.hidden));
+    throw planner::InputError({flag, 0, 0}, "shape",
+                              fmt::format("{}: {} heads do not divide hidden {}", text, s.heads, s.hidden));
   }
   s.kv_heads = s.heads;
   s.ffn_hidden = planner::default_ffn_hidden(s.hidden, s.activation);
@@ -78,8 +79,13 @@ planner::SearchRequest make_request(const SearchOptions& o) {
   planner::SearchRequest r =
       planner::make_search_request(o.target_params.value_or(1e9), o.hardware, o.gpus, o.region, o.budget_usd);
   if (o.like) r.stage = planner::stage_template_from(planner::load_plan(*o.like).stages.back());
-  r.target = o.target_shape ? parse_target_shape(*o.target_shape, r.stage)
+  r.target = o.target_shape ? parse_shape(*o.target_shape, r.stage, "--target-shape")
                             : planner::target_shape_for_params(*o.target_params, r.stage);
+  for (const std::string& shape : o.shapes) {
+    planner::ModelShape s = parse_shape(shape, r.stage, "--shapes");
+    if (shape.find('x') == shape.rfind('x')) s.heads = s.kv_heads = r.target.heads;  // keep the target's heads
+    r.shapes.push_back(s);
+  }
   if (o.price) r.price_usd_per_gpu_hour = *o.price;
   r.power_model = o.power_model == "typical" ? planner::PowerModel::kTypical : planner::PowerModel::kTdp;
   if (o.deadline_days) r.deadline_seconds = *o.deadline_days * 86400;
@@ -134,7 +140,15 @@ void run_search(const SearchOptions& o) {
     planner::ScheduleCandidate c = planner::evaluate_schedule(planner::load_plan(*o.compare), request.loss_model);
     const planner::FrontPlacement placement =
         planner::place_on_front(planner::objectives_of(result.ranked), c.objectives());
-    report.comparison = PlanComparison{*o.compare, std::move(c), placement};
+    std::string note;
+    const planner::Plan& p = c.plan;
+    if (p.hardware.name != request.hardware.name || p.gpus != request.gpus || p.region.name != request.region.name ||
+        p.price_usd_per_gpu_hour != request.price_usd_per_gpu_hour) {
+      note = fmt::format("it plans {} x {} in {} at ${:.2f}/GPU-hour, the search {} x {} in {} at ${:.2f}", p.gpus,
+                         p.hardware.name, p.region.name, p.price_usd_per_gpu_hour, request.gpus,
+                         request.hardware.name, request.region.name, request.price_usd_per_gpu_hour);
+    }
+    report.comparison = PlanComparison{*o.compare, std::move(c), placement, note};
   }
   switch (format) {
     case Format::kJson: std::cout << search_json(report).dump(2) << "\n"; break;
@@ -167,6 +181,10 @@ void add_search_command(CLI::App& app) {
   cmd->add_option("--like", o->like,
                   "Take vocab, sequence length, batch, dropout and grow_steps from this plan's last stage "
                   "(default: FLM-101B's)");
+  cmd->add_option("--shapes", o->shapes,
+                  "Only these shapes before the target, LAYERSxHIDDEN[xHEADS] (heads default to the target's), "
+                  "e.g. 40x5760,40x10240 for FLM-101B's")
+      ->delimiter(',');
   cmd->add_option("--compare", o->compare, "Place this plan (e.g. plans/flm-101b.yaml) against the front");
   cmd->add_option("--format", o->format, "table | json | csv")->check(CLI::IsMember(kFormatNames));
   cmd->callback([o] { run_search(*o); });

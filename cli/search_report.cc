@@ -115,6 +115,7 @@ std::string search_table(const SearchReport& r) {
         human_usd(c.candidate.estimate.total.cost_usd), c.candidate.predicted_loss,
         p.on_front ? "on the Pareto front" : fmt::format("dominated by {} front schedules", p.dominated_by),
         p.rank, r.result.ranked.size() + 1, p.loss_gap, percent(p.cost_saving_fraction));
+    if (!c.note.empty()) out += "  note: " + c.note + "\n";
   }
   const SearchStats& s = r.result.stats;
   out += fmt::format("searched {} shapes x {} token points ({} vertices, {} edges, {} partial schedules) in {:.2f} s\n",
@@ -180,6 +181,7 @@ nlohmann::json search_json(const SearchReport& r) {
                                     {"rank", p.rank},
                                     {"loss_gap", p.loss_gap},
                                     {"cost_saving_fraction", p.cost_saving_fraction}};
+    if (!r.comparison->note.empty()) j["comparison"]["note"] = r.comparison->note;
   }
   return j;
 }

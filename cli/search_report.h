@@ -17,6 +17,7 @@ struct PlanComparison {
   std::string plan_file;
   planner::ScheduleCandidate candidate;
   planner::FrontPlacement placement;
+  std::string note;  // why the comparison may not be like for like, or empty
 };
 
 struct SearchReport {

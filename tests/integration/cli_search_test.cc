@@ -74,6 +74,22 @@ TEST(CliSearch, TableAndCsv) {
   EXPECT_EQ(c.out.rfind("rank,schedule,stage_tokens,tokens,days,", 0), 0u);
 }
 
+TEST(CliSearch, ShapesRestrictTheLadderAndComparisonsNoteAnotherCluster) {
+  auto r = test::run_command(sprout_cmd() +
+                             " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
+                             "--region france --shapes 40x5760,40x10240 --format json --compare " +
+                             test::source_path("plans/scratch-101b.yaml"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const auto& c : j["candidates"]) {
+    const std::string shapes = c["shapes"];
+    EXPECT_TRUE(shapes == "40x5760 -> 40x10240 -> 80x10240" || shapes == "40x5760 -> 80x10240" ||
+                shapes == "40x10240 -> 80x10240" || shapes == "80x10240")
+        << shapes;
+  }
+  EXPECT_EQ(j["comparison"]["note"], "it plans 192 x a800 in cn-north at $1.00/GPU-hour, the search 192 x a800 in france at $1.00");
+}
+
 TEST(CliSearch, InfeasibleConstraintsExitTwoWithTheTightestOne) {
   auto budget = test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 1000 --hardware a800 --gpus 192");
   EXPECT_EQ(budget.exit_code, 2);
