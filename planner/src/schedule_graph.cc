@@ -2,7 +2,6 @@
 #include "schedule_graph.h"
 
 #include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/topological_sort.hpp>
 
 #include <algorithm>
 #include <iterator>
@@ -37,8 +36,14 @@ struct Label {
   int stages = 0;
   double stage_tokens = 0;   // in the current stage
   bool at_sink = false;
-  long long previous = -1;   // the label it was extended from (index into the kept labels)
+  long long previous = -1;   // the label it was extended from (index into the trail)
   int edge = -1;             // by this edge
+};
+
+// How a kept label was reached: all the paths need, 12 bytes a label.
+struct Step {
+  long long previous;
+  int edge;
 };
 
 class ExtendLabel {
@@ -174,11 +179,30 @@ void keep_pareto_set(std::vector<Label>& labels, const DominatesLabel& dominates
   labels = std::move(kept);
 }
 
-GraphSchedule to_schedule(const std::vector<Label>& kept, const std::vector<EdgeInfo>& edges,
+// At most `limit` of the sink's labels (sorted by cost), evenly spread over
+// them and always with the one furthest along the loss curve.
+std::vector<size_t> thin_out(const std::vector<Label>& labels, size_t limit) {
+  std::vector<size_t> out;
+  if (labels.size() <= limit || limit < 2) {
+    for (size_t i = 0; i < labels.size(); ++i) out.push_back(i);
+    return out;
+  }
+  size_t best = 0;
+  for (size_t i = 1; i < labels.size(); ++i) {
+    if (labels[i].loss.effective_tokens > labels[best].loss.effective_tokens) best = i;
+  }
+  for (size_t k = 0; k < limit; ++k) out.push_back(k * (labels.size() - 1) / (limit - 1));
+  out.push_back(best);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+GraphSchedule to_schedule(const std::vector<Step>& trail, const std::vector<EdgeInfo>& edges,
                           long long last) {
   std::vector<const EdgeInfo*> path;  // from the sink back to the source
-  for (long long l = last; l >= 0 && kept[l].edge >= 0; l = kept[l].previous) {
-    path.push_back(&edges[kept[l].edge]);
+  for (long long l = last; l >= 0 && trail[l].edge >= 0; l = trail[l].previous) {
+    path.push_back(&edges[trail[l].edge]);
   }
   GraphSchedule s;
   for (auto it = path.rbegin(); it != path.rend(); ++it) {
@@ -241,14 +265,19 @@ ScheduleGraphResult search_schedule_graph(const ScheduleGraphProblem& p,
   // out-edges. Boost's r_c_shortest_paths does the same with a priority queue,
   // but re-checks dominance pairwise and allocates a shared_ptr per label:
   // 30 s on the 101B / $100K case (6 grid points per doubling) against 0.4 s
-  // here, for the same labels and front.
-  std::vector<Graph::vertex_descriptor> order;
-  boost::topological_sort(g, std::back_inserter(order));
-  std::reverse(order.begin(), order.end());
+  // here, for the same labels and front. The order is grid point by grid
+  // point, shapes by size within one (train edges go to the next point, grow
+  // edges to a larger shape at the same point), so only two grid points'
+  // labels are ever waiting.
+  std::vector<Graph::vertex_descriptor> order = {source};
+  for (size_t j = 0; j < points; ++j) {
+    for (size_t s = 0; s < shapes; ++s) order.push_back(at(s, j));
+  }
+  order.push_back(sink);
   const ExtendLabel extend(p);
   const DominatesLabel dominates(p);
   std::vector<std::vector<Label>> pending(boost::num_vertices(g));
-  std::vector<Label> kept;  // every label that survived its vertex, for the paths
+  std::vector<Step> trail;  // of every label that survived its vertex
   pending[source].push_back(Label{});
   ScheduleGraphResult out;
   out.vertices = static_cast<long long>(boost::num_vertices(g));
@@ -262,11 +291,11 @@ ScheduleGraphResult search_schedule_graph(const ScheduleGraphProblem& p,
     std::vector<Label> labels = std::move(pending[v]);
     pending[v] = {};
     keep_pareto_set(labels, dominates, p.min_stage_tokens);
-    const long long first = static_cast<long long>(kept.size());
-    kept.insert(kept.end(), labels.begin(), labels.end());
+    const long long first = static_cast<long long>(trail.size());
+    for (const Label& l : labels) trail.push_back({l.previous, l.edge});
     if (v == sink) {
-      for (long long l = first; l < static_cast<long long>(kept.size()); ++l) {
-        out.schedules.push_back(to_schedule(kept, edges, l));
+      for (size_t l : thin_out(labels, p.max_schedules)) {
+        out.schedules.push_back(to_schedule(trail, edges, first + static_cast<long long>(l)));
       }
       continue;
     }

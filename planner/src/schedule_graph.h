@@ -10,9 +10,9 @@
 //   finish  (target, j) -> sink             the schedule ends
 // A label (partial schedule) carries its cost, time, CO2e, loss state, stage
 // count and tokens in its current stage. The graph is a DAG (tokens and
-// parameters only grow); vertices are visited in topological order, so each
-// vertex's labels are all present, and pruned to their Pareto set, before any
-// is extended.
+// parameters only grow); vertices are visited in a topological order (grid
+// point by grid point, shapes by size), so each vertex's labels are all
+// present, and pruned to their Pareto set, before any is extended.
 #pragma once
 
 #include <functional>
@@ -35,6 +35,7 @@ struct ScheduleGraphProblem {
   double max_co2e_kg = std::numeric_limits<double>::infinity();
   int max_stages = 3;
   double min_stage_tokens = 0;                 // every stage trains at least this many
+  size_t max_schedules = 1000;                 // the sink's Pareto set is thinned to this many
 };
 
 struct GraphSchedule {
@@ -46,7 +47,7 @@ struct GraphSchedule {
 };
 
 struct ScheduleGraphResult {
-  std::vector<GraphSchedule> schedules;  // the Pareto set at the sink
+  std::vector<GraphSchedule> schedules;  // the Pareto set at the sink (thinned)
   long long vertices = 0;
   long long edges = 0;
   long long labels = 0;

@@ -49,6 +49,7 @@ void validate(const SearchRequest& r) {
   require(r.grid_points_per_doubling >= 1 && r.grid_points_per_doubling <= 64,
           "grid_points_per_doubling", "must be 1..64");
   require(r.stage.grow_steps >= 1, "grow_steps", "must be at least 1");
+  require(r.max_schedules >= 2, "max_schedules", "must be at least 2");
   if (auto problem = loss_model_problem(r.loss_model)) {
     throw InputError(kRequest, "loss_model." + problem->field, problem->reason);
   }
@@ -301,6 +302,7 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
   graph.deadline_s = r.deadline_seconds.value_or(kInf);
   graph.max_co2e_kg = r.max_co2e_kg.value_or(kInf);
   graph.max_stages = r.max_stages;
+  graph.max_schedules = static_cast<size_t>(r.max_schedules);
   graph.min_stage_tokens = static_cast<double>(min_iterations) * max_batch_tokens;
   double most_tokens = 0;  // what the cheapest shape buys with everything
   for (const ShapeCost* c : usable) {

@@ -101,6 +101,16 @@ TEST(ScheduleSearch, PlansReloadToTheSameNumbers) {
   }
 }
 
+TEST(ScheduleSearch, ALargeFrontIsThinnedButKeepsTheBestSchedule) {
+  SearchRequest r = flm_request();
+  r.max_schedules = 20;
+  const SearchResult thin = search_schedules(r);
+  // 20 graph schedules at most, each with its budget-filling variant.
+  EXPECT_LE(thin.ranked.size(), 40u);
+  EXPECT_LT(thin.ranked.size(), flm_result().ranked.size());
+  EXPECT_DOUBLE_EQ(thin.ranked.front().predicted_loss, flm_result().ranked.front().predicted_loss);
+}
+
 TEST(ScheduleSearch, DeadlineAndCarbonCapAreRespected) {
   SearchRequest r = flm_request();
   r.deadline_seconds = 10 * 86400.0;

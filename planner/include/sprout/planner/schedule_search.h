@@ -50,6 +50,10 @@ struct SearchRequest {
   // Token grid of the graph: the first point is one MSG ramp (stage.grow_steps
   // iterations); then this many points per doubling.
   int grid_points_per_doubling = 8;
+  // Complete schedules costed as plans at most: when the graph's Pareto set
+  // is larger (big budgets, many stages), it is thinned evenly by cost, the
+  // best-loss schedule always kept.
+  int max_schedules = 1000;
   std::string name = "searched";   // prefix of the plans' names
 };
 
