@@ -212,6 +212,52 @@ std::vector<double> token_grid(double first, double last, int points_per_doublin
   return grid;
 }
 
+// The graph for the usable shapes (target last): every stage trains at least
+// one ramp's worth of tokens at the largest batch, so no written stage rounds
+// below `min_iterations`; the grid reaches what the cheapest shape buys with
+// everything.
+ScheduleGraphProblem graph_problem(const SearchRequest& r, const std::vector<const ShapeCost*>& usable,
+                                   long long min_iterations) {
+  ScheduleGraphProblem graph;
+  graph.shapes = usable;
+  graph.loss = r.loss_model;
+  graph.budget_usd = r.budget_usd;
+  graph.deadline_s = r.deadline_seconds.value_or(kInf);
+  graph.max_co2e_kg = r.max_co2e_kg.value_or(kInf);
+  graph.max_stages = r.max_stages;
+  graph.max_schedules = static_cast<size_t>(r.max_schedules);
+  double max_batch_tokens = 0, most_tokens = 0;
+  for (const ShapeCost* c : usable) {
+    max_batch_tokens = std::max(max_batch_tokens, c->batch_tokens);
+    most_tokens = std::max(most_tokens, static_cast<double>(iterations_left(r, Costs{}, *c)) * c->batch_tokens);
+  }
+  graph.min_stage_tokens = static_cast<double>(min_iterations) * max_batch_tokens;
+  graph.grid = token_grid(graph.min_stage_tokens, most_tokens, r.grid_points_per_doubling);
+  graph.grows_to.resize(usable.size());
+  graph.transition.assign(usable.size(), std::vector<Costs>(usable.size()));
+  for (size_t i = 0; i < usable.size(); ++i) {
+    for (size_t j = i + 1; j < usable.size(); ++j) {
+      if (!one_growth_step(usable[i]->shape, usable[j]->shape)) continue;
+      graph.grows_to[i].push_back(j);
+      const double s = growth_transition_seconds(usable[i]->shape, usable[j]->shape, r.gpus, r.hardware);
+      graph.transition[i][j] = costs_for(s, r.gpus, r.hardware, r.region, r.price_usd_per_gpu_hour,
+                                         r.power_model);
+    }
+  }
+  return graph;
+}
+
+// A graph schedule's stages in whole iterations (rounded down: never over a limit).
+std::vector<PlannedStage> planned_stages(const GraphSchedule& schedule,
+                                         const std::vector<const ShapeCost*>& usable) {
+  std::vector<PlannedStage> stages;
+  for (const auto& st : schedule.stages) {
+    const ShapeCost* shape = usable[st.shape];
+    stages.push_back({shape, static_cast<long long>(std::floor(st.tokens / shape->batch_tokens))});
+  }
+  return stages;
+}
+
 }  // namespace
 
 SearchRequest make_search_request(double target_params, const std::string& hardware, int gpus,
@@ -278,11 +324,8 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
     return finish();
   }
   std::vector<const ShapeCost*> usable;
-  double max_batch_tokens = 0;
   for (const ShapeCost& c : costs) {
-    if (c.problem) continue;
-    usable.push_back(&c);
-    max_batch_tokens = std::max(max_batch_tokens, c.batch_tokens);
+    if (!c.problem) usable.push_back(&c);
   }
   result.stats.shapes = static_cast<int>(usable.size());
 
@@ -293,33 +336,8 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
     return finish();
   }
 
-  // 3. The graph: every stage trains at least one ramp's worth of tokens at
-  // the largest batch, so no written stage rounds below grow_steps iterations.
-  ScheduleGraphProblem graph;
-  graph.shapes = usable;
-  graph.loss = r.loss_model;
-  graph.budget_usd = r.budget_usd;
-  graph.deadline_s = r.deadline_seconds.value_or(kInf);
-  graph.max_co2e_kg = r.max_co2e_kg.value_or(kInf);
-  graph.max_stages = r.max_stages;
-  graph.max_schedules = static_cast<size_t>(r.max_schedules);
-  graph.min_stage_tokens = static_cast<double>(min_iterations) * max_batch_tokens;
-  double most_tokens = 0;  // what the cheapest shape buys with everything
-  for (const ShapeCost* c : usable) {
-    most_tokens = std::max(most_tokens, static_cast<double>(iterations_left(r, Costs{}, *c)) * c->batch_tokens);
-  }
-  graph.grid = token_grid(graph.min_stage_tokens, most_tokens, r.grid_points_per_doubling);
-  graph.grows_to.resize(usable.size());
-  graph.transition.assign(usable.size(), std::vector<Costs>(usable.size()));
-  for (size_t i = 0; i < usable.size(); ++i) {
-    for (size_t j = i + 1; j < usable.size(); ++j) {
-      if (!one_growth_step(usable[i]->shape, usable[j]->shape)) continue;
-      graph.grows_to[i].push_back(j);
-      const double s = growth_transition_seconds(usable[i]->shape, usable[j]->shape, r.gpus, r.hardware);
-      graph.transition[i][j] = costs_for(s, r.gpus, r.hardware, r.region, r.price_usd_per_gpu_hour,
-                                         r.power_model);
-    }
-  }
+  // 3. The graph and its multi-objective search.
+  const ScheduleGraphProblem graph = graph_problem(r, usable, min_iterations);
   const ScheduleGraphResult found = search_schedule_graph(
       graph, [&](double fraction) { return report("searching", fraction); });
   result.stats.grid_points = static_cast<int>(graph.grid.size());
@@ -337,11 +355,7 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
     if (i % 64 == 0 && !report("evaluating schedules", static_cast<double>(i) / found.schedules.size())) {
       return finish();
     }
-    std::vector<PlannedStage> stages;
-    for (const auto& st : found.schedules[i].stages) {
-      const ShapeCost* shape = usable[st.shape];
-      stages.push_back({shape, static_cast<long long>(std::floor(st.tokens / shape->batch_tokens))});
-    }
+    const std::vector<PlannedStage> stages = planned_stages(found.schedules[i], usable);
     ScheduleCandidate c = builder.build(stages);
     if (!builder.within_limits(c.estimate.total)) continue;
     if (auto more = builder.filled(stages, c)) pool.push_back(std::move(*more));
