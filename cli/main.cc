@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   sprout::cli::add_simulate_command(app);
   sprout::cli::add_validate_command(app);
   sprout::cli::add_export_command(app);
+  sprout::cli::add_search_command(app);
+  sprout::cli::add_fit_loss_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -10,7 +10,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   # planner / simulator / cli
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libboost-graph-dev libfccp-dev   # Boost.Graph (iteration DAG), fast-cpp-csv-parser (carbon traces)
+  libboost-graph-dev libfccp-dev libeigen3-dev   # Boost.Graph (iteration DAG, search), CSV parser (carbon traces), Eigen (loss fits)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # backend: LibTorch (CPU) + Gloo for c10d, and a fast BLAS. Without

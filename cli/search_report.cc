@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "search_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "loss_model_json.h"
+#include "output.h"
+#include "sprout/planner/estimate_json.h"
+
+namespace sprout::cli {
+using namespace sprout::planner;
+
+namespace {
+
+size_t shown(const SearchReport& r) { return std::min(r.top, r.result.ranked.size()); }
+
+std::string stage_tokens(const ScheduleCandidate& c) {
+  std::string out;
+  for (const Stage& st : c.plan.stages) out += (out.empty() ? "" : " + ") + human_count(st.tokens);
+  return out;
+}
+
+std::vector<std::string> table_row(const std::string& rank, const ScheduleCandidate& c) {
+  const Costs& t = c.estimate.total;
+  return {rank, c.shapes, stage_tokens(c), human_count(c.tokens), human_duration(t.seconds),
+          human_usd(t.cost_usd), human_energy_kwh(t.energy_kwh), human_mass_kg(t.co2e_kg),
+          fmt::format("{:.4f}", c.predicted_loss)};
+}
+
+std::vector<std::string> csv_row(const std::string& rank, const ScheduleCandidate& c,
+                                 const std::string& plan_file) {
+  const Costs& t = c.estimate.total;
+  return {rank, c.shapes, stage_tokens(c), fmt::format("{}", c.tokens), fmt::format("{}", t.seconds / 86400),
+          fmt::format("{}", t.gpu_hours), fmt::format("{}", t.cost_usd), fmt::format("{}", t.energy_kwh),
+          fmt::format("{}", t.co2e_kg), fmt::format("{}", c.predicted_loss), plan_file};
+}
+
+nlohmann::json candidate_json(const ScheduleCandidate& c, const std::string& plan_file) {
+  const Costs& t = c.estimate.total;
+  nlohmann::json stages = nlohmann::json::array();
+  for (size_t i = 0; i < c.plan.stages.size(); ++i) {
+    const StageEstimate& se = c.estimate.stages[i];
+    stages.push_back({{"name", se.name},
+                      {"params", se.params},
+                      {"tokens", se.tokens},
+                      {"growth", describe(se.growth)},
+                      {"layout", to_json(se.layout)},
+                      {"days", se.costs.seconds / 86400},
+                      {"cost_usd", se.costs.cost_usd},
+                      {"loss_start", std::isfinite(c.losses[i].loss_start) ? nlohmann::json(c.losses[i].loss_start)
+                                                                           : nlohmann::json()},
+                      {"loss_end", c.losses[i].loss_end}});
+  }
+  nlohmann::json j = {{"name", c.plan.name},
+                      {"shapes", c.shapes},
+                      {"stages", stages},
+                      {"tokens", c.tokens},
+                      {"params", c.estimate.stages.back().params},
+                      {"days", t.seconds / 86400},
+                      {"gpu_hours", t.gpu_hours},
+                      {"cost_usd", t.cost_usd},
+                      {"energy_kwh", t.energy_kwh},
+                      {"co2e_kg", t.co2e_kg},
+                      {"embodied_co2e_kg", t.embodied_co2e_kg},
+                      {"predicted_loss", c.predicted_loss}};
+  if (!plan_file.empty()) j["plan_file"] = plan_file;
+  return j;
+}
+
+std::string file_at(const std::vector<std::string>& files, size_t i) {
+  return i < files.size() ? files[i] : "";
+}
+
+}  // namespace
+
+std::string search_table(const SearchReport& r) {
+  const SearchRequest& q = r.request;
+  std::string out = fmt::format(
+      "target {} ({} parameters) on {} x {}, region {}, ${:.2f}/GPU-hour, power model {}\n"
+      "limits: budget {}{}{}\n"
+      "loss model: {}: {}\n  ({})\n\n",
+      shape_label(q.target), human_count(parameter_count(q.target)), q.gpus, q.hardware.name,
+      q.region.name, q.price_usd_per_gpu_hour, to_string(q.power_model), human_usd(q.budget_usd),
+      q.deadline_seconds ? ", deadline " + human_duration(*q.deadline_seconds) : "",
+      q.max_co2e_kg ? ", carbon cap " + human_mass_kg(*q.max_co2e_kg) + " CO2e" : "",
+      q.loss_model.name, describe_law(q.loss_model), q.loss_model.source);
+  TextTable table({"rank", "schedule", "stage tokens", "tokens", "time", "USD", "energy", "CO2e", "loss"});
+  for (size_t i = 0; i < shown(r); ++i) table.add_row(table_row(std::to_string(i + 1), r.result.ranked[i]));
+  const auto& scratch = r.result.scratch;
+  if (scratch) {
+    table.add_separator();
+    table.add_row(table_row("scratch", *scratch));
+  }
+  out += table.render();
+  out += fmt::format("\nPareto front over USD, days, CO2e and predicted loss: {} schedules, best loss first ({} shown)\n",
+                     r.result.ranked.size(), shown(r));
+  if (scratch && !r.result.ranked.empty()) {
+    const ScheduleCandidate& best = r.result.ranked.front();
+    out += fmt::format(
+        "best growth schedule vs the target from scratch within the same limits: {} vs {} tokens "
+        "({:.2f}x), predicted loss {:.4f} vs {:.4f}, {} vs {}\n",
+        human_count(best.tokens), human_count(scratch->tokens), best.tokens / scratch->tokens,
+        best.predicted_loss, scratch->predicted_loss, human_usd(best.estimate.total.cost_usd),
+        human_usd(scratch->estimate.total.cost_usd));
+  }
+  if (r.comparison) {
+    const auto& c = *r.comparison;
+    const auto& p = c.placement;
+    out += fmt::format(
+        "{} ({}): {} tokens, {}, predicted loss {:.4f}: {}; rank {} of {} by loss; {:.4f} above the "
+        "best front schedule costing no more; the front reaches its loss for {} less\n",
+        c.candidate.plan.name, c.candidate.shapes, human_count(c.candidate.tokens),
+        human_usd(c.candidate.estimate.total.cost_usd), c.candidate.predicted_loss,
+        p.on_front ? "on the Pareto front" : fmt::format("dominated by {} front schedules", p.dominated_by),
+        p.rank, r.result.ranked.size() + 1, p.loss_gap, percent(p.cost_saving_fraction));
+    if (!c.note.empty()) out += "  note: " + c.note + "\n";
+  }
+  const SearchStats& s = r.result.stats;
+  out += fmt::format("searched {} shapes x {} token points ({} vertices, {} edges, {} partial schedules) in {:.2f} s\n",
+                     s.shapes, s.grid_points, s.vertices, s.edges, human_count(static_cast<double>(s.labels)), s.seconds);
+  if (!r.plan_files.empty()) {
+    out += "plans written: " + r.plan_files.front() + (r.plan_files.size() > 1 ? " ... " + r.plan_files.back() : "");
+    if (!r.scratch_plan_file.empty()) out += ", " + r.scratch_plan_file;
+    out += "\n";
+  }
+  return out;
+}
+
+std::string search_csv(const SearchReport& r) {
+  TextTable t({"rank", "schedule", "stage_tokens", "tokens", "days", "gpu_hours", "cost_usd", "energy_kwh",
+               "co2e_kg", "predicted_loss", "plan_file"});
+  for (size_t i = 0; i < shown(r); ++i) {
+    t.add_row(csv_row(std::to_string(i + 1), r.result.ranked[i], file_at(r.plan_files, i)));
+  }
+  if (r.result.scratch) t.add_row(csv_row("scratch", *r.result.scratch, r.scratch_plan_file));
+  if (r.comparison) t.add_row(csv_row("compare", r.comparison->candidate, r.comparison->plan_file));
+  return t.render_csv();
+}
+
+nlohmann::json search_json(const SearchReport& r) {
+  const SearchRequest& q = r.request;
+  nlohmann::json request = {{"target", {{"layers", q.target.layers},
+                                        {"hidden", q.target.hidden},
+                                        {"heads", q.target.heads},
+                                        {"params", parameter_count(q.target)}}},
+                            {"hardware", q.hardware.name},
+                            {"gpus", q.gpus},
+                            {"region", q.region.name},
+                            {"price_usd_per_gpu_hour", q.price_usd_per_gpu_hour},
+                            {"power_model", to_string(q.power_model)},
+                            {"budget_usd", q.budget_usd},
+                            {"max_stages", q.max_stages}};
+  if (q.deadline_seconds) request["deadline_days"] = *q.deadline_seconds / 86400;
+  if (q.max_co2e_kg) request["max_co2e_t"] = *q.max_co2e_kg / 1000;
+  nlohmann::json candidates = nlohmann::json::array();
+  for (size_t i = 0; i < shown(r); ++i) {
+    nlohmann::json c = candidate_json(r.result.ranked[i], file_at(r.plan_files, i));
+    c["rank"] = i + 1;
+    candidates.push_back(c);
+  }
+  const SearchStats& s = r.result.stats;
+  nlohmann::json j = {{"request", request},
+                      {"loss_model", loss_model_json(q.loss_model)},
+                      {"front_size", r.result.ranked.size()},
+                      {"candidates", candidates},
+                      {"stats", {{"shapes", s.shapes},
+                                 {"grid_points", s.grid_points},
+                                 {"vertices", s.vertices},
+                                 {"edges", s.edges},
+                                 {"labels", s.labels},
+                                 {"schedules", s.schedules},
+                                 {"seconds", s.seconds}}}};
+  if (r.result.scratch) j["scratch"] = candidate_json(*r.result.scratch, r.scratch_plan_file);
+  if (r.comparison) {
+    const auto& p = r.comparison->placement;
+    j["comparison"] = candidate_json(r.comparison->candidate, r.comparison->plan_file);
+    j["comparison"]["placement"] = {{"on_front", p.on_front},
+                                    {"dominated_by", p.dominated_by},
+                                    {"rank", p.rank},
+                                    {"loss_gap", p.loss_gap},
+                                    {"cost_saving_fraction", p.cost_saving_fraction}};
+    if (!r.comparison->note.empty()) j["comparison"]["note"] = r.comparison->note;
+  }
+  return j;
+}
+
+}  // namespace sprout::cli

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `sprout search` output: the ranked schedules, the from-scratch baseline and,
+// with --compare, where a given plan sits against the Pareto front.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sprout/planner/schedule_search.h"
+
+namespace sprout::cli {
+
+struct PlanComparison {
+  std::string plan_file;
+  planner::ScheduleCandidate candidate;
+  planner::FrontPlacement placement;
+  std::string note;  // why the comparison may not be like for like, or empty
+};
+
+struct SearchReport {
+  const planner::SearchRequest& request;
+  const planner::SearchResult& result;
+  size_t top = 10;                           // candidates shown
+  std::vector<std::string> plan_files;       // written plans, one per shown candidate (or empty)
+  std::string scratch_plan_file;             // written baseline (or empty)
+  std::optional<PlanComparison> comparison;
+};
+
+std::string search_table(const SearchReport& report);
+std::string search_csv(const SearchReport& report);
+nlohmann::json search_json(const SearchReport& report);
+
+}  // namespace sprout::cli
