@@ -12,6 +12,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "sprout/gui/budget_tab.h"
 #include "sprout/gui/carbon_tab.h"
 #include "sprout/gui/compare_tab.h"
 #include "sprout/gui/export_dialog.h"
@@ -35,7 +36,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   plan_tab_ = new PlanTab(document_, tabs_);
   compare_tab_ = new CompareTab(document_, tabs_);
   carbon_tab_ = new CarbonTab(document_, tabs_);
+  budget_tab_ = new BudgetTab(document_, tabs_);
   tabs_->addTab(plan_tab_, tr("&Plan"));
+  tabs_->addTab(budget_tab_, tr("B&udget"));
   tabs_->addTab(compare_tab_, tr("&Compare"));
   tabs_->addTab(carbon_tab_, tr("Car&bon"));
   layout->addWidget(message_);
@@ -44,6 +47,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   build_menus();
   connect(document_, &PlanDocument::changed, this, &MainWindow::update_title);
   connect(compare_tab_, &CompareTab::message, this, &MainWindow::show_message);
+  connect(budget_tab_, &BudgetTab::plan_chosen, this, [this] {
+    tabs_->setCurrentWidget(plan_tab_);
+    show_message(tr("Plan from the budget search: %1 (save it with Ctrl+S)")
+                     .arg(QString::fromStdString(document_->plan().name)),
+                 false);
+  });
 
   QSettings settings;
   recent_ = settings.value("recentFiles").toStringList();

@@ -15,6 +15,8 @@
 #include <QTableWidget>
 #include <QTest>
 
+#include "sprout/gui/background_task.h"
+#include "sprout/gui/budget_tab.h"
 #include "sprout/gui/carbon_tab.h"
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/compare_tab.h"
@@ -189,6 +191,76 @@ TEST(MainWindow, RemembersRecentFilesAndWindowState) {
   ASSERT_EQ(again.recent_files().size(), 2);
   EXPECT_EQ(again.recent_files()[0], src("plans/flm-101b.yaml"));
   EXPECT_EQ(again.size(), QSize(1100, 700));
+}
+
+TEST(MainWindow, BudgetModeFindsSchedulesWithinOneHundredThousandDollars) {
+  MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  BudgetTab* budget = w.budget_tab();
+  budget->set_budget_usd(100000);
+  budget->set_target_params(101e9);
+  budget->set_hardware("a800", 192);
+  budget->set_region("cn-north");
+  budget->run_search();
+  budget->task()->wait();
+  ASSERT_TRUE(budget->result().has_value());
+  const auto& r = *budget->result();
+  ASSERT_FALSE(r.ranked.empty());
+  ASSERT_TRUE(r.scratch.has_value());
+  EXPECT_EQ(budget->table()->rowCount(), static_cast<int>(r.ranked.size()) + 1);
+  EXPECT_GT(r.ranked[0].tokens, r.scratch->tokens);  // growth buys more tokens for the money
+  w.tabs()->setCurrentWidget(budget);
+  save_screenshot(&w, "budget");
+  ASSERT_TRUE(budget->use_candidate(0));
+  ASSERT_TRUE(w.document()->estimate().has_value());
+  EXPECT_LE(w.document()->estimate()->total.cost_usd, 100000.0);
+  EXPECT_EQ(w.document()->plan().stages.back().shape.hidden, r.ranked[0].plan.stages.back().shape.hidden);
+  EXPECT_EQ(w.tabs()->currentWidget(), w.plan_tab());
+}
+
+TEST(MainWindow, BudgetModeExplainsAnImpossibleBudget) {
+  MainWindow w;
+  w.budget_tab()->set_budget_usd(1000);
+  w.budget_tab()->run_search();
+  w.budget_tab()->task()->wait();
+  ASSERT_TRUE(w.budget_tab()->result().has_value());
+  EXPECT_TRUE(w.budget_tab()->result()->infeasible.has_value());
+  EXPECT_NE(w.budget_tab()->summary()->text().indexOf("Nothing fits"), -1);
+}
+
+TEST(MainWindow, SimulatedRiskBandsInTheComparison) {
+  MainWindow w;
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  CompareTab* cmp = w.compare_tab();
+  cmp->simulate_risk(500);
+  cmp->task()->wait();
+  ASSERT_EQ(cmp->risk().count("FLM-101B growth schedule"), 1u);
+  const auto& b = cmp->risk().at("FLM-101B growth schedule");
+  EXPECT_LE(b.days.p10, b.days.p50);
+  EXPECT_LE(b.days.p50, b.days.p90);
+  // Failures, checkpoints and evaluations only add time to the planner's figure.
+  EXPECT_GT(b.days.p50, w.document()->estimate()->total.seconds / 86400);
+  EXPECT_FALSE(cmp->table()->item(0, 9)->text().isEmpty());
+  EXPECT_EQ(cmp->risk_chart()->view()->chart()->series().size(), 1);
+}
+
+TEST(MainWindow, CarbonAwareStartWithAnHourlyTrace) {
+  MainWindow w;
+  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  CarbonTab* carbon = w.carbon_tab();
+  EXPECT_FALSE(carbon->load_trace(src("tests/data/bad-traces/negative-intensity.csv")));
+  EXPECT_NE(carbon->result_label()->text().indexOf("negative"), -1) << carbon->result_label()->text().toStdString();
+  ASSERT_TRUE(carbon->load_trace(src("profiles/regions/traces/germany-2023-synthetic.csv")));
+  const QDateTime start(QDate(2023, 3, 1), QTime(0, 0), Qt::UTC);
+  carbon->set_window(start, start.addDays(45));
+  carbon->run_carbon_aware(simulator::CarbonAwareMode::kStart, 200);
+  carbon->task()->wait();
+  ASSERT_TRUE(carbon->result().has_value()) << carbon->result_label()->text().toStdString();
+  const auto& r = *carbon->result();
+  EXPECT_GE(r.chosen_start_unix_s, start.toSecsSinceEpoch());
+  EXPECT_GE(r.co2e_saved_kg, 0);  // the best start is never worse than starting right away
+  EXPECT_NE(carbon->result_label()->text().indexOf("saves"), -1);
 }
 
 TEST(Screenshots, MainWindowAndComparison) {

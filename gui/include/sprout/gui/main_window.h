@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// sprout-gui's window: Plan, Compare and Carbon tabs (Budget and Run tabs
-// join when their libraries are present), File menu with open/save/export and
-// recent files, window state remembered between sessions.
+// sprout-gui's window: Plan, Budget, Compare and Carbon tabs, File menu with
+// open/save/export and recent files, window state remembered between sessions.
 #pragma once
 
 #include <QMainWindow>
@@ -13,6 +12,7 @@ class QTabWidget;
 
 namespace sprout::gui {
 
+class BudgetTab;
 class CarbonTab;
 class CompareTab;
 class PlanDocument;
@@ -33,6 +33,7 @@ class MainWindow : public QMainWindow {
   PlanTab* plan_tab() const { return plan_tab_; }
   CompareTab* compare_tab() const { return compare_tab_; }
   CarbonTab* carbon_tab() const { return carbon_tab_; }
+  BudgetTab* budget_tab() const { return budget_tab_; }
   QTabWidget* tabs() const { return tabs_; }
   QLabel* message_bar() const { return message_; }
   QStringList recent_files() const { return recent_; }
@@ -51,6 +52,7 @@ class MainWindow : public QMainWindow {
   PlanTab* plan_tab_;
   CompareTab* compare_tab_;
   CarbonTab* carbon_tab_;
+  BudgetTab* budget_tab_;
   QLabel* message_;
   QMenu* recent_menu_ = nullptr;
   QStringList recent_;

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Budget mode: "I have $100K, this hardware, this region: which growth
+// schedule?" The schedule search (planner::search_schedules) in the
+// background; the ranked Pareto front and the from-scratch baseline, with what
+// each buys; one click makes a candidate the plan being edited.
+#pragma once
+
+#include <QWidget>
+#include <optional>
+
+#include "sprout/planner/schedule_search.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QTableWidget;
+
+namespace sprout::gui {
+
+class BackgroundTask;
+class ChartBox;
+class PlanDocument;
+
+class BudgetTab : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit BudgetTab(PlanDocument* document, QWidget* parent = nullptr);
+
+  void set_budget_usd(double usd);
+  void set_target_params(double params);
+  void set_hardware(const QString& name, int gpus);
+  void set_region(const QString& name);
+  // Starts the search in the background; result() when the task finishes.
+  void run_search();
+  const std::optional<planner::SearchResult>& result() const { return result_; }
+  // Makes candidate `rank` (0 = best) the document's plan.
+  bool use_candidate(int rank);
+
+  BackgroundTask* task() const { return task_; }
+  QTableWidget* table() const { return table_; }
+  QLabel* summary() const { return summary_; }
+
+ signals:
+  void plan_chosen();
+
+ private:
+  void show_result();
+
+  PlanDocument* document_;
+  QDoubleSpinBox* budget_;
+  QLineEdit* target_;
+  QComboBox* hardware_;
+  QSpinBox* gpus_;
+  QComboBox* region_;
+  QLineEdit* price_;
+  QDoubleSpinBox* deadline_days_;
+  QDoubleSpinBox* max_co2e_t_;
+  QTableWidget* table_;
+  QLabel* summary_;
+  ChartBox* chart_;
+  BackgroundTask* task_;
+  std::optional<planner::SearchResult> result_;
+};
+
+}  // namespace sprout::gui
