@@ -35,6 +35,8 @@ for g in (r for r in records if r.get("event") == "grow"):
         ok = False
 
 for s in summary["stages"]:
+    if not s["done"]:
+        continue
     print(f"  stage {s['name']}: {s['steps']} steps, {s['tokens']:.0f} tokens, {s['wall_seconds']:.0f} s, "
           f"{s['energy_kwh'] * 1000:.2f} Wh, train loss {s['final_train_loss']:.4f}, val loss {s['final_val_loss']:.4f}")
 sys.exit(0 if ok else 1)

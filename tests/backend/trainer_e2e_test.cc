@@ -171,6 +171,13 @@ TEST_F(TrainerE2E, ResumeIsBitwiseExactAcrossGrowthBoundaries) {
   int resumes = 0;
   for (const auto& j : telemetry(split)) resumes += j.value("event", "") == "resume";
   EXPECT_EQ(resumes, 3);
+
+  // The same with bf16 autocast (what plans/tiny-cpu.yaml uses).
+  train(dir_ + "/exact-bf16", "--dtype bf16");
+  train(dir_ + "/exact-bf16-split", "--dtype bf16 --stop-after-steps 10");
+  train(dir_ + "/exact-bf16-split", "--dtype bf16 --resume");
+  EXPECT_EQ(losses(dir_ + "/exact-bf16-split"), losses(dir_ + "/exact-bf16"));
+  EXPECT_NE(losses(dir_ + "/exact-bf16"), want);  // bf16 really ran
 }
 
 TEST_F(TrainerE2E, SigtermCheckpointsExitsZeroAndResumeContinues) {
