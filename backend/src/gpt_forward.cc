@@ -36,9 +36,16 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, const std::st
                         const ForwardContext& ctx) {
   const auto& s = m.shape();
   const int64_t B = x.size(0), T = x.size(1), H = s.heads, KV = s.kv_heads, D = s.head_dim();
-  torch::Tensor q = linear(x, m, p + "attn.wq", p + "attn.bq");
-  torch::Tensor k = linear(x, m, p + "attn.wk", p + "attn.bk");
-  torch::Tensor v = linear(x, m, p + "attn.wv", p + "attn.bv");
+  // One GEMM for Q, K and V (the weights stay separate parameters, so growth
+  // and sharding address each; concatenating them costs a small copy and
+  // saves two of three GEMM calls forward and backward at small widths).
+  const bool biased = m.contains(p + "attn.bq");
+  std::vector<torch::Tensor> w = {m.get(p + "attn.wq"), m.get(p + "attn.wk"), m.get(p + "attn.wv")};
+  torch::Tensor qkv = biased ? at::linear(x, at::cat(w), at::cat({m.get(p + "attn.bq"), m.get(p + "attn.bk"),
+                                                                  m.get(p + "attn.bv")}))
+                             : at::linear(x, at::cat(w));
+  auto parts = qkv.split_with_sizes({H * D, KV * D, KV * D}, -1);
+  torch::Tensor q = parts[0], k = parts[1], v = parts[2];
   double scale = 1.0 / std::sqrt(static_cast<double>(D));
   if (masks) {
     // MSG head/head-dim masks act on old blocks only: a block inserted by

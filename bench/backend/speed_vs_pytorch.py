@@ -40,14 +40,19 @@ def sprout_tokens_per_s(args, plan, dtype):
     return statistics.median(steps)
 
 
-def pytorch_tokens_per_s(args):
+# glibc settings equal to what sprout-train sets for itself with mallopt
+# (backend/tools/sprout_train_main.cc), for the "tuned" PyTorch row.
+TUNED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
+def pytorch_tokens_per_s(args, extra_env=None):
     s = SHAPE
     cmd = ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "pytorch_reference.py"),
            "--shard", os.path.join(args.data, "train.bin"), "--threads", str(args.threads),
            "--steps", str(args.steps - args.warmup), "--warmup-steps", str(args.warmup)]
     for k, v in s.items():
         cmd += ["--" + k.replace("_", "-"), str(v)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, **(extra_env or {})}).stdout
     import json
     return statistics.median(
         SHAPE["micro_batch"] * SHAPE["accumulation"] * SHAPE["seq"] / t for t in json.loads(out)["step_seconds"])
@@ -69,13 +74,16 @@ def main():
     plan = bc.write_plan(plan_text(args.steps))
     try:
         rows = []
-        ratios = []
+        ratios, tuned_ratios = [], []
         # Interleave, and compare within a round, so a change in machine load
         # (the CI machine is shared) hits both sides alike.
         for _ in range(args.rounds):
-            ours, theirs = sprout_tokens_per_s(args, plan, "fp32"), pytorch_tokens_per_s(args)
-            rows += [("sprout-train fp32", ours), ("pytorch fp32", theirs)]
+            ours = sprout_tokens_per_s(args, plan, "fp32")
+            theirs = pytorch_tokens_per_s(args)
+            tuned = pytorch_tokens_per_s(args, TUNED_MALLOC)
+            rows += [("sprout-train fp32", ours), ("pytorch fp32", theirs), ("pytorch fp32, malloc tuned as sprout-train", tuned)]
             ratios.append(ours / theirs)
+            tuned_ratios.append(ours / tuned)
         rows.append(("sprout-train bf16 autocast", sprout_tokens_per_s(args, plan, "bf16")))
     finally:
         os.unlink(plan)
@@ -90,6 +98,7 @@ def main():
         print(f"| {name} | {v:.0f} |")
     print("sprout-train / PyTorch per round: " + ", ".join(f"{r:.2f}" for r in ratios))
     print(f"sprout-train / PyTorch: {statistics.median(ratios):.2f}x median of rounds (target >= 1.0)")
+    print(f"sprout-train / PyTorch with the same malloc settings: {statistics.median(tuned_ratios):.2f}x")
     print(f"bf16 autocast / fp32: {best['sprout-train bf16 autocast'] / best['sprout-train fp32']:.2f}x")
 
 
