@@ -98,6 +98,8 @@ class TrainerE2E : public ::testing::Test {
     return out;
   }
 
+  static void preempt_and_resume(int signal, const std::string& name);
+
   static inline std::string dir_;
 };
 
@@ -180,12 +182,14 @@ TEST_F(TrainerE2E, ResumeIsBitwiseExactAcrossGrowthBoundaries) {
   EXPECT_NE(losses(dir_ + "/exact-bf16"), want);  // bf16 really ran
 }
 
-TEST_F(TrainerE2E, SigtermCheckpointsExitsZeroAndResumeContinues) {
+// Starts a long run, sends `signal` after a few steps, and checks that it
+// checkpointed and exited 0, then that --resume continues from there.
+void TrainerE2E::preempt_and_resume(int signal, const std::string& name) {
   const std::string plan = dir_ + "/long.yaml";
   planner::write_file_atomically(plan, plan_yaml(3e-3, 32, 2, 40));  // 320 steps per stage
-  const std::string run = dir_ + "/signal";
+  const std::string run = dir_ + "/" + name;
   const std::string cmd = kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
-                          " --threads 1 --quiet 2>" + dir_ + "/signal.err";
+                          " --threads 1 --quiet 2>" + dir_ + "/" + name + ".err";
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -195,7 +199,7 @@ TEST_F(TrainerE2E, SigtermCheckpointsExitsZeroAndResumeContinues) {
   // Wait for a few logged steps, then preempt.
   for (int i = 0; i < 3000 && losses(run).size() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_GE(losses(run).size(), 3u);
-  kill(pid, SIGTERM);
+  kill(pid, signal);
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of checkpointing";
@@ -211,6 +215,11 @@ TEST_F(TrainerE2E, SigtermCheckpointsExitsZeroAndResumeContinues) {
   EXPECT_TRUE(std::equal(before.begin(), before.end(), after.begin()));
   EXPECT_EQ(std::stoll(after.back()), stopped_at + 2);
 }
+
+TEST_F(TrainerE2E, SigtermCheckpointsExitsZeroAndResumeContinues) { preempt_and_resume(SIGTERM, "sigterm"); }
+
+// Slurm's --signal=B:USR1@120 (issue #6's export) sends SIGUSR1.
+TEST_F(TrainerE2E, Sigusr1CheckpointsExitsZeroAndResumeContinues) { preempt_and_resume(SIGUSR1, "sigusr1"); }
 
 TEST_F(TrainerE2E, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
   const std::string run = dir_ + "/corrupt";
