@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <torch/cuda.h>
+#include <torch/utils.h>
 
 #include <chrono>
 #include <cmath>

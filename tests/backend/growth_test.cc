@@ -4,6 +4,7 @@
 // old parameters and one AdamW step equal the old model's; the mask reaches
 // exactly 1 at the end of the ramp and the unmasked path takes over.
 #include <gtest/gtest.h>
+#include <torch/csrc/autograd/function.h>
 
 #include <functional>
 #include <unordered_set>
