@@ -18,9 +18,11 @@ torch::Tensor linear(const torch::Tensor& x, const GptModel& m, const std::strin
 
 torch::Tensor dropout(const torch::Tensor& x, double p, const ForwardContext& ctx) {
   if (!ctx.training || p <= 0) return x;
-  // Explicit generator (not the global one) so the run checkpoints it.
-  auto keep = at::empty_like(x).bernoulli_(1.0 - p, ctx.generator ? *ctx.generator : c10::optional<at::Generator>());
-  return x * keep / (1.0 - p);
+  // Explicit CPU generator (not the global one) so the run checkpoints it
+  // and a CUDA run draws the same masks as a CPU run.
+  auto keep = at::empty(x.sizes(), x.options().device(torch::kCPU))
+                  .bernoulli_(1.0 - p, ctx.generator ? *ctx.generator : c10::optional<at::Generator>());
+  return x * keep.to(x.device()) / (1.0 - p);
 }
 
 torch::Tensor norm(const torch::Tensor& x, const GptModel& m, const std::string& prefix,
