@@ -13,9 +13,9 @@ PACKAGES=(
   libboost-graph-dev libfccp-dev libeigen3-dev   # Boost.Graph (iteration DAG, search), CSV parser (carbon traces), Eigen (loss fits)
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # backend: LibTorch (CPU) + Gloo for c10d, and a fast BLAS. Without
+  # backend: LibTorch (CPU) + Gloo for c10d, zlib (gzip/dictzip corpora), a fast BLAS. Without
   # libopenblas0-pthread libtorch calls the reference BLAS (~17x slower here).
-  libtorch-dev libgloo-dev libopenblas0-pthread
+  libtorch-dev libgloo-dev libopenblas0-pthread zlib1g-dev
   # PyTorch peer for the trainer speed benchmark (same libtorch underneath)
   python3-torch python3-numpy
   # gui

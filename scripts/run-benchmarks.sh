@@ -8,3 +8,11 @@ for b in "$build_dir"/bench/*_benchmark; do
   echo "== $(basename "$b") =="
   "$b" --benchmark_counters_tabular=true
 done
+# The growth trainer: throughput vs an equivalent PyTorch loop, and growth
+# vs training the final shape from scratch (docs/backend.md).
+if [ -x "$build_dir/backend/sprout-train" ]; then
+  echo "== backend: sprout-train vs PyTorch (bench/backend/speed_vs_pytorch.py) =="
+  /usr/bin/python3 bench/backend/speed_vs_pytorch.py "$build_dir"
+  echo "== backend: growth vs from scratch (bench/backend/growth_vs_scratch.py) =="
+  /usr/bin/python3 bench/backend/growth_vs_scratch.py "$build_dir"
+fi

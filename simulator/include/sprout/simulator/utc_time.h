@@ -1,29 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// UTC timestamps as seconds since the Unix epoch, read from and written as
-// ISO 8601 ("2023-06-01T00:00:00Z"). Carbon traces and --start/--deadline use them.
+// The planner's UTC timestamps (sprout/planner/utc_time.h), under the names
+// the simulator uses.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
+#include "sprout/planner/utc_time.h"
 
 namespace sprout::simulator {
 
-using UnixSeconds = std::int64_t;
-
-enum class TimestampProblem { kNone, kMalformed, kNotUtc };
-
-struct ParsedTimestamp {
-  UnixSeconds seconds = 0;
-  TimestampProblem problem = TimestampProblem::kNone;
-};
-
-// Accepts "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS[.fff]]" and the same with 'T',
-// followed by nothing, "Z", "+00:00" or "+0000" (UTC). Any other offset is
-// kNotUtc; anything unreadable (or an impossible date) is kMalformed.
-ParsedTimestamp parse_utc_timestamp(std::string_view text);
-
-std::string format_utc_timestamp(UnixSeconds seconds);  // "2023-06-01T00:00:00Z"
+using planner::format_utc_timestamp;
+using planner::parse_utc_timestamp;
+using planner::ParsedTimestamp;
+using planner::TimestampProblem;
+using planner::UnixSeconds;
 
 }  // namespace sprout::simulator

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sprout/simulator/utc_time.h"
+#include "sprout/planner/utc_time.h"
 
 #include <fmt/format.h>
 
 #include <chrono>
 #include <charconv>
 
-namespace sprout::simulator {
+namespace sprout::planner {
 namespace {
 
 // Reads exactly `digits` decimal digits at `pos`.
@@ -42,14 +42,22 @@ ParsedTimestamp parse_utc_timestamp(std::string_view s) {
     if (pos < s.size() && s[pos] == ':') {
       ++pos;
       if (!read_digits(s, pos, 2, sec)) return out;
-      if (pos < s.size() && s[pos] == '.') {  // fractional seconds: ignored
+      if (pos < s.size() && s[pos] == '.') {  // fractional seconds
         ++pos;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
+        double scale = 0.1;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+          out.fraction_s += scale * (s[pos] - '0');
+          scale /= 10;
+          ++pos;
+        }
       }
     }
   }
   const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!date.ok() || h > 23 || mi > 59 || sec > 60) return out;
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60) {
+    out.fraction_s = 0;
+    return out;
+  }
   const std::string_view zone = s.substr(pos);
   if (!(zone.empty() || zone == "Z" || zone == "+00:00" || zone == "+0000" || zone == "-00:00")) {
     const bool offset = (zone[0] == '+' || zone[0] == '-') && zone.size() >= 3;
@@ -72,4 +80,4 @@ std::string format_utc_timestamp(UnixSeconds seconds) {
                      tod.hours().count(), tod.minutes().count(), tod.seconds().count());
 }
 
-}  // namespace sprout::simulator
+}  // namespace sprout::planner

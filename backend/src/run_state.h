@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Everything a run needs to continue bit-for-bit: the model, the optimizer,
+// the dropout generator, the data position, the stage and MSG ramp, and the
+// per-stage accounting. Converted to and from a checkpoint here.
+#pragma once
+
+#include <ATen/core/Generator.h>
+
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sprout/backend/adamw.h"
+#include "sprout/backend/checkpoint.h"
+#include "sprout/backend/gpt_model.h"
+#include "sprout/backend/growth.h"
+
+namespace sprout::backend {
+
+struct StageRecord {
+  std::string name;
+  long long steps = 0;
+  double tokens = 0;
+  double wall_seconds = 0;
+  double energy_j = 0;
+  double model_flops = 0;
+  double final_train_loss = std::numeric_limits<double>::quiet_NaN();
+  double final_val_loss = std::numeric_limits<double>::quiet_NaN();
+  bool done = false;
+};
+
+struct RunCounters {
+  std::string plan_fingerprint;
+  long long global_step = 0;
+  size_t stage_index = 0;
+  long long step_in_stage = 0;
+  long long sequences_consumed = 0;  // data position (batch_sampler.h)
+  double tokens = 0;
+  double model_flops = 0;
+  double energy_j = 0;
+  double last_train_loss = std::numeric_limits<double>::quiet_NaN();
+  std::vector<StageRecord> stages;
+};
+
+struct RunState {
+  RunCounters counters;
+  GptModel model;
+  AdamWState optimizer;
+  std::optional<GrowthRamp> ramp;
+  at::Generator dropout_generator;
+};
+
+CheckpointData to_checkpoint(const RunState& state);
+
+// Rebuilds the state; throws std::runtime_error for a checkpoint whose
+// tensors do not match its recorded shape.
+RunState from_checkpoint(const CheckpointData& data);
+
+// The fingerprint stored in a checkpoint (checked before anything else).
+std::string checkpoint_plan_fingerprint(const CheckpointData& data);
+
+nlohmann::json shape_to_json(const planner::ModelShape& s);
+planner::ModelShape shape_from_json(const nlohmann::json& j);
+nlohmann::json stage_record_json(const StageRecord& r, int rank_count);
+
+}  // namespace sprout::backend

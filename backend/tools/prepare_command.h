@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `sprout-train prepare`: text files -> token shards.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "sprout/backend/corpus.h"
+
+namespace sprout::train_cli {
+
+struct PrepareArgs {
+  backend::PrepareOptions options;
+  bool json = false;
+};
+
+void add_prepare_command(CLI::App& app, PrepareArgs& args);
+int run_prepare(PrepareArgs& args);
+
+}  // namespace sprout::train_cli

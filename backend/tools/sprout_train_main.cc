@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// sprout-train --plan PLAN.yaml --out RUN_DIR [--resume] [--threads N] ...
+// sprout-train prepare --out DIR [--input TEXT...]
+// Exit codes (DESIGN.md): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
+// 2 bad input (one line: file:line:col: field: reason), 1 runtime failure.
+#include <malloc.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "prepare_command.h"
+#include "sprout/backend/trainer.h"
+#include "sprout/planner/input_error.h"
+
+namespace {
+
+// LibTorch's OpenMP workers spin-wait between parallel regions by default,
+// while OpenBLAS runs GEMMs on its own threads: on 2 cores they fight, and
+// training ran 4-5x slower (measured, docs/backend.md "Speed"). libgomp reads
+// OMP_WAIT_POLICY only when it is loaded, so set it and re-execute once.
+void ensure_passive_openmp_wait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv);  // on failure: carry on, only slower
+}
+
+// A training step frees and re-allocates the same large activation and
+// gradient buffers every micro-batch. glibc hands big freed blocks back to
+// the kernel (mmap threshold, heap trimming) and the next micro-batch faults
+// them in again: measured 4.6x the page faults of the PyTorch loop and ~10%
+// lower throughput. Keep freed memory in the process instead.
+void keep_freed_memory() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace sprout;
+  ensure_passive_openmp_wait(argv);
+  keep_freed_memory();
+  CLI::App app("sprout-train: run a sprout growth plan with LibTorch (MSG growth between stages)");
+  app.require_subcommand(0, 1);
+  backend::TrainOptions o;
+  app.add_option("--plan", o.plan_path, "Plan file (YAML)");
+  app.add_option("--out", o.run_dir, "Run directory (telemetry.jsonl, summary.json, checkpoints/)");
+  app.add_flag("--resume", o.resume, "Continue from the newest complete checkpoint in --out");
+  app.add_option("--threads", o.threads, "Intra-op threads (default: the plan's, else all cores)")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--data", o.data, "Token shard directory or text file (overrides training.data)");
+  app.add_option("--dtype", o.dtype, "fp32 | bf16 (overrides training.dtype)")->check(CLI::IsMember({"fp32", "bf16"}));
+  app.add_option("--device", o.device, "auto | cpu | cuda (overrides training.device)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  app.add_option("--stop-after-steps", o.stop_after_steps, "Checkpoint and stop after this global step")
+      ->check(CLI::PositiveNumber);
+  bool quiet = false;
+  app.add_flag("--quiet", quiet, "No progress lines on stderr");
+  train_cli::PrepareArgs prepare;
+  train_cli::add_prepare_command(app, prepare);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    if (app.got_subcommand("prepare")) return train_cli::run_prepare(prepare);
+    if (o.plan_path.empty() || o.run_dir.empty()) {
+      std::cerr << "sprout-train: --plan and --out are required\n";
+      return 2;
+    }
+    o.progress = !quiet;
+    const backend::TrainOutcome r = backend::train(o);
+    return r.finished || r.stopped_by_signal || o.stop_after_steps > 0 ? 0 : 1;
+  } catch (const planner::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "sprout-train: error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared helpers of the backend benchmarks: run sprout-train on a plan
+written from a template, read its telemetry."""
+import json
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def ensure_data(build_dir, data_dir):
+    """The default corpus (Debian's fortunes) as token shards."""
+    if not os.path.exists(os.path.join(data_dir, "train.bin")):
+        subprocess.run([os.path.join(build_dir, "backend", "sprout-train"), "prepare", "--out", data_dir], check=True)
+    return data_dir
+
+
+def write_plan(text):
+    fd, path = tempfile.mkstemp(suffix=".yaml", prefix="sprout-bench-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
+def train(build_dir, plan, run_dir, data_dir, threads, extra=()):
+    """Runs sprout-train to completion; returns the telemetry records."""
+    subprocess.run(["rm", "-rf", run_dir], check=True)
+    subprocess.run([os.path.join(build_dir, "backend", "sprout-train"), "--plan", plan, "--out", run_dir, "--data",
+                    data_dir, "--threads", str(threads), "--quiet", *extra], check=True)
+    with open(os.path.join(run_dir, "telemetry.jsonl")) as f:
+        return [json.loads(line) for line in f]

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Checkpoints: exact round trip, keep-last-K, and a truncated or corrupt
+// newest checkpoint is detected and the previous one loaded.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sprout/backend/checkpoint.h"
+#include "test_paths.h"
+
+namespace sprout::backend {
+namespace {
+namespace fs = std::filesystem;
+
+CheckpointData sample(float v) {
+  return {{{"a", torch::full({3, 2}, v)}, {"b", torch::arange(5, torch::kInt64)}, {"c", torch::tensor({v}).to(torch::kBFloat16)}},
+          "{\"v\": " + std::to_string(v) + "}\n"};
+}
+
+TEST(Checkpoint, RoundTripsBitExactAndKeepsTheLastK) {
+  const std::string dir = sprout::test::make_temp_dir("ckpt");
+  for (int step = 1; step <= 4; ++step) write_checkpoint(dir, step * 10, sample(static_cast<float>(step) / 3), 2);
+  auto all = list_checkpoints(dir);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].first, 30);
+  EXPECT_EQ(all[1].first, 40);
+  CheckpointSearch found = load_newest_checkpoint(dir);
+  ASSERT_TRUE(found.newest);
+  EXPECT_EQ(found.newest->step, 40);
+  EXPECT_TRUE(found.rejected.empty());
+  const CheckpointData want = sample(4.0f / 3);
+  EXPECT_EQ(found.newest->data.state_json, want.state_json);
+  ASSERT_EQ(found.newest->data.tensors.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(found.newest->data.tensors[i].first, want.tensors[i].first);
+    EXPECT_TRUE(torch::equal(found.newest->data.tensors[i].second, want.tensors[i].second));
+  }
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_NE(e.path().filename().string().rfind(".tmp", 0), 0u);
+}
+
+TEST(Checkpoint, TruncatedCorruptOrUnfinishedNewestFallsBackToThePrevious) {
+  const std::string dir = sprout::test::make_temp_dir("ckpt-bad");
+  write_checkpoint(dir, 1, sample(1), 5);
+  const std::string newest = write_checkpoint(dir, 2, sample(2), 5);
+  const std::string tensors = newest + "/tensors.bin";
+
+  fs::resize_file(tensors, fs::file_size(tensors) - 3);  // truncated
+  CheckpointSearch found = load_newest_checkpoint(dir);
+  ASSERT_TRUE(found.newest);
+  EXPECT_EQ(found.newest->step, 1);
+  ASSERT_EQ(found.rejected.size(), 1u);
+  EXPECT_NE(found.rejected[0].find("truncated"), std::string::npos) << found.rejected[0];
+
+  write_checkpoint(dir, 2, sample(2), 5);
+  {
+    std::fstream f(tensors, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.put('\x7f');  // same size, flipped byte
+  }
+  found = load_newest_checkpoint(dir);
+  EXPECT_EQ(found.newest->step, 1);
+  EXPECT_NE(found.rejected.at(0).find("CRC"), std::string::npos) << found.rejected[0];
+
+  write_checkpoint(dir, 2, sample(2), 5);
+  fs::remove(newest + "/DONE");  // crashed before the marker
+  found = load_newest_checkpoint(dir);
+  EXPECT_EQ(found.newest->step, 1);
+  EXPECT_NE(checkpoint_problem(newest).find("DONE"), std::string::npos);
+
+  fs::remove(dir + "/step-000000001/DONE");
+  found = load_newest_checkpoint(dir);
+  EXPECT_FALSE(found.newest);
+  EXPECT_EQ(found.rejected.size(), 2u);
+}
+
+}  // namespace
+}  // namespace sprout::backend

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// sprout-train end to end on tiny shapes (seconds): growth keeps the loss,
+// exact resume across a growth boundary (bitwise on CPU), SIGTERM
+// checkpoints and exits 0, and bad input exits 2 without touching a run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "sprout/planner/atomic_file.h"
+#include "test_paths.h"
+
+namespace sprout::backend {
+namespace {
+namespace fs = std::filesystem;
+using sprout::test::run_command;
+
+const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
+
+std::string fmt_step(long long step) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "step-%09lld", step);
+  return buf;
+}
+
+// 3 stages: 1x32 (2 heads) -> width 1x64 (4 heads) -> depth 2x64; 8 steps each.
+std::string plan_yaml(double first_lr = 3e-3, int first_hidden = 32, int first_heads = 2, double token_scale = 1) {
+  std::ostringstream y;
+  y << "name: e2e tiny growth\nhardware: cpu-generic\ngpus: 1\nregion: us-average\npower_model: typical\n"
+    << "model: {vocab: 256, seq_len: 32, activation: gelu}\n"
+    << "training: {seed: 5, eval_every_steps: 4, eval_batches: 2, checkpoint_every_steps: 3, keep_checkpoints: 2, "
+       "log_every_steps: 1}\n"
+    << "stages:\n"
+    << "  - {name: small, layers: 1, hidden: " << first_hidden << ", heads: " << first_heads
+    << ", tokens: " << 4096 * token_scale << ", global_batch_tokens: 512, lr: " << first_lr
+    << ", warmup_fraction: 0.25, parallel: {tp: 1, pp: 1, dp: 1, micro_batch: 8}}\n"
+    << "  - {name: wide, grow: {width: true, grow_steps: 4}, layers: 1, hidden: 64, heads: 4, tokens: "
+    << 4096 * token_scale << ", global_batch_tokens: 512, lr: 2e-3, warmup_fraction: 0.25}\n"
+    << "  - {name: deep, grow: {depth: true, grow_steps: 4}, layers: 2, hidden: 64, heads: 4, tokens: "
+    << 4096 * token_scale << ", global_batch_tokens: 512, lr: 1.5e-3, warmup_fraction: 0.25}\n";
+  return y.str();
+}
+
+class TrainerE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = sprout::test::make_temp_dir("e2e");
+    // Real English-like text, made here so the test needs no package.
+    std::string text;
+    const char* words[] = {"the ", "growth ", "of ", "a ", "model ", "is ", "masked ", "and ", "its ", "loss ",
+                           "falls ", "when ", "new ", "heads ", "learn ", "words.\n"};
+    for (int i = 0; i < 20000; ++i) text += words[(i * 7 + i / 3) % 16];
+    planner::write_file_atomically(dir_ + "/corpus.txt", text);
+    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    planner::write_file_atomically(dir_ + "/plan.yaml", plan_yaml());
+  }
+
+  static std::string train(const std::string& run, const std::string& extra = "", int expect = 0,
+                           const std::string& plan = "") {
+    auto r = run_command(kTrain + " --plan " + (plan.empty() ? dir_ + "/plan.yaml" : plan) + " --data " + dir_ +
+                         "/data --out " + run + " --threads 1 --quiet " + extra);
+    EXPECT_EQ(r.exit_code, expect) << r.err;
+    return r.err;
+  }
+
+  static std::vector<nlohmann::json> telemetry(const std::string& run) {
+    std::vector<nlohmann::json> out;
+    std::ifstream in(run + "/telemetry.jsonl");
+    std::string line;
+    while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+  // "step loss" of every training step, the loss in full precision.
+  static std::vector<std::string> losses(const std::string& run) {
+    std::vector<std::string> out;
+    for (const auto& j : telemetry(run)) {
+      if (!j.contains("event")) out.push_back(std::to_string(j["step"].get<long long>()) + " " + j["loss"].dump());
+    }
+    return out;
+  }
+
+  static std::string tree_listing(const std::string& root) {
+    std::string out;
+    for (const auto& e : fs::recursive_directory_iterator(root)) {
+      out += e.path().string();
+      if (e.is_regular_file()) out += " " + std::to_string(fs::file_size(e.path())) + " " + planner::read_file(e.path().string()).substr(0, 64);
+      out += "\n";
+    }
+    return out;
+  }
+
+  static void preempt_and_resume(int signal, const std::string& name);
+
+  static inline std::string dir_;
+};
+
+TEST_F(TrainerE2E, GrowthKeepsTheLossAndTheRunIsRecorded) {
+  const std::string run = dir_ + "/straight";
+  train(run);
+  const auto records = telemetry(run);
+  int grows = 0, masked_steps = 0;
+  long long last_masked_step = 0;
+  for (const auto& j : records) {
+    for (const char* key : {"time", "step", "stage", "rank_count", "tokens", "energy_j", "energy_source"}) {
+      ASSERT_TRUE(j.contains(key)) << key << " in " << j.dump();
+    }
+    if (j.value("event", "") == "grow") {
+      ++grows;
+      // At mask 0 the grown model computes the old function: same val loss.
+      EXPECT_NEAR(j["val_loss_after"].get<double>(), j["val_loss_before"].get<double>(),
+                  1e-5 * j["val_loss_before"].get<double>());
+    }
+    if (!j.contains("event")) {
+      for (const char* key : {"loss", "lr", "tokens_per_s", "tflops_per_gpu"}) ASSERT_TRUE(j.contains(key)) << key;
+      EXPECT_GT(j["tflops_per_gpu"].get<double>(), 0);
+      if (j.contains("mask")) {
+        ++masked_steps;
+        last_masked_step = j["step"];
+        EXPECT_LT(j["mask"].get<double>(), 1.0);
+      }
+    }
+  }
+  EXPECT_EQ(grows, 2);
+  // Each ramp is 4 steps; the mask is logged after the step that advanced it
+  // (so 3 logged values < 1 per ramp), then it is gone.
+  EXPECT_EQ(masked_steps, 6);
+  EXPECT_EQ(last_masked_step, 19);
+  EXPECT_EQ(records.front()["energy_source"], "model");  // no NVML or RAPL on the CI machine
+
+  const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
+  EXPECT_TRUE(summary["complete"].get<bool>());
+  ASSERT_EQ(summary["stages"].size(), 3u);
+  for (const auto& s : summary["stages"]) {
+    EXPECT_EQ(s["steps"], 8);
+    EXPECT_EQ(s["tokens"], 4096);
+    EXPECT_GT(s["wall_seconds"].get<double>(), 0);
+    EXPECT_GT(s["energy_kwh"].get<double>(), 0);
+    EXPECT_TRUE(s["final_val_loss"].is_number());
+  }
+  // Learns something: the last validation loss is well below the first
+  // training loss (ln 256 = 5.55 at initialisation).
+  EXPECT_LT(summary["total"]["final_val_loss"].get<double>(), 0.8 * records[0].value("loss", 5.55));
+  EXPECT_EQ(planner::read_file(run + "/plan.yaml"), planner::read_file(dir_ + "/plan.yaml"));
+  // keep_checkpoints: 2, the last one is the final step.
+  std::vector<std::string> ckpts;
+  for (const auto& e : fs::directory_iterator(run + "/checkpoints")) ckpts.push_back(e.path().filename().string());
+  std::sort(ckpts.begin(), ckpts.end());
+  EXPECT_EQ(ckpts, (std::vector<std::string>{"step-000000021", "step-000000024"}));
+}
+
+TEST_F(TrainerE2E, ResumeIsBitwiseExactAcrossGrowthBoundaries) {
+  const std::string straight = dir_ + "/exact-straight";
+  train(straight);
+  const auto want = losses(straight);
+  ASSERT_EQ(want.size(), 24u);
+  // Stop at a stage boundary (before the growth), inside a mask ramp, and
+  // right after the last growth; resume each time.
+  const std::string split = dir_ + "/exact-split";
+  train(split, "--stop-after-steps 8");
+  train(split, "--resume --stop-after-steps 10");
+  train(split, "--resume --stop-after-steps 17");
+  train(split, "--resume");
+  EXPECT_EQ(losses(split), want);
+  int resumes = 0;
+  for (const auto& j : telemetry(split)) resumes += j.value("event", "") == "resume";
+  EXPECT_EQ(resumes, 3);
+
+  // The same with bf16 autocast (what plans/tiny-cpu.yaml uses).
+  train(dir_ + "/exact-bf16", "--dtype bf16");
+  train(dir_ + "/exact-bf16-split", "--dtype bf16 --stop-after-steps 10");
+  train(dir_ + "/exact-bf16-split", "--dtype bf16 --resume");
+  EXPECT_EQ(losses(dir_ + "/exact-bf16-split"), losses(dir_ + "/exact-bf16"));
+  EXPECT_NE(losses(dir_ + "/exact-bf16"), want);  // bf16 really ran
+}
+
+// Starts a long run, sends `signal` after a few steps, and checks that it
+// checkpointed and exited 0, then that --resume continues from there.
+void TrainerE2E::preempt_and_resume(int signal, const std::string& name) {
+  const std::string plan = dir_ + "/long.yaml";
+  planner::write_file_atomically(plan, plan_yaml(3e-3, 32, 2, 40));  // 320 steps per stage
+  const std::string run = dir_ + "/" + name;
+  const std::string cmd = kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
+                          " --threads 1 --quiet 2>" + dir_ + "/" + name + ".err";
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait for a few logged steps, then preempt.
+  for (int i = 0; i < 3000 && losses(run).size() < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_GE(losses(run).size(), 3u);
+  kill(pid, signal);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of checkpointing";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const auto before = losses(run);
+  ASSERT_LT(before.size(), 960u);  // stopped early
+  const long long stopped_at = std::stoll(before.back());
+  EXPECT_TRUE(fs::exists(run + "/checkpoints/" + fmt_step(stopped_at) + "/DONE"));
+
+  train(run, "--resume --stop-after-steps " + std::to_string(stopped_at + 2), 0, plan);
+  const auto after = losses(run);
+  ASSERT_EQ(after.size(), before.size() + 2);
+  EXPECT_TRUE(std::equal(before.begin(), before.end(), after.begin()));
+  EXPECT_EQ(std::stoll(after.back()), stopped_at + 2);
+}
+
+TEST_F(TrainerE2E, SigtermCheckpointsExitsZeroAndResumeContinues) { preempt_and_resume(SIGTERM, "sigterm"); }
+
+// Slurm's --signal=B:USR1@120 (issue #6's export) sends SIGUSR1.
+TEST_F(TrainerE2E, Sigusr1CheckpointsExitsZeroAndResumeContinues) { preempt_and_resume(SIGUSR1, "sigusr1"); }
+
+TEST_F(TrainerE2E, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
+  const std::string run = dir_ + "/corrupt";
+  train(run, "--stop-after-steps 7");  // checkpoints at 6 and 7 (keep 2)
+  const std::string newest = run + "/checkpoints/step-000000007/tensors.bin";
+  ASSERT_TRUE(fs::exists(newest));
+  fs::resize_file(newest, fs::file_size(newest) / 2);
+  const std::string err = train(run, "--resume --stop-after-steps 9");
+  EXPECT_NE(err.find("skipping checkpoint step-000000007"), std::string::npos) << err;
+  const auto l = losses(run);
+  ASSERT_EQ(l.size(), 9u);  // steps 7.. re-run from step 6, no duplicates
+  EXPECT_EQ(std::stoll(l.back()), 9);
+}
+
+TEST_F(TrainerE2E, BadInputExitsTwoWithOneClearLineAndWritesNothing) {
+  auto expect_bad = [&](const std::string& args, const std::string& needle) {
+    auto r = run_command(kTrain + " " + args + " --threads 1 --quiet");
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  };
+  const std::string data = " --data " + dir_ + "/data";
+  // A stage that shrinks and one whose head size would shrink.
+  const std::string shrink = dir_ + "/shrink.yaml";
+  std::string y = plan_yaml();
+  y.replace(y.find("layers: 2, hidden: 64"), 21, "layers: 2, hidden: 48");
+  planner::write_file_atomically(shrink, y);
+  expect_bad("--plan " + shrink + data + " --out " + dir_ + "/bad1", "shrink.yaml:");
+  EXPECT_FALSE(fs::exists(dir_ + "/bad1"));
+  const std::string head = dir_ + "/head.yaml";
+  planner::write_file_atomically(head, plan_yaml(3e-3, 32, 1));  // head size 32 -> 16
+  expect_bad("--plan " + head + data + " --out " + dir_ + "/bad2", "head size shrinks");
+  EXPECT_FALSE(fs::exists(dir_ + "/bad2"));
+  // Missing data and a corrupt shard header.
+  expect_bad("--plan " + dir_ + "/plan.yaml --data " + dir_ + "/nope --out " + dir_ + "/bad3", "nope");
+  EXPECT_FALSE(fs::exists(dir_ + "/bad3"));
+  fs::create_directories(dir_ + "/corrupt-data");
+  fs::copy_file(dir_ + "/data/val.bin", dir_ + "/corrupt-data/val.bin", fs::copy_options::overwrite_existing);
+  std::string shard = planner::read_file(dir_ + "/data/train.bin");
+  shard[0] = 'Z';
+  planner::write_file_atomically(dir_ + "/corrupt-data/train.bin", shard);
+  expect_bad("--plan " + dir_ + "/plan.yaml --data " + dir_ + "/corrupt-data --out " + dir_ + "/bad4",
+             "train.bin: magic:");
+  EXPECT_FALSE(fs::exists(dir_ + "/bad4"));
+
+  // A run directory: a fresh start into it, or a resume with another plan,
+  // is refused and leaves every file as it was.
+  const std::string run = dir_ + "/owned";
+  train(run, "--stop-after-steps 3");
+  const std::string before = tree_listing(run);
+  expect_bad("--plan " + dir_ + "/plan.yaml" + data + " --out " + run, "already holds a run");
+  const std::string other = dir_ + "/other.yaml";
+  planner::write_file_atomically(other, plan_yaml(1e-3));
+  expect_bad("--plan " + other + data + " --out " + run + " --resume", "another plan");
+  EXPECT_EQ(tree_listing(run), before);
+}
+
+}  // namespace
+}  // namespace sprout::backend
