@@ -96,8 +96,10 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
       const ModelShape& prev = plan.stages[i - 1].shape;
       se.growth = infer_growth(prev, se.shape).kind;
       if (se.growth.any()) {
+        const ParallelLayout& before = est.stages.back().layout;
+        const bool relaunch = before.tp != se.layout.tp || before.pp != se.layout.pp;
         se.growth_transition_s =
-            growth_transition_seconds(prev, se.shape, plan.gpus, plan.hardware);
+            growth_transition_seconds(prev, se.shape, plan.gpus, plan.hardware, relaunch);
         se.costs += costs_for(se.growth_transition_s, plan.gpus, plan.hardware, plan.region,
                               plan.price_usd_per_gpu_hour, plan.power_model);
       }
