@@ -11,6 +11,8 @@ void add_plan_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
+void add_profile_command(CLI::App& app);
 void add_search_command(CLI::App& app);
 void add_fit_loss_command(CLI::App& app);
 

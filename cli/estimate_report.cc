@@ -141,8 +141,10 @@ std::string estimate_explanation(const PlanEstimate& e, const Plan& plan) {
         m.total_gb(), plan.hardware.hbm_gb, m.weights_gb, m.gradients_gb, m.optimizer_gb,
         m.activations_gb, m.reserved_gb);
     if (s.growth.any()) {
-      out += fmt::format("  grown by {} ({:.2f} h transition: checkpoint save/load + restart)\n",
-                         describe(s.growth), s.growth_transition_s / 3600);
+      out += fmt::format("  grown by {}: {} transition (restart-point save{}), MSG mask for {} steps costs {}\n",
+                         describe(s.growth), human_duration(s.growth_transition_s),
+                         s.growth_transition_s > 60 ? ", relaunch under the new layout" : "",
+                         s.ramp_iterations, human_duration(s.mask_ramp_s));
     }
     if (!s.alternatives.empty()) {
       out += "  runner-up layouts:\n";

@@ -4,11 +4,22 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <string>
 
 #include "commands.h"
+#ifdef SPROUT_HAS_BACKEND
+#include "sprout/backend/process_setup.h"
+#endif
 #include "sprout/planner/input_error.h"
 
 int main(int argc, char** argv) {
+#ifdef SPROUT_HAS_BACKEND
+  // `sprout profile` must measure LibTorch as sprout-train runs it.
+  if (argc > 1 && std::string(argv[1]) == "profile") {
+    sprout::backend::ensure_passive_openmp_wait(argv);
+    sprout::backend::keep_freed_memory();
+  }
+#endif
   CLI::App app{"sprout: plan, simulate, run and check growth training of large language models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "sprout 0.1.0");
@@ -16,6 +27,8 @@ int main(int argc, char** argv) {
   sprout::cli::add_simulate_command(app);
   sprout::cli::add_validate_command(app);
   sprout::cli::add_export_command(app);
+  sprout::cli::add_compare_command(app);
+  sprout::cli::add_profile_command(app);
   sprout::cli::add_search_command(app);
   sprout::cli::add_fit_loss_command(app);
   try {

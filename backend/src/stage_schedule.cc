@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sprout/planner/estimate.h"
 #include "sprout/planner/input_error.h"
 
 namespace sprout::backend {
@@ -49,7 +50,7 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
                                                sc.sequences_per_step, sc.micro_batch, dp));
     }
     sc.accumulation = sc.sequences_per_step / (sc.micro_batch * dp);
-    sc.steps = static_cast<long long>(std::floor(st.tokens / st.global_batch_tokens));
+    sc.steps = planner::iterations_for_tokens(st.tokens, st.global_batch_tokens);
     sc.warmup_steps = std::llround(st.warmup_fraction * static_cast<double>(sc.steps));
     if (i > 0) {
       const auto& prev = plan.stages[i - 1].shape;

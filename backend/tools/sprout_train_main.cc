@@ -3,45 +3,19 @@
 // sprout-train prepare --out DIR [--input TEXT...]
 // Exit codes (DESIGN.md): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
 // 2 bad input (one line: file:line:col: field: reason), 1 runtime failure.
-#include <malloc.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
 
 #include "prepare_command.h"
+#include "sprout/backend/process_setup.h"
 #include "sprout/backend/trainer.h"
 #include "sprout/planner/input_error.h"
 
-namespace {
-
-// LibTorch's OpenMP workers spin-wait between parallel regions by default,
-// while OpenBLAS runs GEMMs on its own threads: on 2 cores they fight, and
-// training ran 4-5x slower (measured, docs/backend.md "Speed"). libgomp reads
-// OMP_WAIT_POLICY only when it is loaded, so set it and re-execute once.
-void ensure_passive_openmp_wait(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  ::execv("/proc/self/exe", argv);  // on failure: carry on, only slower
-}
-
-// A training step frees and re-allocates the same large activation and
-// gradient buffers every micro-batch. glibc hands big freed blocks back to
-// the kernel (mmap threshold, heap trimming) and the next micro-batch faults
-// them in again: measured 4.6x the page faults of the PyTorch loop and ~10%
-// lower throughput. Keep freed memory in the process instead.
-void keep_freed_memory() {
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum on 64-bit
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   using namespace sprout;
-  ensure_passive_openmp_wait(argv);
-  keep_freed_memory();
+  backend::ensure_passive_openmp_wait(argv);
+  backend::keep_freed_memory();
   CLI::App app("sprout-train: run a sprout growth plan with LibTorch (MSG growth between stages)");
   app.require_subcommand(0, 1);
   backend::TrainOptions o;

@@ -21,6 +21,15 @@ StageWorkload workload_of(const Stage& st) {
 
 }  // namespace
 
+long long iterations_for_tokens(double tokens, double batch_tokens) {
+  return std::max<long long>(1, std::llround(tokens / batch_tokens));
+}
+
+double trained_tokens(const StageEstimate& s) {
+  return static_cast<double>(s.iterations) * static_cast<double>(s.iteration.global_batch_sequences) *
+         s.shape.seq_len;
+}
+
 StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOptions& options) {
   StageEstimate out;
   out.name = st.name;
@@ -70,7 +79,7 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
   }
   const double batch_tokens =
       static_cast<double>(out.iteration.global_batch_sequences) * st.shape.seq_len;
-  out.iterations = static_cast<long long>(std::ceil(st.tokens / batch_tokens));
+  out.iterations = iterations_for_tokens(st.tokens, batch_tokens);
   if (st.throughput_tflops_per_gpu) {
     // A measured throughput replaces the model: time = FLOPs / (rate x GPUs).
     out.throughput_overridden = true;
@@ -95,9 +104,21 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
     if (i > 0) {
       const ModelShape& prev = plan.stages[i - 1].shape;
       se.growth = infer_growth(prev, se.shape).kind;
+      if (se.growth.any() && plan.stages[i].grow && !se.throughput_overridden) {
+        StageWorkload w = workload_of(plan.stages[i]);
+        w.layout = se.layout;
+        se.ramp_iterations = std::min<long long>(plan.stages[i].grow->grow_steps, se.iterations);
+        se.mask_ramp_s = se.ramp_iterations *
+                         msg_mask_seconds_per_iteration(w, plan.hardware, se.growth.width, se.growth.depth,
+                                                        se.shape.layers - prev.layers);
+        se.costs = costs_for(se.costs.seconds + se.mask_ramp_s, plan.gpus, plan.hardware, plan.region,
+                             plan.price_usd_per_gpu_hour, plan.power_model);
+      }
       if (se.growth.any()) {
+        const ParallelLayout& before = est.stages.back().layout;
+        const bool relaunch = before.tp != se.layout.tp || before.pp != se.layout.pp;
         se.growth_transition_s =
-            growth_transition_seconds(prev, se.shape, plan.gpus, plan.hardware);
+            growth_transition_seconds(prev, se.shape, plan.gpus, plan.hardware, relaunch);
         se.costs += costs_for(se.growth_transition_s, plan.gpus, plan.hardware, plan.region,
                               plan.price_usd_per_gpu_hour, plan.power_model);
       }

@@ -59,6 +59,7 @@ nlohmann::json to_json(const StageEstimate& s, int gpus) {
                             {"other", b.other_s}};
   j["growth"] = describe(s.growth);
   j["growth_transition_seconds"] = s.growth_transition_s;
+  j["mask_ramp_seconds"] = s.mask_ramp_s;
   j["throughput_overridden"] = s.throughput_overridden;
   return j;
 }

@@ -61,9 +61,11 @@ double checkpoint_write_seconds(const ModelShape& shape, int gpus, const Hardwar
 }
 
 double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus,
-                                 const HardwareProfile& hw) {
-  return checkpoint_write_seconds(from, gpus, hw) +  // save the old model
-         checkpoint_write_seconds(to, gpus, hw) +    // the grown model is written and re-read
+                                 const HardwareProfile& hw, bool relaunch) {
+  const double save_old = checkpoint_write_seconds(from, gpus, hw);
+  if (!relaunch) return save_old;
+  return save_old +
+         checkpoint_write_seconds(to, gpus, hw) +  // the grown model is written and re-read
          hw.restart_overhead_s;
 }
 

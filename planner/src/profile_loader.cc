@@ -49,6 +49,9 @@ HardwareProfile load_hardware_profile(const std::string& path) {
   hw.description = f.optional_text("description").value_or("");
   hw.peak_tflops = f.number("peak_tflops", 1e-6, 1e6);
   hw.gemm_efficiency = read_efficiency_table(f.child("gemm_efficiency"), path, "gemm_efficiency");
+  if (auto batched = f.optional_child("batched_gemm_efficiency")) {
+    hw.batched_gemm_efficiency = read_efficiency_table(*batched, path, "batched_gemm_efficiency");
+  }
   hw.hbm_gb = f.number("hbm_gb", 1e-3, 1e6);
   hw.hbm_gb_per_s = f.number("hbm_gb_per_s", 1e-3, 1e6);
   hw.memory_efficiency = f.number("memory_efficiency", 1e-3, 1.0);

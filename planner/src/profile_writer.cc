@@ -24,13 +24,16 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw,
   if (!hw.description.empty()) out << YAML::Key << "description" << YAML::Value << hw.description;
   if (!hw.measured.empty()) out << YAML::Key << "measured" << YAML::Value << hw.measured;
   number("peak_tflops", hw.peak_tflops);
-  out << YAML::Key << "gemm_efficiency" << YAML::Comment(source_of("gemm_efficiency")) << YAML::Value
-      << YAML::BeginSeq;
-  for (const auto& p : hw.gemm_efficiency) {
-    out << YAML::Flow << YAML::BeginMap << YAML::Key << "flops" << YAML::Value << fmt::format("{:.6g}", p.flops)
-        << YAML::Key << "efficiency" << YAML::Value << fmt::format("{}", p.efficiency) << YAML::EndMap;
-  }
-  out << YAML::EndSeq;
+  auto table = [&](const std::string& key, const std::vector<EfficiencyPoint>& points) {
+    out << YAML::Key << key << YAML::Comment(source_of(key)) << YAML::Value << YAML::BeginSeq;
+    for (const auto& p : points) {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "flops" << YAML::Value << fmt::format("{:.6g}", p.flops)
+          << YAML::Key << "efficiency" << YAML::Value << fmt::format("{}", p.efficiency) << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  };
+  table("gemm_efficiency", hw.gemm_efficiency);
+  if (!hw.batched_gemm_efficiency.empty()) table("batched_gemm_efficiency", hw.batched_gemm_efficiency);
   number("hbm_gb", hw.hbm_gb);
   number("hbm_gb_per_s", hw.hbm_gb_per_s);
   number("memory_efficiency", hw.memory_efficiency);

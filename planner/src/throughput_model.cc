@@ -20,7 +20,8 @@ constexpr double kFp32Bytes = 4;
 // through HBM (roofline).
 double gemm_seconds(const HardwareProfile& hw, double m, double n, double k, double batch = 1) {
   const double flops = 2 * m * n * k * batch;
-  const double compute = flops / (hw.peak_tflops * 1e12 * hw.gemm_efficiency_at(flops));
+  const double efficiency = batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
+  const double compute = flops / (hw.peak_tflops * 1e12 * efficiency);
   const double bytes = kBf16Bytes * (m * k + k * n + m * n) * batch;
   const double memory = bytes / (hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency);
   return std::max(compute, memory);
@@ -133,6 +134,31 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
 }
 
 }  // namespace
+
+double msg_mask_seconds_per_iteration(const StageWorkload& w, const HardwareProfile& hw, bool width,
+                                      bool depth, int new_layers) {
+  const ModelShape& s = w.shape;
+  const ParallelLayout& p = w.layout;
+  const double t = p.tp;
+  const double tokens = static_cast<double>(p.micro_batch) * s.seq_len;
+  const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
+  // Elements touched per layer, forward: two masked LayerNorms (mask, mean
+  // and variance passes over h each), the hidden mask on both residual
+  // branches (2h), the head mask on Q, K, V and the FFN-neuron mask.
+  double elements = 0, kernels = 0;
+  if (width) {
+    elements += s.layers / static_cast<double>(p.pp) * (8 * s.hidden + (3.0 * s.hidden + s.ffn_hidden) / t);
+    kernels += s.layers / static_cast<double>(p.pp) * 10;
+  }
+  if (depth) {
+    // h_out = m * Block(h) + (1 - m) * h on each new block: 3 passes over h.
+    elements += new_layers / static_cast<double>(p.pp) * 3 * s.hidden;
+    kernels += new_layers / static_cast<double>(p.pp) * 3;
+  }
+  // Read and write each element forward; backward moves twice that.
+  const double bytes = 3 * 2 * kBf16Bytes * elements * tokens;
+  return m * (memory_seconds(hw, bytes) + 3 * kernels * hw.kernel_overhead_us * 1e-6);
+}
 
 int micro_batches_per_iteration(long long global_batch_sequences, const ParallelLayout& layout) {
   const double per_replica = static_cast<double>(global_batch_sequences) /

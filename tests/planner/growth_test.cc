@@ -45,6 +45,9 @@ TEST(Growth, TransitionSavesAndReloadsCheckpoints) {
   EXPECT_NEAR(growth_transition_seconds(from, to, 192, hw),
               14 * parameter_count(from) / bw + 14 * parameter_count(to) / bw + 600, 1e-6);
   EXPECT_NEAR(checkpoint_bytes(to), 14 * parameter_count(to), 1);
+  // Growing in place (same layout): only the restart point is written.
+  EXPECT_NEAR(growth_transition_seconds(from, to, 192, hw, /*relaunch=*/false), 14 * parameter_count(from) / bw,
+              1e-6);
 }
 
 }  // namespace

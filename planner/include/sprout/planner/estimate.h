@@ -29,7 +29,9 @@ struct StageEstimate {
   bool throughput_overridden = false;
   GrowthKind growth;            // how this stage was reached (none for the first)
   double growth_transition_s = 0;  // stop before this stage to grow into it
-  Costs costs;                  // training + growth transition
+  long long ramp_iterations = 0;   // iterations with the MSG mask active
+  double mask_ramp_s = 0;          // extra time the mask costs over those iterations
+  Costs costs;                  // training (mask ramp included) + growth transition
   std::vector<LayoutCandidate> alternatives;  // top layouts when searched
 };
 
@@ -56,6 +58,13 @@ struct EstimateOptions {
   LayoutSearchOptions search;
   IterationRefiner refine_iteration;  // empty: the analytic model
 };
+
+// Optimizer steps that train a stage's `tokens` at `batch_tokens` per step:
+// the nearest whole number, at least one. sprout-train runs exactly this many.
+long long iterations_for_tokens(double tokens, double batch_tokens);
+
+// Tokens a stage really trains: its iterations times its batch.
+double trained_tokens(const StageEstimate& stage);
 
 // Throws InputError when a stage's given layout is impossible or does not fit.
 PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options = {});

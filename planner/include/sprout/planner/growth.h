@@ -28,11 +28,15 @@ GrowthCheck infer_growth(const ModelShape& from, const ModelShape& to);
 
 std::string describe(const GrowthKind& kind);  // "width", "depth", "width+depth", "none"
 
-// Seconds a growth transition stops training: save the old model's checkpoint,
-// load and grow it (read back at the same bandwidth), and restart the job.
-// The MSG mask ramp itself is ordinary training and is counted in the stage.
+// Seconds a growth transition stops training. The old model is always saved
+// first (a restart point). When the parallel layout changes between the
+// stages (FLM-101B went TP2 PP1 -> TP4 PP2 -> TP4 PP4), the job must also be
+// relaunched: the grown model is written, re-read under the new layout and
+// the job restarts (`relaunch`). Growing in place, as sprout-train does when
+// the layout stays, costs only the save. The MSG mask ramp itself is ordinary
+// training and is counted in the stage.
 double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus,
-                                 const HardwareProfile& hw);
+                                 const HardwareProfile& hw, bool relaunch = true);
 
 // Bytes of a full checkpoint (bf16 weights + fp32 master + Adam m, v = 14 B/param).
 double checkpoint_bytes(const ModelShape& shape);

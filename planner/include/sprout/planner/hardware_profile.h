@@ -23,6 +23,11 @@ struct HardwareProfile {
   // compute and memory
   double peak_tflops = 0;                 // dense bf16/fp16 tensor peak (fp32 for CPUs)
   std::vector<EfficiencyPoint> gemm_efficiency;  // increasing flops
+  // Optional: batched GEMMs of many small matrices (attention scores and
+  // context), keyed by the FLOPs of one matrix product. Empty: a batched GEMM
+  // runs at gemm_efficiency for its total FLOPs (as on GPUs, where one kernel
+  // covers the batch). `sprout profile` measures it on CPUs.
+  std::vector<EfficiencyPoint> batched_gemm_efficiency;
   double hbm_gb = 0;
   double hbm_gb_per_s = 0;
   double memory_efficiency = 0.8;         // achieved/peak for memory-bound kernels
@@ -54,6 +59,8 @@ struct HardwareProfile {
 
   // Efficiency for a GEMM of `flops` (log-linear interpolation, clamped).
   double gemm_efficiency_at(double flops) const;
+  // Efficiency of `batch` equal GEMMs of `flops_each` launched together.
+  double batched_gemm_efficiency_at(double flops_each, double batch) const;
 };
 
 }  // namespace sprout::planner

@@ -77,6 +77,14 @@ IterationEstimate estimate_iteration(const StageWorkload& work, const HardwarePr
 void set_iteration_seconds(IterationEstimate& estimate, double iteration_s, int gpus,
                            const HardwareProfile& hw);
 
+// Extra seconds per iteration while an MSG growth mask ramps (Yao et al.
+// 2023): width growth multiplies new hidden units, heads and FFN neurons by
+// the mask and weights the LayerNorm statistics with it; depth growth blends
+// each new block with its input. Memory-bound elementwise work plus one
+// kernel launch per operation; after the ramp the mask code is gone.
+double msg_mask_seconds_per_iteration(const StageWorkload& work, const HardwareProfile& hw,
+                                      bool width, bool depth, int new_layers);
+
 // Number of micro-batches per pipeline per iteration after rounding the
 // global batch to a multiple of dp * micro_batch (at least 1).
 int micro_batches_per_iteration(long long global_batch_sequences, const ParallelLayout& layout);

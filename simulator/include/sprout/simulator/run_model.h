@@ -25,7 +25,7 @@ struct StageRunModel {
   std::string name;
   long long iterations = 0;
   double iteration_s = 0;
-  double train_s = 0;                // iterations x iteration time (the planner's stage time)
+  double train_s = 0;                // iterations x iteration time + MSG mask ramp (the planner's stage time)
   long long evaluations = 0;
   double evaluation_s = 0;           // all evaluations of the stage
   double growth_transition_s = 0;    // stop before this stage to grow into it (planner)

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// sprout compare PLAN.yaml RUN_DIR [--format table|json|csv] [--calibrate OUT.yaml]
+//                [--loss-model F] [plan overrides]
+// Predicted versus actual, also for a run still writing.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "output.h"
+#include "plan_options.h"
+#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/calibration.h"
+#include "sprout/planner/loss_model_file.h"
+#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/run_comparison.h"
+
+namespace sprout::cli {
+namespace {
+
+using planner::PredictedActual;
+using planner::StageComparison;
+
+struct Metric {
+  const char* key;
+  const char* title;
+  PredictedActual StageComparison::*field;
+  std::string (*show)(double);
+};
+
+std::string show_seconds(double v) { return human_duration(v); }
+std::string show_rate(double v) { return fmt::format("{:.4g}", v); }
+std::string show_count(double v) { return human_count(v); }
+std::string show_hours(double v) { return human_hours(v); }
+std::string show_usd(double v) { return human_usd(v); }
+std::string show_kwh(double v) { return human_energy_kwh(v); }
+std::string show_kg(double v) { return human_mass_kg(v); }
+
+const Metric kMetrics[] = {
+    {"wall_seconds", "wall time", &StageComparison::wall_seconds, show_seconds},
+    {"tokens_per_s", "tokens/s", &StageComparison::tokens_per_s, show_count},
+    {"tflops_per_gpu", "TFLOP/s per GPU", &StageComparison::tflops_per_gpu, show_rate},
+    {"gpu_hours", "GPU-hours", &StageComparison::gpu_hours, show_hours},
+    {"cost_usd", "USD", &StageComparison::cost_usd, show_usd},
+    {"energy_kwh", "energy", &StageComparison::energy_kwh, show_kwh},
+    {"co2e_kg", "CO2e", &StageComparison::co2e_kg, show_kg},
+};
+
+nlohmann::json stage_json(const StageComparison& s) {
+  nlohmann::json j = {{"name", s.name},        {"reached", s.reached}, {"complete", s.complete},
+                      {"fraction_done", s.fraction_done}, {"tokens", s.tokens}};
+  for (const auto& m : kMetrics) {
+    const PredictedActual& v = s.*m.field;
+    j["metrics"][m.key] = {{"predicted", v.predicted}, {"actual", v.actual}, {"error", v.error_abs()},
+                           {"error_fraction", v.error_fraction()}};
+  }
+  j["final_train_loss"] = s.final_train_loss ? nlohmann::json(*s.final_train_loss) : nlohmann::json();
+  j["final_val_loss"] = s.final_val_loss ? nlohmann::json(*s.final_val_loss) : nlohmann::json();
+  return j;
+}
+
+std::string stage_label(const StageComparison& s) {
+  if (s.complete) return s.name;
+  return fmt::format("{} ({:.0f}%)", s.name, 100 * s.fraction_done);
+}
+
+void add_rows(TextTable& t, const StageComparison& s, bool human) {
+  for (const auto& m : kMetrics) {
+    const PredictedActual& v = s.*m.field;
+    t.add_row({stage_label(s), m.title, human ? m.show(v.predicted) : fmt::format("{}", v.predicted),
+               human ? m.show(v.actual) : fmt::format("{}", v.actual),
+               human ? fmt::format("{:+.1f}%", 100 * v.error_fraction()) : fmt::format("{}", v.error_fraction())});
+  }
+}
+
+}  // namespace
+
+void add_compare_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("compare", "Predicted versus actual for a sprout-train run (also in progress)");
+  auto plan = std::make_shared<PlanOptionValues>();
+  auto run_dir = std::make_shared<std::string>();
+  auto calibrate = std::make_shared<std::string>();
+  auto loss_model_file = std::make_shared<std::string>();
+  add_plan_options(*cmd, *plan);
+  cmd->add_option("run_dir", *run_dir, "Run directory written by sprout-train")->required();
+  cmd->add_option("--calibrate", *calibrate, "Fit the hardware profile to the run and write it here");
+  cmd->add_option("--loss-model", *loss_model_file, "Loss model (sprout fit-loss) for the predicted loss curve");
+  cmd->callback([plan, run_dir, calibrate, loss_model_file] {
+    const Format format = parse_format(plan->format);
+    const planner::Plan p = plan->load();
+    const planner::RunRecord run = planner::read_run(*run_dir);
+    std::optional<planner::LossModel> loss_model;
+    if (!loss_model_file->empty()) loss_model = planner::load_loss_model(*loss_model_file);
+    const planner::PlanEstimate estimate = planner::estimate_plan(p);
+    const planner::RunComparison c =
+        planner::compare_run(p, estimate, run, loss_model ? &*loss_model : nullptr);
+
+    std::optional<planner::CalibrationResult> cal;
+    if (!calibrate->empty()) {
+      cal = planner::calibrate_profile(p, run);
+      cal->profile.name = std::filesystem::path(*calibrate).stem().string();
+      cal->profile.description = p.hardware.description + " (calibrated)";
+      const std::string fitted = "calibrated from " + *run_dir;
+      std::map<std::string, std::string> sources = {{"gemm_efficiency", fitted}, {"peak_tflops", fitted},
+                                                    {"flash_attention_efficiency", fitted},
+                                                    {"kernel_overhead_us", fitted}};
+      if (cal->power_fitted) sources["typical_power_fraction"] = fitted + " (" + c.energy_source + ")";
+      planner::write_file_atomically(
+          *calibrate, planner::hardware_profile_to_yaml(cal->profile, sources,
+                                                         "as in " + (p.hardware.source_file.empty()
+                                                                         ? p.hardware.name
+                                                                         : p.hardware.source_file)));
+    }
+
+    if (format == Format::kJson) {
+      nlohmann::json j = {{"plan", c.plan_name},           {"run_dir", c.run_dir},
+                          {"in_progress", c.in_progress},  {"rank_count", c.rank_count},
+                          {"energy_source", c.energy_source}};
+      j["stages"] = nlohmann::json::array();
+      for (const auto& s : c.stages) j["stages"].push_back(stage_json(s));
+      j["total"] = stage_json(c.total);
+      j["loss_curve"] = nlohmann::json::array();
+      for (const auto& pt : c.loss_curve) {
+        nlohmann::json q = {{"tokens", pt.tokens}, {"loss", pt.loss}};
+        if (pt.val_loss) q["val_loss"] = *pt.val_loss;
+        if (pt.predicted_loss) q["predicted_loss"] = *pt.predicted_loss;
+        j["loss_curve"].push_back(q);
+      }
+      if (cal) {
+        j["calibration"] = {{"profile", *calibrate},
+                            {"efficiency_factor", cal->efficiency_factor},
+                            {"kernel_overhead_us", cal->kernel_overhead_us},
+                            {"power_fitted", cal->power_fitted},
+                            {"wall_error_before", cal->total_error_before},
+                            {"wall_error_after", cal->total_error_after}};
+      }
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    TextTable t({"stage", "metric", "predicted", "actual", "error"});
+    for (const auto& s : c.stages) {
+      if (s.reached) add_rows(t, s, format == Format::kTable);
+    }
+    add_rows(t, c.total, format == Format::kTable);
+    if (format == Format::kCsv) {
+      std::cout << t.render_csv();
+      return;
+    }
+    std::cout << fmt::format("{} vs run {}: {}, {} rank{}, energy from {}{}\n\n", c.plan_name, c.run_dir,
+                             c.in_progress ? "IN PROGRESS" : "complete", c.rank_count, c.rank_count == 1 ? "" : "s",
+                             c.energy_source,
+                             c.energy_source == "model" ? " (the profile's power x time, not a measurement)" : "");
+    std::cout << t.render();
+    if (c.total.final_val_loss) {
+      std::cout << fmt::format("\nfinal validation loss {:.4f} after {} tokens\n", *c.total.final_val_loss,
+                               human_count(c.total.tokens));
+    }
+    if (cal) {
+      std::cout << fmt::format(
+          "\ncalibrated profile written to {}: GEMM efficiency x{:.3f}, kernel overhead {:.1f} us{}\n"
+          "wall-time error of the plan: {:+.1f}% before, {:+.1f}% after\n",
+          *calibrate, cal->efficiency_factor, cal->kernel_overhead_us,
+          cal->power_fitted ? fmt::format(", typical power {:.2f} x TDP", cal->typical_power_fraction) : "",
+          100 * cal->total_error_before, 100 * cal->total_error_after);
+    }
+  });
+}
+
+}  // namespace sprout::cli

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// sprout profile --out profiles/hardware/NAME.yaml [--quick] [--dtype fp32|bf16]
+//                [--threads N] [--base PROFILE] [--scratch DIR]
+// Measures this machine (LibTorch) and writes a hardware profile the planner
+// uses like any other. Needs the backend (LibTorch); without it, exit 1.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/plan_loader.h"
+
+#ifdef SPROUT_HAS_BACKEND
+#include "sprout/backend/hardware_probe.h"
+#endif
+
+namespace sprout::cli {
+
+namespace {
+struct ProfileArgs {
+  std::string out;
+  bool quick = false;
+  std::string dtype = "fp32";
+  int threads = 0;
+  std::string base = "cpu-generic";
+  std::string scratch;
+  std::string name;
+};
+}  // namespace
+
+void add_profile_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("profile", "Measure this machine and write a hardware profile");
+  auto a = std::make_shared<ProfileArgs>();
+  cmd->add_option("--out", a->out, "Profile to write (YAML)")->required();
+  cmd->add_flag("--quick", a->quick, "Fewer shapes and smaller buffers: under 30 s");
+  cmd->add_option("--dtype", a->dtype, "GEMM precision the trainer will use: fp32 | bf16")
+      ->check(CLI::IsMember({"fp32", "bf16"}));
+  cmd->add_option("--threads", a->threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--base", a->base, "Profile for what cannot be measured here (power, network, price)");
+  cmd->add_option("--scratch", a->scratch, "Directory whose disk the checkpoint-write test uses (default: next to --out)");
+  cmd->add_option("--name", a->name, "Profile name (default: the file name)");
+  cmd->callback([a] {
+#ifdef SPROUT_HAS_BACKEND
+    backend::ProbeOptions o;
+    o.quick = a->quick;
+    o.dtype = a->dtype;
+    o.threads = a->threads;
+    o.base = planner::find_hardware_profile(a->base);
+    o.base_source = o.base.source_file;
+    namespace fs = std::filesystem;
+    o.name = a->name.empty() ? fs::path(a->out).stem().string() : a->name;
+    o.scratch_dir = a->scratch.empty() ? fs::absolute(a->out).parent_path().string() : a->scratch;
+    o.progress = [](const std::string& line) { std::cerr << "sprout profile: " << line << "\n"; };
+    backend::ProbeResult r = backend::probe_hardware(o);
+    r.profile.description = fmt::format("{} (measured; base {})", o.base.description, o.base.name);
+    planner::write_file_atomically(a->out, planner::hardware_profile_to_yaml(r.profile, r.sources,
+                                                                             "as in the base profile " + o.base_source));
+    std::cout << fmt::format("wrote {} in {:.1f} s: peak {:.3g} TFLOP/s ({}), memory {:.1f} GB/s, dispatch {:.1f} us, "
+                             "checkpoint write {:.2f} GB/s\n",
+                             a->out, r.seconds, r.profile.peak_tflops, a->dtype, r.profile.hbm_gb_per_s,
+                             r.profile.kernel_overhead_us, r.profile.checkpoint_write_gb_per_s);
+#else
+    throw std::runtime_error("sprout profile measures with LibTorch, and this sprout was built without it "
+                             "(install libtorch-dev and rebuild)");
+#endif
+  });
+}
+
+}  // namespace sprout::cli

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `sprout compare --calibrate`: fit the hardware profile to what a run did, so
+// that re-planning with the fitted profile reproduces the run. Two numbers
+// carry the fit: a factor on the achieved GEMM efficiencies (how fast the
+// arithmetic really runs) and the per-kernel launch overhead (what small
+// models pay per operation); with a measured energy source, the typical power
+// fraction too.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sprout/planner/hardware_profile.h"
+#include "sprout/planner/plan.h"
+#include "sprout/planner/run_record.h"
+
+namespace sprout::planner {
+
+struct CalibrationResult {
+  HardwareProfile profile;         // the fitted profile
+  double efficiency_factor = 1;    // applied to the GEMM (and fused-attention) efficiencies
+  double kernel_overhead_us = 0;   // fitted
+  bool power_fitted = false;       // only from a measured energy source (rapl, nvml)
+  double typical_power_fraction = 0;
+  std::vector<double> wall_error_before;  // per reached stage, (predicted - actual) / actual
+  std::vector<double> wall_error_after;
+  double total_error_before = 0;
+  double total_error_after = 0;
+  std::string note;                // how it was fitted, for the profile's `measured` field
+};
+
+// Throws InputError when the run has no complete stage with times.
+CalibrationResult calibrate_profile(const Plan& plan, const RunRecord& run);
+
+}  // namespace sprout::planner

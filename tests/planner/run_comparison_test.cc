@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Predicted versus actual on a recorded sprout-train run of plans/tiny-cpu.yaml
+// (tests/data/runs/tiny-cpu-recorded: 391 steps on this 2-core machine, bf16).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/calibration.h"
+#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/run_comparison.h"
+#include "test_paths.h"
+
+namespace sprout::planner {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string recorded() { return test::source_path("tests/data/runs/tiny-cpu-recorded"); }
+
+// A copy of the recorded run that a test may change.
+std::string copy_of_recorded(const std::string& name) {
+  const std::string dir = test::make_temp_dir(name);
+  for (const char* f : {"plan.yaml", "telemetry.jsonl", "summary.json"}) {
+    fs::copy_file(recorded() + "/" + f, dir + "/" + f);
+  }
+  return dir;
+}
+
+TEST(RunRecord, ReadsTheRecordedRun) {
+  RunRecord run = read_run(recorded());
+  EXPECT_FALSE(run.in_progress);
+  EXPECT_EQ(run.plan.name, "tiny CPU growth schedule");
+  ASSERT_EQ(run.stage_tokens().size(), 3u);
+  EXPECT_DOUBLE_EQ(run.stage_tokens()[0], 798720);  // round(0.8e6 / 4096) = 195 steps x 4096 tokens
+  EXPECT_EQ(run.records.back().step, 391);
+  EXPECT_GT(run.records.back().time_s, 1.7e9);
+}
+
+TEST(RunComparison, StageTimesComeFromTheTelemetry) {
+  RunRecord run = read_run(recorded());
+  auto timing = stage_timings(run);
+  ASSERT_EQ(timing.size(), 3u);
+  double total = 0;
+  for (const auto& t : timing) {
+    EXPECT_TRUE(t.complete);
+    total += t.seconds;
+  }
+  // summary.json measured the same run's wall clock independently.
+  EXPECT_NEAR(total, run.summary->at("total").at("wall_seconds").get<double>(), 1.0);
+  EXPECT_NEAR(timing[0].seconds, run.summary->at("stages")[0].at("wall_seconds").get<double>(), 0.5);
+}
+
+TEST(RunComparison, PredictionWithinAQuarterOfTheRunBeforeCalibration) {
+  Plan plan = load_plan(test::source_path("plans/tiny-cpu.yaml"));
+  RunComparison c = compare_run(plan, estimate_plan(plan), read_run(recorded()));
+  EXPECT_FALSE(c.in_progress);
+  EXPECT_EQ(c.rank_count, 1);
+  EXPECT_EQ(c.energy_source, "model");
+  ASSERT_EQ(c.stages.size(), 3u);
+  EXPECT_LE(std::fabs(c.total.wall_seconds.error_fraction()), 0.25);
+  EXPECT_NEAR(c.total.fraction_done, 1.0, 1e-9);
+  // GPU-hours, dollars and carbon follow the time at the plan's price and grid.
+  EXPECT_NEAR(c.total.gpu_hours.actual, c.total.wall_seconds.actual / 3600, 1e-9);
+  EXPECT_NEAR(c.total.cost_usd.actual, c.total.gpu_hours.actual * plan.price_usd_per_gpu_hour, 1e-12);
+  EXPECT_NEAR(c.total.co2e_kg.actual, c.total.energy_kwh.actual * 369.5 / 1000, 1e-12);
+  EXPECT_NEAR(*c.total.final_val_loss, 2.5245, 1e-3);
+}
+
+TEST(RunComparison, CalibratedProfileReproducesTheRunWithinFivePercent) {
+  Plan plan = load_plan(test::source_path("plans/tiny-cpu.yaml"));
+  const RunRecord run = read_run(recorded());
+  CalibrationResult cal = calibrate_profile(plan, run);
+  EXPECT_LE(std::fabs(cal.total_error_after), 0.05);
+  EXPECT_LT(std::fabs(cal.total_error_after), std::fabs(cal.total_error_before));
+  // Re-plan with the written profile, as a user would.
+  const std::string dir = test::make_temp_dir("calibrated");
+  write_file_atomically(dir + "/fitted.yaml", hardware_profile_to_yaml(cal.profile, {}, "test"));
+  plan.hardware = load_hardware_profile(dir + "/fitted.yaml");
+  RunComparison c = compare_run(plan, estimate_plan(plan), run);
+  for (const auto& s : c.stages) {
+    EXPECT_LE(std::fabs(s.wall_seconds.error_fraction()), 0.05) << s.name;
+  }
+  EXPECT_LE(std::fabs(c.total.wall_seconds.error_fraction()), 0.05);
+  EXPECT_FALSE(cal.power_fitted) << "a modelled energy source says nothing about power";
+}
+
+TEST(RunComparison, ARunStillWritingIsComparedForWhatItDid) {
+  const std::string dir = copy_of_recorded("in-progress");
+  // Cut the log in the middle stage, the last line half written; no summary yet.
+  std::string text = read_file(dir + "/telemetry.jsonl");
+  const size_t cut = text.find("\"step\":250");
+  text = text.substr(0, text.rfind('\n', cut) + 1) + text.substr(text.rfind('\n', cut) + 1, 40);
+  write_file_atomically(dir + "/telemetry.jsonl", text);
+  fs::remove(dir + "/summary.json");
+  Plan plan = load_plan(test::source_path("plans/tiny-cpu.yaml"));
+  RunComparison c = compare_run(plan, estimate_plan(plan), read_run(dir));
+  EXPECT_TRUE(c.in_progress);
+  EXPECT_TRUE(c.stages[0].complete);
+  EXPECT_FALSE(c.stages[1].complete);
+  EXPECT_GT(c.stages[1].fraction_done, 0.3);
+  EXPECT_LT(c.stages[1].fraction_done, 0.7);
+  EXPECT_FALSE(c.stages[2].reached);
+  // The partial stage is compared with the prediction for the part it did.
+  EXPECT_LE(std::fabs(c.stages[1].wall_seconds.error_fraction()), 0.3);
+}
+
+TEST(RunComparison, BadRunDirectoriesAreClearErrors) {
+  Plan plan = load_plan(test::source_path("plans/tiny-cpu.yaml"));
+  const PlanEstimate e = estimate_plan(plan);
+  auto error_of = [&](const std::string& dir) -> std::string {
+    try {
+      compare_run(plan, e, read_run(dir));
+    } catch (const InputError& err) {
+      return err.what();
+    }
+    return "no error";
+  };
+  // Another plan: the run's stages are not this plan's.
+  const std::string other = copy_of_recorded("other-plan");
+  Plan flm = load_plan(test::source_path("plans/flm-101b.yaml"));
+  try {
+    compare_run(flm, estimate_plan(flm), read_run(other));
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& err) {
+    EXPECT_NE(std::string(err.what()).find("the run is of another plan"), std::string::npos) << err.what();
+  }
+  const std::string empty = copy_of_recorded("empty");
+  write_file_atomically(empty + "/telemetry.jsonl", "");
+  EXPECT_NE(error_of(empty).find("telemetry.jsonl: empty"), std::string::npos) << error_of(empty);
+  const std::string corrupt = copy_of_recorded("corrupt");
+  std::string text = read_file(corrupt + "/telemetry.jsonl");
+  text.insert(text.find('\n') + 1, "{\"step\": oops}\n");
+  write_file_atomically(corrupt + "/telemetry.jsonl", text);
+  EXPECT_NE(error_of(corrupt).find("telemetry.jsonl:2: telemetry.line: not valid JSON"), std::string::npos)
+      << error_of(corrupt);
+  EXPECT_NE(error_of("/no/such/run").find("does not exist"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sprout::planner
