@@ -4,6 +4,10 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
+#include <QLabel>
+#include <cstdio>
+
+#include "sprout/gui/chart_box.h"
 #include "sprout/gui/compare_tab.h"
 #include "sprout/gui/main_window.h"
 
@@ -18,6 +22,11 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   parser.addVersionOption();
   parser.addPositionalArgument("plans", "Plan files: the first is edited, the rest compared", "[PLAN.yaml...]");
+  QCommandLineOption run_option("run", "Open a sprout-train run directory over the prediction", "RUN_DIR");
+  QCommandLineOption render_option("render", "Render the window (with --run: the run tab) to FILE (.png or .svg) "
+                                   "and exit; works offscreen (QT_QPA_PLATFORM=offscreen)", "FILE");
+  parser.addOption(run_option);
+  parser.addOption(render_option);
   parser.process(app);
 
   sprout::gui::MainWindow window;
@@ -29,6 +38,19 @@ int main(int argc, char** argv) {
       QString error;
       if (!window.compare_tab()->add_plan_file(files[i], &error)) window.show_message(error, true);
     }
+  }
+  if (parser.isSet(run_option)) window.open_run(parser.value(run_option));
+  if (parser.isSet(render_option)) {
+    window.resize(1280, 800);
+    window.show();
+    QApplication::processEvents();
+    QString error;
+    if (!sprout::gui::save_widget(&window, parser.value(render_option), &error)) {
+      fprintf(stderr, "error: %s\n", qPrintable(error));
+      return 1;
+    }
+    // A plan or run the planner rejected is an input error (message bar).
+    return window.message_bar()->property("isError").toBool() ? 2 : 0;
   }
   window.show();
   return app.exec();

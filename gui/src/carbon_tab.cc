@@ -5,6 +5,7 @@
 #include <QDateTimeEdit>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
@@ -105,6 +106,12 @@ bool CarbonTab::load_trace(const QString& path) {
     return false;
   }
   trace_path_ = path;
+  int item = trace_box_->findData(path);
+  if (item < 0) {
+    trace_box_->addItem(QFileInfo(path).fileName(), path);
+    item = trace_box_->count() - 1;
+  }
+  trace_box_->setCurrentIndex(item);
   const QDateTime first = QDateTime::fromSecsSinceEpoch(trace_->start_unix_s, Qt::UTC);
   set_window(first, first.addDays(45));
   result_label_->setStyleSheet("");

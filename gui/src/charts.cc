@@ -186,6 +186,7 @@ QChart* make_region_bars(const std::vector<std::pair<QString, double>>& tonnes_b
   series->append(set);
   series->setLabelsVisible(true);
   series->setLabelsFormat("@value");
+  series->setLabelsPrecision(3);
   chart->addSeries(series);
   auto* x = new QBarCategoryAxis;
   x->append(names);

@@ -18,6 +18,7 @@
 #include "sprout/gui/export_dialog.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/gui/plan_tab.h"
+#include "sprout/gui/run_tab.h"
 
 namespace sprout::gui {
 
@@ -37,16 +38,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   compare_tab_ = new CompareTab(document_, tabs_);
   carbon_tab_ = new CarbonTab(document_, tabs_);
   budget_tab_ = new BudgetTab(document_, tabs_);
+  run_tab_ = new RunTab(document_, tabs_);
   tabs_->addTab(plan_tab_, tr("&Plan"));
   tabs_->addTab(budget_tab_, tr("B&udget"));
   tabs_->addTab(compare_tab_, tr("&Compare"));
   tabs_->addTab(carbon_tab_, tr("Car&bon"));
+  tabs_->addTab(run_tab_, tr("&Run"));
   layout->addWidget(message_);
   layout->addWidget(tabs_, 1);
   setCentralWidget(central);
   build_menus();
   connect(document_, &PlanDocument::changed, this, &MainWindow::update_title);
   connect(compare_tab_, &CompareTab::message, this, &MainWindow::show_message);
+  connect(run_tab_, &RunTab::message, this, &MainWindow::show_message);
   connect(budget_tab_, &BudgetTab::plan_chosen, this, [this] {
     tabs_->setCurrentWidget(plan_tab_);
     show_message(tr("Plan from the budget search: %1 (save it with Ctrl+S)")
@@ -89,6 +93,10 @@ void MainWindow::build_menus() {
     const QString path = QFileDialog::getSaveFileName(this, tr("Save plan as"), document_->path(), tr("Plans (*.yaml)"));
     if (!path.isEmpty()) save_plan(path);
   });
+  add(tr("Open &run directory…"), QKeySequence(Qt::CTRL | Qt::Key_R), [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open run directory"));
+    if (!dir.isEmpty()) open_run(dir);
+  });
   file->addSeparator();
   add(tr("&Export to cluster…"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] {
     ExportDialog dialog(document_, this);
@@ -106,6 +114,16 @@ bool MainWindow::open_plan(const QString& path) {
   show_message(tr("Opened %1").arg(QFileInfo(path).fileName()), false);
   remember_recent(QFileInfo(path).absoluteFilePath());
   tabs_->setCurrentWidget(plan_tab_);
+  return true;
+}
+
+bool MainWindow::open_run(const QString& dir) {
+  tabs_->setCurrentWidget(run_tab_);
+  if (!run_tab_->open_run(dir)) {
+    show_message(run_tab_->error(), true);
+    return false;
+  }
+  show_message(tr("Opened run %1").arg(dir), false);
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTest>
+#include <QXYSeries>
 
 #include "sprout/gui/background_task.h"
 #include "sprout/gui/budget_tab.h"
@@ -25,6 +26,7 @@
 #include "sprout/gui/main_window.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/gui/plan_tab.h"
+#include "sprout/gui/run_tab.h"
 #include "sprout/gui/stages_model.h"
 #include "sprout/planner/format_units.h"
 #include "sprout/planner/plan_loader.h"
@@ -274,9 +276,117 @@ TEST(Screenshots, MainWindowAndComparison) {
   w.tabs()->setCurrentWidget(w.compare_tab());
   save_screenshot(&w, "comparison");
   w.tabs()->setCurrentWidget(w.carbon_tab());
+  ASSERT_TRUE(w.carbon_tab()->load_trace(src("profiles/regions/traces/germany-2023-synthetic.csv")));
+  const QDateTime start(QDate(2023, 3, 1), QTime(0, 0), Qt::UTC);
+  w.carbon_tab()->set_window(start, start.addDays(45));
+  w.carbon_tab()->run_carbon_aware(simulator::CarbonAwareMode::kPause, 200);
+  w.carbon_tab()->task()->wait();
   save_screenshot(&w, "carbon");
   // At 1280x800 nothing needs a horizontal scroll bar in the estimate table's columns that matter.
   EXPECT_LE(w.frameGeometry().width(), 1280 + 20);
+}
+
+}  // namespace
+}  // namespace sprout::gui
+
+namespace sprout::gui {
+namespace {
+
+// (save_screenshot and src come from the first block of this file.)
+TEST(RunOverlay, RecordedRunOverThePredictionWithGrowthMarked) {
+  MainWindow w;
+  w.resize(1280, 800);
+  w.show();
+  ASSERT_TRUE(w.open_plan(src("plans/tiny-cpu.yaml")));
+  ASSERT_TRUE(w.open_run(src("tests/data/runs/tiny-cpu-recorded"))) << w.message_bar()->text().toStdString();
+  RunTab* run = w.run_tab();
+  ASSERT_TRUE(run->comparison().has_value());
+  EXPECT_FALSE(run->comparison()->in_progress);
+  EXPECT_EQ(run->table()->rowCount(), 4);  // three stages and the total
+  int train_points = 0, val_points = 0, growth_lines = 0;
+  for (QAbstractSeries* s : run->loss_chart()->view()->chart()->series()) {
+    auto* xy = qobject_cast<QXYSeries*>(s);
+    ASSERT_NE(xy, nullptr);
+    if (xy->name() == "training loss") train_points = static_cast<int>(xy->count());
+    if (xy->name() == "validation loss") val_points = static_cast<int>(xy->count());
+    if (xy->count() == 2 && xy->at(0).x() == xy->at(1).x()) ++growth_lines;
+  }
+  EXPECT_GT(train_points, 50);
+  EXPECT_GT(val_points, 10);
+  EXPECT_EQ(growth_lines, 2);
+  for (RunMetric m : {RunMetric::kSeconds, RunMetric::kCostUsd, RunMetric::kEnergyKwh, RunMetric::kCo2eKg}) {
+    run->set_metric(m);
+    auto series = run->cumulative_chart()->view()->chart()->series();
+    ASSERT_GE(series.size(), 2);
+    EXPECT_GT(qobject_cast<QXYSeries*>(series[1])->count(), 50);  // the actual curve
+  }
+  save_screenshot(&w, "run-overlay");
+}
+
+TEST(RunOverlay, LiveRefreshWhileTheRunWrites) {
+  MainWindow w;
+  const QString dir = QString::fromStdString(test::make_temp_dir("live-run"));
+  const QString recorded = src("tests/data/runs/tiny-cpu-recorded");
+  QFile::copy(recorded + "/plan.yaml", dir + "/plan.yaml");
+  QFile all(recorded + "/telemetry.jsonl");
+  ASSERT_TRUE(all.open(QIODevice::ReadOnly));
+  const QList<QByteArray> lines = all.readAll().split('\n');
+  auto write_lines = [&](int n, const QByteArray& tail) {
+    QFile out(dir + "/telemetry.jsonl");
+    ASSERT_TRUE(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    for (int i = 0; i < n; ++i) out.write(lines[i] + "\n");
+    out.write(tail);
+  };
+  write_lines(30, lines[30].left(25));  // the 31st line half written
+  ASSERT_TRUE(w.open_run(dir)) << w.message_bar()->text().toStdString();
+  ASSERT_TRUE(w.run_tab()->comparison()->in_progress);
+  const double tokens_before = w.run_tab()->comparison()->total.tokens;
+  write_lines(80, "");
+  // The file watcher reloads after a short debounce.
+  for (int i = 0; i < 100 && w.run_tab()->comparison()->total.tokens == tokens_before; ++i) {
+    QTest::qWait(50);
+  }
+  EXPECT_GT(w.run_tab()->comparison()->total.tokens, tokens_before);
+  EXPECT_TRUE(w.run_tab()->comparison()->in_progress);
+}
+
+TEST(RunOverlay, AMalformedRunDirectoryOpensWithAClearMessage) {
+  MainWindow w;
+  const QString dir = QString::fromStdString(test::make_temp_dir("bad-run"));
+  EXPECT_FALSE(w.open_run(dir));
+  EXPECT_NE(w.message_bar()->text().indexOf("plan.yaml: missing"), -1) << w.message_bar()->text().toStdString();
+  QFile::copy(src("tests/data/runs/tiny-cpu-recorded/plan.yaml"), dir + "/plan.yaml");
+  QFile bad(dir + "/telemetry.jsonl");
+  ASSERT_TRUE(bad.open(QIODevice::WriteOnly));
+  bad.write("{\"step\": 1, oops}\n{\"step\": 2}\n");
+  bad.close();
+  EXPECT_FALSE(w.open_run(dir));
+  EXPECT_NE(w.message_bar()->text().indexOf("telemetry.jsonl:1: telemetry.line: not valid JSON"), -1)
+      << w.message_bar()->text().toStdString();
+}
+
+}  // namespace
+}  // namespace sprout::gui
+
+namespace sprout::gui {
+namespace {
+
+// Issue #8's chart of predicted vs actual, rendered without a display.
+TEST(GuiCommandLine, RendersARunOverThePredictionToPngAndSvg) {
+  const std::string dir = test::make_temp_dir("render");
+  const std::string gui = test::binary_path("gui/sprout-gui");
+  for (const char* ext : {"png", "svg"}) {
+    auto r = test::run_command("QT_QPA_PLATFORM=offscreen " + gui + " " + test::source_path("plans/tiny-cpu.yaml") +
+                               " --run " + test::source_path("tests/data/runs/tiny-cpu-recorded") + " --render " +
+                               dir + "/run." + ext);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    QFile f(QString::fromStdString(dir + "/run." + ext));
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+    const QByteArray bytes = f.readAll();
+    EXPECT_TRUE(std::string(ext) == "png" ? bytes.startsWith("\x89PNG") : bytes.contains("<svg")) << ext;
+  }
+  auto bad = test::run_command("QT_QPA_PLATFORM=offscreen " + gui + " --run /no/such/run --render " + dir + "/bad.png");
+  EXPECT_EQ(bad.exit_code, 2);
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 
 namespace sprout::gui {
 
+// Writes a widget to `path` (.png or .svg), atomically. Returns false with
+// `error` set.
+bool save_widget(QWidget* widget, const QString& path, QString* error = nullptr);
 // Writes the view to `path` (.png or .svg). Returns false with `error` set.
 bool save_chart(QChartView* view, const QString& path, QString* error = nullptr);
 

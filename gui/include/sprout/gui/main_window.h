@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// sprout-gui's window: Plan, Budget, Compare and Carbon tabs, File menu with
-// open/save/export and recent files, window state remembered between sessions.
+// sprout-gui's window: Plan, Budget, Compare, Carbon and Run tabs, File menu
+// with open/save/export/open-run and recent files, window state remembered
+// between sessions.
 #pragma once
 
 #include <QMainWindow>
@@ -17,6 +18,7 @@ class CarbonTab;
 class CompareTab;
 class PlanDocument;
 class PlanTab;
+class RunTab;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -34,6 +36,8 @@ class MainWindow : public QMainWindow {
   CompareTab* compare_tab() const { return compare_tab_; }
   CarbonTab* carbon_tab() const { return carbon_tab_; }
   BudgetTab* budget_tab() const { return budget_tab_; }
+  RunTab* run_tab() const { return run_tab_; }
+  bool open_run(const QString& dir);     // errors appear in the message bar
   QTabWidget* tabs() const { return tabs_; }
   QLabel* message_bar() const { return message_; }
   QStringList recent_files() const { return recent_; }
@@ -53,6 +57,7 @@ class MainWindow : public QMainWindow {
   CompareTab* compare_tab_;
   CarbonTab* carbon_tab_;
   BudgetTab* budget_tab_;
+  RunTab* run_tab_;
   QLabel* message_;
   QMenu* recent_menu_ = nullptr;
   QStringList recent_;

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/gui/run_tab.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QTableWidget>
+#include <QValueAxis>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "sprout/gui/chart_box.h"
+#include "sprout/gui/plan_document.h"
+#include "sprout/planner/cost_model.h"
+#include "sprout/planner/format_units.h"
+
+namespace sprout::gui {
+namespace {
+
+using planner::RunRecord;
+using planner::TelemetryRecord;
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+const char* metric_title(RunMetric m) {
+  switch (m) {
+    case RunMetric::kSeconds: return "seconds";
+    case RunMetric::kCostUsd: return "USD";
+    case RunMetric::kEnergyKwh: return "kWh";
+    case RunMetric::kCo2eKg: return "kg CO2e";
+  }
+  return "";
+}
+
+// Value of `metric` for `seconds` of the plan's GPUs (prediction) or ranks.
+double metric_of_seconds(RunMetric m, double seconds, int gpus, const planner::Plan& plan) {
+  const planner::Costs c = planner::costs_for(seconds, gpus, plan.hardware, plan.region, plan.price_usd_per_gpu_hour,
+                                              plan.power_model);
+  switch (m) {
+    case RunMetric::kSeconds: return seconds;
+    case RunMetric::kCostUsd: return c.cost_usd;
+    case RunMetric::kEnergyKwh: return c.energy_kwh;
+    case RunMetric::kCo2eKg: return c.co2e_kg;
+  }
+  return 0;
+}
+
+QValueAxis* axis(const QString& title, const char* format) {
+  auto* a = new QValueAxis;
+  a->setTitleText(title);
+  a->setLabelFormat(format);
+  return a;
+}
+
+void attach(QChart* chart, QAbstractSeries* s, QValueAxis* x, QValueAxis* y) {
+  chart->addSeries(s);
+  s->attachAxis(x);
+  s->attachAxis(y);
+}
+
+// Vertical dashed lines at the tokens where the run grew.
+void mark_growth(QChart* chart, const RunRecord& run, QValueAxis* x, QValueAxis* y, double lo, double hi) {
+  bool first = true;
+  for (const auto& r : run.records) {
+    if (r.event != "grow") continue;
+    auto* line = new QLineSeries;
+    line->setName(first ? "growth" : "");
+    first = false;
+    QPen pen(QColor(200, 40, 40));
+    pen.setStyle(Qt::DashLine);
+    line->setPen(pen);
+    line->append(r.tokens, lo);
+    line->append(r.tokens, hi);
+    const bool named = !line->name().isEmpty();
+    attach(chart, line, x, y);
+    if (!named) {
+      for (QLegendMarker* m : chart->legend()->markers(line)) m->setVisible(false);
+    }
+  }
+}
+
+// Seconds of training since the run started at each record (resume gaps out).
+std::vector<double> elapsed_seconds(const RunRecord& run) {
+  std::vector<double> out;
+  if (run.records.empty()) return out;
+  const auto& first = run.records.front();
+  double start = first.time_s;
+  if (first.tokens_per_s && *first.tokens_per_s > 0) start -= first.tokens / *first.tokens_per_s;
+  double total = 0, last = start;
+  for (const auto& r : run.records) {
+    if (r.event != "resume") total += std::max(0.0, r.time_s - last);
+    last = r.time_s;
+    out.push_back(total);
+  }
+  return out;
+}
+
+}  // namespace
+
+RunTab::RunTab(PlanDocument* document, QWidget* parent) : QWidget(parent), document_(document) {
+  auto* controls = new QHBoxLayout;
+  auto* open = new QPushButton(tr("Open run…"), this);
+  open->setObjectName("openRun");
+  metric_ = new QComboBox(this);
+  metric_->setObjectName("runMetric");
+  for (auto m : {RunMetric::kSeconds, RunMetric::kCostUsd, RunMetric::kEnergyKwh, RunMetric::kCo2eKg}) {
+    metric_->addItem(tr("cumulative %1").arg(metric_title(m)), static_cast<int>(m));
+  }
+  status_ = new QLabel(tr("Open a sprout-train run directory (Ctrl+R) to see it over the prediction."), this);
+  status_->setObjectName("runStatus");
+  status_->setWordWrap(true);
+  controls->addWidget(open);
+  controls->addWidget(status_, 1);
+  controls->addWidget(metric_);
+  table_ = new QTableWidget(this);
+  table_->setObjectName("runTable");
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->verticalHeader()->hide();
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->setMaximumHeight(170);
+  loss_chart_ = new ChartBox(this);
+  cumulative_chart_ = new ChartBox(this);
+  throughput_chart_ = new ChartBox(this);
+  auto* charts = new QGridLayout;
+  charts->addWidget(loss_chart_, 0, 0);
+  charts->addWidget(cumulative_chart_, 0, 1);
+  charts->addWidget(throughput_chart_, 1, 0, 1, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addWidget(table_);
+  layout->addLayout(charts, 1);
+
+  debounce_.setSingleShot(true);
+  debounce_.setInterval(400);
+  connect(&debounce_, &QTimer::timeout, this, &RunTab::reload);
+  connect(&watcher_, &QFileSystemWatcher::fileChanged, this, [this] { debounce_.start(); });
+  connect(&watcher_, &QFileSystemWatcher::directoryChanged, this, [this] { debounce_.start(); });
+  connect(metric_, &QComboBox::currentIndexChanged, this, &RunTab::redraw);
+  connect(open, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open run directory"));
+    if (!dir.isEmpty() && !open_run(dir)) emit message(error_, true);
+  });
+}
+
+bool RunTab::open_run(const QString& dir) {
+  dir_ = dir;
+  if (!watcher_.files().isEmpty()) watcher_.removePaths(watcher_.files());
+  if (!watcher_.directories().isEmpty()) watcher_.removePaths(watcher_.directories());
+  watcher_.addPath(dir);
+  const QString telemetry = QDir(dir).filePath("telemetry.jsonl");
+  if (QFile::exists(telemetry)) watcher_.addPath(telemetry);
+  reload();
+  return error_.isEmpty();
+}
+
+void RunTab::set_metric(RunMetric metric) { metric_->setCurrentIndex(metric_->findData(static_cast<int>(metric))); }
+
+void RunTab::reload() {
+  if (dir_.isEmpty()) return;
+  try {
+    planner::RunRecord run = planner::read_run(dir_.toStdString());
+    // The open plan when it is this run's plan, else the run's own copy.
+    planner::Plan plan = run.plan;
+    QString which = tr("the run's own plan.yaml");
+    if (document_->has_plan() && !document_->error()) {
+      try {
+        planner::compare_run(document_->plan(), *document_->estimate(), run);
+        plan = document_->plan();
+        which = tr("the open plan");
+      } catch (const planner::InputError&) {
+      }
+    }
+    estimate_ = planner::estimate_plan(plan);
+    comparison_ = planner::compare_run(plan, *estimate_, run);
+    run_ = std::move(run);
+    run_->plan = plan;
+    error_.clear();
+    const auto& c = *comparison_;
+    status_->setText(tr("%1: %2, %3 of the plan's tokens; compared with %4; energy from %5")
+                         .arg(dir_, c.in_progress ? tr("IN PROGRESS (refreshing)") : tr("complete"),
+                              q(planner::percent(c.total.fraction_done)), which, q(c.energy_source)));
+    // Watch the log once it exists (a run may create it after we opened the dir).
+    const QString telemetry = QDir(dir_).filePath("telemetry.jsonl");
+    if (!watcher_.files().contains(telemetry)) watcher_.addPath(telemetry);
+  } catch (const std::exception& e) {
+    error_ = q(e.what());
+    status_->setText(error_);
+    comparison_.reset();
+    run_.reset();
+  }
+  redraw();
+}
+
+void RunTab::redraw() {
+  const QStringList columns = {"stage", "done", "wall pred", "wall actual", "error", "tok/s pred", "tok/s actual",
+                               "USD actual", "kWh actual", "kgCO2e actual", "val loss"};
+  table_->setColumnCount(columns.size());
+  table_->setHorizontalHeaderLabels(columns);
+  table_->setRowCount(0);
+  if (!comparison_ || !run_) {
+    for (ChartBox* c : {loss_chart_, cumulative_chart_, throughput_chart_}) c->set_chart(new QChart);
+    return;
+  }
+  const auto& c = *comparison_;
+  const auto& run = *run_;
+  std::vector<const planner::StageComparison*> rows;
+  for (const auto& s : c.stages) {
+    if (s.reached) rows.push_back(&s);
+  }
+  rows.push_back(&c.total);
+  table_->setRowCount(static_cast<int>(rows.size()));
+  for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
+    const auto& s = *rows[r];
+    const QStringList cells = {
+        q(s.name), q(planner::percent(s.fraction_done, 0)), q(planner::human_duration(s.wall_seconds.predicted)),
+        q(planner::human_duration(s.wall_seconds.actual)),
+        QString("%1%").arg(100 * s.wall_seconds.error_fraction(), 0, 'f', 1),
+        q(planner::human_count(s.tokens_per_s.predicted)), q(planner::human_count(s.tokens_per_s.actual)),
+        q(planner::human_usd(s.cost_usd.actual)), q(planner::human_energy_kwh(s.energy_kwh.actual)),
+        q(planner::human_mass_kg(s.co2e_kg.actual)),
+        s.final_val_loss ? QString::number(*s.final_val_loss, 'f', 4) : QString()};
+    for (int col = 0; col < cells.size(); ++col) table_->setItem(r, col, new QTableWidgetItem(cells[col]));
+  }
+
+  const double max_tokens = std::max(1.0, c.total.tokens);
+  {  // Loss against tokens.
+    auto* chart = new QChart;
+    chart->setTitle(tr("Loss in nats/token (training line, validation points), growth marked"));
+    auto* x = axis(tr("tokens"), "%.3g");
+    auto* y = axis(tr("loss"), "%.2f");
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    auto* train = new QLineSeries;
+    train->setName(tr("training loss"));
+    auto* val = new QScatterSeries;
+    val->setName(tr("validation loss"));
+    val->setMarkerSize(7);
+    auto* predicted = new QLineSeries;
+    predicted->setName(tr("predicted"));
+    double lo = 1e300, hi = 0;
+    for (const auto& p : c.loss_curve) {
+      if (p.val_loss) {
+        val->append(p.tokens, *p.val_loss);
+      } else {
+        train->append(p.tokens, p.loss);
+      }
+      if (p.predicted_loss) predicted->append(p.tokens, *p.predicted_loss);
+      lo = std::min(lo, p.loss);
+      hi = std::max(hi, p.loss);
+    }
+    attach(chart, train, x, y);
+    attach(chart, val, x, y);
+    if (predicted->count() > 0) {
+      attach(chart, predicted, x, y);
+    } else {
+      delete predicted;
+    }
+    if (hi <= lo) hi = lo + 1;
+    mark_growth(chart, run, x, y, lo, hi);
+    x->setRange(0, max_tokens);
+    y->setRange(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo));
+    loss_chart_->set_chart(chart);
+  }
+  {  // Cumulative time, cost, energy or CO2e against tokens.
+    const auto metric = static_cast<RunMetric>(metric_->currentData().toInt());
+    auto* chart = new QChart;
+    chart->setTitle(tr("Cumulative %1: predicted vs actual").arg(metric_title(metric)));
+    auto* x = axis(tr("tokens"), "%.3g");
+    auto* y = axis(metric_title(metric), "%.3g");
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    auto* predicted = new QLineSeries;
+    predicted->setName(tr("predicted (sprout plan)"));
+    double tokens = 0, seconds = 0;
+    predicted->append(0, 0);
+    for (const auto& se : estimate_->stages) {
+      seconds += se.growth_transition_s;
+      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.gpus, run.plan));
+      tokens += planner::trained_tokens(se);
+      seconds += se.costs.seconds - se.growth_transition_s;
+      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.gpus, run.plan));
+    }
+    auto* actual = new QLineSeries;
+    actual->setName(tr("actual"));
+    const std::vector<double> elapsed = elapsed_seconds(run);
+    double hi = 0;
+    for (size_t i = 0; i < run.records.size(); ++i) {
+      const auto& r = run.records[i];
+      double v = metric_of_seconds(metric, elapsed[i], r.rank_count, run.plan);
+      if ((metric == RunMetric::kEnergyKwh || metric == RunMetric::kCo2eKg) && r.energy_j) {
+        const double kwh = *r.energy_j / 3.6e6 * run.plan.region.pue;  // measured or modelled joules
+        v = metric == RunMetric::kEnergyKwh ? kwh : kwh * run.plan.region.grid_g_co2e_per_kwh / 1000;
+      }
+      actual->append(r.tokens, v);
+      hi = std::max(hi, v);
+    }
+    for (const auto& p : predicted->points()) hi = std::max(hi, p.y());
+    attach(chart, predicted, x, y);
+    attach(chart, actual, x, y);
+    mark_growth(chart, run, x, y, 0, hi);
+    x->setRange(0, std::max(max_tokens, tokens));
+    y->setRange(0, hi * 1.05 + 1e-12);
+    cumulative_chart_->set_chart(chart);
+  }
+  {  // Throughput.
+    auto* chart = new QChart;
+    chart->setTitle(tr("Throughput (tokens/s): logged vs predicted per stage"));
+    auto* x = axis(tr("tokens"), "%.3g");
+    auto* y = axis(tr("tok/s"), "%.3g");
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    auto* actual = new QLineSeries;
+    actual->setName(tr("actual"));
+    double hi = 0;
+    for (const auto& r : run.records) {
+      if (!r.tokens_per_s) continue;
+      actual->append(r.tokens, *r.tokens_per_s);
+      hi = std::max(hi, *r.tokens_per_s);
+    }
+    auto* predicted = new QLineSeries;
+    predicted->setName(tr("predicted"));
+    double tokens = 0;
+    for (const auto& se : estimate_->stages) {
+      const double rate = static_cast<double>(se.iteration.global_batch_sequences) * se.shape.seq_len /
+                          se.iteration.iteration_s;
+      predicted->append(tokens, rate);
+      tokens += planner::trained_tokens(se);
+      predicted->append(tokens, rate);
+      hi = std::max(hi, rate);
+    }
+    attach(chart, actual, x, y);
+    attach(chart, predicted, x, y);
+    mark_growth(chart, run, x, y, 0, hi);
+    x->setRange(0, std::max(max_tokens, tokens));
+    y->setRange(0, hi * 1.1 + 1e-12);
+    throughput_chart_->set_chart(chart);
+  }
+}
+
+}  // namespace sprout::gui
