@@ -60,6 +60,20 @@ QValueAxis* axis(const QString& title, const char* format) {
   return a;
 }
 
+// A chart with a value axis at the bottom and one on the left.
+struct XyChart {
+  QChart* chart;
+  QValueAxis* x;
+  QValueAxis* y;
+};
+XyChart xy_chart(const QString& title, const QString& x_title, const QString& y_title, const char* y_format) {
+  XyChart c{new QChart, axis(x_title, "%.3g"), axis(y_title, y_format)};
+  c.chart->setTitle(title);
+  c.chart->addAxis(c.x, Qt::AlignBottom);
+  c.chart->addAxis(c.y, Qt::AlignLeft);
+  return c;
+}
+
 void attach(QChart* chart, QAbstractSeries* s, QValueAxis* x, QValueAxis* y) {
   chart->addSeries(s);
   s->attachAxis(x);
@@ -232,12 +246,8 @@ void RunTab::redraw() {
 
   const double max_tokens = std::max(1.0, c.total.tokens);
   {  // Loss against tokens.
-    auto* chart = new QChart;
-    chart->setTitle(tr("Loss in nats/token (training line, validation points), growth marked"));
-    auto* x = axis(tr("tokens"), "%.3g");
-    auto* y = axis(tr("loss"), "%.2f");
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
+    auto [chart, x, y] =
+        xy_chart(tr("Loss in nats/token (training line, validation points), growth marked"), tr("tokens"), tr("loss"), "%.2f");
     auto* train = new QLineSeries;
     train->setName(tr("training loss"));
     auto* val = new QScatterSeries;
@@ -271,12 +281,8 @@ void RunTab::redraw() {
   }
   {  // Cumulative time, cost, energy or CO2e against tokens.
     const auto metric = static_cast<RunMetric>(metric_->currentData().toInt());
-    auto* chart = new QChart;
-    chart->setTitle(tr("Cumulative %1: predicted vs actual").arg(metric_title(metric)));
-    auto* x = axis(tr("tokens"), "%.3g");
-    auto* y = axis(metric_title(metric), "%.3g");
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
+    auto [chart, x, y] = xy_chart(tr("Cumulative %1: predicted vs actual").arg(metric_title(metric)), tr("tokens"),
+                                  metric_title(metric), "%.3g");
     auto* predicted = new QLineSeries;
     predicted->setName(tr("predicted (sprout plan)"));
     double tokens = 0, seconds = 0;
@@ -311,12 +317,8 @@ void RunTab::redraw() {
     cumulative_chart_->set_chart(chart);
   }
   {  // Throughput.
-    auto* chart = new QChart;
-    chart->setTitle(tr("Throughput (tokens/s): logged vs predicted per stage"));
-    auto* x = axis(tr("tokens"), "%.3g");
-    auto* y = axis(tr("tok/s"), "%.3g");
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
+    auto [chart, x, y] =
+        xy_chart(tr("Throughput (tokens/s): logged vs predicted per stage"), tr("tokens"), tr("tok/s"), "%.3g");
     auto* actual = new QLineSeries;
     actual->setName(tr("actual"));
     double hi = 0;
