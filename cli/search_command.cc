@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "output.h"
 #include "search_report.h"
+#include "sprout/simulator/simulation.h"
 #include "sprout/planner/atomic_file.h"
 #include "sprout/planner/loss_model_file.h"
 #include "sprout/planner/plan_loader.h"
@@ -46,6 +47,7 @@ struct SearchOptions {
   std::optional<std::string> like;
   std::vector<std::string> shapes;
   std::string format = "table";
+  long long risk_trials = 1000;
 };
 
 // "80x10240" (heads of 128) or "80x10240x80"; `flag` names the option in errors.
@@ -123,7 +125,7 @@ void run_search(const SearchOptions& o) {
     throw planner::InputError({flag_of(result.infeasible->constraint), 0, 0}, "",
                               result.infeasible->explanation);
   }
-  SearchReport report{request, result, o.top, {}, {}, std::nullopt};
+  SearchReport report{request, result, o.top, {}, {}, std::nullopt, {}, std::nullopt};
   if (o.write_plans) {
     std::filesystem::create_directories(*o.write_plans);
     for (size_t i = 0; i < std::min(o.top, result.ranked.size()); ++i) {
@@ -135,6 +137,15 @@ void run_search(const SearchOptions& o) {
       report.scratch_plan_file = (std::filesystem::path(*o.write_plans) / "scratch.yaml").string();
       planner::write_file_atomically(report.scratch_plan_file, planner::plan_to_yaml(result.scratch->plan));
     }
+  }
+  if (o.risk_trials > 0) {
+    // The search ranks by deterministic costs; the simulator says how they spread.
+    simulator::SimulationOptions sim;
+    sim.trials = o.risk_trials;
+    for (size_t i = 0; i < std::min(o.top, result.ranked.size()); ++i) {
+      report.risk.push_back(simulator::simulate_plan(result.ranked[i].plan, sim).distribution.total);
+    }
+    if (result.scratch) report.scratch_risk = simulator::simulate_plan(result.scratch->plan, sim).distribution.total;
   }
   if (o.compare) {
     planner::ScheduleCandidate c = planner::evaluate_schedule(planner::load_plan(*o.compare), request.loss_model);
@@ -187,6 +198,9 @@ void add_search_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--compare", o->compare, "Place this plan (e.g. plans/flm-101b.yaml) against the front");
   cmd->add_option("--format", o->format, "table | json | csv")->check(CLI::IsMember(kFormatNames));
+  cmd->add_option("--risk-trials", o->risk_trials,
+                  "Monte Carlo trials per shown schedule for P10/P50/P90 (default 1000; 0: skip)")
+      ->check(CLI::Range(0LL, 1000000LL));
   cmd->callback([o] { run_search(*o); });
 }
 

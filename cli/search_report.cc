@@ -22,11 +22,29 @@ std::string stage_tokens(const ScheduleCandidate& c) {
   return out;
 }
 
-std::vector<std::string> table_row(const std::string& rank, const ScheduleCandidate& c) {
+// The P90 cost, flagged when the simulated run would overrun the budget.
+std::string p90_cost(const simulator::MetricBands* risk, double budget_usd) {
+  if (!risk) return "";
+  return human_usd(risk->cost_usd.p90) + (risk->cost_usd.p90 > budget_usd ? " !" : "");
+}
+
+std::vector<std::string> table_row(const std::string& rank, const ScheduleCandidate& c,
+                                   const simulator::MetricBands* risk, double budget_usd) {
   const Costs& t = c.estimate.total;
-  return {rank, c.shapes, stage_tokens(c), human_count(c.tokens), human_duration(t.seconds),
-          human_usd(t.cost_usd), human_energy_kwh(t.energy_kwh), human_mass_kg(t.co2e_kg),
-          fmt::format("{:.4f}", c.predicted_loss)};
+  std::vector<std::string> row = {rank, c.shapes, stage_tokens(c), human_count(c.tokens), human_duration(t.seconds),
+                                  human_usd(t.cost_usd), human_energy_kwh(t.energy_kwh), human_mass_kg(t.co2e_kg),
+                                  fmt::format("{:.4f}", c.predicted_loss)};
+  if (risk) {
+    row.push_back(human_duration(risk->days.p90 * 86400));
+    row.push_back(p90_cost(risk, budget_usd));
+  }
+  return row;
+}
+
+nlohmann::json bands_json(const simulator::MetricBands& b) {
+  auto p = [](const simulator::Percentiles& x) { return nlohmann::json{{"p10", x.p10}, {"p50", x.p50}, {"p90", x.p90}}; };
+  return {{"days", p(b.days)}, {"gpu_hours", p(b.gpu_hours)}, {"cost_usd", p(b.cost_usd)},
+          {"energy_kwh", p(b.energy_kwh)}, {"co2e_kg", p(b.co2e_kg)}};
 }
 
 std::vector<std::string> csv_row(const std::string& rank, const ScheduleCandidate& c,
@@ -86,14 +104,26 @@ std::string search_table(const SearchReport& r) {
       q.deadline_seconds ? ", deadline " + human_duration(*q.deadline_seconds) : "",
       q.max_co2e_kg ? ", carbon cap " + human_mass_kg(*q.max_co2e_kg) + " CO2e" : "",
       q.loss_model.name, describe_law(q.loss_model), q.loss_model.source);
-  TextTable table({"rank", "schedule", "stage tokens", "tokens", "time", "USD", "energy", "CO2e", "loss"});
-  for (size_t i = 0; i < shown(r); ++i) table.add_row(table_row(std::to_string(i + 1), r.result.ranked[i]));
+  std::vector<std::string> header = {"rank", "schedule", "stage tokens", "tokens", "time", "USD", "energy", "CO2e", "loss"};
+  if (!r.risk.empty()) {
+    header.push_back("time P90");
+    header.push_back("USD P90");
+  }
+  TextTable table(header);
+  for (size_t i = 0; i < shown(r); ++i) {
+    table.add_row(table_row(std::to_string(i + 1), r.result.ranked[i], i < r.risk.size() ? &r.risk[i] : nullptr,
+                            q.budget_usd));
+  }
   const auto& scratch = r.result.scratch;
   if (scratch) {
     table.add_separator();
-    table.add_row(table_row("scratch", *scratch));
+    table.add_row(table_row("scratch", *scratch, r.scratch_risk ? &*r.scratch_risk : nullptr, q.budget_usd));
   }
   out += table.render();
+  if (!r.risk.empty()) {
+    out += "time/USD P90: simulated with failures, checkpoints and evaluations (sprout simulate); "
+           "! = over the budget in 1 run of 10\n";
+  }
   out += fmt::format("\nPareto front over USD, days, CO2e and predicted loss: {} schedules, best loss first ({} shown)\n",
                      r.result.ranked.size(), shown(r));
   if (scratch && !r.result.ranked.empty()) {
@@ -158,6 +188,7 @@ nlohmann::json search_json(const SearchReport& r) {
   for (size_t i = 0; i < shown(r); ++i) {
     nlohmann::json c = candidate_json(r.result.ranked[i], file_at(r.plan_files, i));
     c["rank"] = i + 1;
+    if (i < r.risk.size()) c["risk"] = bands_json(r.risk[i]);
     candidates.push_back(c);
   }
   const SearchStats& s = r.result.stats;

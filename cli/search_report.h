@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sprout/planner/schedule_search.h"
+#include "sprout/simulator/monte_carlo.h"
 
 namespace sprout::cli {
 
@@ -27,6 +28,10 @@ struct SearchReport {
   std::vector<std::string> plan_files;       // written plans, one per shown candidate (or empty)
   std::string scratch_plan_file;             // written baseline (or empty)
   std::optional<PlanComparison> comparison;
+  // Simulated P10/P50/P90 (failures, checkpoints, evaluations) of each shown
+  // candidate and of the baseline; empty with --risk-trials 0.
+  std::vector<simulator::MetricBands> risk;
+  std::optional<simulator::MetricBands> scratch_risk;
 };
 
 std::string search_table(const SearchReport& report);
