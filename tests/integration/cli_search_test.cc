@@ -165,3 +165,27 @@ TEST(CliFitLoss, BadRunsOrModelsExitTwoAndWriteNothing) {
 
 }  // namespace
 }  // namespace sprout
+
+namespace sprout {
+namespace {
+
+// The search ranks by the planner's failure-free costs; the shown schedules
+// also get the simulator's spread.
+TEST(CliSearchRisk, ShownSchedulesCarrySimulatedBands) {
+  auto r = test::run_command(test::binary_path("cli/sprout") +
+                             " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
+                             "--region cn-north --top 2 --risk-trials 300 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_GE(j["candidates"].size(), 1u);
+  for (const auto& c : j["candidates"]) {
+    const auto& usd = c["risk"]["cost_usd"];
+    EXPECT_LE(usd["p10"].get<double>(), usd["p50"].get<double>());
+    EXPECT_LE(usd["p50"].get<double>(), usd["p90"].get<double>());
+    // Failures, checkpoints and evaluations only add to the failure-free cost.
+    EXPECT_GT(usd["p50"].get<double>(), c["cost_usd"].get<double>());
+  }
+}
+
+}  // namespace
+}  // namespace sprout
