@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Data-parallel gradient averaging in buckets, the scheme of PyTorch DDP
+// (Li et al., "PyTorch Distributed", VLDB 2020): gradients are packed into a
+// few flat buffers of about `bucket_bytes` each, in reverse parameter order
+// (the order backward produces them), and each buffer is one all-reduce.
+// Few large collectives instead of one per tensor: the per-call latency is
+// paid per bucket, and the buckets are in flight together (Gloo works on them
+// in its own threads while the next one is packed).
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "sprout/backend/communicator.h"
+
+namespace sprout::backend {
+
+// DDP's default bucket size (torch.nn.parallel.DistributedDataParallel, bucket_cap_mb=25).
+inline constexpr int64_t kDefaultBucketBytes = 25ll << 20;
+
+struct GradientBuckets {
+  // Parameter indices per bucket; every parameter in exactly one bucket, all
+  // of one bucket with the same dtype and device.
+  std::vector<std::vector<size_t>> parameters;
+};
+
+// Greedy packing in reverse parameter order; a bucket closes when adding the
+// next tensor would pass `bucket_bytes` (a tensor larger than that gets a
+// bucket of its own) or the dtype/device changes.
+GradientBuckets make_gradient_buckets(const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes);
+
+// Replaces every gradient by its mean over all ranks: sum, then divide by the
+// world size (Gloo has no AVG). A parameter without a gradient gets a zero
+// one first, so every rank reduces the same buffers.
+void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets);
+
+}  // namespace sprout::backend
