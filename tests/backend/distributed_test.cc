@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include <torch/cuda.h>
+
 #include "sprout/backend/rank_agreement.h"
 #include "local_ranks.h"
 #include "sprout/backend/checkpoint.h"
@@ -235,6 +237,32 @@ TEST(Gloo, ACollectiveWithAnAbsentPeerFailsAfterTheTimeout) {
   EXPECT_NE(message.find("all_reduce failed on rank 0/2 (gloo): "), std::string::npos) << message;
   EXPECT_NE(message.find("did not answer within 1 s (training.collective_timeout_s)"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+// The NCCL communicator (SPROUT_CUDA build): the same collectives on CUDA
+// tensors, CPU scalars staged through the device. Needs two GPUs.
+TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
+#ifndef SPROUT_CUDA
+  GTEST_SKIP() << "built without SPROUT_CUDA (Debian's libtorch is CPU-only; NCCL needs a CUDA LibTorch)";
+#else
+  if (torch::cuda::device_count() < 2) GTEST_SKIP() << "needs 2 CUDA devices, found " << torch::cuda::device_count();
+  run_ranks(
+      2,
+      [](Communicator& comm) {
+        EXPECT_EQ(comm.backend_name(), "nccl");
+        const torch::Device gpu(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.rank()));
+        std::vector<torch::Tensor> t = {torch::full({1000}, comm.rank() + 1.0, torch::TensorOptions().device(gpu)),
+                                        torch::full({3}, 2.0 * comm.rank(), torch::kFloat64)};  // a CPU scalar set
+        comm.all_reduce_sum(t);
+        EXPECT_TRUE(torch::equal(t[0].cpu(), torch::full({1000}, 3.0)));
+        EXPECT_TRUE(torch::equal(t[1], torch::full({3}, 2.0, torch::kFloat64)));
+        std::vector<torch::Tensor> b = {torch::full({5}, static_cast<float>(comm.rank()), torch::TensorOptions().device(gpu))};
+        comm.broadcast(b, 1);
+        EXPECT_TRUE(torch::equal(b[0].cpu(), torch::full({5}, 1.0f)));
+        comm.barrier();
+      },
+      std::chrono::seconds(60), true);
+#endif
 }
 
 }  // namespace

@@ -48,17 +48,19 @@ inline Rendezvous loopback_rank(int rank, int world_size, int port) {
   return r;
 }
 
-// Runs body(comm) on `world_size` threads, each a Gloo rank, and rethrows the
-// first exception any of them threw.
+// Runs body(comm) on `world_size` threads, each a Gloo rank (an NCCL rank on
+// GPU r with `cuda`), and rethrows the first exception any of them threw.
 inline void run_ranks(int world_size, const std::function<void(Communicator&)>& body,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20), bool cuda = false) {
   const int port = free_tcp_port();
   std::vector<std::exception_ptr> errors(static_cast<size_t>(world_size));
   std::vector<std::thread> threads;
   for (int r = 0; r < world_size; ++r) {
     threads.emplace_back([&, r] {
       try {
-        auto comm = make_communicator(loopback_rank(r, world_size, port), torch::kCPU, timeout);
+        const torch::Device device = cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(r))
+                                          : torch::Device(torch::kCPU);
+        auto comm = make_communicator(loopback_rank(r, world_size, port), device, timeout);
         body(*comm);
       } catch (...) {
         errors[static_cast<size_t>(r)] = std::current_exception();
