@@ -26,11 +26,49 @@ GradientBuckets make_gradient_buckets(const std::vector<torch::Tensor>& paramete
   return b;
 }
 
+void attach_gradient_buffers(std::vector<torch::Tensor>& parameters, GradientBuckets& buckets) {
+  torch::NoGradGuard no_grad;
+  buckets.buffers.clear();
+  for (const auto& bucket : buckets.parameters) {
+    int64_t elements = 0;
+    for (size_t i : bucket) elements += parameters[i].numel();
+    torch::Tensor flat = at::zeros({elements}, parameters[bucket.front()].options().requires_grad(false));
+    int64_t offset = 0;
+    for (size_t i : bucket) {
+      torch::Tensor& p = parameters[i];
+      p.mutable_grad() = flat.narrow(0, offset, p.numel()).view(p.sizes());
+      offset += p.numel();
+    }
+    buckets.buffers.push_back(flat);
+  }
+}
+
+void zero_gradients(std::vector<torch::Tensor>& parameters, const GradientBuckets* buckets) {
+  if (buckets && !buckets->buffers.empty()) {
+    for (const auto& b : buckets->buffers) b.zero_();
+    return;
+  }
+  for (auto& p : parameters) p.mutable_grad().reset();
+}
+
 void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets) {
   if (comm.world_size() == 1) return;
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> flats;
+  const double world = comm.world_size();
   std::vector<std::unique_ptr<PendingCollective>> pending;
+  if (!buckets.buffers.empty()) {
+    std::vector<torch::Tensor> flats = buckets.buffers;
+    for (auto& f : flats) {
+      std::vector<torch::Tensor> one = {f};
+      pending.push_back(comm.start_all_reduce_sum(one));
+    }
+    for (size_t b = 0; b < flats.size(); ++b) {
+      pending[b]->wait();
+      flats[b].div_(world);
+    }
+    return;
+  }
+  std::vector<torch::Tensor> flats;
   flats.reserve(buckets.parameters.size());
   for (const auto& bucket : buckets.parameters) {
     std::vector<torch::Tensor> pieces;
@@ -43,7 +81,6 @@ void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameter
     std::vector<torch::Tensor> one = {flats.back()};
     pending.push_back(comm.start_all_reduce_sum(one));
   }
-  const double world = comm.world_size();
   for (size_t b = 0; b < buckets.parameters.size(); ++b) {
     pending[b]->wait();
     flats[b].div_(world);

@@ -150,7 +150,7 @@ class Trainer {
   double log_seconds_ = 0;
   double log_tokens_ = 0;
   double log_steps_ = 0;
-  double log_compute_s_ = 0, log_reduce_s_ = 0, log_optimizer_s_ = 0;
+  double log_compute_s_ = 0, log_wait_s_ = 0, log_reduce_s_ = 0, log_optimizer_s_ = 0;
   double flops_per_second_ = 0;
 };
 
@@ -309,6 +309,7 @@ void Trainer::configure_stage(const OptimizerSharding& current) {
   reshard_moments(*comm_, state().optimizer, params, current, want);
   sharding_ = want;
   buckets_ = make_gradient_buckets(params, options_.bucket_bytes);
+  if (ranks() > 1) attach_gradient_buffers(params, buckets_);
   configured_stage_ = si;
   if (ranks() > 1) {
     progress(fmt::format("stage '{}': {} ranks ({}), {} gradient bucket(s), ZeRO-1 {}: this rank holds {} of {} "
@@ -469,6 +470,7 @@ void Trainer::train_one_step() {
   log_tokens_ += step_tokens;
   log_steps_ += 1;
   log_compute_s_ += r.compute_seconds;
+  log_wait_s_ += r.wait_seconds;
   log_reduce_s_ += r.reduce_seconds;
   log_optimizer_s_ += r.optimizer_seconds;
   flops_per_second_ = step_flops / std::max(1e-9, step_seconds);
@@ -492,10 +494,11 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
   r["tflops_per_gpu"] = planner::model_flops_per_token(s.shape) * tokens_per_s / ranks() / 1e12;
   // Rank 0's step time split, averaged over the steps since the last record.
   r["compute_s"] = log_compute_s_ / steps;
+  r["wait_s"] = log_wait_s_ / steps;
   r["reduce_s"] = log_reduce_s_ / steps;
   r["optimizer_s"] = log_optimizer_s_ / steps;
   if (state().ramp) r["mask"] = state().ramp->mask_value();
-  log_seconds_ = log_tokens_ = log_steps_ = log_compute_s_ = log_reduce_s_ = log_optimizer_s_ = 0;
+  log_seconds_ = log_tokens_ = log_steps_ = log_compute_s_ = log_wait_s_ = log_reduce_s_ = log_optimizer_s_ = 0;
   if (!is_root()) return;
   telemetry_->append(r);
   // ETA: the FLOPs left in the plan at the current FLOP rate.

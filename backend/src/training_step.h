@@ -37,6 +37,7 @@ struct StepResult {
   double grad_norm = 0;  // before clipping
   // Where the step's time went (this rank's wall clock).
   double compute_seconds = 0;    // forward + backward
+  double wait_seconds = 0;       // for the slowest rank to finish its backward (one empty all-reduce)
   double reduce_seconds = 0;     // gradient and loss all-reduce
   double optimizer_seconds = 0;  // clip + AdamW (+ the ZeRO-1 parameter broadcast)
 };

@@ -30,3 +30,25 @@ def train(build_dir, plan, run_dir, data_dir, threads, extra=()):
                     data_dir, "--threads", str(threads), "--quiet", *extra], check=True)
     with open(os.path.join(run_dir, "telemetry.jsonl")) as f:
         return [json.loads(line) for line in f]
+
+
+def train_ranks(build_dir, plan, run_dir, data_dir, ranks, threads, extra=()):
+    """Runs `ranks` sprout-train processes as one data-parallel run (torchrun's
+    variables on loopback); returns rank 0's telemetry records."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    subprocess.run(["rm", "-rf", run_dir], check=True)
+    procs = []
+    for r in range(ranks):
+        env = {**os.environ, "RANK": str(r), "WORLD_SIZE": str(ranks), "LOCAL_RANK": str(r),
+               "LOCAL_WORLD_SIZE": str(ranks), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+        procs.append(subprocess.Popen([os.path.join(build_dir, "backend", "sprout-train"), "--plan", plan, "--out",
+                                       run_dir, "--data", data_dir, "--threads", str(threads), "--quiet", *extra],
+                                      env=env))
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise RuntimeError(f"sprout-train ranks exited {codes}")
+    with open(os.path.join(run_dir, "telemetry.jsonl")) as f:
+        return [json.loads(line) for line in f]

@@ -81,6 +81,31 @@ TEST(GradientBuckets, AveragingGivesTheMeanOfTheRanksGradients) {
       const torch::Tensor want = i == 3 ? torch::zeros({sizes[i]}) : (grads[0][i] + grads[1][i]) / 2;
       EXPECT_TRUE(torch::allclose(params[i].grad(), want, 1e-7, 1e-7)) << i;
     }
+
+    // Gradients as views into the bucket buffers: backward accumulates
+    // straight into them (two backward passes, as with accumulation), and
+    // they are reduced in place.
+    GradientBuckets attached = make_gradient_buckets(params, 400);
+    attach_gradient_buffers(params, attached);
+    ASSERT_EQ(attached.buffers.size(), attached.parameters.size());
+    for (int pass = 0; pass < 2; ++pass) {
+      torch::Tensor loss = torch::zeros({});
+      for (size_t i = 0; i < params.size(); ++i) {
+        if (i != 3) loss = loss + (params[i] * grads[comm.rank()][i]).sum() / 2;
+      }
+      loss.backward();
+    }
+    const auto* first = attached.buffers[0].data_ptr<float>();
+    const size_t last_param = attached.parameters[0].front();  // reverse order: the last parameter first
+    EXPECT_EQ(params[last_param].grad().data_ptr<float>(), first);
+    average_gradients(comm, params, attached);
+    for (size_t i = 0; i < params.size(); ++i) {
+      const torch::Tensor want = i == 3 ? torch::zeros({sizes[i]}) : (grads[0][i] + grads[1][i]) / 2;
+      EXPECT_TRUE(torch::allclose(params[i].grad(), want, 1e-6, 1e-6)) << i;
+    }
+    EXPECT_EQ(params[last_param].grad().data_ptr<float>(), first);  // still the same buffer
+    zero_gradients(params, &attached);
+    EXPECT_EQ(params[0].grad().abs().sum().item<float>(), 0.0f);
   });
 }
 
