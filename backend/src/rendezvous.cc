@@ -55,20 +55,23 @@ class Variables {
 
 constexpr int kMaxRanks = 1 << 20;
 
-void check_rank(const Rendezvous& r, const std::string& rank_variable) {
+// The style's rank and world size, checked against each other.
+Rendezvous ranks_from(const Variables& v, const std::string& style, const std::string& rank_variable,
+                      const std::string& world_variable, const std::string& world_why) {
+  Rendezvous r;
+  r.style = style;
+  r.world_size = v.required_integer(world_variable, 1, kMaxRanks, world_why);
+  r.rank = v.required_integer(rank_variable, 0, kMaxRanks, "");
   if (r.rank >= r.world_size) {
     bad(rank_variable, fmt::format("rank {} is not below the world size {}", r.rank, r.world_size));
   }
+  return r;
 }
 
 int port_or_default(const Variables& v) { return v.integer("MASTER_PORT", 1, 65535).value_or(kDefaultMasterPort); }
 
 Rendezvous from_torchrun(const Variables& v) {
-  Rendezvous r;
-  r.style = "torchrun";
-  r.world_size = v.required_integer("WORLD_SIZE", 1, kMaxRanks, "torchrun sets it with RANK");
-  r.rank = v.required_integer("RANK", 0, kMaxRanks, "");
-  check_rank(r, "RANK");
+  Rendezvous r = ranks_from(v, "torchrun", "RANK", "WORLD_SIZE", "torchrun sets it with RANK");
   r.local_rank = v.integer("LOCAL_RANK", 0, kMaxRanks).value_or(0);
   r.local_world_size = v.integer("LOCAL_WORLD_SIZE", 1, kMaxRanks).value_or(r.local_rank + 1);
   if (r.world_size > 1) {
@@ -79,11 +82,8 @@ Rendezvous from_torchrun(const Variables& v) {
 }
 
 Rendezvous from_kubernetes(const Variables& v) {
-  Rendezvous r;
-  r.style = "kubernetes";
-  r.rank = v.required_integer("JOB_COMPLETION_INDEX", 0, kMaxRanks, "");
-  r.world_size = v.required_integer("WORLD_SIZE", 1, kMaxRanks, "the Job's completions: one pod per rank");
-  check_rank(r, "JOB_COMPLETION_INDEX");
+  Rendezvous r =
+      ranks_from(v, "kubernetes", "JOB_COMPLETION_INDEX", "WORLD_SIZE", "the Job's completions: one pod per rank");
   // One pod per rank: each pod has its node's share of cores and one GPU.
   r.local_rank = 0;
   r.local_world_size = 1;
@@ -119,11 +119,7 @@ std::optional<int> tasks_on_node(const std::string& list, int node) {
 }
 
 Rendezvous from_slurm(const Variables& v, const NodeListFirstHost& first_host) {
-  Rendezvous r;
-  r.style = "slurm";
-  r.rank = v.required_integer("SLURM_PROCID", 0, kMaxRanks, "");
-  r.world_size = v.required_integer("SLURM_NTASKS", 1, kMaxRanks, "srun sets it with SLURM_PROCID");
-  check_rank(r, "SLURM_PROCID");
+  Rendezvous r = ranks_from(v, "slurm", "SLURM_PROCID", "SLURM_NTASKS", "srun sets it with SLURM_PROCID");
   r.local_rank = v.integer("SLURM_LOCALID", 0, kMaxRanks).value_or(0);
   r.local_world_size = r.local_rank + 1;
   const int node = v.integer("SLURM_NODEID", 0, kMaxRanks).value_or(0);

@@ -30,18 +30,8 @@ def parameter_count(s):
 
 def plan_text(steps, dp):
     s = SHAPE
-    batch = s["sequences"] * s["seq"]
-    return f"""name: dp scaling benchmark (final shape of plans/tiny-cpu.yaml)
-hardware: cpu-generic
-gpus: {dp}
-region: us-average
-model: {{vocab: {s['vocab']}, seq_len: {s['seq']}, activation: gelu}}
-training: {{eval_every_steps: 100000, checkpoint_every_steps: 100000, log_every_steps: 1}}
-stages:
-  - {{name: s, layers: {s['layers']}, hidden: {s['hidden']}, heads: {s['heads']}, ffn_hidden: {s['ffn']},
-     tokens: {steps * batch}, global_batch_tokens: {batch}, lr: 1.0e-3,
-     parallel: {{tp: 1, pp: 1, dp: {dp}, micro_batch: {s['micro_batch']}}}}}
-"""
+    return bc.one_stage_plan("dp scaling benchmark (final shape of plans/tiny-cpu.yaml)", s, s["sequences"],
+                             s["micro_batch"], steps, dp)
 
 
 def measure(args, plans, ranks, threads, extra):

@@ -9,9 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "rank_processes.h"
@@ -20,6 +18,7 @@
 #include "sprout/planner/plan_loader.h"
 #include "sprout/planner/trainer_support.h"
 #include "test_paths.h"
+#include "tiny_growth_run.h"
 
 namespace sprout::backend {
 namespace {
@@ -30,11 +29,8 @@ using test::RankProcesses;
 const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
 constexpr double kLossRelativeTolerance = 1e-5;
 
-std::string fmt_step(long long step) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "step-%09lld", step);
-  return buf;
-}
+using test::checkpoint_name;
+using test::exact_step_losses;
 
 struct PlanSpec {
   int dp = 0;               // > 0: every stage has parallel: {dp, micro_batch}
@@ -44,37 +40,25 @@ struct PlanSpec {
   int timeout_s = 20;       // training.collective_timeout_s
 };
 
-// 1x32 (2 heads) -> width 1x64 (4 heads) -> depth 2x64; batch 16 x 32 tokens.
+// The shared tiny growth plan, 1 thread per rank.
 std::string plan_yaml(const PlanSpec& p) {
-  const std::string parallel =
-      p.dp > 0 ? ", parallel: {tp: 1, pp: 1, dp: " + std::to_string(p.dp) + ", micro_batch: " +
-                     std::to_string(p.micro_batch) + "}"
-               : "";
-  std::ostringstream y;
-  y << "name: dp tiny growth\nhardware: cpu-generic\ngpus: " << std::max(1, p.dp)
-    << "\nregion: us-average\npower_model: typical\n"
-    << "model: {vocab: 256, seq_len: 32, activation: gelu, dropout: " << p.dropout << "}\n"
-    << "training: {seed: 5, eval_every_steps: 4, eval_batches: 3, checkpoint_every_steps: 3, keep_checkpoints: 2, "
-       "log_every_steps: 1, threads: 1, collective_timeout_s: "
-    << p.timeout_s << "}\nstages:\n"
-    << "  - {name: small, layers: 1, hidden: 32, heads: 2, tokens: " << 4096 * p.token_scale
-    << ", global_batch_tokens: 512, lr: 3e-3, warmup_fraction: 0.25" << parallel << "}\n"
-    << "  - {name: wide, grow: {width: true, grow_steps: 4}, layers: 1, hidden: 64, heads: 4, tokens: "
-    << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: 2e-3, warmup_fraction: 0.25" << parallel << "}\n"
-    << "  - {name: deep, grow: {depth: true, grow_steps: 4}, layers: 2, hidden: 64, heads: 4, tokens: "
-    << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: 1.5e-3, warmup_fraction: 0.25" << parallel << "}\n";
-  return y.str();
+  test::TinyGrowthPlan t;
+  t.token_scale = p.token_scale;
+  t.gpus = std::max(1, p.dp);
+  t.model_extra = ", dropout: " + std::to_string(p.dropout);
+  t.training_extra = ", threads: 1, collective_timeout_s: " + std::to_string(p.timeout_s);
+  t.first_parallel = p.dp > 0 ? "{tp: 1, pp: 1, dp: " + std::to_string(p.dp) +
+                                    ", micro_batch: " + std::to_string(p.micro_batch) + "}"
+                              : "";
+  t.later_parallel = t.first_parallel;
+  return test::tiny_growth_plan_yaml(t);
 }
 
 class DataParallel : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("dp-e2e");
-    std::string text;
-    const char* words[] = {"the ", "growth ", "of ", "a ", "model ", "is ", "masked ", "and ", "its ", "loss ",
-                           "falls ", "when ", "new ", "heads ", "learn ", "words.\n"};
-    for (int i = 0; i < 20000; ++i) text += words[(i * 7 + i / 3) % 16];
-    planner::write_file_atomically(dir_ + "/corpus.txt", text);
+    test::write_tiny_corpus(dir_ + "/corpus.txt");
     auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
@@ -97,13 +81,7 @@ class DataParallel : public ::testing::Test {
     for (int r = 0; r < ranks; ++r) EXPECT_EQ(codes[static_cast<size_t>(r)], expect) << "rank " << r << ": " << p.log(r);
   }
 
-  static std::vector<nlohmann::json> telemetry(const std::string& run) {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(run + "/telemetry.jsonl");
-    std::string line;
-    while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
-    return out;
-  }
+  static std::vector<nlohmann::json> telemetry(const std::string& run) { return test::read_telemetry(run); }
 
   // (step, loss) of every training step; `event` instead: that event's value.
   static std::vector<std::pair<long long, double>> series(const std::string& run, const std::string& event = "",
@@ -111,15 +89,6 @@ class DataParallel : public ::testing::Test {
     std::vector<std::pair<long long, double>> out;
     for (const auto& j : telemetry(run)) {
       if (j.value("event", "") == event) out.emplace_back(j["step"].get<long long>(), j[key].get<double>());
-    }
-    return out;
-  }
-
-  // The losses in full precision, for bitwise comparisons.
-  static std::vector<std::string> exact_losses(const std::string& run) {
-    std::vector<std::string> out;
-    for (const auto& j : telemetry(run)) {
-      if (!j.contains("event")) out.push_back(std::to_string(j["step"].get<long long>()) + " " + j["loss"].dump());
     }
     return out;
   }
@@ -162,7 +131,7 @@ TEST_F(DataParallel, TwoAndFourRanksMatchOneProcessAcrossGrowths) {
   ASSERT_EQ(grow_after.size(), 2u);
   for (size_t i = 0; i < 2; ++i) EXPECT_NEAR(grow_after[i].second, grow_before[i].second, 1e-5 * grow_before[i].second);
   // Close, not bitwise: the ranks' partial gradients really were summed.
-  EXPECT_NE(exact_losses(dir_ + "/one"), exact_losses(dir_ + "/two"));
+  EXPECT_NE(exact_step_losses(dir_ + "/one"), exact_step_losses(dir_ + "/two"));
 
   const auto summary = nlohmann::json::parse(planner::read_file(dir_ + "/four/summary.json"));
   EXPECT_EQ(summary["rank_count"], 4);
@@ -179,7 +148,7 @@ TEST_F(DataParallel, ZeroOneGivesBitwiseTheSameLossesAndShardsItsCheckpoints) {
   const std::string plan = write_plan("plain", {});
   train(2, plan, dir_ + "/zero-off", "--zero1 off");
   train(2, plan, dir_ + "/zero-on", "--zero1 on");
-  EXPECT_EQ(exact_losses(dir_ + "/zero-on"), exact_losses(dir_ + "/zero-off"));
+  EXPECT_EQ(exact_step_losses(dir_ + "/zero-on"), exact_step_losses(dir_ + "/zero-off"));
   const std::string last = dir_ + "/zero-on/checkpoints/step-000000024";
   EXPECT_EQ(checkpoint_problem(last), "");
   EXPECT_TRUE(fs::exists(last + "/optimizer-rank-00000-of-00002.bin"));
@@ -226,9 +195,9 @@ TEST_F(DataParallel, ASignalOnOneRankStopsEveryRankAtTheSameStepAndResumeIsExact
   const long long stopped = last_step(run);
   ASSERT_GE(stopped, 10);
   ASSERT_LT(stopped, 40);
-  EXPECT_EQ(checkpoint_problem(run + "/checkpoints/" + fmt_step(stopped)), "");
+  EXPECT_EQ(checkpoint_problem(run + "/checkpoints/" + checkpoint_name(stopped)), "");
   train(2, plan, run, "--zero1 on --resume --stop-after-steps 40");
-  EXPECT_EQ(exact_losses(run), exact_losses(straight));
+  EXPECT_EQ(exact_step_losses(run), exact_step_losses(straight));
 }
 
 TEST_F(DataParallel, AKilledRankStopsTheOthersWithinTheTimeoutAndResumeContinues) {
@@ -259,7 +228,7 @@ TEST_F(DataParallel, AKilledRankStopsTheOthersWithinTheTimeoutAndResumeContinues
   EXPECT_GE(found.newest->step, killed_after - 3);
   EXPECT_LE(found.newest->step, killed_after + 3);
   train(2, plan, run, "--resume --stop-after-steps 30");
-  EXPECT_EQ(exact_losses(run), exact_losses(straight));
+  EXPECT_EQ(exact_step_losses(run), exact_step_losses(straight));
 }
 
 TEST_F(DataParallel, AStoppedRankFailsTheOthersAfterTheCollectiveTimeout) {

@@ -19,6 +19,7 @@
 #include "sprout/backend/optimizer_sharding.h"
 #include "sprout/planner/input_error.h"
 #include "test_paths.h"
+#include "tiny_shapes.h"
 
 namespace sprout::backend {
 namespace {
@@ -207,14 +208,7 @@ TEST(RankAgreement, BadInputOnOneRankStopsEveryRankWithExitCodeTwo) {
 }
 
 TEST(RankAgreement, ReplicasThatDifferAreFoundOnEveryRank) {
-  GptSettings settings{sprout::planner::ModelShape{}, 0.02, 0.0};
-  settings.shape.layers = 1;
-  settings.shape.hidden = 16;
-  settings.shape.heads = 2;
-  settings.shape.kv_heads = 2;
-  settings.shape.ffn_hidden = 64;
-  settings.shape.vocab = 37;
-  settings.shape.seq_len = 8;
+  const GptSettings settings{test::tiny_shape(1, 16, 2), 0.02, 0.0};
   run_ranks(2, [&](Communicator& comm) {
     at::Generator g = make_cpu_generator(4);
     GptModel model = make_gpt(settings, g);
