@@ -5,7 +5,6 @@
 #include <torch/version.h>
 
 #include <cstdlib>
-#include <regex>
 
 #include "c10d_store.h"
 
@@ -28,8 +27,7 @@ std::shared_ptr<::gloo::transport::Device> gloo_device(const Rendezvous& r) {
   if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname != nullptr && *ifname != '\0') {
     return c10d::ProcessGroupGloo::createDeviceForInterface(ifname);
   }
-  static const std::regex kLoopback("localhost|127(\\.[0-9]{1,3}){3}|::1");
-  if (std::regex_match(r.master_addr, kLoopback)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
+  if (is_loopback_address(r.master_addr)) return c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1");
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
 

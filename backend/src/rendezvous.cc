@@ -72,12 +72,16 @@ int port_or_default(const Variables& v) { return v.integer("MASTER_PORT", 1, 655
 
 Rendezvous from_torchrun(const Variables& v) {
   Rendezvous r = ranks_from(v, "torchrun", "RANK", "WORLD_SIZE", "torchrun sets it with RANK");
-  r.local_rank = v.integer("LOCAL_RANK", 0, kMaxRanks).value_or(0);
-  r.local_world_size = v.integer("LOCAL_WORLD_SIZE", 1, kMaxRanks).value_or(r.local_rank + 1);
   if (r.world_size > 1) {
     r.master_addr = v.required_text("MASTER_ADDR", "the host of rank 0");
     r.master_port = v.required_integer("MASTER_PORT", 1, 65535, "the rendezvous port on MASTER_ADDR");
   }
+  // Started by hand without LOCAL_*: when rank 0 is on the loopback, every
+  // rank is on this machine.
+  const bool all_here = is_loopback_address(r.master_addr);
+  r.local_rank = v.integer("LOCAL_RANK", 0, kMaxRanks).value_or(all_here ? r.rank : 0);
+  r.local_world_size =
+      v.integer("LOCAL_WORLD_SIZE", 1, kMaxRanks).value_or(all_here ? r.world_size : r.local_rank + 1);
   return r;
 }
 
@@ -191,6 +195,11 @@ Rendezvous rendezvous_from_process_environment() {
         return v ? std::optional<std::string>(v) : std::nullopt;
       },
       slurm_first_host);
+}
+
+bool is_loopback_address(const std::string& host) {
+  static const std::regex kLoopback("localhost|127(\\.[0-9]{1,3}){3}|::1");
+  return std::regex_match(host, kLoopback);
 }
 
 std::string describe(const Rendezvous& r) {

@@ -72,6 +72,12 @@ TEST(Rendezvous, Torchrun) {
   EXPECT_EQ(r.master_addr, "10.0.0.7");
   EXPECT_EQ(r.master_port, 29400);
   EXPECT_EQ(describe(r), "rank 5/8 (torchrun)");
+  // By hand on one machine, without LOCAL_*: all ranks are local.
+  const Rendezvous here = parse({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "1"}});
+  EXPECT_EQ(here.local_rank, 1);
+  EXPECT_EQ(here.local_world_size, 2);
+  EXPECT_TRUE(is_loopback_address("localhost"));
+  EXPECT_FALSE(is_loopback_address("10.0.0.7"));
 }
 
 TEST(Rendezvous, SlurmFindsTheFirstHostAndThePortOfTheExportedScript) {

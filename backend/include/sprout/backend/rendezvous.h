@@ -2,6 +2,7 @@
 // How the processes of one run find each other, read from the variables the
 // launcher sets (docs/backend.md "Distributed training"):
 //   torchrun          RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT
+//                     (without LOCAL_*: RANK and WORLD_SIZE when MASTER_ADDR is loopback)
 //   Kubernetes        JOB_COMPLETION_INDEX (Indexed Job) is the rank; WORLD_SIZE,
 //                     MASTER_ADDR (<job>-0.<service>, else from SPROUT_K8S_SERVICE),
 //                     MASTER_PORT: the contract `sprout export --target k8s` writes
@@ -46,5 +47,8 @@ std::string slurm_first_host(const std::string& node_list);
 
 // "rank 1/4 (slurm)" for messages.
 std::string describe(const Rendezvous& r);
+
+// localhost, 127.x.y.z or ::1: rank 0 (and so every rank) is on this machine.
+bool is_loopback_address(const std::string& host);
 
 }  // namespace sprout::backend
