@@ -14,8 +14,12 @@
 
 namespace sprout::backend {
 
-// Throws CollectiveError when the peers are not all there within `timeout`.
-c10::intrusive_ptr<c10d::Store> connect_store(const Rendezvous& r, std::chrono::milliseconds timeout);
+// Connects to (rank 0: serves) the store and returns once every rank has
+// arrived; throws CollectiveError when they are not all there within
+// `rendezvous_timeout`. The store's later operations (the Gloo mesh, the
+// NCCL id) time out after `collective_timeout`.
+c10::intrusive_ptr<c10d::Store> connect_store(const Rendezvous& r, std::chrono::milliseconds rendezvous_timeout,
+                                              std::chrono::milliseconds collective_timeout);
 
 // The first line of an exception's message (c10::Error without its C++
 // backtrace), for one-line failure reports.

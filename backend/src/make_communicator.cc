@@ -16,9 +16,10 @@ bool collectives_available(torch::Device device) {
 }
 
 std::unique_ptr<Communicator> make_communicator(const Rendezvous& r, torch::Device device,
-                                                std::chrono::milliseconds timeout) {
+                                                std::chrono::milliseconds timeout,
+                                                std::chrono::milliseconds rendezvous_timeout) {
   if (r.world_size == 1) return std::make_unique<SingleProcessCommunicator>();
-  auto store = connect_store(r, timeout);
+  auto store = connect_store(r, rendezvous_timeout, timeout);
 #ifdef SPROUT_CUDA
   if (device.is_cuda()) return make_nccl_communicator(r, store, device.has_index() ? device.index() : 0, timeout);
 #endif

@@ -587,8 +587,8 @@ TrainOutcome Trainer::run() {
   // First, so a preemption signal during start-up is a stop request, not death.
   install_stop_signal_handlers();
   load_plan();
-  comm_ = make_communicator(rendezvous_, device_,
-                            std::chrono::seconds(plan_.training.collective_timeout_s));
+  const std::chrono::seconds timeout(plan_.training.collective_timeout_s);
+  comm_ = make_communicator(rendezvous_, device_, timeout, timeout);
   DataSource data;
   run_on_every_rank(*comm_, [&] {
     data = resolve_data(options_.data.empty() ? plan_.training.data : options_.data, plan_, paths_);

@@ -50,6 +50,7 @@ inline Rendezvous loopback_rank(int rank, int world_size, int port) {
 
 // Runs body(comm) on `world_size` threads, each a Gloo rank (an NCCL rank on
 // GPU r with `cuda`), and rethrows the first exception any of them threw.
+// `timeout` is the collective timeout; the ranks may take 60 s to meet.
 inline void run_ranks(int world_size, const std::function<void(Communicator&)>& body,
                       std::chrono::milliseconds timeout = std::chrono::seconds(20), bool cuda = false) {
   const int port = free_tcp_port();
@@ -60,7 +61,7 @@ inline void run_ranks(int world_size, const std::function<void(Communicator&)>& 
       try {
         const torch::Device device = cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(r))
                                           : torch::Device(torch::kCPU);
-        auto comm = make_communicator(loopback_rank(r, world_size, port), device, timeout);
+        auto comm = make_communicator(loopback_rank(r, world_size, port), device, timeout, std::chrono::seconds(60));
         body(*comm);
       } catch (...) {
         errors[static_cast<size_t>(r)] = std::current_exception();
