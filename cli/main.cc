@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
 #ifdef SPROUT_HAS_BACKEND
   // `sprout profile` must measure LibTorch as sprout-train runs it.
   if (argc > 1 && std::string(argv[1]) == "profile") {
-    sprout::backend::ensure_passive_openmp_wait(argv);
+    sprout::backend::ensure_load_time_settings(argv);
     sprout::backend::keep_freed_memory();
   }
 #endif

@@ -15,4 +15,6 @@ if [ -x "$build_dir/backend/sprout-train" ]; then
   /usr/bin/python3 bench/backend/speed_vs_pytorch.py "$build_dir"
   echo "== backend: growth vs from scratch (bench/backend/growth_vs_scratch.py) =="
   /usr/bin/python3 bench/backend/growth_vs_scratch.py "$build_dir"
+  echo "== backend: data-parallel scaling, 1 vs 2 processes (bench/backend/dp_scaling.py) =="
+  /usr/bin/python3 bench/backend/dp_scaling.py "$build_dir"
 fi

@@ -24,8 +24,8 @@ void adamw_step(std::vector<torch::Tensor>& parameters, const std::vector<bool>&
   for (size_t i = 0; i < parameters.size(); ++i) {
     torch::Tensor& p = parameters[i];
     const torch::Tensor& g = p.grad();
-    if (!g.defined()) continue;
     AdamWMoments& m = state.moments[i];
+    if (!g.defined() || !m.exp_avg.defined()) continue;
     // The same operation order as torch.optim.AdamW's single-tensor path.
     if (decay[i] && s.weight_decay != 0) p.mul_(1.0 - lr * s.weight_decay);
     m.exp_avg.lerp_(g, 1.0 - s.beta1);

@@ -2,24 +2,31 @@
 #include "sprout/backend/communicator.h"
 
 namespace sprout::backend {
+namespace {
 
-void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters) {
-  if (comm.world_size() == 1) return;
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads;
-  for (auto& p : parameters) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-    grads.push_back(p.grad());
-  }
-  comm.all_reduce_sum(grads);
-  for (auto& g : grads) g.div_(comm.world_size());
+class Done final : public PendingCollective {
+ public:
+  void wait() override {}
+};
+
+}  // namespace
+
+std::unique_ptr<PendingCollective> SingleProcessCommunicator::start_all_reduce_sum(std::vector<torch::Tensor>&) {
+  return std::make_unique<Done>();
+}
+
+std::vector<double> sum_over_ranks(Communicator& comm, const std::vector<double>& values) {
+  if (comm.world_size() == 1 || values.empty()) return values;
+  std::vector<torch::Tensor> t = {torch::tensor(values, torch::kFloat64)};
+  comm.all_reduce_sum(t);
+  const double* p = t[0].data_ptr<double>();
+  return std::vector<double>(p, p + values.size());
 }
 
 double average_scalar(Communicator& comm, double value) {
-  if (comm.world_size() == 1) return value;
-  std::vector<torch::Tensor> t = {torch::tensor({value}, torch::kFloat64)};
-  comm.all_reduce_sum(t);
-  return t[0].item<double>() / comm.world_size();
+  return sum_over_ranks(comm, {value})[0] / comm.world_size();
 }
+
+bool any_rank(Communicator& comm, bool flag) { return sum_over_ranks(comm, {flag ? 1.0 : 0.0})[0] > 0; }
 
 }  // namespace sprout::backend

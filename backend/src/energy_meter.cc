@@ -78,6 +78,7 @@ class RaplMeter final : public EnergyMeter {
     return m;
   }
   const char* source() const override { return "rapl"; }
+  bool measures_whole_node() const override { return true; }
   double joules() override {
     for (auto& d : domains_) {
       double now = 0;

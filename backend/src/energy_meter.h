@@ -17,6 +17,9 @@ class EnergyMeter {
   virtual const char* source() const = 0;  // "nvml" | "rapl" | "model"
   // Joules since the meter was created.
   virtual double joules() = 0;
+  // True when it reads the whole machine (RAPL packages), not this rank's
+  // device: ranks sharing a node then count it once.
+  virtual bool measures_whole_node() const { return false; }
 };
 
 // use_gpu: the run trains on CUDA device `gpu_index` (try NVML first).

@@ -130,8 +130,13 @@ AdamWState grow_adamw_state(const AdamWState& old, const GptModel& old_model, co
   const GptModel& m = grown.model;
   for (size_t i = 0; i < m.size(); ++i) {
     const auto& p = m.parameters()[i];
+    const auto& src = grown.sources[i];
+    if (src && !old.moments[*src].exp_avg.defined()) {  // held by another rank (ZeRO-1): it grows them there
+      out.moments.emplace_back();
+      continue;
+    }
     AdamWMoments moments{torch::zeros_like(p).detach(), torch::zeros_like(p).detach()};
-    if (const auto& src = grown.sources[i]) {
+    if (src) {
       const auto old_logical = logical_sizes(old_model.specs()[*src], old_model.shape());
       const auto new_logical = logical_sizes(m.specs()[i], m.shape());
       copy_leading_block(old.moments[*src].exp_avg, old_logical, moments.exp_avg, new_logical);

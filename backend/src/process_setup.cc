@@ -5,13 +5,18 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <utility>
 
 namespace sprout::backend {
 
-void ensure_passive_openmp_wait(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  ::execv("/proc/self/exe", argv);  // on failure: carry on, only slower
+void ensure_load_time_settings(char** argv) {
+  bool changed = false;
+  for (const auto& [name, value] : {std::pair{"OMP_WAIT_POLICY", "PASSIVE"}, std::pair{"GLOG_minloglevel", "3"}}) {
+    if (std::getenv(name) != nullptr) continue;
+    ::setenv(name, value, 0);
+    changed = true;
+  }
+  if (changed) ::execv("/proc/self/exe", argv);  // on failure: carry on, only slower or noisier
 }
 
 void keep_freed_memory() {

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "run_state.h"
 
-#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <stdexcept>
 
 namespace sprout::backend {
 namespace {
 
-constexpr int kStateFormat = 1;
+// 2: dropout masks derived per micro-batch (no generator state); optimizer
+// moments may live in per-rank shard files.
+constexpr int kStateFormat = 2;
 
 nlohmann::json number_or_null(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
 double number_from(const nlohmann::json& j) {
@@ -54,7 +57,7 @@ nlohmann::json stage_record_json(const StageRecord& r, int rank_count) {
           {"done", r.done}};
 }
 
-CheckpointData to_checkpoint(const RunState& st) {
+CheckpointData to_checkpoint(const RunState& st, bool with_moments) {
   const RunCounters& c = st.counters;
   nlohmann::json j;
   j["format"] = kStateFormat;
@@ -87,12 +90,23 @@ CheckpointData to_checkpoint(const RunState& st) {
   d.state_json = j.dump(2) + "\n";
   const auto& specs = st.model.specs();
   for (size_t i = 0; i < specs.size(); ++i) d.tensors.emplace_back("param/" + specs[i].name, st.model.parameters()[i]);
-  for (size_t i = 0; i < specs.size(); ++i) {
-    d.tensors.emplace_back("adam.exp_avg/" + specs[i].name, st.optimizer.moments[i].exp_avg);
-    d.tensors.emplace_back("adam.exp_avg_sq/" + specs[i].name, st.optimizer.moments[i].exp_avg_sq);
+  if (with_moments) {
+    NamedTensors moments = optimizer_shard(st);
+    std::move(moments.begin(), moments.end(), std::back_inserter(d.tensors));
   }
-  d.tensors.emplace_back("rng/dropout", st.dropout_generator.get_state());
   return d;
+}
+
+NamedTensors optimizer_shard(const RunState& st) {
+  NamedTensors out;
+  const auto& specs = st.model.specs();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const AdamWMoments& m = st.optimizer.moments[i];
+    if (!m.exp_avg.defined()) continue;
+    out.emplace_back("adam.exp_avg/" + specs[i].name, m.exp_avg);
+    out.emplace_back("adam.exp_avg_sq/" + specs[i].name, m.exp_avg_sq);
+  }
+  return out;
 }
 
 std::string checkpoint_plan_fingerprint(const CheckpointData& data) {
@@ -101,7 +115,10 @@ std::string checkpoint_plan_fingerprint(const CheckpointData& data) {
 
 RunState from_checkpoint(const CheckpointData& data) {
   const auto j = nlohmann::json::parse(data.state_json);
-  if (j.at("format") != kStateFormat) throw std::runtime_error("unsupported checkpoint state format");
+  if (j.at("format") != kStateFormat) {
+    throw std::runtime_error(fmt::format("checkpoint state format {} is not {} (written by another sprout-train version)",
+                                         j.at("format").dump(), kStateFormat));
+  }
   std::map<std::string, torch::Tensor> tensors(data.tensors.begin(), data.tensors.end());
   auto take = [&](const std::string& name) {
     auto it = tensors.find(name);
@@ -157,9 +174,7 @@ RunState from_checkpoint(const CheckpointData& data) {
     r.new_layer = j["ramp"].at("new_layer").get<std::vector<bool>>();
     ramp = r;
   }
-  at::Generator gen = make_cpu_generator(0);
-  gen.set_state(take("rng/dropout"));
-  return {std::move(c), GptModel(settings, std::move(specs), std::move(params)), std::move(opt), ramp, gen};
+  return {std::move(c), GptModel(settings, std::move(specs), std::move(params)), std::move(opt), ramp};
 }
 
 }  // namespace sprout::backend

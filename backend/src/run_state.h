@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Everything a run needs to continue bit-for-bit: the model, the optimizer,
-// the dropout generator, the data position, the stage and MSG ramp, and the
-// per-stage accounting. Converted to and from a checkpoint here.
+// the data position (which also fixes the dropout masks), the stage and MSG
+// ramp, and the per-stage accounting. Converted to and from a checkpoint here.
 #pragma once
 
-#include <ATen/core/Generator.h>
 
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -49,13 +48,18 @@ struct RunState {
   GptModel model;
   AdamWState optimizer;
   std::optional<GrowthRamp> ramp;
-  at::Generator dropout_generator;
 };
 
-CheckpointData to_checkpoint(const RunState& state);
+// Rank 0's part of a checkpoint: the model, the counters and, unless the
+// optimizer is sharded (ZeRO-1: every rank saves its own moments with
+// optimizer_shard), the Adam moments.
+CheckpointData to_checkpoint(const RunState& state, bool with_moments = true);
 
-// Rebuilds the state; throws std::runtime_error for a checkpoint whose
-// tensors do not match its recorded shape.
+// The Adam moments this rank holds, named as in to_checkpoint.
+NamedTensors optimizer_shard(const RunState& state);
+
+// Rebuilds the state (every moment: a checkpoint's files merged); throws
+// std::runtime_error for a checkpoint whose tensors do not match its shape.
 RunState from_checkpoint(const CheckpointData& data);
 
 // The fingerprint stored in a checkpoint (checked before anything else).

@@ -22,11 +22,9 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
     if (s.position != planner::PositionEmbedding::kLearned) {
       fail("position_embedding", "sprout-train implements learned positions only");
     }
+    // tp/pp > 1 is refused before this by planner::trainer_cannot_run (the
+    // one place that says which layouts sprout-train runs).
     const planner::ParallelLayout layout = st.parallel.value_or(planner::ParallelLayout{});
-    if (layout.tp > 1 || layout.pp > 1) {
-      fail("parallel", fmt::format("tp={} pp={}: this trainer runs data parallelism only (tp = pp = 1)",
-                                   layout.tp, layout.pp));
-    }
     const int dp = st.parallel ? layout.dp : world_size;
     if (dp != world_size) {
       fail("parallel.dp", fmt::format("{} data-parallel ranks planned but {} process(es) running", dp, world_size));
@@ -42,7 +40,7 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
       sc.micro_batch = layout.micro_batch;
     } else {  // the largest divisor of the per-rank batch up to 16 sequences
       const long long per_rank = std::max<long long>(1, sc.sequences_per_step / dp);
-      sc.micro_batch = std::min<long long>(per_rank, 16);
+      sc.micro_batch = std::min<long long>(per_rank, kDefaultMaxMicroBatch);
       while (sc.micro_batch > 1 && per_rank % sc.micro_batch != 0) --sc.micro_batch;
     }
     if (sc.micro_batch < 1 || sc.sequences_per_step % (sc.micro_batch * dp) != 0) {

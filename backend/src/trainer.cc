@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The training loop, top to bottom: load and check the plan, find the data,
-// start or resume, then for every stage: grow at its start, train its steps,
-// evaluate, checkpoint, log. docs/backend.md describes the files it writes.
+// The training loop, top to bottom: load and check the plan, meet the other
+// ranks, find the data, start or resume, then for every stage: grow at its
+// start, train its steps, evaluate, checkpoint, log. Every rank runs this
+// loop in lockstep; rank 0 alone writes the run directory (the optimizer
+// shards of ZeRO-1 aside). docs/backend.md describes the files it writes.
 #include "sprout/backend/trainer.h"
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -16,16 +19,20 @@
 
 #include "energy_meter.h"
 #include "file_io.h"
+#include "sprout/backend/rank_agreement.h"
 #include "run_dir.h"
 #include "run_state.h"
 #include "sprout/backend/batch_sampler.h"
 #include "sprout/backend/communicator.h"
 #include "sprout/backend/corpus.h"
 #include "sprout/backend/lr_schedule.h"
+#include "sprout/backend/make_communicator.h"
+#include "sprout/backend/optimizer_sharding.h"
 #include "sprout/backend/stage_schedule.h"
 #include "sprout/planner/atomic_file.h"
 #include "sprout/planner/cost_model.h"
 #include "sprout/planner/plan_loader.h"
+#include "sprout/planner/trainer_support.h"
 #include "stop_signal.h"
 #include "telemetry.h"
 #include "training_step.h"
@@ -71,14 +78,28 @@ std::string format_duration(double seconds) {
   return fmt::format("{}s", s);
 }
 
+// Cores this process may run on (Slurm and containers restrict the set).
+int usable_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 class Trainer {
  public:
-  explicit Trainer(const TrainOptions& o) : options_(o) {}
+  Trainer(const TrainOptions& o, Rendezvous r) : options_(o), rendezvous_(std::move(r)) {}
   TrainOutcome run();
 
  private:
-  void prepare();
+  void load_plan();
+  void check_inputs(const DataSource& data);
+  void prepare_run_dir(const DataSource& data);
+  void read_data(const DataSource& data);
+  void resume_or_start();
   RunState fresh_state() const;
+  bool zero1_for_stage(size_t stage) const;
+  void configure_stage(const OptimizerSharding& current);
+  void check_replicas(const std::string& when);
   void grow_to_stage();
   void train_one_step();
   void finish_stage();
@@ -87,7 +108,11 @@ class Trainer {
   void log_step(double loss, double lr, double grad_norm);
   void write_summary(bool complete);
   void account_time();
-  torch::Device device() const { return device_; }
+  void progress(const std::string& line) const {
+    if (options_.progress && is_root()) std::cerr << "sprout-train: " << line << "\n";
+  }
+  bool is_root() const { return rendezvous_.rank == 0; }
+  int ranks() const { return rendezvous_.world_size; }
   const planner::Stage& stage() const { return plan_.stages[state().counters.stage_index]; }
   const StageSchedule& schedule() const { return schedules_[state().counters.stage_index]; }
   RunState& state() { return *state_; }
@@ -96,6 +121,7 @@ class Trainer {
   EvalSpec eval_spec() const;
 
   TrainOptions options_;
+  Rendezvous rendezvous_;
   planner::Plan plan_;
   std::vector<StageSchedule> schedules_;
   RunDirPaths paths_;
@@ -105,26 +131,36 @@ class Trainer {
   int threads_ = 1;
   TokenShard train_shard_, val_shard_;
   double unigram_entropy_ = 0;
-  SingleProcessCommunicator comm_;
+  std::unique_ptr<Communicator> comm_;
   std::optional<RunState> state_;
-  std::optional<CheckpointData> resume_from_;
+  std::optional<long long> resume_step_;  // rank 0's choice, then every rank's
+  std::optional<CheckpointData> resume_data_;  // rank 0: read (and checked) while checking the input
   std::unique_ptr<EnergyMeter> energy_;
-  std::unique_ptr<TelemetryLog> telemetry_;
+  std::unique_ptr<TelemetryLog> telemetry_;  // rank 0 only
   AdamWSettings adamw_;
+  OptimizerSharding sharding_;
+  GradientBuckets buckets_;
+  std::optional<size_t> configured_stage_;  // the stage sharding_ and buckets_ are for
   long long total_steps_ = 0;
   long long last_checkpoint_step_ = -1;
   double energy_base_j_ = 0;  // counters.energy_j when this process started
-  double energy_mark_j_ = 0;  // meter reading at the last accounting
+  double energy_mark_j_ = 0;  // all ranks' meters at the last accounting
   Clock::time_point time_mark_;
-  // Since the last log line: steps' own seconds and tokens (tokens/s).
+  // Since the last log line: steps' own seconds, tokens, and where the time went.
   double log_seconds_ = 0;
   double log_tokens_ = 0;
+  double log_steps_ = 0;
+  double log_compute_s_ = 0, log_wait_s_ = 0, log_reduce_s_ = 0, log_optimizer_s_ = 0;
   double flops_per_second_ = 0;
 };
 
-void Trainer::prepare() {
+// Every rank alike, before meeting the others: the plan and what it asks for.
+void Trainer::load_plan() {
   plan_ = planner::load_plan(options_.plan_path);
-  schedules_ = schedule_stages(plan_, comm_.world_size());
+  if (auto problem = planner::trainer_cannot_run(plan_)) {
+    throw planner::InputError({plan_.source_file, 0, 0}, "parallel", *problem);
+  }
+  schedules_ = schedule_stages(plan_, ranks());
   for (const auto& s : schedules_) total_steps_ += s.steps;
   paths_ = run_dir_paths(options_.run_dir);
   fingerprint_ = plan_fingerprint_of_yaml(planner::plan_to_yaml(plan_));
@@ -137,20 +173,28 @@ void Trainer::prepare() {
   if (dev == "cuda" && !torch::cuda::is_available()) {
     throw planner::InputError({"--device", 0, 0}, "device", "cuda requested but no CUDA device/libtorch is available");
   }
-  device_ = (dev == "cuda" || (dev == "auto" && torch::cuda::is_available())) ? torch::Device(torch::kCUDA)
-                                                                                : torch::Device(torch::kCPU);
-  // LibTorch defaults to one intra-op thread on this machine: use every core.
+  const bool cuda = dev == "cuda" || (dev == "auto" && torch::cuda::is_available());
+  device_ = cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(rendezvous_.local_rank))
+                 : torch::Device(torch::kCPU);
+  if (ranks() > 1 && !collectives_available(device_)) {
+    throw planner::InputError({"--device", 0, 0}, "device",
+                              device_.str() + ": this build has no collectives for it (NCCL needs SPROUT_CUDA); "
+                              "use --device cpu");
+  }
+  // LibTorch defaults to one intra-op thread on this machine: use this
+  // node's cores, shared by the ranks on it.
   threads_ = options_.threads > 0 ? options_.threads
              : t.threads > 0      ? static_cast<int>(t.threads)
-                                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+                                  : std::max(1, usable_cores() / std::max(1, rendezvous_.local_world_size));
   torch::set_num_threads(threads_);
   adamw_ = {t.beta1, t.beta2, 1e-8, t.weight_decay};
+}
 
-  // Everything that can be wrong with the input is checked before anything
-  // in the run directory is written.
-  const DataSource data = resolve_data(options_.data.empty() ? t.data : options_.data, plan_, paths_);
+// Everything that can be wrong with the input, checked before anything in
+// the run directory is written. No collectives: run_on_every_rank wraps it.
+void Trainer::check_inputs(const DataSource& data) {
   if (!options_.resume) check_fresh_run_dir(paths_);
-  if (options_.resume) {
+  if (options_.resume && is_root()) {
     CheckpointSearch found = load_newest_checkpoint(paths_.checkpoints);
     for (const auto& r : found.rejected) std::cerr << "sprout-train: skipping checkpoint " << r << "\n";
     if (!found.newest && !found.rejected.empty()) {
@@ -162,31 +206,36 @@ void Trainer::prepare() {
                                   "the checkpoint was written by another plan (fingerprint differs); resume it "
                                   "with the plan in " + paths_.plan + " or choose a new --out");
       }
-      std::cerr << "sprout-train: resuming from " << found.newest->path << "\n";
-      resume_from_ = std::move(found.newest->data);
+      resume_step_ = found.newest->step;
+      resume_data_ = std::move(found.newest->data);
     } else {
-      std::cerr << "sprout-train: --resume: no checkpoint yet, starting from the beginning\n";
+      progress("--resume: no checkpoint yet, starting from the beginning");
     }
   }
-  if (!data.text_to_prepare.empty() || data.shard_dir != paths_.data) {
+  if (data.text_to_prepare.empty() && data.shard_dir != paths_.data) {
     // Validate given shards before touching RUN_DIR.
-    if (data.text_to_prepare.empty()) {
-      train_shard_ = read_token_shard((fs::path(data.shard_dir) / kTrainShardName).string());
-      val_shard_ = read_token_shard((fs::path(data.shard_dir) / kValidationShardName).string());
-    }
+    train_shard_ = read_token_shard((fs::path(data.shard_dir) / kTrainShardName).string());
+    val_shard_ = read_token_shard((fs::path(data.shard_dir) / kValidationShardName).string());
   }
+}
 
+// Rank 0: the run directory, the plan copy and prepared data.
+void Trainer::prepare_run_dir(const DataSource& data) {
+  if (!is_root()) return;
   fs::create_directories(paths_.root);
-  if (!resume_from_ && !fs::exists(paths_.plan)) {
+  if (!resume_step_ && !fs::exists(paths_.plan)) {
     planner::write_file_atomically(paths_.plan, planner::read_file(options_.plan_path));
   }
   if (!data.text_to_prepare.empty()) {
     PrepareOptions po;
     po.inputs = data.text_to_prepare;
     po.out_dir = paths_.data;
-    std::cerr << "sprout-train: preparing " << po.inputs.size() << " text file(s) into " << po.out_dir << "\n";
+    progress(fmt::format("preparing {} text file(s) into {}", po.inputs.size(), po.out_dir));
     prepare_corpus(po);
   }
+}
+
+void Trainer::read_data(const DataSource& data) {
   if (!train_shard_.tokens.defined()) {
     train_shard_ = read_token_shard((fs::path(data.shard_dir) / kTrainShardName).string());
     val_shard_ = read_token_shard((fs::path(data.shard_dir) / kValidationShardName).string());
@@ -199,7 +248,6 @@ void Trainer::prepare() {
     }
   }
   unigram_entropy_ = unigram_entropy_nats(train_shard_);
-  energy_ = make_energy_meter(device_.is_cuda(), 0, planner::gpu_power_w(plan_.hardware, plan_.power_model));
 }
 
 RunState Trainer::fresh_state() const {
@@ -210,8 +258,75 @@ RunState Trainer::fresh_state() const {
   RunCounters c;
   c.plan_fingerprint = fingerprint_;
   for (const auto& st : plan_.stages) c.stages.push_back(StageRecord{st.name});
-  return {c, std::move(model), std::move(opt), std::nullopt,
-          make_cpu_generator(splitmix64(static_cast<uint64_t>(plan_.training.seed) ^ 0xd50d0u))};
+  return {c, std::move(model), std::move(opt), std::nullopt};
+}
+
+// All ranks load the checkpoint rank 0 chose (a shared run directory), or
+// build the same fresh model from the plan's seed.
+void Trainer::resume_or_start() {
+  std::vector<double> chosen = {is_root() && resume_step_ ? static_cast<double>(*resume_step_ + 1) : 0.0};
+  chosen = sum_over_ranks(*comm_, chosen);
+  if (chosen[0] > 0) resume_step_ = static_cast<long long>(chosen[0]) - 1;
+  run_on_every_rank(*comm_, [&] {
+    if (!resume_step_) {
+      state_.emplace(fresh_state());
+      return;
+    }
+    const std::string dir = (fs::path(paths_.checkpoints) / fmt::format("step-{:09d}", *resume_step_)).string();
+    progress("resuming from " + dir);
+    if (!resume_data_) resume_data_ = load_checkpoint(dir).data;
+    state_.emplace(from_checkpoint(*resume_data_));
+    resume_data_.reset();
+    std::vector<torch::Tensor> moved;
+    for (auto& p : state().model.parameters()) moved.push_back(p.detach().to(device_).set_requires_grad(true));
+    state().model = GptModel(state().model.settings(), state().model.specs(), std::move(moved));
+    for (auto& m : state().optimizer.moments) {
+      m.exp_avg = m.exp_avg.to(device_);
+      m.exp_avg_sq = m.exp_avg_sq.to(device_);
+    }
+    if (is_root()) TelemetryLog::truncate_after(paths_.telemetry, state().counters.global_step);
+    last_checkpoint_step_ = state().counters.global_step;
+  });
+  // Loaded or fresh, every rank holds every moment so far.
+  sharding_ = replicated_sharding(state().model.size());
+  check_replicas(resume_step_ ? "after resume" : "at start");
+}
+
+bool Trainer::zero1_for_stage(size_t i) const {
+  if (ranks() == 1 || options_.zero1 == "off") return false;
+  if (options_.zero1 == "on") return true;
+  const auto& p = plan_.stages[i].parallel;
+  return p ? p->distributed_optimizer : true;  // the planner's default: on when dp > 1
+}
+
+// The current stage's optimizer sharding and gradient buckets, moving the
+// moments from `current` where owners change.
+void Trainer::configure_stage(const OptimizerSharding& current) {
+  const size_t si = state().counters.stage_index;
+  auto& params = state().model.parameters();
+  const OptimizerSharding want =
+      zero1_for_stage(si) ? balanced_sharding(params, ranks()) : replicated_sharding(params.size());
+  reshard_moments(*comm_, state().optimizer, params, current, want);
+  sharding_ = want;
+  buckets_ = make_gradient_buckets(params, options_.bucket_bytes);
+  if (ranks() > 1) attach_gradient_buffers(params, buckets_);
+  configured_stage_ = si;
+  if (ranks() > 1) {
+    progress(fmt::format("stage '{}': {} ranks ({}), {} gradient bucket(s), ZeRO-1 {}: this rank holds {} of {} "
+                         "Adam moment elements",
+                         stage().name, ranks(), comm_->backend_name(), buckets_.parameters.size(),
+                         sharding_.sharded() ? "on" : "off", moment_elements_held(state().optimizer),
+                         2 * state().model.parameter_count()));
+  }
+}
+
+void Trainer::check_replicas(const std::string& when) {
+  const RunCounters& c = state().counters;
+  check_replicas_agree(*comm_,
+                       {static_cast<double>(c.global_step), static_cast<double>(c.stage_index),
+                        static_cast<double>(c.step_in_stage), static_cast<double>(c.sequences_consumed),
+                        static_cast<double>(state().optimizer.step)},
+                       state().model, when);
 }
 
 nlohmann::json Trainer::base_record() const {
@@ -220,7 +335,7 @@ nlohmann::json Trainer::base_record() const {
   return {{"step", c.global_step},
           {"stage", plan_.stages[si].name},
           {"stage_index", si},
-          {"rank_count", comm_.world_size()},
+          {"rank_count", ranks()},
           {"tokens", c.tokens},
           {"model_flops", c.model_flops},
           {"energy_j", c.energy_j},
@@ -229,14 +344,23 @@ nlohmann::json Trainer::base_record() const {
 
 EvalSpec Trainer::eval_spec() const {
   const size_t si = std::min(state().counters.stage_index, plan_.stages.size() - 1);
-  return {&val_shard_, plan_.stages[si].shape.seq_len, schedules_[si].micro_batch, plan_.training.eval_batches,
-          bf16_, device_};
+  // The validation set depends on the plan only, not on ranks or micro-batch.
+  const int64_t per_batch = std::min(kDefaultMaxMicroBatch, schedules_[si].sequences_per_step);
+  return {&val_shard_,
+          plan_.stages[si].shape.seq_len,
+          plan_.training.eval_batches * per_batch,
+          schedules_[si].micro_batch,
+          bf16_,
+          device_};
 }
 
-// Wall time and energy since the last mark go to the current stage.
+// Wall time (rank 0's clock) and energy (every rank's meter) since the last
+// mark go to the current stage. A meter that reads the whole node (RAPL)
+// counts on the node's first rank only.
 void Trainer::account_time() {
   RunCounters& c = state().counters;
-  const double joules = energy_->joules();
+  const bool counts = rendezvous_.local_rank == 0 || !energy_->measures_whole_node();
+  const double joules = sum_over_ranks(*comm_, {counts ? energy_->joules() : 0.0})[0];
   const size_t si = std::min(c.stage_index, c.stages.size() - 1);
   c.stages[si].wall_seconds += seconds_since(time_mark_);
   c.stages[si].energy_j += joules - energy_mark_j_;
@@ -247,13 +371,14 @@ void Trainer::account_time() {
 
 void Trainer::evaluate_and_log(const char* event) {
   const GrowthMasks masks = state().ramp ? make_growth_masks(*state().ramp, device_) : GrowthMasks{};
-  const double val = evaluate(state().model, state().ramp ? &masks : nullptr, eval_spec(), comm_);
+  const double val = evaluate(state().model, state().ramp ? &masks : nullptr, eval_spec(), *comm_);
+  RunCounters& c = state().counters;
+  c.stages[std::min(c.stage_index, c.stages.size() - 1)].final_val_loss = val;
+  if (!is_root()) return;
   nlohmann::json r = base_record();
   r["event"] = event;
   r["val_loss"] = val;
   telemetry_->append(r);
-  RunCounters& c = state().counters;
-  c.stages[std::min(c.stage_index, c.stages.size() - 1)].final_val_loss = val;
 }
 
 void Trainer::grow_to_stage() {
@@ -261,17 +386,24 @@ void Trainer::grow_to_stage() {
   const size_t si = st.counters.stage_index;
   const planner::Stage& to = stage();
   const GptModel old = st.model;
-  const double val_before = evaluate(old, nullptr, eval_spec(), comm_);
+  const double val_before = evaluate(old, nullptr, eval_spec(), *comm_);
   // New weights come from a generator seeded by the plan's seed and the
-  // stage, so a resumed run grows exactly as an uninterrupted one.
+  // stage, so every rank, and a resumed run, grows exactly alike.
   at::Generator gen = make_cpu_generator(splitmix64(static_cast<uint64_t>(plan_.training.seed) + 1000003ULL * si));
   GrownModel grown = grow_gpt(old, {to.shape, to.init_std, to.dropout}, schedule().grow_steps, gen);
   st.optimizer = grow_adamw_state(st.optimizer, old, grown);
+  // Grown moments stay with the rank that held the old ones; new ones are
+  // zeros everywhere.
+  OptimizerSharding grown_sharding;
+  for (const auto& src : grown.sources) grown_sharding.owner.push_back(src ? sharding_.owner[*src] : kReplicated);
   st.model = std::move(grown.model);
   st.ramp = grown.ramp.active() ? std::optional<GrowthRamp>(grown.ramp) : std::nullopt;
+  configure_stage(grown_sharding);
+  check_replicas("after growing to stage '" + to.name + "'");
   const GrowthMasks masks = st.ramp ? make_growth_masks(*st.ramp, device_) : GrowthMasks{};
-  const double val_after = evaluate(st.model, st.ramp ? &masks : nullptr, eval_spec(), comm_);
+  const double val_after = evaluate(st.model, st.ramp ? &masks : nullptr, eval_spec(), *comm_);
 
+  if (!is_root()) return;
   nlohmann::json r = base_record();
   r["event"] = "grow";
   r["from"] = shape_to_json(old.shape());
@@ -281,14 +413,12 @@ void Trainer::grow_to_stage() {
   r["val_loss_after"] = val_after;
   r["train_loss_before"] = st.counters.last_train_loss;
   telemetry_->append(r);
-  if (options_.progress) {
-    const auto& a = old.shape();
-    std::cerr << fmt::format(
-        "sprout-train: grew to stage '{}': layers {}->{} hidden {}->{} heads {}->{} ffn {}->{}; "
-        "val loss {:.4f} -> {:.4f} at mask 0 ({:+.3f}%)\n",
-        to.name, a.layers, to.shape.layers, a.hidden, to.shape.hidden, a.heads, to.shape.heads, a.ffn_hidden,
-        to.shape.ffn_hidden, val_before, val_after, 100.0 * (val_after - val_before) / val_before);
-  }
+  const auto& a = old.shape();
+  progress(fmt::format(
+      "grew to stage '{}': layers {}->{} hidden {}->{} heads {}->{} ffn {}->{}; "
+      "val loss {:.4f} -> {:.4f} at mask 0 ({:+.3f}%)",
+      to.name, a.layers, to.shape.layers, a.hidden, to.shape.hidden, a.heads, to.shape.heads, a.ffn_hidden,
+      to.shape.ffn_hidden, val_before, val_after, 100.0 * (val_after - val_before) / val_before));
 }
 
 void Trainer::train_one_step() {
@@ -297,13 +427,24 @@ void Trainer::train_one_step() {
   const planner::Stage& s = stage();
   const StageSchedule& sc = schedule();
   LrSchedule lr_schedule{s.lr, sc.steps, sc.warmup_steps, plan_.training.min_lr_fraction};
-  StepSpec spec{&train_shard_, s.shape.seq_len, static_cast<uint64_t>(plan_.training.seed), c.sequences_consumed,
-                sc.micro_batch, sc.accumulation, learning_rate(lr_schedule, c.step_in_stage),
-                plan_.training.grad_clip, bf16_, device_};
+  const uint64_t seed = static_cast<uint64_t>(plan_.training.seed);
+  StepSpec spec{&train_shard_,
+                s.shape.seq_len,
+                seed,
+                splitmix64(seed ^ 0xd50d0u),
+                c.sequences_consumed,
+                sc.micro_batch,
+                sc.accumulation,
+                learning_rate(lr_schedule, c.step_in_stage),
+                plan_.training.grad_clip,
+                bf16_,
+                device_,
+                &buckets_,
+                &sharding_,
+                options_.bucket_bytes};
   const GrowthMasks masks = st.ramp ? make_growth_masks(*st.ramp, device_) : GrowthMasks{};
   const auto t0 = Clock::now();
-  StepResult r = train_step(st.model, st.optimizer, adamw_, st.ramp ? &masks : nullptr, spec, comm_,
-                            st.dropout_generator);
+  StepResult r = train_step(st.model, st.optimizer, adamw_, st.ramp ? &masks : nullptr, spec, *comm_);
   const double step_seconds = seconds_since(t0);
   if (!std::isfinite(r.loss)) throw std::runtime_error(fmt::format("loss is {} at step {}", r.loss, c.global_step + 1));
   if (st.ramp) {
@@ -327,6 +468,11 @@ void Trainer::train_one_step() {
   rec.final_train_loss = r.loss;
   log_seconds_ += step_seconds;
   log_tokens_ += step_tokens;
+  log_steps_ += 1;
+  log_compute_s_ += r.compute_seconds;
+  log_wait_s_ += r.wait_seconds;
+  log_reduce_s_ += r.reduce_seconds;
+  log_optimizer_s_ += r.optimizer_seconds;
   flops_per_second_ = step_flops / std::max(1e-9, step_seconds);
   account_time();
   if (c.global_step % plan_.training.log_every_steps == 0 || c.step_in_stage == sc.steps) {
@@ -338,17 +484,23 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
   const RunCounters& c = state().counters;
   const planner::Stage& s = stage();
   const double tokens_per_s = log_tokens_ / std::max(1e-9, log_seconds_);
-  log_seconds_ = log_tokens_ = 0;
+  const double steps = std::max(1.0, log_steps_);
   nlohmann::json r = base_record();
   r["loss"] = loss;
   r["lr"] = lr;
   r["grad_norm"] = grad_norm;
   r["tokens_per_s"] = tokens_per_s;
   // Per rank, by the planner's FLOPs formula (model FLOPs: no recompute).
-  r["tflops_per_gpu"] = planner::model_flops_per_token(s.shape) * tokens_per_s / comm_.world_size() / 1e12;
+  r["tflops_per_gpu"] = planner::model_flops_per_token(s.shape) * tokens_per_s / ranks() / 1e12;
+  // Rank 0's step time split, averaged over the steps since the last record.
+  r["compute_s"] = log_compute_s_ / steps;
+  r["wait_s"] = log_wait_s_ / steps;
+  r["reduce_s"] = log_reduce_s_ / steps;
+  r["optimizer_s"] = log_optimizer_s_ / steps;
   if (state().ramp) r["mask"] = state().ramp->mask_value();
+  log_seconds_ = log_tokens_ = log_steps_ = log_compute_s_ = log_wait_s_ = log_reduce_s_ = log_optimizer_s_ = 0;
+  if (!is_root()) return;
   telemetry_->append(r);
-  if (!options_.progress) return;
   // ETA: the FLOPs left in the plan at the current FLOP rate.
   double flops_left = 0;
   for (size_t i = c.stage_index; i < plan_.stages.size(); ++i) {
@@ -356,11 +508,11 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
     flops_left += static_cast<double>(steps_left) * static_cast<double>(schedules_[i].sequences_per_step) *
                   plan_.stages[i].shape.seq_len * planner::model_flops_per_token(plan_.stages[i].shape);
   }
-  std::cerr << fmt::format("sprout-train: [{}/{} {}] step {}/{} (total {}/{}) loss {:.4f} lr {:.2e} {:.0f} tok/s{} ETA {}\n",
-                           c.stage_index + 1, plan_.stages.size(), s.name, c.step_in_stage, schedule().steps,
-                           c.global_step, total_steps_, loss, lr, tokens_per_s,
-                           state().ramp ? fmt::format(" mask {:.2f}", state().ramp->mask_value()) : "",
-                           format_duration(flops_left / std::max(1.0, flops_per_second_)));
+  progress(fmt::format("[{}/{} {}] step {}/{} (total {}/{}) loss {:.4f} lr {:.2e} {:.0f} tok/s{} ETA {}",
+                       c.stage_index + 1, plan_.stages.size(), s.name, c.step_in_stage, schedule().steps,
+                       c.global_step, total_steps_, loss, lr, tokens_per_s,
+                       state().ramp ? fmt::format(" mask {:.2f}", state().ramp->mask_value()) : "",
+                       format_duration(flops_left / std::max(1.0, flops_per_second_))));
 }
 
 void Trainer::finish_stage() {
@@ -368,33 +520,35 @@ void Trainer::finish_stage() {
   evaluate_and_log("eval");
   c.stages[c.stage_index].done = true;
   account_time();
-  if (options_.progress) {
-    const StageRecord& r = c.stages[c.stage_index];
-    std::cerr << fmt::format("sprout-train: stage '{}' done: {} steps, {:.0f} tokens, {:.1f} s, train loss {:.4f}, "
-                             "val loss {:.4f}\n",
-                             r.name, r.steps, r.tokens, r.wall_seconds, r.final_train_loss, r.final_val_loss);
-  }
+  const StageRecord& r = c.stages[c.stage_index];
+  progress(fmt::format("stage '{}' done: {} steps, {:.0f} tokens, {:.1f} s, train loss {:.4f}, val loss {:.4f}",
+                       r.name, r.steps, r.tokens, r.wall_seconds, r.final_train_loss, r.final_val_loss));
   c.stage_index += 1;
   c.step_in_stage = 0;
   write_summary(c.stage_index == plan_.stages.size());
 }
 
 void Trainer::write_summary(bool complete) {
+  if (!is_root()) return;
   const RunCounters& c = state().counters;
   nlohmann::json j;
   j["plan"] = plan_.name;
   j["complete"] = complete;
-  j["rank_count"] = comm_.world_size();
+  j["rank_count"] = ranks();
   j["device"] = device_.str();
   j["threads"] = threads_;
   j["dtype"] = bf16_ ? "bf16" : "fp32";
   j["energy_source"] = energy_->source();
+  j["distributed"] = {{"backend", comm_->backend_name()},
+                      {"rendezvous", rendezvous_.style},
+                      {"zero1", sharding_.sharded()},
+                      {"bucket_bytes", options_.bucket_bytes}};
   j["unigram_entropy_nats"] = unigram_entropy_;
   j["steps"] = c.global_step;
   j["stages"] = nlohmann::json::array();
   StageRecord total{"total"};
   for (const auto& r : c.stages) {
-    j["stages"].push_back(stage_record_json(r, comm_.world_size()));
+    j["stages"].push_back(stage_record_json(r, ranks()));
     total.steps += r.steps;
     total.tokens += r.tokens;
     total.wall_seconds += r.wall_seconds;
@@ -406,7 +560,7 @@ void Trainer::write_summary(bool complete) {
     }
   }
   total.done = complete;
-  j["total"] = stage_record_json(total, comm_.world_size());
+  j["total"] = stage_record_json(total, ranks());
   planner::write_file_atomically(paths_.summary, j.dump(2) + "\n");
 }
 
@@ -414,9 +568,15 @@ void Trainer::checkpoint() {
   const RunCounters& c = state().counters;
   if (last_checkpoint_step_ == c.global_step) return;
   account_time();
-  const std::string dir = write_checkpoint(paths_.checkpoints, c.global_step, to_checkpoint(state()),
-                                           static_cast<int>(plan_.training.keep_checkpoints));
+  // ZeRO-1: every rank saves the moments it holds; rank 0 the rest.
+  const bool shards = sharding_.sharded();
+  const CheckpointData data = is_root() ? to_checkpoint(state(), !shards) : CheckpointData{};
+  const std::string dir =
+      write_checkpoint(*comm_, paths_.checkpoints, c.global_step, data, shards,
+                       shards ? optimizer_shard(state()) : NamedTensors{},
+                       static_cast<int>(plan_.training.keep_checkpoints));
   last_checkpoint_step_ = c.global_step;
+  if (!is_root()) return;
   nlohmann::json r = base_record();
   r["event"] = "checkpoint";
   r["path"] = dir;
@@ -424,46 +584,45 @@ void Trainer::checkpoint() {
 }
 
 TrainOutcome Trainer::run() {
-  prepare();
+  // First, so a preemption signal during start-up is a stop request, not death.
   install_stop_signal_handlers();
-  if (resume_from_) {
-    state_.emplace(from_checkpoint(*resume_from_));
-    state().model = GptModel(state().model.settings(), state().model.specs(), [&] {
-      std::vector<torch::Tensor> moved;
-      for (auto& p : state().model.parameters()) moved.push_back(p.detach().to(device_).set_requires_grad(true));
-      return moved;
-    }());
-    for (auto& m : state().optimizer.moments) {
-      m.exp_avg = m.exp_avg.to(device_);
-      m.exp_avg_sq = m.exp_avg_sq.to(device_);
-    }
-    TelemetryLog::truncate_after(paths_.telemetry, state().counters.global_step);
-    last_checkpoint_step_ = state().counters.global_step;
-  } else {
-    state_.emplace(fresh_state());
-  }
-  telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);
+  load_plan();
+  const std::chrono::seconds timeout(plan_.training.collective_timeout_s);
+  comm_ = make_communicator(rendezvous_, device_, timeout, timeout);
+  DataSource data;
+  run_on_every_rank(*comm_, [&] {
+    data = resolve_data(options_.data.empty() ? plan_.training.data : options_.data, plan_, paths_);
+    check_inputs(data);
+  });
+  run_on_every_rank(*comm_, [&] { prepare_run_dir(data); });
+  run_on_every_rank(*comm_, [&] { read_data(data); });
+  energy_ = make_energy_meter(device_.is_cuda(), device_.is_cuda() ? device_.index() : 0,
+                              planner::gpu_power_w(plan_.hardware, plan_.power_model));
+  resume_or_start();
+  if (is_root()) telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);
   energy_base_j_ = state().counters.energy_j;
   time_mark_ = Clock::now();
-  if (resume_from_) {
+  if (resume_step_ && is_root()) {
     nlohmann::json r = base_record();
     r["event"] = "resume";
     telemetry_->append(r);
   }
-  if (options_.progress) {
-    std::cerr << fmt::format("sprout-train: plan '{}': {} stage(s), {} steps; {} on {} thread(s), {}; "
-                             "{} train / {} val tokens (unigram entropy {:.4f} nats)\n",
-                             plan_.name, plan_.stages.size(), total_steps_, device_.str(), threads_,
-                             bf16_ ? "bf16 autocast" : "fp32", train_shard_.size(), val_shard_.size(),
-                             unigram_entropy_);
-  }
+  progress(fmt::format("plan '{}': {} stage(s), {} steps; {} rank(s) ({}), {} on {} thread(s) each, {}; "
+                       "{} train / {} val tokens (unigram entropy {:.4f} nats)",
+                       plan_.name, plan_.stages.size(), total_steps_, ranks(), rendezvous_.style, device_.str(),
+                       threads_, bf16_ ? "bf16 autocast" : "fp32", train_shard_.size(), val_shard_.size(),
+                       unigram_entropy_));
 
   TrainOutcome out;
   out.total_steps = total_steps_;
   const auto& t = plan_.training;
   while (state().counters.stage_index < plan_.stages.size()) {
     RunCounters& c = state().counters;
-    if (!same_shape(state().model.shape(), stage().shape)) grow_to_stage();
+    if (!same_shape(state().model.shape(), stage().shape)) {
+      grow_to_stage();
+    } else if (configured_stage_ != c.stage_index) {
+      configure_stage(sharding_);
+    }
     train_one_step();
     if (c.step_in_stage >= schedule().steps) {
       finish_stage();
@@ -471,14 +630,13 @@ TrainOutcome Trainer::run() {
       evaluate_and_log("eval");
     }
     if (c.global_step % t.checkpoint_every_steps == 0) checkpoint();
-    const bool signalled = stop_requested();
+    // A signal on any rank stops every rank after the same step.
+    const bool signalled = any_rank(*comm_, stop_requested());
     if (signalled || (options_.stop_after_steps > 0 && c.global_step >= options_.stop_after_steps)) {
       checkpoint();
       write_summary(c.stage_index == plan_.stages.size());
-      if (options_.progress) {
-        std::cerr << fmt::format("sprout-train: stopped after step {} ({}); resume with --resume\n", c.global_step,
-                                 signalled ? "signal" : "--stop-after-steps");
-      }
+      progress(fmt::format("stopped after step {} ({}); resume with --resume", c.global_step,
+                           signalled ? "signal" : "--stop-after-steps"));
       out.global_step = c.global_step;
       out.stopped_by_signal = signalled;
       out.finished = c.stage_index == plan_.stages.size();
@@ -494,6 +652,9 @@ TrainOutcome Trainer::run() {
 
 }  // namespace
 
-TrainOutcome train(const TrainOptions& options) { return Trainer(options).run(); }
+TrainOutcome train(const TrainOptions& options) {
+  Rendezvous r = options.rendezvous ? *options.rendezvous : rendezvous_from_process_environment();
+  return Trainer(options, std::move(r)).run();
+}
 
 }  // namespace sprout::backend

@@ -2,7 +2,10 @@
 // sprout-train --plan PLAN.yaml --out RUN_DIR [--resume] [--threads N] ...
 // sprout-train prepare --out DIR [--input TEXT...]
 // Exit codes (DESIGN.md): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
-// 2 bad input (one line: file:line:col: field: reason), 1 runtime failure.
+// 2 bad input (one line: file:line:col: field: reason), 1 runtime failure
+// (among them a peer rank that died or timed out: one line naming it).
+// Started once per rank by torchrun, srun or a Kubernetes Indexed Job, it
+// finds the others from the environment (sprout/backend/rendezvous.h).
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -14,7 +17,7 @@
 
 int main(int argc, char** argv) {
   using namespace sprout;
-  backend::ensure_passive_openmp_wait(argv);
+  backend::ensure_load_time_settings(argv);
   backend::keep_freed_memory();
   CLI::App app("sprout-train: run a sprout growth plan with LibTorch (MSG growth between stages)");
   app.require_subcommand(0, 1);
@@ -30,6 +33,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   app.add_option("--stop-after-steps", o.stop_after_steps, "Checkpoint and stop after this global step")
       ->check(CLI::PositiveNumber);
+  app.add_option("--zero1", o.zero1,
+                 "ZeRO-1 optimizer-state sharding over data-parallel ranks: plan (each stage's "
+                 "parallel.distributed_optimizer; on when a stage has no parallel:) | on | off")
+      ->check(CLI::IsMember({"plan", "on", "off"}));
+  double bucket_mb = static_cast<double>(o.bucket_bytes) / (1 << 20);
+  app.add_option("--bucket-mb", bucket_mb, "Gradient all-reduce bucket size in MiB (default 25, as PyTorch DDP)")
+      ->check(CLI::Range(0.001, 65536.0));
   bool quiet = false;
   app.add_flag("--quiet", quiet, "No progress lines on stderr");
   train_cli::PrepareArgs prepare;
@@ -48,13 +58,15 @@ int main(int argc, char** argv) {
       return 2;
     }
     o.progress = !quiet;
+    o.bucket_bytes = static_cast<int64_t>(bucket_mb * (1 << 20));
     const backend::TrainOutcome r = backend::train(o);
     return r.finished || r.stopped_by_signal || o.stop_after_steps > 0 ? 0 : 1;
   } catch (const planner::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "sprout-train: error: " << e.what() << "\n";
+    std::string what = e.what();
+    std::cerr << "sprout-train: error: " << what.substr(0, what.find('\n')) << "\n";
     return 1;
   }
 }

@@ -16,6 +16,25 @@ def ensure_data(build_dir, data_dir):
     return data_dir
 
 
+def one_stage_plan(name, shape, sequences, micro_batch, steps, dp=1):
+    """A plan of one stage of `shape` (layers, hidden, heads, ffn, vocab, seq)
+    that trains `steps` steps of `sequences` sequences, logging every step and
+    never evaluating or checkpointing (nothing but training is timed)."""
+    s = shape
+    batch = sequences * s["seq"]
+    return f"""name: {name}
+hardware: cpu-generic
+gpus: {dp}
+region: us-average
+model: {{vocab: {s['vocab']}, seq_len: {s['seq']}, activation: gelu}}
+training: {{eval_every_steps: 100000, checkpoint_every_steps: 100000, log_every_steps: 1}}
+stages:
+  - {{name: s, layers: {s['layers']}, hidden: {s['hidden']}, heads: {s['heads']}, ffn_hidden: {s['ffn']},
+     tokens: {steps * batch}, global_batch_tokens: {batch}, lr: 1.0e-3,
+     parallel: {{tp: 1, pp: 1, dp: {dp}, micro_batch: {micro_batch}}}}}
+"""
+
+
 def write_plan(text):
     fd, path = tempfile.mkstemp(suffix=".yaml", prefix="sprout-bench-")
     with os.fdopen(fd, "w") as f:
@@ -28,5 +47,27 @@ def train(build_dir, plan, run_dir, data_dir, threads, extra=()):
     subprocess.run(["rm", "-rf", run_dir], check=True)
     subprocess.run([os.path.join(build_dir, "backend", "sprout-train"), "--plan", plan, "--out", run_dir, "--data",
                     data_dir, "--threads", str(threads), "--quiet", *extra], check=True)
+    with open(os.path.join(run_dir, "telemetry.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
+def train_ranks(build_dir, plan, run_dir, data_dir, ranks, threads, extra=()):
+    """Runs `ranks` sprout-train processes as one data-parallel run (torchrun's
+    variables on loopback); returns rank 0's telemetry records."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    subprocess.run(["rm", "-rf", run_dir], check=True)
+    procs = []
+    for r in range(ranks):
+        env = {**os.environ, "RANK": str(r), "WORLD_SIZE": str(ranks), "LOCAL_RANK": str(r),
+               "LOCAL_WORLD_SIZE": str(ranks), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port)}
+        procs.append(subprocess.Popen([os.path.join(build_dir, "backend", "sprout-train"), "--plan", plan, "--out",
+                                       run_dir, "--data", data_dir, "--threads", str(threads), "--quiet", *extra],
+                                      env=env))
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise RuntimeError(f"sprout-train ranks exited {codes}")
     with open(os.path.join(run_dir, "telemetry.jsonl")) as f:
         return [json.loads(line) for line in f]

@@ -19,18 +19,8 @@ SHAPE = dict(layers=4, hidden=128, heads=8, ffn=512, vocab=256, seq=128, micro_b
 
 def plan_text(steps):
     s = SHAPE
-    batch = s["micro_batch"] * s["accumulation"] * s["seq"]
-    return f"""name: speed benchmark (final shape of plans/tiny-cpu.yaml)
-hardware: cpu-generic
-gpus: 1
-region: us-average
-model: {{vocab: {s['vocab']}, seq_len: {s['seq']}, activation: gelu}}
-training: {{eval_every_steps: 100000, checkpoint_every_steps: 100000, log_every_steps: 1}}
-stages:
-  - {{name: s, layers: {s['layers']}, hidden: {s['hidden']}, heads: {s['heads']}, ffn_hidden: {s['ffn']},
-     tokens: {steps * batch}, global_batch_tokens: {batch}, lr: 1.0e-3,
-     parallel: {{tp: 1, pp: 1, dp: 1, micro_batch: {s['micro_batch']}}}}}
-"""
+    return bc.one_stage_plan("speed benchmark (final shape of plans/tiny-cpu.yaml)", s,
+                             s["micro_batch"] * s["accumulation"], s["micro_batch"], steps)
 
 
 def sprout_tokens_per_s(args, plan, dtype):

@@ -9,13 +9,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "sprout/planner/atomic_file.h"
 #include "test_paths.h"
+#include "tiny_growth_run.h"
 
 namespace sprout::backend {
 namespace {
@@ -24,40 +23,24 @@ using sprout::test::run_command;
 
 const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
 
-std::string fmt_step(long long step) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "step-%09lld", step);
-  return buf;
-}
+using test::checkpoint_name;
+using test::TinyGrowthPlan;
 
 // 3 stages: 1x32 (2 heads) -> width 1x64 (4 heads) -> depth 2x64; 8 steps each.
 std::string plan_yaml(double first_lr = 3e-3, int first_hidden = 32, int first_heads = 2, double token_scale = 1) {
-  std::ostringstream y;
-  y << "name: e2e tiny growth\nhardware: cpu-generic\ngpus: 1\nregion: us-average\npower_model: typical\n"
-    << "model: {vocab: 256, seq_len: 32, activation: gelu}\n"
-    << "training: {seed: 5, eval_every_steps: 4, eval_batches: 2, checkpoint_every_steps: 3, keep_checkpoints: 2, "
-       "log_every_steps: 1}\n"
-    << "stages:\n"
-    << "  - {name: small, layers: 1, hidden: " << first_hidden << ", heads: " << first_heads
-    << ", tokens: " << 4096 * token_scale << ", global_batch_tokens: 512, lr: " << first_lr
-    << ", warmup_fraction: 0.25, parallel: {tp: 1, pp: 1, dp: 1, micro_batch: 8}}\n"
-    << "  - {name: wide, grow: {width: true, grow_steps: 4}, layers: 1, hidden: 64, heads: 4, tokens: "
-    << 4096 * token_scale << ", global_batch_tokens: 512, lr: 2e-3, warmup_fraction: 0.25}\n"
-    << "  - {name: deep, grow: {depth: true, grow_steps: 4}, layers: 2, hidden: 64, heads: 4, tokens: "
-    << 4096 * token_scale << ", global_batch_tokens: 512, lr: 1.5e-3, warmup_fraction: 0.25}\n";
-  return y.str();
+  TinyGrowthPlan p;
+  p.first_lr = first_lr;
+  p.first_hidden = first_hidden;
+  p.first_heads = first_heads;
+  p.token_scale = token_scale;
+  return test::tiny_growth_plan_yaml(p);
 }
 
 class TrainerE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("e2e");
-    // Real English-like text, made here so the test needs no package.
-    std::string text;
-    const char* words[] = {"the ", "growth ", "of ", "a ", "model ", "is ", "masked ", "and ", "its ", "loss ",
-                           "falls ", "when ", "new ", "heads ", "learn ", "words.\n"};
-    for (int i = 0; i < 20000; ++i) text += words[(i * 7 + i / 3) % 16];
-    planner::write_file_atomically(dir_ + "/corpus.txt", text);
+    test::write_tiny_corpus(dir_ + "/corpus.txt");
     auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     planner::write_file_atomically(dir_ + "/plan.yaml", plan_yaml());
@@ -71,22 +54,8 @@ class TrainerE2E : public ::testing::Test {
     return r.err;
   }
 
-  static std::vector<nlohmann::json> telemetry(const std::string& run) {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(run + "/telemetry.jsonl");
-    std::string line;
-    while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
-    return out;
-  }
-
-  // "step loss" of every training step, the loss in full precision.
-  static std::vector<std::string> losses(const std::string& run) {
-    std::vector<std::string> out;
-    for (const auto& j : telemetry(run)) {
-      if (!j.contains("event")) out.push_back(std::to_string(j["step"].get<long long>()) + " " + j["loss"].dump());
-    }
-    return out;
-  }
+  static std::vector<nlohmann::json> telemetry(const std::string& run) { return test::read_telemetry(run); }
+  static std::vector<std::string> losses(const std::string& run) { return test::exact_step_losses(run); }
 
   static std::string tree_listing(const std::string& root) {
     std::string out;
@@ -207,7 +176,7 @@ void TrainerE2E::preempt_and_resume(int signal, const std::string& name) {
   const auto before = losses(run);
   ASSERT_LT(before.size(), 960u);  // stopped early
   const long long stopped_at = std::stoll(before.back());
-  EXPECT_TRUE(fs::exists(run + "/checkpoints/" + fmt_step(stopped_at) + "/DONE"));
+  EXPECT_TRUE(fs::exists(run + "/checkpoints/" + checkpoint_name(stopped_at) + "/DONE"));
 
   train(run, "--resume --stop-after-steps " + std::to_string(stopped_at + 2), 0, plan);
   const auto after = losses(run);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "test_paths.h"
@@ -70,6 +71,32 @@ bool LocalSlurm::wait_until_running(const std::string& id, double timeout_s) {
   while (std::chrono::steady_clock::now() < deadline) {
     if (job_state(id) == "RUNNING") return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
+bool LocalSlurm::start_requeued_job(const std::string& id, double timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  std::optional<std::chrono::steady_clock::time_point> pending_since;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto show = run_command(env() + "scontrol show job -o " + id);
+    const bool requeued = show.out.find("Restarts=0 ") == std::string::npos && show.out.find("Restarts=") != std::string::npos;
+    if (requeued) {
+      if (show.out.find("JobState=RUNNING") != std::string::npos ||
+          show.out.find("JobState=COMPLETED") != std::string::npos) {
+        return true;
+      }
+      if (show.out.find("JobState=PENDING") != std::string::npos) {
+        if (!pending_since) pending_since = std::chrono::steady_clock::now();
+        // slurmd refuses a credential issued in the same second as the
+        // revocation of the job's previous run ("Job credential revoked",
+        // the job then FAILS): let 2 s pass before starting it again.
+        if (std::chrono::steady_clock::now() - *pending_since > std::chrono::seconds(2)) {
+          run_command(env() + "scontrol update jobid=" + id + " StartTime=now");
+        }
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
   }
   return false;
 }

@@ -20,6 +20,9 @@ class LocalSlurm : public ::testing::Test {
   static std::string wait_for_job(const std::string& job_id, double timeout_s);
   // Waits until the job is RUNNING.
   static bool wait_until_running(const std::string& job_id, double timeout_s);
+  // After a requeue: starts the job again now instead of after Slurm's
+  // requeue delay; true once it runs (or already finished) again.
+  static bool start_requeued_job(const std::string& job_id, double timeout_s);
 
  protected:
   void SetUp() override;

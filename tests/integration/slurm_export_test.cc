@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The exported sbatch script on a real (local) Slurm cluster: one task per
 // rank, rendezvous variables, and the preemption path USR1 -> every rank
-// checkpoints -> requeue -> restart with --resume.
+// checkpoints -> requeue -> restart with --resume; first with a stand-in
+// trainer, then with real sprout-train ranks training a short growth plan.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "local_slurm.h"
@@ -59,21 +61,8 @@ TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
   // What Slurm does 120 s before the time limit or on preemption (--signal=B:USR1@120).
   auto sig = run_command(env() + "scancel --signal=USR1 --batch " + job);
   ASSERT_EQ(sig.exit_code, 0) << sig.err;
-  // The requeued job waits for a begin time; let it start now. The update
-  // only sticks once the requeue has gone through, so repeat it until the
-  // job runs again.
-  for (int i = 0; i < 200; ++i) {
-    auto show = run_command(env() + "scontrol show job -o " + job);
-    if (show.out.find("Restarts=1") != std::string::npos) {
-      if (show.out.find("JobState=PENDING") != std::string::npos) {
-        run_command(env() + "scontrol update jobid=" + job + " StartTime=now");
-      } else if (show.out.find("JobState=RUNNING") != std::string::npos ||
-                 show.out.find("JobState=COMPLETED") != std::string::npos) {
-        break;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  }
+  // The requeued job waits for a begin time; let it start now.
+  EXPECT_TRUE(start_requeued_job(job, 60));
   EXPECT_EQ(wait_for_job(job, 60), "COMPLETED") << planner::read_file(dir + "/slurm-" + job + ".out");
 
   const std::string ranks = planner::read_file(log);
@@ -83,6 +72,120 @@ TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
   }
   EXPECT_NE(ranks.find("--out " + dir + "/job/run --resume"), std::string::npos) << ranks;
   EXPECT_NE(planner::read_file(dir + "/slurm-" + job + ".out").find("requeueing job " + job), std::string::npos);
+}
+
+// A short growth plan for the real runs: 2 ranks x 1 thread, ~120 steps of a
+// few tens of milliseconds (1x32 -> width 1x64 -> depth 2x64).
+std::string short_plan(const std::string& data_dir) {
+  return "name: slurm short growth\nhardware: cpu-generic\ngpus: 2\nregion: us-average\npower_model: typical\n"
+         "model: {vocab: 256, seq_len: 64, activation: gelu}\n"
+         "training: {seed: 11, data: " + data_dir + ", eval_every_steps: 20, eval_batches: 2, "
+         "checkpoint_every_steps: 10, keep_checkpoints: 2, log_every_steps: 1, threads: 1, dtype: fp32, "
+         "collective_timeout_s: 60}\n"
+         "stages:\n"
+         "  - {name: small, layers: 1, hidden: 32, heads: 2, tokens: 40960, global_batch_tokens: 1024, lr: 3e-3, "
+         "warmup_fraction: 0.1, parallel: {tp: 1, pp: 1, dp: 2, micro_batch: 4}}\n"
+         "  - {name: wide, grow: {width: true, grow_steps: 10}, layers: 1, hidden: 64, heads: 4, tokens: 40960, "
+         "global_batch_tokens: 1024, lr: 2e-3, warmup_fraction: 0.1, parallel: {tp: 1, pp: 1, dp: 2, micro_batch: 4}}\n"
+         "  - {name: deep, grow: {depth: true, grow_steps: 10}, layers: 2, hidden: 64, heads: 4, tokens: 40960, "
+         "global_batch_tokens: 1024, lr: 1.5e-3, warmup_fraction: 0.1, parallel: {tp: 1, pp: 1, dp: 2, micro_batch: 4}}\n";
+}
+
+std::vector<nlohmann::json> telemetry_of(const std::string& run) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(run + "/telemetry.jsonl");
+  std::string line;
+  while (std::getline(in, line)) {
+    try {
+      out.push_back(nlohmann::json::parse(line));
+    } catch (const std::exception&) {
+      // a line being written
+    }
+  }
+  return out;
+}
+
+// "step loss" of every training step, the loss in full precision.
+std::vector<std::string> step_losses(const std::string& run) {
+  std::vector<std::string> out;
+  for (const auto& j : telemetry_of(run)) {
+    if (!j.contains("event")) out.push_back(std::to_string(j["step"].get<long long>()) + " " + j["loss"].dump());
+  }
+  return out;
+}
+
+// Submits `args` (sbatch options and script) with SPROUT_TRAIN=`trainer` and
+// no MASTER_ADDR/MASTER_PORT of ours; returns the job id.
+std::string submit(const std::string& dir, const std::string& trainer, const std::string& args) {
+  auto sub = run_command("cd " + dir + " && " + LocalSlurm::env() + "SPROUT_TRAIN=" + trainer +
+                         " env -u MASTER_ADDR -u MASTER_PORT sbatch --parsable --export=ALL -o " + dir +
+                         "/slurm-%j.out " + args);
+  EXPECT_EQ(sub.exit_code, 0) << sub.err;
+  return sub.out.substr(0, sub.out.find_first_of(";\n"));
+}
+
+// The exported script of a growth plan, run for real: 2 sprout-train ranks
+// meet through Slurm's variables, are preempted (USR1: every rank
+// checkpoints, the job requeues and resumes) and end with exactly the losses
+// of a run that was never interrupted.
+TEST_F(SlurmExport, RealRanksTrainSurvivePreemptionAndMatchAnUninterruptedRun) {
+  const std::string trainer_ = binary_path("backend/sprout-train");
+  if (!fs::exists(trainer_)) GTEST_SKIP() << trainer_ << " not built (SPROUT_BACKEND off)";
+  const std::string dir = make_temp_dir("slurm-train");
+  fs::permissions(dir, fs::perms::all, fs::perm_options::add);
+  auto prep = run_command(trainer_ + " prepare --out " + dir + "/data --max-bytes 400000");
+  ASSERT_EQ(prep.exit_code, 0) << prep.err;
+  planner::write_file_atomically(dir + "/plan.yaml", short_plan(dir + "/data"));
+
+  // Uninterrupted reference: plain srun, no MASTER_ADDR/MASTER_PORT, so the
+  // trainer finds rank 0 itself (first host of SLURM_JOB_NODELIST through
+  // scontrol, port 29500 + job id % 1000).
+  const std::string ref_job =
+      submit(dir, trainer_, "-n 2 --wrap 'srun --kill-on-bad-exit=1 \"$SPROUT_TRAIN\" --plan " + dir + "/plan.yaml --out " + dir +
+                      "/reference --quiet'");
+  ASSERT_EQ(wait_for_job(ref_job, 180), "COMPLETED") << planner::read_file(dir + "/slurm-" + ref_job + ".out");
+  const auto want = step_losses(dir + "/reference");
+  ASSERT_EQ(want.size(), 120u);
+  const auto ref_summary = nlohmann::json::parse(planner::read_file(dir + "/reference/summary.json"));
+  EXPECT_EQ(ref_summary["distributed"]["rendezvous"], "slurm");
+
+  auto ex = run_command(binary_path("cli/sprout") + " export " + dir + "/plan.yaml --target slurm --out " + dir +
+                        "/job --nodes 1");
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  const std::string job = submit(dir, trainer_, dir + "/job/sprout.sbatch");
+  ASSERT_TRUE(wait_until_running(job, 30)) << "job " << job << " never ran";
+  const std::string run = dir + "/job/run";
+  for (int i = 0; i < 1200 && step_losses(run).size() < 15; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(step_losses(run).size(), 15u) << planner::read_file(dir + "/slurm-" + job + ".out");
+  // Preemption, as Slurm does it before the time limit (--signal=B:USR1@120).
+  auto sig = run_command(env() + "scancel --signal=USR1 --batch " + job);
+  ASSERT_EQ(sig.exit_code, 0) << sig.err;
+  EXPECT_TRUE(start_requeued_job(job, 60));
+  const std::string log = dir + "/slurm-" + job + ".out";
+  ASSERT_EQ(wait_for_job(job, 180), "COMPLETED") << planner::read_file(log);
+
+  EXPECT_NE(planner::read_file(log).find("requeueing job " + job), std::string::npos) << planner::read_file(log);
+  int resumes = 0;
+  long long stopped_at = 0;
+  for (const auto& j : telemetry_of(run)) {
+    if (j.value("event", "") == "resume") {
+      ++resumes;
+      stopped_at = j["step"];
+    }
+  }
+  EXPECT_EQ(resumes, 1);
+  EXPECT_GE(stopped_at, 15);
+  EXPECT_LT(stopped_at, 120);
+  EXPECT_EQ(step_losses(run), want);  // every step, the final one included, bit for bit
+  const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
+  EXPECT_TRUE(summary["complete"].get<bool>());
+  EXPECT_EQ(summary["rank_count"], 2);
+  EXPECT_EQ(summary["distributed"]["backend"], "gloo");
+  EXPECT_EQ(summary["distributed"]["rendezvous"], "slurm");
+  EXPECT_EQ(summary["total"]["final_train_loss"], ref_summary["total"]["final_train_loss"]);
+  EXPECT_EQ(summary["total"]["final_val_loss"], ref_summary["total"]["final_val_loss"]);
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ AdamWState make_adamw_state(const std::vector<torch::Tensor>& parameters);
 
 // One update with learning rate `lr`. `decay[i]` says whether parameter i
 // gets decoupled weight decay. Gradients are read from parameters[i].grad();
-// a parameter without a gradient is skipped (its moments are not touched).
+// a parameter without a gradient is skipped (its moments are not touched),
+// and so is one whose moments another rank holds (ZeRO-1: undefined here).
 void adamw_step(std::vector<torch::Tensor>& parameters, const std::vector<bool>& decay,
                 AdamWState& state, const AdamWSettings& settings, double lr);
 

@@ -1,24 +1,47 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The collective operations the training loop needs, behind one interface.
 // The loop never asks how many processes there are beyond world_size(); a
-// data-parallel run plugs in a Gloo or NCCL implementation (issue #6) and
-// tensor/pipeline groups build on the same calls (issue #10).
+// data-parallel run plugs in Gloo (CPU) or NCCL (CUDA) and tensor/pipeline
+// groups build on the same calls (issue #10). docs/backend.md "Distributed
+// training" has the failure semantics.
 #pragma once
 
 #include <torch/types.h>
 
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace sprout::backend {
+
+// A collective that failed: a peer died, or did not answer within the
+// collective timeout. what() is one line naming the operation and the cause.
+class CollectiveError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A collective in flight. wait() returns when its result is in the tensors
+// it was started on, or throws CollectiveError.
+class PendingCollective {
+ public:
+  virtual ~PendingCollective() = default;
+  virtual void wait() = 0;
+};
 
 class Communicator {
  public:
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int world_size() const = 0;
-  // In place: every rank ends with the element-wise sum over all ranks.
+  virtual std::string backend_name() const = 0;  // "single" | "gloo" | "nccl"
+  // In place: every rank ends with the element-wise sum over all ranks (each
+  // tensor reduced on its own). Gloo and NCCL have no AVG on every
+  // platform, so averaging is sum then divide (average_gradients).
   virtual void all_reduce_sum(std::vector<torch::Tensor>& tensors) = 0;
+  // The same, returning at once; the tensors must stay alive until wait().
+  virtual std::unique_ptr<PendingCollective> start_all_reduce_sum(std::vector<torch::Tensor>& tensors) = 0;
   // In place: every rank ends with `root`'s values.
   virtual void broadcast(std::vector<torch::Tensor>& tensors, int root) = 0;
   virtual void barrier() = 0;
@@ -29,17 +52,20 @@ class SingleProcessCommunicator final : public Communicator {
  public:
   int rank() const override { return 0; }
   int world_size() const override { return 1; }
+  std::string backend_name() const override { return "single"; }
   void all_reduce_sum(std::vector<torch::Tensor>&) override {}
+  std::unique_ptr<PendingCollective> start_all_reduce_sum(std::vector<torch::Tensor>& tensors) override;
   void broadcast(std::vector<torch::Tensor>&, int) override {}
   void barrier() override {}
 };
 
-// Averages the gradients of `parameters` over all ranks (sum, then divide:
-// Gloo has no AVG). Parameters without a gradient get a zero one first so
-// every rank reduces the same list.
-void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters);
-
 // Mean of a scalar over all ranks.
 double average_scalar(Communicator& comm, double value);
+
+// Element-wise sums over all ranks of a few doubles (one small all-reduce).
+std::vector<double> sum_over_ranks(Communicator& comm, const std::vector<double>& values);
+
+// True on every rank when `flag` is true on any rank.
+bool any_rank(Communicator& comm, bool flag);
 
 }  // namespace sprout::backend

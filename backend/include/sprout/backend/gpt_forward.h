@@ -16,7 +16,7 @@ namespace sprout::backend {
 struct ForwardContext {
   const GrowthMasks* masks = nullptr;  // set only during an MSG ramp
   bool training = false;               // dropout active (when the model has dropout > 0)
-  at::Generator* generator = nullptr;  // dropout randomness (checkpointed with the run)
+  at::Generator* generator = nullptr;  // dropout randomness (one per micro-batch, from its sequence number)
 };
 
 // tokens: [batch, time] int64 -> logits [batch, time, vocab].

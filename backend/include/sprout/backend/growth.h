@@ -77,7 +77,9 @@ GrownModel grow_gpt(const GptModel& old, const GptSettings& to, long long grow_s
                     at::Generator& generator);
 
 // Adam state transfer (MSG): the old moments go to the leading block of
-// every grown tensor, new entries get zeros, the step count is kept.
+// every grown tensor, new entries get zeros, the step count is kept. Moments
+// this rank does not hold (ZeRO-1, undefined) stay undefined; a parameter new
+// in the grown model gets zero moments on every rank.
 AdamWState grow_adamw_state(const AdamWState& old, const GptModel& old_model,
                             const GrownModel& grown);
 

@@ -10,6 +10,11 @@
 
 namespace sprout::backend {
 
+// Micro-batch when a stage does not give one: the largest divisor of the
+// per-rank batch up to this many sequences. Also the validation batch size
+// (Trainer: eval_batches x min(this, global batch) windows, for any layout).
+inline constexpr long long kDefaultMaxMicroBatch = 16;
+
 struct StageSchedule {
   long long steps = 0;               // optimizer steps: floor(tokens / global_batch_tokens)
   long long sequences_per_step = 0;  // global batch in sequences
@@ -22,7 +27,7 @@ struct StageSchedule {
 // world_size: processes of this run (1 for the single-process trainer).
 // Throws planner::InputError (file:line:col: field: reason) when a stage
 // cannot run: global batch not a whole number of sequences or not divisible
-// into micro-batches x ranks, tp/pp > 1, dp != world_size, a head size that
+// into micro-batches x ranks, dp != world_size, a head size that
 // shrinks (MSG cannot shrink units), rotary positions, a ramp longer than
 // its stage.
 std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_size);
