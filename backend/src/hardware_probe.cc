@@ -15,6 +15,7 @@
 #include <fstream>
 #include <thread>
 
+#include "autocast.h"
 #include "energy_meter.h"
 
 namespace sprout::backend {
@@ -103,6 +104,41 @@ std::vector<planner::EfficiencyPoint> efficiency_table(const std::vector<GemmSam
   return table;
 }
 
+// A training step runs each weight GEMM three times (forward Y = X W^T,
+// backward dX = dY W and dW = dY^T X; Narayanan et al. 2021, eq. 3 counts
+// the same 3 x 2mnk), in the layouts autograd picks, and under bf16
+// autocast casts the fp32 master weight first. Timing exactly that, rather
+// than one NN product, is what makes the table predict the trainer: on a
+// 2-core AVX-512 CPU the backward layouts run at 0.3-0.85 of the forward.
+constexpr double kTrainingGemmFlops = 3 * 2.0;
+
+double training_gemm_seconds(long long batch, long long m, long long n, long long k, const std::string& dtype,
+                             double budget_s) {
+  const auto opts = torch::TensorOptions().device(probe_device());
+  const bool autocast = dtype == "bf16";
+  const torch::ScalarType stored = autocast ? torch::kFloat32 : gemm_dtype(dtype);
+  std::vector<int64_t> x_shape = {m, k}, w_shape = {n, k};
+  if (batch > 1) {
+    x_shape.insert(x_shape.begin(), batch);
+    w_shape.insert(w_shape.begin(), batch);
+  }
+  auto x = torch::randn(x_shape, opts.dtype(stored)).set_requires_grad(true);
+  auto w = torch::randn(w_shape, opts.dtype(stored)).set_requires_grad(true);
+  std::vector<int64_t> y_shape = {m, n};
+  if (batch > 1) y_shape.insert(y_shape.begin(), batch);
+  const auto grad = torch::randn(y_shape, opts.dtype(gemm_dtype(dtype)));
+  return time_median([&] {
+    torch::Tensor y;
+    {
+      AutocastGuard guard(autocast, probe_device());
+      y = batch > 1 ? torch::matmul(x, w.transpose(-2, -1)) : torch::linear(x, w);
+    }
+    y.backward(grad.to(y.scalar_type()));
+    x.mutable_grad() = torch::Tensor();
+    w.mutable_grad() = torch::Tensor();
+  }, budget_s);
+}
+
 // What one operation of a training step costs beyond its arithmetic:
 // dispatch, autograd bookkeeping and the backward node, measured on a chain
 // of tiny ops run forward and backward (each op becomes two kernels).
@@ -148,16 +184,26 @@ double elementwise_gb_per_s(torch::ScalarType dtype, bool quick, double budget_s
 
 // Unfused attention (QK^T, softmax, x V) as the trainer runs it; FLOPs as the
 // planner counts them (full score matrix).
-double attention_tflops(torch::ScalarType dtype, double budget_s) {
+// Unfused attention as the trainer runs it: QK^T, softmax, V, forward and
+// backward (3 x the forward's 4 b h s^2 d FLOPs).
+double attention_tflops(const std::string& dtype, double budget_s) {
   const long long b = 4, h = 8, s = 512, d = 64;
-  const auto opts = torch::TensorOptions().device(probe_device());
-  auto q = torch::randn({b, h, s, d}, opts).to(dtype), k = torch::randn({b, h, s, d}, opts).to(dtype),
-       v = torch::randn({b, h, s, d}, opts).to(dtype);
+  const bool autocast = dtype == "bf16";
+  const auto opts = torch::TensorOptions().device(probe_device()).dtype(autocast ? torch::kFloat32 : gemm_dtype(dtype));
+  auto q = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
+  auto k = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
+  auto v = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
   const double t = time_median([&] {
-    auto scores = torch::matmul(q, k.transpose(-2, -1)).div(8.0);
-    auto out = torch::matmul(torch::softmax(scores, -1), v);
+    torch::Tensor out;
+    {
+      AutocastGuard guard(autocast, probe_device());
+      auto scores = torch::matmul(q, k.transpose(-2, -1)).div(8.0);
+      out = torch::matmul(torch::softmax(scores, -1), v);
+    }
+    out.backward(torch::ones_like(out));
+    for (auto* t : {&q, &k, &v}) t->mutable_grad() = torch::Tensor();
   }, budget_s);
-  return 4.0 * b * h * s * s * d / t / 1e12;
+  return 3 * 4.0 * b * h * s * s * d / t / 1e12;
 }
 
 double write_gb_per_s(const std::string& dir, long long bytes) {
@@ -216,24 +262,20 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
     r.sources["idle_power_w"] = "measured with " + power_source + " at rest";
   }
 
-  say(fmt::format("GEMM throughput ({}, {} threads)", o.dtype, threads));
+  say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", o.dtype, threads));
   const double joules_before = meter->joules();
   const auto busy_start = Clock::now();
   for (const auto& [m, n, k] : gemm_shapes(o.quick)) {
-    const auto opts = torch::TensorOptions().device(probe_device());
-    auto a = torch::randn({m, k}, opts).to(dtype), b = torch::randn({k, n}, opts).to(dtype);
-    const double t = time_median([&] { auto c = torch::mm(a, b); }, budget / 4);
-    r.gemms.push_back({m, n, k, 2.0 * m * n * k / t / 1e12});
+    const double t = training_gemm_seconds(1, m, n, k, o.dtype, budget / 4);
+    r.gemms.push_back({m, n, k, kTrainingGemmFlops * m * n * k / t / 1e12});
     say(fmt::format("  {}x{}x{}: {:.1f} GFLOP/s", m, n, k, r.gemms.back().tflops * 1e3));
   }
-  say(fmt::format("batched GEMMs of attention ({}, 64 matrices)", o.dtype));
+  say(fmt::format("batched GEMMs of attention ({}, 64 matrices; forward + backward)", o.dtype));
   std::vector<GemmSample> batched;
   for (const auto& [m, n, k] : batched_shapes(o.quick)) {
-    const auto opts = torch::TensorOptions().device(probe_device());
     constexpr long long kBatch = 64;
-    auto a = torch::randn({kBatch, m, k}, opts).to(dtype), b = torch::randn({kBatch, k, n}, opts).to(dtype);
-    const double t = time_median([&] { auto c = torch::bmm(a, b); }, budget / 8);
-    batched.push_back({m, n, k, 2.0 * kBatch * m * n * k / t / 1e12});
+    const double t = training_gemm_seconds(kBatch, m, n, k, o.dtype, budget / 8);
+    batched.push_back({m, n, k, kTrainingGemmFlops * kBatch * m * n * k / t / 1e12});
     say(fmt::format("  64 x {}x{}x{}: {:.1f} GFLOP/s", m, n, k, batched.back().tflops * 1e3));
   }
   const double busy_s = seconds_since(busy_start);
@@ -253,10 +295,13 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   hw.gemm_efficiency = efficiency_table(r.gemms, hw.peak_tflops);
   hw.batched_gemm_efficiency = efficiency_table(batched, hw.peak_tflops);
   r.sources["batched_gemm_efficiency"] =
-      fmt::format("measured: {} torch::bmm of 64 attention-shaped matrices, by FLOPs of one", o.dtype);
+      fmt::format("measured: {} batched matmul of 64 attention-shaped matrices, forward + both backward products "
+                  "through autograd, by the FLOPs of one forward matrix",
+                  o.dtype);
   r.sources["gemm_efficiency"] =
-      fmt::format("measured: {} torch::mm over {} transformer shapes, median per half decade of FLOPs", o.dtype,
-                  r.gemms.size());
+      fmt::format("measured: {} linear layers forward + both backward products through autograd{}, {} transformer "
+                  "shapes, median per half decade of the forward FLOPs",
+                  o.dtype, o.dtype == "bf16" ? " under autocast" : "", r.gemms.size());
   if (power_source == "rapl" || power_source == "nvml") {
     hw.typical_power_fraction = std::clamp(busy_w / std::max(1.0, hw.tdp_w), 0.01, 1.5);
     r.sources["typical_power_fraction"] = fmt::format("measured with {}: {:.1f} W during the GEMM sweep", power_source, busy_w);
@@ -275,8 +320,8 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   hw.kernel_overhead_us = dispatch_overhead_us(budget);
   r.sources["kernel_overhead_us"] = "measured: tiny ops forward + backward through autograd, per kernel";
 
-  say("attention (QK^T, softmax, V; b4 h8 s512 d64)");
-  const double attn = attention_tflops(dtype, budget);
+  say("attention (QK^T, softmax, V; b4 h8 s512 d64; forward + backward)");
+  const double attn = attention_tflops(o.dtype, budget);
   hw.flash_attention_efficiency = std::clamp(attn / hw.peak_tflops, 1e-6, 1.0);
   r.sources["flash_attention_efficiency"] =
       fmt::format("measured: unfused attention at {:.1f} GFLOP/s (no fused kernel in this LibTorch)", attn * 1e3);

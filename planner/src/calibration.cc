@@ -93,25 +93,34 @@ CalibrationResult calibrate_profile(const Plan& plan, const RunRecord& run) {
   p.stages.resize(timing.size());
   const HardwareProfile& base = plan.hardware;
 
-  // Grid search in log(factor) and overhead, then two finer passes around
-  // the best point: the cost is smooth but not convex in both.
+  // For each kernel overhead, the GEMM-efficiency factor that reproduces
+  // the run's total time exactly (the total falls monotonically with the
+  // factor: bisection in log space); of those, the overhead that best fits
+  // the split between stages (small stages weigh the overhead more). A grid
+  // over the overhead, then two finer passes around the best: the cost is
+  // smooth but not convex.
+  auto factor_matching_total = [&](double overhead) {
+    double lo = std::log(1e-3), hi = std::log(1e3);
+    for (int i = 0; i < 60; ++i) {
+      const double mid = (lo + hi) / 2;
+      const double e = total_error(predicted_seconds(p, scaled(base, std::exp(mid), overhead), timing), timing);
+      (e > 0 ? lo : hi) = mid;  // predicted too long: a larger factor
+    }
+    return std::exp((lo + hi) / 2);
+  };
   Fit best;
-  double f_lo = std::log(0.02), f_hi = std::log(20.0), o_lo = 0, o_hi = 2000;
+  double o_lo = 0, o_hi = 2000;
   for (int pass = 0; pass < 3; ++pass) {
     constexpr int kSteps = 24;
     Fit pass_best = best;
-    for (int i = 0; i <= kSteps; ++i) {
-      const double factor = std::exp(f_lo + (f_hi - f_lo) * i / kSteps);
-      for (int j = 0; j <= kSteps; ++j) {
-        const double overhead = o_lo + (o_hi - o_lo) * j / kSteps;
-        const double cost = fit_cost(predicted_seconds(p, scaled(base, factor, overhead), timing), timing);
-        if (cost < pass_best.cost) pass_best = {factor, overhead, cost};
-      }
+    for (int j = 0; j <= kSteps; ++j) {
+      const double overhead = o_lo + (o_hi - o_lo) * j / kSteps;
+      const double factor = factor_matching_total(overhead);
+      const double cost = fit_cost(predicted_seconds(p, scaled(base, factor, overhead), timing), timing);
+      if (cost < pass_best.cost) pass_best = {factor, overhead, cost};
     }
     best = pass_best;
-    const double f_span = (f_hi - f_lo) / 6, o_span = (o_hi - o_lo) / 6;
-    f_lo = std::log(best.factor) - f_span;
-    f_hi = std::log(best.factor) + f_span;
+    const double o_span = (o_hi - o_lo) / 6;
     o_lo = std::max(0.0, best.overhead_us - o_span);
     o_hi = best.overhead_us + o_span;
   }
