@@ -53,6 +53,22 @@ static size_t max_stages(const std::vector<NamedEstimate>& plans) {
   return n;
 }
 
+// The series with one bar (or stack) per plan: plan names on the category
+// axis at `plans_side`, values on the other.
+static void add_plan_bars(QChart* chart, QAbstractBarSeries* series, const std::vector<NamedEstimate>& plans,
+                          Qt::Alignment plans_side, const QString& value_title, const QString& value_format) {
+  chart->addSeries(series);
+  auto* categories = new QBarCategoryAxis;
+  categories->append(plan_names(plans));
+  chart->addAxis(categories, plans_side);
+  series->attachAxis(categories);
+  auto* values = new QValueAxis;
+  values->setTitleText(value_title);
+  values->setLabelFormat(value_format);
+  chart->addAxis(values, plans_side == Qt::AlignBottom ? Qt::AlignLeft : Qt::AlignBottom);
+  series->attachAxis(values);
+}
+
 QChart* make_stage_bars(const std::vector<NamedEstimate>& plans, StageMetric metric) {
   auto* chart = new QChart;
   auto* series = new QStackedBarSeries;
@@ -63,16 +79,7 @@ QChart* make_stage_bars(const std::vector<NamedEstimate>& plans, StageMetric met
     }
     series->append(set);
   }
-  chart->addSeries(series);
-  auto* x = new QBarCategoryAxis;
-  x->append(plan_names(plans));
-  chart->addAxis(x, Qt::AlignBottom);
-  series->attachAxis(x);
-  auto* y = new QValueAxis;
-  y->setTitleText(metric_title(metric));
-  y->setLabelFormat(label_format(metric));
-  chart->addAxis(y, Qt::AlignLeft);
-  series->attachAxis(y);
+  add_plan_bars(chart, series, plans, Qt::AlignBottom, metric_title(metric), label_format(metric));
   chart->setTitle(metric_title(metric) + " by stage");
   chart->legend()->setAlignment(Qt::AlignBottom);
   return chart;
@@ -100,16 +107,7 @@ QChart* make_timeline(const std::vector<NamedEstimate>& plans) {
     }
     series->append(set);
   }
-  chart->addSeries(series);
-  auto* y = new QBarCategoryAxis;
-  y->append(plan_names(plans));
-  chart->addAxis(y, Qt::AlignLeft);
-  series->attachAxis(y);
-  auto* x = new QValueAxis;
-  x->setTitleText("days from start");
-  x->setLabelFormat("%.1f");
-  chart->addAxis(x, Qt::AlignBottom);
-  series->attachAxis(x);
+  add_plan_bars(chart, series, plans, Qt::AlignLeft, "days from start", "%.1f");
   chart->setTitle("Timeline: stages and growth transitions (red)");
   chart->legend()->setAlignment(Qt::AlignBottom);
   return chart;
