@@ -15,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "energy_meter.h"
@@ -27,7 +28,9 @@
 #include "sprout/backend/corpus.h"
 #include "sprout/backend/lr_schedule.h"
 #include "sprout/backend/make_communicator.h"
+#include "sprout/backend/model_partition.h"
 #include "sprout/backend/optimizer_sharding.h"
+#include "sprout/backend/process_groups.h"
 #include "sprout/backend/stage_schedule.h"
 #include "sprout/planner/atomic_file.h"
 #include "sprout/planner/cost_model.h"
@@ -35,6 +38,7 @@
 #include "sprout/planner/trainer_support.h"
 #include "stop_signal.h"
 #include "telemetry.h"
+#include "parallel_step.h"
 #include "training_step.h"
 
 namespace sprout::backend {
@@ -85,6 +89,15 @@ int usable_cores() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// The plan's fingerprint without its layouts and GPU count: a checkpoint
+// holds full tensors, so it resumes under any layout (and process count) of
+// the same plan (docs/backend.md "Tensor and pipeline parallelism").
+std::string layout_independent_fingerprint(planner::Plan plan) {
+  plan.gpus = 1;
+  for (auto& st : plan.stages) st.parallel.reset();
+  return plan_fingerprint_of_yaml(planner::plan_to_yaml(plan));
+}
+
 class Trainer {
  public:
   Trainer(const TrainOptions& o, Rendezvous r) : options_(o), rendezvous_(std::move(r)) {}
@@ -99,6 +112,9 @@ class Trainer {
   RunState fresh_state() const;
   bool zero1_for_stage(size_t stage) const;
   void configure_stage(const OptimizerSharding& current);
+  void configure_model_parallel(const StageLayout& layout, const OptimizerSharding& current);
+  void sync_full_model();
+  StepResult model_parallel_step(const StepSpec& spec, const GrowthMasks* masks);
   void check_replicas(const std::string& when);
   void grow_to_stage();
   void train_one_step();
@@ -141,6 +157,17 @@ class Trainer {
   OptimizerSharding sharding_;
   GradientBuckets buckets_;
   std::optional<size_t> configured_stage_;  // the stage sharding_ and buckets_ are for
+  // Tensor/pipeline-parallel stages: this rank's place and part of the
+  // model (state().model is the full model, brought up to date from the
+  // parts by sync_full_model when full_stale_), and the process groups of
+  // every layout met so far (each built once: their names must not repeat).
+  std::optional<RankShare> share_;
+  std::optional<ModelPart> part_;
+  bool full_stale_ = false;
+  std::map<std::string, ProcessGroups> groups_;
+  // Pipeline telemetry since the last log line (summed over steps).
+  double log_bubble_ = 0;
+  std::vector<double> log_forward_s_, log_backward_s_;
   long long total_steps_ = 0;
   long long last_checkpoint_step_ = -1;
   double energy_base_j_ = 0;  // counters.energy_j when this process started
@@ -163,7 +190,7 @@ void Trainer::load_plan() {
   schedules_ = schedule_stages(plan_, ranks());
   for (const auto& s : schedules_) total_steps_ += s.steps;
   paths_ = run_dir_paths(options_.run_dir);
-  fingerprint_ = plan_fingerprint_of_yaml(planner::plan_to_yaml(plan_));
+  fingerprint_ = layout_independent_fingerprint(plan_);
   const planner::TrainingSettings& t = plan_.training;
 
   const std::string dtype = options_.dtype.empty() ? t.dtype : options_.dtype;
@@ -302,7 +329,14 @@ bool Trainer::zero1_for_stage(size_t i) const {
 // The current stage's optimizer sharding and gradient buckets, moving the
 // moments from `current` where owners change.
 void Trainer::configure_stage(const OptimizerSharding& current) {
+  sync_full_model();
+  part_.reset();
+  share_.reset();
   const size_t si = state().counters.stage_index;
+  if (const StageLayout layout = layout_for_stage(stage(), ranks()); layout.tp > 1 || layout.pp > 1) {
+    configure_model_parallel(layout, current);
+    return;
+  }
   auto& params = state().model.parameters();
   const OptimizerSharding want =
       zero1_for_stage(si) ? balanced_sharding(params, ranks()) : replicated_sharding(params.size());
@@ -320,7 +354,48 @@ void Trainer::configure_stage(const OptimizerSharding& current) {
   }
 }
 
+// A tensor/pipeline-parallel stage: every rank holds every moment of the
+// full model (ZeRO-1 is not used with these layouts), then cuts its part.
+void Trainer::configure_model_parallel(const StageLayout& layout, const OptimizerSharding& current) {
+  auto& params = state().model.parameters();
+  const OptimizerSharding replicated = replicated_sharding(params.size());
+  reshard_moments(*comm_, state().optimizer, params, current, replicated);
+  sharding_ = replicated;
+  share_.emplace(layout, rendezvous_.rank);
+  if (!groups_.count(layout.group_key())) groups_.emplace(layout.group_key(), make_process_groups(*comm_, layout));
+  part_.emplace(partition_model(state().model, state().optimizer, *share_));
+  auto& local = part_->model.parameters();
+  buckets_ = make_gradient_buckets(local, options_.bucket_bytes);
+  if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
+  configured_stage_ = state().counters.stage_index;
+  log_forward_s_.assign(static_cast<size_t>(layout.pp), 0.0);
+  log_backward_s_.assign(static_cast<size_t>(layout.pp), 0.0);
+  progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters", stage().name,
+                       layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
+                       state().model.parameter_count()));
+}
+
+// The full model and moments from every rank's part (collective).
+void Trainer::sync_full_model() {
+  if (!part_ || !full_stale_) return;
+  assemble_full_model(*comm_, *part_, *share_, state().model, state().optimizer);
+  full_stale_ = false;
+}
+
+StepResult Trainer::model_parallel_step(const StepSpec& spec, const GrowthMasks* masks) {
+  ProcessGroups& groups = groups_.at(share_->layout().group_key());
+  const ParallelStepResult r = parallel_train_step(*part_, adamw_, masks, spec, *share_, groups);
+  full_stale_ = true;
+  log_bubble_ += r.bubble_fraction;
+  for (size_t i = 0; i < r.forward_s_by_stage.size(); ++i) {
+    log_forward_s_[i] += r.forward_s_by_stage[i];
+    log_backward_s_[i] += r.backward_s_by_stage[i];
+  }
+  return r.step;
+}
+
 void Trainer::check_replicas(const std::string& when) {
+  sync_full_model();
   const RunCounters& c = state().counters;
   check_replicas_agree(*comm_,
                        {static_cast<double>(c.global_step), static_cast<double>(c.stage_index),
@@ -370,6 +445,7 @@ void Trainer::account_time() {
 }
 
 void Trainer::evaluate_and_log(const char* event) {
+  sync_full_model();
   const GrowthMasks masks = state().ramp ? make_growth_masks(*state().ramp, device_) : GrowthMasks{};
   const double val = evaluate(state().model, state().ramp ? &masks : nullptr, eval_spec(), *comm_);
   RunCounters& c = state().counters;
@@ -382,6 +458,7 @@ void Trainer::evaluate_and_log(const char* event) {
 }
 
 void Trainer::grow_to_stage() {
+  sync_full_model();
   RunState& st = state();
   const size_t si = st.counters.stage_index;
   const planner::Stage& to = stage();
@@ -444,7 +521,8 @@ void Trainer::train_one_step() {
                 options_.bucket_bytes};
   const GrowthMasks masks = st.ramp ? make_growth_masks(*st.ramp, device_) : GrowthMasks{};
   const auto t0 = Clock::now();
-  StepResult r = train_step(st.model, st.optimizer, adamw_, st.ramp ? &masks : nullptr, spec, *comm_);
+  StepResult r = part_ ? model_parallel_step(spec, st.ramp ? &masks : nullptr)
+                       : train_step(st.model, st.optimizer, adamw_, st.ramp ? &masks : nullptr, spec, *comm_);
   const double step_seconds = seconds_since(t0);
   if (!std::isfinite(r.loss)) throw std::runtime_error(fmt::format("loss is {} at step {}", r.loss, c.global_step + 1));
   if (st.ramp) {
@@ -498,6 +576,25 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
   r["reduce_s"] = log_reduce_s_ / steps;
   r["optimizer_s"] = log_optimizer_s_ / steps;
   if (state().ramp) r["mask"] = state().ramp->mask_value();
+  if (share_ && share_->layout().pp > 1) {
+    // What simulator::check_pipeline_bubbles compares with the iteration DAG.
+    std::vector<double> fwd, bwd;
+    for (size_t i = 0; i < log_forward_s_.size(); ++i) {
+      fwd.push_back(log_forward_s_[i] / steps);
+      bwd.push_back(log_backward_s_[i] / steps);
+    }
+    r["pipeline"] = {{"schedule", "1F1B"},
+                     {"stages", share_->layout().pp},
+                     {"chunks", 1},
+                     {"micro_batches", schedule().accumulation},
+                     {"forward_s", fwd},
+                     {"backward_s", bwd},
+                     {"p2p_s", 0.0},
+                     {"bubble_fraction", log_bubble_ / steps}};
+  }
+  log_bubble_ = 0;
+  std::fill(log_forward_s_.begin(), log_forward_s_.end(), 0.0);
+  std::fill(log_backward_s_.begin(), log_backward_s_.end(), 0.0);
   log_seconds_ = log_tokens_ = log_steps_ = log_compute_s_ = log_wait_s_ = log_reduce_s_ = log_optimizer_s_ = 0;
   if (!is_root()) return;
   telemetry_->append(r);
@@ -567,6 +664,7 @@ void Trainer::write_summary(bool complete) {
 void Trainer::checkpoint() {
   const RunCounters& c = state().counters;
   if (last_checkpoint_step_ == c.global_step) return;
+  sync_full_model();
   account_time();
   // ZeRO-1: every rank saves the moments it holds; rank 0 the rest.
   const bool shards = sharding_.sharded();
