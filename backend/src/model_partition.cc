@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/backend/model_partition.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
 #include "sprout/backend/tensor_sharding.h"
 
 namespace sprout::backend {
@@ -46,10 +52,83 @@ ModelPart partition_model(const GptModel& full, const AdamWState& full_optimizer
   return {GptModel(full.settings(), std::move(specs), std::move(tensors)), std::move(index), std::move(opt)};
 }
 
-bool counts_parameter(const ModelPart& part, size_t i, const RankShare& share) {
-  const ParameterSpec& spec = part.model.specs()[i];
+bool counts_parameter(const ParameterSpec& spec, const planner::ModelShape& shape, const RankShare& share) {
   return share.position().dp == 0 && (share.position().tp == 0 || tensor_parallel_split(spec, share)) &&
-         !share.holds_tied_copy(spec, part.model.shape());
+         !share.holds_tied_copy(spec, shape);
+}
+
+namespace {
+
+constexpr const char* kKinds[3] = {"param/", "adam.exp_avg/", "adam.exp_avg_sq/"};
+
+// "#AXIS:BEGIN:END" of this rank's slice of `spec`, "" when it holds all of it.
+std::string slice_suffix(const ParameterSpec& spec, const planner::ModelShape& shape, const RankShare& share) {
+  if (!tensor_parallel_split(spec, share)) return "";
+  const AxisRange r = tensor_parallel_range(spec, shape, share.layout().tp, share.position().tp);
+  return fmt::format("#{}:{}:{}", *tensor_parallel_axis(spec), r.begin, r.end);
+}
+
+}  // namespace
+
+NamedTensors checkpoint_shard(const ModelPart& part, const RankShare& share) {
+  NamedTensors out;
+  for (size_t j = 0; j < part.model.size(); ++j) {
+    if (!counts_parameter(part, j, share)) continue;
+    const ParameterSpec& spec = part.model.specs()[j];
+    const std::string suffix = slice_suffix(spec, part.model.shape(), share);
+    const torch::Tensor values[3] = {part.model.parameters()[j].detach(), part.optimizer.moments[j].exp_avg,
+                                     part.optimizer.moments[j].exp_avg_sq};
+    for (int k = 0; k < 3; ++k) out.emplace_back(kKinds[k] + spec.name + suffix, values[k].to(torch::kCPU));
+  }
+  return out;
+}
+
+nlohmann::json checkpoint_shard_index(const GptModel& full, const StageLayout& layout) {
+  nlohmann::json index = nlohmann::json::object();
+  for (int r = 0; r < layout.world_size(); ++r) {
+    const RankShare share(layout, r);
+    for (const ParameterSpec& spec : full.specs()) {
+      if (!share.holds(spec, full.shape()) || !counts_parameter(spec, full.shape(), share)) continue;
+      const std::string suffix = slice_suffix(spec, full.shape(), share);
+      for (const char* kind : kKinds) {
+        nlohmann::json& e = index[kind + spec.name];
+        e["sizes"] = storage_sizes(spec, full.shape());
+        e["slices"].push_back({{"rank", r}, {"tensor", kind + spec.name + suffix}});
+      }
+    }
+  }
+  return index;
+}
+
+torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tensors, const std::string& name,
+                                const ParameterSpec& spec, const planner::ModelShape& shape) {
+  if (auto it = tensors.find(name); it != tensors.end()) return it->second;
+  const auto axis = tensor_parallel_axis(spec);
+  if (!axis) throw std::runtime_error("checkpoint lacks tensor " + name);
+  const std::vector<int64_t> logical = logical_sizes(spec, shape);
+  const int64_t extent = logical[*axis];
+  torch::Tensor full = torch::empty(logical, torch::kFloat32);
+  std::vector<int> covered(static_cast<size_t>(extent), 0);
+  // Slices are named NAME#AXIS:BEGIN:END; the map is sorted, so they follow NAME#.
+  const std::string prefix = name + "#";
+  for (auto it = tensors.lower_bound(prefix); it != tensors.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+    long long a = -1, begin = -1, end = -1;
+    if (std::sscanf(it->first.c_str() + prefix.size(), "%lld:%lld:%lld", &a, &begin, &end) != 3 ||
+        a != static_cast<long long>(*axis) || begin < 0 || end > extent || begin >= end) {
+      throw std::runtime_error("checkpoint tensor " + it->first + ": not a slice of " + name);
+    }
+    std::vector<int64_t> sizes = logical;
+    sizes[*axis] = end - begin;
+    full.narrow(static_cast<int64_t>(*axis), begin, end - begin).copy_(it->second.reshape(sizes));
+    for (long long u = begin; u < end; ++u) covered[static_cast<size_t>(u)] += 1;
+  }
+  const auto once = std::count(covered.begin(), covered.end(), 1);
+  if (once != extent) {
+    throw std::runtime_error(fmt::format("checkpoint tensor {}: its slices cover {} of {} units exactly once (a shard "
+                                         "is missing or overlaps)",
+                                         name, once, extent));
+  }
+  return full.reshape(storage_sizes(spec, shape));
 }
 
 void assemble_full_model(Communicator& world, const ModelPart& part, const RankShare& share, GptModel& full,

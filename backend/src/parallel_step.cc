@@ -187,7 +187,10 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   const double loss = reports_loss ? pipeline.loss_sum() / static_cast<double>(spec.accumulation) : 0.0;
   const int p = share.layout().pp;
   // Per-rank statistics, summed over the world, then averaged.
-  std::vector<double> stats = {loss, pipeline.wait_seconds() / std::max(1e-12, pipeline.span_seconds())};
+  // The bubble as Narayanan et al. 2021 and simulate_iteration define it:
+  // idle time relative to the rank's own op time ((p - 1) / m for 1F1B).
+  const double busy = std::max(1e-12, pipeline.span_seconds() - pipeline.wait_seconds());
+  std::vector<double> stats = {loss, pipeline.wait_seconds() / busy};
   for (int s = 0; s < p; ++s) {
     stats.push_back(s == pos.pp ? pipeline.forward_seconds() / static_cast<double>(spec.accumulation) : 0.0);
     stats.push_back(s == pos.pp ? pipeline.backward_seconds() / static_cast<double>(spec.accumulation) : 0.0);

@@ -18,8 +18,9 @@ namespace sprout::backend {
 struct ParallelStepResult {
   StepResult step;
   // Pipeline bubble of this step, the mean over the ranks: the time a rank
-  // spent waiting for an activation or a gradient from its neighbours,
-  // divided by the time from its first to its last pipeline op.
+  // spent waiting for an activation or a gradient from its neighbours
+  // (transfer included), divided by the rest of the time from its first to
+  // its last pipeline op (its own forward/backward work).
   double bubble_fraction = 0;
   // Mean over the ranks of one micro-batch's forward and backward seconds
   // on each pipeline stage (p entries).

@@ -150,7 +150,7 @@ class Trainer {
   std::unique_ptr<Communicator> comm_;
   std::optional<RunState> state_;
   std::optional<long long> resume_step_;  // rank 0's choice, then every rank's
-  std::optional<CheckpointData> resume_data_;  // rank 0: read (and checked) while checking the input
+  std::optional<RunState> resume_state_;  // rank 0: read (and checked) while checking the input
   std::unique_ptr<EnergyMeter> energy_;
   std::unique_ptr<TelemetryLog> telemetry_;  // rank 0 only
   AdamWSettings adamw_;
@@ -234,7 +234,13 @@ void Trainer::check_inputs(const DataSource& data) {
                                   "with the plan in " + paths_.plan + " or choose a new --out");
       }
       resume_step_ = found.newest->step;
-      resume_data_ = std::move(found.newest->data);
+      // Assembled here (slices of a sharded checkpoint included), so a
+      // checkpoint that cannot be is bad input before anything starts.
+      try {
+        resume_state_.emplace(from_checkpoint(found.newest->data));
+      } catch (const std::exception& e) {
+        throw planner::InputError({found.newest->path, 0, 0}, "checkpoint", e.what());
+      }
     } else {
       progress("--resume: no checkpoint yet, starting from the beginning");
     }
@@ -301,9 +307,12 @@ void Trainer::resume_or_start() {
     }
     const std::string dir = (fs::path(paths_.checkpoints) / fmt::format("step-{:09d}", *resume_step_)).string();
     progress("resuming from " + dir);
-    if (!resume_data_) resume_data_ = load_checkpoint(dir).data;
-    state_.emplace(from_checkpoint(*resume_data_));
-    resume_data_.reset();
+    if (resume_state_) {
+      state_.emplace(std::move(*resume_state_));
+      resume_state_.reset();
+    } else {
+      state_.emplace(from_checkpoint(load_checkpoint(dir).data));
+    }
     std::vector<torch::Tensor> moved;
     for (auto& p : state().model.parameters()) moved.push_back(p.detach().to(device_).set_requires_grad(true));
     state().model = GptModel(state().model.settings(), state().model.specs(), std::move(moved));
@@ -664,15 +673,29 @@ void Trainer::write_summary(bool complete) {
 void Trainer::checkpoint() {
   const RunCounters& c = state().counters;
   if (last_checkpoint_step_ == c.global_step) return;
-  sync_full_model();
   account_time();
-  // ZeRO-1: every rank saves the moments it holds; rank 0 the rest.
-  const bool shards = sharding_.sharded();
-  const CheckpointData data = is_root() ? to_checkpoint(state(), !shards) : CheckpointData{};
-  const std::string dir =
-      write_checkpoint(*comm_, paths_.checkpoints, c.global_step, data, shards,
-                       shards ? optimizer_shard(state()) : NamedTensors{},
-                       static_cast<int>(plan_.training.keep_checkpoints));
+  std::string dir;
+  const int keep = static_cast<int>(plan_.training.keep_checkpoints);
+  if (part_) {
+    // Tensor/pipeline parallel: every rank saves the slices it counts
+    // (checkpoint_shard); rank 0 the counters and the index of the slices.
+    CheckpointData data;
+    if (is_root()) {
+      state().optimizer.step = part_->optimizer.step;
+      auto j = nlohmann::json::parse(to_checkpoint(state(), false).state_json);
+      j["shards"] = {{"layout", share_->layout().describe()},
+                     {"tensors", checkpoint_shard_index(state().model, share_->layout())}};
+      data.state_json = j.dump(2) + "\n";
+    }
+    dir = write_checkpoint(*comm_, paths_.checkpoints, c.global_step, data, true, checkpoint_shard(*part_, *share_),
+                           keep);
+  } else {
+    // ZeRO-1: every rank saves the moments it holds; rank 0 the rest.
+    const bool shards = sharding_.sharded();
+    const CheckpointData data = is_root() ? to_checkpoint(state(), !shards) : CheckpointData{};
+    dir = write_checkpoint(*comm_, paths_.checkpoints, c.global_step, data, shards,
+                           shards ? optimizer_shard(state()) : NamedTensors{}, keep);
+  }
   last_checkpoint_step_ = c.global_step;
   if (!is_root()) return;
   nlohmann::json r = base_record();

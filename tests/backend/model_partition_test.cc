@@ -5,14 +5,17 @@
 // bitwise exact under every layout; the tensor-parallel forward (vocab-
 // parallel embedding and cross-entropy, column/row-parallel layers, MSG masks
 // cut to the slice) gives the full model's loss and each rank the slice of
-// the full gradient.
+// the full gradient; sharded checkpoints written under one layout load
+// bitwise under another.
 #include <gtest/gtest.h>
 
 #include "local_ranks.h"
+#include "sprout/backend/checkpoint.h"
 #include "sprout/backend/gpt_forward.h"
 #include "sprout/backend/model_partition.h"
 #include "sprout/backend/process_groups.h"
 #include "sprout/backend/tensor_sharding.h"
+#include "test_paths.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {
@@ -60,6 +63,17 @@ TEST(ProcessGroups, GroupsOfATp2Pp2LayoutTalkOnlyAmongThemselves) {
   EXPECT_EQ(received[3], 10);  // from rank 1
 }
 
+// Random moments, so that a mix-up of parameters and moments shows.
+AdamWState random_moments(const GptModel& model, at::Generator& g) {
+  AdamWState opt = make_adamw_state(model.parameters());
+  opt.step = 5;
+  for (auto& m : opt.moments) {
+    m.exp_avg.normal_(0, 1, g);
+    m.exp_avg_sq.uniform_(0, 1, g);
+  }
+  return opt;
+}
+
 TEST(ModelPartition, PartsAssembleBackToTheFullModelBitwiseUnderEveryLayout) {
   for (const bool tied : {true, false}) {
     auto shape = shape_with_vocab(test::tiny_shape(2, 32, 8, 0, planner::Activation::kSwiglu, 4));
@@ -70,12 +84,7 @@ TEST(ModelPartition, PartsAssembleBackToTheFullModelBitwiseUnderEveryLayout) {
       run_ranks(4, [&](Communicator& world) {
         at::Generator g = make_cpu_generator(11);
         const GptModel full = make_gpt(settings, g);
-        AdamWState opt = make_adamw_state(full.parameters());
-        opt.step = 5;
-        for (auto& m : opt.moments) {
-          m.exp_avg.normal_(0, 1, g);
-          m.exp_avg_sq.uniform_(0, 1, g);
-        }
+        const AdamWState opt = random_moments(full, g);
         const RankShare share(layout, world.rank());
         const ModelPart part = partition_model(full, opt, share);
         // A split parameter holds 1/tp of the full one on this rank.
@@ -94,6 +103,58 @@ TEST(ModelPartition, PartsAssembleBackToTheFullModelBitwiseUnderEveryLayout) {
       });
     }
   }
+}
+
+TEST(ShardedCheckpoint, SavedUnderOneLayoutLoadedUnderAnotherAndBackIsBitwise) {
+  auto shape = shape_with_vocab(test::tiny_shape(2, 32, 8, 0, planner::Activation::kSwiglu, 4));
+  shape.tied_embeddings = false;
+  const GptSettings settings{shape, 0.02, 0.0};
+  at::Generator g = make_cpu_generator(12);
+  const GptModel original = make_gpt(settings, g);
+  const AdamWState original_opt = random_moments(original, g);
+  const std::string dir = sprout::test::make_temp_dir("sharded-checkpoint");
+  std::string missing_slice_error, missing_slice_expected;
+  run_ranks(4, [&](Communicator& world) {
+    GptModel model = original;
+    AdamWState opt = original_opt;
+    long long step = 1;
+    // TP2 x PP2 -> TP4 -> PP2 x DP2 -> TP2 x PP2: each loads the previous one's shards.
+    for (const auto& [tp, pp, dp] : {std::tuple{2, 2, 1}, {4, 1, 1}, {1, 2, 2}, {2, 2, 1}}) {
+      const RankShare share(grid(tp, pp, dp, shape), world.rank());
+      const ModelPart part = partition_model(model, opt, share);
+      const std::string written = write_checkpoint(world, dir, step++, {}, true, checkpoint_shard(part, share), 10);
+      const LoadedCheckpoint loaded = load_checkpoint(written);
+      const std::map<std::string, torch::Tensor> tensors(loaded.data.tensors.begin(), loaded.data.tensors.end());
+      std::vector<torch::Tensor> params;
+      for (size_t i = 0; i < original.size(); ++i) {
+        const ParameterSpec& spec = original.specs()[i];
+        params.push_back(checkpoint_tensor(tensors, "param/" + spec.name, spec, shape));
+        opt.moments[i] = {checkpoint_tensor(tensors, "adam.exp_avg/" + spec.name, spec, shape),
+                          checkpoint_tensor(tensors, "adam.exp_avg_sq/" + spec.name, spec, shape)};
+        EXPECT_TRUE(torch::equal(params[i], original.parameters()[i])) << spec.name << " under TP" << tp;
+        EXPECT_TRUE(torch::equal(opt.moments[i].exp_avg, original_opt.moments[i].exp_avg)) << spec.name;
+        EXPECT_TRUE(torch::equal(opt.moments[i].exp_avg_sq, original_opt.moments[i].exp_avg_sq)) << spec.name;
+      }
+      model = GptModel(settings, original.specs(), std::move(params));
+      if (world.rank() == 0 && tp == 4) {
+        // A shard that is not there: the tensor is named, not silently zero.
+        std::map<std::string, torch::Tensor> incomplete = tensors;
+        const auto slice = incomplete.lower_bound("param/h.1.mlp.w_up#");  // TP rank 0's quarter
+        const int64_t extent = shape.ffn_hidden;
+        missing_slice_expected = "checkpoint tensor param/h.1.mlp.w_up: its slices cover " +
+                                 std::to_string(extent - extent / 4) + " of " + std::to_string(extent) +
+                                 " units exactly once (a shard is missing or overlaps)";
+        incomplete.erase(slice);
+        try {
+          checkpoint_tensor(incomplete, "param/h.1.mlp.w_up", original.specs()[original.index_of("h.1.mlp.w_up")],
+                            shape);
+        } catch (const std::runtime_error& e) {
+          missing_slice_error = e.what();
+        }
+      }
+    }
+  });
+  EXPECT_EQ(missing_slice_error, missing_slice_expected);
 }
 
 // Loss and gradients of the TP2 forward against the full model on one rank.

@@ -8,12 +8,16 @@
 // pipeline parallelism").
 #pragma once
 
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "sprout/backend/adamw.h"
 #include "sprout/backend/communicator.h"
 #include "sprout/backend/gpt_model.h"
 #include "sprout/backend/stage_layout.h"
+#include "sprout/backend/tensor_archive.h"
 
 namespace sprout::backend {
 
@@ -27,11 +31,35 @@ struct ModelPart {
 // its tensor-parallel slice, with the matching slices of the moments.
 ModelPart partition_model(const GptModel& full, const AdamWState& full_optimizer, const RankShare& share);
 
-// Whether this rank's copy of local parameter `i` is the one that counts
+// Whether this rank's copy of a parameter it holds is the one that counts
 // for the whole run (writes it back to the full model, adds to the gradient
-// norm): data-parallel rank 0, tensor-parallel rank 0 for a replicated
-// parameter, and not the tied embedding copy of the last pipeline stage.
-bool counts_parameter(const ModelPart& part, size_t i, const RankShare& share);
+// norm, goes into its checkpoint shard): data-parallel rank 0, tensor-
+// parallel rank 0 for a replicated parameter, and not the tied embedding copy
+// of the last pipeline stage.
+bool counts_parameter(const ParameterSpec& spec, const planner::ModelShape& shape, const RankShare& share);
+inline bool counts_parameter(const ModelPart& part, size_t i, const RankShare& share) {
+  return counts_parameter(part.model.specs()[i], part.model.shape(), share);
+}
+
+// Sharded checkpoints (docs/backend.md "Tensor and pipeline parallelism"):
+// every rank saves the parameters and Adam moments it counts, each under its
+// full name ("param/h.0.attn.wq", "adam.exp_avg/...", "adam.exp_avg_sq/...")
+// and, when tensor parallelism splits it, with the slice it holds appended:
+// "param/h.0.attn.wq#0:2:4" is heads [2, 4) of logical axis 0. Names and
+// slices do not depend on who wrote them, so any layout can load them.
+NamedTensors checkpoint_shard(const ModelPart& part, const RankShare& share);
+
+// The layout-independent index of the shards a layout writes (rank 0 puts it
+// in state.json): per full tensor name, its storage sizes and every slice
+// with the rank whose shard file holds it.
+nlohmann::json checkpoint_shard_index(const GptModel& full, const StageLayout& layout);
+
+// Tensor `name` ("param/..." or "adam.exp_avg.../...") of parameter `spec`
+// from a checkpoint's tensors: whole, or assembled bitwise from its slices.
+// Throws std::runtime_error when it is absent or its slices do not cover the
+// split axis exactly once (a shard is missing).
+torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tensors, const std::string& name,
+                                const ParameterSpec& spec, const planner::ModelShape& shape);
 
 // Collective over `world` (every rank of the layout): every rank's `full`
 // and `full_optimizer` get the trained values of every part. Exact: each
