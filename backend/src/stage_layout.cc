@@ -34,25 +34,28 @@ RankPosition position_of(const StageLayout& l, int r) {
 
 int world_rank_of(const StageLayout& l, const RankPosition& p) { return p.tp + l.tp * (p.pp + l.pp * p.dp); }
 
-std::vector<int> tensor_parallel_members(const StageLayout& l, int r) {
+namespace {
+
+// The world ranks that differ from `r` only along one axis of the grid.
+std::vector<int> members_along(const StageLayout& l, int r, int RankPosition::*axis, int size) {
   RankPosition p = position_of(l, r);
   std::vector<int> out;
-  for (p.tp = 0; p.tp < l.tp; ++p.tp) out.push_back(world_rank_of(l, p));
+  for (p.*axis = 0; p.*axis < size; ++(p.*axis)) out.push_back(world_rank_of(l, p));
   return out;
+}
+
+}  // namespace
+
+std::vector<int> tensor_parallel_members(const StageLayout& l, int r) {
+  return members_along(l, r, &RankPosition::tp, l.tp);
 }
 
 std::vector<int> pipeline_members(const StageLayout& l, int r) {
-  RankPosition p = position_of(l, r);
-  std::vector<int> out;
-  for (p.pp = 0; p.pp < l.pp; ++p.pp) out.push_back(world_rank_of(l, p));
-  return out;
+  return members_along(l, r, &RankPosition::pp, l.pp);
 }
 
 std::vector<int> data_parallel_members(const StageLayout& l, int r) {
-  RankPosition p = position_of(l, r);
-  std::vector<int> out;
-  for (p.dp = 0; p.dp < l.dp; ++p.dp) out.push_back(world_rank_of(l, p));
-  return out;
+  return members_along(l, r, &RankPosition::dp, l.dp);
 }
 
 std::vector<int> embedding_members(const StageLayout& l, int r) {

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers of the backend benchmarks: run sprout-train on a plan
 written from a template, read its telemetry."""
+import argparse
 import json
 import os
 import subprocess
@@ -72,3 +73,15 @@ def train_ranks(build_dir, plan, run_dir, data_dir, ranks, threads, extra=()):
         raise RuntimeError(f"sprout-train ranks exited {codes}")
     with open(os.path.join(run_dir, "telemetry.jsonl")) as f:
         return [json.loads(line) for line in f]
+
+
+def arguments(steps, rounds=3):
+    """The options every scaling benchmark takes (parsed from the command line)."""
+    p = argparse.ArgumentParser()
+    p.add_argument("build_dir", nargs="?", default="build")
+    p.add_argument("--steps", type=int, default=steps)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=rounds)
+    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--data", default="/tmp/sprout-bench-data")
+    return p.parse_args()

@@ -10,7 +10,6 @@ prediction from the same op times (`sprout compare`) and the analytic
 (p - 1) / m.
 
 usage: /usr/bin/python3 bench/backend/tp_pp_scaling.py [BUILD_DIR] [--steps N] [--rounds R] [--dtype fp32|bf16]"""
-import argparse
 import json
 import os
 import statistics
@@ -54,14 +53,7 @@ def measure(args, name, tp, pp, dp):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("build_dir", nargs="?", default="build")
-    p.add_argument("--steps", type=int, default=10)
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
-    p.add_argument("--data", default="/tmp/sprout-bench-data")
-    args = p.parse_args()
+    args = bc.arguments(steps=10)
     bc.ensure_data(args.build_dir, args.data)
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     results = {name: [] for name, *_ in CONFIGS}

@@ -36,6 +36,20 @@ planner::ModelShape shape_with_vocab(planner::ModelShape s) {
   return s;
 }
 
+TEST(StageLayout, LayersAreBalancedByFlopsWithTheOutputLayerOnTheLastStage) {
+  EXPECT_EQ(balanced_chunk_layers(test::tiny_shape(4, 32, 2), 2), (std::vector<int>{2, 2}));  // vocab 37: cheap
+  auto big_vocab = test::tiny_shape(4, 16, 2);
+  big_vocab.vocab = 4096;  // the output layer costs more than all four blocks: the last stage gets one block
+  EXPECT_EQ(balanced_chunk_layers(big_vocab, 2), (std::vector<int>{3, 1}));
+  EXPECT_THROW(balanced_chunk_layers(test::tiny_shape(1, 32, 2), 2), std::invalid_argument);
+  // TP fastest, then PP, then DP: rank 5 of TP2 x PP2 x DP2 is tp 1, pp 0, dp 1.
+  StageLayout l = grid(2, 2, 2, test::tiny_shape(2, 32, 2));
+  EXPECT_EQ(tensor_parallel_members(l, 5), (std::vector<int>{4, 5}));
+  EXPECT_EQ(pipeline_members(l, 5), (std::vector<int>{5, 7}));
+  EXPECT_EQ(data_parallel_members(l, 5), (std::vector<int>{1, 5}));
+  EXPECT_EQ(embedding_members(l, 5), (std::vector<int>{5, 7}));
+}
+
 TEST(ProcessGroups, GroupsOfATp2Pp2LayoutTalkOnlyAmongThemselves) {
   const auto shape = shape_with_vocab(test::tiny_shape(2, 16, 2));
   const StageLayout layout = grid(2, 2, 1, shape);
