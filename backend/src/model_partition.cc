@@ -136,16 +136,21 @@ void assemble_full_model(Communicator& world, const ModelPart& part, const RankS
   torch::NoGradGuard no_grad;
   const auto& shape = full.shape();
   // One flat buffer: every parameter, then every first and second moment.
+  // Sizes come from the specs: `full` may hold no tensors (released_full_model).
+  std::vector<std::vector<int64_t>> sizes;
+  std::vector<int64_t> offset;
   int64_t elements = 0;
-  for (const auto& p : full.parameters()) elements += p.numel();
-  torch::Tensor flat = torch::zeros({3 * elements}, torch::kFloat32);
-  std::vector<int64_t> offset(full.size());
-  for (size_t i = 0, at = 0; i < full.size(); at += static_cast<size_t>(full.parameters()[i].numel()), ++i) {
-    offset[i] = static_cast<int64_t>(at);
+  for (const ParameterSpec& spec : full.specs()) {
+    sizes.push_back(storage_sizes(spec, shape));
+    offset.push_back(elements);
+    int64_t n = 1;
+    for (int64_t d : sizes.back()) n *= d;
+    elements += n;
   }
+  torch::Tensor flat = torch::zeros({3 * elements}, torch::kFloat32);
   auto region = [&](size_t i, int which) {
-    const auto& p = full.parameters()[i];
-    return flat.narrow(0, which * elements + offset[i], p.numel()).view(p.sizes());
+    const int64_t n = (i + 1 < offset.size() ? offset[i + 1] : elements) - offset[i];
+    return flat.narrow(0, which * elements + offset[i], n).view(sizes[i]);
   };
   for (size_t j = 0; j < part.model.size(); ++j) {
     if (!counts_parameter(part, j, share)) continue;
@@ -160,14 +165,20 @@ void assemble_full_model(Communicator& world, const ModelPart& part, const RankS
   }
   std::vector<torch::Tensor> bits = {flat.view(torch::kInt32)};
   world.all_reduce_sum(bits);
-  const torch::Device device = full.parameters().front().device();
+  const torch::Device device = part.model.parameters().front().device();
   std::vector<torch::Tensor> params;
+  full_optimizer.moments.resize(full.size());
   for (size_t i = 0; i < full.size(); ++i) {
     params.push_back(region(i, 0).clone().to(device).set_requires_grad(true));
     full_optimizer.moments[i] = {region(i, 1).clone().to(device), region(i, 2).clone().to(device)};
   }
   full_optimizer.step = part.optimizer.step;
   full = GptModel(full.settings(), full.specs(), std::move(params));
+}
+
+GptModel released_full_model(const GptModel& full, AdamWState& full_optimizer) {
+  for (auto& m : full_optimizer.moments) m = AdamWMoments{};
+  return GptModel(full.settings(), full.specs(), std::vector<torch::Tensor>(full.size()));
 }
 
 }  // namespace sprout::backend

@@ -29,6 +29,10 @@ struct InFlight {
 int forward_tag(int micro_batch) { return 2 * micro_batch; }
 int backward_tag(int micro_batch) { return 2 * micro_batch + 1; }
 
+TensorParallelContext tensor_parallel_context(const RankShare& share, ProcessGroups& groups) {
+  return {groups.tensor.get(), share.position().tp, share.layout().tp};
+}
+
 class Pipeline {
  public:
   Pipeline(const GptModel& model, const GrowthMasks* masks, const StepSpec& spec, const RankShare& share,
@@ -39,7 +43,7 @@ class Pipeline {
         in_flight_(static_cast<size_t>(spec.accumulation)) {
     ctx_.masks = masks;
     ctx_.training = true;
-    ctx_.tp = {groups.tensor.get(), share.position().tp, share.layout().tp};
+    ctx_.tp = tensor_parallel_context(share, groups);
   }
 
   void run() {
@@ -156,6 +160,45 @@ double clip_global_grad_norm(ModelPart& part, const RankShare& share, Communicat
 }
 
 }  // namespace
+
+double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
+                         const RankShare& share, ProcessGroups& groups) {
+  torch::NoGradGuard no_grad;
+  ForwardContext ctx{masks, false, nullptr};
+  ctx.tp = tensor_parallel_context(share, groups);
+  const RankPosition& pos = share.position();
+  const int stages = share.layout().pp, dp = share.layout().dp;
+  const bool first = pos.pp == 0, last = pos.pp == stages - 1;
+  const LayerRange layers = layers_of_virtual_stage(share.layout(), pos.pp);
+  const int64_t chunks = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
+  double loss_sum = 0;  // of the per-window losses of this pipeline's chunks
+  for (int64_t c = pos.dp; c < chunks; c += dp) {
+    const int64_t begin = c * spec.micro_batch;
+    const int64_t count = std::min(spec.micro_batch, spec.windows - begin);
+    const int tag = static_cast<int>(c);
+    TokenBatch batch;
+    if (first || last) batch = validation_batch(*spec.shard, spec.seq_len, begin, count, spec.windows, spec.device);
+    AutocastGuard autocast(spec.bf16, spec.device);
+    torch::Tensor x;
+    if (first) {
+      x = gpt_embed(part.model, batch.inputs, ctx);
+    } else {
+      x = torch::empty({count, spec.seq_len, part.model.shape().hidden},
+                       torch::TensorOptions().dtype(torch::kFloat32).device(spec.device));
+      groups.pipeline->start_recv(x, pos.pp - 1, tag)->wait();
+    }
+    x = gpt_blocks(part.model, x, layers, ctx);
+    if (last) {
+      loss_sum += gpt_cross_entropy(gpt_head_logits(part.model, x, ctx), batch.targets, ctx).item<double>() *
+                  static_cast<double>(count);
+    } else {
+      const torch::Tensor out = x.to(torch::kFloat32).contiguous();
+      groups.pipeline->start_send(out, pos.pp + 1, tag)->wait();
+    }
+  }
+  const bool reports = last && pos.tp == 0;
+  return sum_over_ranks(*groups.world, {reports ? loss_sum : 0.0})[0] / static_cast<double>(spec.windows);
+}
 
 ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& adamw, const GrowthMasks* masks,
                                        const StepSpec& spec, const RankShare& share, ProcessGroups& groups) {

@@ -28,6 +28,12 @@ struct ParallelStepResult {
   std::vector<double> backward_s_by_stage;
 };
 
+// The validation loss of evaluate() on the parts: the DP groups split the
+// windows in micro-batches, each runs forward through its pipeline (no
+// gradients), the last stage's loss is summed over all windows.
+double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
+                         const RankShare& share, ProcessGroups& groups);
+
 ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& adamw, const GrowthMasks* masks,
                                        const StepSpec& spec, const RankShare& share, ProcessGroups& groups);
 

@@ -158,9 +158,11 @@ class Trainer {
   GradientBuckets buckets_;
   std::optional<size_t> configured_stage_;  // the stage sharding_ and buckets_ are for
   // Tensor/pipeline-parallel stages: this rank's place and part of the
-  // model (state().model is the full model, brought up to date from the
-  // parts by sync_full_model when full_stale_), and the process groups of
-  // every layout met so far (each built once: their names must not repeat).
+  // model, and the process groups of every layout met so far (each built
+  // once: their names must not repeat). While the parts train, state().model
+  // keeps only the full shape and specs (full_stale_); sync_full_model
+  // assembles the full tensors where they are needed (growth, a layout
+  // change, the replica check) until the next step releases them again.
   std::optional<RankShare> share_;
   std::optional<ModelPart> part_;
   bool full_stale_ = false;
@@ -373,6 +375,7 @@ void Trainer::configure_model_parallel(const StageLayout& layout, const Optimize
   share_.emplace(layout, rendezvous_.rank);
   if (!groups_.count(layout.group_key())) groups_.emplace(layout.group_key(), make_process_groups(*comm_, layout));
   part_.emplace(partition_model(state().model, state().optimizer, *share_));
+  full_stale_ = false;  // until the first step: the full model is still current
   auto& local = part_->model.parameters();
   buckets_ = make_gradient_buckets(local, options_.bucket_bytes);
   if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
@@ -392,6 +395,9 @@ void Trainer::sync_full_model() {
 }
 
 StepResult Trainer::model_parallel_step(const StepSpec& spec, const GrowthMasks* masks) {
+  // The part is what trains (and what checkpoints and evaluation read): no
+  // full copy stays on this rank until the next assembly.
+  if (!full_stale_) state().model = released_full_model(state().model, state().optimizer);
   ProcessGroups& groups = groups_.at(share_->layout().group_key());
   const ParallelStepResult r = parallel_train_step(*part_, adamw_, masks, spec, *share_, groups);
   full_stale_ = true;
@@ -454,9 +460,10 @@ void Trainer::account_time() {
 }
 
 void Trainer::evaluate_and_log(const char* event) {
-  sync_full_model();
   const GrowthMasks masks = state().ramp ? make_growth_masks(*state().ramp, device_) : GrowthMasks{};
-  const double val = evaluate(state().model, state().ramp ? &masks : nullptr, eval_spec(), *comm_);
+  const GrowthMasks* m = state().ramp ? &masks : nullptr;
+  const double val = part_ ? parallel_evaluate(*part_, m, eval_spec(), *share_, groups_.at(share_->layout().group_key()))
+                           : evaluate(state().model, m, eval_spec(), *comm_);
   RunCounters& c = state().counters;
   c.stages[std::min(c.stage_index, c.stages.size() - 1)].final_val_loss = val;
   if (!is_root()) return;

@@ -64,8 +64,13 @@ torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tens
 // Collective over `world` (every rank of the layout): every rank's `full`
 // and `full_optimizer` get the trained values of every part. Exact: each
 // element is written by one rank and the others add zero bits (the sum runs
-// on the bit patterns as integers).
+// on the bit patterns as integers). `full` needs its shape and specs only.
 void assemble_full_model(Communicator& world, const ModelPart& part, const RankShare& share, GptModel& full,
                          AdamWState& full_optimizer);
+
+// `full` without its tensors (shape and specs kept), and its moments
+// dropped: what a rank keeps of the full model while it trains its part, so
+// it holds no more than its part between assemblies.
+GptModel released_full_model(const GptModel& full, AdamWState& full_optimizer);
 
 }  // namespace sprout::backend
