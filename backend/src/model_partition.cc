@@ -49,12 +49,27 @@ ModelPart partition_model(const GptModel& full, const AdamWState& full_optimizer
     opt.moments.push_back({m.exp_avg.defined() ? cut(m.exp_avg, spec, shape, share) : torch::Tensor(),
                            m.exp_avg_sq.defined() ? cut(m.exp_avg_sq, spec, shape, share) : torch::Tensor()});
   }
-  return {GptModel(full.settings(), std::move(specs), std::move(tensors)), std::move(index), std::move(opt)};
+  const size_t n = tensors.size();
+  return {GptModel(full.settings(), std::move(specs), std::move(tensors)), std::move(index), std::move(opt),
+          replicated_sharding(n)};
 }
 
-bool counts_parameter(const ParameterSpec& spec, const planner::ModelShape& shape, const RankShare& share) {
-  return share.position().dp == 0 && (share.position().tp == 0 || tensor_parallel_split(spec, share)) &&
+namespace {
+
+bool counts_on(const ParameterSpec& spec, const planner::ModelShape& shape, const RankShare& share, int dp_rank) {
+  return share.position().dp == dp_rank && (share.position().tp == 0 || tensor_parallel_split(spec, share)) &&
          !share.holds_tied_copy(spec, shape);
+}
+
+}  // namespace
+
+bool counts_parameter(const ParameterSpec& spec, const planner::ModelShape& shape, const RankShare& share) {
+  return counts_on(spec, shape, share, 0);
+}
+
+bool counts_moments(const ModelPart& part, size_t i, const RankShare& share) {
+  const int owner = part.sharding.owner[i];
+  return counts_on(part.model.specs()[i], part.model.shape(), share, owner == kReplicated ? 0 : owner);
 }
 
 namespace {
@@ -73,12 +88,15 @@ std::string slice_suffix(const ParameterSpec& spec, const planner::ModelShape& s
 NamedTensors checkpoint_shard(const ModelPart& part, const RankShare& share) {
   NamedTensors out;
   for (size_t j = 0; j < part.model.size(); ++j) {
-    if (!counts_parameter(part, j, share)) continue;
     const ParameterSpec& spec = part.model.specs()[j];
     const std::string suffix = slice_suffix(spec, part.model.shape(), share);
     const torch::Tensor values[3] = {part.model.parameters()[j].detach(), part.optimizer.moments[j].exp_avg,
                                      part.optimizer.moments[j].exp_avg_sq};
-    for (int k = 0; k < 3; ++k) out.emplace_back(kKinds[k] + spec.name + suffix, values[k].to(torch::kCPU));
+    for (int k = 0; k < 3; ++k) {
+      if (k == 0 ? counts_parameter(part, j, share) : counts_moments(part, j, share)) {
+        out.emplace_back(kKinds[k] + spec.name + suffix, values[k].to(torch::kCPU));
+      }
+    }
   }
   return out;
 }
@@ -93,7 +111,7 @@ nlohmann::json checkpoint_shard_index(const GptModel& full, const StageLayout& l
       for (const char* kind : kKinds) {
         nlohmann::json& e = index[kind + spec.name];
         e["sizes"] = storage_sizes(spec, full.shape());
-        e["slices"].push_back({{"rank", r}, {"tensor", kind + spec.name + suffix}});
+        e["slices"].push_back(kind + spec.name + suffix);
       }
     }
   }
@@ -153,12 +171,12 @@ void assemble_full_model(Communicator& world, const ModelPart& part, const RankS
     return flat.narrow(0, which * elements + offset[i], n).view(sizes[i]);
   };
   for (size_t j = 0; j < part.model.size(); ++j) {
-    if (!counts_parameter(part, j, share)) continue;
     const size_t i = part.full_index[j];
     const ParameterSpec& spec = full.specs()[i];
     const torch::Tensor sources[3] = {part.model.parameters()[j], part.optimizer.moments[j].exp_avg,
                                       part.optimizer.moments[j].exp_avg_sq};
     for (int which = 0; which < 3; ++which) {
+      if (!(which == 0 ? counts_parameter(part, j, share) : counts_moments(part, j, share))) continue;
       torch::Tensor view = slice_view(region(i, which), spec, shape, share);
       view.copy_(sources[which].detach().to(torch::kCPU).view(view.sizes()));
     }

@@ -253,6 +253,10 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   std::vector<bool> decay;
   for (const auto& s : part.model.specs()) decay.push_back(s.weight_decay);
   adamw_step(params, decay, part.optimizer, adamw, spec.lr);
+  if (spec.sharding && spec.sharding->sharded()) {
+    // ZeRO-1 over the data-parallel group (optimizer_sharding.h).
+    broadcast_parameters_from_owners(*groups.data, params, *spec.sharding, spec.bucket_bytes);
+  }
   r.optimizer_seconds = seconds_since(t);
   return out;
 }

@@ -365,8 +365,9 @@ void Trainer::configure_stage(const OptimizerSharding& current) {
   }
 }
 
-// A tensor/pipeline-parallel stage: every rank holds every moment of the
-// full model (ZeRO-1 is not used with these layouts), then cuts its part.
+// A tensor/pipeline-parallel stage: every rank gathers every moment of the
+// full model and cuts its part; with ZeRO-1 the ranks of each DP group then
+// split the part's moments among themselves.
 void Trainer::configure_model_parallel(const StageLayout& layout, const OptimizerSharding& current) {
   auto& params = state().model.parameters();
   const OptimizerSharding replicated = replicated_sharding(params.size());
@@ -377,14 +378,22 @@ void Trainer::configure_model_parallel(const StageLayout& layout, const Optimize
   part_.emplace(partition_model(state().model, state().optimizer, *share_));
   full_stale_ = false;  // until the first step: the full model is still current
   auto& local = part_->model.parameters();
+  ProcessGroups& groups = groups_.at(layout.group_key());
+  if (layout.dp > 1 && zero1_for_stage(state().counters.stage_index)) {
+    const OptimizerSharding zero1 = balanced_sharding(local, layout.dp);
+    reshard_moments(*groups.data, part_->optimizer, local, part_->sharding, zero1);
+    part_->sharding = zero1;
+  }
   buckets_ = make_gradient_buckets(local, options_.bucket_bytes);
   if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
   configured_stage_ = state().counters.stage_index;
   log_forward_s_.assign(static_cast<size_t>(layout.pp), 0.0);
   log_backward_s_.assign(static_cast<size_t>(layout.pp), 0.0);
-  progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters", stage().name,
-                       layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
-                       state().model.parameter_count()));
+  progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, ZeRO-1 {}: {} "
+                       "Adam moment elements",
+                       stage().name, layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
+                       state().model.parameter_count(), part_->sharding.sharded() ? "on" : "off",
+                       moment_elements_held(part_->optimizer)));
 }
 
 // The full model and moments from every rank's part (collective).
@@ -399,7 +408,9 @@ StepResult Trainer::model_parallel_step(const StepSpec& spec, const GrowthMasks*
   // full copy stays on this rank until the next assembly.
   if (!full_stale_) state().model = released_full_model(state().model, state().optimizer);
   ProcessGroups& groups = groups_.at(share_->layout().group_key());
-  const ParallelStepResult r = parallel_train_step(*part_, adamw_, masks, spec, *share_, groups);
+  StepSpec part_spec = spec;
+  part_spec.sharding = &part_->sharding;
+  const ParallelStepResult r = parallel_train_step(*part_, adamw_, masks, part_spec, *share_, groups);
   full_stale_ = true;
   log_bubble_ += r.bubble_fraction;
   for (size_t i = 0; i < r.forward_s_by_stage.size(); ++i) {

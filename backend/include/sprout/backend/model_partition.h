@@ -16,6 +16,7 @@
 #include "sprout/backend/adamw.h"
 #include "sprout/backend/communicator.h"
 #include "sprout/backend/gpt_model.h"
+#include "sprout/backend/optimizer_sharding.h"
 #include "sprout/backend/stage_layout.h"
 #include "sprout/backend/tensor_archive.h"
 
@@ -25,6 +26,9 @@ struct ModelPart {
   GptModel model;                 // the full shape, this rank's tensors (requires_grad leaves)
   std::vector<size_t> full_index;  // per local parameter: its index in the full model
   AdamWState optimizer;            // the moments of the local parameters (same step)
+  // ZeRO-1 over the data-parallel group: per local parameter the DP rank
+  // that keeps its moments (the others' are undefined), or kReplicated.
+  OptimizerSharding sharding;
 };
 
 // This rank's part: the parameters it holds (RankShare::holds), each cut to
@@ -40,6 +44,9 @@ bool counts_parameter(const ParameterSpec& spec, const planner::ModelShape& shap
 inline bool counts_parameter(const ModelPart& part, size_t i, const RankShare& share) {
   return counts_parameter(part.model.specs()[i], part.model.shape(), share);
 }
+// The same for the Adam moments of local parameter `i`: under ZeRO-1 the DP
+// rank that keeps them instead of DP rank 0.
+bool counts_moments(const ModelPart& part, size_t i, const RankShare& share);
 
 // Sharded checkpoints (docs/backend.md "Tensor and pipeline parallelism"):
 // every rank saves the parameters and Adam moments it counts, each under its
@@ -50,8 +57,8 @@ inline bool counts_parameter(const ModelPart& part, size_t i, const RankShare& s
 NamedTensors checkpoint_shard(const ModelPart& part, const RankShare& share);
 
 // The layout-independent index of the shards a layout writes (rank 0 puts it
-// in state.json): per full tensor name, its storage sizes and every slice
-// with the rank whose shard file holds it.
+// in state.json): per full tensor name, its storage sizes and the names of
+// its slices (in the ranks' shard files).
 nlohmann::json checkpoint_shard_index(const GptModel& full, const StageLayout& layout);
 
 // Tensor `name` ("param/..." or "adam.exp_avg.../...") of parameter `spec`
