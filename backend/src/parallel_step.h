@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // One optimizer step of a tensor/pipeline-parallel layout (Megatron-LM,
 // Narayanan et al. SC 2021): every pipeline rank runs its micro-batches in
-// the 1F1B order of planner::pipeline_order, receiving activations from the
-// previous stage and gradients from the next over the pipeline group;
+// the 1F1B order of planner::pipeline_order (interleaved over its model
+// chunks when v > 1), receiving activations from the previous virtual stage
+// and gradients from the next over the pipeline group;
 // tensor-parallel collectives run inside the layers (gpt_forward.h); then
 // gradients are averaged over the data-parallel group in buckets, the tied
 // embedding's gradient is summed over the first and last stage, the global
@@ -23,7 +24,8 @@ struct ParallelStepResult {
   // its last pipeline op (its own forward/backward work).
   double bubble_fraction = 0;
   // Mean over the ranks of one micro-batch's forward and backward seconds
-  // on each pipeline stage (p entries).
+  // on each virtual pipeline stage (p v entries; chunk c of pipeline rank r
+  // is virtual stage c p + r).
   std::vector<double> forward_s_by_stage;
   std::vector<double> backward_s_by_stage;
 };

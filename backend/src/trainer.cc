@@ -387,8 +387,8 @@ void Trainer::configure_model_parallel(const StageLayout& layout, const Optimize
   buckets_ = make_gradient_buckets(local, options_.bucket_bytes);
   if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
   configured_stage_ = state().counters.stage_index;
-  log_forward_s_.assign(static_cast<size_t>(layout.pp), 0.0);
-  log_backward_s_.assign(static_cast<size_t>(layout.pp), 0.0);
+  log_forward_s_.assign(static_cast<size_t>(layout.virtual_stages()), 0.0);
+  log_backward_s_.assign(static_cast<size_t>(layout.virtual_stages()), 0.0);
   progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, ZeRO-1 {}: {} "
                        "Adam moment elements",
                        stage().name, layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
@@ -610,9 +610,9 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
       fwd.push_back(log_forward_s_[i] / steps);
       bwd.push_back(log_backward_s_[i] / steps);
     }
-    r["pipeline"] = {{"schedule", "1F1B"},
+    r["pipeline"] = {{"schedule", share_->layout().interleave > 1 ? "interleaved 1F1B" : "1F1B"},
                      {"stages", share_->layout().pp},
-                     {"chunks", 1},
+                     {"chunks", share_->layout().interleave},
                      {"micro_batches", schedule().accumulation},
                      {"forward_s", fwd},
                      {"backward_s", bwd},

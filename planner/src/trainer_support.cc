@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace sprout::planner {
 
 std::optional<std::string> trainer_cannot_run(const Plan& plan) {
@@ -25,8 +27,13 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
                                 "split evenly over the tensor-parallel ranks)",
                                 s.vocab, p.tp));
     }
-    if (p.interleave > 1) {
-      return refuse("interleaved 1F1B is not implemented (set interleave: 1 for plain 1F1B)");
+    const double sequences = std::round(st.global_batch_tokens / s.seq_len);
+    const double per_pipeline = sequences / (static_cast<double>(p.micro_batch) * p.dp);
+    if (p.interleave > 1 && per_pipeline == std::floor(per_pipeline) &&
+        static_cast<long long>(per_pipeline) % p.pp != 0) {
+      return refuse(fmt::format("interleaved 1F1B needs the micro-batches per pipeline ({:g}) to be a multiple of "
+                                "pp={} (as Megatron-LM)",
+                                per_pipeline, p.pp));
     }
     if ((p.tp > 1 || p.pp > 1) && st.dropout > 0) {
       return refuse("dropout with tensor/pipeline parallelism is not implemented (its masks would differ from "

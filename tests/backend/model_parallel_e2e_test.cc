@@ -3,10 +3,10 @@
 // processes meeting over Gloo on this machine (tiny shapes, a few seconds per
 // run). Every layout gives the loss sequence of one process with the same
 // global batch, across a width growth and a depth growth, also when the
-// layout changes at a growth (relative tolerance 1e-5 in fp32; measured
-// below 1e-7); sharded checkpoints resume under other layouts, and an
-// incomplete one is refused; layouts the model cannot be split into are
-// refused before training (exit 2, no hang).
+// layout changes at a growth and with interleaved 1F1B (relative tolerance
+// 1e-5 in fp32; measured below 2e-7); sharded checkpoints resume under other
+// layouts, and an incomplete one is refused; layouts the model cannot be
+// split into are refused before training (exit 2, no hang).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -81,10 +81,10 @@ class ModelParallel : public ::testing::Test {
 
   // Training losses and validation losses (incl. before/after each growth)
   // equal the one-process run's.
-  static void expect_same_losses_as_one_process(const std::string& run) {
+  static void expect_same_losses_as_one_process(const std::string& run, const std::string& one = dir_ + "/one") {
     for (const auto& [key, event] : std::vector<std::pair<std::string, std::string>>{
              {"loss", ""}, {"val_loss", "eval"}, {"val_loss_after", "grow"}}) {
-      const auto want = series(dir_ + "/one", key, event);
+      const auto want = series(one, key, event);
       const auto got = series(run, key, event);
       ASSERT_EQ(want.size(), got.size()) << run << " " << key;
       ASSERT_FALSE(want.empty());
@@ -182,11 +182,38 @@ TEST_F(ModelParallel, AnIncompleteShardedCheckpointIsRefusedBeforeTraining) {
   EXPECT_EQ(series(run).size(), 6u) << "nothing trained or logged after the refusal";
 }
 
-std::string with_vocab(int vocab, const std::string& plan) {
+// The plan file with `from` replaced by `to` (once).
+std::string edited(const std::string& plan, const std::string& from, const std::string& to) {
   std::string y = planner::read_file(plan);
-  y.replace(y.find("vocab: 256"), 10, "vocab: " + std::to_string(vocab));
+  y.replace(y.find(from), from.size(), to);
   planner::write_file_atomically(plan, y);
   return plan;
+}
+
+std::string with_vocab(int vocab, const std::string& plan) {
+  return edited(plan, "vocab: 256", "vocab: " + std::to_string(vocab));
+}
+
+TEST_F(ModelParallel, InterleavedPipelineMatchesOneProcessAfterADepthGrowthToFourBlocks) {
+  // The depth stage grows 1 -> 4 blocks and runs PP2 with 2 chunks per rank
+  // (virtual stages of one block: rank 0 holds blocks 0 and 2).
+  auto four_blocks = [](const std::string& plan) { return edited(plan, "depth: true, grow_steps: 4}, layers: 2",
+                                                                 "depth: true, grow_steps: 4}, layers: 4"); };
+  four_blocks(write_plan("one-4", 1, layout(1, 1, 1), layout(1, 1, 1), layout(1, 1, 1)));
+  train(1, dir_ + "/one-4.yaml", dir_ + "/one-4");
+  const std::string interleaved = "{tp: 1, pp: 2, dp: 1, micro_batch: 4, interleave: 2}";
+  const std::string plan = four_blocks(write_plan("v2", 2, layout(1, 1, 2), layout(2, 1, 1), interleaved));
+  train(2, plan, dir_ + "/v2");
+  expect_same_losses_as_one_process(dir_ + "/v2", dir_ + "/one-4");
+  auto r = run_command(sprout::test::binary_path("cli/sprout") + " compare " + plan + " " + dir_ +
+                       "/v2 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto bubbles = nlohmann::json::parse(r.out)["pipeline_bubbles"];
+  ASSERT_EQ(bubbles.size(), 1u) << r.out;
+  EXPECT_EQ(bubbles[0]["schedule"], "interleaved 1F1B");
+  EXPECT_EQ(bubbles[0]["chunks"], 2);
+  EXPECT_DOUBLE_EQ(bubbles[0]["analytic_fraction"].get<double>(), 0.125);  // (p - 1) / (v m)
+  EXPECT_GT(bubbles[0]["simulated_fraction"].get<double>(), 0.0);
 }
 
 TEST_F(ModelParallel, LayoutsTheModelCannotBeSplitIntoAreRefusedBeforeTraining) {
@@ -207,6 +234,10 @@ TEST_F(ModelParallel, LayoutsTheModelCannotBeSplitIntoAreRefusedBeforeTraining) 
        "layout TP2 PP1 DP1 needs tp x pp x dp = 2 processes but 1 are running"},
       {"dropout", write_plan("bad-dropout", 2, layout(2, 1, 1), layout(2, 1, 1), layout(2, 1, 1), ", dropout: 0.1"),
        2, "dropout with tensor/pipeline parallelism is not implemented"},
+      {"interleave",
+       write_plan("bad-interleave", 2, layout(2, 1, 1), layout(2, 1, 1),
+                  "{tp: 1, pp: 2, dp: 1, micro_batch: 4, interleave: 2}"),
+       2, "layers=2 cannot be split evenly into pp=2 x interleave=2 chunks"},
   };
   for (const Case& c : cases) {
     const std::string run = dir_ + "/bad-" + c.name;
