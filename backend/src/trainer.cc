@@ -90,8 +90,9 @@ int usable_cores() {
 }
 
 // The plan's fingerprint without its layouts and GPU count: a checkpoint
-// holds full tensors, so it resumes under any layout (and process count) of
-// the same plan (docs/backend.md "Tensor and pipeline parallelism").
+// names full tensors (or their slices by the full names), so it resumes
+// under any layout and process count of the same plan (docs/backend.md
+// "Tensor and pipeline parallelism").
 std::string layout_independent_fingerprint(planner::Plan plan) {
   plan.gpus = 1;
   for (auto& st : plan.stages) st.parallel.reset();

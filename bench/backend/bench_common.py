@@ -17,7 +17,7 @@ def ensure_data(build_dir, data_dir):
     return data_dir
 
 
-def one_stage_plan(name, shape, sequences, micro_batch, steps, dp=1, tp=1, pp=1):
+def one_stage_plan(name, shape, sequences, micro_batch, steps, dp=1, tp=1, pp=1, interleave=1):
     """A plan of one stage of `shape` (layers, hidden, heads, ffn, vocab, seq)
     that trains `steps` steps of `sequences` sequences on a TP x PP x DP
     layout, logging every step and never evaluating or checkpointing (nothing
@@ -33,7 +33,7 @@ training: {{eval_every_steps: 100000, checkpoint_every_steps: 100000, log_every_
 stages:
   - {{name: s, layers: {s['layers']}, hidden: {s['hidden']}, heads: {s['heads']}, ffn_hidden: {s['ffn']},
      tokens: {steps * batch}, global_batch_tokens: {batch}, lr: 1.0e-3,
-     parallel: {{tp: {tp}, pp: {pp}, dp: {dp}, micro_batch: {micro_batch}}}}}
+     parallel: {{tp: {tp}, pp: {pp}, dp: {dp}, micro_batch: {micro_batch}, interleave: {interleave}}}}}
 """
 
 

@@ -26,10 +26,12 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_ranks;
 
+// Its own generator: ranks are threads, and the global one would be seeded
+// and drawn from by all of them at once (a race that made ranks' values differ).
 std::vector<torch::Tensor> parameters_of_sizes(const std::vector<int64_t>& sizes, uint64_t seed) {
-  torch::manual_seed(seed);
+  at::Generator g = make_cpu_generator(seed);
   std::vector<torch::Tensor> out;
-  for (int64_t n : sizes) out.push_back(torch::randn({n}).set_requires_grad(true));
+  for (int64_t n : sizes) out.push_back(torch::randn({n}, g).set_requires_grad(true));
   return out;
 }
 
