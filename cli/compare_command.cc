@@ -17,6 +17,7 @@
 #include "sprout/planner/loss_model_file.h"
 #include "sprout/planner/plan_loader.h"
 #include "sprout/planner/run_comparison.h"
+#include "sprout/simulator/pipeline_bubble.h"
 
 namespace sprout::cli {
 namespace {
@@ -97,6 +98,7 @@ void add_compare_command(CLI::App& app) {
     const planner::PlanEstimate estimate = planner::estimate_plan(p);
     const planner::RunComparison c =
         planner::compare_run(p, estimate, run, loss_model ? &*loss_model : nullptr);
+    const std::vector<simulator::PipelineBubbleCheck> bubbles = simulator::check_pipeline_bubbles(run);
 
     std::optional<planner::CalibrationResult> cal;
     if (!calibrate->empty()) {
@@ -129,6 +131,18 @@ void add_compare_command(CLI::App& app) {
         if (pt.predicted_loss) q["predicted_loss"] = *pt.predicted_loss;
         j["loss_curve"].push_back(q);
       }
+      j["pipeline_bubbles"] = nlohmann::json::array();
+      for (const auto& b : bubbles) {
+        j["pipeline_bubbles"].push_back({{"stage", b.stage_name},
+                                         {"schedule", b.schedule},
+                                         {"stages", b.stages},
+                                         {"chunks", b.chunks},
+                                         {"micro_batches", b.micro_batches},
+                                         {"steps", b.steps},
+                                         {"measured_fraction", b.measured_fraction},
+                                         {"simulated_fraction", b.simulated_fraction},
+                                         {"analytic_fraction", b.analytic_fraction}});
+      }
       if (cal) {
         j["calibration"] = {{"profile", *calibrate},
                             {"efficiency_factor", cal->efficiency_factor},
@@ -154,6 +168,12 @@ void add_compare_command(CLI::App& app) {
                              c.energy_source,
                              c.energy_source == "model" ? " (the profile's power x time, not a measurement)" : "");
     std::cout << t.render();
+    for (const auto& b : bubbles) {
+      std::cout << fmt::format("\npipeline bubble, stage '{}' ({}, p={} m={}, {} steps): measured {:.3f}, simulated "
+                               "from the measured op times {:.3f}, analytic (p-1)/m {:.3f}\n",
+                               b.stage_name, b.schedule, b.stages, b.micro_batches, b.steps, b.measured_fraction,
+                               b.simulated_fraction, b.analytic_fraction);
+    }
     if (c.total.final_val_loss) {
       std::cout << fmt::format("\nfinal validation loss {:.4f} after {} tokens\n", *c.total.final_val_loss,
                                human_count(c.total.tokens));

@@ -17,4 +17,6 @@ if [ -x "$build_dir/backend/sprout-train" ]; then
   /usr/bin/python3 bench/backend/growth_vs_scratch.py "$build_dir"
   echo "== backend: data-parallel scaling, 1 vs 2 processes (bench/backend/dp_scaling.py) =="
   /usr/bin/python3 bench/backend/dp_scaling.py "$build_dir"
+  echo "== backend: TP2 and PP2 vs DP2, pipeline bubble vs the simulator (bench/backend/tp_pp_scaling.py) =="
+  /usr/bin/python3 bench/backend/tp_pp_scaling.py "$build_dir"
 fi

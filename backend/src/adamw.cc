@@ -43,15 +43,18 @@ double clip_grad_norm(std::vector<torch::Tensor>& parameters, double max_norm) {
   }
   if (norms.empty()) return 0.0;
   const double total = torch::stack(norms).norm(2).item<double>();
-  if (max_norm > 0) {
-    const double coef = max_norm / (total + 1e-6);
-    if (coef < 1.0) {
-      for (auto& p : parameters) {
-        if (p.grad().defined()) p.mutable_grad().mul_(coef);
-      }
-    }
-  }
+  scale_gradients(parameters, total, max_norm);
   return total;
+}
+
+void scale_gradients(std::vector<torch::Tensor>& parameters, double norm, double max_norm) {
+  if (max_norm <= 0) return;
+  torch::NoGradGuard no_grad;
+  const double coef = max_norm / (norm + 1e-6);
+  if (coef >= 1.0) return;
+  for (auto& p : parameters) {
+    if (p.grad().defined()) p.mutable_grad().mul_(coef);
+  }
 }
 
 }  // namespace sprout::backend

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/backend/communicator.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace sprout::backend {
 namespace {
 
@@ -13,6 +16,31 @@ class Done final : public PendingCollective {
 
 std::unique_ptr<PendingCollective> SingleProcessCommunicator::start_all_reduce_sum(std::vector<torch::Tensor>&) {
   return std::make_unique<Done>();
+}
+
+std::unique_ptr<PendingCollective> SingleProcessCommunicator::start_send(const torch::Tensor&, int peer, int) {
+  throw std::logic_error("send to rank " + std::to_string(peer) + " of a single process");
+}
+
+std::unique_ptr<PendingCollective> SingleProcessCommunicator::start_recv(torch::Tensor&, int peer, int) {
+  throw std::logic_error("receive from rank " + std::to_string(peer) + " of a single process");
+}
+
+std::unique_ptr<Communicator> SingleProcessCommunicator::split(const std::vector<int>& members, const std::string&) {
+  member_index(*this, members);
+  return std::make_unique<SingleProcessCommunicator>();
+}
+
+int member_index(const Communicator& comm, const std::vector<int>& members) {
+  int index = -1;
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (members[i] < 0 || members[i] >= comm.world_size() || (i > 0 && members[i] <= members[i - 1])) {
+      throw std::invalid_argument("group members must be ascending ranks of the communicator");
+    }
+    if (members[i] == comm.rank()) index = static_cast<int>(i);
+  }
+  if (index < 0) throw std::invalid_argument("rank " + std::to_string(comm.rank()) + " is not a member of the group");
+  return index;
 }
 
 std::vector<double> sum_over_ranks(Communicator& comm, const std::vector<double>& values) {

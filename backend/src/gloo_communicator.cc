@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "gloo_communicator.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/version.h>
 
@@ -55,11 +56,14 @@ class PendingGloo final : public PendingCollective {
 
 class GlooCommunicator final : public Communicator {
  public:
-  GlooCommunicator(const Rendezvous& r, const c10::intrusive_ptr<c10d::Store>& store,
-                   std::chrono::milliseconds timeout)
-      : rank_(r.rank), world_size_(r.world_size), timeout_(timeout) {
+  // `name` tells groups apart in messages ("" for the world).
+  GlooCommunicator(int rank, int world_size, const c10::intrusive_ptr<c10d::Store>& store,
+                   std::shared_ptr<::gloo::transport::Device> device, std::chrono::milliseconds timeout,
+                   std::string name)
+      : rank_(rank), world_size_(world_size), timeout_(timeout), store_(store), device_(std::move(device)),
+        name_(std::move(name)) {
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-    options->devices.push_back(gloo_device(r));
+    options->devices.push_back(device_);
     try {
       group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank_, world_size_, options);
     } catch (const std::exception& e) {
@@ -84,6 +88,36 @@ class GlooCommunicator final : public Communicator {
     });
   }
 
+  void all_reduce_max(std::vector<torch::Tensor>& tensors) override {
+    require_dense_cpu(tensors);
+    start("all_reduce", tensors, [&](std::vector<torch::Tensor>& one) {
+      c10d::AllreduceOptions o;
+      o.reduceOp = c10d::ReduceOp::MAX;
+      return group_->allreduce(one, o);
+    })->wait();
+  }
+
+  std::unique_ptr<PendingCollective> start_send(const torch::Tensor& tensor, int peer, int tag) override {
+    std::vector<torch::Tensor> one = {tensor};
+    require_dense_cpu(one);
+    return start("send", one, [&](std::vector<torch::Tensor>& t) { return group_->send(t, peer, tag); });
+  }
+
+  std::unique_ptr<PendingCollective> start_recv(torch::Tensor& tensor, int peer, int tag) override {
+    std::vector<torch::Tensor> one = {tensor};
+    require_dense_cpu(one);
+    return start("recv", one, [&](std::vector<torch::Tensor>& t) { return group_->recv(t, peer, tag); });
+  }
+
+  std::unique_ptr<Communicator> split(const std::vector<int>& members, const std::string& name) override {
+    const int index = member_index(*this, members);
+    if (members.size() == 1) return std::make_unique<SingleProcessCommunicator>();
+    // Its own key space in the run's store (as torch.distributed.new_group).
+    auto store = c10::make_intrusive<c10d::PrefixStore>("sprout/group/" + name, store_);
+    return std::make_unique<GlooCommunicator>(index, static_cast<int>(members.size()), store, device_, timeout_,
+                                              name);
+  }
+
   void broadcast(std::vector<torch::Tensor>& tensors, int root) override {
     require_dense_cpu(tensors);
     start("broadcast", tensors, [&](std::vector<torch::Tensor>& one) {
@@ -101,7 +135,8 @@ class GlooCommunicator final : public Communicator {
   }
 
   std::string failure(const std::string& op, const std::exception& e) const {
-    return collective_failure(op, rank_, world_size_, "gloo", one_line_cause(e), timeout_);
+    return collective_failure(name_.empty() ? op : op + " in group " + name_, rank_, world_size_, "gloo",
+                              one_line_cause(e), timeout_);
   }
 
  private:
@@ -123,6 +158,9 @@ class GlooCommunicator final : public Communicator {
   int rank_;
   int world_size_;
   std::chrono::milliseconds timeout_;
+  c10::intrusive_ptr<c10d::Store> store_;
+  std::shared_ptr<::gloo::transport::Device> device_;
+  std::string name_;
   c10::intrusive_ptr<GlooBase> group_;
 };
 
@@ -138,7 +176,7 @@ void PendingGloo::wait() {
 
 std::unique_ptr<Communicator> make_gloo_communicator(const Rendezvous& r, const c10::intrusive_ptr<c10d::Store>& store,
                                                      std::chrono::milliseconds timeout) {
-  return std::make_unique<GlooCommunicator>(r, store, timeout);
+  return std::make_unique<GlooCommunicator>(r.rank, r.world_size, store, gloo_device(r), timeout, "");
 }
 
 }  // namespace sprout::backend

@@ -60,13 +60,14 @@ class PendingNccl final : public PendingCollective {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(const Rendezvous& r, const c10::intrusive_ptr<c10d::Store>& store, int device_index,
-                   std::chrono::milliseconds timeout)
-      : rank_(r.rank), world_size_(r.world_size), device_(torch::kCUDA, static_cast<c10::DeviceIndex>(device_index)),
-        timeout_(timeout) {
+  // `name` tells groups apart (their unique ids live under it in the store).
+  NcclCommunicator(int rank, int world_size, const c10::intrusive_ptr<c10d::Store>& store, int device_index,
+                   std::chrono::milliseconds timeout, std::string name)
+      : rank_(rank), world_size_(world_size), device_(torch::kCUDA, static_cast<c10::DeviceIndex>(device_index)),
+        timeout_(timeout), store_(store), name_(std::move(name)) {
     c10::cuda::CUDAGuard guard(device_);
     ncclUniqueId id;
-    const std::string key = "sprout/nccl-unique-id";
+    const std::string key = "sprout/nccl-unique-id/" + name_;
     if (rank_ == 0) {
       check(ncclGetUniqueId(&id), "ncclGetUniqueId");
       store->set(key, std::vector<uint8_t>(id.internal, id.internal + sizeof(id.internal)));
@@ -99,6 +100,36 @@ class NcclCommunicator final : public Communicator {
       return ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()),
                            ncclSum, comm_, stream);
     });
+  }
+
+  void all_reduce_max(std::vector<torch::Tensor>& tensors) override {
+    launch("all_reduce", tensors, [&](torch::Tensor& t, cudaStream_t stream) {
+      return ncclAllReduce(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()),
+                           ncclMax, comm_, stream);
+    })->wait();
+  }
+
+  // NCCL pairs sends and receives by order between two ranks, not by tag:
+  // the pipeline posts them in the same order on both sides.
+  std::unique_ptr<PendingCollective> start_send(const torch::Tensor& tensor, int peer, int) override {
+    std::vector<torch::Tensor> one = {tensor};
+    return launch("send", one, [&](torch::Tensor& t, cudaStream_t stream) {
+      return ncclSend(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), peer, comm_, stream);
+    });
+  }
+
+  std::unique_ptr<PendingCollective> start_recv(torch::Tensor& tensor, int peer, int) override {
+    std::vector<torch::Tensor> one = {tensor};
+    return launch("recv", one, [&](torch::Tensor& t, cudaStream_t stream) {
+      return ncclRecv(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), peer, comm_, stream);
+    });
+  }
+
+  std::unique_ptr<Communicator> split(const std::vector<int>& members, const std::string& name) override {
+    const int index = member_index(*this, members);
+    if (members.size() == 1) return std::make_unique<SingleProcessCommunicator>();
+    return std::make_unique<NcclCommunicator>(index, static_cast<int>(members.size()), store_, device_.index(),
+                                              timeout_, name);
   }
 
   void broadcast(std::vector<torch::Tensor>& tensors, int root) override {
@@ -170,6 +201,8 @@ class NcclCommunicator final : public Communicator {
   int world_size_;
   torch::Device device_;
   std::chrono::milliseconds timeout_;
+  c10::intrusive_ptr<c10d::Store> store_;
+  std::string name_;
   ncclComm_t comm_ = nullptr;
   bool aborted_ = false;
 };
@@ -185,7 +218,7 @@ void PendingNccl::wait() {
 
 std::unique_ptr<Communicator> make_nccl_communicator(const Rendezvous& r, const c10::intrusive_ptr<c10d::Store>& store,
                                                      int device_index, std::chrono::milliseconds timeout) {
-  return std::make_unique<NcclCommunicator>(r, store, device_index, timeout);
+  return std::make_unique<NcclCommunicator>(r.rank, r.world_size, store, device_index, timeout, "world");
 }
 
 }  // namespace sprout::backend

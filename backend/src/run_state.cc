@@ -8,6 +8,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "sprout/backend/model_partition.h"
+
 namespace sprout::backend {
 namespace {
 
@@ -120,24 +122,24 @@ RunState from_checkpoint(const CheckpointData& data) {
                                          j.at("format").dump(), kStateFormat));
   }
   std::map<std::string, torch::Tensor> tensors(data.tensors.begin(), data.tensors.end());
-  auto take = [&](const std::string& name) {
-    auto it = tensors.find(name);
-    if (it == tensors.end()) throw std::runtime_error("checkpoint lacks tensor " + name);
-    return it->second;
-  };
 
   GptSettings settings{shape_from_json(j.at("shape")), j.at("init_std"), j.at("dropout")};
   auto specs = gpt_parameter_specs(settings.shape);
   std::vector<torch::Tensor> params;
   AdamWState opt;
   opt.step = j.at("adam_step");
+  // Whole tensors, or (a tensor/pipeline-parallel checkpoint) assembled from
+  // the slices in the ranks' shards.
+  auto full = [&](const std::string& kind, const ParameterSpec& spec) {
+    return checkpoint_tensor(tensors, kind + spec.name, spec, settings.shape);
+  };
   for (const auto& spec : specs) {
-    torch::Tensor p = take("param/" + spec.name);
+    torch::Tensor p = full("param/", spec);
     if (p.sizes() != torch::IntArrayRef(storage_sizes(spec, settings.shape))) {
       throw std::runtime_error("checkpoint tensor " + spec.name + " has the wrong shape");
     }
     params.push_back(p.set_requires_grad(true));
-    opt.moments.push_back({take("adam.exp_avg/" + spec.name), take("adam.exp_avg_sq/" + spec.name)});
+    opt.moments.push_back({full("adam.exp_avg/", spec), full("adam.exp_avg_sq/", spec)});
   }
 
   RunCounters c;

@@ -19,15 +19,17 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
     auto fail = [&](const std::string& field, const std::string& reason) {
       throw planner::InputError(st.location, fmt::format("stages[{}].{}", i, field), reason);
     };
-    if (s.position != planner::PositionEmbedding::kLearned) {
-      fail("position_embedding", "sprout-train implements learned positions only");
-    }
-    // tp/pp > 1 is refused before this by planner::trainer_cannot_run (the
-    // one place that says which layouts sprout-train runs).
+    // Layouts (and positions) sprout-train cannot run are refused before
+    // this by planner::trainer_cannot_run, the one place that says which.
     const planner::ParallelLayout layout = st.parallel.value_or(planner::ParallelLayout{});
     const int dp = st.parallel ? layout.dp : world_size;
-    if (dp != world_size) {
-      fail("parallel.dp", fmt::format("{} data-parallel ranks planned but {} process(es) running", dp, world_size));
+    const int needed = st.parallel ? layout.tp * layout.pp * layout.dp : world_size;
+    if (needed != world_size) {
+      fail("parallel.dp",
+           layout.tp * layout.pp == 1
+               ? fmt::format("{} data-parallel ranks planned but {} process(es) running", dp, world_size)
+               : fmt::format("layout TP{} PP{} DP{} needs tp x pp x dp = {} processes but {} are running",
+                             layout.tp, layout.pp, layout.dp, needed, world_size));
     }
     StageSchedule sc;
     const double seqs = st.global_batch_tokens / s.seq_len;

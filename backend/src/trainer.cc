@@ -15,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "energy_meter.h"
@@ -27,7 +28,9 @@
 #include "sprout/backend/corpus.h"
 #include "sprout/backend/lr_schedule.h"
 #include "sprout/backend/make_communicator.h"
+#include "sprout/backend/model_partition.h"
 #include "sprout/backend/optimizer_sharding.h"
+#include "sprout/backend/process_groups.h"
 #include "sprout/backend/stage_schedule.h"
 #include "sprout/planner/atomic_file.h"
 #include "sprout/planner/cost_model.h"
@@ -35,6 +38,7 @@
 #include "sprout/planner/trainer_support.h"
 #include "stop_signal.h"
 #include "telemetry.h"
+#include "parallel_step.h"
 #include "training_step.h"
 
 namespace sprout::backend {
@@ -85,6 +89,16 @@ int usable_cores() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// The plan's fingerprint without its layouts and GPU count: a checkpoint
+// names full tensors (or their slices by the full names), so it resumes
+// under any layout and process count of the same plan (docs/backend.md
+// "Tensor and pipeline parallelism").
+std::string layout_independent_fingerprint(planner::Plan plan) {
+  plan.gpus = 1;
+  for (auto& st : plan.stages) st.parallel.reset();
+  return plan_fingerprint_of_yaml(planner::plan_to_yaml(plan));
+}
+
 class Trainer {
  public:
   Trainer(const TrainOptions& o, Rendezvous r) : options_(o), rendezvous_(std::move(r)) {}
@@ -99,6 +113,9 @@ class Trainer {
   RunState fresh_state() const;
   bool zero1_for_stage(size_t stage) const;
   void configure_stage(const OptimizerSharding& current);
+  void configure_model_parallel(const StageLayout& layout, const OptimizerSharding& current);
+  void sync_full_model();
+  StepResult model_parallel_step(const StepSpec& spec, const GrowthMasks* masks);
   void check_replicas(const std::string& when);
   void grow_to_stage();
   void train_one_step();
@@ -134,13 +151,26 @@ class Trainer {
   std::unique_ptr<Communicator> comm_;
   std::optional<RunState> state_;
   std::optional<long long> resume_step_;  // rank 0's choice, then every rank's
-  std::optional<CheckpointData> resume_data_;  // rank 0: read (and checked) while checking the input
+  std::optional<RunState> resume_state_;  // rank 0: read (and checked) while checking the input
   std::unique_ptr<EnergyMeter> energy_;
   std::unique_ptr<TelemetryLog> telemetry_;  // rank 0 only
   AdamWSettings adamw_;
   OptimizerSharding sharding_;
   GradientBuckets buckets_;
   std::optional<size_t> configured_stage_;  // the stage sharding_ and buckets_ are for
+  // Tensor/pipeline-parallel stages: this rank's place and part of the
+  // model, and the process groups of every layout met so far (each built
+  // once: their names must not repeat). While the parts train, state().model
+  // keeps only the full shape and specs (full_stale_); sync_full_model
+  // assembles the full tensors where they are needed (growth, a layout
+  // change, the replica check) until the next step releases them again.
+  std::optional<RankShare> share_;
+  std::optional<ModelPart> part_;
+  bool full_stale_ = false;
+  std::map<std::string, ProcessGroups> groups_;
+  // Pipeline telemetry since the last log line (summed over steps).
+  double log_bubble_ = 0;
+  std::vector<double> log_forward_s_, log_backward_s_;
   long long total_steps_ = 0;
   long long last_checkpoint_step_ = -1;
   double energy_base_j_ = 0;  // counters.energy_j when this process started
@@ -163,7 +193,7 @@ void Trainer::load_plan() {
   schedules_ = schedule_stages(plan_, ranks());
   for (const auto& s : schedules_) total_steps_ += s.steps;
   paths_ = run_dir_paths(options_.run_dir);
-  fingerprint_ = plan_fingerprint_of_yaml(planner::plan_to_yaml(plan_));
+  fingerprint_ = layout_independent_fingerprint(plan_);
   const planner::TrainingSettings& t = plan_.training;
 
   const std::string dtype = options_.dtype.empty() ? t.dtype : options_.dtype;
@@ -180,6 +210,17 @@ void Trainer::load_plan() {
     throw planner::InputError({"--device", 0, 0}, "device",
                               device_.str() + ": this build has no collectives for it (NCCL needs SPROUT_CUDA); "
                               "use --device cpu");
+  }
+  for (const planner::Stage& st : plan_.stages) {
+    // NCCL pairs sends and receives by their order, not by tag, and 1F1B's
+    // simultaneous exchanges would need them batched (ncclGroupStart/End,
+    // as torch.distributed.batch_isend_irecv): not written, never run here.
+    if (device_.is_cuda() && ranks() > 1 && st.parallel && st.parallel->pp > 1) {
+      throw planner::InputError({plan_.source_file, 0, 0}, "parallel",
+                                fmt::format("stage '{}': pipeline parallelism over NCCL (CUDA) is not implemented; "
+                                            "use --device cpu, or pp: 1",
+                                            st.name));
+    }
   }
   // LibTorch defaults to one intra-op thread on this machine: use this
   // node's cores, shared by the ranks on it.
@@ -207,7 +248,13 @@ void Trainer::check_inputs(const DataSource& data) {
                                   "with the plan in " + paths_.plan + " or choose a new --out");
       }
       resume_step_ = found.newest->step;
-      resume_data_ = std::move(found.newest->data);
+      // Assembled here (slices of a sharded checkpoint included), so a
+      // checkpoint that cannot be is bad input before anything starts.
+      try {
+        resume_state_.emplace(from_checkpoint(found.newest->data));
+      } catch (const std::exception& e) {
+        throw planner::InputError({found.newest->path, 0, 0}, "checkpoint", e.what());
+      }
     } else {
       progress("--resume: no checkpoint yet, starting from the beginning");
     }
@@ -274,9 +321,12 @@ void Trainer::resume_or_start() {
     }
     const std::string dir = (fs::path(paths_.checkpoints) / fmt::format("step-{:09d}", *resume_step_)).string();
     progress("resuming from " + dir);
-    if (!resume_data_) resume_data_ = load_checkpoint(dir).data;
-    state_.emplace(from_checkpoint(*resume_data_));
-    resume_data_.reset();
+    if (resume_state_) {
+      state_.emplace(std::move(*resume_state_));
+      resume_state_.reset();
+    } else {
+      state_.emplace(from_checkpoint(load_checkpoint(dir).data));
+    }
     std::vector<torch::Tensor> moved;
     for (auto& p : state().model.parameters()) moved.push_back(p.detach().to(device_).set_requires_grad(true));
     state().model = GptModel(state().model.settings(), state().model.specs(), std::move(moved));
@@ -302,7 +352,14 @@ bool Trainer::zero1_for_stage(size_t i) const {
 // The current stage's optimizer sharding and gradient buckets, moving the
 // moments from `current` where owners change.
 void Trainer::configure_stage(const OptimizerSharding& current) {
+  sync_full_model();
+  part_.reset();
+  share_.reset();
   const size_t si = state().counters.stage_index;
+  if (const StageLayout layout = layout_for_stage(stage(), ranks()); layout.tp > 1 || layout.pp > 1) {
+    configure_model_parallel(layout, current);
+    return;
+  }
   auto& params = state().model.parameters();
   const OptimizerSharding want =
       zero1_for_stage(si) ? balanced_sharding(params, ranks()) : replicated_sharding(params.size());
@@ -320,7 +377,63 @@ void Trainer::configure_stage(const OptimizerSharding& current) {
   }
 }
 
+// A tensor/pipeline-parallel stage: every rank gathers every moment of the
+// full model and cuts its part; with ZeRO-1 the ranks of each DP group then
+// split the part's moments among themselves.
+void Trainer::configure_model_parallel(const StageLayout& layout, const OptimizerSharding& current) {
+  auto& params = state().model.parameters();
+  const OptimizerSharding replicated = replicated_sharding(params.size());
+  reshard_moments(*comm_, state().optimizer, params, current, replicated);
+  sharding_ = replicated;
+  share_.emplace(layout, rendezvous_.rank);
+  if (!groups_.count(layout.group_key())) groups_.emplace(layout.group_key(), make_process_groups(*comm_, layout));
+  part_.emplace(partition_model(state().model, state().optimizer, *share_));
+  full_stale_ = false;  // until the first step: the full model is still current
+  auto& local = part_->model.parameters();
+  ProcessGroups& groups = groups_.at(layout.group_key());
+  if (layout.dp > 1 && zero1_for_stage(state().counters.stage_index)) {
+    const OptimizerSharding zero1 = balanced_sharding(local, layout.dp);
+    reshard_moments(*groups.data, part_->optimizer, local, part_->sharding, zero1);
+    part_->sharding = zero1;
+  }
+  buckets_ = make_gradient_buckets(local, options_.bucket_bytes);
+  if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
+  configured_stage_ = state().counters.stage_index;
+  log_forward_s_.assign(static_cast<size_t>(layout.virtual_stages()), 0.0);
+  log_backward_s_.assign(static_cast<size_t>(layout.virtual_stages()), 0.0);
+  progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, ZeRO-1 {}: {} "
+                       "Adam moment elements",
+                       stage().name, layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
+                       state().model.parameter_count(), part_->sharding.sharded() ? "on" : "off",
+                       moment_elements_held(part_->optimizer)));
+}
+
+// The full model and moments from every rank's part (collective).
+void Trainer::sync_full_model() {
+  if (!part_ || !full_stale_) return;
+  assemble_full_model(*comm_, *part_, *share_, state().model, state().optimizer);
+  full_stale_ = false;
+}
+
+StepResult Trainer::model_parallel_step(const StepSpec& spec, const GrowthMasks* masks) {
+  // The part is what trains (and what checkpoints and evaluation read): no
+  // full copy stays on this rank until the next assembly.
+  if (!full_stale_) state().model = released_full_model(state().model, state().optimizer);
+  ProcessGroups& groups = groups_.at(share_->layout().group_key());
+  StepSpec part_spec = spec;
+  part_spec.sharding = &part_->sharding;
+  const ParallelStepResult r = parallel_train_step(*part_, adamw_, masks, part_spec, *share_, groups);
+  full_stale_ = true;
+  log_bubble_ += r.bubble_fraction;
+  for (size_t i = 0; i < r.forward_s_by_stage.size(); ++i) {
+    log_forward_s_[i] += r.forward_s_by_stage[i];
+    log_backward_s_[i] += r.backward_s_by_stage[i];
+  }
+  return r.step;
+}
+
 void Trainer::check_replicas(const std::string& when) {
+  sync_full_model();
   const RunCounters& c = state().counters;
   check_replicas_agree(*comm_,
                        {static_cast<double>(c.global_step), static_cast<double>(c.stage_index),
@@ -371,7 +484,9 @@ void Trainer::account_time() {
 
 void Trainer::evaluate_and_log(const char* event) {
   const GrowthMasks masks = state().ramp ? make_growth_masks(*state().ramp, device_) : GrowthMasks{};
-  const double val = evaluate(state().model, state().ramp ? &masks : nullptr, eval_spec(), *comm_);
+  const GrowthMasks* m = state().ramp ? &masks : nullptr;
+  const double val = part_ ? parallel_evaluate(*part_, m, eval_spec(), *share_, groups_.at(share_->layout().group_key()))
+                           : evaluate(state().model, m, eval_spec(), *comm_);
   RunCounters& c = state().counters;
   c.stages[std::min(c.stage_index, c.stages.size() - 1)].final_val_loss = val;
   if (!is_root()) return;
@@ -382,6 +497,7 @@ void Trainer::evaluate_and_log(const char* event) {
 }
 
 void Trainer::grow_to_stage() {
+  sync_full_model();
   RunState& st = state();
   const size_t si = st.counters.stage_index;
   const planner::Stage& to = stage();
@@ -444,7 +560,8 @@ void Trainer::train_one_step() {
                 options_.bucket_bytes};
   const GrowthMasks masks = st.ramp ? make_growth_masks(*st.ramp, device_) : GrowthMasks{};
   const auto t0 = Clock::now();
-  StepResult r = train_step(st.model, st.optimizer, adamw_, st.ramp ? &masks : nullptr, spec, *comm_);
+  StepResult r = part_ ? model_parallel_step(spec, st.ramp ? &masks : nullptr)
+                       : train_step(st.model, st.optimizer, adamw_, st.ramp ? &masks : nullptr, spec, *comm_);
   const double step_seconds = seconds_since(t0);
   if (!std::isfinite(r.loss)) throw std::runtime_error(fmt::format("loss is {} at step {}", r.loss, c.global_step + 1));
   if (st.ramp) {
@@ -498,6 +615,25 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
   r["reduce_s"] = log_reduce_s_ / steps;
   r["optimizer_s"] = log_optimizer_s_ / steps;
   if (state().ramp) r["mask"] = state().ramp->mask_value();
+  if (share_ && share_->layout().pp > 1) {
+    // What simulator::check_pipeline_bubbles compares with the iteration DAG.
+    std::vector<double> fwd, bwd;
+    for (size_t i = 0; i < log_forward_s_.size(); ++i) {
+      fwd.push_back(log_forward_s_[i] / steps);
+      bwd.push_back(log_backward_s_[i] / steps);
+    }
+    r["pipeline"] = {{"schedule", share_->layout().interleave > 1 ? "interleaved 1F1B" : "1F1B"},
+                     {"stages", share_->layout().pp},
+                     {"chunks", share_->layout().interleave},
+                     {"micro_batches", schedule().accumulation},
+                     {"forward_s", fwd},
+                     {"backward_s", bwd},
+                     {"p2p_s", 0.0},
+                     {"bubble_fraction", log_bubble_ / steps}};
+  }
+  log_bubble_ = 0;
+  std::fill(log_forward_s_.begin(), log_forward_s_.end(), 0.0);
+  std::fill(log_backward_s_.begin(), log_backward_s_.end(), 0.0);
   log_seconds_ = log_tokens_ = log_steps_ = log_compute_s_ = log_wait_s_ = log_reduce_s_ = log_optimizer_s_ = 0;
   if (!is_root()) return;
   telemetry_->append(r);
@@ -568,13 +704,28 @@ void Trainer::checkpoint() {
   const RunCounters& c = state().counters;
   if (last_checkpoint_step_ == c.global_step) return;
   account_time();
-  // ZeRO-1: every rank saves the moments it holds; rank 0 the rest.
-  const bool shards = sharding_.sharded();
-  const CheckpointData data = is_root() ? to_checkpoint(state(), !shards) : CheckpointData{};
-  const std::string dir =
-      write_checkpoint(*comm_, paths_.checkpoints, c.global_step, data, shards,
-                       shards ? optimizer_shard(state()) : NamedTensors{},
-                       static_cast<int>(plan_.training.keep_checkpoints));
+  std::string dir;
+  const int keep = static_cast<int>(plan_.training.keep_checkpoints);
+  if (part_) {
+    // Tensor/pipeline parallel: every rank saves the slices it counts
+    // (checkpoint_shard); rank 0 the counters and the index of the slices.
+    CheckpointData data;
+    if (is_root()) {
+      state().optimizer.step = part_->optimizer.step;
+      auto j = nlohmann::json::parse(to_checkpoint(state(), false).state_json);
+      j["shards"] = {{"layout", share_->layout().describe()},
+                     {"tensors", checkpoint_shard_index(state().model, share_->layout())}};
+      data.state_json = j.dump(2) + "\n";
+    }
+    dir = write_checkpoint(*comm_, paths_.checkpoints, c.global_step, data, true, checkpoint_shard(*part_, *share_),
+                           keep);
+  } else {
+    // ZeRO-1: every rank saves the moments it holds; rank 0 the rest.
+    const bool shards = sharding_.sharded();
+    const CheckpointData data = is_root() ? to_checkpoint(state(), !shards) : CheckpointData{};
+    dir = write_checkpoint(*comm_, paths_.checkpoints, c.global_step, data, shards,
+                           shards ? optimizer_shard(state()) : NamedTensors{}, keep);
+  }
   last_checkpoint_step_ = c.global_step;
   if (!is_root()) return;
   nlohmann::json r = base_record();

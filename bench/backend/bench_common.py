@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers of the backend benchmarks: run sprout-train on a plan
 written from a template, read its telemetry."""
+import argparse
 import json
 import os
 import subprocess
@@ -16,22 +17,23 @@ def ensure_data(build_dir, data_dir):
     return data_dir
 
 
-def one_stage_plan(name, shape, sequences, micro_batch, steps, dp=1):
+def one_stage_plan(name, shape, sequences, micro_batch, steps, dp=1, tp=1, pp=1, interleave=1):
     """A plan of one stage of `shape` (layers, hidden, heads, ffn, vocab, seq)
-    that trains `steps` steps of `sequences` sequences, logging every step and
-    never evaluating or checkpointing (nothing but training is timed)."""
+    that trains `steps` steps of `sequences` sequences on a TP x PP x DP
+    layout, logging every step and never evaluating or checkpointing (nothing
+    but training is timed)."""
     s = shape
     batch = sequences * s["seq"]
     return f"""name: {name}
 hardware: cpu-generic
-gpus: {dp}
+gpus: {tp * pp * dp}
 region: us-average
 model: {{vocab: {s['vocab']}, seq_len: {s['seq']}, activation: gelu}}
 training: {{eval_every_steps: 100000, checkpoint_every_steps: 100000, log_every_steps: 1}}
 stages:
   - {{name: s, layers: {s['layers']}, hidden: {s['hidden']}, heads: {s['heads']}, ffn_hidden: {s['ffn']},
      tokens: {steps * batch}, global_batch_tokens: {batch}, lr: 1.0e-3,
-     parallel: {{tp: 1, pp: 1, dp: {dp}, micro_batch: {micro_batch}}}}}
+     parallel: {{tp: {tp}, pp: {pp}, dp: {dp}, micro_batch: {micro_batch}, interleave: {interleave}}}}}
 """
 
 
@@ -71,3 +73,15 @@ def train_ranks(build_dir, plan, run_dir, data_dir, ranks, threads, extra=()):
         raise RuntimeError(f"sprout-train ranks exited {codes}")
     with open(os.path.join(run_dir, "telemetry.jsonl")) as f:
         return [json.loads(line) for line in f]
+
+
+def arguments(steps, rounds=3):
+    """The options every scaling benchmark takes (parsed from the command line)."""
+    p = argparse.ArgumentParser()
+    p.add_argument("build_dir", nargs="?", default="build")
+    p.add_argument("--steps", type=int, default=steps)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=rounds)
+    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
+    p.add_argument("--data", default="/tmp/sprout-bench-data")
+    return p.parse_args()

@@ -10,7 +10,6 @@ gradient all-reduce bandwidth next to Gloo's raw all-reduce of the same bytes
 (bench/backend/gloo_allreduce.py).
 
 usage: /usr/bin/python3 bench/backend/dp_scaling.py [BUILD_DIR] [--steps N] [--rounds R] [--dtype fp32|bf16]"""
-import argparse
 import json
 import os
 import statistics
@@ -57,14 +56,7 @@ CONFIGS = [  # name, processes, threads each, extra options
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("build_dir", nargs="?", default="build")
-    p.add_argument("--steps", type=int, default=12)
-    p.add_argument("--warmup", type=int, default=2)
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--dtype", default="fp32", choices=["fp32", "bf16"])
-    p.add_argument("--data", default="/tmp/sprout-bench-data")
-    args = p.parse_args()
+    args = bc.arguments(steps=12)
     bc.ensure_data(args.build_dir, args.data)
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     plans = {dp: bc.write_plan(plan_text(args.steps, dp)) for dp in (1, 2)}

@@ -3,17 +3,41 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace sprout::planner {
 
 std::optional<std::string> trainer_cannot_run(const Plan& plan) {
   for (const Stage& st : plan.stages) {
+    if (st.shape.position != PositionEmbedding::kLearned) {
+      return fmt::format("stage '{}': position_embedding {}: sprout-train implements learned position embeddings "
+                         "only",
+                         st.name, to_string(st.shape.position));
+    }
     if (!st.parallel) continue;  // the trainer runs such a stage data-parallel on all ranks
     const ParallelLayout& p = *st.parallel;
-    if (p.tp > 1 || p.pp > 1) {
-      return fmt::format(
-          "stage '{}': layout TP{} PP{} DP{} needs tensor/pipeline parallelism, which sprout-train "
-          "does not implement yet (it runs data parallelism only: set tp: 1, pp: 1)",
-          st.name, p.tp, p.pp, p.dp);
+    const ModelShape& s = st.shape;
+    auto refuse = [&](const std::string& reason) {
+      return fmt::format("stage '{}': layout {} cannot run in sprout-train: {}", st.name, describe(p), reason);
+    };
+    // tp | heads, kv_heads, ffn and pp * interleave | layers are the planner's
+    // own layout rules (layout_problem); these are the trainer's.
+    if (s.vocab % p.tp != 0) {
+      return refuse(fmt::format("vocab={} is not divisible by tp={} (the embedding and the output layer are "
+                                "split evenly over the tensor-parallel ranks)",
+                                s.vocab, p.tp));
+    }
+    const double sequences = std::round(st.global_batch_tokens / s.seq_len);
+    const double per_pipeline = sequences / (static_cast<double>(p.micro_batch) * p.dp);
+    if (p.interleave > 1 && per_pipeline == std::floor(per_pipeline) &&
+        static_cast<long long>(per_pipeline) % p.pp != 0) {
+      return refuse(fmt::format("interleaved 1F1B needs the micro-batches per pipeline ({:g}) to be a multiple of "
+                                "pp={} (as Megatron-LM)",
+                                per_pipeline, p.pp));
+    }
+    if ((p.tp > 1 || p.pp > 1) && st.dropout > 0) {
+      return refuse("dropout with tensor/pipeline parallelism is not implemented (its masks would differ from "
+                    "the data-parallel run's; set dropout: 0)");
     }
   }
   return std::nullopt;

@@ -10,7 +10,11 @@ dir=${1:-$(mktemp -d /tmp/sprout-slurm.XXXXXX)}
 mkdir -p "$dir"/{state,spool,log,run}
 dir=$(cd "$dir" && pwd)
 host=$(hostname -s)
+# At least 4 CPUs, so a 4-rank job (tensor x pipeline parallel tests) fits on
+# a 2-core machine: the ranks then share cores, and slurmd is told to trust
+# this count (SlurmdParameters=config_overrides) instead of draining the node.
 cpus=$(nproc)
+[ "$cpus" -ge 4 ] || cpus=4
 mem_mib=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 
 # munge: a key (once per machine) and a daemon of our own, its socket in $dir.
@@ -51,6 +55,7 @@ SlurmdLogFile=$dir/log/slurmd.log
 JobRequeue=1
 KillWait=30
 SchedulerType=sched/backfill
+SlurmdParameters=config_overrides
 NodeName=$host CPUs=$cpus RealMemory=$mem_mib State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF

@@ -18,7 +18,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "pipeline_order.h"
+#include "sprout/planner/pipeline_order.h"
 
 namespace sprout::simulator {
 
@@ -88,6 +88,15 @@ void check_inputs(const IterationInputs& in) {
   if (m.micro_batches < 1) throw std::invalid_argument("micro-batches must be >= 1");
   if (m.chunks_per_stage < 1) throw std::invalid_argument("chunks per stage must be >= 1");
   if (in.gradient_buckets_per_chunk < 1) throw std::invalid_argument("gradient buckets must be >= 1");
+  const size_t virtual_stages = static_cast<size_t>(in.pipeline_stages) * m.chunks_per_stage;
+  for (const auto* measured : {&in.forward_s_by_virtual_stage, &in.backward_s_by_virtual_stage}) {
+    if (!measured->empty() && measured->size() != virtual_stages) {
+      throw std::invalid_argument("measured op times need one entry per virtual stage (p * v)");
+    }
+    for (double d : *measured) {
+      if (!(d >= 0) || !std::isfinite(d)) throw std::invalid_argument("durations must be finite and >= 0");
+    }
+  }
   for (double d : {m.forward_s, m.backward_s, m.forward_tp_comm_s, m.backward_tp_comm_s, m.p2p_s,
                    m.first_stage_extra_s, m.last_stage_extra_s, m.dp_allreduce_s,
                    m.dp_param_gather_s, m.optimizer_s, m.launch_overhead_s}) {
@@ -110,11 +119,13 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
   // split 1:2 between forward and backward like the layers. Kernel launches
   // likewise (backward launches about twice the kernels).
   auto forward_s = [&](int vs) {
+    if (!in.forward_s_by_virtual_stage.empty()) return in.forward_s_by_virtual_stage[static_cast<size_t>(vs)];
     return mt.forward_s + mt.launch_overhead_s / 3 +
            (vs == 0 ? mt.first_stage_extra_s / 3 : 0) +
            (vs == virtual_stages - 1 ? mt.last_stage_extra_s / 3 : 0);
   };
   auto backward_s = [&](int vs) {
+    if (!in.backward_s_by_virtual_stage.empty()) return in.backward_s_by_virtual_stage[static_cast<size_t>(vs)];
     return mt.backward_s + 2 * mt.launch_overhead_s / 3 +
            (vs == 0 ? 2 * mt.first_stage_extra_s / 3 : 0) +
            (vs == virtual_stages - 1 ? 2 * mt.last_stage_extra_s / 3 : 0);
@@ -136,7 +147,7 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
       if (prev >= 0) g.after(prev, id);
       prev = id;
     };
-    for (const internal::PipelineOp& op : internal::pipeline_order(rank, p, v, m)) {
+    for (const planner::PipelineOp& op : planner::pipeline_order(rank, p, v, m)) {
       const int vs = op.chunk * p + rank;
       ScheduledTask t;
       t.stage = rank;

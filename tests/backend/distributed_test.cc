@@ -26,12 +26,12 @@ namespace {
 namespace fs = std::filesystem;
 using test::run_ranks;
 
-// Ranks are threads of this process: each draws from its own generator, never
-// the global one (two threads seeding and drawing from it race).
+// Its own generator: ranks are threads, and the global one would be seeded
+// and drawn from by all of them at once (a race that made ranks' values differ).
 std::vector<torch::Tensor> parameters_of_sizes(const std::vector<int64_t>& sizes, uint64_t seed) {
-  at::Generator generator = make_cpu_generator(seed);
+  at::Generator g = make_cpu_generator(seed);
   std::vector<torch::Tensor> out;
-  for (int64_t n : sizes) out.push_back(torch::randn({n}, generator).set_requires_grad(true));
+  for (int64_t n : sizes) out.push_back(torch::randn({n}, g).set_requires_grad(true));
   return out;
 }
 

@@ -26,6 +26,7 @@ struct TinyGrowthPlan {
   std::string training_extra;  // more `training:` keys, e.g. ", threads: 1"
   std::string first_parallel = "{tp: 1, pp: 1, dp: 1, micro_batch: 8}";  // "": none
   std::string later_parallel;                                          // "": none
+  std::string deep_parallel = "same";  // the last stage's layout; "same": later_parallel
 };
 
 inline std::string tiny_growth_plan_yaml(const TinyGrowthPlan& p) {
@@ -46,7 +47,7 @@ inline std::string tiny_growth_plan_yaml(const TinyGrowthPlan& p) {
     << parallel(p.later_parallel) << "}\n"
     << "  - {name: deep, grow: {depth: true, grow_steps: 4}, layers: 2, hidden: 64, heads: 4, tokens: "
     << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: 1.5e-3, warmup_fraction: 0.25"
-    << parallel(p.later_parallel) << "}\n";
+    << parallel(p.deep_parallel == "same" ? p.later_parallel : p.deep_parallel) << "}\n";
   return y.str();
 }
 

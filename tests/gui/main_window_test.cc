@@ -177,7 +177,7 @@ TEST(MainWindow, ExportDialogWritesTheSlurmScriptOrExplainsTheRefusal) {
   ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
   dialog.target()->setCurrentIndex(0);
   EXPECT_FALSE(dialog.run_export());
-  EXPECT_NE(dialog.result_label()->text().indexOf("tensor/pipeline parallelism"), -1);
+  EXPECT_NE(dialog.result_label()->text().indexOf("learned position embeddings only"), -1);
 }
 
 TEST(MainWindow, RemembersRecentFilesAndWindowState) {

@@ -117,12 +117,34 @@ TEST(CliExport, KubernetesManifestsPassTheSchemaCheck) {
   EXPECT_EQ(replan.exit_code, 0) << replan.err;
 }
 
+// sprout-train runs tensor- and pipeline-parallel layouts (issue 10): their
+// export starts one task per rank of the TP x PP x DP grid.
+TEST(CliExport, ATensorAndPipelineParallelPlanExportsOneTaskPerRank) {
+  const std::string dir = test::make_temp_dir("export-tp-pp");
+  std::string text = planner::read_file(test::source_path("plans/tiny-cpu.yaml"));
+  const std::string dp1 = "{tp: 1, pp: 1, dp: 1, micro_batch: 16}";
+  int layouts = 0;
+  for (size_t at; (at = text.find(dp1)) != std::string::npos; ++layouts) {
+    text.replace(at, dp1.size(), "{tp: 2, pp: 2, dp: 1, micro_batch: 8}");
+  }
+  ASSERT_EQ(layouts, 3);
+  text.replace(text.find("gpus: 1"), 7, "gpus: 4");
+  const std::string plan = dir + "/tp2-pp2.yaml";
+  planner::write_file_atomically(plan, text);
+  auto r = test::run_command(sprout_cmd() + " export " + plan + " --target slurm --out " + dir + "/job --nodes 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string script = planner::read_file(dir + "/job/sprout.sbatch");
+  for (const char* line : {"#SBATCH --ntasks-per-node=4", "srun --kill-on-bad-exit=1 --ntasks=4"}) {
+    EXPECT_NE(script.find(line), std::string::npos) << line << "\n" << script;
+  }
+}
+
 TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
   const std::string dir = test::make_temp_dir("export-bad");
   auto flm = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-101b.yaml") +
                                " --target slurm --out " + dir + "/flm");
   EXPECT_EQ(flm.exit_code, 2);
-  EXPECT_NE(flm.err.find("tensor/pipeline parallelism"), std::string::npos) << flm.err;
+  EXPECT_NE(flm.err.find("position_embedding rotary: sprout-train implements learned position embeddings only"), std::string::npos) << flm.err;
   EXPECT_FALSE(fs::exists(dir + "/flm")) << "nothing written on refusal";
   const std::string tiny = test::source_path("plans/tiny-cpu.yaml");
   for (const std::string& bad : {std::string(" --target k8s --out ") + dir + "/k",  // no image

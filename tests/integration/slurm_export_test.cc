@@ -91,6 +91,18 @@ std::string short_plan(const std::string& data_dir) {
          "global_batch_tokens: 1024, lr: 1.5e-3, warmup_fraction: 0.1, parallel: {tp: 1, pp: 1, dp: 2, micro_batch: 4}}\n";
 }
 
+// The same growth, shorter (40 steps), on a TP x PP x DP layout of `gpus`
+// ranks in every stage (gpus 1: one process).
+std::string short_layout_plan(const std::string& data_dir, int gpus, const std::string& narrow,
+                              const std::string& deep) {
+  std::string y = short_plan(data_dir);
+  for (size_t at; (at = y.find("tokens: 40960")) != std::string::npos;) y.replace(at, 13, "tokens: 13312");
+  y.replace(y.find("gpus: 2"), 7, "gpus: " + std::to_string(gpus));
+  const std::string dp2 = "{tp: 1, pp: 1, dp: 2, micro_batch: 4}";
+  for (int stage = 0; stage < 3; ++stage) y.replace(y.find(dp2), dp2.size(), stage < 2 ? narrow : deep);
+  return y;
+}
+
 std::vector<nlohmann::json> telemetry_of(const std::string& run) {
   std::vector<nlohmann::json> out;
   std::ifstream in(run + "/telemetry.jsonl");
@@ -186,6 +198,53 @@ TEST_F(SlurmExport, RealRanksTrainSurvivePreemptionAndMatchAnUninterruptedRun) {
   EXPECT_EQ(summary["distributed"]["rendezvous"], "slurm");
   EXPECT_EQ(summary["total"]["final_train_loss"], ref_summary["total"]["final_train_loss"]);
   EXPECT_EQ(summary["total"]["final_val_loss"], ref_summary["total"]["final_val_loss"]);
+}
+
+// Tensor and pipeline parallelism through Slurm (issue 10): the export of a
+// plan whose stages run TP2 x DP2, TP2 x DP2 and TP2 x PP2 starts 4 tasks on
+// this one node (the local cluster declares at least 4 CPUs, so on the 2-core
+// machine they share cores), they find each other through Slurm's variables
+// and train the losses of one process.
+TEST_F(SlurmExport, FourTasksOfATensorAndPipelineParallelPlanMatchOneProcess) {
+  const std::string trainer_ = binary_path("backend/sprout-train");
+  if (!fs::exists(trainer_)) GTEST_SKIP() << trainer_ << " not built (SPROUT_BACKEND off)";
+  const std::string dir = make_temp_dir("slurm-tp-pp");
+  fs::permissions(dir, fs::perms::all, fs::perm_options::add);
+  auto prep = run_command(trainer_ + " prepare --out " + dir + "/data --max-bytes 400000");
+  ASSERT_EQ(prep.exit_code, 0) << prep.err;
+  const std::string one = "{tp: 1, pp: 1, dp: 1, micro_batch: 4}";
+  planner::write_file_atomically(dir + "/one.yaml", short_layout_plan(dir + "/data", 1, one, one));
+  planner::write_file_atomically(dir + "/plan.yaml",
+                                 short_layout_plan(dir + "/data", 4, "{tp: 2, pp: 1, dp: 2, micro_batch: 4}",
+                                                   "{tp: 2, pp: 2, dp: 1, micro_batch: 4}"));
+  auto ref = run_command("env -u RANK -u SLURM_PROCID " + trainer_ + " --plan " + dir + "/one.yaml --out " + dir +
+                         "/one --quiet");
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+
+  auto ex = run_command(binary_path("cli/sprout") + " export " + dir + "/plan.yaml --target slurm --out " + dir +
+                        "/job --nodes 1");
+  ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  EXPECT_NE(planner::read_file(dir + "/job/sprout.sbatch").find("--ntasks=4"), std::string::npos);
+  const std::string job = submit(dir, trainer_, dir + "/job/sprout.sbatch");
+  ASSERT_EQ(wait_for_job(job, 240), "COMPLETED") << planner::read_file(dir + "/slurm-" + job + ".out");
+
+  const std::string run = dir + "/job/run";
+  const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
+  EXPECT_TRUE(summary["complete"].get<bool>());
+  EXPECT_EQ(summary["rank_count"], 4);
+  EXPECT_EQ(summary["distributed"]["rendezvous"], "slurm");
+  std::vector<std::pair<long long, double>> want, got;
+  for (const auto& [from, into] : {std::pair{dir + "/one", &want}, {run, &got}}) {
+    for (const auto& j : telemetry_of(from)) {
+      if (!j.contains("event")) into->emplace_back(j["step"].get<long long>(), j["loss"].get<double>());
+    }
+  }
+  ASSERT_EQ(want.size(), 39u);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].first, want[i].first);
+    EXPECT_NEAR(got[i].second, want[i].second, 1e-5 * want[i].second) << "step " << want[i].first;
+  }
 }
 
 }  // namespace

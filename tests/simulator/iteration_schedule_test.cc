@@ -6,8 +6,8 @@
 #include <set>
 #include <tuple>
 
-#include "../../simulator/src/pipeline_order.h"
 #include "sprout/planner/estimate.h"
+#include "sprout/planner/pipeline_order.h"
 #include "sprout/planner/plan_loader.h"
 #include "test_paths.h"
 
@@ -29,7 +29,7 @@ IterationInputs uniform(int p, int m, int v) {
 TEST(PipelineOrder, EveryOpOnceAndForwardBeforeBackward) {
   for (auto [p, v, m] : {std::tuple{4, 1, 8}, {4, 2, 8}, {4, 2, 4}, {3, 3, 7}, {4, 2, 6}}) {
     for (int rank = 0; rank < p; ++rank) {
-      auto order = internal::pipeline_order(rank, p, v, m);
+      auto order = planner::pipeline_order(rank, p, v, m);
       ASSERT_EQ(order.size(), static_cast<size_t>(2 * v * m));
       std::set<std::tuple<bool, int, int>> seen;
       for (const auto& op : order) {
@@ -41,7 +41,7 @@ TEST(PipelineOrder, EveryOpOnceAndForwardBeforeBackward) {
     }
   }
   // 1F1B on the first of 4 ranks: 3 warm-up forwards (Narayanan et al. 2021, fig. 4).
-  auto first = internal::pipeline_order(0, 4, 1, 8);
+  auto first = planner::pipeline_order(0, 4, 1, 8);
   EXPECT_TRUE(first[0].forward && first[1].forward && first[2].forward && first[3].forward);
   EXPECT_FALSE(first[4].forward);
   EXPECT_EQ(first[4].micro_batch, 0);

@@ -41,4 +41,9 @@ void adamw_step(std::vector<torch::Tensor>& parameters, const std::vector<bool>&
 // (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.
 double clip_grad_norm(std::vector<torch::Tensor>& parameters, double max_norm);
 
+// The scaling of clip_grad_norm for a norm computed elsewhere (over the
+// ranks of a tensor/pipeline-parallel layout): gradients times
+// max_norm / (norm + 1e-6) when that is below 1; max_norm 0: unchanged.
+void scale_gradients(std::vector<torch::Tensor>& parameters, double norm, double max_norm);
+
 }  // namespace sprout::backend

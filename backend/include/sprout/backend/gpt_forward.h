@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The GPT forward pass: token + learned position embeddings, pre-LN blocks
+// The GPT forward pass: embeddings, pre-LN blocks
 // (causal multi-head or grouped-query attention, GELU or SwiGLU MLP), final
 // LayerNorm, tied or separate output head. With GrowthMasks it computes the
 // MSG-masked function; without, the plain one (no mask code at all).
+//
+// The same code runs one rank's part of a model under tensor and pipeline
+// parallelism (model_partition.h): a GptModel holding this rank's tensor-
+// parallel slice of each parameter and only the layers of its pipeline stage.
+// Head and neuron counts are read from the tensors, the Megatron-LM
+// collectives come from ForwardContext::tp, and a pipeline stage runs
+// gpt_embed (first), gpt_blocks, gpt_head_logits + gpt_cross_entropy (last).
 #pragma once
 
 #include <ATen/core/Generator.h>
@@ -10,16 +17,34 @@
 
 #include "sprout/backend/gpt_model.h"
 #include "sprout/backend/growth.h"
+#include "sprout/backend/stage_layout.h"
+#include "sprout/backend/tensor_parallel_ops.h"
 
 namespace sprout::backend {
 
 struct ForwardContext {
-  const GrowthMasks* masks = nullptr;  // set only during an MSG ramp
+  const GrowthMasks* masks = nullptr;  // set only during an MSG ramp (full-model masks; cut to the TP slice here)
   bool training = false;               // dropout active (when the model has dropout > 0)
   at::Generator* generator = nullptr;  // dropout randomness (one per micro-batch, from its sequence number)
+  TensorParallelContext tp = {};       // tensor parallelism (none by default)
 };
 
-// tokens: [batch, time] int64 -> logits [batch, time, vocab].
+// tokens [B, T] -> the residual stream [B, T, hidden] (vocab-parallel
+// embedding under tensor parallelism).
+torch::Tensor gpt_embed(const GptModel& model, const torch::Tensor& tokens, const ForwardContext& ctx);
+
+// Blocks [layers.begin, layers.end) applied to the residual stream.
+torch::Tensor gpt_blocks(const GptModel& model, torch::Tensor x, const LayerRange& layers, const ForwardContext& ctx);
+
+// Final LayerNorm and output layer: logits [B, T, vocab] (tensor parallel:
+// this rank's [B, T, vocab/tp] columns).
+torch::Tensor gpt_head_logits(const GptModel& model, const torch::Tensor& x, const ForwardContext& ctx);
+
+// Mean next-token cross-entropy in nats (tensor parallel: Megatron-LM's
+// vocab-parallel cross-entropy, the same value on every rank).
+torch::Tensor gpt_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const ForwardContext& ctx);
+
+// The whole model on one rank. tokens: [batch, time] int64 -> logits [batch, time, vocab].
 torch::Tensor gpt_logits(const GptModel& model, const torch::Tensor& tokens, const ForwardContext& ctx);
 
 // Mean next-token cross-entropy in nats.

@@ -56,6 +56,13 @@ struct IterationInputs {
   planner::MicroBatchTimes micro;  // per micro-batch per chunk, from the planner
   int pipeline_stages = 1;         // p
   int gradient_buckets_per_chunk = 1;  // DP reduction granularity (one per layer by default)
+  // Measured times of one micro-batch's forward and backward on each virtual
+  // stage (p * v entries; chunk c of rank r is virtual stage c * p + r). When
+  // set they replace micro.forward_s/backward_s, the first/last-stage extras
+  // and the launch overhead: the DAG then predicts the bubble of a run from
+  // that run's own op times (sprout compare, pipeline_bubble.h).
+  std::vector<double> forward_s_by_virtual_stage;
+  std::vector<double> backward_s_by_virtual_stage;
 };
 
 // The inputs for a stage's workload: the planner's per-micro-batch times and

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "pipeline_order.h"
+#include "sprout/planner/pipeline_order.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace sprout::simulator::internal {
+namespace sprout::planner {
 namespace {
 
 // (micro-batch, chunk) of the k-th forward of a rank: micro-batches in groups
@@ -51,4 +51,4 @@ std::vector<PipelineOp> pipeline_order(int rank, int stages, int chunks, int mic
   return order;
 }
 
-}  // namespace sprout::simulator::internal
+}  // namespace sprout::planner

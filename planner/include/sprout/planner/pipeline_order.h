@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The order in which one pipeline rank runs its forward and backward passes
-// (Megatron-LM's 1F1B and interleaved 1F1B schedules).
+// (Megatron-LM's 1F1B and interleaved 1F1B schedules). The simulator's
+// iteration DAG models this order and sprout-train executes it, so a measured
+// pipeline bubble can be compared with the predicted one.
 #pragma once
 
 #include <vector>
 
-namespace sprout::simulator::internal {
+namespace sprout::planner {
 
 struct PipelineOp {
   bool forward = true;
@@ -20,4 +22,4 @@ struct PipelineOp {
 // forward_backward_pipelining_with_interleaving, get_schedule_table).
 std::vector<PipelineOp> pipeline_order(int rank, int stages, int chunks, int micro_batches);
 
-}  // namespace sprout::simulator::internal
+}  // namespace sprout::planner

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "parallel_step.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+#include "autocast.h"
+#include "sprout/backend/batch_sampler.h"
+#include "sprout/backend/gpt_forward.h"
+#include "sprout/planner/pipeline_order.h"
+
+namespace sprout::backend {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// What a micro-batch keeps between its forward and its backward.
+struct InFlight {
+  torch::Tensor input;   // received activation (not on the first stage)
+  torch::Tensor output;  // sent activation (not on the last stage)
+  torch::Tensor loss;    // last stage
+};
+
+TensorParallelContext tensor_parallel_context(const RankShare& share, ProcessGroups& groups) {
+  return {groups.tensor.get(), share.position().tp, share.layout().tp};
+}
+
+// Where this rank's virtual stages sit in the pipeline: chunk c of pipeline
+// rank r is virtual stage c p + r (stage_layout.h); its input comes from the
+// previous virtual stage (the previous rank, or the last rank's previous
+// chunk) and its output goes to the next.
+struct VirtualStages {
+  explicit VirtualStages(const RankShare& share)
+      : p(share.layout().pp), v(share.layout().interleave), rank(share.position().pp) {}
+  int p, v, rank;
+  int stage(int chunk) const { return chunk * p + rank; }
+  bool first(int chunk) const { return stage(chunk) == 0; }
+  bool last(int chunk) const { return stage(chunk) == p * v - 1; }
+  int previous_rank() const { return (rank + p - 1) % p; }
+  int next_rank() const { return (rank + 1) % p; }
+  // One forward and one backward message per micro-batch and virtual stage,
+  // tagged by the virtual stage that receives it.
+  int forward_tag(int micro_batch, int receiving_stage) const { return 2 * (micro_batch * p * v + receiving_stage); }
+  int backward_tag(int micro_batch, int receiving_stage) const { return forward_tag(micro_batch, receiving_stage) + 1; }
+};
+
+// Async sends whose tensors stay alive until they complete.
+class Sends {
+ public:
+  void send(Communicator& group, const torch::Tensor& t, int peer, int tag) {
+    sent_.push_back(t.detach().to(torch::kFloat32).contiguous());
+    pending_.push_back(group.start_send(sent_.back(), peer, tag));
+  }
+  void wait() {
+    for (auto& s : pending_) s->wait();
+    pending_.clear();
+    sent_.clear();
+  }
+
+ private:
+  std::vector<torch::Tensor> sent_;
+  std::vector<std::unique_ptr<PendingCollective>> pending_;
+};
+
+// fp32 activations or gradients [batch, seq, hidden] on the training device
+// (Gloo: the CPU; NCCL: the GPU).
+torch::Tensor receive(Communicator& group, int64_t batch, int64_t seq_len, int64_t hidden, torch::Device device,
+                      int peer, int tag) {
+  torch::Tensor t =
+      torch::empty({batch, seq_len, hidden}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  group.start_recv(t, peer, tag)->wait();
+  return t;
+}
+
+class Pipeline {
+ public:
+  Pipeline(const GptModel& model, const GrowthMasks* masks, const StepSpec& spec, const RankShare& share,
+           ProcessGroups& groups)
+      : model_(model), spec_(spec), share_(share), groups_(groups), vs_(share),
+        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)),
+        forward_seconds_(static_cast<size_t>(vs_.v), 0.0), backward_seconds_(static_cast<size_t>(vs_.v), 0.0) {
+    ctx_.masks = masks;
+    ctx_.training = true;
+    ctx_.tp = tensor_parallel_context(share, groups);
+  }
+
+  void run() {
+    const auto start = Clock::now();
+    for (const auto& op : planner::pipeline_order(vs_.rank, vs_.p, vs_.v, static_cast<int>(spec_.accumulation))) {
+      if (op.forward) {
+        forward(op.micro_batch, op.chunk);
+      } else {
+        backward(op.micro_batch, op.chunk);
+      }
+    }
+    sends_.wait();
+    span_seconds_ = seconds_since(start);
+  }
+
+  double loss_sum() const { return loss_sum_; }
+  double wait_seconds() const { return wait_seconds_; }
+  double span_seconds() const { return span_seconds_; }
+  // Per chunk of this rank.
+  const std::vector<double>& forward_seconds() const { return forward_seconds_; }
+  const std::vector<double>& backward_seconds() const { return backward_seconds_; }
+
+ private:
+  torch::Tensor timed_receive(int peer, int tag) {
+    const auto start = Clock::now();
+    torch::Tensor t =
+        receive(*groups_.pipeline, spec_.micro_batch, spec_.seq_len, model_.shape().hidden, spec_.device, peer, tag);
+    wait_seconds_ += seconds_since(start);
+    return t;
+  }
+
+  InFlight& slot(int mb, int chunk) { return in_flight_[static_cast<size_t>(mb * vs_.v + chunk)]; }
+
+  void forward(int mb, int chunk) {
+    InFlight& f = slot(mb, chunk);
+    const bool first = vs_.first(chunk), last = vs_.last(chunk);
+    // Micro-batch mb of this data-parallel rank: the same sequences (and
+    // order) as the data-parallel trainer uses (training_step.cc).
+    const int64_t first_sequence =
+        spec_.first_sequence + (mb * share_.layout().dp + share_.position().dp) * spec_.micro_batch;
+    torch::Tensor x;
+    TokenBatch batch;
+    if (first || last) {
+      batch = training_batch(*spec_.shard, spec_.seq_len, spec_.data_seed, first_sequence, spec_.micro_batch,
+                             spec_.device);
+    }
+    if (!first) {
+      f.input = x = timed_receive(vs_.previous_rank(), vs_.forward_tag(mb, vs_.stage(chunk))).set_requires_grad(true);
+    }
+    const auto start = Clock::now();
+    {
+      AutocastGuard autocast(spec_.bf16, spec_.device);
+      if (first) x = gpt_embed(model_, batch.inputs, ctx_);
+      x = gpt_blocks(model_, x, layers_of_virtual_stage(share_.layout(), vs_.stage(chunk)), ctx_);
+      if (last) f.loss = gpt_cross_entropy(gpt_head_logits(model_, x, ctx_), batch.targets, ctx_);
+    }
+    forward_seconds_[static_cast<size_t>(chunk)] += seconds_since(start);
+    if (last) {
+      loss_sum_ += f.loss.item<double>();
+    } else {
+      f.output = x;
+      sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1));
+    }
+  }
+
+  void backward(int mb, int chunk) {
+    InFlight& f = slot(mb, chunk);
+    torch::Tensor grad;
+    if (!vs_.last(chunk)) {
+      grad = timed_receive(vs_.next_rank(), vs_.backward_tag(mb, vs_.stage(chunk))).to(f.output.scalar_type());
+    }
+    const auto start = Clock::now();
+    if (vs_.last(chunk)) {
+      (f.loss / static_cast<double>(spec_.accumulation)).backward();
+    } else {
+      f.output.backward(grad);
+    }
+    backward_seconds_[static_cast<size_t>(chunk)] += seconds_since(start);
+    if (!vs_.first(chunk)) {
+      sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), vs_.backward_tag(mb, vs_.stage(chunk) - 1));
+    }
+    f = InFlight{};
+  }
+
+  const GptModel& model_;
+  const StepSpec& spec_;
+  const RankShare& share_;
+  ProcessGroups& groups_;
+  VirtualStages vs_;
+  ForwardContext ctx_;
+  std::vector<InFlight> in_flight_;  // per (micro-batch, chunk)
+  Sends sends_;
+  double loss_sum_ = 0;
+  double wait_seconds_ = 0, span_seconds_ = 0;
+  std::vector<double> forward_seconds_, backward_seconds_;
+};
+
+// The global gradient norm over the whole model (each parameter counted
+// once: counts_parameter), and every rank's gradients scaled by the same
+// clip coefficient as clip_grad_norm would.
+double clip_global_grad_norm(ModelPart& part, const RankShare& share, Communicator& world, double max_norm) {
+  torch::NoGradGuard no_grad;
+  auto& params = part.model.parameters();
+  double sum_sq = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (params[i].grad().defined() && counts_parameter(part, i, share)) {
+      sum_sq += params[i].grad().to(torch::kFloat64).square().sum().item<double>();
+    }
+  }
+  const double total = std::sqrt(sum_over_ranks(world, {sum_sq})[0]);
+  scale_gradients(params, total, max_norm);
+  return total;
+}
+
+}  // namespace
+
+double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
+                         const RankShare& share, ProcessGroups& groups) {
+  torch::NoGradGuard no_grad;
+  ForwardContext ctx{masks, false, nullptr};
+  ctx.tp = tensor_parallel_context(share, groups);
+  const VirtualStages vs(share);
+  const int dp = share.layout().dp;
+  const int64_t batches = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
+  double loss_sum = 0;  // of the per-window losses of this pipeline's batches
+  Sends sends;
+  for (int64_t b = share.position().dp; b < batches; b += dp) {
+    const int64_t begin = b * spec.micro_batch;
+    const int64_t count = std::min(spec.micro_batch, spec.windows - begin);
+    const int mb = static_cast<int>(b);
+    const TokenBatch batch = validation_batch(*spec.shard, spec.seq_len, begin, count, spec.windows, spec.device);
+    for (int chunk = 0; chunk < vs.v; ++chunk) {  // forward through the virtual stages in order
+      AutocastGuard autocast(spec.bf16, spec.device);
+      torch::Tensor x = vs.first(chunk) ? gpt_embed(part.model, batch.inputs, ctx)
+                                        : receive(*groups.pipeline, count, spec.seq_len, part.model.shape().hidden,
+                                                  spec.device, vs.previous_rank(), vs.forward_tag(mb, vs.stage(chunk)));
+      x = gpt_blocks(part.model, x, layers_of_virtual_stage(share.layout(), vs.stage(chunk)), ctx);
+      if (vs.last(chunk)) {
+        loss_sum += gpt_cross_entropy(gpt_head_logits(part.model, x, ctx), batch.targets, ctx).item<double>() *
+                    static_cast<double>(count);
+      } else {
+        sends.send(*groups.pipeline, x, vs.next_rank(), vs.forward_tag(mb, vs.stage(chunk) + 1));
+      }
+    }
+  }
+  sends.wait();
+  const bool reports = share.holds_head() && share.position().tp == 0;
+  return sum_over_ranks(*groups.world, {reports ? loss_sum : 0.0})[0] / static_cast<double>(spec.windows);
+}
+
+ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& adamw, const GrowthMasks* masks,
+                                       const StepSpec& spec, const RankShare& share, ProcessGroups& groups) {
+  ParallelStepResult out;
+  StepResult& r = out.step;
+  Communicator& world = *groups.world;
+  auto& params = part.model.parameters();
+  auto t = Clock::now();
+  zero_gradients(params, spec.buckets);
+  Pipeline pipeline(part.model, masks, spec, share, groups);
+  pipeline.run();
+  r.compute_seconds = seconds_since(t);
+
+  t = Clock::now();
+  world.barrier();
+  r.wait_seconds = seconds_since(t);
+
+  t = Clock::now();
+  const RankPosition& pos = share.position();
+  if (share.layout().dp > 1) average_gradients(*groups.data, params, *spec.buckets);
+  if (groups.embedding && part.model.shape().tied_embeddings) {
+    // The tied embedding lives on the first and the last stage; its gradient
+    // is the sum of both uses (Megatron-LM's embedding group).
+    torch::Tensor& wte = params[part.model.index_of("wte")];
+    std::vector<torch::Tensor> g = {wte.mutable_grad()};
+    groups.embedding->all_reduce_sum(g);
+  }
+  const bool reports_loss = share.holds_head() && pos.tp == 0;
+  const double loss = reports_loss ? pipeline.loss_sum() / static_cast<double>(spec.accumulation) : 0.0;
+  // Per-rank statistics, summed over the world, then averaged. The bubble
+  // as Narayanan et al. 2021 and simulate_iteration define it: idle time
+  // relative to the rank's own op time ((p - 1) / (v m) for uniform stages).
+  const VirtualStages vs(share);
+  const double busy = std::max(1e-12, pipeline.span_seconds() - pipeline.wait_seconds());
+  std::vector<double> stats = {loss, pipeline.wait_seconds() / busy};
+  const size_t virtual_stages = static_cast<size_t>(vs.p * vs.v);
+  stats.resize(2 + 2 * virtual_stages, 0.0);
+  for (int chunk = 0; chunk < vs.v; ++chunk) {
+    const size_t at = 2 + 2 * static_cast<size_t>(vs.stage(chunk));
+    stats[at] = pipeline.forward_seconds()[static_cast<size_t>(chunk)] / static_cast<double>(spec.accumulation);
+    stats[at + 1] = pipeline.backward_seconds()[static_cast<size_t>(chunk)] / static_cast<double>(spec.accumulation);
+  }
+  stats = sum_over_ranks(world, stats);
+  const double ranks = world.world_size(), per_stage = ranks / vs.p;
+  r.loss = stats[0] / share.layout().dp;
+  out.bubble_fraction = stats[1] / ranks;
+  for (size_t s = 0; s < virtual_stages; ++s) {
+    out.forward_s_by_stage.push_back(stats[2 + 2 * s] / per_stage);
+    out.backward_s_by_stage.push_back(stats[3 + 2 * s] / per_stage);
+  }
+  r.reduce_seconds = seconds_since(t);
+
+  t = Clock::now();
+  r.grad_norm = clip_global_grad_norm(part, share, world, spec.grad_clip);
+  std::vector<bool> decay;
+  for (const auto& s : part.model.specs()) decay.push_back(s.weight_decay);
+  adamw_step(params, decay, part.optimizer, adamw, spec.lr);
+  if (spec.sharding && spec.sharding->sharded()) {
+    // ZeRO-1 over the data-parallel group (optimizer_sharding.h).
+    broadcast_parameters_from_owners(*groups.data, params, *spec.sharding, spec.bucket_bytes);
+  }
+  r.optimizer_seconds = seconds_since(t);
+  return out;
+}
+
+}  // namespace sprout::backend

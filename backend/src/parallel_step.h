@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One optimizer step of a tensor/pipeline-parallel layout (Megatron-LM,
+// Narayanan et al. SC 2021): every pipeline rank runs its micro-batches in
+// the 1F1B order of planner::pipeline_order (interleaved over its model
+// chunks when v > 1), receiving activations from the previous virtual stage
+// and gradients from the next over the pipeline group;
+// tensor-parallel collectives run inside the layers (gpt_forward.h); then
+// gradients are averaged over the data-parallel group in buckets, the tied
+// embedding's gradient is summed over the first and last stage, the global
+// norm is clipped over all ranks and every rank runs AdamW on its part.
+#pragma once
+
+#include "sprout/backend/model_partition.h"
+#include "sprout/backend/process_groups.h"
+#include "training_step.h"
+
+namespace sprout::backend {
+
+struct ParallelStepResult {
+  StepResult step;
+  // Pipeline bubble of this step, the mean over the ranks: the time a rank
+  // spent waiting for an activation or a gradient from its neighbours
+  // (transfer included), divided by the rest of the time from its first to
+  // its last pipeline op (its own forward/backward work).
+  double bubble_fraction = 0;
+  // Mean over the ranks of one micro-batch's forward and backward seconds
+  // on each virtual pipeline stage (p v entries; chunk c of pipeline rank r
+  // is virtual stage c p + r).
+  std::vector<double> forward_s_by_stage;
+  std::vector<double> backward_s_by_stage;
+};
+
+// The validation loss of evaluate() on the parts: the DP groups split the
+// windows in micro-batches, each runs forward through its pipeline (no
+// gradients), the last stage's loss is summed over all windows.
+double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
+                         const RankShare& share, ProcessGroups& groups);
+
+ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& adamw, const GrowthMasks* masks,
+                                       const StepSpec& spec, const RankShare& share, ProcessGroups& groups);
+
+}  // namespace sprout::backend
