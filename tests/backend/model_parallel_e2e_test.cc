@@ -96,6 +96,13 @@ class ModelParallel : public ::testing::Test {
     }
   }
 
+  // `sprout compare`'s pipeline bubbles of a run (measured, simulated, analytic).
+  static nlohmann::json pipeline_bubbles(const std::string& plan, const std::string& run) {
+    auto r = run_command(sprout::test::binary_path("cli/sprout") + " compare " + plan + " " + run + " --format json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? nlohmann::json::parse(r.out)["pipeline_bubbles"] : nlohmann::json::array();
+  }
+
   static inline std::string dir_, one_;
 };
 
@@ -130,11 +137,8 @@ TEST_F(ModelParallel, LayoutChangesAtWidthAndDepthGrowthMatchOneProcess) {
   // sprout compare puts the simulator's bubble for the same op times next
   // to the measured one (timings on a shared machine: only sanity here;
   // bench/backend/tp_pp_scaling.py reports the figures).
-  auto r = run_command(sprout::test::binary_path("cli/sprout") + " compare " + dir_ + "/dp-tp-pp.yaml " + run +
-                       " --format json");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto bubbles = nlohmann::json::parse(r.out)["pipeline_bubbles"];
-  ASSERT_EQ(bubbles.size(), 1u) << r.out;
+  const auto bubbles = pipeline_bubbles(dir_ + "/dp-tp-pp.yaml", run);
+  ASSERT_EQ(bubbles.size(), 1u) << bubbles;
   EXPECT_EQ(bubbles[0]["stage"], "deep");
   EXPECT_EQ(bubbles[0]["steps"], 7);  // the stage's first step (start-up) is left out
   EXPECT_DOUBLE_EQ(bubbles[0]["analytic_fraction"].get<double>(), 0.25);  // (p - 1) / m
@@ -205,11 +209,8 @@ TEST_F(ModelParallel, InterleavedPipelineMatchesOneProcessAfterADepthGrowthToFou
   const std::string plan = four_blocks(write_plan("v2", 2, layout(1, 1, 2), layout(2, 1, 1), interleaved));
   train(2, plan, dir_ + "/v2");
   expect_same_losses_as_one_process(dir_ + "/v2", dir_ + "/one-4");
-  auto r = run_command(sprout::test::binary_path("cli/sprout") + " compare " + plan + " " + dir_ +
-                       "/v2 --format json");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto bubbles = nlohmann::json::parse(r.out)["pipeline_bubbles"];
-  ASSERT_EQ(bubbles.size(), 1u) << r.out;
+  const auto bubbles = pipeline_bubbles(plan, dir_ + "/v2");
+  ASSERT_EQ(bubbles.size(), 1u) << bubbles;
   EXPECT_EQ(bubbles[0]["schedule"], "interleaved 1F1B");
   EXPECT_EQ(bubbles[0]["chunks"], 2);
   EXPECT_DOUBLE_EQ(bubbles[0]["analytic_fraction"].get<double>(), 0.125);  // (p - 1) / (v m)
