@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "energy_meter.h"
+#include "stopwatch.h"
 
 #include <dlfcn.h>
 
@@ -11,13 +12,11 @@
 namespace sprout::backend {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 class ModelMeter final : public EnergyMeter {
  public:
   explicit ModelMeter(double watts) : watts_(watts), start_(Clock::now()) {}
   const char* source() const override { return "model"; }
-  double joules() override { return watts_ * std::chrono::duration<double>(Clock::now() - start_).count(); }
+  double joules() override { return watts_ * seconds_since(start_); }
 
  private:
   double watts_;

@@ -17,13 +17,10 @@
 
 #include "autocast.h"
 #include "energy_meter.h"
+#include "stopwatch.h"
 
 namespace sprout::backend {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // The probe runs where training would: the GPU when there is one.
 torch::Device probe_device() { return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU; }

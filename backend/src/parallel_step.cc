@@ -11,12 +11,10 @@
 #include "sprout/backend/batch_sampler.h"
 #include "sprout/backend/gpt_forward.h"
 #include "sprout/planner/pipeline_order.h"
+#include "stopwatch.h"
 
 namespace sprout::backend {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // What a micro-batch keeps between its forward and its backward.
 struct InFlight {
@@ -289,13 +287,7 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
 
   t = Clock::now();
   r.grad_norm = clip_global_grad_norm(part, share, world, spec.grad_clip);
-  std::vector<bool> decay;
-  for (const auto& s : part.model.specs()) decay.push_back(s.weight_decay);
-  adamw_step(params, decay, part.optimizer, adamw, spec.lr);
-  if (spec.sharding && spec.sharding->sharded()) {
-    // ZeRO-1 over the data-parallel group (optimizer_sharding.h).
-    broadcast_parameters_from_owners(*groups.data, params, *spec.sharding, spec.bucket_bytes);
-  }
+  apply_optimizer_step(part.model, part.optimizer, adamw, spec, *groups.data);  // ZeRO-1 over the DP group
   r.optimizer_seconds = seconds_since(t);
   return out;
 }

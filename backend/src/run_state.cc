@@ -59,7 +59,7 @@ nlohmann::json stage_record_json(const StageRecord& r, int rank_count) {
           {"done", r.done}};
 }
 
-CheckpointData to_checkpoint(const RunState& st, bool with_moments) {
+nlohmann::json checkpoint_state_json(const RunState& st) {
   const RunCounters& c = st.counters;
   nlohmann::json j;
   j["format"] = kStateFormat;
@@ -87,9 +87,12 @@ CheckpointData to_checkpoint(const RunState& st, bool with_moments) {
     s["energy_j"] = r.energy_j;
     j["stages"].push_back(s);
   }
+  return j;
+}
 
+CheckpointData to_checkpoint(const RunState& st, bool with_moments) {
   CheckpointData d;
-  d.state_json = j.dump(2) + "\n";
+  d.state_json = checkpoint_state_json(st).dump(2) + "\n";
   const auto& specs = st.model.specs();
   for (size_t i = 0; i < specs.size(); ++i) d.tensors.emplace_back("param/" + specs[i].name, st.model.parameters()[i]);
   if (with_moments) {

@@ -50,6 +50,10 @@ struct RunState {
   std::optional<GrowthRamp> ramp;
 };
 
+// The counters, shape and growth ramp of a checkpoint's state.json (no
+// tensors): what every checkpoint's index starts from.
+nlohmann::json checkpoint_state_json(const RunState& state);
+
 // Rank 0's part of a checkpoint: the model, the counters and, unless the
 // optimizer is sharded (ZeRO-1: every rank saves its own moments with
 // optimizer_shard), the Adam moments.

@@ -40,14 +40,11 @@
 #include "telemetry.h"
 #include "parallel_step.h"
 #include "training_step.h"
+#include "stopwatch.h"
 
 namespace sprout::backend {
 namespace fs = std::filesystem;
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Where the shards come from: a prepared directory, or text (the default
 // corpus when the plan names nothing) prepared into RUN_DIR/data.
@@ -712,7 +709,7 @@ void Trainer::checkpoint() {
     CheckpointData data;
     if (is_root()) {
       state().optimizer.step = part_->optimizer.step;
-      auto j = nlohmann::json::parse(to_checkpoint(state(), false).state_json);
+      nlohmann::json j = checkpoint_state_json(state());
       j["shards"] = {{"layout", share_->layout().describe()},
                      {"tensors", checkpoint_shard_index(state().model, share_->layout())}};
       data.state_json = j.dump(2) + "\n";

@@ -6,14 +6,9 @@
 #include "autocast.h"
 #include "sprout/backend/batch_sampler.h"
 #include "sprout/backend/gpt_forward.h"
+#include "stopwatch.h"
 
 namespace sprout::backend {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-}  // namespace
 
 StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw,
                       const GrowthMasks* masks, const StepSpec& spec, Communicator& comm) {
@@ -55,14 +50,19 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
 
   t = Clock::now();
   r.grad_norm = clip_grad_norm(params, spec.grad_clip);
-  std::vector<bool> decay;
-  for (const auto& s : model.specs()) decay.push_back(s.weight_decay);
-  adamw_step(params, decay, optimizer, adamw, spec.lr);
-  if (spec.sharding && spec.sharding->sharded()) {
-    broadcast_parameters_from_owners(comm, params, *spec.sharding, spec.bucket_bytes);
-  }
+  apply_optimizer_step(model, optimizer, adamw, spec, comm);
   r.optimizer_seconds = seconds_since(t);
   return r;
+}
+
+void apply_optimizer_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const StepSpec& spec,
+                          Communicator& data_parallel) {
+  std::vector<bool> decay;
+  for (const auto& s : model.specs()) decay.push_back(s.weight_decay);
+  adamw_step(model.parameters(), decay, optimizer, adamw, spec.lr);
+  if (spec.sharding && spec.sharding->sharded()) {
+    broadcast_parameters_from_owners(data_parallel, model.parameters(), *spec.sharding, spec.bucket_bytes);
+  }
 }
 
 double evaluate(const GptModel& model, const GrowthMasks* masks, const EvalSpec& spec, Communicator& comm) {

@@ -45,6 +45,13 @@ struct StepResult {
 StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw,
                       const GrowthMasks* masks, const StepSpec& spec, Communicator& comm);
 
+// The update after the gradients are averaged and clipped: AdamW on every
+// parameter with a gradient and moments here (its own decay flag), then,
+// with ZeRO-1 (spec.sharding), each parameter broadcast from its owner over
+// `data_parallel`. Shared by the data-parallel and the model-parallel step.
+void apply_optimizer_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const StepSpec& spec,
+                          Communicator& data_parallel);
+
 struct EvalSpec {
   const TokenShard* shard = nullptr;
   int64_t seq_len = 0;
