@@ -5,10 +5,25 @@
 
 #include <cmath>
 
+#include "sprout/backend/batch_sampler.h"
+
 namespace sprout::backend {
 namespace {
 
 constexpr double kLayerNormEps = 1e-5;
+
+// Entering a tensor-parallel region (the input of column-parallel linears):
+// Megatron's "f", or with sequence parallelism the all-gather "g".
+torch::Tensor enter_tensor_parallel(const torch::Tensor& x, const ForwardContext& ctx) {
+  return ctx.tp.splits_sequence() ? gather_from_sequence_parallel(x, ctx.tp) : copy_to_tensor_parallel(x, ctx.tp);
+}
+
+// Leaving it (partial sums of the ranks): "g-bar", an all-reduce, or with
+// sequence parallelism a reduce-scatter to this rank's positions.
+torch::Tensor leave_tensor_parallel(const torch::Tensor& x, const ForwardContext& ctx) {
+  return ctx.tp.splits_sequence() ? reduce_scatter_to_sequence_parallel(x, ctx.tp)
+                                  : reduce_from_tensor_parallel(x, ctx.tp);
+}
 
 // A row-parallel linear's output (Megatron-LM): the partial products of the
 // tensor-parallel ranks are summed, then the (replicated) bias is added once.
@@ -16,17 +31,49 @@ torch::Tensor row_parallel_linear(const torch::Tensor& x, const GptModel& m, con
                                   const std::string& b, const ForwardContext& ctx) {
   const bool biased = !b.empty() && m.contains(b);
   if (!ctx.tp.active()) return biased ? at::linear(x, m.get(w), m.get(b)) : at::linear(x, m.get(w));
-  torch::Tensor y = reduce_from_tensor_parallel(at::linear(x, m.get(w)), ctx.tp);
+  torch::Tensor y = leave_tensor_parallel(at::linear(x, m.get(w)), ctx);
   return biased ? y + m.get(b) : y;
 }
 
-torch::Tensor dropout(const torch::Tensor& x, double p, const ForwardContext& ctx) {
+// Where a dropout mask applies (its draw does not depend on any other).
+uint64_t embedding_site() { return 0; }
+uint64_t attention_probs_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 1; }
+uint64_t attention_out_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 2; }
+uint64_t mlp_out_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 3; }
+
+// 0/1 fp32 mask of `sizes` from a CPU generator of its own (never the global
+// one, so a CUDA run draws the masks of a CPU run and nothing else shifts them).
+torch::Tensor keep_mask(at::IntArrayRef sizes, double p, const ForwardContext& ctx, uint64_t site, uint64_t part) {
+  at::Generator gen = make_cpu_generator(splitmix64(splitmix64(ctx.dropout_seed ^ splitmix64(site)) ^ part));
+  return at::empty(sizes, torch::kFloat32).bernoulli_(1.0 - p, gen);
+}
+
+torch::Tensor apply_keep_mask(const torch::Tensor& x, const torch::Tensor& keep, double p) {
+  return x * keep.to(x.device(), x.scalar_type()) / (1.0 - p);
+}
+
+// Dropout on the residual stream [B, T, hidden]: the mask of the full
+// sequence, cut to this rank's positions under sequence parallelism.
+torch::Tensor dropout(const torch::Tensor& x, double p, const ForwardContext& ctx, uint64_t site) {
   if (!ctx.training || p <= 0) return x;
-  // Explicit CPU generator (not the global one) so the run checkpoints it
-  // and a CUDA run draws the same masks as a CPU run.
-  auto keep = at::empty(x.sizes(), x.options().device(torch::kCPU))
-                  .bernoulli_(1.0 - p, ctx.generator ? *ctx.generator : c10::optional<at::Generator>());
-  return x * keep.to(x.device()) / (1.0 - p);
+  if (!ctx.tp.splits_sequence()) return apply_keep_mask(x, keep_mask(x.sizes(), p, ctx, site, 0), p);
+  std::vector<int64_t> full = x.sizes().vec();
+  full[1] *= ctx.tp.size;
+  return apply_keep_mask(x, keep_mask(full, p, ctx, site, 0).narrow(1, ctx.tp.rank * x.size(1), x.size(1)), p);
+}
+
+// Dropout on attention probabilities [B, heads here, T, T]: one draw per
+// head, by its index in the full model, so tensor-parallel ranks draw
+// exactly their heads' masks.
+torch::Tensor head_dropout(const torch::Tensor& probs, double p, const ForwardContext& ctx, uint64_t site) {
+  if (!ctx.training || p <= 0) return probs;
+  const int64_t B = probs.size(0), H = probs.size(1), T = probs.size(2);
+  const int64_t first_head = ctx.tp.active() ? ctx.tp.rank * H : 0;
+  torch::Tensor keep = at::empty({B, H, T, T}, torch::kFloat32);
+  for (int64_t h = 0; h < H; ++h) {
+    keep.select(1, h).copy_(keep_mask({B, T, T}, p, ctx, site, static_cast<uint64_t>(first_head + h)));
+  }
+  return apply_keep_mask(probs, keep, p);
 }
 
 torch::Tensor norm(const torch::Tensor& x, const GptModel& m, const std::string& prefix,
@@ -44,20 +91,20 @@ torch::Tensor local_mask(const torch::Tensor& full, int64_t local, const Forward
   return full.narrow(0, ctx.tp.rank * local, local);
 }
 
-torch::Tensor attention(const torch::Tensor& x, const GptModel& m, const std::string& p,
-                        const torch::Tensor& causal, const GrowthMasks* masks, bool old_layer,
-                        const ForwardContext& ctx) {
+torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, const torch::Tensor& causal,
+                        const GrowthMasks* masks, bool old_layer, const ForwardContext& ctx) {
+  const std::string p = fmt::format("h.{}.", layer);
   const auto& s = m.shape();
   const int64_t D = s.head_dim();
   const auto& wq = m.get(p + "attn.wq");
   const auto& wk = m.get(p + "attn.wk");
-  // Heads on this rank (all of them without tensor parallelism).
-  const int64_t B = x.size(0), T = x.size(1), H = wq.size(0) / D, KV = wk.size(0) / D;
   // One GEMM for Q, K and V (the weights stay separate parameters, so growth
   // and sharding address each; concatenating them costs a small copy and
   // saves two of three GEMM calls forward and backward at small widths).
   // Column-parallel: the input's gradient is summed over the TP ranks.
-  const torch::Tensor in = copy_to_tensor_parallel(x, ctx.tp);
+  const torch::Tensor in = enter_tensor_parallel(x, ctx);
+  // Heads on this rank (all of them without tensor parallelism).
+  const int64_t B = in.size(0), T = in.size(1), H = wq.size(0) / D, KV = wk.size(0) / D;
   const bool biased = m.contains(p + "attn.bq");
   std::vector<torch::Tensor> w = {wq, wk, m.get(p + "attn.wv")};
   torch::Tensor qkv = biased ? at::linear(in, at::cat(w), at::cat({m.get(p + "attn.bq"), m.get(p + "attn.bk"),
@@ -86,7 +133,7 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, const std::st
   }
   torch::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
   scores.masked_fill_(causal, -std::numeric_limits<float>::infinity());
-  torch::Tensor probs = dropout(at::softmax(scores, -1), m.settings().dropout, ctx);
+  torch::Tensor probs = head_dropout(at::softmax(scores, -1), m.settings().dropout, ctx, attention_probs_site(layer));
   torch::Tensor y = at::matmul(probs, v).transpose(1, 2).reshape({B, T, H * D});
   return row_parallel_linear(y, m, p + "attn.wo", p + "attn.bo", ctx);
 }
@@ -94,7 +141,7 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, const std::st
 torch::Tensor mlp(const torch::Tensor& x, const GptModel& m, const std::string& p,
                   const GrowthMasks* masks, bool old_layer, const ForwardContext& ctx) {
   const bool masked = masks && old_layer && masks->ffn.defined();
-  const torch::Tensor in = copy_to_tensor_parallel(x, ctx.tp);
+  const torch::Tensor in = enter_tensor_parallel(x, ctx);
   if (m.shape().activation == planner::Activation::kGelu) {
     const auto& w1 = m.get(p + "mlp.w1");
     torch::Tensor a = m.contains(p + "mlp.b1") ? at::linear(in, w1, m.get(p + "mlp.b1")) : at::linear(in, w1);
@@ -127,7 +174,6 @@ torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& wei
 }
 
 torch::Tensor gpt_embed(const GptModel& m, const torch::Tensor& tokens, const ForwardContext& ctx) {
-  const int64_t T = tokens.size(1);
   const auto& wte = m.get("wte");
   torch::Tensor tok;
   if (ctx.tp.active()) {
@@ -136,24 +182,29 @@ torch::Tensor gpt_embed(const GptModel& m, const torch::Tensor& tokens, const Fo
     const auto [begin, end] = vocab_range(wte, ctx);
     const torch::Tensor outside = tokens.lt(begin).logical_or(tokens.ge(end));
     const torch::Tensor local = (tokens - begin).masked_fill(outside, 0);
-    tok = reduce_from_tensor_parallel(at::embedding(wte, local).masked_fill(outside.unsqueeze(-1), 0.0), ctx.tp);
+    tok = leave_tensor_parallel(at::embedding(wte, local).masked_fill(outside.unsqueeze(-1), 0.0), ctx);
   } else {
     tok = at::embedding(wte, tokens);
   }
-  return dropout(tok + m.get("wpe").slice(0, 0, T), m.settings().dropout, ctx);
+  // This rank's positions: all of them, or its block under sequence parallelism.
+  const int64_t first_position = ctx.tp.splits_sequence() ? ctx.tp.rank * tok.size(1) : 0;
+  return dropout(tok + m.get("wpe").slice(0, first_position, first_position + tok.size(1)), m.settings().dropout, ctx,
+                 embedding_site());
 }
 
 torch::Tensor gpt_blocks(const GptModel& m, torch::Tensor x, const LayerRange& layers, const ForwardContext& ctx) {
-  const int64_t T = x.size(1);
+  const int64_t T = x.size(1) * (ctx.tp.splits_sequence() ? ctx.tp.size : 1);
   const GrowthMasks* masks = ctx.masks;
   const torch::Tensor causal =
       torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
   for (int l = layers.begin; l < layers.end; ++l) {
     const std::string p = fmt::format("h.{}.", l);
     const bool inserted = masks && l < static_cast<int>(masks->new_layer.size()) && masks->new_layer[l];
-    torch::Tensor h = x + dropout(attention(norm(x, m, p + "ln1", masks), m, p, causal, masks, !inserted, ctx),
-                                  m.settings().dropout, ctx);
-    h = h + dropout(mlp(norm(h, m, p + "ln2", masks), m, p, masks, !inserted, ctx), m.settings().dropout, ctx);
+    const double rate = m.settings().dropout;
+    torch::Tensor h =
+        x + dropout(attention(norm(x, m, p + "ln1", masks), m, l, causal, masks, !inserted, ctx), rate, ctx,
+                    attention_out_site(l));
+    h = h + dropout(mlp(norm(h, m, p + "ln2", masks), m, p, masks, !inserted, ctx), rate, ctx, mlp_out_site(l));
     // MSG depth growth: an inserted block is the identity at m = 0.
     x = inserted ? x + (h - x) * masks->value : h;
   }
@@ -161,7 +212,7 @@ torch::Tensor gpt_blocks(const GptModel& m, torch::Tensor x, const LayerRange& l
 }
 
 torch::Tensor gpt_head_logits(const GptModel& m, const torch::Tensor& x, const ForwardContext& ctx) {
-  const torch::Tensor h = copy_to_tensor_parallel(norm(x, m, "ln_f", ctx.masks), ctx.tp);
+  const torch::Tensor h = enter_tensor_parallel(norm(x, m, "ln_f", ctx.masks), ctx);
   return at::linear(h, m.shape().tied_embeddings ? m.get("wte") : m.get("lm_head"));
 }
 

@@ -24,7 +24,13 @@ struct InFlight {
 };
 
 TensorParallelContext tensor_parallel_context(const RankShare& share, ProcessGroups& groups) {
-  return {groups.tensor.get(), share.position().tp, share.layout().tp};
+  return {groups.tensor.get(), share.position().tp, share.layout().tp, share.layout().sequence_parallel};
+}
+
+// Positions in the activations a pipeline stage sends: all of them, or this
+// rank's block under sequence parallelism.
+int64_t sent_positions(int64_t seq_len, const TensorParallelContext& tp) {
+  return tp.splits_sequence() ? seq_len / tp.size : seq_len;
 }
 
 // Where this rank's virtual stages sit in the pipeline: chunk c of pipeline
@@ -110,7 +116,8 @@ class Pipeline {
   torch::Tensor timed_receive(int peer, int tag) {
     const auto start = Clock::now();
     torch::Tensor t =
-        receive(*groups_.pipeline, spec_.micro_batch, spec_.seq_len, model_.shape().hidden, spec_.device, peer, tag);
+        receive(*groups_.pipeline, spec_.micro_batch, sent_positions(spec_.seq_len, ctx_.tp), model_.shape().hidden,
+                spec_.device, peer, tag);
     wait_seconds_ += seconds_since(start);
     return t;
   }
@@ -130,6 +137,7 @@ class Pipeline {
       batch = training_batch(*spec_.shard, spec_.seq_len, spec_.data_seed, first_sequence, spec_.micro_batch,
                              spec_.device);
     }
+    ctx_.dropout_seed = micro_batch_dropout_seed(spec_, first_sequence);
     if (!first) {
       f.input = x = timed_receive(vs_.previous_rank(), vs_.forward_tag(mb, vs_.stage(chunk))).set_requires_grad(true);
     }
@@ -203,7 +211,7 @@ double clip_global_grad_norm(ModelPart& part, const RankShare& share, Communicat
 double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
                          const RankShare& share, ProcessGroups& groups) {
   torch::NoGradGuard no_grad;
-  ForwardContext ctx{masks, false, nullptr};
+  ForwardContext ctx{masks, false};
   ctx.tp = tensor_parallel_context(share, groups);
   const VirtualStages vs(share);
   const int dp = share.layout().dp;
@@ -218,7 +226,8 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
     for (int chunk = 0; chunk < vs.v; ++chunk) {  // forward through the virtual stages in order
       AutocastGuard autocast(spec.bf16, spec.device);
       torch::Tensor x = vs.first(chunk) ? gpt_embed(part.model, batch.inputs, ctx)
-                                        : receive(*groups.pipeline, count, spec.seq_len, part.model.shape().hidden,
+                                        : receive(*groups.pipeline, count, sent_positions(spec.seq_len, ctx.tp),
+                                                  part.model.shape().hidden,
                                                   spec.device, vs.previous_rank(), vs.forward_tag(mb, vs.stage(chunk)));
       x = gpt_blocks(part.model, x, layers_of_virtual_stage(share.layout(), vs.stage(chunk)), ctx);
       if (vs.last(chunk)) {
@@ -252,6 +261,7 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
 
   t = Clock::now();
   const RankPosition& pos = share.position();
+  if (tensor_parallel_context(share, groups).splits_sequence()) sum_sequence_parallel_gradients(part, *groups.tensor);
   if (share.layout().dp > 1) average_gradients(*groups.data, params, *spec.buckets);
   if (groups.embedding && part.model.shape().tied_embeddings) {
     // The tied embedding lives on the first and the last stage; its gradient

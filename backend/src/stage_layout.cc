@@ -16,7 +16,7 @@ int StageLayout::layers() const { return std::accumulate(chunk_layers.begin(), c
 std::string StageLayout::group_key() const { return fmt::format("tp{}-pp{}-dp{}", tp, pp, dp); }
 
 std::string StageLayout::describe() const {
-  std::string s = fmt::format("TP{} PP{} DP{}", tp, pp, dp);
+  std::string s = fmt::format("TP{}{} PP{} DP{}", tp, sequence_parallel && tp > 1 ? " SP" : "", pp, dp);
   if (interleave > 1) s += fmt::format(" v{}", interleave);
   if (pp > 1) s += fmt::format(" (layers {})", fmt::join(chunk_layers, "+"));
   return s;
@@ -24,7 +24,7 @@ std::string StageLayout::describe() const {
 
 bool StageLayout::operator==(const StageLayout& o) const {
   return tp == o.tp && pp == o.pp && dp == o.dp && interleave == o.interleave &&
-         chunk_layers == o.chunk_layers;
+         sequence_parallel == o.sequence_parallel && chunk_layers == o.chunk_layers;
 }
 
 RankPosition position_of(const StageLayout& l, int r) {
@@ -119,6 +119,7 @@ StageLayout layout_for_stage(const planner::Stage& stage, int world_size) {
     l.pp = stage.parallel->pp;
     l.dp = stage.parallel->dp;
     l.interleave = stage.parallel->interleave;
+    l.sequence_parallel = stage.parallel->sequence_parallel && l.tp > 1;
   } else {
     l.dp = world_size;
   }

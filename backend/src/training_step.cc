@@ -10,6 +10,10 @@
 
 namespace sprout::backend {
 
+uint64_t micro_batch_dropout_seed(const StepSpec& spec, int64_t first_sequence) {
+  return splitmix64(spec.dropout_seed ^ static_cast<uint64_t>(first_sequence));
+}
+
 StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw,
                       const GrowthMasks* masks, const StepSpec& spec, Communicator& comm) {
   StepResult r;
@@ -23,8 +27,7 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
     // dropout masks depend on that number only, so any rank count draws the
     // same masks for the same sequences.
     const int64_t first = spec.first_sequence + (a * comm.world_size() + comm.rank()) * spec.micro_batch;
-    at::Generator dropout = make_cpu_generator(splitmix64(spec.dropout_seed ^ static_cast<uint64_t>(first)));
-    ForwardContext ctx{masks, true, &dropout};
+    const ForwardContext ctx{masks, true, micro_batch_dropout_seed(spec, first)};
     TokenBatch batch = training_batch(*spec.shard, spec.seq_len, spec.data_seed, first, spec.micro_batch, spec.device);
     torch::Tensor loss;
     {
@@ -67,7 +70,7 @@ void apply_optimizer_step(GptModel& model, AdamWState& optimizer, const AdamWSet
 
 double evaluate(const GptModel& model, const GrowthMasks* masks, const EvalSpec& spec, Communicator& comm) {
   torch::NoGradGuard no_grad;
-  ForwardContext ctx{masks, false, nullptr};
+  const ForwardContext ctx{masks, false};
   const int64_t chunks = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
   double loss_sum = 0;  // of the per-window losses of this rank's chunks
   for (int64_t c = comm.rank(); c < chunks; c += comm.world_size()) {

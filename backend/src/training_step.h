@@ -32,6 +32,10 @@ struct StepSpec {
   int64_t bucket_bytes = kDefaultBucketBytes;     // also for the parameter broadcast
 };
 
+// The dropout seed of the micro-batch whose first sequence is
+// `first_sequence` (ForwardContext::dropout_seed): the same in every layout.
+uint64_t micro_batch_dropout_seed(const StepSpec& spec, int64_t first_sequence);
+
 struct StepResult {
   double loss = 0;       // mean over the global batch
   double grad_norm = 0;  // before clipping

@@ -35,9 +35,10 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
                                 "pp={} (as Megatron-LM)",
                                 per_pipeline, p.pp));
     }
-    if ((p.tp > 1 || p.pp > 1) && st.dropout > 0) {
-      return refuse("dropout with tensor/pipeline parallelism is not implemented (its masks would differ from "
-                    "the data-parallel run's; set dropout: 0)");
+    if (p.tp > 1 && p.sequence_parallel && s.seq_len % p.tp != 0) {
+      return refuse(fmt::format("sequence parallelism splits seq_len={} over tp={} ranks, which does not divide it "
+                                "(set sequence_parallel: false)",
+                                s.seq_len, p.tp));
     }
   }
   return std::nullopt;

@@ -280,8 +280,9 @@ TEST_F(DataParallel, BadInputOnAnyRankStopsEveryRankWithExitCodeTwo) {
 // planner::trainer_cannot_run is the one place that says which layouts
 // sprout-train runs: `sprout export` and sprout-train refuse alike.
 TEST_F(DataParallel, ALayoutTheTrainerCannotRunIsRefusedAtStartAsAtExport) {
-  std::string y = plan_yaml({2, 4, 0.1});  // TP2 with dropout: not implemented
+  std::string y = plan_yaml({2, 4, 0.1});  // TP2 over a vocabulary it cannot split
   y.replace(y.find("tp: 1, pp: 1, dp: 2"), 19, "tp: 2, pp: 1, dp: 1");
+  y.replace(y.find("vocab: 256"), 10, "vocab: 257");
   const std::string plan = dir_ + "/tp2.yaml";
   planner::write_file_atomically(plan, y);
   const auto problem = planner::trainer_cannot_run(planner::load_plan(plan));

@@ -171,25 +171,29 @@ TEST(ShardedCheckpoint, SavedUnderOneLayoutLoadedUnderAnotherAndBackIsBitwise) {
   EXPECT_EQ(missing_slice_error, missing_slice_expected);
 }
 
-// Loss and gradients of the TP2 forward against the full model on one rank.
-void expect_tensor_parallel_matches(const GptModel& full, const GrowthMasks* masks) {
+// Loss and gradients of the TP2 forward against the full model on one rank
+// (in training mode: with the model's dropout, whose masks must agree).
+void expect_tensor_parallel_matches(const GptModel& full, const GrowthMasks* masks, bool sequence_parallel = false,
+                                    bool training = false) {
+  const uint64_t dropout_seed = 77;
   at::Generator g = make_cpu_generator(3);
   const auto& shape = full.shape();
   const torch::Tensor tokens = torch::randint(shape.vocab, {3, shape.seq_len + 1}, g, torch::kInt64);
   const torch::Tensor inputs = tokens.narrow(1, 0, shape.seq_len), targets = tokens.narrow(1, 1, shape.seq_len);
   GptModel reference = full;
   for (auto& p : reference.parameters()) p.mutable_grad() = torch::Tensor();
-  const torch::Tensor loss = gpt_loss(reference, inputs, targets, {masks, false, nullptr});
+  const torch::Tensor loss = gpt_loss(reference, inputs, targets, {masks, training, dropout_seed});
   loss.backward();
   const StageLayout layout = grid(2, 1, 1, shape);
   run_ranks(2, [&](Communicator& world) {
     ProcessGroups groups = make_process_groups(world, layout);
     const RankShare share(layout, world.rank());
     ModelPart part = partition_model(full, make_adamw_state(full.parameters()), share);
-    ForwardContext ctx{masks, false, nullptr};
-    ctx.tp = {groups.tensor.get(), share.position().tp, 2};
+    ForwardContext ctx{masks, training, dropout_seed};
+    ctx.tp = {groups.tensor.get(), share.position().tp, 2, sequence_parallel};
     const torch::Tensor local = gpt_loss(part.model, inputs, targets, ctx);
     local.backward();
+    if (sequence_parallel) sum_sequence_parallel_gradients(part, *groups.tensor);
     EXPECT_NEAR(local.item<double>(), loss.item<double>(), 1e-6 * loss.item<double>());
     for (size_t j = 0; j < part.model.size(); ++j) {
       const size_t i = part.full_index[j];
@@ -216,6 +220,22 @@ TEST(TensorParallelForward, GeluUnderAnMsgRampOfHeadsFfnAndDepthMatchesTheFullMo
   grown.ramp.steps_done = 2;  // mask 0.5: every masked path contributes
   const GrowthMasks masks = make_growth_masks(grown.ramp, torch::kCPU);
   expect_tensor_parallel_matches(grown.model, &masks);
+  expect_tensor_parallel_matches(grown.model, &masks, /*sequence_parallel=*/true);
+}
+
+// Sequence parallelism (Korthikanti et al. 2022): LayerNorms, dropout and
+// the residual stream on half the positions per rank; the all-gather and
+// reduce-scatter around the tensor-parallel regions and the summed
+// gradients of the replicated parameters give the full model's loss and
+// gradients. With dropout the masks are the full model's, cut per rank.
+TEST(TensorParallelForward, SequenceParallelWithDropoutMatchesTheFullModel) {
+  at::Generator g = make_cpu_generator(10);
+  const GptModel with_dropout = make_gpt({shape_with_vocab(test::tiny_shape(2, 32, 4)), 0.02, 0.2}, g);
+  expect_tensor_parallel_matches(with_dropout, nullptr, /*sequence_parallel=*/false, /*training=*/true);
+  expect_tensor_parallel_matches(with_dropout, nullptr, /*sequence_parallel=*/true, /*training=*/true);
+  auto swiglu = shape_with_vocab(test::tiny_shape(2, 32, 4, 0, planner::Activation::kSwiglu, 2));
+  swiglu.tied_embeddings = false;
+  expect_tensor_parallel_matches(make_gpt({swiglu, 0.02, 0.1}, g), nullptr, true, true);
 }
 
 }  // namespace

@@ -12,8 +12,9 @@
 // gpt_embed (first), gpt_blocks, gpt_head_logits + gpt_cross_entropy (last).
 #pragma once
 
-#include <ATen/core/Generator.h>
 #include <torch/types.h>
+
+#include <cstdint>
 
 #include "sprout/backend/gpt_model.h"
 #include "sprout/backend/growth.h"
@@ -25,12 +26,20 @@ namespace sprout::backend {
 struct ForwardContext {
   const GrowthMasks* masks = nullptr;  // set only during an MSG ramp (full-model masks; cut to the TP slice here)
   bool training = false;               // dropout active (when the model has dropout > 0)
-  at::Generator* generator = nullptr;  // dropout randomness (one per micro-batch, from its sequence number)
-  TensorParallelContext tp = {};       // tensor parallelism (none by default)
+  // Dropout randomness of this micro-batch (from its first sequence number:
+  // training_step.h). Each mask is drawn from its own CPU generator, seeded
+  // by this and the place it applies (the embedding; block l's attention
+  // probabilities, one draw per head; its attention and MLP outputs), always
+  // for the full tensor, so a rank that computes only some layers, heads or
+  // positions (pipeline, tensor, sequence parallelism) applies exactly the
+  // masks the single-process run does.
+  uint64_t dropout_seed = 0;
+  TensorParallelContext tp = {};  // tensor parallelism (none by default)
 };
 
 // tokens [B, T] -> the residual stream [B, T, hidden] (vocab-parallel
-// embedding under tensor parallelism).
+// embedding under tensor parallelism; with sequence parallelism this rank's
+// [B, T / tp, hidden] block of positions, as gpt_blocks takes and returns).
 torch::Tensor gpt_embed(const GptModel& model, const torch::Tensor& tokens, const ForwardContext& ctx);
 
 // Blocks [layers.begin, layers.end) applied to the residual stream.

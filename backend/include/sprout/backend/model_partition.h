@@ -75,6 +75,14 @@ torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tens
 void assemble_full_model(Communicator& world, const ModelPart& part, const RankShare& share, GptModel& full,
                          AdamWState& full_optimizer);
 
+// With sequence parallelism a tensor-parallel rank's gradient of a
+// replicated parameter (LayerNorms, position embedding, row-parallel
+// biases) covers only its block of positions; the gradient is their sum over
+// the group (Korthikanti et al. 2022, sec. 4.2.2; Megatron-LM's
+// allreduce_sequence_parallel_grads). Run after backward, before the
+// data-parallel reduction.
+void sum_sequence_parallel_gradients(ModelPart& part, Communicator& tensor);
+
 // `full` without its tensors (shape and specs kept), and its moments
 // dropped: what a rank keeps of the full model while it trains its part, so
 // it holds no more than its part between assemblies.

@@ -22,6 +22,9 @@ struct StageLayout {
   int pp = 1;
   int dp = 1;
   int interleave = 1;              // v: model chunks per pipeline rank
+  // Sequence parallelism in the tensor-parallel groups (Korthikanti et al.
+  // 2022): the plan's parallel.sequence_parallel, on by default with tp > 1.
+  bool sequence_parallel = false;
   std::vector<int> chunk_layers;   // layers of each virtual stage, pp * interleave entries
 
   int world_size() const { return tp * pp * dp; }
@@ -29,7 +32,7 @@ struct StageLayout {
   int layers() const;
   // The process groups depend on tp, pp, dp only (not on the layer split).
   std::string group_key() const;
-  // "TP2 PP2 DP1 (layers 2+2)"
+  // "TP2 PP2 DP1 (layers 2+2)", "TP2 SP PP1 DP1"
   std::string describe() const;
   bool operator==(const StageLayout& o) const;
 };
