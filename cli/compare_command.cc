@@ -133,15 +133,17 @@ void add_compare_command(CLI::App& app) {
       }
       j["pipeline_bubbles"] = nlohmann::json::array();
       for (const auto& b : bubbles) {
-        j["pipeline_bubbles"].push_back({{"stage", b.stage_name},
-                                         {"schedule", b.schedule},
-                                         {"stages", b.stages},
-                                         {"chunks", b.chunks},
-                                         {"micro_batches", b.micro_batches},
-                                         {"steps", b.steps},
-                                         {"measured_fraction", b.measured_fraction},
-                                         {"simulated_fraction", b.simulated_fraction},
-                                         {"analytic_fraction", b.analytic_fraction}});
+        nlohmann::json e = {{"stage", b.stage_name},
+                             {"schedule", b.schedule},
+                             {"stages", b.stages},
+                             {"chunks", b.chunks},
+                             {"micro_batches", b.micro_batches},
+                             {"steps", b.steps},
+                             {"measured_fraction", b.measured_fraction},
+                             {"simulated_fraction", b.simulated_fraction},
+                             {"analytic_fraction", b.analytic_fraction}};
+        if (b.replayed_fraction) e["replayed_fraction"] = *b.replayed_fraction;
+        j["pipeline_bubbles"].push_back(e);
       }
       if (cal) {
         j["calibration"] = {{"profile", *calibrate},
@@ -169,10 +171,13 @@ void add_compare_command(CLI::App& app) {
                              c.energy_source == "model" ? " (the profile's power x time, not a measurement)" : "");
     std::cout << t.render();
     for (const auto& b : bubbles) {
-      std::cout << fmt::format("\npipeline bubble, stage '{}' ({}, p={} m={}, {} steps): measured {:.3f}, simulated "
-                               "from the measured op times {:.3f}, analytic (p-1)/m {:.3f}\n",
-                               b.stage_name, b.schedule, b.stages, b.micro_batches, b.steps, b.measured_fraction,
-                               b.simulated_fraction, b.analytic_fraction);
+      std::cout << fmt::format("\npipeline bubble, stage '{}' ({}, p={} v={} m={}, {} steps): measured {:.3f}; "
+                               "simulated from the mean op times {:.3f}{}; analytic (p-1)/(v m) {:.3f}\n",
+                               b.stage_name, b.schedule, b.stages, b.chunks, b.micro_batches, b.steps,
+                               b.measured_fraction, b.simulated_fraction,
+                               b.replayed_fraction ? fmt::format(", replaying every op {:.3f}", *b.replayed_fraction)
+                                                   : std::string(),
+                               b.analytic_fraction);
     }
     if (c.total.final_val_loss) {
       std::cout << fmt::format("\nfinal validation loss {:.4f} after {} tokens\n", *c.total.final_val_loss,

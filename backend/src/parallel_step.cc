@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -86,7 +87,7 @@ class Pipeline {
            ProcessGroups& groups)
       : model_(model), spec_(spec), share_(share), groups_(groups), vs_(share),
         in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)),
-        forward_seconds_(static_cast<size_t>(vs_.v), 0.0), backward_seconds_(static_cast<size_t>(vs_.v), 0.0) {
+        forward_seconds_(in_flight_.size(), 0.0), backward_seconds_(in_flight_.size(), 0.0) {
     ctx_.masks = masks;
     ctx_.training = true;
     ctx_.tp = tensor_parallel_context(share, groups);
@@ -108,9 +109,9 @@ class Pipeline {
   double loss_sum() const { return loss_sum_; }
   double wait_seconds() const { return wait_seconds_; }
   double span_seconds() const { return span_seconds_; }
-  // Per chunk of this rank.
-  const std::vector<double>& forward_seconds() const { return forward_seconds_; }
-  const std::vector<double>& backward_seconds() const { return backward_seconds_; }
+  // Per op of this rank: micro-batch mb of chunk c at c m + mb.
+  double forward_seconds(int mb, int chunk) const { return forward_seconds_[op_index(mb, chunk)]; }
+  double backward_seconds(int mb, int chunk) const { return backward_seconds_[op_index(mb, chunk)]; }
 
  private:
   torch::Tensor timed_receive(int peer, int tag) {
@@ -118,13 +119,22 @@ class Pipeline {
     torch::Tensor t =
         receive(*groups_.pipeline, spec_.micro_batch, sent_positions(spec_.seq_len, ctx_.tp), model_.shape().hidden,
                 spec_.device, peer, tag);
-    wait_seconds_ += seconds_since(start);
+    op_wait_seconds_ = seconds_since(start);
+    wait_seconds_ += op_wait_seconds_;
     return t;
   }
 
-  InFlight& slot(int mb, int chunk) { return in_flight_[static_cast<size_t>(mb * vs_.v + chunk)]; }
+  // An op's time is all the rank does for it (data, compute, posting the
+  // send) but the wait for its input: the ops then add up to the time the
+  // bubble is measured against, as the DAG's do when it replays them.
+  double op_seconds(Clock::time_point start) const { return seconds_since(start) - op_wait_seconds_; }
+
+  size_t op_index(int mb, int chunk) const { return static_cast<size_t>(chunk * spec_.accumulation + mb); }
+  InFlight& slot(int mb, int chunk) { return in_flight_[op_index(mb, chunk)]; }
 
   void forward(int mb, int chunk) {
+    const auto op_start = Clock::now();
+    op_wait_seconds_ = 0;
     InFlight& f = slot(mb, chunk);
     const bool first = vs_.first(chunk), last = vs_.last(chunk);
     // Micro-batch mb of this data-parallel rank: the same sequences (and
@@ -141,39 +151,39 @@ class Pipeline {
     if (!first) {
       f.input = x = timed_receive(vs_.previous_rank(), vs_.forward_tag(mb, vs_.stage(chunk))).set_requires_grad(true);
     }
-    const auto start = Clock::now();
     {
       AutocastGuard autocast(spec_.bf16, spec_.device);
       if (first) x = gpt_embed(model_, batch.inputs, ctx_);
       x = gpt_blocks(model_, x, layers_of_virtual_stage(share_.layout(), vs_.stage(chunk)), ctx_);
       if (last) f.loss = gpt_cross_entropy(gpt_head_logits(model_, x, ctx_), batch.targets, ctx_);
     }
-    forward_seconds_[static_cast<size_t>(chunk)] += seconds_since(start);
     if (last) {
       loss_sum_ += f.loss.item<double>();
     } else {
       f.output = x;
       sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1));
     }
+    forward_seconds_[op_index(mb, chunk)] = op_seconds(op_start);
   }
 
   void backward(int mb, int chunk) {
+    const auto op_start = Clock::now();
+    op_wait_seconds_ = 0;
     InFlight& f = slot(mb, chunk);
     torch::Tensor grad;
     if (!vs_.last(chunk)) {
       grad = timed_receive(vs_.next_rank(), vs_.backward_tag(mb, vs_.stage(chunk))).to(f.output.scalar_type());
     }
-    const auto start = Clock::now();
     if (vs_.last(chunk)) {
       (f.loss / static_cast<double>(spec_.accumulation)).backward();
     } else {
       f.output.backward(grad);
     }
-    backward_seconds_[static_cast<size_t>(chunk)] += seconds_since(start);
     if (!vs_.first(chunk)) {
       sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), vs_.backward_tag(mb, vs_.stage(chunk) - 1));
     }
     f = InFlight{};
+    backward_seconds_[op_index(mb, chunk)] = op_seconds(op_start);
   }
 
   const GptModel& model_;
@@ -186,7 +196,8 @@ class Pipeline {
   Sends sends_;
   double loss_sum_ = 0;
   double wait_seconds_ = 0, span_seconds_ = 0;
-  std::vector<double> forward_seconds_, backward_seconds_;
+  double op_wait_seconds_ = 0;  // of the op running now
+  std::vector<double> forward_seconds_, backward_seconds_;  // per op (op_index)
 };
 
 // The global gradient norm over the whole model (each parameter counted
@@ -243,6 +254,41 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   return sum_over_ranks(*groups.world, {reports ? loss_sum : 0.0})[0] / static_cast<double>(spec.windows);
 }
 
+double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& groups, int64_t micro_batch,
+                                    int64_t seq_len, int64_t hidden, torch::Device device, int round_trips) {
+  const VirtualStages vs(share);
+  double one_way_s = 0, pairs = 0;
+  if (vs.p > 1) {
+    // Tags above any step's (forward_tag stays below 2 p v m).
+    constexpr int kPingTag = 1 << 29;
+    const bool initiator = vs.rank % 2 == 0 && vs.rank + 1 < vs.p, responder = vs.rank % 2 == 1;
+    const int partner = initiator ? vs.rank + 1 : vs.rank - 1;
+    const int64_t positions = sent_positions(seq_len, tensor_parallel_context(share, groups));
+    std::vector<double> round_trip_s;
+    for (int i = 0; i <= round_trips && (initiator || responder); ++i) {
+      Sends sends;
+      const auto start = Clock::now();
+      if (initiator) {
+        sends.send(*groups.pipeline, torch::zeros({micro_batch, positions, hidden}), partner, kPingTag + 2 * i);
+        receive(*groups.pipeline, micro_batch, positions, hidden, device, partner, kPingTag + 2 * i + 1);
+        if (i > 0) round_trip_s.push_back(seconds_since(start));
+      } else {
+        const torch::Tensor t =
+            receive(*groups.pipeline, micro_batch, positions, hidden, device, partner, kPingTag + 2 * i);
+        sends.send(*groups.pipeline, t, partner, kPingTag + 2 * i + 1);
+      }
+      sends.wait();
+    }
+    if (!round_trip_s.empty()) {
+      std::nth_element(round_trip_s.begin(), round_trip_s.begin() + round_trip_s.size() / 2, round_trip_s.end());
+      one_way_s = round_trip_s[round_trip_s.size() / 2] / 2;
+      pairs = 1;
+    }
+  }
+  const std::vector<double> sums = sum_over_ranks(*groups.world, {one_way_s, pairs});
+  return sums[1] > 0 ? sums[0] / sums[1] : 0.0;
+}
+
 ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& adamw, const GrowthMasks* masks,
                                        const StepSpec& spec, const RankShare& share, ProcessGroups& groups) {
   ParallelStepResult out;
@@ -278,20 +324,23 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   const VirtualStages vs(share);
   const double busy = std::max(1e-12, pipeline.span_seconds() - pipeline.wait_seconds());
   std::vector<double> stats = {loss, pipeline.wait_seconds() / busy};
-  const size_t virtual_stages = static_cast<size_t>(vs.p * vs.v);
-  stats.resize(2 + 2 * virtual_stages, 0.0);
+  const int m = static_cast<int>(spec.accumulation);
+  const size_t ops = static_cast<size_t>(vs.p * vs.v * m);
+  stats.resize(2 + 2 * ops, 0.0);
   for (int chunk = 0; chunk < vs.v; ++chunk) {
-    const size_t at = 2 + 2 * static_cast<size_t>(vs.stage(chunk));
-    stats[at] = pipeline.forward_seconds()[static_cast<size_t>(chunk)] / static_cast<double>(spec.accumulation);
-    stats[at + 1] = pipeline.backward_seconds()[static_cast<size_t>(chunk)] / static_cast<double>(spec.accumulation);
+    for (int mb = 0; mb < m; ++mb) {
+      const size_t at = 2 + 2 * static_cast<size_t>(vs.stage(chunk) * m + mb);
+      stats[at] = pipeline.forward_seconds(mb, chunk);
+      stats[at + 1] = pipeline.backward_seconds(mb, chunk);
+    }
   }
   stats = sum_over_ranks(world, stats);
   const double ranks = world.world_size(), per_stage = ranks / vs.p;
   r.loss = stats[0] / share.layout().dp;
   out.bubble_fraction = stats[1] / ranks;
-  for (size_t s = 0; s < virtual_stages; ++s) {
-    out.forward_s_by_stage.push_back(stats[2 + 2 * s] / per_stage);
-    out.backward_s_by_stage.push_back(stats[3 + 2 * s] / per_stage);
+  for (size_t op = 0; op < ops; ++op) {
+    out.forward_s_by_op.push_back(stats[2 + 2 * op] / per_stage);
+    out.backward_s_by_op.push_back(stats[3 + 2 * op] / per_stage);
   }
   r.reduce_seconds = seconds_since(t);
 

@@ -23,11 +23,12 @@ struct ParallelStepResult {
   // (transfer included), divided by the rest of the time from its first to
   // its last pipeline op (its own forward/backward work).
   double bubble_fraction = 0;
-  // Mean over the ranks of one micro-batch's forward and backward seconds
-  // on each virtual pipeline stage (p v entries; chunk c of pipeline rank r
-  // is virtual stage c p + r).
-  std::vector<double> forward_s_by_stage;
-  std::vector<double> backward_s_by_stage;
+  // Forward and backward seconds of each op, the mean over the ranks that
+  // run it (the TP x DP replicas of a pipeline rank): p v m entries, micro-
+  // batch mb on virtual stage s at s m + mb (chunk c of pipeline rank r is
+  // virtual stage c p + r). The simulator replays them (pipeline_bubble.h).
+  std::vector<double> forward_s_by_op;
+  std::vector<double> backward_s_by_op;
 };
 
 // The validation loss of evaluate() on the parts: the DP groups split the
@@ -35,6 +36,14 @@ struct ParallelStepResult {
 // gradients), the last stage's loss is summed over all windows.
 double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
                          const RankShare& share, ProcessGroups& groups);
+
+// One-way time of an activation [micro_batch, positions, hidden] between
+// neighbouring pipeline ranks, the median of `round_trips` ping-pongs
+// (after one to warm up) halved, averaged over the pairs (0, 1), (2, 3), ...
+// of every pipeline: the p2p latency the iteration DAG needs to replay a
+// step (collective over the world; 0 without pipeline parallelism).
+double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& groups, int64_t micro_batch,
+                                    int64_t seq_len, int64_t hidden, torch::Device device, int round_trips = 10);
 
 ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& adamw, const GrowthMasks* masks,
                                        const StepSpec& spec, const RankShare& share, ProcessGroups& groups);

@@ -46,6 +46,10 @@ namespace sprout::backend {
 namespace fs = std::filesystem;
 namespace {
 
+// Pipeline ops (p v m) up to which a telemetry record lists every op's time:
+// a few KB per record; larger pipelines log the per-stage means only.
+constexpr size_t kMaxLoggedOps = 1024;
+
 // Where the shards come from: a prepared directory, or text (the default
 // corpus when the plan names nothing) prepared into RUN_DIR/data.
 struct DataSource {
@@ -167,6 +171,7 @@ class Trainer {
   std::map<std::string, ProcessGroups> groups_;
   // Pipeline telemetry since the last log line (summed over steps).
   double log_bubble_ = 0;
+  double pipeline_p2p_s_ = 0;  // measured at the stage's start (measure_pipeline_p2p_seconds)
   std::vector<double> log_forward_s_, log_backward_s_;
   long long total_steps_ = 0;
   long long last_checkpoint_step_ = -1;
@@ -396,8 +401,11 @@ void Trainer::configure_model_parallel(const StageLayout& layout, const Optimize
   buckets_ = make_gradient_buckets(local, options_.bucket_bytes);
   if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
   configured_stage_ = state().counters.stage_index;
-  log_forward_s_.assign(static_cast<size_t>(layout.virtual_stages()), 0.0);
-  log_backward_s_.assign(static_cast<size_t>(layout.virtual_stages()), 0.0);
+  const size_t pipeline_ops = static_cast<size_t>(layout.virtual_stages() * schedule().accumulation);
+  pipeline_p2p_s_ = measure_pipeline_p2p_seconds(*share_, groups, schedule().micro_batch, stage().shape.seq_len,
+                                                 stage().shape.hidden, device_);
+  log_forward_s_.assign(pipeline_ops, 0.0);
+  log_backward_s_.assign(pipeline_ops, 0.0);
   progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, ZeRO-1 {}: {} "
                        "Adam moment elements",
                        stage().name, layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
@@ -422,9 +430,9 @@ StepResult Trainer::model_parallel_step(const StepSpec& spec, const GrowthMasks*
   const ParallelStepResult r = parallel_train_step(*part_, adamw_, masks, part_spec, *share_, groups);
   full_stale_ = true;
   log_bubble_ += r.bubble_fraction;
-  for (size_t i = 0; i < r.forward_s_by_stage.size(); ++i) {
-    log_forward_s_[i] += r.forward_s_by_stage[i];
-    log_backward_s_[i] += r.backward_s_by_stage[i];
+  for (size_t i = 0; i < r.forward_s_by_op.size(); ++i) {
+    log_forward_s_[i] += r.forward_s_by_op[i];
+    log_backward_s_[i] += r.backward_s_by_op[i];
   }
   return r.step;
 }
@@ -613,11 +621,16 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
   r["optimizer_s"] = log_optimizer_s_ / steps;
   if (state().ramp) r["mask"] = state().ramp->mask_value();
   if (share_ && share_->layout().pp > 1) {
-    // What simulator::check_pipeline_bubbles compares with the iteration DAG.
-    std::vector<double> fwd, bwd;
+    // What simulator::check_pipeline_bubbles compares with the iteration
+    // DAG: per virtual stage the mean op time, and (up to kMaxLoggedOps ops)
+    // every op's time, for the DAG to replay the step as it ran.
+    const size_t m = static_cast<size_t>(schedule().accumulation);
+    std::vector<double> fwd_op, bwd_op, fwd(log_forward_s_.size() / m, 0.0), bwd(fwd.size(), 0.0);
     for (size_t i = 0; i < log_forward_s_.size(); ++i) {
-      fwd.push_back(log_forward_s_[i] / steps);
-      bwd.push_back(log_backward_s_[i] / steps);
+      fwd_op.push_back(log_forward_s_[i] / steps);
+      bwd_op.push_back(log_backward_s_[i] / steps);
+      fwd[i / m] += fwd_op.back() / static_cast<double>(m);
+      bwd[i / m] += bwd_op.back() / static_cast<double>(m);
     }
     r["pipeline"] = {{"schedule", share_->layout().interleave > 1 ? "interleaved 1F1B" : "1F1B"},
                      {"stages", share_->layout().pp},
@@ -625,8 +638,12 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
                      {"micro_batches", schedule().accumulation},
                      {"forward_s", fwd},
                      {"backward_s", bwd},
-                     {"p2p_s", 0.0},
+                     {"p2p_s", pipeline_p2p_s_},
                      {"bubble_fraction", log_bubble_ / steps}};
+    if (fwd_op.size() <= kMaxLoggedOps) {
+      r["pipeline"]["forward_op_s"] = fwd_op;
+      r["pipeline"]["backward_op_s"] = bwd_op;
+    }
   }
   log_bubble_ = 0;
   std::fill(log_forward_s_.begin(), log_forward_s_.end(), 0.0);

@@ -7,7 +7,8 @@ plain and interleaved with v = 2 chunks per rank),
 and by 1 process of 1 thread, with the same global batch (64 sequences) and
 micro-batch (8 sequences), in interleaved rounds. Prints tokens/s and, for
 PP2, the pipeline bubble measured by the trainer next to the simulator's
-prediction from the same op times (`sprout compare`) and the analytic
+predictions (`sprout compare`: replaying every measured op, and from the
+stages' mean op times) and the analytic
 (p - 1) / (v m).
 
 usage: /usr/bin/python3 bench/backend/tp_pp_scaling.py [BUILD_DIR] [--steps N] [--rounds R] [--dtype fp32|bf16]"""
@@ -48,7 +49,7 @@ def measure(args, name, tp, pp, dp, interleave):
                                       "json"], check=True, capture_output=True, text=True)
             b = json.loads(compare.stdout)["pipeline_bubbles"][0]
             out.update(measured=b["measured_fraction"], simulated=b["simulated_fraction"],
-                       analytic=b["analytic_fraction"])
+                       replayed=b.get("replayed_fraction", float("nan")), analytic=b["analytic_fraction"])
         return out
     finally:
         os.unlink(plan)
@@ -76,10 +77,11 @@ def main():
     for name, *_ in CONFIGS[3:]:
         rows = results[name]
         med = lambda k: statistics.median(r[k] for r in rows)
-        print(f"{name} bubble (idle / own op time, mean over ranks): measured {med('measured'):.3f}, simulated "
-              f"from the measured op times {med('simulated'):.3f}, analytic (p-1)/(v m) {med('analytic'):.3f}; per "
-              f"round measured " + ", ".join(f"{r['measured']:.3f}" for r in rows) + ", simulated " +
-              ", ".join(f"{r['simulated']:.3f}" for r in rows))
+        print(f"{name} bubble (idle / own op time, mean over ranks): measured {med('measured'):.3f}, DAG "
+              f"replaying every measured op {med('replayed'):.3f}, DAG from the mean op times "
+              f"{med('simulated'):.3f}, analytic (p-1)/(v m) {med('analytic'):.3f}; per round measured " +
+              ", ".join(f"{r['measured']:.3f}" for r in rows) + ", replayed " +
+              ", ".join(f"{r['replayed']:.3f}" for r in rows))
 
 
 if __name__ == "__main__":

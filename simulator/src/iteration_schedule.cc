@@ -97,6 +97,15 @@ void check_inputs(const IterationInputs& in) {
       if (!(d >= 0) || !std::isfinite(d)) throw std::invalid_argument("durations must be finite and >= 0");
     }
   }
+  const size_t ops = virtual_stages * static_cast<size_t>(m.micro_batches);
+  for (const auto* measured : {&in.forward_s_by_op, &in.backward_s_by_op}) {
+    if (!measured->empty() && measured->size() != ops) {
+      throw std::invalid_argument("measured op times need one entry per op (p * v * m)");
+    }
+    for (double d : *measured) {
+      if (!(d >= 0) || !std::isfinite(d)) throw std::invalid_argument("durations must be finite and >= 0");
+    }
+  }
   for (double d : {m.forward_s, m.backward_s, m.forward_tp_comm_s, m.backward_tp_comm_s, m.p2p_s,
                    m.first_stage_extra_s, m.last_stage_extra_s, m.dp_allreduce_s,
                    m.dp_param_gather_s, m.optimizer_s, m.launch_overhead_s}) {
@@ -156,7 +165,8 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
       if (op.forward) {
         t.kind = TaskKind::kForward;
         t.comm_s = mt.forward_tp_comm_s;
-        const int id = g.add(t, forward_s(vs));
+        const int id = g.add(t, in.forward_s_by_op.empty() ? forward_s(vs)
+                                                           : in.forward_s_by_op[cell(vs, op.micro_batch)]);
         fwd[cell(vs, op.micro_batch)] = id;
         chain(id);
         if (sends && vs < virtual_stages - 1) {
@@ -169,7 +179,8 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
       } else {
         t.kind = TaskKind::kBackward;
         t.comm_s = mt.backward_tp_comm_s;
-        const int id = g.add(t, backward_s(vs));
+        const int id = g.add(t, in.backward_s_by_op.empty() ? backward_s(vs)
+                                                            : in.backward_s_by_op[cell(vs, op.micro_batch)]);
         bwd[cell(vs, op.micro_batch)] = id;
         chain(id);
         int& last = last_backward_of_chunk[rank][op.chunk];
@@ -296,7 +307,7 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
   for (auto id = pred[sink]; id != 0 && id != pred[id]; id = pred[id]) tasks[id].critical = true;
 
   out.devices.resize(p);
-  std::vector<double> ops_s(p, 0), tp_s(p, 0), send_s(p, 0);
+  std::vector<double> ops_s(p, 0), tp_s(p, 0), send_s(p, 0), rank_pipeline_end_s(p, 0);
   for (int id = 1; id < task_end; ++id) {
     const ScheduledTask& t = tasks[id];
     DeviceTimeline& d = out.devices[t.stage];
@@ -305,6 +316,7 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
     if (!is_pipeline_task(t.kind)) continue;
     d.pipeline_busy_s += t.duration_s();
     out.pipeline_s = std::max(out.pipeline_s, t.end_s);
+    rank_pipeline_end_s[t.stage] = std::max(rank_pipeline_end_s[t.stage], t.end_s);
     if (t.kind == TaskKind::kForward || t.kind == TaskKind::kBackward) {
       ops_s[t.stage] += t.duration_s();
       tp_s[t.stage] += t.comm_s;
@@ -333,6 +345,10 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
   br.dp_comm_s = std::max(0.0, out.iteration_s - out.pipeline_s - mt.optimizer_s);
   out.bubble_s = br.bubble_s;
   out.bubble_fraction = ops_s[b] > 0 ? out.bubble_s / ops_s[b] : 0;
+  for (int rank = 0; rank < p; ++rank) {
+    const double idle_s = std::max(0.0, rank_pipeline_end_s[rank] - out.devices[rank].pipeline_busy_s);
+    out.mean_rank_bubble_fraction += ops_s[rank] > 0 ? idle_s / ops_s[rank] / p : 0;
+  }
   out.exposed_comm_s = br.tp_comm_s + br.pp_comm_s + br.dp_comm_s;
   return out;
 }

@@ -12,7 +12,19 @@ struct StageSums {
   PipelineBubbleCheck check;
   std::vector<double> forward_s, backward_s;
   double p2p_s = 0;
+  double replayed_sum = 0;
+  int replayed_steps = 0;
 };
+
+// The DAG's inputs for a pipelined stage's record, op times not yet set.
+IterationInputs pipeline_inputs(const PipelineBubbleCheck& c, double p2p_s) {
+  IterationInputs in;
+  in.pipeline_stages = c.stages;
+  in.micro.chunks_per_stage = c.chunks;
+  in.micro.micro_batches = c.micro_batches;
+  in.micro.p2p_s = p2p_s;
+  return in;
+}
 
 }  // namespace
 
@@ -48,6 +60,13 @@ std::vector<PipelineBubbleCheck> check_pipeline_bubbles(const planner::RunRecord
         }
         sums.p2p_s += p.at("p2p_s").get<double>();
         c.measured_fraction += p.at("bubble_fraction").get<double>();
+        if (p.contains("forward_op_s")) {
+          IterationInputs in = pipeline_inputs(c, p.at("p2p_s").get<double>());
+          in.forward_s_by_op = p.at("forward_op_s").get<std::vector<double>>();
+          in.backward_s_by_op = p.at("backward_op_s").get<std::vector<double>>();
+          sums.replayed_sum += simulate_iteration(in).mean_rank_bubble_fraction;
+          sums.replayed_steps += 1;
+        }
         c.steps += 1;
       } catch (const std::exception& e) {
         throw planner::InputError({run.dir + "/telemetry.jsonl", r->line, 0}, "pipeline", e.what());
@@ -59,16 +78,13 @@ std::vector<PipelineBubbleCheck> check_pipeline_bubbles(const planner::RunRecord
     c.stage = si;
     c.stage_name = run.plan.stages[si].name;
     c.measured_fraction /= n;
-    IterationInputs in;
-    in.pipeline_stages = c.stages;
-    in.micro.chunks_per_stage = c.chunks;
-    in.micro.micro_batches = c.micro_batches;
-    in.micro.p2p_s = sums.p2p_s / n;
+    IterationInputs in = pipeline_inputs(c, sums.p2p_s / n);
     for (double& f : sums.forward_s) f /= n;
     for (double& b : sums.backward_s) b /= n;
     in.forward_s_by_virtual_stage = sums.forward_s;
     in.backward_s_by_virtual_stage = sums.backward_s;
     c.simulated_fraction = simulate_iteration(in).bubble_fraction;
+    if (sums.replayed_steps == c.steps) c.replayed_fraction = sums.replayed_sum / n;
     c.analytic_fraction = (c.stages - 1.0) / (static_cast<double>(c.chunks) * c.micro_batches);
     out.push_back(c);
   }

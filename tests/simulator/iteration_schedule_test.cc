@@ -67,6 +67,33 @@ TEST(IterationSchedule, UniformInterleavedBubbleIsPMinusOneOverVM) {
   }
 }
 
+// Replaying measured op times (sprout compare, pipeline_bubble.h). 1F1B on
+// p = 2, m = 4, forward 1 s, backward 2 s: rank 1 waits for the first
+// forward (1 s); rank 0 for the first backward (2 s) and at the end for the
+// last one (1 s after its own B2): idle 3 s and 1 s of 12 s of ops, mean over
+// the ranks 1/6 (the busiest-rank bubble stays (p - 1)/m = 1/4).
+TEST(IterationSchedule, ReplaysEveryMeasuredOpAndAveragesTheRanksAsTheTrainerMeasures) {
+  IterationInputs in = uniform(2, 4, 1);
+  const IterationSchedule from_means = simulate_iteration(in);
+  EXPECT_NEAR(from_means.mean_rank_bubble_fraction, 1.0 / 6, 1e-12);
+  in.forward_s_by_op.assign(8, 1.0);
+  in.backward_s_by_op.assign(8, 2.0);
+  const IterationSchedule replayed = simulate_iteration(in);
+  EXPECT_NEAR(replayed.mean_rank_bubble_fraction, 1.0 / 6, 1e-12);
+  EXPECT_NEAR(replayed.bubble_fraction, 0.25, 1e-12);
+  // The first forward of stage 0 (op 0) at half time, as on a CPU whose
+  // neighbour idles: rank 1 waits 0.5 s, rank 0 still 3 s of 11.5 s.
+  in.forward_s_by_op[0] = 0.5;
+  EXPECT_NEAR(simulate_iteration(in).mean_rank_bubble_fraction, (3.0 / 11.5 + 0.5 / 12) / 2, 1e-12);
+  // Op m + mb is micro-batch mb on virtual stage 1: a slow last forward on
+  // rank 1 delays rank 0's final backward by as much.
+  in.forward_s_by_op[0] = 1.0;
+  in.forward_s_by_op[7] = 3.0;
+  EXPECT_NEAR(simulate_iteration(in).mean_rank_bubble_fraction, (5.0 / 12 + 1.0 / 14) / 2, 1e-12);
+  in.forward_s_by_op.pop_back();
+  EXPECT_THROW(simulate_iteration(in), std::invalid_argument);
+}
+
 TEST(IterationSchedule, SingleStageHasNoBubbleAndSumsItsWork) {
   IterationInputs in = uniform(1, 5, 1);
   in.micro.optimizer_s = 0.25;

@@ -63,6 +63,12 @@ struct IterationInputs {
   // that run's own op times (sprout compare, pipeline_bubble.h).
   std::vector<double> forward_s_by_virtual_stage;
   std::vector<double> backward_s_by_virtual_stage;
+  // Measured times of every op (p * v * m entries: micro-batch mb on virtual
+  // stage s at s * m + mb). When set they replace all of the above: the DAG
+  // replays a step as it ran, ops whose neighbours idle (faster on a shared
+  // CPU) included.
+  std::vector<double> forward_s_by_op;
+  std::vector<double> backward_s_by_op;
 };
 
 // The inputs for a stage's workload: the planner's per-micro-batch times and
@@ -82,6 +88,10 @@ struct IterationSchedule {
   // Bubble relative to the busiest rank's op time (Narayanan et al. 2021:
   // (p-1)/m for 1F1B, (p-1)/(v m) interleaved, for uniform stages).
   double bubble_fraction = 0;
+  // The same per pipeline rank, then averaged over the ranks, as sprout-train
+  // measures it: the rank's idle time from the iteration's start to the end
+  // of its last pipeline task, over its forward/backward time.
+  double mean_rank_bubble_fraction = 0;
   double exposed_comm_s = 0;  // TP + p2p + DP communication that nothing hides
   // Same categories as the planner's analytic model; sums to iteration_s.
   planner::IterationBreakdown breakdown;

@@ -5,9 +5,14 @@
 // bubble it measured (docs/backend.md "Pipeline parallelism"); the iteration
 // DAG (iteration_schedule.h) is fed those op times and predicts the bubble of
 // the same schedule, so the two differ only by what the schedule model
-// leaves out (p2p latency, jitter).
+// leaves out (p2p latency, jitter) and by ops that ran at another speed than
+// their stage's mean (on CPUs that share a machine an op runs faster while
+// its neighbour idles). Where the run logged every op's time the DAG also
+// replays each step as it ran: that prediction leaves out only p2p latency
+// and the work between ops.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +30,10 @@ struct PipelineBubbleCheck {
   int steps = 0;               // step records averaged (a stage's first step, the warm-up, is left out)
   double measured_fraction = 0;   // bubble / busiest rank's op time, mean over the steps
   double simulated_fraction = 0;  // the DAG's, from the mean measured op times
+  // The DAG's mean over the ranks, each step replayed from its own op times,
+  // averaged over the steps: what the trainer measures (absent when the run
+  // logged stage means only).
+  std::optional<double> replayed_fraction;
   double analytic_fraction = 0;   // (p - 1) / (v m), uniform stages (Narayanan et al. 2021)
 };
 
