@@ -29,7 +29,11 @@ chown munge:munge "$dir/munge"
 runuser -u munge -- /usr/sbin/munged --force --socket="$dir/munge/munge.socket" \
   --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/seed"
 
-port_base=$(( 20000 + RANDOM % 20000 ))
+# Daemon ports below 29500-30499, where the exported script puts the
+# rendezvous (29500 + job id % 1000); job ids from a random start, so two
+# clusters started at once rarely hand out the same id (and port).
+port_base=$(( 20000 + RANDOM % 9000 ))
+first_job_id=$(( 1 + RANDOM % 900 ))
 cat > "$dir/slurm.conf" <<CONF
 ClusterName=sprout-test
 SlurmctldHost=$host
@@ -45,6 +49,7 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 MpiDefault=none
 SlurmctldPort=$port_base
+FirstJobId=$first_job_id
 SlurmdPort=$(( port_base + 1 ))
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
