@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -87,7 +88,8 @@ class Pipeline {
            ProcessGroups& groups)
       : model_(model), spec_(spec), share_(share), groups_(groups), vs_(share),
         in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)),
-        forward_seconds_(in_flight_.size(), 0.0), backward_seconds_(in_flight_.size(), 0.0) {
+        forward_seconds_(in_flight_.size(), 0.0), backward_seconds_(in_flight_.size(), 0.0),
+        forward_p2p_seconds_(in_flight_.size(), 0.0), backward_p2p_seconds_(in_flight_.size(), 0.0) {
     ctx_.masks = masks;
     ctx_.training = true;
     ctx_.tp = tensor_parallel_context(share, groups);
@@ -95,7 +97,18 @@ class Pipeline {
 
   void run() {
     const auto start = Clock::now();
-    for (const auto& op : planner::pipeline_order(vs_.rank, vs_.p, vs_.v, static_cast<int>(spec_.accumulation))) {
+    const auto order = planner::pipeline_order(vs_.rank, vs_.p, vs_.v, static_cast<int>(spec_.accumulation));
+    for (const auto& op : order) {
+      // What each op receives, and from whom, in the order the ops run.
+      if (op.forward && !vs_.first(op.chunk)) {
+        receives_.push_back({vs_.previous_rank(), vs_.forward_tag(op.micro_batch, vs_.stage(op.chunk))});
+      } else if (!op.forward && !vs_.last(op.chunk)) {
+        receives_.push_back({vs_.next_rank(), vs_.backward_tag(op.micro_batch, vs_.stage(op.chunk))});
+      }
+    }
+    lap_start_ = Clock::now();
+    timed_p2p([&] { post_receives(); });
+    for (const auto& op : order) {
       if (op.forward) {
         forward(op.micro_batch, op.chunk);
       } else {
@@ -109,48 +122,94 @@ class Pipeline {
   double loss_sum() const { return loss_sum_; }
   double wait_seconds() const { return wait_seconds_; }
   double span_seconds() const { return span_seconds_; }
+  // The ops' own time (forward and backward, without waits and p2p calls).
+  double op_seconds() const {
+    double sum = 0;
+    for (size_t i = 0; i < forward_seconds_.size(); ++i) sum += forward_seconds_[i] + backward_seconds_[i];
+    return sum;
+  }
   // Per op of this rank: micro-batch mb of chunk c at c m + mb.
   double forward_seconds(int mb, int chunk) const { return forward_seconds_[op_index(mb, chunk)]; }
   double backward_seconds(int mb, int chunk) const { return backward_seconds_[op_index(mb, chunk)]; }
+  // Time in p2p calls after each op (posting its send and the next receive).
+  double forward_p2p_seconds(int mb, int chunk) const { return forward_p2p_seconds_[op_index(mb, chunk)]; }
+  double backward_p2p_seconds(int mb, int chunk) const { return backward_p2p_seconds_[op_index(mb, chunk)]; }
 
  private:
-  torch::Tensor timed_receive(int peer, int tag) {
-    const auto start = Clock::now();
-    torch::Tensor t =
-        receive(*groups_.pipeline, spec_.micro_batch, sent_positions(spec_.seq_len, ctx_.tp), model_.shape().hidden,
-                spec_.device, peer, tag);
-    op_wait_seconds_ = seconds_since(start);
-    wait_seconds_ += op_wait_seconds_;
-    return t;
+  // Receives are posted kReceivesAhead ahead of the ops that need them, as
+  // Megatron-LM posts the next one with the current send: Gloo's send/recv
+  // is a rendezvous, and a message sent before its receive is posted waits
+  // for a round trip through the sender's I/O thread (milliseconds here
+  // when both ranks are busy or blocked). Memory: that many activations.
+  static constexpr size_t kReceivesAhead = 2;
+
+  void post_receives() {
+    while (next_receive_ < receives_.size() && posted_.size() < kReceivesAhead) {
+      const auto [peer, tag] = receives_[next_receive_++];
+      torch::Tensor t = torch::empty({spec_.micro_batch, sent_positions(spec_.seq_len, ctx_.tp), model_.shape().hidden},
+                                     torch::TensorOptions().dtype(torch::kFloat32).device(spec_.device));
+      auto pending = groups_.pipeline->start_recv(t, peer, tag);
+      posted_.push_back({t, std::move(pending)});
+    }
   }
 
-  // An op's time is all the rank does for it (data, compute, posting the
-  // send) but the wait for its input: the ops then add up to the time the
-  // bubble is measured against, as the DAG's do when it replays them.
-  double op_seconds(Clock::time_point start) const { return seconds_since(start) - op_wait_seconds_; }
+  // The input of the op about to run (its receive is the oldest posted).
+  torch::Tensor timed_receive() {
+    const auto start = Clock::now();
+    PostedReceive r = std::move(posted_.front());
+    posted_.pop_front();
+    r.pending->wait();
+    op_wait_seconds_ = seconds_since(start);
+    wait_seconds_ += op_wait_seconds_;
+    timed_p2p([&] { post_receives(); });
+    return r.buffer;
+  }
+
+  // Posting a send or a receive can block (Gloo locks the pair its I/O
+  // thread is using; on this 2-vCPU machine milliseconds at a time): that
+  // time is neither the op's nor a bubble, and the DAG replays it as the
+  // op's send (pipeline_bubble.h).
+  template <typename Call>
+  void timed_p2p(Call&& call) {
+    const auto start = Clock::now();
+    call();
+    op_p2p_seconds_ += seconds_since(start);
+  }
+
+  // An op's time runs from the previous op's send (or end) to its own send
+  // (or end), less the wait for its input and the p2p calls: the ops, their
+  // p2p calls and the waits add up to the step's pipeline time, and each op
+  // ends where its output leaves, as in the DAG that replays them (work
+  // after a send, such as freeing the autograd graph, counts towards the
+  // next op). Sets `p2p_seconds` to the op's p2p calls.
+  double lap(double& p2p_seconds) {
+    const double seconds = seconds_since(lap_start_) - op_wait_seconds_ - op_p2p_seconds_;
+    p2p_seconds = op_p2p_seconds_;
+    lap_start_ = Clock::now();
+    op_wait_seconds_ = op_p2p_seconds_ = 0;
+    return seconds;
+  }
 
   size_t op_index(int mb, int chunk) const { return static_cast<size_t>(chunk * spec_.accumulation + mb); }
   InFlight& slot(int mb, int chunk) { return in_flight_[op_index(mb, chunk)]; }
 
   void forward(int mb, int chunk) {
-    const auto op_start = Clock::now();
-    op_wait_seconds_ = 0;
     InFlight& f = slot(mb, chunk);
     const bool first = vs_.first(chunk), last = vs_.last(chunk);
     // Micro-batch mb of this data-parallel rank: the same sequences (and
     // order) as the data-parallel trainer uses (training_step.cc).
     const int64_t first_sequence =
         spec_.first_sequence + (mb * share_.layout().dp + share_.position().dp) * spec_.micro_batch;
+    // The input first: all of the op's own work comes after it, as in the
+    // DAG that replays the ops (work before the wait would overlap it).
     torch::Tensor x;
+    if (!first) f.input = x = timed_receive().set_requires_grad(true);
     TokenBatch batch;
     if (first || last) {
       batch = training_batch(*spec_.shard, spec_.seq_len, spec_.data_seed, first_sequence, spec_.micro_batch,
                              spec_.device);
     }
     ctx_.dropout_seed = micro_batch_dropout_seed(spec_, first_sequence);
-    if (!first) {
-      f.input = x = timed_receive(vs_.previous_rank(), vs_.forward_tag(mb, vs_.stage(chunk))).set_requires_grad(true);
-    }
     {
       AutocastGuard autocast(spec_.bf16, spec_.device);
       if (first) x = gpt_embed(model_, batch.inputs, ctx_);
@@ -161,18 +220,16 @@ class Pipeline {
       loss_sum_ += f.loss.item<double>();
     } else {
       f.output = x;
-      sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1));
+      timed_p2p([&] { sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1)); });
     }
-    forward_seconds_[op_index(mb, chunk)] = op_seconds(op_start);
+    forward_seconds_[op_index(mb, chunk)] = lap(forward_p2p_seconds_[op_index(mb, chunk)]);
   }
 
   void backward(int mb, int chunk) {
-    const auto op_start = Clock::now();
-    op_wait_seconds_ = 0;
     InFlight& f = slot(mb, chunk);
     torch::Tensor grad;
     if (!vs_.last(chunk)) {
-      grad = timed_receive(vs_.next_rank(), vs_.backward_tag(mb, vs_.stage(chunk))).to(f.output.scalar_type());
+      grad = timed_receive().to(f.output.scalar_type());
     }
     if (vs_.last(chunk)) {
       (f.loss / static_cast<double>(spec_.accumulation)).backward();
@@ -180,10 +237,12 @@ class Pipeline {
       f.output.backward(grad);
     }
     if (!vs_.first(chunk)) {
-      sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), vs_.backward_tag(mb, vs_.stage(chunk) - 1));
+      timed_p2p([&] {
+        sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), vs_.backward_tag(mb, vs_.stage(chunk) - 1));
+      });
     }
+    backward_seconds_[op_index(mb, chunk)] = lap(backward_p2p_seconds_[op_index(mb, chunk)]);
     f = InFlight{};
-    backward_seconds_[op_index(mb, chunk)] = op_seconds(op_start);
   }
 
   const GptModel& model_;
@@ -194,10 +253,20 @@ class Pipeline {
   ForwardContext ctx_;
   std::vector<InFlight> in_flight_;  // per (micro-batch, chunk)
   Sends sends_;
+  struct PostedReceive {
+    torch::Tensor buffer;
+    std::unique_ptr<PendingCollective> pending;
+  };
+  std::vector<std::pair<int, int>> receives_;  // (peer, tag) of every receive, in op order
+  size_t next_receive_ = 0;                    // the first not yet posted
+  std::deque<PostedReceive> posted_;
   double loss_sum_ = 0;
   double wait_seconds_ = 0, span_seconds_ = 0;
   double op_wait_seconds_ = 0;  // of the op running now
+  double op_p2p_seconds_ = 0;   // of the op running now
+  Clock::time_point lap_start_;  // where the op running now began (lap())
   std::vector<double> forward_seconds_, backward_seconds_;  // per op (op_index)
+  std::vector<double> forward_p2p_seconds_, backward_p2p_seconds_;
 };
 
 // The global gradient norm over the whole model (each parameter counted
@@ -264,18 +333,35 @@ double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& group
     const bool initiator = vs.rank % 2 == 0 && vs.rank + 1 < vs.p, responder = vs.rank % 2 == 1;
     const int partner = initiator ? vs.rank + 1 : vs.rank - 1;
     const int64_t positions = sent_positions(seq_len, tensor_parallel_context(share, groups));
+    // Every receive is posted before the message it waits for is sent, as
+    // the pipeline posts them ahead (otherwise Gloo's rendezvous adds a round
+    // trip through the sender's I/O thread, which the pipeline never pays).
+    auto buffer = [&] {
+      return torch::empty({micro_batch, positions, hidden},
+                          torch::TensorOptions().dtype(torch::kFloat32).device(device));
+    };
+    auto tag = [](int i, bool reply) { return kPingTag + 2 * i + (reply ? 1 : 0); };
     std::vector<double> round_trip_s;
+    torch::Tensor incoming = buffer();
+    std::unique_ptr<PendingCollective> pending;
+    if (responder) pending = groups.pipeline->start_recv(incoming, partner, tag(0, false));
     for (int i = 0; i <= round_trips && (initiator || responder); ++i) {
       Sends sends;
-      const auto start = Clock::now();
       if (initiator) {
-        sends.send(*groups.pipeline, torch::zeros({micro_batch, positions, hidden}), partner, kPingTag + 2 * i);
-        receive(*groups.pipeline, micro_batch, positions, hidden, device, partner, kPingTag + 2 * i + 1);
-        if (i > 0) round_trip_s.push_back(seconds_since(start));
+        torch::Tensor reply = buffer();
+        auto reply_pending = groups.pipeline->start_recv(reply, partner, tag(i, true));
+        const auto start = Clock::now();
+        sends.send(*groups.pipeline, torch::zeros({micro_batch, positions, hidden}), partner, tag(i, false));
+        reply_pending->wait();
+        if (i > 0) round_trip_s.push_back(seconds_since(start));  // the first one connects
       } else {
-        const torch::Tensor t =
-            receive(*groups.pipeline, micro_batch, positions, hidden, device, partner, kPingTag + 2 * i);
-        sends.send(*groups.pipeline, t, partner, kPingTag + 2 * i + 1);
+        pending->wait();
+        const torch::Tensor received = incoming;
+        if (i < round_trips) {
+          incoming = buffer();
+          pending = groups.pipeline->start_recv(incoming, partner, tag(i + 1, false));
+        }
+        sends.send(*groups.pipeline, received, partner, tag(i, true));
       }
       sends.wait();
     }
@@ -320,18 +406,22 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   const double loss = reports_loss ? pipeline.loss_sum() / static_cast<double>(spec.accumulation) : 0.0;
   // Per-rank statistics, summed over the world, then averaged. The bubble
   // as Narayanan et al. 2021 and simulate_iteration define it: idle time
-  // relative to the rank's own op time ((p - 1) / (v m) for uniform stages).
+  // relative to the rank's own op time ((p - 1) / (v m) for uniform stages):
+  // the time blocked in receives over the ops' own time (p2p calls are
+  // neither).
   const VirtualStages vs(share);
-  const double busy = std::max(1e-12, pipeline.span_seconds() - pipeline.wait_seconds());
-  std::vector<double> stats = {loss, pipeline.wait_seconds() / busy};
+  std::vector<double> stats = {loss, pipeline.wait_seconds() / std::max(1e-12, pipeline.op_seconds())};
   const int m = static_cast<int>(spec.accumulation);
   const size_t ops = static_cast<size_t>(vs.p * vs.v * m);
-  stats.resize(2 + 2 * ops, 0.0);
+  constexpr size_t kPerOp = 4;  // forward, backward, their p2p calls
+  stats.resize(2 + kPerOp * ops, 0.0);
   for (int chunk = 0; chunk < vs.v; ++chunk) {
     for (int mb = 0; mb < m; ++mb) {
-      const size_t at = 2 + 2 * static_cast<size_t>(vs.stage(chunk) * m + mb);
+      const size_t at = 2 + kPerOp * static_cast<size_t>(vs.stage(chunk) * m + mb);
       stats[at] = pipeline.forward_seconds(mb, chunk);
       stats[at + 1] = pipeline.backward_seconds(mb, chunk);
+      stats[at + 2] = pipeline.forward_p2p_seconds(mb, chunk);
+      stats[at + 3] = pipeline.backward_p2p_seconds(mb, chunk);
     }
   }
   stats = sum_over_ranks(world, stats);
@@ -339,8 +429,10 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   r.loss = stats[0] / share.layout().dp;
   out.bubble_fraction = stats[1] / ranks;
   for (size_t op = 0; op < ops; ++op) {
-    out.forward_s_by_op.push_back(stats[2 + 2 * op] / per_stage);
-    out.backward_s_by_op.push_back(stats[3 + 2 * op] / per_stage);
+    out.forward_s_by_op.push_back(stats[2 + kPerOp * op] / per_stage);
+    out.backward_s_by_op.push_back(stats[3 + kPerOp * op] / per_stage);
+    out.forward_p2p_s_by_op.push_back(stats[4 + kPerOp * op] / per_stage);
+    out.backward_p2p_s_by_op.push_back(stats[5 + kPerOp * op] / per_stage);
   }
   r.reduce_seconds = seconds_since(t);
 

@@ -20,8 +20,8 @@ struct ParallelStepResult {
   StepResult step;
   // Pipeline bubble of this step, the mean over the ranks: the time a rank
   // spent waiting for an activation or a gradient from its neighbours
-  // (transfer included), divided by the rest of the time from its first to
-  // its last pipeline op (its own forward/backward work).
+  // (transfer included), divided by its ops' own time (forward/backward
+  // work, without the waits and the p2p calls).
   double bubble_fraction = 0;
   // Forward and backward seconds of each op, the mean over the ranks that
   // run it (the TP x DP replicas of a pipeline rank): p v m entries, micro-
@@ -29,6 +29,10 @@ struct ParallelStepResult {
   // virtual stage c p + r). The simulator replays them (pipeline_bubble.h).
   std::vector<double> forward_s_by_op;
   std::vector<double> backward_s_by_op;
+  // Seconds in p2p calls after each op (posting its send and the next
+  // receive), same indexing.
+  std::vector<double> forward_p2p_s_by_op;
+  std::vector<double> backward_p2p_s_by_op;
 };
 
 // The validation loss of evaluate() on the parts: the DP groups split the

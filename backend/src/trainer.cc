@@ -172,7 +172,7 @@ class Trainer {
   // Pipeline telemetry since the last log line (summed over steps).
   double log_bubble_ = 0;
   double pipeline_p2p_s_ = 0;  // measured at the stage's start (measure_pipeline_p2p_seconds)
-  std::vector<double> log_forward_s_, log_backward_s_;
+  std::vector<double> log_forward_s_, log_backward_s_, log_forward_p2p_s_, log_backward_p2p_s_;
   long long total_steps_ = 0;
   long long last_checkpoint_step_ = -1;
   double energy_base_j_ = 0;  // counters.energy_j when this process started
@@ -404,8 +404,9 @@ void Trainer::configure_model_parallel(const StageLayout& layout, const Optimize
   const size_t pipeline_ops = static_cast<size_t>(layout.virtual_stages() * schedule().accumulation);
   pipeline_p2p_s_ = measure_pipeline_p2p_seconds(*share_, groups, schedule().micro_batch, stage().shape.seq_len,
                                                  stage().shape.hidden, device_);
-  log_forward_s_.assign(pipeline_ops, 0.0);
-  log_backward_s_.assign(pipeline_ops, 0.0);
+  for (auto* log : {&log_forward_s_, &log_backward_s_, &log_forward_p2p_s_, &log_backward_p2p_s_}) {
+    log->assign(pipeline_ops, 0.0);
+  }
   progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, ZeRO-1 {}: {} "
                        "Adam moment elements",
                        stage().name, layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
@@ -433,6 +434,8 @@ StepResult Trainer::model_parallel_step(const StepSpec& spec, const GrowthMasks*
   for (size_t i = 0; i < r.forward_s_by_op.size(); ++i) {
     log_forward_s_[i] += r.forward_s_by_op[i];
     log_backward_s_[i] += r.backward_s_by_op[i];
+    log_forward_p2p_s_[i] += r.forward_p2p_s_by_op[i];
+    log_backward_p2p_s_[i] += r.backward_p2p_s_by_op[i];
   }
   return r.step;
 }
@@ -625,10 +628,12 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
     // DAG: per virtual stage the mean op time, and (up to kMaxLoggedOps ops)
     // every op's time, for the DAG to replay the step as it ran.
     const size_t m = static_cast<size_t>(schedule().accumulation);
-    std::vector<double> fwd_op, bwd_op, fwd(log_forward_s_.size() / m, 0.0), bwd(fwd.size(), 0.0);
+    std::vector<double> fwd_op, bwd_op, fwd_p2p, bwd_p2p, fwd(log_forward_s_.size() / m, 0.0), bwd(fwd.size(), 0.0);
     for (size_t i = 0; i < log_forward_s_.size(); ++i) {
       fwd_op.push_back(log_forward_s_[i] / steps);
       bwd_op.push_back(log_backward_s_[i] / steps);
+      fwd_p2p.push_back(log_forward_p2p_s_[i] / steps);
+      bwd_p2p.push_back(log_backward_p2p_s_[i] / steps);
       fwd[i / m] += fwd_op.back() / static_cast<double>(m);
       bwd[i / m] += bwd_op.back() / static_cast<double>(m);
     }
@@ -643,11 +648,14 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
     if (fwd_op.size() <= kMaxLoggedOps) {
       r["pipeline"]["forward_op_s"] = fwd_op;
       r["pipeline"]["backward_op_s"] = bwd_op;
+      r["pipeline"]["forward_p2p_op_s"] = fwd_p2p;
+      r["pipeline"]["backward_p2p_op_s"] = bwd_p2p;
     }
   }
   log_bubble_ = 0;
-  std::fill(log_forward_s_.begin(), log_forward_s_.end(), 0.0);
-  std::fill(log_backward_s_.begin(), log_backward_s_.end(), 0.0);
+  for (auto* log : {&log_forward_s_, &log_backward_s_, &log_forward_p2p_s_, &log_backward_p2p_s_}) {
+    std::fill(log->begin(), log->end(), 0.0);
+  }
   log_seconds_ = log_tokens_ = log_steps_ = log_compute_s_ = log_wait_s_ = log_reduce_s_ = log_optimizer_s_ = 0;
   if (!is_root()) return;
   telemetry_->append(r);

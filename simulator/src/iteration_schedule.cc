@@ -98,7 +98,8 @@ void check_inputs(const IterationInputs& in) {
     }
   }
   const size_t ops = virtual_stages * static_cast<size_t>(m.micro_batches);
-  for (const auto* measured : {&in.forward_s_by_op, &in.backward_s_by_op}) {
+  for (const auto* measured :
+       {&in.forward_s_by_op, &in.backward_s_by_op, &in.forward_p2p_s_by_op, &in.backward_p2p_s_by_op}) {
     if (!measured->empty() && measured->size() != ops) {
       throw std::invalid_argument("measured op times need one entry per op (p * v * m)");
     }
@@ -146,6 +147,10 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
   const size_t cells = static_cast<size_t>(virtual_stages) * m;
   std::vector<int> fwd(cells, -1), bwd(cells, -1), send_act(cells, -1), send_grad(cells, -1);
   auto cell = [&](int vs, int mb) { return static_cast<size_t>(vs) * m + mb; };
+  // p2p time after an op: measured per op, or the planner's per send.
+  auto p2p_after = [&](const std::vector<double>& measured, size_t c) {
+    return measured.empty() ? mt.p2p_s : measured[c];
+  };
   std::vector<int> last_compute(p, -1);
   std::vector<std::vector<int>> last_backward_of_chunk(p, std::vector<int>(v, -1));
   std::vector<std::vector<int>> chunk_finish_order(p);  // chunks by their final backward
@@ -169,12 +174,17 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
                                                            : in.forward_s_by_op[cell(vs, op.micro_batch)]);
         fwd[cell(vs, op.micro_batch)] = id;
         chain(id);
+        const double p2p_s = p2p_after(in.forward_p2p_s_by_op, cell(vs, op.micro_batch));
         if (sends && vs < virtual_stages - 1) {
           t.kind = TaskKind::kSendActivation;
-          t.comm_s = mt.p2p_s;
-          const int s = g.add(t, mt.p2p_s);
+          t.comm_s = p2p_s;
+          const int s = g.add(t, p2p_s);
           send_act[cell(vs, op.micro_batch)] = s;
           chain(s);
+        } else if (p2p_s > 0 && !in.forward_p2p_s_by_op.empty()) {
+          t.kind = TaskKind::kSendActivation;  // the calls without a send of its own
+          t.comm_s = p2p_s;
+          chain(g.add(t, p2p_s));
         }
       } else {
         t.kind = TaskKind::kBackward;
@@ -190,12 +200,17 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
         }
         last = id;
         chunk_finish_order[rank].push_back(op.chunk);
+        const double p2p_s = p2p_after(in.backward_p2p_s_by_op, cell(vs, op.micro_batch));
         if (sends && vs > 0) {
           t.kind = TaskKind::kSendGradient;
-          t.comm_s = mt.p2p_s;
-          const int s = g.add(t, mt.p2p_s);
+          t.comm_s = p2p_s;
+          const int s = g.add(t, p2p_s);
           send_grad[cell(vs, op.micro_batch)] = s;
           chain(s);
+        } else if (p2p_s > 0 && !in.backward_p2p_s_by_op.empty()) {
+          t.kind = TaskKind::kSendGradient;
+          t.comm_s = p2p_s;
+          chain(g.add(t, p2p_s));
         }
       }
     }

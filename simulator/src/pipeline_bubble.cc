@@ -64,6 +64,10 @@ std::vector<PipelineBubbleCheck> check_pipeline_bubbles(const planner::RunRecord
           IterationInputs in = pipeline_inputs(c, p.at("p2p_s").get<double>());
           in.forward_s_by_op = p.at("forward_op_s").get<std::vector<double>>();
           in.backward_s_by_op = p.at("backward_op_s").get<std::vector<double>>();
+          if (p.contains("forward_p2p_op_s")) {
+            in.forward_p2p_s_by_op = p.at("forward_p2p_op_s").get<std::vector<double>>();
+            in.backward_p2p_s_by_op = p.at("backward_p2p_op_s").get<std::vector<double>>();
+          }
           sums.replayed_sum += simulate_iteration(in).mean_rank_bubble_fraction;
           sums.replayed_steps += 1;
         }

@@ -147,22 +147,25 @@ TEST_F(ModelParallel, LayoutChangesAtWidthAndDepthGrowthMatchOneProcess) {
     EXPECT_EQ(p["micro_batches"], 4);  // 16 sequences / micro-batch 4
     EXPECT_EQ(p["forward_s"].size(), 2u);
     const double bubble = p["bubble_fraction"];
-    EXPECT_GT(bubble, 0.0);  // the second stage waits for the first forward at least
-    EXPECT_LT(bubble, 10.0);  // idle / own op time; (p - 1) / m = 0.25 ideally
+    // The first stage waits for the first backward at least; idle / own op
+    // time is (p - 1) / m = 0.25 ideally, far more for a step in which a rank
+    // was descheduled (4 processes share 2 cores under ctest -j2).
+    EXPECT_GT(bubble, 0.0) << "step " << j["step"];
+    EXPECT_LT(bubble, 100.0) << "step " << j["step"];
     ++pipelined;
   }
   EXPECT_EQ(pipelined, 8);
-  // sprout compare puts the simulator's bubble for the same op times next
-  // to the measured one (timings on a shared machine: only sanity here;
-  // bench/backend/tp_pp_scaling.py reports the figures).
+  // sprout compare puts the simulator's bubbles next to the measured one
+  // (timings beside other tests: only sanity here; pipeline_bubble_e2e_test
+  // compares them, alone on the machine).
   const auto bubbles = pipeline_bubbles(dir_ + "/dp-tp-pp.yaml", run);
   ASSERT_EQ(bubbles.size(), 1u) << bubbles;
   EXPECT_EQ(bubbles[0]["stage"], "deep");
   EXPECT_EQ(bubbles[0]["steps"], 7);  // the stage's first step (start-up) is left out
   EXPECT_DOUBLE_EQ(bubbles[0]["analytic_fraction"].get<double>(), 0.25);  // (p - 1) / m
-  for (const char* key : {"measured_fraction", "simulated_fraction"}) {
+  for (const char* key : {"measured_fraction", "simulated_fraction", "replayed_fraction"}) {
     EXPECT_GT(bubbles[0][key].get<double>(), 0.0) << key;
-    EXPECT_LT(bubbles[0][key].get<double>(), 10.0) << key;
+    EXPECT_LT(bubbles[0][key].get<double>(), 100.0) << key;
   }
 }
 

@@ -90,6 +90,18 @@ TEST(IterationSchedule, ReplaysEveryMeasuredOpAndAveragesTheRanksAsTheTrainerMea
   in.forward_s_by_op[0] = 1.0;
   in.forward_s_by_op[7] = 3.0;
   EXPECT_NEAR(simulate_iteration(in).mean_rank_bubble_fraction, (5.0 / 12 + 1.0 / 14) / 2, 1e-12);
+  in.forward_s_by_op[7] = 1.0;
+  // p2p calls block their rank: 0.5 s after stage 0's first forward (its
+  // send) delays everything after it; rank 0 idles 3 s of 12, rank 1 1.5 s.
+  in.forward_p2p_s_by_op.assign(8, 0.0);
+  in.backward_p2p_s_by_op.assign(8, 0.0);
+  in.forward_p2p_s_by_op[0] = 0.5;
+  EXPECT_NEAR(simulate_iteration(in).mean_rank_bubble_fraction, (3.0 / 12 + 1.5 / 12) / 2, 1e-12);
+  // After the last stage's last forward (no send of its own) they delay its
+  // backward: rank 0 idles 3.5 s, rank 1 1 s.
+  in.forward_p2p_s_by_op[0] = 0;
+  in.forward_p2p_s_by_op[7] = 0.5;
+  EXPECT_NEAR(simulate_iteration(in).mean_rank_bubble_fraction, (3.5 / 12 + 1.0 / 12) / 2, 1e-12);
   in.forward_s_by_op.pop_back();
   EXPECT_THROW(simulate_iteration(in), std::invalid_argument);
 }

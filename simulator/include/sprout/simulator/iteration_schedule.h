@@ -69,6 +69,12 @@ struct IterationInputs {
   // CPU) included.
   std::vector<double> forward_s_by_op;
   std::vector<double> backward_s_by_op;
+  // Measured time the rank spent in p2p calls after each forward and
+  // backward op (same indexing; posting its send and its next receive):
+  // the op's send task takes that long, and an op without a send gets a
+  // task of that length on its rank (blocking, as the calls block).
+  std::vector<double> forward_p2p_s_by_op;
+  std::vector<double> backward_p2p_s_by_op;
 };
 
 // The inputs for a stage's workload: the planner's per-micro-batch times and
@@ -89,8 +95,9 @@ struct IterationSchedule {
   // (p-1)/m for 1F1B, (p-1)/(v m) interleaved, for uniform stages).
   double bubble_fraction = 0;
   // The same per pipeline rank, then averaged over the ranks, as sprout-train
-  // measures it: the rank's idle time from the iteration's start to the end
-  // of its last pipeline task, over its forward/backward time.
+  // measures it: the rank's idle time (neither an op nor a send) from the
+  // iteration's start to the end of its last pipeline task, over its
+  // forward/backward time.
   double mean_rank_bubble_fraction = 0;
   double exposed_comm_s = 0;  // TP + p2p + DP communication that nothing hides
   // Same categories as the planner's analytic model; sums to iteration_s.
