@@ -72,12 +72,15 @@ class Sends {
   std::vector<std::unique_ptr<PendingCollective>> pending_;
 };
 
-// fp32 activations or gradients [batch, seq, hidden] on the training device
-// (Gloo: the CPU; NCCL: the GPU).
-torch::Tensor receive(Communicator& group, int64_t batch, int64_t seq_len, int64_t hidden, torch::Device device,
+// Where fp32 activations or gradients [batch, positions, hidden] are
+// received, on the training device (Gloo: the CPU; NCCL: the GPU).
+torch::Tensor activation_buffer(int64_t batch, int64_t positions, int64_t hidden, torch::Device device) {
+  return torch::empty({batch, positions, hidden}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+}
+
+torch::Tensor receive(Communicator& group, int64_t batch, int64_t positions, int64_t hidden, torch::Device device,
                       int peer, int tag) {
-  torch::Tensor t =
-      torch::empty({batch, seq_len, hidden}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  torch::Tensor t = activation_buffer(batch, positions, hidden, device);
   group.start_recv(t, peer, tag)->wait();
   return t;
 }
@@ -146,8 +149,8 @@ class Pipeline {
   void post_receives() {
     while (next_receive_ < receives_.size() && posted_.size() < kReceivesAhead) {
       const auto [peer, tag] = receives_[next_receive_++];
-      torch::Tensor t = torch::empty({spec_.micro_batch, sent_positions(spec_.seq_len, ctx_.tp), model_.shape().hidden},
-                                     torch::TensorOptions().dtype(torch::kFloat32).device(spec_.device));
+      torch::Tensor t = activation_buffer(spec_.micro_batch, sent_positions(spec_.seq_len, ctx_.tp),
+                                          model_.shape().hidden, spec_.device);
       auto pending = groups_.pipeline->start_recv(t, peer, tag);
       posted_.push_back({t, std::move(pending)});
     }
@@ -220,7 +223,9 @@ class Pipeline {
       loss_sum_ += f.loss.item<double>();
     } else {
       f.output = x;
-      timed_p2p([&] { sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1)); });
+      timed_p2p([&] {
+        sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1));
+      });
     }
     forward_seconds_[op_index(mb, chunk)] = lap(forward_p2p_seconds_[op_index(mb, chunk)]);
   }
@@ -336,10 +341,7 @@ double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& group
     // Every receive is posted before the message it waits for is sent, as
     // the pipeline posts them ahead (otherwise Gloo's rendezvous adds a round
     // trip through the sender's I/O thread, which the pipeline never pays).
-    auto buffer = [&] {
-      return torch::empty({micro_batch, positions, hidden},
-                          torch::TensorOptions().dtype(torch::kFloat32).device(device));
-    };
+    auto buffer = [&] { return activation_buffer(micro_batch, positions, hidden, device); };
     auto tag = [](int i, bool reply) { return kPingTag + 2 * i + (reply ? 1 : 0); };
     std::vector<double> round_trip_s;
     torch::Tensor incoming = buffer();
