@@ -47,6 +47,28 @@ double time_median(F&& run, double budget_s) {
   return t[t.size() / 2];
 }
 
+// Seconds of each of `shapes` shapes (time_shape(i, budget_s)), the median
+// over kSweeps sweeps through all of them, each spending a kSweeps-th of the
+// budget on a shape: a slowdown of a few seconds (another process, a VM
+// losing its vCPUs for a while) lands in one sweep of the shapes it hits,
+// not in their median. The larger shapes, timed last, were skewed by such
+// bursts in one sweep (a quick profile 40% slow for them).
+constexpr int kSweeps = 3;
+
+template <typename F>
+std::vector<double> swept_seconds(size_t shapes, double budget_s, F&& time_shape) {
+  std::vector<std::vector<double>> samples(shapes);
+  for (int sweep = 0; sweep < kSweeps; ++sweep) {
+    for (size_t i = 0; i < shapes; ++i) samples[i].push_back(time_shape(i, budget_s / kSweeps));
+  }
+  std::vector<double> out;
+  for (auto& s : samples) {
+    std::nth_element(s.begin(), s.begin() + s.size() / 2, s.end());
+    out.push_back(s[s.size() / 2]);
+  }
+  return out;
+}
+
 torch::ScalarType gemm_dtype(const std::string& dtype) {
   return dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32;
 }
@@ -262,17 +284,27 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", o.dtype, threads));
   const double joules_before = meter->joules();
   const auto busy_start = Clock::now();
-  for (const auto& [m, n, k] : gemm_shapes(o.quick)) {
-    const double t = training_gemm_seconds(1, m, n, k, o.dtype, budget / 4);
-    r.gemms.push_back({m, n, k, kTrainingGemmFlops * m * n * k / t / 1e12});
+  const auto shapes = gemm_shapes(o.quick);
+  const std::vector<double> gemm_s = swept_seconds(shapes.size(), budget / 4, [&](size_t i, double b) {
+    const auto& [m, n, k] = shapes[i];
+    return training_gemm_seconds(1, m, n, k, o.dtype, b);
+  });
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const auto& [m, n, k] = shapes[i];
+    r.gemms.push_back({m, n, k, kTrainingGemmFlops * m * n * k / gemm_s[i] / 1e12});
     say(fmt::format("  {}x{}x{}: {:.1f} GFLOP/s", m, n, k, r.gemms.back().tflops * 1e3));
   }
   say(fmt::format("batched GEMMs of attention ({}, 64 matrices; forward + backward)", o.dtype));
+  constexpr long long kBatch = 64;
+  const auto bshapes = batched_shapes(o.quick);
+  const std::vector<double> batched_s = swept_seconds(bshapes.size(), budget / 8, [&](size_t i, double b) {
+    const auto& [m, n, k] = bshapes[i];
+    return training_gemm_seconds(kBatch, m, n, k, o.dtype, b);
+  });
   std::vector<GemmSample> batched;
-  for (const auto& [m, n, k] : batched_shapes(o.quick)) {
-    constexpr long long kBatch = 64;
-    const double t = training_gemm_seconds(kBatch, m, n, k, o.dtype, budget / 8);
-    batched.push_back({m, n, k, kTrainingGemmFlops * kBatch * m * n * k / t / 1e12});
+  for (size_t i = 0; i < bshapes.size(); ++i) {
+    const auto& [m, n, k] = bshapes[i];
+    batched.push_back({m, n, k, kTrainingGemmFlops * kBatch * m * n * k / batched_s[i] / 1e12});
     say(fmt::format("  64 x {}x{}x{}: {:.1f} GFLOP/s", m, n, k, batched.back().tflops * 1e3));
   }
   const double busy_s = seconds_since(busy_start);
