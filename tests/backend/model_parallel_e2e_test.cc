@@ -163,10 +163,13 @@ TEST_F(ModelParallel, LayoutChangesAtWidthAndDepthGrowthMatchOneProcess) {
   EXPECT_EQ(bubbles[0]["stage"], "deep");
   EXPECT_EQ(bubbles[0]["steps"], 7);  // the stage's first step (start-up) is left out
   EXPECT_DOUBLE_EQ(bubbles[0]["analytic_fraction"].get<double>(), 0.25);  // (p - 1) / m
-  for (const char* key : {"measured_fraction", "simulated_fraction", "replayed_fraction"}) {
+  for (const char* key : {"measured_fraction", "replayed_fraction"}) {
     EXPECT_GT(bubbles[0][key].get<double>(), 0.0) << key;
     EXPECT_LT(bubbles[0][key].get<double>(), 100.0) << key;
   }
+  // The busiest rank's, from mean op times: 0 when it never waits.
+  EXPECT_GE(bubbles[0]["simulated_fraction"].get<double>(), 0.0);
+  EXPECT_LT(bubbles[0]["simulated_fraction"].get<double>(), 100.0);
 }
 
 TEST_F(ModelParallel, FourRanksTp2Dp2ThenTp2Pp2MatchOneProcess) {
@@ -235,7 +238,11 @@ TEST_F(ModelParallel, InterleavedPipelineMatchesOneProcessAfterADepthGrowthToFou
   EXPECT_EQ(bubbles[0]["schedule"], "interleaved 1F1B");
   EXPECT_EQ(bubbles[0]["chunks"], 2);
   EXPECT_DOUBLE_EQ(bubbles[0]["analytic_fraction"].get<double>(), 0.125);  // (p - 1) / (v m)
-  EXPECT_GT(bubbles[0]["simulated_fraction"].get<double>(), 0.0);
+  // Every rank idles somewhere (the mean over the ranks); the busiest rank
+  // of these unbalanced one-block chunks may not (simulated_fraction >= 0).
+  EXPECT_GT(bubbles[0]["measured_fraction"].get<double>(), 0.0);
+  EXPECT_GT(bubbles[0]["replayed_fraction"].get<double>(), 0.0);
+  EXPECT_GE(bubbles[0]["simulated_fraction"].get<double>(), 0.0);
 }
 
 TEST_F(ModelParallel, LayoutsTheModelCannotBeSplitIntoAreRefusedBeforeTraining) {
