@@ -51,10 +51,13 @@ void zero_gradients(std::vector<torch::Tensor>& parameters, const GradientBucket
   for (auto& p : parameters) p.mutable_grad().reset();
 }
 
-void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets) {
+namespace {
+
+// Every gradient summed over the ranks, then divided by `divisor`.
+void reduce_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets,
+                      double divisor) {
   if (comm.world_size() == 1) return;
   torch::NoGradGuard no_grad;
-  const double world = comm.world_size();
   std::vector<std::unique_ptr<PendingCollective>> pending;
   if (!buckets.buffers.empty()) {
     std::vector<torch::Tensor> flats = buckets.buffers;
@@ -64,7 +67,7 @@ void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameter
     }
     for (size_t b = 0; b < flats.size(); ++b) {
       pending[b]->wait();
-      flats[b].div_(world);
+      if (divisor != 1.0) flats[b].div_(divisor);
     }
     return;
   }
@@ -83,7 +86,7 @@ void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameter
   }
   for (size_t b = 0; b < buckets.parameters.size(); ++b) {
     pending[b]->wait();
-    flats[b].div_(world);
+    if (divisor != 1.0) flats[b].div_(divisor);
     int64_t offset = 0;
     for (size_t i : buckets.parameters[b]) {
       torch::Tensor& g = parameters[i].mutable_grad();
@@ -91,6 +94,16 @@ void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameter
       offset += g.numel();
     }
   }
+}
+
+}  // namespace
+
+void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets) {
+  reduce_gradients(comm, parameters, buckets, comm.world_size());
+}
+
+void sum_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets) {
+  reduce_gradients(comm, parameters, buckets, 1.0);
 }
 
 }  // namespace sprout::backend

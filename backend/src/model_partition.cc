@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "sprout/backend/gradient_buckets.h"
 #include "sprout/backend/tensor_sharding.h"
 
 namespace sprout::backend {
@@ -194,24 +195,14 @@ void assemble_full_model(Communicator& world, const ModelPart& part, const RankS
   full = GptModel(full.settings(), full.specs(), std::move(params));
 }
 
-// One all-reduce of the concatenated gradients.
+// One bucket of the replicated parameters, one all-reduce.
 void sum_sequence_parallel_gradients(ModelPart& part, Communicator& tensor) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> grads;
+  GradientBuckets replicated;
+  replicated.parameters.emplace_back();
   for (size_t i = 0; i < part.model.size(); ++i) {
-    torch::Tensor& p = part.model.parameters()[i];
-    if (!tensor_parallel_axis(part.model.specs()[i]) && p.grad().defined()) grads.push_back(p.mutable_grad());
+    if (!tensor_parallel_axis(part.model.specs()[i])) replicated.parameters.back().push_back(i);
   }
-  if (grads.empty()) return;
-  std::vector<torch::Tensor> flat;
-  for (const auto& g : grads) flat.push_back(g.reshape({-1}).to(torch::kFloat32));
-  std::vector<torch::Tensor> sum = {at::cat(flat)};
-  tensor.all_reduce_sum(sum);
-  int64_t at = 0;
-  for (auto& g : grads) {
-    g.copy_(sum[0].narrow(0, at, g.numel()).view(g.sizes()));
-    at += g.numel();
-  }
+  if (!replicated.parameters.back().empty()) sum_gradients(tensor, part.model.parameters(), replicated);
 }
 
 GptModel released_full_model(const GptModel& full, AdamWState& full_optimizer) {

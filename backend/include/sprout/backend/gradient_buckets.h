@@ -50,4 +50,8 @@ void zero_gradients(std::vector<torch::Tensor>& parameters, const GradientBucket
 // zeros), reduced and copied back.
 void average_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets);
 
+// The same without the division: every gradient in `buckets` replaced by
+// its sum over the ranks (e.g. sequence-parallel partial gradients).
+void sum_gradients(Communicator& comm, std::vector<torch::Tensor>& parameters, const GradientBuckets& buckets);
+
 }  // namespace sprout::backend
