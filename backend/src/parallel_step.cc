@@ -16,6 +16,33 @@
 #include "stopwatch.h"
 
 namespace sprout::backend {
+
+void PipelineOpTimes::assign_zeros(size_t ops) {
+  for (auto* s : series()) s->assign(ops, 0.0);
+}
+
+void PipelineOpTimes::add(const PipelineOpTimes& other) {
+  const auto theirs = other.series();
+  for (size_t k = 0; k < kSeries; ++k) {
+    std::vector<double>& mine = *series()[k];
+    for (size_t i = 0; i < mine.size(); ++i) mine[i] += (*theirs[k])[i];
+  }
+}
+
+PipelineOpTimes PipelineOpTimes::scaled(double factor) const {
+  PipelineOpTimes out = *this;
+  for (auto* s : out.series()) {
+    for (double& x : *s) x *= factor;
+  }
+  return out;
+}
+
+double PipelineOpTimes::own_seconds() const {
+  double sum = 0;
+  for (size_t i = 0; i < ops(); ++i) sum += forward_s[i] + backward_s[i];
+  return sum;
+}
+
 namespace {
 
 // What a micro-batch keeps between its forward and its backward.
@@ -90,9 +117,8 @@ class Pipeline {
   Pipeline(const GptModel& model, const GrowthMasks* masks, const StepSpec& spec, const RankShare& share,
            ProcessGroups& groups)
       : model_(model), spec_(spec), share_(share), groups_(groups), vs_(share),
-        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)),
-        forward_seconds_(in_flight_.size(), 0.0), backward_seconds_(in_flight_.size(), 0.0),
-        forward_p2p_seconds_(in_flight_.size(), 0.0), backward_p2p_seconds_(in_flight_.size(), 0.0) {
+        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)) {
+    times_.assign_zeros(in_flight_.size());
     ctx_.masks = masks;
     ctx_.training = true;
     ctx_.tp = tensor_parallel_context(share, groups);
@@ -125,18 +151,8 @@ class Pipeline {
   double loss_sum() const { return loss_sum_; }
   double wait_seconds() const { return wait_seconds_; }
   double span_seconds() const { return span_seconds_; }
-  // The ops' own time (forward and backward, without waits and p2p calls).
-  double op_seconds() const {
-    double sum = 0;
-    for (size_t i = 0; i < forward_seconds_.size(); ++i) sum += forward_seconds_[i] + backward_seconds_[i];
-    return sum;
-  }
-  // Per op of this rank: micro-batch mb of chunk c at c m + mb.
-  double forward_seconds(int mb, int chunk) const { return forward_seconds_[op_index(mb, chunk)]; }
-  double backward_seconds(int mb, int chunk) const { return backward_seconds_[op_index(mb, chunk)]; }
-  // Time in p2p calls after each op (posting its send and the next receive).
-  double forward_p2p_seconds(int mb, int chunk) const { return forward_p2p_seconds_[op_index(mb, chunk)]; }
-  double backward_p2p_seconds(int mb, int chunk) const { return backward_p2p_seconds_[op_index(mb, chunk)]; }
+  // This rank's ops, micro-batch mb of chunk c at c m + mb.
+  const PipelineOpTimes& times() const { return times_; }
 
  private:
   // Receives are posted kReceivesAhead ahead of the ops that need them, as
@@ -227,7 +243,7 @@ class Pipeline {
         sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1));
       });
     }
-    forward_seconds_[op_index(mb, chunk)] = lap(forward_p2p_seconds_[op_index(mb, chunk)]);
+    times_.forward_s[op_index(mb, chunk)] = lap(times_.forward_p2p_s[op_index(mb, chunk)]);
   }
 
   void backward(int mb, int chunk) {
@@ -246,7 +262,7 @@ class Pipeline {
         sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), vs_.backward_tag(mb, vs_.stage(chunk) - 1));
       });
     }
-    backward_seconds_[op_index(mb, chunk)] = lap(backward_p2p_seconds_[op_index(mb, chunk)]);
+    times_.backward_s[op_index(mb, chunk)] = lap(times_.backward_p2p_s[op_index(mb, chunk)]);
     f = InFlight{};
   }
 
@@ -270,8 +286,7 @@ class Pipeline {
   double op_wait_seconds_ = 0;  // of the op running now
   double op_p2p_seconds_ = 0;   // of the op running now
   Clock::time_point lap_start_;  // where the op running now began (lap())
-  std::vector<double> forward_seconds_, backward_seconds_;  // per op (op_index)
-  std::vector<double> forward_p2p_seconds_, backward_p2p_seconds_;
+  PipelineOpTimes times_;  // by op_index
 };
 
 // The global gradient norm over the whole model (each parameter counted
@@ -412,29 +427,27 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   // the time blocked in receives over the ops' own time (p2p calls are
   // neither).
   const VirtualStages vs(share);
-  std::vector<double> stats = {loss, pipeline.wait_seconds() / std::max(1e-12, pipeline.op_seconds())};
-  const int m = static_cast<int>(spec.accumulation);
-  const size_t ops = static_cast<size_t>(vs.p * vs.v * m);
-  constexpr size_t kPerOp = 4;  // forward, backward, their p2p calls
-  stats.resize(2 + kPerOp * ops, 0.0);
-  for (int chunk = 0; chunk < vs.v; ++chunk) {
-    for (int mb = 0; mb < m; ++mb) {
-      const size_t at = 2 + kPerOp * static_cast<size_t>(vs.stage(chunk) * m + mb);
-      stats[at] = pipeline.forward_seconds(mb, chunk);
-      stats[at + 1] = pipeline.backward_seconds(mb, chunk);
-      stats[at + 2] = pipeline.forward_p2p_seconds(mb, chunk);
-      stats[at + 3] = pipeline.backward_p2p_seconds(mb, chunk);
+  const PipelineOpTimes& mine = pipeline.times();
+  std::vector<double> stats = {loss, pipeline.wait_seconds() / std::max(1e-12, mine.own_seconds())};
+  // Then each series of every op of the pipeline, this rank's ops at their
+  // virtual stage's places (chunk c's at virtual stage c p + rank).
+  const size_t m = static_cast<size_t>(spec.accumulation);
+  const size_t ops = static_cast<size_t>(vs.p * vs.v) * m;
+  stats.resize(2 + PipelineOpTimes::kSeries * ops, 0.0);
+  for (size_t k = 0; k < PipelineOpTimes::kSeries; ++k) {
+    const std::vector<double>& local = *mine.series()[k];
+    for (size_t i = 0; i < local.size(); ++i) {
+      const size_t chunk = i / m, mb = i % m;
+      stats[2 + k * ops + static_cast<size_t>(vs.stage(static_cast<int>(chunk))) * m + mb] = local[i];
     }
   }
   stats = sum_over_ranks(world, stats);
   const double ranks = world.world_size(), per_stage = ranks / vs.p;
   r.loss = stats[0] / share.layout().dp;
   out.bubble_fraction = stats[1] / ranks;
-  for (size_t op = 0; op < ops; ++op) {
-    out.forward_s_by_op.push_back(stats[2 + kPerOp * op] / per_stage);
-    out.backward_s_by_op.push_back(stats[3 + kPerOp * op] / per_stage);
-    out.forward_p2p_s_by_op.push_back(stats[4 + kPerOp * op] / per_stage);
-    out.backward_p2p_s_by_op.push_back(stats[5 + kPerOp * op] / per_stage);
+  for (size_t k = 0; k < PipelineOpTimes::kSeries; ++k) {
+    std::vector<double>& all = *out.ops.series()[k];
+    for (size_t op = 0; op < ops; ++op) all.push_back(stats[2 + k * ops + op] / per_stage);
   }
   r.reduce_seconds = seconds_since(t);
 

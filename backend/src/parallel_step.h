@@ -10,11 +10,35 @@
 // norm is clipped over all ranks and every rank runs AdamW on its part.
 #pragma once
 
+#include <array>
+#include <vector>
+
 #include "sprout/backend/model_partition.h"
 #include "sprout/backend/process_groups.h"
 #include "training_step.h"
 
 namespace sprout::backend {
+
+// Seconds of each op of a pipelined step, micro-batch mb of (virtual stage
+// or chunk) s at s m + mb: its own time (without waiting for its input or
+// the p2p calls) and the p2p calls after it (posting its send and the next
+// receive).
+struct PipelineOpTimes {
+  std::vector<double> forward_s, backward_s, forward_p2p_s, backward_p2p_s;
+
+  static constexpr size_t kSeries = 4;
+  std::array<std::vector<double>*, kSeries> series() {
+    return {&forward_s, &backward_s, &forward_p2p_s, &backward_p2p_s};
+  }
+  std::array<const std::vector<double>*, kSeries> series() const {
+    return {&forward_s, &backward_s, &forward_p2p_s, &backward_p2p_s};
+  }
+  size_t ops() const { return forward_s.size(); }
+  void assign_zeros(size_t ops);           // `ops` ops, all 0
+  void add(const PipelineOpTimes& other);  // element-wise, same size
+  PipelineOpTimes scaled(double factor) const;
+  double own_seconds() const;              // sum of the forward and backward times
+};
 
 struct ParallelStepResult {
   StepResult step;
@@ -23,16 +47,11 @@ struct ParallelStepResult {
   // (transfer included), divided by its ops' own time (forward/backward
   // work, without the waits and the p2p calls).
   double bubble_fraction = 0;
-  // Forward and backward seconds of each op, the mean over the ranks that
-  // run it (the TP x DP replicas of a pipeline rank): p v m entries, micro-
-  // batch mb on virtual stage s at s m + mb (chunk c of pipeline rank r is
-  // virtual stage c p + r). The simulator replays them (pipeline_bubble.h).
-  std::vector<double> forward_s_by_op;
-  std::vector<double> backward_s_by_op;
-  // Seconds in p2p calls after each op (posting its send and the next
-  // receive), same indexing.
-  std::vector<double> forward_p2p_s_by_op;
-  std::vector<double> backward_p2p_s_by_op;
+  // Every op's times, the mean over the ranks that run it (the TP x DP
+  // replicas of a pipeline rank), by virtual stage (chunk c of pipeline rank
+  // r is virtual stage c p + r): p v m ops. The simulator replays them
+  // (pipeline_bubble.h).
+  PipelineOpTimes ops;
 };
 
 // The validation loss of evaluate() on the parts: the DP groups split the

@@ -172,7 +172,7 @@ class Trainer {
   // Pipeline telemetry since the last log line (summed over steps).
   double log_bubble_ = 0;
   double pipeline_p2p_s_ = 0;  // measured at the stage's start (measure_pipeline_p2p_seconds)
-  std::vector<double> log_forward_s_, log_backward_s_, log_forward_p2p_s_, log_backward_p2p_s_;
+  PipelineOpTimes log_ops_;  // summed over the steps since the last record
   long long total_steps_ = 0;
   long long last_checkpoint_step_ = -1;
   double energy_base_j_ = 0;  // counters.energy_j when this process started
@@ -404,9 +404,7 @@ void Trainer::configure_model_parallel(const StageLayout& layout, const Optimize
   const size_t pipeline_ops = static_cast<size_t>(layout.virtual_stages() * schedule().accumulation);
   pipeline_p2p_s_ = measure_pipeline_p2p_seconds(*share_, groups, schedule().micro_batch, stage().shape.seq_len,
                                                  stage().shape.hidden, device_);
-  for (auto* log : {&log_forward_s_, &log_backward_s_, &log_forward_p2p_s_, &log_backward_p2p_s_}) {
-    log->assign(pipeline_ops, 0.0);
-  }
+  log_ops_.assign_zeros(pipeline_ops);
   progress(fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, ZeRO-1 {}: {} "
                        "Adam moment elements",
                        stage().name, layout.describe(), ranks(), comm_->backend_name(), part_->model.parameter_count(),
@@ -431,12 +429,7 @@ StepResult Trainer::model_parallel_step(const StepSpec& spec, const GrowthMasks*
   const ParallelStepResult r = parallel_train_step(*part_, adamw_, masks, part_spec, *share_, groups);
   full_stale_ = true;
   log_bubble_ += r.bubble_fraction;
-  for (size_t i = 0; i < r.forward_s_by_op.size(); ++i) {
-    log_forward_s_[i] += r.forward_s_by_op[i];
-    log_backward_s_[i] += r.backward_s_by_op[i];
-    log_forward_p2p_s_[i] += r.forward_p2p_s_by_op[i];
-    log_backward_p2p_s_[i] += r.backward_p2p_s_by_op[i];
-  }
+  log_ops_.add(r.ops);
   return r.step;
 }
 
@@ -628,14 +621,11 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
     // DAG: per virtual stage the mean op time, and (up to kMaxLoggedOps ops)
     // every op's time, for the DAG to replay the step as it ran.
     const size_t m = static_cast<size_t>(schedule().accumulation);
-    std::vector<double> fwd_op, bwd_op, fwd_p2p, bwd_p2p, fwd(log_forward_s_.size() / m, 0.0), bwd(fwd.size(), 0.0);
-    for (size_t i = 0; i < log_forward_s_.size(); ++i) {
-      fwd_op.push_back(log_forward_s_[i] / steps);
-      bwd_op.push_back(log_backward_s_[i] / steps);
-      fwd_p2p.push_back(log_forward_p2p_s_[i] / steps);
-      bwd_p2p.push_back(log_backward_p2p_s_[i] / steps);
-      fwd[i / m] += fwd_op.back() / static_cast<double>(m);
-      bwd[i / m] += bwd_op.back() / static_cast<double>(m);
+    const PipelineOpTimes mean = log_ops_.scaled(1.0 / steps);
+    std::vector<double> fwd(mean.ops() / m, 0.0), bwd(fwd.size(), 0.0);
+    for (size_t i = 0; i < mean.ops(); ++i) {
+      fwd[i / m] += mean.forward_s[i] / static_cast<double>(m);
+      bwd[i / m] += mean.backward_s[i] / static_cast<double>(m);
     }
     r["pipeline"] = {{"schedule", share_->layout().interleave > 1 ? "interleaved 1F1B" : "1F1B"},
                      {"stages", share_->layout().pp},
@@ -645,17 +635,15 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
                      {"backward_s", bwd},
                      {"p2p_s", pipeline_p2p_s_},
                      {"bubble_fraction", log_bubble_ / steps}};
-    if (fwd_op.size() <= kMaxLoggedOps) {
-      r["pipeline"]["forward_op_s"] = fwd_op;
-      r["pipeline"]["backward_op_s"] = bwd_op;
-      r["pipeline"]["forward_p2p_op_s"] = fwd_p2p;
-      r["pipeline"]["backward_p2p_op_s"] = bwd_p2p;
+    if (mean.ops() <= kMaxLoggedOps) {
+      r["pipeline"]["forward_op_s"] = mean.forward_s;
+      r["pipeline"]["backward_op_s"] = mean.backward_s;
+      r["pipeline"]["forward_p2p_op_s"] = mean.forward_p2p_s;
+      r["pipeline"]["backward_p2p_op_s"] = mean.backward_p2p_s;
     }
   }
   log_bubble_ = 0;
-  for (auto* log : {&log_forward_s_, &log_backward_s_, &log_forward_p2p_s_, &log_backward_p2p_s_}) {
-    std::fill(log->begin(), log->end(), 0.0);
-  }
+  log_ops_.assign_zeros(log_ops_.ops());
   log_seconds_ = log_tokens_ = log_steps_ = log_compute_s_ = log_wait_s_ = log_reduce_s_ = log_optimizer_s_ = 0;
   if (!is_root()) return;
   telemetry_->append(r);
