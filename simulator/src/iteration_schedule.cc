@@ -128,13 +128,16 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
   // Embedding on the first virtual stage, logits + loss on the last; both
   // split 1:2 between forward and backward like the layers. Kernel launches
   // likewise (backward launches about twice the kernels).
-  auto forward_s = [&](int vs) {
+  // Measured per op, else per virtual stage, else from the planner's times.
+  auto forward_s = [&](int vs, int mb) {
+    if (!in.forward_s_by_op.empty()) return in.forward_s_by_op[static_cast<size_t>(vs) * m + mb];
     if (!in.forward_s_by_virtual_stage.empty()) return in.forward_s_by_virtual_stage[static_cast<size_t>(vs)];
     return mt.forward_s + mt.launch_overhead_s / 3 +
            (vs == 0 ? mt.first_stage_extra_s / 3 : 0) +
            (vs == virtual_stages - 1 ? mt.last_stage_extra_s / 3 : 0);
   };
-  auto backward_s = [&](int vs) {
+  auto backward_s = [&](int vs, int mb) {
+    if (!in.backward_s_by_op.empty()) return in.backward_s_by_op[static_cast<size_t>(vs) * m + mb];
     if (!in.backward_s_by_virtual_stage.empty()) return in.backward_s_by_virtual_stage[static_cast<size_t>(vs)];
     return mt.backward_s + 2 * mt.launch_overhead_s / 3 +
            (vs == 0 ? 2 * mt.first_stage_extra_s / 3 : 0) +
@@ -161,6 +164,17 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
       if (prev >= 0) g.after(prev, id);
       prev = id;
     };
+    // The p2p after an op, on the rank's stream: its send (id returned), or,
+    // with measured p2p calls, a task for the calls of an op that sends
+    // nothing (-1 returned).
+    auto p2p_task = [&](ScheduledTask t, TaskKind kind, double seconds, bool sends_output, bool measured) {
+      t.kind = kind;
+      t.comm_s = seconds;
+      if (!sends_output && !(measured && seconds > 0)) return -1;
+      const int id = g.add(t, seconds);
+      chain(id);
+      return sends_output ? id : -1;
+    };
     for (const planner::PipelineOp& op : planner::pipeline_order(rank, p, v, m)) {
       const int vs = op.chunk * p + rank;
       ScheduledTask t;
@@ -170,27 +184,16 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
       if (op.forward) {
         t.kind = TaskKind::kForward;
         t.comm_s = mt.forward_tp_comm_s;
-        const int id = g.add(t, in.forward_s_by_op.empty() ? forward_s(vs)
-                                                           : in.forward_s_by_op[cell(vs, op.micro_batch)]);
+        const int id = g.add(t, forward_s(vs, op.micro_batch));
         fwd[cell(vs, op.micro_batch)] = id;
         chain(id);
-        const double p2p_s = p2p_after(in.forward_p2p_s_by_op, cell(vs, op.micro_batch));
-        if (sends && vs < virtual_stages - 1) {
-          t.kind = TaskKind::kSendActivation;
-          t.comm_s = p2p_s;
-          const int s = g.add(t, p2p_s);
-          send_act[cell(vs, op.micro_batch)] = s;
-          chain(s);
-        } else if (p2p_s > 0 && !in.forward_p2p_s_by_op.empty()) {
-          t.kind = TaskKind::kSendActivation;  // the calls without a send of its own
-          t.comm_s = p2p_s;
-          chain(g.add(t, p2p_s));
-        }
+        send_act[cell(vs, op.micro_batch)] =
+            p2p_task(t, TaskKind::kSendActivation, p2p_after(in.forward_p2p_s_by_op, cell(vs, op.micro_batch)),
+                     sends && vs < virtual_stages - 1, !in.forward_p2p_s_by_op.empty());
       } else {
         t.kind = TaskKind::kBackward;
         t.comm_s = mt.backward_tp_comm_s;
-        const int id = g.add(t, in.backward_s_by_op.empty() ? backward_s(vs)
-                                                            : in.backward_s_by_op[cell(vs, op.micro_batch)]);
+        const int id = g.add(t, backward_s(vs, op.micro_batch));
         bwd[cell(vs, op.micro_batch)] = id;
         chain(id);
         int& last = last_backward_of_chunk[rank][op.chunk];
@@ -200,18 +203,9 @@ IterationSchedule simulate_iteration(const IterationInputs& in) {
         }
         last = id;
         chunk_finish_order[rank].push_back(op.chunk);
-        const double p2p_s = p2p_after(in.backward_p2p_s_by_op, cell(vs, op.micro_batch));
-        if (sends && vs > 0) {
-          t.kind = TaskKind::kSendGradient;
-          t.comm_s = p2p_s;
-          const int s = g.add(t, p2p_s);
-          send_grad[cell(vs, op.micro_batch)] = s;
-          chain(s);
-        } else if (p2p_s > 0 && !in.backward_p2p_s_by_op.empty()) {
-          t.kind = TaskKind::kSendGradient;
-          t.comm_s = p2p_s;
-          chain(g.add(t, p2p_s));
-        }
+        send_grad[cell(vs, op.micro_batch)] =
+            p2p_task(t, TaskKind::kSendGradient, p2p_after(in.backward_p2p_s_by_op, cell(vs, op.micro_batch)),
+                     sends && vs > 0, !in.backward_p2p_s_by_op.empty());
       }
     }
     last_compute[rank] = prev;

@@ -8,8 +8,8 @@
 // leaves out (p2p latency, jitter) and by ops that ran at another speed than
 // their stage's mean (on CPUs that share a machine an op runs faster while
 // its neighbour idles). Where the run logged every op's time the DAG also
-// replays each step as it ran: that prediction leaves out only p2p latency
-// and the work between ops.
+// replays each step as it ran, the time in p2p calls after each op
+// included: that prediction leaves out only the transfer latency.
 #pragma once
 
 #include <optional>
