@@ -105,19 +105,65 @@ torch::Tensor activation_buffer(int64_t batch, int64_t positions, int64_t hidden
   return torch::empty({batch, positions, hidden}, torch::TensorOptions().dtype(torch::kFloat32).device(device));
 }
 
-torch::Tensor receive(Communicator& group, int64_t batch, int64_t positions, int64_t hidden, torch::Device device,
-                      int peer, int tag) {
-  torch::Tensor t = activation_buffer(batch, positions, hidden, device);
-  group.start_recv(t, peer, tag)->wait();
-  return t;
-}
+// The receives of a pipeline rank, posted kAhead ahead of the ops that need
+// them, as Megatron-LM posts the next one with the current send: Gloo's
+// send/recv is a rendezvous, and a message sent before its receive is posted
+// waits for a round trip through the sender's I/O thread (3-5 ms here, with
+// both ranks blocked, in the interleaved schedule). Memory: kAhead
+// activations.
+class AheadReceives {
+ public:
+  struct Expected {
+    int peer = 0;
+    int tag = 0;
+    int64_t batch = 0;  // sequences
+  };
+  static constexpr size_t kAhead = 2;
+
+  AheadReceives(Communicator& group, int64_t positions, int64_t hidden, torch::Device device)
+      : group_(group), positions_(positions), hidden_(hidden), device_(device) {}
+
+  // The next receive the rank will need (call in the order of the ops).
+  void expect(const Expected& e) { expected_.push_back(e); }
+  // Posts receives until kAhead are outstanding.
+  void post() {
+    while (next_ < expected_.size() && posted_.size() < kAhead) {
+      const Expected& e = expected_[next_++];
+      torch::Tensor t = activation_buffer(e.batch, positions_, hidden_, device_);
+      auto pending = group_.start_recv(t, e.peer, e.tag);
+      posted_.push_back({t, std::move(pending)});
+    }
+  }
+  // The oldest posted receive's tensor, once it has arrived (post() again
+  // afterwards to keep kAhead outstanding).
+  torch::Tensor wait_oldest() {
+    Posted r = std::move(posted_.front());
+    posted_.pop_front();
+    r.pending->wait();
+    return r.buffer;
+  }
+
+ private:
+  struct Posted {
+    torch::Tensor buffer;
+    std::unique_ptr<PendingCollective> pending;
+  };
+  Communicator& group_;
+  int64_t positions_, hidden_;
+  torch::Device device_;
+  std::vector<Expected> expected_;
+  size_t next_ = 0;  // the first not yet posted
+  std::deque<Posted> posted_;
+};
 
 class Pipeline {
  public:
   Pipeline(const GptModel& model, const GrowthMasks* masks, const StepSpec& spec, const RankShare& share,
            ProcessGroups& groups)
       : model_(model), spec_(spec), share_(share), groups_(groups), vs_(share),
-        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)) {
+        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)),
+        receives_(*groups.pipeline, sent_positions(spec.seq_len, tensor_parallel_context(share, groups)),
+                  model.shape().hidden, spec.device) {
     times_.assign_zeros(in_flight_.size());
     ctx_.masks = masks;
     ctx_.training = true;
@@ -130,13 +176,13 @@ class Pipeline {
     for (const auto& op : order) {
       // What each op receives, and from whom, in the order the ops run.
       if (op.forward && !vs_.first(op.chunk)) {
-        receives_.push_back({vs_.previous_rank(), vs_.forward_tag(op.micro_batch, vs_.stage(op.chunk))});
+        receives_.expect({vs_.previous_rank(), vs_.forward_tag(op.micro_batch, vs_.stage(op.chunk)), spec_.micro_batch});
       } else if (!op.forward && !vs_.last(op.chunk)) {
-        receives_.push_back({vs_.next_rank(), vs_.backward_tag(op.micro_batch, vs_.stage(op.chunk))});
+        receives_.expect({vs_.next_rank(), vs_.backward_tag(op.micro_batch, vs_.stage(op.chunk)), spec_.micro_batch});
       }
     }
     lap_start_ = Clock::now();
-    timed_p2p([&] { post_receives(); });
+    timed_p2p([&] { receives_.post(); });
     for (const auto& op : order) {
       if (op.forward) {
         forward(op.micro_batch, op.chunk);
@@ -155,33 +201,14 @@ class Pipeline {
   const PipelineOpTimes& times() const { return times_; }
 
  private:
-  // Receives are posted kReceivesAhead ahead of the ops that need them, as
-  // Megatron-LM posts the next one with the current send: Gloo's send/recv
-  // is a rendezvous, and a message sent before its receive is posted waits
-  // for a round trip through the sender's I/O thread (milliseconds here
-  // when both ranks are busy or blocked). Memory: that many activations.
-  static constexpr size_t kReceivesAhead = 2;
-
-  void post_receives() {
-    while (next_receive_ < receives_.size() && posted_.size() < kReceivesAhead) {
-      const auto [peer, tag] = receives_[next_receive_++];
-      torch::Tensor t = activation_buffer(spec_.micro_batch, sent_positions(spec_.seq_len, ctx_.tp),
-                                          model_.shape().hidden, spec_.device);
-      auto pending = groups_.pipeline->start_recv(t, peer, tag);
-      posted_.push_back({t, std::move(pending)});
-    }
-  }
-
   // The input of the op about to run (its receive is the oldest posted).
   torch::Tensor timed_receive() {
     const auto start = Clock::now();
-    PostedReceive r = std::move(posted_.front());
-    posted_.pop_front();
-    r.pending->wait();
+    torch::Tensor t = receives_.wait_oldest();
     op_wait_seconds_ = seconds_since(start);
     wait_seconds_ += op_wait_seconds_;
-    timed_p2p([&] { post_receives(); });
-    return r.buffer;
+    timed_p2p([&] { receives_.post(); });
+    return t;
   }
 
   // Posting a send or a receive can block (Gloo locks the pair its I/O
@@ -274,13 +301,7 @@ class Pipeline {
   ForwardContext ctx_;
   std::vector<InFlight> in_flight_;  // per (micro-batch, chunk)
   Sends sends_;
-  struct PostedReceive {
-    torch::Tensor buffer;
-    std::unique_ptr<PendingCollective> pending;
-  };
-  std::vector<std::pair<int, int>> receives_;  // (peer, tag) of every receive, in op order
-  size_t next_receive_ = 0;                    // the first not yet posted
-  std::deque<PostedReceive> posted_;
+  AheadReceives receives_;
   double loss_sum_ = 0;
   double wait_seconds_ = 0, span_seconds_ = 0;
   double op_wait_seconds_ = 0;  // of the op running now
@@ -318,17 +339,31 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   const int64_t batches = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
   double loss_sum = 0;  // of the per-window losses of this pipeline's batches
   Sends sends;
+  AheadReceives receives(*groups.pipeline, sent_positions(spec.seq_len, ctx.tp), part.model.shape().hidden,
+                         spec.device);
+  auto windows_of = [&](int64_t b) { return std::min(spec.micro_batch, spec.windows - b * spec.micro_batch); };
+  for (int64_t b = share.position().dp; b < batches; b += dp) {
+    for (int chunk = 0; chunk < vs.v; ++chunk) {
+      if (!vs.first(chunk)) {
+        receives.expect({vs.previous_rank(), vs.forward_tag(static_cast<int>(b), vs.stage(chunk)), windows_of(b)});
+      }
+    }
+  }
+  receives.post();
   for (int64_t b = share.position().dp; b < batches; b += dp) {
     const int64_t begin = b * spec.micro_batch;
-    const int64_t count = std::min(spec.micro_batch, spec.windows - begin);
+    const int64_t count = windows_of(b);
     const int mb = static_cast<int>(b);
     const TokenBatch batch = validation_batch(*spec.shard, spec.seq_len, begin, count, spec.windows, spec.device);
     for (int chunk = 0; chunk < vs.v; ++chunk) {  // forward through the virtual stages in order
       AutocastGuard autocast(spec.bf16, spec.device);
-      torch::Tensor x = vs.first(chunk) ? gpt_embed(part.model, batch.inputs, ctx)
-                                        : receive(*groups.pipeline, count, sent_positions(spec.seq_len, ctx.tp),
-                                                  part.model.shape().hidden,
-                                                  spec.device, vs.previous_rank(), vs.forward_tag(mb, vs.stage(chunk)));
+      torch::Tensor x;
+      if (vs.first(chunk)) {
+        x = gpt_embed(part.model, batch.inputs, ctx);
+      } else {
+        x = receives.wait_oldest();
+        receives.post();
+      }
       x = gpt_blocks(part.model, x, layers_of_virtual_stage(share.layout(), vs.stage(chunk)), ctx);
       if (vs.last(chunk)) {
         loss_sum += gpt_cross_entropy(gpt_head_logits(part.model, x, ctx), batch.targets, ctx).item<double>() *
