@@ -12,6 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sprout/planner/atomic_file.h"
+
 namespace sprout::test {
 
 std::string make_temp_dir(const std::string& prefix) {
@@ -42,7 +44,7 @@ CommandResult run_command(const std::string& command) {
   };
   r.out = slurp(out_file);
   r.err = slurp(err_file);
-  std::filesystem::remove_all(dir);
+  planner::remove_tree(dir);
   return r;
 }
 

@@ -39,7 +39,7 @@ FileCheck check_of(const std::string& path) {
 void prepare_temp_dir(const fs::path& checkpoints_dir, const fs::path& tmp) {
   fs::create_directories(checkpoints_dir);
   for (const auto& e : fs::directory_iterator(checkpoints_dir)) {
-    if (e.path().filename().string().rfind(".tmp-", 0) == 0) fs::remove_all(e.path());
+    if (e.path().filename().string().rfind(".tmp-", 0) == 0) planner::remove_tree(e.path().string());
   }
   fs::create_directories(tmp);
 }
@@ -51,7 +51,7 @@ std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long l
   planner::fsync_directory(tmp.string());
   // A leftover directory of the same step (e.g. a corrupt one that resume
   // skipped) is replaced.
-  fs::remove_all(final_dir);
+  planner::remove_tree(final_dir.string());
   fs::rename(tmp, final_dir);
   planner::fsync_directory(checkpoints_dir.string());
   nlohmann::json done;
@@ -61,7 +61,7 @@ std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long l
 
   auto all = list_checkpoints(checkpoints_dir.string());
   const int excess = static_cast<int>(all.size()) - std::max(1, keep);
-  for (int i = 0; i < excess; ++i) fs::remove_all(all[static_cast<size_t>(i)].second);
+  for (int i = 0; i < excess; ++i) planner::remove_tree(all[static_cast<size_t>(i)].second);
   return final_dir.string();
 }
 

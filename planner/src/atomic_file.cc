@@ -2,6 +2,8 @@
 #include "sprout/planner/atomic_file.h"
 
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,6 +23,19 @@ namespace {
 }
 
 }  // namespace
+
+void remove_tree(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return;
+    fail("cannot remove", path);
+  }
+  // Depth first (children before their directory), links not followed.
+  auto remove_entry = [](const char* entry, const struct stat*, int, struct FTW*) -> int {
+    return ::remove(entry) == 0 || errno == ENOENT ? 0 : -1;
+  };
+  if (::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) fail("cannot remove", path);
+}
 
 void fsync_directory(const std::string& dir) {
   int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);

@@ -35,5 +35,23 @@ TEST(AtomicFile, FailureLeavesTheOldFileIntact) {
   EXPECT_EQ(read_file(path), "old");
 }
 
+// remove_tree (checkpoint rotation): the whole tree goes, a symbolic link
+// inside it goes without what it points to, an absent path is no error.
+TEST(RemoveTree, RemovesATreeButNotWhatItsLinksPointTo) {
+  namespace fs = std::filesystem;
+  const std::string dir = test::make_temp_dir("remove-tree");
+  write_file_atomically(dir + "/tree/a/b/shard-0.bin", "x");
+  write_file_atomically(dir + "/tree/a/DONE", "{}");
+  write_file_atomically(dir + "/outside/keep.txt", "kept");
+  fs::create_directory_symlink(dir + "/outside", dir + "/tree/a/link");
+  remove_tree(dir + "/tree");
+  EXPECT_FALSE(fs::exists(dir + "/tree"));
+  EXPECT_EQ(read_file(dir + "/outside/keep.txt"), "kept");
+  EXPECT_NO_THROW(remove_tree(dir + "/tree"));
+  write_file_atomically(dir + "/single.txt", "x");  // a plain file too
+  remove_tree(dir + "/single.txt");
+  EXPECT_FALSE(fs::exists(dir + "/single.txt"));
+}
+
 }  // namespace
 }  // namespace sprout::planner

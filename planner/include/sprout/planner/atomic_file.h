@@ -18,4 +18,13 @@ void fsync_directory(const std::string& dir);
 
 std::string read_file(const std::string& path);  // throws InputError if unreadable
 
+// Removes `path` and everything under it (as std::filesystem::remove_all;
+// nothing to do when it is absent); throws std::runtime_error naming the
+// entry that could not be removed. Written on POSIX nftw, not on
+// std::filesystem::remove_all: PyTorch's libtorch.so exports its own copy of
+// that function, which executables linking it bind to, and that copy jumped
+// to address 0 on an H200 machine (docs/backend.md "Building against
+// PyTorch's LibTorch").
+void remove_tree(const std::string& path);
+
 }  // namespace sprout::planner
