@@ -266,7 +266,9 @@ TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
 #ifndef SPROUT_CUDA
   GTEST_SKIP() << "built without SPROUT_CUDA (Debian's libtorch is CPU-only; NCCL needs a CUDA LibTorch)";
 #else
-  if (torch::cuda::device_count() < 2) GTEST_SKIP() << "needs 2 CUDA devices, found " << torch::cuda::device_count();
+  // device_count() is a DeviceIndex (int8_t) in libtorch 2.x: print it as a number.
+  const int gpus = static_cast<int>(torch::cuda::device_count());
+  if (gpus < 2) GTEST_SKIP() << "needs 2 CUDA devices, found " << gpus;
   run_ranks(
       2,
       [](Communicator& comm) {

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Compiles (syntax and types only: no object files, no linking) every source
+# that includes LibTorch against another LibTorch's headers than the one this
+# machine builds with: e.g. the PyTorch 2.x (CUDA) headers that
+# scripts/gpu-check.sh packs on a GPU machine (SPROUT_EXPORT_HEADERS=1), so
+# the 2.x API guards (TORCH_VERSION_MAJOR) and the SPROUT_CUDA sources keep
+# compiling where neither that LibTorch nor a GPU exists.
+#
+#   scripts/check-libtorch-compile.sh TORCH_ROOT [NCCL_INCLUDE [SOURCE...]]
+#
+# TORCH_ROOT holds include/ (as site-packages/torch does); NCCL_INCLUDE holds
+# nccl.h (default: /usr/local/cuda/include). The CUDA runtime headers come from
+# /usr/local/cuda.
+set -euo pipefail
+if [ $# -lt 1 ] || [ ! -d "$1/include/torch" ]; then
+  echo "usage: $0 TORCH_ROOT [NCCL_INCLUDE]  (TORCH_ROOT/include/torch must exist)" >&2
+  exit 2
+fi
+torch_root=$(cd "$1" && pwd)
+nccl_include=${2:-/usr/local/cuda/include}
+cuda=${CUDA_HOME:-/usr/local/cuda}
+root=$(cd "$(dirname "$0")/.." && pwd)
+flags=(-std=c++20 -fsyntax-only -Wall -Wextra -Wno-error=deprecated-declarations -DSPROUT_CUDA=1 -DUSE_C10D_GLOO -DFMT_HEADER_ONLY=1
+       -DSPROUT_SOURCE_DIR="\"$root\"" -DSPROUT_BINARY_DIR="\"/tmp\"" -D_GLIBCXX_USE_CXX11_ABI=1
+       -I"$root/backend/include" -I"$root/backend/src" -I"$root/planner/include" -I"$root/simulator/include"
+       -I"$root/tests" -I"$root/tests/backend" -I"$root/cli"
+       -isystem "$torch_root/include" -isystem "$torch_root/include/torch/csrc/api/include"
+       -isystem "$nccl_include" -isystem "$cuda/include")
+if [ $# -gt 2 ]; then
+  sources=("${@:3}")
+else
+  mapfile -t sources < <(cd "$root" && grep -l -E '#include [<"](torch|ATen|c10)/|sprout/backend/' \
+    backend/src/*.cc backend/tools/*.cc tests/backend/*.cc cli/*.cc)
+fi
+failed=0
+for f in "${sources[@]}"; do
+  if ! c++ "${flags[@]}" "$root/$f" 2>"/tmp/check-libtorch-compile.$$.err"; then
+    failed=$((failed + 1))
+    echo "check-libtorch-compile: $f FAILS:"
+    grep -E "error" "/tmp/check-libtorch-compile.$$.err" | head -20
+  elif [ -s "/tmp/check-libtorch-compile.$$.err" ]; then
+    echo "check-libtorch-compile: $f compiles, with warnings:"
+    grep -E "warning" "/tmp/check-libtorch-compile.$$.err" | head -10
+  fi
+done
+rm -f "/tmp/check-libtorch-compile.$$.err"
+echo "check-libtorch-compile: ${#sources[@]} sources against $torch_root, $failed failed"
+[ "$failed" = 0 ]
