@@ -205,7 +205,17 @@ void Trainer::load_plan() {
   if (dev == "cuda" && !torch::cuda::is_available()) {
     throw planner::InputError({"--device", 0, 0}, "device", "cuda requested but no CUDA device/libtorch is available");
   }
-  const bool cuda = dev == "cuda" || (dev == "auto" && torch::cuda::is_available());
+  // One GPU per local rank (cuda:local_rank): more ranks on this node than
+  // GPUs cannot run on CUDA (NCCL refuses two ranks on one GPU).
+  const auto gpus = static_cast<int>(torch::cuda::device_count());
+  const bool enough_gpus = rendezvous_.local_world_size <= gpus;
+  if (dev == "cuda" && !enough_gpus) {
+    throw planner::InputError({"--device", 0, 0}, "device",
+                              fmt::format("cuda: {} ranks on this node need {} GPUs, it has {}",
+                                          rendezvous_.local_world_size, rendezvous_.local_world_size, gpus));
+  }
+  // auto: CUDA when every local rank gets a GPU of its own, else the CPU.
+  const bool cuda = dev == "cuda" || (dev == "auto" && torch::cuda::is_available() && enough_gpus);
   device_ = cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(rendezvous_.local_rank))
                  : torch::Device(torch::kCPU);
   if (ranks() > 1 && !collectives_available(device_)) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // What the sprout-train end-to-end suites share: the tiny 3-stage growth
 // plan (1x32, 2 heads -> width 1x64, 4 heads -> depth 2x64; batch 16 x 32
-// tokens; 8 steps per stage at token_scale 1), a made-up English corpus, and
-// readers of a run directory.
+// tokens; 8 steps per stage at token_scale 1; on the CPU, also where a GPU
+// is: --device cuda overrides), a made-up English corpus, and readers of a
+// run directory.
 #pragma once
 
 #include <cstdio>
@@ -36,7 +37,7 @@ inline std::string tiny_growth_plan_yaml(const TinyGrowthPlan& p) {
     << "\nregion: us-average\npower_model: typical\n"
     << "model: {vocab: 256, seq_len: 32, activation: gelu" << p.model_extra << "}\n"
     << "training: {seed: 5, eval_every_steps: 4, eval_batches: 2, checkpoint_every_steps: 3, keep_checkpoints: 2, "
-       "log_every_steps: 1"
+       "log_every_steps: 1, device: cpu"
     << p.training_extra << "}\n"
     << "stages:\n"
     << "  - {name: small, layers: 1, hidden: " << p.first_hidden << ", heads: " << p.first_heads

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <torch/cuda.h>
+
 #include "sprout/planner/atomic_file.h"
 #include "test_paths.h"
 #include "tiny_growth_run.h"
@@ -149,6 +151,31 @@ TEST_F(TrainerE2E, ResumeIsBitwiseExactAcrossGrowthBoundaries) {
   train(dir_ + "/exact-bf16-split", "--dtype bf16 --resume");
   EXPECT_EQ(losses(dir_ + "/exact-bf16-split"), losses(dir_ + "/exact-bf16"));
   EXPECT_NE(losses(dir_ + "/exact-bf16"), want);  // bf16 really ran
+}
+
+// The CUDA path end to end (skipped without a GPU): the same plan on the GPU
+// follows the CPU's losses through both growths (fp32; cuBLAS and the CPU
+// sum in other orders, so not bitwise), and a resume on the GPU continues
+// the GPU run.
+TEST_F(TrainerE2E, OnCudaTheLossesFollowTheCpuAndResumeContinues) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device (or a CPU-only libtorch)";
+  const std::string cpu = dir_ + "/cuda-reference-cpu", gpu = dir_ + "/cuda", split = dir_ + "/cuda-split";
+  train(cpu);
+  train(gpu, "--device cuda");
+  const auto cpu_records = telemetry(cpu), gpu_records = telemetry(gpu);
+  std::vector<double> cpu_loss, gpu_loss;
+  for (const auto& j : cpu_records) if (!j.contains("event")) cpu_loss.push_back(j["loss"].get<double>());
+  for (const auto& j : gpu_records) if (!j.contains("event")) gpu_loss.push_back(j["loss"].get<double>());
+  ASSERT_EQ(cpu_loss.size(), 24u);
+  ASSERT_EQ(gpu_loss.size(), cpu_loss.size());
+  for (size_t i = 0; i < cpu_loss.size(); ++i) EXPECT_NEAR(gpu_loss[i], cpu_loss[i], 1e-4 * cpu_loss[i]) << "step " << i + 1;
+  EXPECT_EQ(gpu_records.front()["energy_source"], "nvml");
+  train(split, "--device cuda --stop-after-steps 10");
+  train(split, "--device cuda --resume");
+  std::vector<double> resumed;
+  for (const auto& j : telemetry(split)) if (!j.contains("event")) resumed.push_back(j["loss"].get<double>());
+  ASSERT_EQ(resumed.size(), gpu_loss.size());
+  for (size_t i = 0; i < resumed.size(); ++i) EXPECT_NEAR(resumed[i], gpu_loss[i], 1e-5 * gpu_loss[i]) << "step " << i + 1;
 }
 
 // Starts a long run, sends `signal` after a few steps, and checks that it
