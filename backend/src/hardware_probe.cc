@@ -74,12 +74,16 @@ torch::ScalarType gemm_dtype(const std::string& dtype) {
 }
 
 // Matmul shapes of transformer layers: tokens x hidden by hidden x {hidden,
-// 3 hidden, 4 hidden}, and square ones to span sizes smaller and larger.
-std::vector<std::array<long long, 3>> gemm_shapes(bool quick) {
+// 4 hidden}, and square ones to span sizes smaller and larger. A GPU gets
+// the widths of the models it trains (FLM-101B's 10240 wide layers reach
+// 1e12-1e13 FLOPs per product, where a CPU's largest shape is 1e11).
+std::vector<std::array<long long, 3>> gemm_shapes(bool quick, bool gpu) {
+  using Sizes = std::vector<long long>;
   std::vector<std::array<long long, 3>> shapes;
-  const std::vector<long long> hidden = quick ? std::vector<long long>{64, 256, 1024}
-                                              : std::vector<long long>{64, 128, 256, 512, 1024, 2048};
-  const std::vector<long long> tokens = quick ? std::vector<long long>{512, 4096} : std::vector<long long>{256, 1024, 4096};
+  const Sizes hidden = gpu ? (quick ? Sizes{256, 1024, 4096} : Sizes{256, 512, 1024, 2048, 4096, 8192})
+                           : (quick ? Sizes{64, 256, 1024} : Sizes{64, 128, 256, 512, 1024, 2048});
+  const Sizes tokens = gpu ? (quick ? Sizes{2048, 8192} : Sizes{1024, 4096, 16384})
+                           : (quick ? Sizes{512, 4096} : Sizes{256, 1024, 4096});
   for (long long h : hidden) {
     for (long long t : tokens) {
       for (long long mult : {1, 4}) shapes.push_back({t, mult * h, h});
@@ -184,8 +188,12 @@ double copy_gb_per_s(long long bytes, double budget_s) {
 // forward and backward through autograd, in bytes moved per second as the
 // planner counts them (each op reads and writes its tensor once, backward
 // twice that). Small elementwise kernels rarely reach copy bandwidth.
+// A GPU gets tensors of a real model's activations (64M elements, 128 MiB
+// in bf16): the CPU's 2M-element tensors left an H200 launch-bound (15 us a
+// kernel), at 572 GB/s of its 4233 (not re-measured since: no GPU here).
 double elementwise_gb_per_s(torch::ScalarType dtype, bool quick, double budget_s) {
-  const long long rows = quick ? 2048 : 4096, cols = 512;
+  const bool gpu = torch::cuda::is_available();
+  const long long rows = gpu ? (quick ? 16384 : 65536) : (quick ? 2048 : 4096), cols = gpu ? 1024 : 512;
   const auto opts = torch::TensorOptions().device(probe_device());
   auto x = torch::randn({rows, cols}, opts).to(dtype).set_requires_grad(true);
   auto w = torch::ones({cols}, opts).to(dtype).set_requires_grad(true);
@@ -201,12 +209,13 @@ double elementwise_gb_per_s(torch::ScalarType dtype, bool quick, double budget_s
   return 3 * ops * 2 * element_bytes * static_cast<double>(rows * cols) / t / 1e9;
 }
 
-// Unfused attention (QK^T, softmax, x V) as the trainer runs it; FLOPs as the
-// planner counts them (full score matrix).
 // Unfused attention as the trainer runs it: QK^T, softmax, V, forward and
-// backward (3 x the forward's 4 b h s^2 d FLOPs).
+// backward (3 x the forward's 4 b h s^2 d FLOPs, the full score matrix as the
+// planner counts it). A GPU gets 16x the work (b8 h16 s1024): b4 h8 s512
+// ran at 9.7 TFLOP/s on an H200, launch-bound (not re-measured since).
 double attention_tflops(const std::string& dtype, double budget_s) {
-  const long long b = 4, h = 8, s = 512, d = 64;
+  const bool gpu = torch::cuda::is_available();
+  const long long b = gpu ? 8 : 4, h = gpu ? 16 : 8, s = gpu ? 1024 : 512, d = 64;
   const bool autocast = dtype == "bf16";
   const auto opts = torch::TensorOptions().device(probe_device()).dtype(autocast ? torch::kFloat32 : gemm_dtype(dtype));
   auto q = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
@@ -284,7 +293,7 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", o.dtype, threads));
   const double joules_before = meter->joules();
   const auto busy_start = Clock::now();
-  const auto shapes = gemm_shapes(o.quick);
+  const auto shapes = gemm_shapes(o.quick, torch::cuda::is_available());
   const std::vector<double> gemm_s = swept_seconds(shapes.size(), budget / 4, [&](size_t i, double b) {
     const auto& [m, n, k] = shapes[i];
     return training_gemm_seconds(1, m, n, k, o.dtype, b);
@@ -337,7 +346,9 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   }
 
   say("memory bandwidth (tensor copy)");
-  hw.hbm_gb_per_s = copy_gb_per_s(o.quick ? (64LL << 20) : (256LL << 20), budget);
+  // A GPU copies 256 MiB in ~0.1 ms, too short to time well: 1-2 GiB there.
+  const long long copy_bytes = (o.quick ? (64LL << 20) : (256LL << 20)) * (torch::cuda::is_available() ? 8 : 1);
+  hw.hbm_gb_per_s = copy_gb_per_s(copy_bytes, budget);
   r.sources["hbm_gb_per_s"] = "measured: tensor copy, read + write bytes / time";
   say("memory-bound kernels (LayerNorm, GELU, add, softmax; forward + backward)");
   const double elementwise = elementwise_gb_per_s(dtype, o.quick, budget);
@@ -349,7 +360,8 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   hw.kernel_overhead_us = dispatch_overhead_us(budget);
   r.sources["kernel_overhead_us"] = "measured: tiny ops forward + backward through autograd, per kernel";
 
-  say("attention (QK^T, softmax, V; b4 h8 s512 d64; forward + backward)");
+  say(torch::cuda::is_available() ? "attention (QK^T, softmax, V; b8 h16 s1024 d64; forward + backward)"
+                                   : "attention (QK^T, softmax, V; b4 h8 s512 d64; forward + backward)");
   const double attn = attention_tflops(o.dtype, budget);
   hw.flash_attention_efficiency = std::clamp(attn / hw.peak_tflops, 1e-6, 1.0);
   r.sources["flash_attention_efficiency"] =
