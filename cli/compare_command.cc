@@ -106,9 +106,9 @@ void add_compare_command(CLI::App& app) {
       cal->profile.name = std::filesystem::path(*calibrate).stem().string();
       cal->profile.description = p.hardware.description + " (calibrated)";
       const std::string fitted = "calibrated from " + *run_dir;
-      std::map<std::string, std::string> sources = {{"gemm_efficiency", fitted}, {"peak_tflops", fitted},
-                                                    {"flash_attention_efficiency", fitted},
-                                                    {"kernel_overhead_us", fitted}};
+      std::map<std::string, std::string> sources = {
+          {"gemm_efficiency", fitted},   {"batched_gemm_efficiency", fitted}, {"peak_tflops", fitted},
+          {"flash_attention_efficiency", fitted}, {"memory_efficiency", fitted}, {"kernel_overhead_us", fitted}};
       if (cal->power_fitted) sources["typical_power_fraction"] = fitted + " (" + c.energy_source + ")";
       planner::write_file_atomically(
           *calibrate, planner::hardware_profile_to_yaml(cal->profile, sources,
@@ -168,7 +168,8 @@ void add_compare_command(CLI::App& app) {
     std::cout << fmt::format("{} vs run {}: {}, {} rank{}, energy from {}{}\n\n", c.plan_name, c.run_dir,
                              c.in_progress ? "IN PROGRESS" : "complete", c.rank_count, c.rank_count == 1 ? "" : "s",
                              c.energy_source,
-                             c.energy_source == "model" ? " (the profile's power x time, not a measurement)" : "");
+                             c.energy_source == "model" ? " (the profile's power x time, not a measurement)"
+                                                        : " (the devices; the rest of the node from the profile)");
     std::cout << t.render();
     for (const auto& b : bubbles) {
       std::cout << fmt::format("\npipeline bubble, stage '{}' ({}, p={} v={} m={}, {} steps): measured {:.3f}; "
@@ -185,7 +186,8 @@ void add_compare_command(CLI::App& app) {
     }
     if (cal) {
       std::cout << fmt::format(
-          "\ncalibrated profile written to {}: GEMM efficiency x{:.3f}, kernel overhead {:.1f} us{}\n"
+          "\ncalibrated profile written to {}: throughput x{:.3f} (GEMMs, attention, memory-bound kernels), "
+          "kernel overhead {:.1f} us{}\n"
           "wall-time error of the plan: {:+.1f}% before, {:+.1f}% after\n",
           *calibrate, cal->efficiency_factor, cal->kernel_overhead_us,
           cal->power_fitted ? fmt::format(", typical power {:.2f} x TDP", cal->typical_power_fraction) : "",

@@ -25,6 +25,9 @@ HardwareProfile scaled(const HardwareProfile& base, double factor, double kernel
   for (auto& p : hw.gemm_efficiency) p.efficiency = p.efficiency * factor / peak_factor;
   for (auto& p : hw.batched_gemm_efficiency) p.efficiency = p.efficiency * factor / peak_factor;
   hw.flash_attention_efficiency = base.flash_attention_efficiency * factor / peak_factor;
+  // Memory-bound kernels (LayerNorm, GELU, softmax, residuals) speed up with
+  // the arithmetic, up to the copy bandwidth.
+  hw.memory_efficiency = std::min(1.0, base.memory_efficiency * factor);
   hw.kernel_overhead_us = kernel_overhead_us;
   return hw;
 }
@@ -145,15 +148,15 @@ CalibrationResult calibrate_profile(const Plan& plan, const RunRecord& run) {
   }
   const int ranks = run.records.back().rank_count;
   if ((source == "rapl" || source == "nvml") && seconds > 0 && joules > 0 && base.tdp_w > 0) {
+    // The meter reads the device alone (the node's overhead is not in it).
     const double watts_per_device = joules / seconds / ranks;
-    const double node_share = base.gpus_per_node > 0 ? base.node_overhead_w / base.gpus_per_node : 0;
     r.power_fitted = true;
-    r.typical_power_fraction = std::clamp((watts_per_device - node_share) / base.tdp_w, 0.01, 1.5);
+    r.typical_power_fraction = std::clamp(watts_per_device / base.tdp_w, 0.01, 1.5);
     r.profile.typical_power_fraction = r.typical_power_fraction;
   }
   r.note = fmt::format(
-      "calibrated from run {} ({} stages, {:.0f} s): GEMM efficiency x{:.3f}, kernel overhead {:.1f} us{}; "
-      "wall-time error {:+.1f}% -> {:+.1f}%",
+      "calibrated from run {} ({} stages, {:.0f} s): throughput x{:.3f} (GEMMs, attention, memory-bound "
+      "kernels), kernel overhead {:.1f} us{}; wall-time error {:+.1f}% -> {:+.1f}%",
       run.dir, timing.size(), seconds, best.factor, best.overhead_us,
       r.power_fitted ? fmt::format(", typical power {:.2f} of TDP from {}", r.typical_power_fraction, source) : "",
       100 * r.total_error_before, 100 * r.total_error_after);

@@ -16,10 +16,14 @@ Costs& Costs::operator+=(const Costs& o) {
   return *this;
 }
 
+double unmetered_power_w(const HardwareProfile& hw, PowerModel model) {
+  if (model == PowerModel::kTdp) return 0;
+  return hw.gpus_per_node > 0 ? hw.node_overhead_w / hw.gpus_per_node : 0;
+}
+
 double gpu_power_w(const HardwareProfile& hw, PowerModel model) {
   if (model == PowerModel::kTdp) return hw.tdp_w;
-  const double per_node = hw.gpus_per_node > 0 ? hw.node_overhead_w / hw.gpus_per_node : 0;
-  return hw.tdp_w * hw.typical_power_fraction + per_node;
+  return hw.tdp_w * hw.typical_power_fraction + unmetered_power_w(hw, model);
 }
 
 Costs costs_for(double seconds, int gpus, const HardwareProfile& hw, const RegionProfile& region,

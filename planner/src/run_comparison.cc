@@ -118,7 +118,13 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
       s.tflops_per_gpu = {se.iteration.tflops_per_gpu, flops / std::max(1e-12, t.seconds) / c.rank_count / 1e12};
       s.gpu_hours = {predicted.gpu_hours, actual_time.gpu_hours};
       s.cost_usd = {predicted.cost_usd, actual_time.cost_usd};
-      const double kwh = kwh_at_wall(t.energy_j, plan.region);
+      // A meter (NVML, RAPL) reads the device alone; the rest of the node
+      // is the profile's, as in the prediction. "model" joules are already
+      // the profile's whole power x time.
+      const double unmetered_j = c.energy_source == "model"
+                                     ? 0
+                                     : unmetered_power_w(plan.hardware, plan.power_model) * c.rank_count * t.seconds;
+      const double kwh = kwh_at_wall(t.energy_j + unmetered_j, plan.region);
       s.energy_kwh = {predicted.energy_kwh, kwh};
       s.co2e_kg = {predicted.co2e_kg, kwh * plan.region.grid_g_co2e_per_kwh / 1000};
       for (auto* r : run.stage_records(k)) {

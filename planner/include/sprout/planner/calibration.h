@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `sprout compare --calibrate`: fit the hardware profile to what a run did, so
 // that re-planning with the fitted profile reproduces the run. Two numbers
-// carry the fit: a factor on the achieved GEMM efficiencies (how fast the
-// arithmetic really runs) and the per-kernel launch overhead (what small
-// models pay per operation); with a measured energy source, the typical power
-// fraction too.
+// carry the fit: a factor on the achieved throughputs (the GEMM, batched-GEMM
+// and attention efficiencies, and the memory-bound kernels' up to the copy
+// bandwidth: how fast the step's work really runs) and the per-kernel launch
+// overhead (what small models pay per operation); with a measured energy
+// source, the typical power fraction too. One factor for all throughputs,
+// not one each: a run's few stage times cannot tell them apart, and a
+// profile whose memory-bound or attention terms were measured at the wrong
+// size (sprout profile's CPU-sized probes on an H200) is otherwise beyond
+// any GEMM factor.
 #pragma once
 
 #include <string>
@@ -18,7 +23,7 @@ namespace sprout::planner {
 
 struct CalibrationResult {
   HardwareProfile profile;         // the fitted profile
-  double efficiency_factor = 1;    // applied to the GEMM (and fused-attention) efficiencies
+  double efficiency_factor = 1;    // applied to the GEMM, attention and memory-bound efficiencies
   double kernel_overhead_us = 0;   // fitted
   bool power_fitted = false;       // only from a measured energy source (rapl, nvml)
   double typical_power_fraction = 0;

@@ -24,6 +24,11 @@ struct Costs {
 //   typical: TDP x measured training fraction + node overhead / GPUs per node
 double gpu_power_w(const HardwareProfile& hw, PowerModel model);
 
+// The part of gpu_power_w that no device meter sees (NVML reads the GPU,
+// RAPL the CPU package): the node overhead share of the typical model, 0
+// under tdp. A run's measured joules plus this are comparable to the plan.
+double unmetered_power_w(const HardwareProfile& hw, PowerModel model);
+
 Costs costs_for(double seconds, int gpus, const HardwareProfile& hw, const RegionProfile& region,
                 double price_usd_per_gpu_hour, PowerModel power_model);
 
