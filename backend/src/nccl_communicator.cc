@@ -7,14 +7,19 @@
 
 #ifdef SPROUT_CUDA
 
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
 #include <fmt/format.h>
 #include <nccl.h>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 #include "c10d_store.h"
 
@@ -44,8 +49,10 @@ struct Staged {
 
 class PendingNccl final : public PendingCollective {
  public:
-  PendingNccl(NcclCommunicator& comm, std::string op, std::vector<Staged> staged, cudaEvent_t done)
-      : comm_(comm), op_(std::move(op)), staged_(std::move(staged)), done_(done) {}
+  // `nccl` is the NCCL communicator the operation runs on (the group's, or
+  // a point-to-point channel's): its error state is what wait() polls.
+  PendingNccl(NcclCommunicator& comm, ncclComm_t nccl, std::string op, std::vector<Staged> staged, cudaEvent_t done)
+      : comm_(comm), nccl_(nccl), op_(std::move(op)), staged_(std::move(staged)), done_(done) {}
   ~PendingNccl() override {
     if (done_ != nullptr) cudaEventDestroy(done_);
   }
@@ -53,6 +60,7 @@ class PendingNccl final : public PendingCollective {
 
  private:
   NcclCommunicator& comm_;
+  ncclComm_t nccl_;
   std::string op_;
   std::vector<Staged> staged_;
   cudaEvent_t done_;
@@ -86,6 +94,12 @@ class NcclCommunicator final : public Communicator {
   }
 
   ~NcclCommunicator() override {
+    for (auto* channels : {&sending_, &receiving_}) {
+      for (auto& [peer, c] : *channels) {
+        if (!aborted_) ncclCommDestroy(c.comm);
+        cudaStreamDestroy(c.stream);
+      }
+    }
     if (comm_ != nullptr && !aborted_) ncclCommDestroy(comm_);
   }
 
@@ -109,20 +123,88 @@ class NcclCommunicator final : public Communicator {
     })->wait();
   }
 
-  // NCCL pairs sends and receives by order between two ranks, not by tag:
-  // the pipeline posts them in the same order on both sides.
+  // Point to point. NCCL pairs a send with a receive by their order between
+  // two ranks (tags are ignored: the pipeline sends in the order the peer
+  // receives, parallel_step.cc MessageOrder), and an operation holds its
+  // stream until the peer posts the match. On one stream, a receive posted
+  // ahead would hold back this rank's later sends, which the peer may be
+  // waiting for before it sends what that receive waits for (1F1B's first
+  // exchange). So each direction to a peer is a channel of its own, a
+  // two-rank communicator with its own stream (PyTorch's ProcessGroupNCCL
+  // opens one per pair and batches the exchanges of a step instead):
+  // sends and receives progress independently, each in order, as on Gloo.
+  // connect_peers() opens them.
+  void connect_peers(const std::vector<int>& peers) override {
+    c10::cuda::CUDAGuard guard(device_);
+    // Directions in one order on every rank: for each pair, low -> high
+    // then high -> low; the sender makes the unique id.
+    std::vector<std::pair<int, int>> directions;  // (from, to)
+    for (int peer : peers) {
+      if (peer == rank_ || peer < 0 || peer >= world_size_) {
+        throw std::invalid_argument(fmt::format("NCCL point to point: rank {} cannot be a peer of rank {} of {}", peer,
+                                                rank_, world_size_));
+      }
+      const int low = std::min(peer, rank_), high = std::max(peer, rank_);
+      for (auto d : {std::pair{low, high}, std::pair{high, low}}) {
+        if (std::find(directions.begin(), directions.end(), d) == directions.end()) directions.push_back(d);
+      }
+    }
+    std::sort(directions.begin(), directions.end(), [](auto a, auto b) {
+      return std::tuple{std::min(a.first, a.second), std::max(a.first, a.second), a.first} <
+             std::tuple{std::min(b.first, b.second), std::max(b.first, b.second), b.first};
+    });
+    auto key = [&](std::pair<int, int> d) {
+      return fmt::format("sprout/nccl-unique-id/{}/p2p/{}-{}", name_, d.first, d.second);
+    };
+    std::vector<ncclUniqueId> ids(directions.size());
+    for (size_t i = 0; i < directions.size(); ++i) {  // all sets before any get: no rank waits on a get
+      if (directions[i].first != rank_) continue;
+      check(ncclGetUniqueId(&ids[i]), "ncclGetUniqueId");
+      const auto* id = reinterpret_cast<const uint8_t*>(ids[i].internal);
+      store_->set(key(directions[i]), std::vector<uint8_t>(id, id + sizeof(ids[i].internal)));
+    }
+    for (size_t i = 0; i < directions.size(); ++i) {
+      if (directions[i].first == rank_) continue;
+      std::vector<uint8_t> bytes;
+      try {
+        bytes = store_->get(key(directions[i]));
+      } catch (const std::exception& e) {
+        throw CollectiveError(failure("NCCL point-to-point rendezvous", one_line_cause(e)));
+      }
+      if (bytes.size() != sizeof(ids[i].internal)) throw CollectiveError("NCCL rendezvous: malformed unique id");
+      std::memcpy(ids[i].internal, bytes.data(), bytes.size());
+    }
+    // All of this rank's channels in one group: each connects once its peer
+    // calls, and neighbours call at the same point (make_process_groups).
+    std::vector<Channel> opened(directions.size());
+    check(ncclGroupStart(), "ncclGroupStart");
+    for (size_t i = 0; i < directions.size(); ++i) {
+      check(ncclCommInitRank(&opened[i].comm, 2, ids[i], directions[i].first == rank_ ? 0 : 1), "ncclCommInitRank");
+    }
+    check(ncclGroupEnd(), "ncclGroupEnd (point-to-point channels)");
+    for (size_t i = 0; i < directions.size(); ++i) {
+      if (cudaStreamCreateWithFlags(&opened[i].stream, cudaStreamNonBlocking) != cudaSuccess) {
+        throw CollectiveError(failure("cudaStreamCreate", "no stream for a point-to-point channel"));
+      }
+      auto& table = directions[i].first == rank_ ? sending_ : receiving_;
+      table[directions[i].first == rank_ ? directions[i].second : directions[i].first] = opened[i];
+    }
+  }
+
   std::unique_ptr<PendingCollective> start_send(const torch::Tensor& tensor, int peer, int) override {
     std::vector<torch::Tensor> one = {tensor};
+    const Channel& c = channel(sending_, peer, "send");
     return launch("send", one, [&](torch::Tensor& t, cudaStream_t stream) {
-      return ncclSend(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), peer, comm_, stream);
-    });
+      return ncclSend(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), 1, c.comm, stream);
+    }, &c);
   }
 
   std::unique_ptr<PendingCollective> start_recv(torch::Tensor& tensor, int peer, int) override {
     std::vector<torch::Tensor> one = {tensor};
+    const Channel& c = channel(receiving_, peer, "recv");
     return launch("recv", one, [&](torch::Tensor& t, cudaStream_t stream) {
-      return ncclRecv(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), peer, comm_, stream);
-    });
+      return ncclRecv(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), 0, c.comm, stream);
+    }, &c);
   }
 
   std::unique_ptr<Communicator> split(const std::vector<int>& members, const std::string& name) override {
@@ -144,16 +226,17 @@ class NcclCommunicator final : public Communicator {
     all_reduce_sum(t);
   }
 
-  // Polls until `done` fires, NCCL reports an error, or the timeout passes
-  // (then the communicator is aborted so nothing waits on it any longer).
-  void wait_for(cudaEvent_t done, const std::string& op) {
+  // Polls until `done` fires, NCCL reports an error on `nccl`, or the
+  // timeout passes (then every communicator is aborted so nothing waits on
+  // one any longer).
+  void wait_for(cudaEvent_t done, const std::string& op, ncclComm_t nccl) {
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     while (true) {
       const cudaError_t q = cudaEventQuery(done);
       if (q == cudaSuccess) return;
       if (q != cudaErrorNotReady) throw CollectiveError(failure(op, cudaGetErrorString(q)));
       ncclResult_t async = ncclSuccess;
-      ncclCommGetAsyncError(comm_, &async);
+      ncclCommGetAsyncError(nccl, &async);
       if (async != ncclSuccess) {
         abort();
         throw CollectiveError(failure(op, ncclGetErrorString(async)));
@@ -174,27 +257,68 @@ class NcclCommunicator final : public Communicator {
     if (r != ncclSuccess) throw CollectiveError(failure(what, ncclGetErrorString(r)));
   }
   void abort() {
-    if (comm_ != nullptr && !aborted_) ncclCommAbort(comm_);
+    if (aborted_) return;
+    for (auto* channels : {&sending_, &receiving_}) {
+      for (auto& [peer, c] : *channels) ncclCommAbort(c.comm);
+    }
+    if (comm_ != nullptr) ncclCommAbort(comm_);
     aborted_ = true;
   }
 
+  // One direction to one peer: a two-rank communicator (rank 0 sends) and
+  // the stream its operations run on.
+  struct Channel {
+    ncclComm_t comm = nullptr;
+    cudaStream_t stream = nullptr;
+  };
+
+  const Channel& channel(const std::map<int, Channel>& table, int peer, const char* op) const {
+    const auto it = table.find(peer);
+    if (it == table.end()) {
+      throw std::logic_error(fmt::format("NCCL {} with rank {}: no point-to-point channel (connect_peers first)", op,
+                                         peer));
+    }
+    return it->second;
+  }
+
+  // Enqueues nccl_op on every tensor (CPU ones staged through the device):
+  // collectives on the current stream; a point-to-point operation on its
+  // channel's stream, after the work already on the current stream (which
+  // made or last used the tensor).
   template <typename Op>
-  std::unique_ptr<PendingCollective> launch(const std::string& op, std::vector<torch::Tensor>& tensors, Op nccl_op) {
+  std::unique_ptr<PendingCollective> launch(const std::string& op, std::vector<torch::Tensor>& tensors, Op nccl_op,
+                                            const Channel* p2p = nullptr) {
     if (aborted_) throw CollectiveError(failure(op, "the communicator was aborted by an earlier failure"));
     c10::cuda::CUDAGuard guard(device_);
-    cudaStream_t stream = c10::cuda::getCurrentCUDAStream(device_.index()).stream();
+    cudaStream_t current = c10::cuda::getCurrentCUDAStream(device_.index()).stream();
     std::vector<Staged> staged;
     for (auto& t : tensors) {
       if (!t.is_contiguous()) throw std::invalid_argument("NCCL collectives need contiguous tensors");
       staged.push_back({t, t.is_cuda() ? t : t.to(device_)});
     }
+    cudaStream_t stream = current;
+    if (p2p != nullptr) {
+      stream = p2p->stream;
+      cudaEvent_t ready = nullptr;
+      cudaEventCreateWithFlags(&ready, cudaEventDisableTiming);
+      cudaEventRecord(ready, current);
+      cudaStreamWaitEvent(stream, ready, 0);
+      cudaEventDestroy(ready);  // released once the wait has been enqueued
+    }
     check(ncclGroupStart(), "ncclGroupStart");
     for (auto& s : staged) check(nccl_op(s.device, stream), op.c_str());
     check(ncclGroupEnd(), "ncclGroupEnd");
+    if (p2p != nullptr) {
+      // The tensors belong to the current stream's allocations: keep their
+      // memory from reuse until the channel's stream is done with it (freed
+      // early, as on an error path, it would otherwise be rewritten).
+      const auto channel_stream = c10::cuda::getStreamFromExternal(stream, device_.index());
+      for (auto& s : staged) c10::cuda::CUDACachingAllocator::recordStream(s.device.storage().data_ptr(), channel_stream);
+    }
     cudaEvent_t done = nullptr;
     cudaEventCreateWithFlags(&done, cudaEventDisableTiming);
     cudaEventRecord(done, stream);
-    return std::make_unique<PendingNccl>(*this, op, std::move(staged), done);
+    return std::make_unique<PendingNccl>(*this, p2p != nullptr ? p2p->comm : comm_, op, std::move(staged), done);
   }
 
   int rank_;
@@ -204,11 +328,12 @@ class NcclCommunicator final : public Communicator {
   c10::intrusive_ptr<c10d::Store> store_;
   std::string name_;
   ncclComm_t comm_ = nullptr;
+  std::map<int, Channel> sending_, receiving_;  // by peer
   bool aborted_ = false;
 };
 
 void PendingNccl::wait() {
-  comm_.wait_for(done_, op_);
+  comm_.wait_for(done_, op_, nccl_);
   for (auto& s : staged_) {
     if (!s.user.is_cuda()) s.user.copy_(s.device);
   }

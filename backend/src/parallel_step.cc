@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <chrono>
 #include <cmath>
 #include <stdexcept>
@@ -75,10 +76,23 @@ struct VirtualStages {
   bool last(int chunk) const { return stage(chunk) == p * v - 1; }
   int previous_rank() const { return (rank + p - 1) % p; }
   int next_rank() const { return (rank + 1) % p; }
-  // One forward and one backward message per micro-batch and virtual stage,
-  // tagged by the virtual stage that receives it.
-  int forward_tag(int micro_batch, int receiving_stage) const { return 2 * (micro_batch * p * v + receiving_stage); }
-  int backward_tag(int micro_batch, int receiving_stage) const { return forward_tag(micro_batch, receiving_stage) + 1; }
+};
+
+// Tags of a pipeline's messages: a message's place among those sent from
+// the same rank to the same rank (activations and gradients together), as
+// both ends count them. NCCL pairs a send with a receive by that order alone
+// and ignores tags; with these tags Gloo pairs them by the same order, so a
+// receive posted out of the sender's order takes the wrong tensor on Gloo
+// too, where the end-to-end tests see it, not only on a GPU cluster.
+// pipeline_order sends every message in the order its receiver needs it
+// (PipelineOrder.MessagesBetweenTwoRanksAreSentInTheOrderTheyAreNeeded).
+class MessageOrder {
+ public:
+  int next_send(int peer) { return sends_[peer]++; }
+  int next_receive(int peer) { return receives_[peer]++; }
+
+ private:
+  std::map<int, int> sends_, receives_;
 };
 
 // Async sends whose tensors stay alive until they complete.
@@ -176,9 +190,9 @@ class Pipeline {
     for (const auto& op : order) {
       // What each op receives, and from whom, in the order the ops run.
       if (op.forward && !vs_.first(op.chunk)) {
-        receives_.expect({vs_.previous_rank(), vs_.forward_tag(op.micro_batch, vs_.stage(op.chunk)), spec_.micro_batch});
+        receives_.expect({vs_.previous_rank(), messages_.next_receive(vs_.previous_rank()), spec_.micro_batch});
       } else if (!op.forward && !vs_.last(op.chunk)) {
-        receives_.expect({vs_.next_rank(), vs_.backward_tag(op.micro_batch, vs_.stage(op.chunk)), spec_.micro_batch});
+        receives_.expect({vs_.next_rank(), messages_.next_receive(vs_.next_rank()), spec_.micro_batch});
       }
     }
     lap_start_ = Clock::now();
@@ -267,7 +281,7 @@ class Pipeline {
     } else {
       f.output = x;
       timed_p2p([&] {
-        sends_.send(*groups_.pipeline, x, vs_.next_rank(), vs_.forward_tag(mb, vs_.stage(chunk) + 1));
+        sends_.send(*groups_.pipeline, x, vs_.next_rank(), messages_.next_send(vs_.next_rank()));
       });
     }
     times_.forward_s[op_index(mb, chunk)] = lap(times_.forward_p2p_s[op_index(mb, chunk)]);
@@ -286,7 +300,7 @@ class Pipeline {
     }
     if (!vs_.first(chunk)) {
       timed_p2p([&] {
-        sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), vs_.backward_tag(mb, vs_.stage(chunk) - 1));
+        sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), messages_.next_send(vs_.previous_rank()));
       });
     }
     times_.backward_s[op_index(mb, chunk)] = lap(times_.backward_p2p_s[op_index(mb, chunk)]);
@@ -301,6 +315,7 @@ class Pipeline {
   ForwardContext ctx_;
   std::vector<InFlight> in_flight_;  // per (micro-batch, chunk)
   Sends sends_;
+  MessageOrder messages_;
   AheadReceives receives_;
   double loss_sum_ = 0;
   double wait_seconds_ = 0, span_seconds_ = 0;
@@ -339,13 +354,14 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   const int64_t batches = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
   double loss_sum = 0;  // of the per-window losses of this pipeline's batches
   Sends sends;
+  MessageOrder messages;
   AheadReceives receives(*groups.pipeline, sent_positions(spec.seq_len, ctx.tp), part.model.shape().hidden,
                          spec.device);
   auto windows_of = [&](int64_t b) { return std::min(spec.micro_batch, spec.windows - b * spec.micro_batch); };
   for (int64_t b = share.position().dp; b < batches; b += dp) {
     for (int chunk = 0; chunk < vs.v; ++chunk) {
       if (!vs.first(chunk)) {
-        receives.expect({vs.previous_rank(), vs.forward_tag(static_cast<int>(b), vs.stage(chunk)), windows_of(b)});
+        receives.expect({vs.previous_rank(), messages.next_receive(vs.previous_rank()), windows_of(b)});
       }
     }
   }
@@ -353,7 +369,6 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   for (int64_t b = share.position().dp; b < batches; b += dp) {
     const int64_t begin = b * spec.micro_batch;
     const int64_t count = windows_of(b);
-    const int mb = static_cast<int>(b);
     const TokenBatch batch = validation_batch(*spec.shard, spec.seq_len, begin, count, spec.windows, spec.device);
     for (int chunk = 0; chunk < vs.v; ++chunk) {  // forward through the virtual stages in order
       AutocastGuard autocast(spec.bf16, spec.device);
@@ -369,7 +384,7 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
         loss_sum += gpt_cross_entropy(gpt_head_logits(part.model, x, ctx), batch.targets, ctx).item<double>() *
                     static_cast<double>(count);
       } else {
-        sends.send(*groups.pipeline, x, vs.next_rank(), vs.forward_tag(mb, vs.stage(chunk) + 1));
+        sends.send(*groups.pipeline, x, vs.next_rank(), messages.next_send(vs.next_rank()));
       }
     }
   }
@@ -383,7 +398,7 @@ double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& group
   const VirtualStages vs(share);
   double one_way_s = 0, pairs = 0;
   if (vs.p > 1) {
-    // Tags above any step's (forward_tag stays below 2 p v m).
+    // Tags above any step's (MessageOrder's count a step's messages).
     constexpr int kPingTag = 1 << 29;
     const bool initiator = vs.rank % 2 == 0 && vs.rank + 1 < vs.p, responder = vs.rank % 2 == 1;
     const int partner = initiator ? vs.rank + 1 : vs.rank - 1;

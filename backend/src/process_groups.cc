@@ -23,6 +23,12 @@ ProcessGroups make_process_groups(Communicator& world, const StageLayout& layout
   g.world = &world;
   g.tensor = split(tensor_parallel_members(layout, me), "tp");
   g.pipeline = split(pipeline_members(layout, me), "pp");
+  if (layout.pp > 1) {
+    // Activations go to the next pipeline rank, gradients to the previous
+    // (interleaving wraps the last rank round to the first).
+    const int r = g.pipeline->rank(), p = g.pipeline->world_size();
+    g.pipeline->connect_peers({(r + p - 1) % p, (r + 1) % p});
+  }
   g.data = split(data_parallel_members(layout, me), "dp");
   if (const auto members = embedding_members(layout, me); !members.empty()) g.embedding = split(members, "embedding");
   return g;

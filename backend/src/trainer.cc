@@ -223,17 +223,6 @@ void Trainer::load_plan() {
                               device_.str() + ": this build has no collectives for it (NCCL needs SPROUT_CUDA); "
                               "use --device cpu");
   }
-  for (const planner::Stage& st : plan_.stages) {
-    // NCCL pairs sends and receives by their order, not by tag, and 1F1B's
-    // simultaneous exchanges would need them batched (ncclGroupStart/End,
-    // as torch.distributed.batch_isend_irecv): not written, never run here.
-    if (device_.is_cuda() && ranks() > 1 && st.parallel && st.parallel->pp > 1) {
-      throw planner::InputError({plan_.source_file, 0, 0}, "parallel",
-                                fmt::format("stage '{}': pipeline parallelism over NCCL (CUDA) is not implemented; "
-                                            "use --device cpu, or pp: 1",
-                                            st.name));
-    }
-  }
   // LibTorch defaults to one intra-op thread on this machine: use this
   // node's cores, shared by the ranks on it.
   threads_ = options_.threads > 0 ? options_.threads

@@ -288,5 +288,57 @@ TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
 #endif
 }
 
+// Pipeline messages over NCCL (SPROUT_CUDA build, 2 GPUs): 1F1B's opening
+// on two ranks, receives posted ahead of the sends as the pipeline posts
+// them. On one stream per rank the first stage's receive of a gradient
+// would hold back the activation its peer needs to make that gradient; each
+// direction's own channel (connect_peers) lets both progress, and the
+// messages arrive in the order they were sent.
+TEST(Nccl, PipelineMessagesPostedAheadArriveInOrder) {
+#ifndef SPROUT_CUDA
+  GTEST_SKIP() << "built without SPROUT_CUDA (Debian's libtorch is CPU-only; NCCL needs a CUDA LibTorch)";
+#else
+  const int gpus = static_cast<int>(torch::cuda::device_count());
+  if (gpus < 2) GTEST_SKIP() << "needs 2 CUDA devices, found " << gpus;
+  run_ranks(
+      2,
+      [](Communicator& comm) {
+        const torch::Device gpu(torch::kCUDA, static_cast<c10::DeviceIndex>(comm.rank()));
+        const auto on_gpu = torch::TensorOptions().device(gpu);
+        const int peer = 1 - comm.rank();
+        comm.connect_peers({peer});
+        constexpr int kMicroBatches = 4;
+        std::vector<torch::Tensor> got(kMicroBatches);
+        std::vector<std::unique_ptr<PendingCollective>> receives, sends;
+        std::vector<torch::Tensor> sent;
+        for (int i = 0; i < 2; ++i) {  // two receives posted ahead, as AheadReceives does
+          got[i] = torch::empty({1 << 16}, on_gpu);
+          receives.push_back(comm.start_recv(got[i], peer, i));
+        }
+        for (int mb = 0; mb < kMicroBatches; ++mb) {
+          if (comm.rank() == 0) {  // first stage: send activation mb, then wait for its gradient
+            sent.push_back(torch::full({1 << 16}, 1.0f + mb, on_gpu));
+            sends.push_back(comm.start_send(sent.back(), peer, mb));
+            receives[mb]->wait();
+          } else {  // last stage: the activation, then its gradient back
+            receives[mb]->wait();
+            sent.push_back(got[mb] * -1);
+            sends.push_back(comm.start_send(sent.back(), peer, mb));
+          }
+          if (mb + 2 < kMicroBatches) {
+            got[mb + 2] = torch::empty({1 << 16}, on_gpu);
+            receives.push_back(comm.start_recv(got[mb + 2], peer, mb + 2));
+          }
+        }
+        for (auto& s : sends) s->wait();
+        for (int mb = 0; mb < kMicroBatches; ++mb) {
+          const float want = comm.rank() == 0 ? -(1.0f + mb) : 1.0f + mb;
+          EXPECT_TRUE(torch::equal(got[mb].cpu(), torch::full({1 << 16}, want))) << "micro-batch " << mb;
+        }
+      },
+      std::chrono::seconds(60), true);
+#endif
+}
+
 }  // namespace
 }  // namespace sprout::backend

@@ -3,8 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "sprout/planner/estimate.h"
 #include "sprout/planner/pipeline_order.h"
@@ -45,6 +48,45 @@ TEST(PipelineOrder, EveryOpOnceAndForwardBeforeBackward) {
   EXPECT_TRUE(first[0].forward && first[1].forward && first[2].forward && first[3].forward);
   EXPECT_FALSE(first[4].forward);
   EXPECT_EQ(first[4].micro_batch, 0);
+}
+
+// NCCL pairs a send with a receive by their order between two ranks, not by
+// a tag: the trainer's pipeline is correct over NCCL only if, for every
+// ordered pair of ranks, the messages (activations and gradients together)
+// are sent in the order the receiver's ops need them. Gloo is run the same
+// way (backend/src/parallel_step.cc tags messages by that order), so the
+// end-to-end tests check it too; this checks every schedule shape.
+TEST(PipelineOrder, MessagesBetweenTwoRanksAreSentInTheOrderTheyAreNeeded) {
+  int shapes = 0;
+  for (int p : {2, 3, 4, 8}) {
+    for (int v : {1, 2, 3, 4}) {
+      for (int m : {p, 2 * p, 3 * p, 4 * p, p + 1, 2 * p + 1}) {
+        if (v > 1 && m % p != 0) continue;  // interleaving needs whole groups of p
+        ++shapes;
+        using Message = std::tuple<bool, int, int>;  // forward?, micro-batch, receiving virtual stage
+        std::map<std::pair<int, int>, std::vector<Message>> sent, needed;  // (from, to) -> in order
+        for (int r = 0; r < p; ++r) {
+          for (const auto& op : planner::pipeline_order(r, p, v, m)) {
+            const int stage = op.chunk * p + r, last = p * v - 1;
+            const int next = (r + 1) % p, previous = (r + p - 1) % p;
+            if (op.forward) {
+              if (stage > 0) needed[{previous, r}].push_back({true, op.micro_batch, stage});
+              if (stage < last) sent[{r, next}].push_back({true, op.micro_batch, stage + 1});
+            } else {
+              if (stage < last) needed[{next, r}].push_back({false, op.micro_batch, stage});
+              if (stage > 0) sent[{r, previous}].push_back({false, op.micro_batch, stage - 1});
+            }
+          }
+        }
+        EXPECT_EQ(sent.size(), needed.size()) << p << " " << v << " " << m;
+        for (const auto& [pair, messages] : sent) {
+          EXPECT_EQ(messages, needed[pair]) << "p " << p << " v " << v << " m " << m << ": " << pair.first << " -> "
+                                            << pair.second;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(shapes, 72);
 }
 
 TEST(IterationSchedule, UniformOneF1BBubbleIsPMinusOneOverM) {

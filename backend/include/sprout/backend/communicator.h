@@ -54,6 +54,12 @@ class Communicator {
   // after which a received tensor holds the data.
   virtual std::unique_ptr<PendingCollective> start_send(const torch::Tensor& tensor, int peer, int tag) = 0;
   virtual std::unique_ptr<PendingCollective> start_recv(torch::Tensor& tensor, int peer, int tag) = 0;
+  // Opens what point-to-point messages with `peers` need, before the first
+  // one. Collective: every rank that will exchange messages calls it at the
+  // same point with its own peers. Gloo needs nothing; NCCL opens a channel
+  // (communicator and stream) per direction, because it pairs messages by
+  // order alone: a rank sends to each peer in the order the peer receives.
+  virtual void connect_peers(const std::vector<int>& peers) { (void)peers; }
   // A communicator of the ranks `members` (ranks of this communicator,
   // ascending; rank i of the new one is members[i]). Every member calls it
   // with the same members and a `name` unique in the run; other ranks do not
