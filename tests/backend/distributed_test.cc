@@ -260,15 +260,22 @@ TEST(Gloo, ACollectiveWithAnAbsentPeerFailsAfterTheTimeout) {
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
-// The NCCL communicator (SPROUT_CUDA build): the same collectives on CUDA
-// tensors, CPU scalars staged through the device. Needs two GPUs.
-TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
+// Why a test of two NCCL ranks cannot run here ("" when it can): it needs
+// the SPROUT_CUDA build and a GPU per rank (NCCL refuses two ranks on one).
+std::string why_no_two_gpu_nccl() {
 #ifndef SPROUT_CUDA
-  GTEST_SKIP() << "built without SPROUT_CUDA (Debian's libtorch is CPU-only; NCCL needs a CUDA LibTorch)";
+  return "built without SPROUT_CUDA (Debian's libtorch is CPU-only; NCCL needs a CUDA LibTorch)";
 #else
   // device_count() is a DeviceIndex (int8_t) in libtorch 2.x: print it as a number.
   const int gpus = static_cast<int>(torch::cuda::device_count());
-  if (gpus < 2) GTEST_SKIP() << "needs 2 CUDA devices, found " << gpus;
+  return gpus < 2 ? "needs 2 CUDA devices, found " + std::to_string(gpus) : "";
+#endif
+}
+
+// The NCCL communicator (SPROUT_CUDA build): the same collectives on CUDA
+// tensors, CPU scalars staged through the device. Needs two GPUs.
+TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
+  if (const std::string why = why_no_two_gpu_nccl(); !why.empty()) GTEST_SKIP() << why;
   run_ranks(
       2,
       [](Communicator& comm) {
@@ -285,7 +292,6 @@ TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
         comm.barrier();
       },
       std::chrono::seconds(60), true);
-#endif
 }
 
 // Pipeline messages over NCCL (SPROUT_CUDA build, 2 GPUs): 1F1B's opening
@@ -295,11 +301,7 @@ TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
 // direction's own channel (connect_peers) lets both progress, and the
 // messages arrive in the order they were sent.
 TEST(Nccl, PipelineMessagesPostedAheadArriveInOrder) {
-#ifndef SPROUT_CUDA
-  GTEST_SKIP() << "built without SPROUT_CUDA (Debian's libtorch is CPU-only; NCCL needs a CUDA LibTorch)";
-#else
-  const int gpus = static_cast<int>(torch::cuda::device_count());
-  if (gpus < 2) GTEST_SKIP() << "needs 2 CUDA devices, found " << gpus;
+  if (const std::string why = why_no_two_gpu_nccl(); !why.empty()) GTEST_SKIP() << why;
   run_ranks(
       2,
       [](Communicator& comm) {
@@ -337,7 +339,6 @@ TEST(Nccl, PipelineMessagesPostedAheadArriveInOrder) {
         }
       },
       std::chrono::seconds(60), true);
-#endif
 }
 
 }  // namespace
