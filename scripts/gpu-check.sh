@@ -75,8 +75,12 @@ if [ -n "${SPROUT_DEPS_DEBS:-}" ]; then
     case $(basename "$deb") in zlib1g*) [ -f /usr/include/zlib.h ] && continue ;; esac
     dpkg-deb -x "$deb" "$deps"
   done
-  # Debian's -dev symlinks may be absolute (/lib/...): point them into the prefix.
-  find "$deps" -type l -lname '/*' | while read -r link; do ln -sfn "$deps$(readlink "$link")" "$link"; done
+  # Debian's -dev symlinks may be absolute (/lib/...): point them into the
+  # prefix (once: a second run finds them there already).
+  find "$deps" -type l -lname '/*' | while read -r link; do
+    target=$(readlink "$link")
+    [[ "$target" == "$deps"/* ]] || ln -sfn "$deps$target" "$link"
+  done
   prefix_path="$prefix_path;$deps/usr"
   export LD_LIBRARY_PATH="$deps/usr/lib/x86_64-linux-gnu:$deps/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   say "unpacked $(ls "$SPROUT_DEPS_DEBS"/*.deb | wc -l) .debs into $deps"
