@@ -151,7 +151,8 @@ void add_compare_command(CLI::App& app) {
                             {"kernel_overhead_us", cal->kernel_overhead_us},
                             {"power_fitted", cal->power_fitted},
                             {"wall_error_before", cal->total_error_before},
-                            {"wall_error_after", cal->total_error_after}};
+                            {"wall_error_after", cal->total_error_after},
+                            {"factor_at_bound", cal->factor_at_bound}};
       }
       std::cout << j.dump(2) << "\n";
       return;
@@ -192,6 +193,11 @@ void add_compare_command(CLI::App& app) {
           *calibrate, cal->efficiency_factor, cal->kernel_overhead_us,
           cal->power_fitted ? fmt::format(", typical power {:.2f} x TDP", cal->typical_power_fraction) : "",
           100 * cal->total_error_before, 100 * cal->total_error_after);
+      if (cal->factor_at_bound) {
+        std::cout << "warning: the throughput factor reached the end of its range without reproducing the run: "
+                     "what it does not scale (memory or disk bandwidth, network) is off; measure this machine "
+                     "with `sprout profile` and calibrate that profile\n";
+      }
     }
   });
 }

@@ -32,6 +32,10 @@ HardwareProfile scaled(const HardwareProfile& base, double factor, double kernel
   return hw;
 }
 
+// The throughput factor's range: a profile 1000x off is not a profile of
+// this machine (or of this trainer) any more.
+constexpr double kMinFactor = 1e-3, kMaxFactor = 1e3;
+
 struct Fit {
   double factor = 1, overhead_us = 0, cost = std::numeric_limits<double>::infinity();
 };
@@ -103,7 +107,7 @@ CalibrationResult calibrate_profile(const Plan& plan, const RunRecord& run) {
   // over the overhead, then two finer passes around the best: the cost is
   // smooth but not convex.
   auto factor_matching_total = [&](double overhead) {
-    double lo = std::log(1e-3), hi = std::log(1e3);
+    double lo = std::log(kMinFactor), hi = std::log(kMaxFactor);
     for (int i = 0; i < 60; ++i) {
       const double mid = (lo + hi) / 2;
       const double e = total_error(predicted_seconds(p, scaled(base, std::exp(mid), overhead), timing), timing);
@@ -138,6 +142,9 @@ CalibrationResult calibrate_profile(const Plan& plan, const RunRecord& run) {
   r.wall_error_after = errors(after, timing);
   r.total_error_before = total_error(before, timing);
   r.total_error_after = total_error(after, timing);
+  // At the end of its range the factor did not reproduce the total: terms it
+  // does not scale (bandwidths, network, checkpoint writes) dominate.
+  r.factor_at_bound = best.factor < kMinFactor * 1.01 || best.factor > kMaxFactor / 1.01;
 
   // Power: only a measured energy source says anything about it.
   const std::string source = run.records.back().energy_source;

@@ -171,6 +171,20 @@ TEST(RunComparison, AnH200RunIsReproducedByCalibrationFromEitherProfile) {
   }
 }
 
+// A profile whose memory bandwidth is 1000x too low cannot be rescued by the
+// throughput factor (memory-bound kernels stop at the copy bandwidth): the
+// fit says so instead of handing back a profile that still misses.
+TEST(RunComparison, CalibrationSaysWhenItsFactorCannotReproduceTheRun) {
+  Plan plan = load_plan(test::source_path("plans/single-gpu.yaml"));
+  const RunRecord run = read_run(h200_run());
+  CalibrationResult fits = calibrate_profile(plan, run);
+  EXPECT_FALSE(fits.factor_at_bound);
+  plan.hardware.hbm_gb_per_s /= 1000;
+  CalibrationResult stuck = calibrate_profile(plan, run);
+  EXPECT_TRUE(stuck.factor_at_bound);
+  EXPECT_GT(stuck.total_error_after, 0.05);
+}
+
 TEST(RunComparison, ARunStillWritingIsComparedForWhatItDid) {
   const std::string dir = copy_of_recorded("in-progress");
   // Cut the log in the middle stage, the last line half written; no summary yet.

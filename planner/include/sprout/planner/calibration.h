@@ -25,6 +25,9 @@ struct CalibrationResult {
   HardwareProfile profile;         // the fitted profile
   double efficiency_factor = 1;    // applied to the GEMM, attention and memory-bound efficiencies
   double kernel_overhead_us = 0;   // fitted
+  // The factor ended at its range (1e-3 or 1e3) without reproducing the
+  // run: what it does not scale (bandwidths, network) is off by more.
+  bool factor_at_bound = false;
   bool power_fitted = false;       // only from a measured energy source (rapl, nvml)
   double typical_power_fraction = 0;
   std::vector<double> wall_error_before;  // per reached stage, (predicted - actual) / actual
