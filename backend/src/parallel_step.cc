@@ -78,29 +78,25 @@ struct VirtualStages {
   int next_rank() const { return (rank + 1) % p; }
 };
 
-// Tags of a pipeline's messages: a message's place among those sent from
-// the same rank to the same rank (activations and gradients together), as
-// both ends count them. NCCL pairs a send with a receive by that order alone
-// and ignores tags; with these tags Gloo pairs them by the same order, so a
-// receive posted out of the sender's order takes the wrong tensor on Gloo
-// too, where the end-to-end tests see it, not only on a GPU cluster.
-// pipeline_order sends every message in the order its receiver needs it
+// A pipeline's messages are tagged by their place among those sent from the
+// same rank to the same rank (activations and gradients together), which
+// both ends count: Sends for what a rank sends, AheadReceives for what it
+// receives. NCCL pairs a send with a receive by that order alone and ignores
+// tags; with these tags Gloo pairs them by the same order, so a receive
+// posted out of the sender's order takes the wrong tensor on Gloo too, where
+// the end-to-end tests see it, not only on a GPU cluster. pipeline_order
+// sends every message in the order its receiver needs it
 // (PipelineOrder.MessagesBetweenTwoRanksAreSentInTheOrderTheyAreNeeded).
-class MessageOrder {
- public:
-  int next_send(int peer) { return sends_[peer]++; }
-  int next_receive(int peer) { return receives_[peer]++; }
+using MessageCounts = std::map<int, int>;  // peer -> messages so far
 
- private:
-  std::map<int, int> sends_, receives_;
-};
-
-// Async sends whose tensors stay alive until they complete.
+// Async sends on one group, tagged by their order per peer; their tensors
+// stay alive until they complete.
 class Sends {
  public:
-  void send(Communicator& group, const torch::Tensor& t, int peer, int tag) {
+  explicit Sends(Communicator& group) : group_(group) {}
+  void send(const torch::Tensor& t, int peer) {
     sent_.push_back(t.detach().to(torch::kFloat32).contiguous());
-    pending_.push_back(group.start_send(sent_.back(), peer, tag));
+    pending_.push_back(group_.start_send(sent_.back(), peer, sent_to_[peer]++));
   }
   void wait() {
     for (auto& s : pending_) s->wait();
@@ -109,6 +105,8 @@ class Sends {
   }
 
  private:
+  Communicator& group_;
+  MessageCounts sent_to_;
   std::vector<torch::Tensor> sent_;
   std::vector<std::unique_ptr<PendingCollective>> pending_;
 };
@@ -129,7 +127,6 @@ class AheadReceives {
  public:
   struct Expected {
     int peer = 0;
-    int tag = 0;
     int64_t batch = 0;  // sequences
   };
   static constexpr size_t kAhead = 2;
@@ -137,14 +134,15 @@ class AheadReceives {
   AheadReceives(Communicator& group, int64_t positions, int64_t hidden, torch::Device device)
       : group_(group), positions_(positions), hidden_(hidden), device_(device) {}
 
-  // The next receive the rank will need (call in the order of the ops).
-  void expect(const Expected& e) { expected_.push_back(e); }
+  // The next receive the rank will need (call in the order of the ops): its
+  // tag is its place among the messages from that peer.
+  void expect(const Expected& e) { expected_.push_back({e, received_from_[e.peer]++}); }
   // Posts receives until kAhead are outstanding.
   void post() {
     while (next_ < expected_.size() && posted_.size() < kAhead) {
-      const Expected& e = expected_[next_++];
+      const auto& [e, tag] = expected_[next_++];
       torch::Tensor t = activation_buffer(e.batch, positions_, hidden_, device_);
-      auto pending = group_.start_recv(t, e.peer, e.tag);
+      auto pending = group_.start_recv(t, e.peer, tag);
       posted_.push_back({t, std::move(pending)});
     }
   }
@@ -165,7 +163,8 @@ class AheadReceives {
   Communicator& group_;
   int64_t positions_, hidden_;
   torch::Device device_;
-  std::vector<Expected> expected_;
+  MessageCounts received_from_;
+  std::vector<std::pair<Expected, int>> expected_;  // with its tag
   size_t next_ = 0;  // the first not yet posted
   std::deque<Posted> posted_;
 };
@@ -175,7 +174,7 @@ class Pipeline {
   Pipeline(const GptModel& model, const GrowthMasks* masks, const StepSpec& spec, const RankShare& share,
            ProcessGroups& groups)
       : model_(model), spec_(spec), share_(share), groups_(groups), vs_(share),
-        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)),
+        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)), sends_(*groups.pipeline),
         receives_(*groups.pipeline, sent_positions(spec.seq_len, tensor_parallel_context(share, groups)),
                   model.shape().hidden, spec.device) {
     times_.assign_zeros(in_flight_.size());
@@ -190,9 +189,9 @@ class Pipeline {
     for (const auto& op : order) {
       // What each op receives, and from whom, in the order the ops run.
       if (op.forward && !vs_.first(op.chunk)) {
-        receives_.expect({vs_.previous_rank(), messages_.next_receive(vs_.previous_rank()), spec_.micro_batch});
+        receives_.expect({vs_.previous_rank(), spec_.micro_batch});
       } else if (!op.forward && !vs_.last(op.chunk)) {
-        receives_.expect({vs_.next_rank(), messages_.next_receive(vs_.next_rank()), spec_.micro_batch});
+        receives_.expect({vs_.next_rank(), spec_.micro_batch});
       }
     }
     lap_start_ = Clock::now();
@@ -280,9 +279,7 @@ class Pipeline {
       loss_sum_ += f.loss.item<double>();
     } else {
       f.output = x;
-      timed_p2p([&] {
-        sends_.send(*groups_.pipeline, x, vs_.next_rank(), messages_.next_send(vs_.next_rank()));
-      });
+      timed_p2p([&] { sends_.send(x, vs_.next_rank()); });
     }
     times_.forward_s[op_index(mb, chunk)] = lap(times_.forward_p2p_s[op_index(mb, chunk)]);
   }
@@ -299,9 +296,7 @@ class Pipeline {
       f.output.backward(grad);
     }
     if (!vs_.first(chunk)) {
-      timed_p2p([&] {
-        sends_.send(*groups_.pipeline, f.input.grad(), vs_.previous_rank(), messages_.next_send(vs_.previous_rank()));
-      });
+      timed_p2p([&] { sends_.send(f.input.grad(), vs_.previous_rank()); });
     }
     times_.backward_s[op_index(mb, chunk)] = lap(times_.backward_p2p_s[op_index(mb, chunk)]);
     f = InFlight{};
@@ -315,7 +310,6 @@ class Pipeline {
   ForwardContext ctx_;
   std::vector<InFlight> in_flight_;  // per (micro-batch, chunk)
   Sends sends_;
-  MessageOrder messages_;
   AheadReceives receives_;
   double loss_sum_ = 0;
   double wait_seconds_ = 0, span_seconds_ = 0;
@@ -353,15 +347,14 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   const int dp = share.layout().dp;
   const int64_t batches = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
   double loss_sum = 0;  // of the per-window losses of this pipeline's batches
-  Sends sends;
-  MessageOrder messages;
+  Sends sends(*groups.pipeline);
   AheadReceives receives(*groups.pipeline, sent_positions(spec.seq_len, ctx.tp), part.model.shape().hidden,
                          spec.device);
   auto windows_of = [&](int64_t b) { return std::min(spec.micro_batch, spec.windows - b * spec.micro_batch); };
   for (int64_t b = share.position().dp; b < batches; b += dp) {
     for (int chunk = 0; chunk < vs.v; ++chunk) {
       if (!vs.first(chunk)) {
-        receives.expect({vs.previous_rank(), messages.next_receive(vs.previous_rank()), windows_of(b)});
+        receives.expect({vs.previous_rank(), windows_of(b)});
       }
     }
   }
@@ -384,7 +377,7 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
         loss_sum += gpt_cross_entropy(gpt_head_logits(part.model, x, ctx), batch.targets, ctx).item<double>() *
                     static_cast<double>(count);
       } else {
-        sends.send(*groups.pipeline, x, vs.next_rank(), messages.next_send(vs.next_rank()));
+        sends.send(x, vs.next_rank());
       }
     }
   }
@@ -398,40 +391,32 @@ double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& group
   const VirtualStages vs(share);
   double one_way_s = 0, pairs = 0;
   if (vs.p > 1) {
-    // Tags above any step's (MessageOrder's count a step's messages).
-    constexpr int kPingTag = 1 << 29;
     const bool initiator = vs.rank % 2 == 0 && vs.rank + 1 < vs.p, responder = vs.rank % 2 == 1;
     const int partner = initiator ? vs.rank + 1 : vs.rank - 1;
-    const int64_t positions = sent_positions(seq_len, tensor_parallel_context(share, groups));
     // Every receive is posted before the message it waits for is sent, as
     // the pipeline posts them ahead (otherwise Gloo's rendezvous adds a round
     // trip through the sender's I/O thread, which the pipeline never pays).
-    auto buffer = [&] { return activation_buffer(micro_batch, positions, hidden, device); };
-    auto tag = [](int i, bool reply) { return kPingTag + 2 * i + (reply ? 1 : 0); };
+    const int64_t positions = sent_positions(seq_len, tensor_parallel_context(share, groups));
+    const torch::Tensor ping = activation_buffer(micro_batch, positions, hidden, device).zero_();
+    Sends sends(*groups.pipeline);
+    AheadReceives receives(*groups.pipeline, positions, hidden, device);
     std::vector<double> round_trip_s;
-    torch::Tensor incoming = buffer();
-    std::unique_ptr<PendingCollective> pending;
-    if (responder) pending = groups.pipeline->start_recv(incoming, partner, tag(0, false));
+    if (initiator || responder) {
+      for (int i = 0; i <= round_trips; ++i) receives.expect({partner, micro_batch});
+      receives.post();
+    }
     for (int i = 0; i <= round_trips && (initiator || responder); ++i) {
-      Sends sends;
+      const auto start = Clock::now();
       if (initiator) {
-        torch::Tensor reply = buffer();
-        auto reply_pending = groups.pipeline->start_recv(reply, partner, tag(i, true));
-        const auto start = Clock::now();
-        sends.send(*groups.pipeline, torch::zeros({micro_batch, positions, hidden}), partner, tag(i, false));
-        reply_pending->wait();
+        sends.send(ping, partner);
+        receives.wait_oldest();
         if (i > 0) round_trip_s.push_back(seconds_since(start));  // the first one connects
       } else {
-        pending->wait();
-        const torch::Tensor received = incoming;
-        if (i < round_trips) {
-          incoming = buffer();
-          pending = groups.pipeline->start_recv(incoming, partner, tag(i + 1, false));
-        }
-        sends.send(*groups.pipeline, received, partner, tag(i, true));
+        sends.send(receives.wait_oldest(), partner);  // the message straight back
       }
-      sends.wait();
+      receives.post();
     }
+    sends.wait();
     if (!round_trip_s.empty()) {
       std::nth_element(round_trip_s.begin(), round_trip_s.begin() + round_trip_s.size() / 2, round_trip_s.end());
       one_way_s = round_trip_s[round_trip_s.size() / 2] / 2;
