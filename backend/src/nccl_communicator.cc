@@ -17,8 +17,8 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 #include <thread>
-#include <tuple>
 #include <utility>
 
 #include "c10d_store.h"
@@ -136,23 +136,18 @@ class NcclCommunicator final : public Communicator {
   // connect_peers() opens them.
   void connect_peers(const std::vector<int>& peers) override {
     c10::cuda::CUDAGuard guard(device_);
-    // Directions in one order on every rank: for each pair, low -> high
-    // then high -> low; the sender makes the unique id.
+    // Directions in one order on every rank: by peer, then low -> high
+    // before high -> low; the sender makes the unique id.
     std::vector<std::pair<int, int>> directions;  // (from, to)
-    for (int peer : peers) {
+    for (int peer : std::set<int>(peers.begin(), peers.end())) {
       if (peer == rank_ || peer < 0 || peer >= world_size_) {
         throw std::invalid_argument(fmt::format("NCCL point to point: rank {} cannot be a peer of rank {} of {}", peer,
                                                 rank_, world_size_));
       }
       const int low = std::min(peer, rank_), high = std::max(peer, rank_);
-      for (auto d : {std::pair{low, high}, std::pair{high, low}}) {
-        if (std::find(directions.begin(), directions.end(), d) == directions.end()) directions.push_back(d);
-      }
+      directions.push_back({low, high});
+      directions.push_back({high, low});
     }
-    std::sort(directions.begin(), directions.end(), [](auto a, auto b) {
-      return std::tuple{std::min(a.first, a.second), std::max(a.first, a.second), a.first} <
-             std::tuple{std::min(b.first, b.second), std::max(b.first, b.second), b.first};
-    });
     auto key = [&](std::pair<int, int> d) {
       return fmt::format("sprout/nccl-unique-id/{}/p2p/{}-{}", name_, d.first, d.second);
     };
