@@ -23,10 +23,15 @@ namespace sprout::backend {
 namespace {
 
 // The probe runs where training would: the GPU when there is one.
-torch::Device probe_device() { return torch::cuda::is_available() ? torch::kCUDA : torch::kCPU; }
+// (Asked once: sync() runs after every timed repetition.)
+bool on_gpu() {
+  static const bool gpu = torch::cuda::is_available();
+  return gpu;
+}
+torch::Device probe_device() { return on_gpu() ? torch::kCUDA : torch::kCPU; }
 
 void sync() {
-  if (torch::cuda::is_available()) torch::cuda::synchronize();
+  if (on_gpu()) torch::cuda::synchronize();
 }
 
 // Median of repeated timings of `run`, after one warm-up, spending about
@@ -192,7 +197,7 @@ double copy_gb_per_s(long long bytes, double budget_s) {
 // in bf16): the CPU's 2M-element tensors left an H200 launch-bound (15 us a
 // kernel), at 572 GB/s of its 4233 (not re-measured since: no GPU here).
 double elementwise_gb_per_s(torch::ScalarType dtype, bool quick, double budget_s) {
-  const bool gpu = torch::cuda::is_available();
+  const bool gpu = on_gpu();
   const long long rows = gpu ? (quick ? 16384 : 65536) : (quick ? 2048 : 4096), cols = gpu ? 1024 : 512;
   const auto opts = torch::TensorOptions().device(probe_device());
   auto x = torch::randn({rows, cols}, opts).to(dtype).set_requires_grad(true);
@@ -213,9 +218,13 @@ double elementwise_gb_per_s(torch::ScalarType dtype, bool quick, double budget_s
 // backward (3 x the forward's 4 b h s^2 d FLOPs, the full score matrix as the
 // planner counts it). A GPU gets 16x the work (b8 h16 s1024): b4 h8 s512
 // ran at 9.7 TFLOP/s on an H200, launch-bound (not re-measured since).
+struct AttentionShape {
+  long long b, h, s, d;
+};
+AttentionShape attention_shape() { return on_gpu() ? AttentionShape{8, 16, 1024, 64} : AttentionShape{4, 8, 512, 64}; }
+
 double attention_tflops(const std::string& dtype, double budget_s) {
-  const bool gpu = torch::cuda::is_available();
-  const long long b = gpu ? 8 : 4, h = gpu ? 16 : 8, s = gpu ? 1024 : 512, d = 64;
+  const auto [b, h, s, d] = attention_shape();
   const bool autocast = dtype == "bf16";
   const auto opts = torch::TensorOptions().device(probe_device()).dtype(autocast ? torch::kFloat32 : gemm_dtype(dtype));
   auto q = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
@@ -280,7 +289,7 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   }
 
   // Energy meter first: it measures idle power before anything runs.
-  auto meter = make_energy_meter(torch::cuda::is_available(), 0, o.base.tdp_w * o.base.typical_power_fraction);
+  auto meter = make_energy_meter(on_gpu(), 0, o.base.tdp_w * o.base.typical_power_fraction);
   const std::string power_source = meter->source();
   if (power_source == "rapl" || power_source == "nvml") {
     say("power: idle for 1 s (" + power_source + ")");
@@ -293,7 +302,7 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", o.dtype, threads));
   const double joules_before = meter->joules();
   const auto busy_start = Clock::now();
-  const auto shapes = gemm_shapes(o.quick, torch::cuda::is_available());
+  const auto shapes = gemm_shapes(o.quick, on_gpu());
   const std::vector<double> gemm_s = swept_seconds(shapes.size(), budget / 4, [&](size_t i, double b) {
     const auto& [m, n, k] = shapes[i];
     return training_gemm_seconds(1, m, n, k, o.dtype, b);
@@ -323,7 +332,7 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   // A CPU's dense peak depends on clocks and vector units that software
   // cannot see: take the best measured GEMM as the peak (efficiency 1 there).
   // A GPU keeps its datasheet peak from the base profile.
-  const bool cpu = !torch::cuda::is_available();
+  const bool cpu = !on_gpu();
   if (cpu) {
     hw.peak_tflops = best;
     r.sources["peak_tflops"] = fmt::format("measured: best {} GEMM of the sweep, {} threads", o.dtype, threads);
@@ -347,7 +356,7 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
 
   say("memory bandwidth (tensor copy)");
   // A GPU copies 256 MiB in ~0.1 ms, too short to time well: 1-2 GiB there.
-  const long long copy_bytes = (o.quick ? (64LL << 20) : (256LL << 20)) * (torch::cuda::is_available() ? 8 : 1);
+  const long long copy_bytes = (o.quick ? (64LL << 20) : (256LL << 20)) * (on_gpu() ? 8 : 1);
   hw.hbm_gb_per_s = copy_gb_per_s(copy_bytes, budget);
   r.sources["hbm_gb_per_s"] = "measured: tensor copy, read + write bytes / time";
   say("memory-bound kernels (LayerNorm, GELU, add, softmax; forward + backward)");
@@ -360,8 +369,8 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   hw.kernel_overhead_us = dispatch_overhead_us(budget);
   r.sources["kernel_overhead_us"] = "measured: tiny ops forward + backward through autograd, per kernel";
 
-  say(torch::cuda::is_available() ? "attention (QK^T, softmax, V; b8 h16 s1024 d64; forward + backward)"
-                                   : "attention (QK^T, softmax, V; b4 h8 s512 d64; forward + backward)");
+  const AttentionShape a = attention_shape();
+  say(fmt::format("attention (QK^T, softmax, V; b{} h{} s{} d{}; forward + backward)", a.b, a.h, a.s, a.d));
   const double attn = attention_tflops(o.dtype, budget);
   hw.flash_attention_efficiency = std::clamp(attn / hw.peak_tflops, 1e-6, 1.0);
   r.sources["flash_attention_efficiency"] =
