@@ -9,9 +9,11 @@
 #
 #   scripts/check-libtorch-compile.sh TORCH_ROOT [NCCL_INCLUDE [SOURCE...]]
 #
-# TORCH_ROOT holds include/ (as site-packages/torch does); NCCL_INCLUDE holds
-# nccl.h (default: /usr/local/cuda/include). The CUDA runtime headers come from
-# /usr/local/cuda.
+# TORCH_ROOT holds include/ (as site-packages/torch does; /usr for Debian's);
+# NCCL_INCLUDE holds nccl.h (default: /usr/local/cuda/include). The CUDA
+# runtime headers come from /usr/local/cuda. SPROUT_EXTRA_INCLUDE=DIR is
+# searched first (scripts/check-cuda-compile.sh puts a stub there);
+# SPROUT_WERROR=1 makes a warning fail the source too.
 set -euo pipefail
 if [ $# -lt 1 ] || [ ! -d "$1/include/torch" ]; then
   echo "usage: $0 TORCH_ROOT [NCCL_INCLUDE]  (TORCH_ROOT/include/torch must exist)" >&2
@@ -22,11 +24,15 @@ nccl_include=${2:-/usr/local/cuda/include}
 cuda=${CUDA_HOME:-/usr/local/cuda}
 root=$(cd "$(dirname "$0")/.." && pwd)
 flags=(-std=c++20 -fsyntax-only -Wall -Wextra -Wno-error=deprecated-declarations -DSPROUT_CUDA=1 -DUSE_C10D_GLOO -DFMT_HEADER_ONLY=1
-       -DSPROUT_SOURCE_DIR="\"$root\"" -DSPROUT_BINARY_DIR="\"/tmp\"" -D_GLIBCXX_USE_CXX11_ABI=1
-       -I"$root/backend/include" -I"$root/backend/src" -I"$root/planner/include" -I"$root/simulator/include"
-       -I"$root/tests" -I"$root/tests/backend" -I"$root/cli"
-       -isystem "$torch_root/include" -isystem "$torch_root/include/torch/csrc/api/include"
-       -isystem "$nccl_include" -isystem "$cuda/include")
+       -DSPROUT_SOURCE_DIR="\"$root\"" -DSPROUT_BINARY_DIR="\"/tmp\"" -D_GLIBCXX_USE_CXX11_ABI=1)
+[ -n "${SPROUT_EXTRA_INCLUDE:-}" ] && flags+=(-I"$SPROUT_EXTRA_INCLUDE")
+[ "${SPROUT_WERROR:-0}" = 1 ] && flags+=(-Werror)
+flags+=(-I"$root/backend/include" -I"$root/backend/src" -I"$root/planner/include" -I"$root/simulator/include"
+        -I"$root/tests" -I"$root/tests/backend" -I"$root/cli")
+# /usr/include is the compiler's own: naming it again would reorder the
+# system search (libstdc++'s #include_next needs its place).
+[ "$torch_root" != /usr ] && flags+=(-isystem "$torch_root/include")
+flags+=(-isystem "$torch_root/include/torch/csrc/api/include" -isystem "$nccl_include" -isystem "$cuda/include")
 if [ $# -gt 2 ]; then
   sources=("${@:3}")
 else
