@@ -125,7 +125,7 @@ class NcclCommunicator final : public Communicator {
 
   // Point to point. NCCL pairs a send with a receive by their order between
   // two ranks (tags are ignored: the pipeline sends in the order the peer
-  // receives, parallel_step.cc MessageOrder), and an operation holds its
+  // receives, parallel_step.cc Sends and AheadReceives), and an operation holds its
   // stream until the peer posts the match. On one stream, a receive posted
   // ahead would hold back this rank's later sends, which the peer may be
   // waiting for before it sends what that receive waits for (1F1B's first
