@@ -4,8 +4,8 @@
 // manages ~350 evaluations/s on this machine).
 #include <benchmark/benchmark.h>
 
-#include "sprout/planner/layout_search.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/cost/layout_search.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace {
 

@@ -5,9 +5,9 @@
 // The fit-loss case fits the shipped test runs (tests/data/runs).
 #include <benchmark/benchmark.h>
 
-#include "sprout/planner/plan_loader.h"
-#include "sprout/planner/run_loss_fit.h"
-#include "sprout/planner/schedule_search.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/runs/run_loss_fit.h"
+#include "sprout/planner/search/schedule_search.h"
 
 namespace {
 

@@ -12,12 +12,12 @@
 #include "commands.h"
 #include "output.h"
 #include "plan_options.h"
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/calibration.h"
-#include "sprout/planner/loss_model_file.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/planner/run_comparison.h"
-#include "sprout/simulator/pipeline_bubble.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/runs/calibration.h"
+#include "sprout/planner/io/loss_model_file.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/runs/run_comparison.h"
+#include "sprout/simulator/iteration/pipeline_bubble.h"
 
 namespace sprout::cli {
 namespace {

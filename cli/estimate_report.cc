@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "output.h"
-#include "sprout/planner/estimate_json.h"
+#include "sprout/planner/cost/estimate_json.h"
 
 namespace sprout::cli {
 using namespace sprout::planner;

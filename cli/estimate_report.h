@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "sprout/planner/estimate.h"
+#include "sprout/planner/cost/estimate.h"
 
 namespace sprout::cli {
 

@@ -6,7 +6,7 @@
 
 #include "commands.h"
 #include "plan_options.h"
-#include "sprout/planner/cluster_export.h"
+#include "sprout/planner/export/cluster_export.h"
 
 namespace sprout::cli {
 

@@ -12,8 +12,8 @@
 #include "commands.h"
 #include "loss_model_json.h"
 #include "output.h"
-#include "sprout/planner/loss_model_file.h"
-#include "sprout/planner/run_loss_fit.h"
+#include "sprout/planner/io/loss_model_file.h"
+#include "sprout/planner/runs/run_loss_fit.h"
 
 namespace sprout::cli {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sprout/planner/loss_model.h"
+#include "sprout/planner/loss/loss_model.h"
 
 namespace sprout::cli {
 

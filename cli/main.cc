@@ -10,7 +10,7 @@
 #ifdef SPROUT_HAS_BACKEND
 #include "sprout/backend/process_setup.h"
 #endif
-#include "sprout/planner/input_error.h"
+#include "sprout/planner/base/input_error.h"
 
 int main(int argc, char** argv) {
 #ifdef SPROUT_HAS_BACKEND

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sprout/planner/input_error.h"
+#include "sprout/planner/base/input_error.h"
 
 namespace sprout::cli {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sprout/planner/format_units.h"
+#include "sprout/planner/base/format_units.h"
 
 namespace sprout::cli {
 

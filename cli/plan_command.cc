@@ -8,8 +8,8 @@
 #include "estimate_report.h"
 #include "output.h"
 #include "plan_options.h"
-#include "sprout/planner/estimate_json.h"
-#include "sprout/simulator/iteration_schedule.h"
+#include "sprout/planner/cost/estimate_json.h"
+#include "sprout/simulator/iteration/iteration_schedule.h"
 
 namespace sprout::cli {
 

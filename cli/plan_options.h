@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::cli {
 

@@ -10,8 +10,8 @@
 #include <memory>
 
 #include "commands.h"
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/io/plan_loader.h"
 
 #ifdef SPROUT_HAS_BACKEND
 #include "sprout/backend/hardware_probe.h"

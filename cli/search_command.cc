@@ -19,10 +19,10 @@
 #include "commands.h"
 #include "output.h"
 #include "search_report.h"
-#include "sprout/simulator/simulation.h"
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/loss_model_file.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/simulator/run/simulation.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/io/loss_model_file.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::cli {
 namespace {

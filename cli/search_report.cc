@@ -7,7 +7,7 @@
 
 #include "loss_model_json.h"
 #include "output.h"
-#include "sprout/planner/estimate_json.h"
+#include "sprout/planner/cost/estimate_json.h"
 
 namespace sprout::cli {
 using namespace sprout::planner;

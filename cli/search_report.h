@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "sprout/planner/schedule_search.h"
-#include "sprout/simulator/monte_carlo.h"
+#include "sprout/planner/search/schedule_search.h"
+#include "sprout/simulator/run/monte_carlo.h"
 
 namespace sprout::cli {
 

@@ -10,9 +10,9 @@
 #include "output.h"
 #include "plan_options.h"
 #include "simulate_report.h"
-#include "sprout/planner/input_error.h"
-#include "sprout/simulator/simulation.h"
-#include "sprout/simulator/simulation_json.h"
+#include "sprout/planner/base/input_error.h"
+#include "sprout/simulator/run/simulation.h"
+#include "sprout/simulator/run/simulation_json.h"
 
 namespace sprout::cli {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "sprout/simulator/simulation.h"
+#include "sprout/simulator/run/simulation.h"
 
 namespace sprout::cli {
 

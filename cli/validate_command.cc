@@ -11,7 +11,7 @@
 
 #include "commands.h"
 #include "output.h"
-#include "sprout/planner/validation.h"
+#include "sprout/planner/runs/published_runs.h"
 
 namespace sprout::cli {
 namespace {

@@ -37,7 +37,7 @@ if [ $# -gt 2 ]; then
   sources=("${@:3}")
 else
   mapfile -t sources < <(cd "$root" && grep -l -E '#include [<"](torch|ATen|c10)/|sprout/backend/' \
-    backend/src/*.cc backend/tools/*.cc tests/backend/*.cc cli/*.cc)
+    backend/src/*/*.cc backend/tools/*.cc tests/backend/*.cc cli/*.cc)
 fi
 failed=0
 for f in "${sources[@]}"; do

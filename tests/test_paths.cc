@@ -12,7 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/base/file_io.h"
 
 namespace sprout::test {
 

@@ -4,7 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "sprout/backend/corpus.h"
+#include "data/corpus.h"
 
 namespace sprout::train_cli {
 

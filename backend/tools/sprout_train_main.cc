@@ -13,7 +13,7 @@
 #include "prepare_command.h"
 #include "sprout/backend/process_setup.h"
 #include "sprout/backend/trainer.h"
-#include "sprout/planner/input_error.h"
+#include "sprout/planner/base/input_error.h"
 
 int main(int argc, char** argv) {
   using namespace sprout;

@@ -7,10 +7,10 @@
 
 #include <chrono>
 
-#include "sprout/planner/estimate.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/simulator/iteration_schedule.h"
-#include "sprout/simulator/simulation.h"
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/iteration/iteration_schedule.h"
+#include "sprout/simulator/run/simulation.h"
 
 namespace {
 

@@ -18,8 +18,8 @@
 #include "sprout/gui/background_task.h"
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/plan_document.h"
-#include "sprout/planner/format_units.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/base/format_units.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
 namespace {

@@ -15,14 +15,14 @@
 #include <QVBoxLayout>
 
 #include "sprout/gui/background_task.h"
-#include "sprout/planner/format_units.h"
-#include "sprout/simulator/utc_time.h"
+#include "sprout/planner/base/format_units.h"
+#include "sprout/simulator/carbon/utc_time.h"
 
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/charts.h"
 #include "sprout/gui/plan_document.h"
-#include "sprout/planner/cost_model.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/cost/cost_model.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
 

@@ -16,10 +16,10 @@
 #include "sprout/gui/background_task.h"
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/plan_document.h"
-#include "sprout/planner/format_units.h"
-#include "sprout/planner/input_error.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/simulator/simulation.h"
+#include "sprout/planner/base/format_units.h"
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/run/simulation.h"
 
 namespace sprout::gui {
 namespace {

@@ -7,7 +7,7 @@
 #include <QVBoxLayout>
 
 #include "sprout/gui/plan_document.h"
-#include "sprout/planner/format_units.h"
+#include "sprout/planner/base/format_units.h"
 
 namespace sprout::gui {
 namespace {

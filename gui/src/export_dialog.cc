@@ -14,7 +14,7 @@
 #include <QVBoxLayout>
 
 #include "sprout/gui/plan_document.h"
-#include "sprout/planner/cluster_export.h"
+#include "sprout/planner/export/cluster_export.h"
 
 namespace sprout::gui {
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/input_error.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
 

@@ -17,7 +17,7 @@
 #include "sprout/gui/estimate_panel.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/gui/stages_model.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
 

@@ -19,8 +19,8 @@
 
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/plan_document.h"
-#include "sprout/planner/cost_model.h"
-#include "sprout/planner/format_units.h"
+#include "sprout/planner/cost/cost_model.h"
+#include "sprout/planner/base/format_units.h"
 
 namespace sprout::gui {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <torch/optim/adamw.h>
 
-#include "sprout/backend/adamw.h"
+#include "model/adamw.h"
 
 namespace sprout::backend {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sprout/backend/checkpoint.h"
+#include "run/checkpoint.h"
 #include "test_paths.h"
 
 namespace sprout::backend {

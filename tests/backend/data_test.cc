@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sprout/backend/batch_sampler.h"
-#include "sprout/backend/corpus.h"
-#include "sprout/backend/token_shard.h"
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/input_error.h"
+#include "data/batch_sampler.h"
+#include "data/corpus.h"
+#include "data/token_shard.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/input_error.h"
 #include "test_paths.h"
 
 namespace sprout::backend {

@@ -13,10 +13,10 @@
 #include <thread>
 
 #include "rank_processes.h"
-#include "sprout/backend/checkpoint.h"
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/planner/trainer_support.h"
+#include "run/checkpoint.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/plan/trainer_limits.h"
 #include "test_paths.h"
 #include "tiny_growth_run.h"
 

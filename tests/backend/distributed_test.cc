@@ -12,12 +12,13 @@
 
 #include <torch/cuda.h>
 
-#include "sprout/backend/rank_agreement.h"
+#include "comm/rank_agreement.h"
 #include "local_ranks.h"
-#include "sprout/backend/checkpoint.h"
-#include "sprout/backend/gradient_buckets.h"
-#include "sprout/backend/optimizer_sharding.h"
-#include "sprout/planner/input_error.h"
+#include "run/checkpoint.h"
+#include "parallel/gradient_buckets.h"
+#include "parallel/optimizer_sharding.h"
+#include "sprout/backend/trainer.h"
+#include "sprout/planner/base/input_error.h"
 #include "test_paths.h"
 #include "tiny_shapes.h"
 

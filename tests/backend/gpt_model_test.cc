@@ -6,9 +6,9 @@
 
 #include <cmath>
 
-#include "sprout/backend/gpt_forward.h"
-#include "sprout/backend/gpt_model.h"
-#include "sprout/planner/model_shape.h"
+#include "model/gpt_forward.h"
+#include "model/gpt_model.h"
+#include "sprout/planner/model/model_shape.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
-#include "sprout/backend/gpt_forward.h"
-#include "sprout/backend/growth.h"
+#include "model/gpt_forward.h"
+#include "model/growth.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {

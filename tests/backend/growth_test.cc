@@ -9,9 +9,9 @@
 #include <functional>
 #include <unordered_set>
 
-#include "sprout/backend/adamw.h"
-#include "sprout/backend/gpt_forward.h"
-#include "sprout/backend/growth.h"
+#include "model/adamw.h"
+#include "model/gpt_forward.h"
+#include "model/growth.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "sprout/backend/make_communicator.h"
+#include "comm/make_communicator.h"
 
 namespace sprout::backend::test {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "sprout/backend/lr_schedule.h"
+#include "model/lr_schedule.h"
 
 namespace sprout::backend {
 namespace {

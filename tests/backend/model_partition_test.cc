@@ -10,11 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "local_ranks.h"
-#include "sprout/backend/checkpoint.h"
-#include "sprout/backend/gpt_forward.h"
-#include "sprout/backend/model_partition.h"
-#include "sprout/backend/process_groups.h"
-#include "sprout/backend/tensor_sharding.h"
+#include "run/checkpoint.h"
+#include "model/gpt_forward.h"
+#include "parallel/model_partition.h"
+#include "parallel/process_groups.h"
+#include "parallel/tensor_sharding.h"
 #include "test_paths.h"
 #include "tiny_shapes.h"
 

@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rank_processes.h"
-#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
 #include "tiny_growth_run.h"
 

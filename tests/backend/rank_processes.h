@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "local_ranks.h"
-#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend::test {
 

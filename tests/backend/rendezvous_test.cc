@@ -8,10 +8,10 @@
 #include <map>
 
 #include "sprout/backend/rendezvous.h"
-#include "sprout/planner/cluster_export.h"
-#include "sprout/planner/estimate.h"
-#include "sprout/planner/input_error.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/export/cluster_export.h"
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout::backend {

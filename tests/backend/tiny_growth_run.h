@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend::test {
 

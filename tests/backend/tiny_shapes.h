@@ -2,7 +2,7 @@
 // Small model shapes for the backend unit tests (milliseconds per forward).
 #pragma once
 
-#include "sprout/planner/model_shape.h"
+#include "sprout/planner/model/model_shape.h"
 
 namespace sprout::backend::test {
 

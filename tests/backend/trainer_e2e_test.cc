@@ -14,7 +14,7 @@
 
 #include <torch/cuda.h>
 
-#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
 #include "tiny_growth_run.h"
 

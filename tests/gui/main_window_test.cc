@@ -28,8 +28,8 @@
 #include "sprout/gui/plan_tab.h"
 #include "sprout/gui/run_tab.h"
 #include "sprout/gui/stages_model.h"
-#include "sprout/planner/format_units.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/base/format_units.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout::gui {

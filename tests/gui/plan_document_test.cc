@@ -5,7 +5,7 @@
 
 #include "sprout/gui/plan_document.h"
 #include "sprout/gui/stages_model.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout::gui {

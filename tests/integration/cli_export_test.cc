@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
 
 namespace sprout {

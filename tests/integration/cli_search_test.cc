@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/loss_model_file.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/io/loss_model_file.h"
 #include "test_paths.h"
 
 namespace sprout {

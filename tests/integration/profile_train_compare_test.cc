@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout {

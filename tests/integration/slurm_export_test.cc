@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "local_slurm.h"
-#include "sprout/planner/atomic_file.h"
+#include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
 
 namespace sprout::test {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sprout/planner/estimate.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "sprout/planner/cost_model.h"
+#include "sprout/planner/cost/cost_model.h"
 
 namespace sprout::planner {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "sprout/planner/growth.h"
+#include "sprout/planner/model/growth.h"
 
 namespace sprout::planner {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "sprout/planner/loss_fit.h"
+#include "sprout/planner/loss/loss_fit.h"
 
 namespace sprout::planner {
 namespace {

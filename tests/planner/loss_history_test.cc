@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/loss_history.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/runs/loss_history.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "sprout/planner/loss_model.h"
+#include "sprout/planner/loss/loss_model.h"
 
 namespace sprout::planner {
 namespace {

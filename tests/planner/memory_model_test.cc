@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "sprout/planner/memory_model.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/model/memory_model.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

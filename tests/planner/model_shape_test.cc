@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "sprout/planner/model_shape.h"
+#include "sprout/planner/model/model_shape.h"
 
 namespace sprout::planner {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
 
-#include "sprout/planner/pareto.h"
+#include "sprout/planner/search/pareto.h"
 
 namespace sprout::planner {
 namespace {

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "sprout/planner/atomic_file.h"
-#include "sprout/planner/calibration.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/planner/run_comparison.h"
+#include "sprout/planner/base/file_io.h"
+#include "sprout/planner/runs/calibration.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/runs/run_comparison.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -3,7 +3,7 @@
 // E 1.05, A 38, alpha 0.36, B 110, beta 0.34, growth token efficiency 0.8.
 #include <gtest/gtest.h>
 
-#include "sprout/planner/run_loss_fit.h"
+#include "sprout/planner/runs/run_loss_fit.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sprout/planner/plan_loader.h"
-#include "sprout/planner/schedule_search.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/search/schedule_search.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

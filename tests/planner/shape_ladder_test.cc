@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
-#include "sprout/planner/growth.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/planner/shape_ladder.h"
+#include "sprout/planner/model/growth.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/search/shape_ladder.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sprout/simulator/carbon_trace.h"
+#include "sprout/simulator/carbon/carbon_trace.h"
 
 #include <gtest/gtest.h>
 
@@ -7,9 +7,9 @@
 #include <fstream>
 #include <map>
 
-#include "sprout/planner/input_error.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/simulator/utc_time.h"
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/carbon/utc_time.h"
 #include "test_paths.h"
 
 namespace sprout::simulator {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sprout/simulator/iteration_schedule.h"
+#include "sprout/simulator/iteration/iteration_schedule.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-#include "sprout/planner/estimate.h"
-#include "sprout/planner/pipeline_order.h"
-#include "sprout/planner/plan_loader.h"
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/model/pipeline_order.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout::simulator {
@@ -54,7 +54,7 @@ TEST(PipelineOrder, EveryOpOnceAndForwardBeforeBackward) {
 // a tag: the trainer's pipeline is correct over NCCL only if, for every
 // ordered pair of ranks, the messages (activations and gradients together)
 // are sent in the order the receiver's ops need them. Gloo is run the same
-// way (backend/src/parallel_step.cc tags messages by that order), so the
+// way (backend/src/step/parallel_step.cc tags messages by that order), so the
 // end-to-end tests check it too; this checks every schedule shape.
 TEST(PipelineOrder, MessagesBetweenTwoRanksAreSentInTheOrderTheyAreNeeded) {
   int shapes = 0;

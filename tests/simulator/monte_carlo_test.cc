@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sprout/simulator/monte_carlo.h"
+#include "sprout/simulator/run/monte_carlo.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "sprout/planner/estimate.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/simulator/failure_model.h"
-#include "sprout/simulator/run_timeline.h"
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/run/failure_model.h"
+#include "sprout/simulator/run/run_timeline.h"
 #include "test_paths.h"
 
 namespace sprout::simulator {

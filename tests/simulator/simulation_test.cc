@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "sprout/simulator/simulation.h"
+#include "sprout/simulator/run/simulation.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "../../simulator/src/calendar_index.h"
-#include "sprout/planner/input_error.h"
-#include "sprout/planner/plan_loader.h"
-#include "sprout/simulator/simulation_json.h"
+#include "carbon/calendar_index.h"
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/run/simulation_json.h"
 #include "test_paths.h"
 
 namespace sprout::simulator {

@@ -12,7 +12,7 @@ it; the numbers are in the shape of byte-level tiny-model losses, nats/byte):
     L(N, D) = E + A / N^alpha + B / D^beta
 with N = planner::parameter_count of the stage shape and D its tokens. Runs
 that grow (tiny-cpu's schedule) follow the growth-aware rule of
-planner/include/sprout/planner/growth_loss.h with a growth token efficiency
+planner/include/sprout/planner/loss/growth_loss.h with a growth token efficiency
 of ETA: the loss carries over at each growth and the grown model continues
 on its own curve, each token counting ETA tokens.
 

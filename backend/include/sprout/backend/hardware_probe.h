@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "sprout/planner/hardware_profile.h"
+#include "sprout/planner/model/hardware_profile.h"
 
 namespace sprout::backend {
 

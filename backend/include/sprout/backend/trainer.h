@@ -10,10 +10,12 @@
 #include <optional>
 #include <string>
 
-#include "sprout/backend/gradient_buckets.h"
 #include "sprout/backend/rendezvous.h"
 
 namespace sprout::backend {
+
+// DDP's default gradient bucket size (torch.nn.parallel.DistributedDataParallel, bucket_cap_mb=25).
+inline constexpr int64_t kDefaultBucketBytes = 25ll << 20;
 
 struct TrainOptions {
   std::string plan_path;

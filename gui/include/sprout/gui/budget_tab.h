@@ -8,7 +8,7 @@
 #include <QWidget>
 #include <optional>
 
-#include "sprout/planner/schedule_search.h"
+#include "sprout/planner/search/schedule_search.h"
 
 class QComboBox;
 class QDoubleSpinBox;

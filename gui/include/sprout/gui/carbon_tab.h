@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "sprout/simulator/carbon_trace.h"
-#include "sprout/simulator/simulation.h"
+#include "sprout/simulator/carbon/carbon_trace.h"
+#include "sprout/simulator/run/simulation.h"
 
 class QComboBox;
 class QDateTimeEdit;

@@ -7,7 +7,7 @@
 #include <QString>
 #include <vector>
 
-#include "sprout/planner/estimate.h"
+#include "sprout/planner/cost/estimate.h"
 
 namespace sprout::gui {
 

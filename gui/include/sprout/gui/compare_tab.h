@@ -7,7 +7,7 @@
 #include <map>
 #include <vector>
 
-#include "sprout/simulator/monte_carlo.h"
+#include "sprout/simulator/run/monte_carlo.h"
 
 #include "sprout/gui/charts.h"
 

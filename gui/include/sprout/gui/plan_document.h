@@ -12,8 +12,8 @@
 #include <QString>
 #include <optional>
 
-#include "sprout/planner/estimate.h"
-#include "sprout/planner/plan.h"
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/plan/plan.h"
 
 namespace sprout::gui {
 

@@ -10,8 +10,8 @@
 #include <QWidget>
 #include <optional>
 
-#include "sprout/planner/run_comparison.h"
-#include "sprout/planner/run_record.h"
+#include "sprout/planner/runs/run_comparison.h"
+#include "sprout/planner/runs/run_record.h"
 
 class QComboBox;
 class QLabel;

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "model/gpt_forward.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "data/batch_sampler.h"
+
+namespace sprout::backend {
+namespace {
+
+constexpr double kLayerNormEps = 1e-5;
+
+// Entering a tensor-parallel region (the input of column-parallel linears):
+// Megatron's "f", or with sequence parallelism the all-gather "g".
+torch::Tensor enter_tensor_parallel(const torch::Tensor& x, const ForwardContext& ctx) {
+  return ctx.tp.splits_sequence() ? gather_from_sequence_parallel(x, ctx.tp) : copy_to_tensor_parallel(x, ctx.tp);
+}
+
+// Leaving it (partial sums of the ranks): "g-bar", an all-reduce, or with
+// sequence parallelism a reduce-scatter to this rank's positions.
+torch::Tensor leave_tensor_parallel(const torch::Tensor& x, const ForwardContext& ctx) {
+  return ctx.tp.splits_sequence() ? reduce_scatter_to_sequence_parallel(x, ctx.tp)
+                                  : reduce_from_tensor_parallel(x, ctx.tp);
+}
+
+// A row-parallel linear's output (Megatron-LM): the partial products of the
+// tensor-parallel ranks are summed, then the (replicated) bias is added once.
+torch::Tensor row_parallel_linear(const torch::Tensor& x, const GptModel& m, const std::string& w,
+                                  const std::string& b, const ForwardContext& ctx) {
+  const bool biased = !b.empty() && m.contains(b);
+  if (!ctx.tp.active()) return biased ? at::linear(x, m.get(w), m.get(b)) : at::linear(x, m.get(w));
+  torch::Tensor y = leave_tensor_parallel(at::linear(x, m.get(w)), ctx);
+  return biased ? y + m.get(b) : y;
+}
+
+// Where a dropout mask applies (its draw does not depend on any other).
+uint64_t embedding_site() { return 0; }
+uint64_t attention_probs_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 1; }
+uint64_t attention_out_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 2; }
+uint64_t mlp_out_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 3; }
+
+// 0/1 fp32 mask of `sizes` from a CPU generator of its own (never the global
+// one, so a CUDA run draws the masks of a CPU run and nothing else shifts them).
+torch::Tensor keep_mask(at::IntArrayRef sizes, double p, const ForwardContext& ctx, uint64_t site, uint64_t part) {
+  at::Generator gen = make_cpu_generator(splitmix64(splitmix64(ctx.dropout_seed ^ splitmix64(site)) ^ part));
+  return at::empty(sizes, torch::kFloat32).bernoulli_(1.0 - p, gen);
+}
+
+torch::Tensor apply_keep_mask(const torch::Tensor& x, const torch::Tensor& keep, double p) {
+  return x * keep.to(x.device(), x.scalar_type()) / (1.0 - p);
+}
+
+// Dropout on the residual stream [B, T, hidden]: the mask of the full
+// sequence, cut to this rank's positions under sequence parallelism.
+torch::Tensor dropout(const torch::Tensor& x, double p, const ForwardContext& ctx, uint64_t site) {
+  if (!ctx.training || p <= 0) return x;
+  if (!ctx.tp.splits_sequence()) return apply_keep_mask(x, keep_mask(x.sizes(), p, ctx, site, 0), p);
+  std::vector<int64_t> full = x.sizes().vec();
+  full[1] *= ctx.tp.size;
+  return apply_keep_mask(x, keep_mask(full, p, ctx, site, 0).narrow(1, ctx.tp.rank * x.size(1), x.size(1)), p);
+}
+
+// Dropout on attention probabilities [B, heads here, T, T]: one draw per
+// head, by its index in the full model, so tensor-parallel ranks draw
+// exactly their heads' masks.
+torch::Tensor head_dropout(const torch::Tensor& probs, double p, const ForwardContext& ctx, uint64_t site) {
+  if (!ctx.training || p <= 0) return probs;
+  const int64_t B = probs.size(0), H = probs.size(1), T = probs.size(2);
+  const int64_t first_head = ctx.tp.active() ? ctx.tp.rank * H : 0;
+  torch::Tensor keep = at::empty({B, H, T, T}, torch::kFloat32);
+  for (int64_t h = 0; h < H; ++h) {
+    keep.select(1, h).copy_(keep_mask({B, T, T}, p, ctx, site, static_cast<uint64_t>(first_head + h)));
+  }
+  return apply_keep_mask(probs, keep, p);
+}
+
+torch::Tensor norm(const torch::Tensor& x, const GptModel& m, const std::string& prefix,
+                   const GrowthMasks* masks) {
+  const auto& w = m.get(prefix + ".weight");
+  const auto& b = m.get(prefix + ".bias");
+  if (masks && masks->hidden.defined()) return masked_layer_norm(x, w, b, masks->hidden);
+  return at::layer_norm(x, {x.size(-1)}, w, b, kLayerNormEps);
+}
+
+// This tensor-parallel rank's part of a full-model mask over `local` units
+// (the ranks hold contiguous blocks: tensor_sharding.h).
+torch::Tensor local_mask(const torch::Tensor& full, int64_t local, const ForwardContext& ctx) {
+  if (!ctx.tp.active()) return full;
+  return full.narrow(0, ctx.tp.rank * local, local);
+}
+
+torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, const torch::Tensor& causal,
+                        const GrowthMasks* masks, bool old_layer, const ForwardContext& ctx) {
+  const std::string p = fmt::format("h.{}.", layer);
+  const auto& s = m.shape();
+  const int64_t D = s.head_dim();
+  const auto& wq = m.get(p + "attn.wq");
+  const auto& wk = m.get(p + "attn.wk");
+  // One GEMM for Q, K and V (the weights stay separate parameters, so growth
+  // and sharding address each; concatenating them costs a small copy and
+  // saves two of three GEMM calls forward and backward at small widths).
+  // Column-parallel: the input's gradient is summed over the TP ranks.
+  const torch::Tensor in = enter_tensor_parallel(x, ctx);
+  // Heads on this rank (all of them without tensor parallelism).
+  const int64_t B = in.size(0), T = in.size(1), H = wq.size(0) / D, KV = wk.size(0) / D;
+  const bool biased = m.contains(p + "attn.bq");
+  std::vector<torch::Tensor> w = {wq, wk, m.get(p + "attn.wv")};
+  torch::Tensor qkv = biased ? at::linear(in, at::cat(w), at::cat({m.get(p + "attn.bq"), m.get(p + "attn.bk"),
+                                                                   m.get(p + "attn.bv")}))
+                             : at::linear(in, at::cat(w));
+  auto parts = qkv.split_with_sizes({H * D, KV * D, KV * D}, -1);
+  torch::Tensor q = parts[0], k = parts[1], v = parts[2];
+  double scale = 1.0 / std::sqrt(static_cast<double>(D));
+  if (masks) {
+    // MSG head/head-dim masks act on old blocks only: a block inserted by
+    // depth growth is bypassed as a whole at m = 0.
+    if (old_layer && masks->q.defined()) {
+      q = q * local_mask(masks->q, H * D, ctx);
+      const torch::Tensor kv_mask = local_mask(masks->kv, KV * D, ctx);
+      k = k * kv_mask;
+      v = v * kv_mask;
+    }
+    scale = masks->attention_scale;
+  }
+  q = q.view({B, T, H, D}).transpose(1, 2);
+  k = k.view({B, T, KV, D}).transpose(1, 2);
+  v = v.view({B, T, KV, D}).transpose(1, 2);
+  if (KV != H) {  // GQA: query head i reads key/value group i / (H / KV)
+    k = k.repeat_interleave(H / KV, 1);
+    v = v.repeat_interleave(H / KV, 1);
+  }
+  torch::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
+  scores.masked_fill_(causal, -std::numeric_limits<float>::infinity());
+  torch::Tensor probs = head_dropout(at::softmax(scores, -1), m.settings().dropout, ctx, attention_probs_site(layer));
+  torch::Tensor y = at::matmul(probs, v).transpose(1, 2).reshape({B, T, H * D});
+  return row_parallel_linear(y, m, p + "attn.wo", p + "attn.bo", ctx);
+}
+
+torch::Tensor mlp(const torch::Tensor& x, const GptModel& m, const std::string& p,
+                  const GrowthMasks* masks, bool old_layer, const ForwardContext& ctx) {
+  const bool masked = masks && old_layer && masks->ffn.defined();
+  const torch::Tensor in = enter_tensor_parallel(x, ctx);
+  if (m.shape().activation == planner::Activation::kGelu) {
+    const auto& w1 = m.get(p + "mlp.w1");
+    torch::Tensor a = m.contains(p + "mlp.b1") ? at::linear(in, w1, m.get(p + "mlp.b1")) : at::linear(in, w1);
+    // MSG masks the new neurons' pre-activation (GELU(0) = 0).
+    if (masked) a = a * local_mask(masks->ffn, w1.size(0), ctx);
+    return row_parallel_linear(at::gelu(a), m, p + "mlp.w2", p + "mlp.b2", ctx);
+  }
+  const auto& w_gate = m.get(p + "mlp.w_gate");
+  torch::Tensor gate = at::linear(in, w_gate);
+  if (masked) gate = gate * local_mask(masks->ffn, w_gate.size(0), ctx);  // silu(0) = 0: as for GELU
+  torch::Tensor a = at::silu(gate) * at::linear(in, m.get(p + "mlp.w_up"));
+  return row_parallel_linear(a, m, p + "mlp.w_down", "", ctx);
+}
+
+// Which vocabulary rows this rank's embedding/output layer holds.
+std::pair<int64_t, int64_t> vocab_range(const torch::Tensor& local_rows, const ForwardContext& ctx) {
+  const int64_t n = local_rows.size(0);
+  return {ctx.tp.rank * n, (ctx.tp.rank + 1) * n};
+}
+
+}  // namespace
+
+torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& weight,
+                                const torch::Tensor& bias, const torch::Tensor& c) {
+  const torch::Tensor total = c.sum();
+  const torch::Tensor mean = (x * c).sum(-1, true) / total;
+  const torch::Tensor centered = x - mean;
+  const torch::Tensor var = (centered * centered * c).sum(-1, true) / total;
+  return (centered * at::rsqrt(var + kLayerNormEps) * weight + bias) * c;
+}
+
+torch::Tensor gpt_embed(const GptModel& m, const torch::Tensor& tokens, const ForwardContext& ctx) {
+  const auto& wte = m.get("wte");
+  torch::Tensor tok;
+  if (ctx.tp.active()) {
+    // Vocab-parallel embedding (Megatron-LM): a rank looks up the tokens in
+    // its rows, zeros for the others; the sum over the ranks is the lookup.
+    const auto [begin, end] = vocab_range(wte, ctx);
+    const torch::Tensor outside = tokens.lt(begin).logical_or(tokens.ge(end));
+    const torch::Tensor local = (tokens - begin).masked_fill(outside, 0);
+    tok = leave_tensor_parallel(at::embedding(wte, local).masked_fill(outside.unsqueeze(-1), 0.0), ctx);
+  } else {
+    tok = at::embedding(wte, tokens);
+  }
+  // This rank's positions: all of them, or its block under sequence parallelism.
+  const int64_t first_position = ctx.tp.splits_sequence() ? ctx.tp.rank * tok.size(1) : 0;
+  return dropout(tok + m.get("wpe").slice(0, first_position, first_position + tok.size(1)), m.settings().dropout, ctx,
+                 embedding_site());
+}
+
+torch::Tensor gpt_blocks(const GptModel& m, torch::Tensor x, const LayerRange& layers, const ForwardContext& ctx) {
+  const int64_t T = x.size(1) * (ctx.tp.splits_sequence() ? ctx.tp.size : 1);
+  const GrowthMasks* masks = ctx.masks;
+  const torch::Tensor causal =
+      torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
+  for (int l = layers.begin; l < layers.end; ++l) {
+    const std::string p = fmt::format("h.{}.", l);
+    const bool inserted = masks && l < static_cast<int>(masks->new_layer.size()) && masks->new_layer[l];
+    const double rate = m.settings().dropout;
+    torch::Tensor h =
+        x + dropout(attention(norm(x, m, p + "ln1", masks), m, l, causal, masks, !inserted, ctx), rate, ctx,
+                    attention_out_site(l));
+    h = h + dropout(mlp(norm(h, m, p + "ln2", masks), m, p, masks, !inserted, ctx), rate, ctx, mlp_out_site(l));
+    // MSG depth growth: an inserted block is the identity at m = 0.
+    x = inserted ? x + (h - x) * masks->value : h;
+  }
+  return x;
+}
+
+torch::Tensor gpt_head_logits(const GptModel& m, const torch::Tensor& x, const ForwardContext& ctx) {
+  const torch::Tensor h = enter_tensor_parallel(norm(x, m, "ln_f", ctx.masks), ctx);
+  return at::linear(h, m.shape().tied_embeddings ? m.get("wte") : m.get("lm_head"));
+}
+
+torch::Tensor gpt_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const ForwardContext& ctx) {
+  const torch::Tensor flat = logits.reshape({-1, logits.size(-1)}).to(torch::kFloat32);
+  const torch::Tensor target = targets.reshape({-1});
+  if (!ctx.tp.active()) return at::cross_entropy_loss(flat, target);
+  // Vocab-parallel cross-entropy (Megatron-LM, Shoeybi et al. 2019 sec. 3):
+  // log sum_v exp(z_v - max) - (z_target - max), where the maximum, the sum
+  // of exponentials and the target's logit are each reduced over the ranks
+  // holding parts of the vocabulary; gradients stay local.
+  const torch::Tensor shifted = flat - max_over_tensor_parallel(std::get<0>(flat.detach().max(-1)), ctx.tp).unsqueeze(-1);
+  const torch::Tensor sum_exp = reduce_from_tensor_parallel(shifted.exp().sum(-1), ctx.tp);
+  const auto [begin, end] = vocab_range(flat.transpose(0, 1), ctx);
+  const torch::Tensor outside = target.lt(begin).logical_or(target.ge(end));
+  const torch::Tensor local = (target - begin).masked_fill(outside, 0);
+  const torch::Tensor picked = shifted.gather(1, local.unsqueeze(1)).squeeze(1).masked_fill(outside, 0.0);
+  return (sum_exp.log() - reduce_from_tensor_parallel(picked, ctx.tp)).mean();
+}
+
+torch::Tensor gpt_logits(const GptModel& m, const torch::Tensor& tokens, const ForwardContext& ctx) {
+  const torch::Tensor x = gpt_blocks(m, gpt_embed(m, tokens, ctx), {0, m.shape().layers}, ctx);
+  return gpt_head_logits(m, x, ctx);
+}
+
+torch::Tensor gpt_loss(const GptModel& m, const torch::Tensor& inputs, const torch::Tensor& targets,
+                       const ForwardContext& ctx) {
+  return gpt_cross_entropy(gpt_logits(m, inputs, ctx), targets, ctx);
+}
+
+}  // namespace sprout::backend

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "run/checkpoint.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "run/file_io.h"
+#include "sprout/planner/base/file_io.h"
+
+namespace sprout::backend {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kTensorsFile = "tensors.bin";
+constexpr const char* kStateFile = "state.json";
+constexpr const char* kShardPrefix = "optimizer-rank-";
+
+std::string step_name(long long step) { return fmt::format("step-{:09d}", step); }
+
+std::string shard_name(int rank, int world_size) {
+  return fmt::format("{}{:05d}-of-{:05d}.bin", kShardPrefix, rank, world_size);
+}
+
+struct FileCheck {
+  double bytes = 0;
+  double crc32 = 0;
+};
+
+FileCheck check_of(const std::string& path) {
+  const std::string bytes = read_whole_file(path);
+  return {static_cast<double>(bytes.size()), static_cast<double>(crc32_of(bytes))};
+}
+
+// Rank 0 only: the temp directory, emptied of anything an interrupted write left.
+void prepare_temp_dir(const fs::path& checkpoints_dir, const fs::path& tmp) {
+  fs::create_directories(checkpoints_dir);
+  for (const auto& e : fs::directory_iterator(checkpoints_dir)) {
+    if (e.path().filename().string().rfind(".tmp-", 0) == 0) planner::remove_tree(e.path().string());
+  }
+  fs::create_directories(tmp);
+}
+
+// Rank 0 only: rename into place, then DONE, then prune.
+std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long long step,
+                    const nlohmann::json& files, int keep) {
+  const fs::path final_dir = checkpoints_dir / step_name(step);
+  planner::fsync_directory(tmp.string());
+  // A leftover directory of the same step (e.g. a corrupt one that resume
+  // skipped) is replaced.
+  planner::remove_tree(final_dir.string());
+  fs::rename(tmp, final_dir);
+  planner::fsync_directory(checkpoints_dir.string());
+  nlohmann::json done;
+  done["step"] = step;
+  done["files"] = files;
+  planner::write_file_atomically((final_dir / "DONE").string(), done.dump() + "\n");
+
+  auto all = list_checkpoints(checkpoints_dir.string());
+  const int excess = static_cast<int>(all.size()) - std::max(1, keep);
+  for (int i = 0; i < excess; ++i) planner::remove_tree(all[static_cast<size_t>(i)].second);
+  return final_dir.string();
+}
+
+}  // namespace
+
+std::vector<std::pair<long long, std::string>> list_checkpoints(const std::string& dir) {
+  std::vector<std::pair<long long, std::string>> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!e.is_directory() || name.rfind("step-", 0) != 0) continue;
+    try {
+      out.emplace_back(std::stoll(name.substr(5)), e.path().string());
+    } catch (const std::exception&) {
+      // not ours
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string write_checkpoint(const std::string& checkpoints_dir, long long step, const CheckpointData& data,
+                             int keep) {
+  SingleProcessCommunicator one;
+  return write_checkpoint(one, checkpoints_dir, step, data, false, {}, keep);
+}
+
+std::string write_checkpoint(Communicator& comm, const std::string& checkpoints_dir, long long step,
+                             const CheckpointData& data, bool rank_shards, const NamedTensors& rank_shard,
+                             int keep) {
+  const fs::path dir(checkpoints_dir);
+  const fs::path tmp = dir / (".tmp-" + step_name(step));
+  const int rank = comm.rank();
+  const int world = comm.world_size();
+  if (rank == 0) prepare_temp_dir(dir, tmp);
+  comm.barrier();  // the temp directory exists (and holds nothing stale)
+
+  nlohmann::json files;
+  if (rank == 0) {
+    write_tensor_archive((tmp / kTensorsFile).string(), data.tensors);
+    write_file_synced((tmp / kStateFile).string(), data.state_json);
+    for (const char* f : {kTensorsFile, kStateFile}) {
+      const FileCheck c = check_of((tmp / f).string());
+      files[f] = {{"bytes", static_cast<uint64_t>(c.bytes)}, {"crc32", static_cast<uint32_t>(c.crc32)}};
+    }
+  }
+  // Every rank writes its shard and reports its size and CRC; the sum over
+  // ranks of this table is also the barrier "every shard is on disk".
+  std::vector<double> table(2 * static_cast<size_t>(world), 0.0);
+  if (rank_shards) {
+    const std::string path = (tmp / shard_name(rank, world)).string();
+    write_tensor_archive(path, rank_shard);
+    const FileCheck c = check_of(path);
+    table[2 * static_cast<size_t>(rank)] = c.bytes;
+    table[2 * static_cast<size_t>(rank) + 1] = c.crc32;
+  }
+  table = sum_over_ranks(comm, table);
+  if (rank == 0) {
+    if (rank_shards) {
+      for (int r = 0; r < world; ++r) {
+        files[shard_name(r, world)] = {{"bytes", static_cast<uint64_t>(table[2 * static_cast<size_t>(r)])},
+                                       {"crc32", static_cast<uint32_t>(table[2 * static_cast<size_t>(r) + 1])}};
+      }
+    }
+    publish(dir, tmp, step, files, keep);
+  }
+  comm.barrier();  // published: a rank that exits now leaves a complete checkpoint
+  return (dir / step_name(step)).string();
+}
+
+std::string checkpoint_problem(const std::string& dir) {
+  const fs::path done_path = fs::path(dir) / "DONE";
+  if (!fs::exists(done_path)) return "no DONE marker (incomplete)";
+  try {
+    const nlohmann::json done = nlohmann::json::parse(read_whole_file(done_path.string()));
+    const auto& files = done.at("files");
+    for (const char* f : {kTensorsFile, kStateFile}) {
+      if (!files.contains(f)) return std::string("DONE does not list ") + f;
+    }
+    for (const auto& [name, want] : files.items()) {
+      const fs::path p = fs::path(dir) / name;
+      if (!fs::exists(p)) return name + " is missing";
+      const std::string bytes = read_whole_file(p.string());
+      if (bytes.size() != want.at("bytes").get<size_t>()) {
+        return fmt::format("{} has {} bytes, DONE says {} (truncated)", name, bytes.size(),
+                           want.at("bytes").get<size_t>());
+      }
+      if (crc32_of(bytes) != want.at("crc32").get<uint32_t>()) return name + " fails its CRC-32 (corrupt)";
+    }
+  } catch (const std::exception& e) {
+    return std::string("unreadable DONE marker: ") + e.what();
+  }
+  return "";
+}
+
+LoadedCheckpoint load_checkpoint(const std::string& dir) {
+  if (std::string problem = checkpoint_problem(dir); !problem.empty()) {
+    throw std::runtime_error(fs::path(dir).filename().string() + ": " + problem);
+  }
+  LoadedCheckpoint c;
+  c.path = dir;
+  c.step = std::stoll(fs::path(dir).filename().string().substr(5));
+  c.data.tensors = read_tensor_archive((fs::path(dir) / kTensorsFile).string());
+  c.data.state_json = read_whole_file((fs::path(dir) / kStateFile).string());
+  const nlohmann::json done = nlohmann::json::parse(read_whole_file((fs::path(dir) / "DONE").string()));
+  for (const auto& [name, _] : done.at("files").items()) {
+    if (name.rfind(kShardPrefix, 0) != 0) continue;
+    NamedTensors shard = read_tensor_archive((fs::path(dir) / name).string());
+    std::move(shard.begin(), shard.end(), std::back_inserter(c.data.tensors));
+  }
+  return c;
+}
+
+CheckpointSearch load_newest_checkpoint(const std::string& checkpoints_dir) {
+  auto all = list_checkpoints(checkpoints_dir);
+  CheckpointSearch out;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    try {
+      out.newest = load_checkpoint(it->second);
+      return out;
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      const std::string name = fs::path(it->second).filename().string();
+      out.rejected.push_back(what.rfind(name, 0) == 0 ? what : name + ": " + what);
+    }
+  }
+  return out;
+}
+
+}  // namespace sprout::backend

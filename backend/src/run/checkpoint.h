@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Crash-safe checkpoints (docs/backend.md "Run directory"):
+//   1. every file into checkpoints/.tmp-step-N, each fsynced: tensors.bin and
+//      state.json from rank 0, and with a sharded optimizer (ZeRO-1) one
+//      optimizer-rank-R-of-W.bin from every rank;
+//   2. once all ranks' files are on disk: fsync the temp dir, rename it to
+//      checkpoints/step-N, fsync checkpoints/;
+//   3. write DONE (byte count and CRC-32 of every file) atomically, last.
+// A checkpoint without DONE, or whose files disagree with it, is incomplete
+// or corrupt and is never loaded. Loading merges all files into one set of
+// named tensors, so a checkpoint does not depend on how many ranks wrote it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "comm/communicator.h"
+#include "run/tensor_archive.h"
+
+namespace sprout::backend {
+
+struct CheckpointData {
+  NamedTensors tensors;
+  std::string state_json;  // the trainer's scalar state (step, stage, ramp, ...)
+};
+
+// One process: writes step `step`, then deletes all but the newest `keep`
+// checkpoints. Returns the checkpoint's directory.
+std::string write_checkpoint(const std::string& checkpoints_dir, long long step, const CheckpointData& data,
+                             int keep);
+
+// Every rank calls it at the same step (a collective). `data` is used on rank
+// 0 only. With `rank_shards`, each rank also writes `rank_shard` (its part of
+// the optimizer state) to optimizer-rank-R-of-W.bin. Rank 0 publishes only
+// after every rank's file is on disk; every rank returns once the checkpoint
+// is published. A rank that fails leaves the checkpoint unpublished and the
+// others fail with CollectiveError.
+std::string write_checkpoint(Communicator& comm, const std::string& checkpoints_dir, long long step,
+                             const CheckpointData& data, bool rank_shards, const NamedTensors& rank_shard, int keep);
+
+// "" when the checkpoint in `dir` is complete and intact, else the reason.
+std::string checkpoint_problem(const std::string& dir);
+
+// Checkpoint directories (complete or not) by ascending step.
+std::vector<std::pair<long long, std::string>> list_checkpoints(const std::string& checkpoints_dir);
+
+struct LoadedCheckpoint {
+  std::string path;
+  long long step = 0;
+  CheckpointData data;  // the tensors of all its files
+};
+
+// The checkpoint in `dir`; throws std::runtime_error when it is incomplete or corrupt.
+LoadedCheckpoint load_checkpoint(const std::string& dir);
+
+struct CheckpointSearch {
+  std::optional<LoadedCheckpoint> newest;  // the newest complete, intact one
+  std::vector<std::string> rejected;       // "step-N: reason" for newer ones that were skipped
+};
+CheckpointSearch load_newest_checkpoint(const std::string& checkpoints_dir);
+
+}  // namespace sprout::backend

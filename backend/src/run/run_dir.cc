@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "run/run_dir.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "run/file_io.h"
+#include "sprout/planner/base/input_error.h"
+
+namespace sprout::backend {
+namespace fs = std::filesystem;
+
+RunDirPaths run_dir_paths(const std::string& root) {
+  const fs::path r(root);
+  return {root, (r / "plan.yaml").string(), (r / "telemetry.jsonl").string(), (r / "summary.json").string(),
+          (r / "checkpoints").string(), (r / "data").string()};
+}
+
+std::string plan_fingerprint_of_yaml(const std::string& canonical_plan_yaml) {
+  return fmt::format("{:08x}-{}", crc32_of(canonical_plan_yaml), canonical_plan_yaml.size());
+}
+
+void check_fresh_run_dir(const RunDirPaths& p) {
+  if (fs::exists(p.telemetry) || fs::exists(p.checkpoints)) {
+    throw planner::InputError({p.root, 0, 0}, "--out",
+                              "already holds a run (telemetry or checkpoints); pass --resume to continue it "
+                              "or choose a new --out");
+  }
+}
+
+}  // namespace sprout::backend

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Everything a run needs to continue bit-for-bit: the model, the optimizer,
+// the data position (which also fixes the dropout masks), the stage and MSG
+// ramp, and the per-stage accounting. Converted to and from a checkpoint here.
+#pragma once
+
+
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/adamw.h"
+#include "run/checkpoint.h"
+#include "model/gpt_model.h"
+#include "model/growth.h"
+
+namespace sprout::backend {
+
+struct StageRecord {
+  std::string name;
+  long long steps = 0;
+  double tokens = 0;
+  double wall_seconds = 0;
+  double energy_j = 0;
+  double model_flops = 0;
+  double final_train_loss = std::numeric_limits<double>::quiet_NaN();
+  double final_val_loss = std::numeric_limits<double>::quiet_NaN();
+  bool done = false;
+};
+
+struct RunCounters {
+  std::string plan_fingerprint;
+  long long global_step = 0;
+  size_t stage_index = 0;
+  long long step_in_stage = 0;
+  long long sequences_consumed = 0;  // data position (batch_sampler.h)
+  double tokens = 0;
+  double model_flops = 0;
+  double energy_j = 0;
+  double last_train_loss = std::numeric_limits<double>::quiet_NaN();
+  std::vector<StageRecord> stages;
+};
+
+struct RunState {
+  RunCounters counters;
+  GptModel model;
+  AdamWState optimizer;
+  std::optional<GrowthRamp> ramp;
+};
+
+// The counters, shape and growth ramp of a checkpoint's state.json (no
+// tensors): what every checkpoint's index starts from.
+nlohmann::json checkpoint_state_json(const RunState& state);
+
+// Rank 0's part of a checkpoint: the model, the counters and, unless the
+// optimizer is sharded (ZeRO-1: every rank saves its own moments with
+// optimizer_shard), the Adam moments.
+CheckpointData to_checkpoint(const RunState& state, bool with_moments = true);
+
+// The Adam moments this rank holds, named as in to_checkpoint.
+NamedTensors optimizer_shard(const RunState& state);
+
+// Rebuilds the state (every moment: a checkpoint's files merged); throws
+// std::runtime_error for a checkpoint whose tensors do not match its shape.
+RunState from_checkpoint(const CheckpointData& data);
+
+// The fingerprint stored in a checkpoint (checked before anything else).
+std::string checkpoint_plan_fingerprint(const CheckpointData& data);
+
+nlohmann::json shape_to_json(const planner::ModelShape& s);
+planner::ModelShape shape_from_json(const nlohmann::json& j);
+nlohmann::json stage_record_json(const StageRecord& r, int rank_count);
+
+}  // namespace sprout::backend

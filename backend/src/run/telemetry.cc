@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "run/telemetry.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "sprout/planner/base/file_io.h"
+
+namespace sprout::backend {
+
+std::string iso8601_utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+}
+
+TelemetryLog::TelemetryLog(const std::string& path) : path_(path), out_(path, std::ios::app) {
+  if (!out_) throw std::runtime_error(path + ": cannot open for appending");
+}
+
+void TelemetryLog::append(nlohmann::json record) {
+  nlohmann::json line = {{"time", iso8601_utc_now()}};
+  line.update(record);
+  out_ << line.dump() << '\n';
+  out_.flush();
+  if (!out_) throw std::runtime_error(path_ + ": write failed");
+}
+
+void TelemetryLog::truncate_after(const std::string& path, long long last_step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    try {
+      auto j = nlohmann::json::parse(line);
+      if (j.value("step", 0LL) > last_step) continue;
+    } catch (const std::exception&) {
+      continue;  // a line cut short by a crash
+    }
+    kept += line + '\n';
+  }
+  planner::write_file_atomically(path, kept);
+}
+
+}  // namespace sprout::backend

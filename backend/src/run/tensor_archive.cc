@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "run/tensor_archive.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "run/file_io.h"
+
+namespace sprout::backend {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'P', 'R', 'O', 'U', 'T', 'T', 'A'};
+constexpr uint32_t kVersion = 1;
+
+uint8_t dtype_code(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat32: return 0;
+    case torch::kUInt8: return 1;
+    case torch::kInt64: return 2;
+    case torch::kFloat64: return 3;
+    case torch::kBFloat16: return 4;
+    default: throw std::invalid_argument(fmt::format("tensor archive: unsupported dtype {}", c10::toString(t)));
+  }
+}
+
+torch::ScalarType dtype_of(uint8_t code, const std::string& path) {
+  switch (code) {
+    case 0: return torch::kFloat32;
+    case 1: return torch::kUInt8;
+    case 2: return torch::kInt64;
+    case 3: return torch::kFloat64;
+    case 4: return torch::kBFloat16;
+    default: throw std::runtime_error(fmt::format("{}: unknown dtype code {}", path, code));
+  }
+}
+
+template <typename T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+class Reader {
+ public:
+  Reader(std::string bytes, std::string path) : bytes_(std::move(bytes)), path_(std::move(path)) {}
+  template <typename T>
+  T get() {
+    T v;
+    std::memcpy(&v, take(sizeof(T)), sizeof(T));
+    return v;
+  }
+  const char* take(size_t n) {
+    if (n > bytes_.size() - at_) throw std::runtime_error(path_ + ": truncated tensor archive");
+    const char* p = bytes_.data() + at_;
+    at_ += n;
+    return p;
+  }
+  bool done() const { return at_ == bytes_.size(); }
+
+ private:
+  std::string bytes_;
+  std::string path_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+void write_tensor_archive(const std::string& path, const NamedTensors& tensors) {
+  std::string out;
+  out.append(kMagic, sizeof(kMagic));
+  put<uint32_t>(out, kVersion);
+  put<uint64_t>(out, tensors.size());
+  for (const auto& [name, tensor] : tensors) {
+    torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
+    put<uint32_t>(out, static_cast<uint32_t>(name.size()));
+    out += name;
+    put<uint8_t>(out, dtype_code(t.scalar_type()));
+    put<uint32_t>(out, static_cast<uint32_t>(t.dim()));
+    for (int64_t s : t.sizes()) put<int64_t>(out, s);
+    const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
+    put<uint64_t>(out, nbytes);
+    out.append(static_cast<const char*>(t.data_ptr()), nbytes);
+  }
+  write_file_synced(path, out);
+}
+
+NamedTensors read_tensor_archive(const std::string& path) {
+  Reader r(read_whole_file(path), path);
+  if (std::memcmp(r.take(sizeof(kMagic)), kMagic, sizeof(kMagic)) != 0) {
+    throw std::runtime_error(path + ": not a sprout tensor archive");
+  }
+  if (r.get<uint32_t>() != kVersion) throw std::runtime_error(path + ": unsupported tensor archive version");
+  const auto count = r.get<uint64_t>();
+  NamedTensors out;
+  for (uint64_t i = 0; i < count; ++i) {
+    const auto name_len = r.get<uint32_t>();
+    std::string name(r.take(name_len), name_len);
+    const auto dtype = dtype_of(r.get<uint8_t>(), path);
+    const auto rank = r.get<uint32_t>();
+    if (rank > 16) throw std::runtime_error(path + ": bad tensor rank for " + name);
+    std::vector<int64_t> sizes;
+    for (uint32_t d = 0; d < rank; ++d) sizes.push_back(r.get<int64_t>());
+    const auto nbytes = r.get<uint64_t>();
+    torch::Tensor t = torch::empty(sizes, dtype);
+    if (nbytes != static_cast<uint64_t>(t.numel()) * t.element_size()) {
+      throw std::runtime_error(path + ": size mismatch for " + name);
+    }
+    std::memcpy(t.data_ptr(), r.take(nbytes), nbytes);
+    out.emplace_back(std::move(name), std::move(t));
+  }
+  if (!r.done()) throw std::runtime_error(path + ": trailing bytes after the last tensor");
+  return out;
+}
+
+}  // namespace sprout::backend

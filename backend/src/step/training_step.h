@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One optimizer step and one evaluation, as the training loop calls them:
+// micro-batches forward/backward (gradient accumulation), gradients averaged
+// across ranks in buckets, global-norm clipping, AdamW (on this rank's share
+// of the parameters under ZeRO-1, then broadcast from their owners).
+#pragma once
+
+#include "model/adamw.h"
+#include "comm/communicator.h"
+#include "model/gpt_model.h"
+#include "parallel/gradient_buckets.h"
+#include "model/growth.h"
+#include "parallel/optimizer_sharding.h"
+#include "data/token_shard.h"
+#include "sprout/backend/trainer.h"
+
+namespace sprout::backend {
+
+struct StepSpec {
+  const TokenShard* shard = nullptr;
+  int64_t seq_len = 0;
+  uint64_t data_seed = 0;
+  uint64_t dropout_seed = 0;   // micro-batch masks come from (dropout_seed, its first sequence)
+  int64_t first_sequence = 0;  // of this step's global batch
+  int64_t micro_batch = 0;
+  int64_t accumulation = 0;    // micro-batches per rank
+  double lr = 0;
+  double grad_clip = 0;        // 0: no clipping
+  bool bf16 = false;           // autocast the forward pass
+  torch::Device device = torch::kCPU;
+  const GradientBuckets* buckets = nullptr;       // how gradients are packed for the all-reduce
+  const OptimizerSharding* sharding = nullptr;    // who updates which parameter (ZeRO-1)
+  int64_t bucket_bytes = kDefaultBucketBytes;     // also for the parameter broadcast
+};
+
+// The dropout seed of the micro-batch whose first sequence is
+// `first_sequence` (ForwardContext::dropout_seed): the same in every layout.
+uint64_t micro_batch_dropout_seed(const StepSpec& spec, int64_t first_sequence);
+
+struct StepResult {
+  double loss = 0;       // mean over the global batch
+  double grad_norm = 0;  // before clipping
+  // Where the step's time went (this rank's wall clock).
+  double compute_seconds = 0;    // forward + backward
+  double wait_seconds = 0;       // for the slowest rank to finish its backward (one empty all-reduce)
+  double reduce_seconds = 0;     // gradient and loss all-reduce
+  double optimizer_seconds = 0;  // clip + AdamW (+ the ZeRO-1 parameter broadcast)
+};
+
+StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw,
+                      const GrowthMasks* masks, const StepSpec& spec, Communicator& comm);
+
+// The update after the gradients are averaged and clipped: AdamW on every
+// parameter with a gradient and moments here (its own decay flag), then,
+// with ZeRO-1 (spec.sharding), each parameter broadcast from its owner over
+// `data_parallel`. Shared by the data-parallel and the model-parallel step.
+void apply_optimizer_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const StepSpec& spec,
+                          Communicator& data_parallel);
+
+struct EvalSpec {
+  const TokenShard* shard = nullptr;
+  int64_t seq_len = 0;
+  int64_t windows = 0;      // the validation set: this many windows spread over the shard
+  int64_t micro_batch = 0;  // windows per forward pass
+  bool bf16 = false;
+  torch::Device device = torch::kCPU;
+};
+
+// Mean loss over the fixed validation windows (no dropout, no gradients).
+// The ranks split the windows in micro-batches; the result is the mean over
+// all windows, so it does not depend on the rank count.
+double evaluate(const GptModel& model, const GrowthMasks* masks, const EvalSpec& spec, Communicator& comm);
+
+}  // namespace sprout::backend

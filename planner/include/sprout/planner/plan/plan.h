@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A validated growth schedule: the plan file (DESIGN.md "Plan file") after
+// parsing, with profiles resolved. Plain data; everything downstream works on it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sprout/planner/model/hardware_profile.h"
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/model/model_shape.h"
+#include "sprout/planner/model/parallel_layout.h"
+#include "sprout/planner/plan/region_profile.h"
+
+namespace sprout::planner {
+
+enum class PowerModel { kTdp, kTypical };
+
+// How a stage was reached from the previous one (MSG operators).
+struct GrowSpec {
+  bool width = false;      // hidden / FFN / heads grew
+  bool depth = false;      // layers grew
+  long long grow_steps = 0;  // optimizer steps over which the MSG mask ramps 0 -> 1
+};
+
+// Default mask ramp when a plan does not say: 500 steps, a little over one
+// FLM-101B warm-up; see docs/formulas.md ("Growth").
+inline constexpr long long kDefaultGrowSteps = 500;
+
+struct Stage {
+  std::string name;
+  ModelShape shape;
+  double tokens = 0;
+  double global_batch_tokens = 0;
+  double lr = 0;
+  double init_std = 0.02;
+  double warmup_fraction = 0.01;      // of the stage's steps
+  double dropout = 0.0;
+  AttentionKernel attention = AttentionKernel::kStandard;
+  bool overlap_grad_reduce = true;
+  std::optional<ParallelLayout> parallel;  // absent: the planner searches
+  std::optional<Recompute> recompute;      // absent: the planner chooses
+  std::optional<double> throughput_tflops_per_gpu;  // measured override
+  std::optional<GrowSpec> grow;            // absent on the first stage
+  std::string field_path;                  // "stages[1]": prefix of error fields
+  SourceLocation location;                 // of the stage in the plan file
+  SourceLocation parallel_location;        // of its `parallel:` mapping
+};
+
+// How sprout-train runs the plan (ignored by the cost models). Defaults are
+// documented in docs/formats.md.
+struct TrainingSettings {
+  long long seed = 1234;
+  std::string data;                 // token shard directory or text file; "" = built-in default corpus
+  long long eval_every_steps = 50;
+  long long eval_batches = 4;
+  long long checkpoint_every_steps = 100;
+  long long keep_checkpoints = 3;
+  long long log_every_steps = 1;
+  double grad_clip = 1.0;
+  double weight_decay = 0.1;
+  double beta1 = 0.9;
+  double beta2 = 0.95;
+  double min_lr_fraction = 0.1;     // cosine decays to this fraction of lr
+  std::string device = "auto";      // auto | cpu | cuda
+  std::string dtype = "fp32";       // fp32 | bf16 (autocast for matmuls)
+  long long threads = 0;            // 0 = all cores
+  long long collective_timeout_s = 300;
+};
+
+struct Plan {
+  std::string name;
+  std::string source_file;
+  HardwareProfile hardware;
+  int gpus = 0;
+  bool gpus_overridden = false;       // --gpus given: stage layouts rescale their DP
+  RegionProfile region;
+  double price_usd_per_gpu_hour = 0;  // resolved: plan, else the hardware default
+  PowerModel power_model = PowerModel::kTdp;
+  std::vector<Stage> stages;
+  std::string notes;                  // free text carried along (e.g. shape guesses)
+  TrainingSettings training;
+};
+
+const char* to_string(PowerModel p);
+
+}  // namespace sprout::planner

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What sprout-train can execute. `sprout export` refuses a plan the trainer
+// cannot run, and sprout-train refuses it at start, with the same message:
+// never silently change a layout.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "sprout/planner/plan/plan.h"
+
+namespace sprout::planner {
+
+// The first stage layout the trainer cannot run, as
+// "stage '51B': layout TP4 PP2 ... cannot run in sprout-train: reason", or
+// nothing. sprout-train runs any TP x PP x DP layout the planner accepts
+// (layout_problem), with dropout and with or without sequence parallelism,
+// except: a vocabulary not divisible by tp, sequence parallelism with a
+// seq_len not divisible by tp, and interleaved 1F1B with micro-batches per
+// pipeline not a multiple of pp (Megatron-LM's rules). It also refuses
+// rotary/xPos position embeddings (learned positions only).
+std::optional<std::string> trainer_cannot_run(const Plan& plan);
+
+}  // namespace sprout::planner

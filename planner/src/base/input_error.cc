@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/base/input_error.h"
+
+#include <utility>
+
+namespace sprout::planner {
+
+std::string format_input_error(const SourceLocation& where, const std::string& field,
+                               const std::string& reason) {
+  std::string out = where.file.empty() ? std::string("<input>") : where.file;
+  if (where.line > 0) {
+    out += ":" + std::to_string(where.line);
+    if (where.column > 0) out += ":" + std::to_string(where.column);
+  }
+  out += ": ";
+  if (!field.empty()) out += field + ": ";
+  out += reason;
+  return out;
+}
+
+InputError::InputError(SourceLocation where, std::string field, std::string reason)
+    : std::runtime_error(format_input_error(where, field, reason)),
+      where_(std::move(where)),
+      field_(std::move(field)),
+      reason_(std::move(reason)) {}
+
+}  // namespace sprout::planner

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/cost/estimate.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace sprout::planner {
+namespace {
+
+StageWorkload workload_of(const Stage& st) {
+  StageWorkload w;
+  w.shape = st.shape;
+  w.attention = st.attention;
+  w.dropout = st.dropout;
+  w.overlap_grad_reduce = st.overlap_grad_reduce;
+  w.global_batch_sequences =
+      std::max<long long>(1, std::llround(st.global_batch_tokens / st.shape.seq_len));
+  return w;
+}
+
+}  // namespace
+
+long long iterations_for_tokens(double tokens, double batch_tokens) {
+  return std::max<long long>(1, std::llround(tokens / batch_tokens));
+}
+
+double trained_tokens(const StageEstimate& s) {
+  return static_cast<double>(s.iterations) * static_cast<double>(s.iteration.global_batch_sequences) *
+         s.shape.seq_len;
+}
+
+StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOptions& options) {
+  StageEstimate out;
+  out.name = st.name;
+  out.shape = st.shape;
+  out.params = parameter_count(st.shape);
+  out.tokens = st.tokens;
+  out.flops = model_flops_per_token(st.shape) * st.tokens;
+
+  StageWorkload w = workload_of(st);
+  const std::string field = st.field_path.empty() ? "stage '" + st.name + "'" : st.field_path;
+  if (st.parallel) {
+    w.layout = *st.parallel;
+    if (auto problem = layout_problem(w.layout, st.shape, plan.gpus)) {
+      throw InputError(st.parallel_location, field + ".parallel", *problem);
+    }
+    out.layout = w.layout;
+    out.iteration = estimate_iteration(w, plan.hardware);
+    out.memory = memory_per_gpu(st.shape, w.layout, w.attention, w.dropout,
+                                out.iteration.micro_batches, plan.hardware);
+    if (auto problem = memory_problem(out.memory, plan.hardware)) {
+      throw InputError(st.parallel_location, field + ".parallel",
+                       describe(w.layout) + " does not fit: " + *problem);
+    }
+  } else {
+    LayoutSearchOptions search = options.search;
+    if (st.recompute) search.recompute = st.recompute;
+    LayoutSearchResult found = search_layouts(w, plan.gpus, plan.hardware, search);
+    if (found.ranked.empty()) {
+      std::string why = found.tightest_reason.empty()
+                            ? fmt::format("no TP x PP x DP layout divides {} GPUs for this shape",
+                                          plan.gpus)
+                            : "no layout fits in memory; closest: " + found.tightest_reason;
+      throw InputError(st.location, field, why);
+    }
+    out.layout_searched = true;
+    out.layout = found.ranked.front().layout;
+    out.iteration = found.ranked.front().estimate;
+    out.memory = found.ranked.front().memory;
+    for (size_t i = 1; i < found.ranked.size() && static_cast<int>(i) <= options.alternatives; ++i) {
+      out.alternatives.push_back(found.ranked[i]);
+    }
+  }
+
+  if (options.refine_iteration) {
+    w.layout = out.layout;
+    out.iteration = options.refine_iteration(w, out.iteration, plan.hardware);
+  }
+  const double batch_tokens =
+      static_cast<double>(out.iteration.global_batch_sequences) * st.shape.seq_len;
+  out.iterations = iterations_for_tokens(st.tokens, batch_tokens);
+  if (st.throughput_tflops_per_gpu) {
+    // A measured throughput replaces the model: time = FLOPs / (rate x GPUs).
+    out.throughput_overridden = true;
+    IterationEstimate& it = out.iteration;
+    it.iteration_s = it.model_flops / (*st.throughput_tflops_per_gpu * 1e12 * plan.gpus);
+    it.tflops_per_gpu = *st.throughput_tflops_per_gpu;
+    it.hardware_tflops_per_gpu = it.hardware_flops / it.iteration_s / plan.gpus / 1e12;
+    it.mfu = it.tflops_per_gpu / plan.hardware.peak_tflops;
+    it.hfu = it.hardware_tflops_per_gpu / plan.hardware.peak_tflops;
+  }
+  const double seconds = out.iterations * out.iteration.iteration_s;
+  out.costs = costs_for(seconds, plan.gpus, plan.hardware, plan.region,
+                        plan.price_usd_per_gpu_hour, plan.power_model);
+  return out;
+}
+
+PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
+  PlanEstimate est;
+  est.name = plan.name;
+  for (size_t i = 0; i < plan.stages.size(); ++i) {
+    StageEstimate se = estimate_stage(plan, plan.stages[i], options);
+    if (i > 0) {
+      const ModelShape& prev = plan.stages[i - 1].shape;
+      se.growth = infer_growth(prev, se.shape).kind;
+      if (se.growth.any() && plan.stages[i].grow && !se.throughput_overridden) {
+        StageWorkload w = workload_of(plan.stages[i]);
+        w.layout = se.layout;
+        se.ramp_iterations = std::min<long long>(plan.stages[i].grow->grow_steps, se.iterations);
+        se.mask_ramp_s = se.ramp_iterations *
+                         msg_mask_seconds_per_iteration(w, plan.hardware, se.growth.width, se.growth.depth,
+                                                        se.shape.layers - prev.layers);
+        se.costs = costs_for(se.costs.seconds + se.mask_ramp_s, plan.gpus, plan.hardware, plan.region,
+                             plan.price_usd_per_gpu_hour, plan.power_model);
+      }
+      if (se.growth.any()) {
+        const ParallelLayout& before = est.stages.back().layout;
+        const bool relaunch = before.tp != se.layout.tp || before.pp != se.layout.pp;
+        se.growth_transition_s =
+            growth_transition_seconds(prev, se.shape, plan.gpus, plan.hardware, relaunch);
+        se.costs += costs_for(se.growth_transition_s, plan.gpus, plan.hardware, plan.region,
+                              plan.price_usd_per_gpu_hour, plan.power_model);
+      }
+    }
+    est.total += se.costs;
+    est.total_flops += se.flops;
+    est.total_tokens += se.tokens;
+    est.stages.push_back(std::move(se));
+  }
+  if (options.with_scratch_baseline) {
+    // The final shape trained from scratch on every token the plan trains,
+    // with the final stage's batch, learning rate and layout rule.
+    Stage scratch = plan.stages.back();
+    scratch.name = "scratch " + scratch.name;
+    scratch.tokens = est.total_tokens;
+    scratch.grow.reset();
+    EstimateOptions opts = options;
+    opts.alternatives = 0;
+    est.scratch_baseline = estimate_stage(plan, scratch, opts);
+    est.scratch_total = est.scratch_baseline->costs;
+  }
+  return est;
+}
+
+}  // namespace sprout::planner

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Exhaustive layout search: TP x PP x micro-batch x interleave x recompute
+// (DP follows from the GPU count). Sequence parallelism is on whenever TP > 1
+// and the distributed optimizer whenever DP > 1: in this model both only save
+// memory or communication, never cost time.
+#include "sprout/planner/cost/layout_search.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace sprout::planner {
+
+LayoutSearchResult search_layouts(const StageWorkload& base, int gpus, const HardwareProfile& hw,
+                                  const LayoutSearchOptions& options) {
+  LayoutSearchResult result;
+  const ModelShape& s = base.shape;
+  const int max_tp = options.max_tp > 0 ? options.max_tp
+                                         : (options.allow_cross_node_tp ? gpus : std::max(1, hw.gpus_per_node));
+  std::vector<Recompute> recomputes = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
+  if (options.recompute) recomputes = {*options.recompute};
+  double least_overshoot = std::numeric_limits<double>::infinity();
+
+  StageWorkload w = base;
+  for (int tp = 1; tp <= std::min(max_tp, gpus); ++tp) {
+    if (gpus % tp || s.heads % tp || s.kv_heads % tp || s.ffn_hidden % tp) continue;
+    for (int pp = 1; pp <= std::min(s.layers, gpus / tp); ++pp) {
+      if ((gpus / tp) % pp || s.layers % pp) continue;
+      const int dp = gpus / (tp * pp);
+      const long long per_replica = base.global_batch_sequences / dp;
+      if (per_replica < 1) continue;
+      for (int mb = 1; mb <= options.max_micro_batch && mb <= per_replica; mb *= 2) {
+        for (int v = 1; v <= (pp > 1 ? options.max_interleave : 1); ++v) {
+          if (s.layers % (pp * v)) continue;
+          for (Recompute rc : recomputes) {
+            ParallelLayout& p = w.layout;
+            p.tp = tp;
+            p.pp = pp;
+            p.dp = dp;
+            p.micro_batch = mb;
+            p.interleave = v;
+            p.sequence_parallel = tp > 1;
+            p.distributed_optimizer = dp > 1;
+            p.recompute = rc;
+            const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
+            MemoryBreakdown mem = memory_per_gpu(s, p, w.attention, w.dropout, m, hw);
+            ++result.evaluated;
+            if (auto problem = memory_problem(mem, hw)) {
+              ++result.rejected_memory;
+              const double overshoot = mem.total_gb() - hw.hbm_gb;
+              if (overshoot < least_overshoot) {
+                least_overshoot = overshoot;
+                result.tightest_reason = describe(p) + ": " + *problem;
+              }
+              continue;
+            }
+            result.ranked.push_back({p, estimate_iteration(w, hw), mem});
+          }
+        }
+      }
+    }
+  }
+  std::sort(result.ranked.begin(), result.ranked.end(),
+            [](const LayoutCandidate& a, const LayoutCandidate& b) {
+              // Rounding the batch to dp x micro_batch changes it slightly
+              // between layouts: compare time per sequence.
+              const double ta = a.estimate.iteration_s / a.estimate.global_batch_sequences;
+              const double tb = b.estimate.iteration_s / b.estimate.global_batch_sequences;
+              if (ta != tb) return ta < tb;
+              return a.memory.total_gb() < b.memory.total_gb();
+            });
+  return result;
+}
+
+}  // namespace sprout::planner

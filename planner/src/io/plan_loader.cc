@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The plan file (DESIGN.md "Plan file"): parsed and validated once, here.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "sprout/planner/model/growth.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/io/yaml_fields.h"
+
+namespace sprout::planner {
+namespace {
+
+// Keys that may appear in `model:` (defaults for every stage) and in a stage.
+struct ShapeFields {
+  std::optional<long long> layers, hidden, heads, kv_heads, ffn_hidden, vocab, seq_len;
+  std::optional<std::string> activation, position, attention;
+  std::optional<bool> tied_embeddings, overlap_grad_reduce;
+  std::optional<double> dropout, init_std;
+};
+
+const std::vector<std::string> kActivations = {"gelu", "swiglu"};
+const std::vector<std::string> kPositions = {"learned", "rotary", "xpos"};
+const std::vector<std::string> kAttention = {"standard", "flash"};
+const std::vector<std::string> kRecompute = {"none", "selective", "full"};
+
+ShapeFields read_shape_fields(YamlFields& f) {
+  ShapeFields s;
+  s.layers = f.optional_integer("layers", 1, 100000);
+  s.hidden = f.optional_integer("hidden", 1, 10000000);
+  s.heads = f.optional_integer("heads", 1, 100000);
+  s.kv_heads = f.optional_integer("kv_heads", 1, 100000);
+  s.ffn_hidden = f.optional_integer("ffn_hidden", 1, 100000000);
+  s.vocab = f.optional_integer("vocab", 2, 100000000);
+  s.seq_len = f.optional_integer("seq_len", 1, 100000000);
+  s.activation = f.optional_choice("activation", kActivations);
+  s.position = f.optional_choice("position_embedding", kPositions);
+  s.attention = f.optional_choice("attention", kAttention);
+  s.tied_embeddings = f.optional_boolean("tied_embeddings");
+  s.overlap_grad_reduce = f.optional_boolean("overlap_grad_reduce");
+  s.dropout = f.optional_number("dropout", 0, 0.99);
+  s.init_std = f.optional_number("init_std", 1e-8, 10);
+  return s;
+}
+
+template <typename T>
+std::optional<T> pick(const std::optional<T>& stage, const std::optional<T>& model) {
+  return stage ? stage : model;
+}
+
+Recompute parse_recompute(const std::string& s) {
+  if (s == "selective") return Recompute::kSelective;
+  if (s == "full") return Recompute::kFull;
+  return Recompute::kNone;
+}
+
+ParallelLayout read_layout(YamlFields& f) {
+  ParallelLayout p;
+  p.tp = static_cast<int>(f.integer("tp", 1, 1 << 20));
+  p.pp = static_cast<int>(f.integer("pp", 1, 1 << 20));
+  p.dp = static_cast<int>(f.integer("dp", 1, 1 << 24));
+  p.micro_batch = static_cast<int>(f.optional_integer("micro_batch", 1, 1 << 20).value_or(1));
+  p.interleave = static_cast<int>(f.optional_integer("interleave", 1, 1024).value_or(1));
+  p.sequence_parallel = f.optional_boolean("sequence_parallel").value_or(p.tp > 1);
+  p.distributed_optimizer = f.optional_boolean("distributed_optimizer").value_or(p.dp > 1);
+  f.finish();
+  return p;
+}
+
+Stage read_stage(const YAML::Node& node, const std::string& file, int index,
+                 const ShapeFields& model, const Plan& plan) {
+  const std::string path = fmt::format("stages[{}]", index);
+  YamlFields f(node, file, path);
+  Stage st;
+  st.field_path = path;
+  st.location = location_of(node, file);
+  st.name = f.optional_text("name").value_or(fmt::format("stage{}", index + 1));
+  ShapeFields own = read_shape_fields(f);
+
+  // A shape key must come from the stage or from `model:`.
+  auto need = [&](const std::optional<long long>& v, const char* key) -> long long {
+    if (!v) f.fail(key, "missing (set it in the stage or in model:)");
+    return *v;
+  };
+  ModelShape& s = st.shape;
+  s.layers = static_cast<int>(need(pick(own.layers, model.layers), "layers"));
+  s.hidden = static_cast<int>(need(pick(own.hidden, model.hidden), "hidden"));
+  s.heads = static_cast<int>(need(pick(own.heads, model.heads), "heads"));
+  s.vocab = static_cast<int>(need(pick(own.vocab, model.vocab), "vocab"));
+  s.seq_len = static_cast<int>(need(pick(own.seq_len, model.seq_len), "seq_len"));
+  s.kv_heads = static_cast<int>(pick(own.kv_heads, model.kv_heads).value_or(s.heads));
+  std::string act = pick(own.activation, model.activation).value_or("gelu");
+  s.activation = act == "swiglu" ? Activation::kSwiglu : Activation::kGelu;
+  std::string pos = pick(own.position, model.position).value_or("learned");
+  s.position = pos == "learned" ? PositionEmbedding::kLearned : PositionEmbedding::kRotary;
+  s.tied_embeddings = pick(own.tied_embeddings, model.tied_embeddings).value_or(true);
+  s.ffn_hidden = static_cast<int>(
+      pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
+  st.attention = pick(own.attention, model.attention).value_or("standard") == "flash"
+                     ? AttentionKernel::kFlash : AttentionKernel::kStandard;
+  st.dropout = pick(own.dropout, model.dropout).value_or(0.0);
+  st.init_std = pick(own.init_std, model.init_std).value_or(0.02);
+  st.overlap_grad_reduce = pick(own.overlap_grad_reduce, model.overlap_grad_reduce).value_or(true);
+
+  // Shape consistency, reported at the first of `keys` this stage sets (else
+  // at the stage's name: the value came from model:).
+  auto blame = [&](std::initializer_list<const char*> keys) -> std::string {
+    for (const char* k : keys) {
+      if (f.has(k)) return k;
+    }
+    return "name";
+  };
+  if (s.hidden % s.heads != 0) {
+    f.fail(blame({"heads", "hidden"}),
+           fmt::format("heads={} does not divide hidden={}", s.heads, s.hidden));
+  }
+  if (s.kv_heads > s.heads || s.heads % s.kv_heads != 0) {
+    f.fail(blame({"kv_heads", "heads"}),
+           fmt::format("kv_heads={} must divide heads={}", s.kv_heads, s.heads));
+  }
+
+  st.tokens = f.number("tokens", 1, 1e16);
+  st.global_batch_tokens = f.number("global_batch_tokens", 1, 1e12);
+  if (st.global_batch_tokens < s.seq_len) {
+    f.fail("global_batch_tokens", fmt::format("{} is less than one sequence (seq_len={})",
+                                              st.global_batch_tokens, s.seq_len));
+  }
+  if (st.tokens < st.global_batch_tokens) {
+    f.fail("tokens", fmt::format("{} is less than one global batch ({} tokens)", st.tokens,
+                                 st.global_batch_tokens));
+  }
+  st.lr = f.number("lr", 1e-12, 10);
+  st.warmup_fraction = f.optional_number("warmup_fraction", 0, 1).value_or(0.01);
+  if (auto rc = f.optional_choice("recompute", kRecompute)) st.recompute = parse_recompute(*rc);
+  if (auto node = f.optional_child("parallel")) {
+    YamlFields pf(*node, file, path + ".parallel");
+    ParallelLayout layout = read_layout(pf);
+    layout.recompute = st.recompute.value_or(Recompute::kNone);
+    if (!st.recompute) st.recompute = layout.recompute;
+    // `--gpus N` on the command line rescales data parallelism and keeps the
+    // stage's TP and PP; it is an error when N is not a multiple of tp*pp.
+    if (plan.gpus != layout.gpus() && plan.gpus % (layout.tp * layout.pp) == 0 &&
+        plan.gpus_overridden) {
+      layout.dp = plan.gpus / (layout.tp * layout.pp);
+      layout.distributed_optimizer = layout.dp > 1 && layout.distributed_optimizer;
+    }
+    if (auto problem = layout_problem(layout, s, plan.gpus)) {
+      throw InputError(location_of(*node, file), path + ".parallel", *problem);
+    }
+    const double sequences = std::round(st.global_batch_tokens / s.seq_len);
+    if (sequences < static_cast<double>(layout.dp) * layout.micro_batch) {
+      throw InputError(location_of(*node, file), path + ".parallel",
+                       fmt::format("a global batch of {} sequences cannot feed dp={} x micro_batch={}",
+                                   sequences, layout.dp, layout.micro_batch));
+    }
+    st.parallel = layout;
+    st.parallel_location = location_of(*node, file);
+  }
+  if (auto node = f.optional_child("throughput")) {
+    YamlFields tf(*node, file, path + ".throughput");
+    st.throughput_tflops_per_gpu = tf.number("tflops_per_gpu", 1e-9, 1e6);
+    tf.finish();
+  }
+  if (auto node = f.optional_child("grow")) {
+    YamlFields gf(*node, file, path + ".grow");
+    GrowSpec g;
+    g.width = gf.optional_boolean("width").value_or(false);
+    g.depth = gf.optional_boolean("depth").value_or(false);
+    g.grow_steps = gf.optional_integer("grow_steps", 0, 100000000).value_or(kDefaultGrowSteps);
+    gf.finish();
+    if (!g.width && !g.depth) gf.fail_here("say what grows: width: true and/or depth: true");
+    st.grow = g;
+  }
+  f.finish();
+  return st;
+}
+
+// Growth between consecutive stages is inferred from the shapes and must agree
+// with what the stage's `grow:` declares.
+void check_growth(const Plan& plan, const YAML::Node& stages, const std::string& file) {
+  for (size_t i = 0; i < plan.stages.size(); ++i) {
+    const Stage& st = plan.stages[i];
+    YamlFields f(stages[i], file, fmt::format("stages[{}]", i));
+    if (i == 0) {
+      if (st.grow) f.fail("grow", "the first stage has nothing to grow from");
+      continue;
+    }
+    const Stage& prev = plan.stages[i - 1];
+    GrowthCheck g = infer_growth(prev.shape, st.shape);
+    if (g.problem) {
+      std::string key = f.has(g.problem_field) ? g.problem_field : "name";
+      f.fail(key, "cannot grow from stage '" + prev.name + "': " + g.problem_field + " " + *g.problem);
+    }
+    if (g.kind.any() && !st.grow) {
+      f.fail("name", "the shape grows (" + describe(g.kind) + ") from stage '" + prev.name +
+                         "' but the stage has no grow: {" + describe(g.kind) + ": true}");
+    }
+    if (st.grow) {
+      if (st.grow->width != g.kind.width || st.grow->depth != g.kind.depth) {
+        GrowthKind said{st.grow->width, st.grow->depth};
+        f.fail("grow", "says " + describe(said) + " but the shape change from stage '" +
+                           prev.name + "' is " + describe(g.kind));
+      }
+    }
+  }
+}
+
+void read_training(const YAML::Node& node, const std::string& file, TrainingSettings& t) {
+  YamlFields f(node, file, "training");
+  t.seed = f.optional_integer("seed", 0, (1LL << 62)).value_or(t.seed);
+  t.data = f.optional_text("data").value_or(t.data);
+  if (!t.data.empty() && std::filesystem::path(t.data).is_relative()) {
+    t.data = (std::filesystem::path(file).parent_path() / t.data).lexically_normal().string();
+  }
+  t.eval_every_steps = f.optional_integer("eval_every_steps", 1, 1LL << 40).value_or(t.eval_every_steps);
+  t.eval_batches = f.optional_integer("eval_batches", 1, 1LL << 20).value_or(t.eval_batches);
+  t.checkpoint_every_steps =
+      f.optional_integer("checkpoint_every_steps", 1, 1LL << 40).value_or(t.checkpoint_every_steps);
+  t.keep_checkpoints = f.optional_integer("keep_checkpoints", 1, 1000).value_or(t.keep_checkpoints);
+  t.log_every_steps = f.optional_integer("log_every_steps", 1, 1LL << 40).value_or(t.log_every_steps);
+  t.grad_clip = f.optional_number("grad_clip", 0, 1e6).value_or(t.grad_clip);
+  t.weight_decay = f.optional_number("weight_decay", 0, 10).value_or(t.weight_decay);
+  t.beta1 = f.optional_number("beta1", 0, 0.999999).value_or(t.beta1);
+  t.beta2 = f.optional_number("beta2", 0, 0.999999).value_or(t.beta2);
+  t.min_lr_fraction = f.optional_number("min_lr_fraction", 0, 1).value_or(t.min_lr_fraction);
+  t.device = f.optional_choice("device", {"auto", "cpu", "cuda"}).value_or(t.device);
+  t.dtype = f.optional_choice("dtype", {"fp32", "bf16"}).value_or(t.dtype);
+  t.threads = f.optional_integer("threads", 0, 4096).value_or(t.threads);
+  t.collective_timeout_s =
+      f.optional_integer("collective_timeout_s", 1, 86400).value_or(t.collective_timeout_s);
+  f.finish();
+}
+
+Plan parse_plan(const YAML::Node& root, const std::string& file, const PlanOverrides& ov) {
+  YamlFields f(root, file, "");
+  Plan plan;
+  plan.source_file = file;
+  plan.name = f.text("name");
+  plan.notes = f.optional_text("notes").value_or("");
+  const auto dirs = profile_search_dirs(file);
+
+  std::string hardware = ov.hardware ? *ov.hardware : f.text("hardware");
+  SourceLocation hw_at = ov.hardware ? SourceLocation{"--hardware", 0, 0} : f.location_of("hardware");
+  if (ov.hardware) f.optional_text("hardware");
+  plan.hardware = load_hardware_profile(resolve_profile(hardware, "hardware", dirs, hw_at, "hardware"));
+
+  plan.gpus = static_cast<int>(f.integer("gpus", 1, 10000000));
+  if (ov.gpus) {
+    plan.gpus = *ov.gpus;
+    plan.gpus_overridden = true;
+  }
+
+  std::string region = ov.region ? *ov.region : f.text("region");
+  SourceLocation region_at = ov.region ? SourceLocation{"--region", 0, 0} : f.location_of("region");
+  if (ov.region) f.optional_text("region");
+  plan.region = load_region_profile(resolve_profile(region, "regions", dirs, region_at, "region"));
+
+  // Price: --price, else the plan's number, else its price list's entry for
+  // this hardware, else the hardware profile's default.
+  auto price = f.optional_number("price_usd_per_gpu_hour", 0, 1e4);
+  if (auto list_name = f.optional_text("price_list")) {
+    PriceList list = load_price_list(
+        resolve_profile(*list_name, "prices", dirs, f.location_of("price_list"), "price_list"));
+    auto it = list.usd_per_gpu_hour.find(plan.hardware.name);
+    if (it == list.usd_per_gpu_hour.end()) {
+      f.fail("price_list", "'" + list.name + "' has no price for hardware '" + plan.hardware.name + "'");
+    }
+    if (!price) price = it->second;
+  }
+  plan.price_usd_per_gpu_hour = ov.price_usd_per_gpu_hour
+                                    ? *ov.price_usd_per_gpu_hour
+                                    : price.value_or(plan.hardware.price_usd_per_gpu_hour);
+  auto power = f.optional_choice("power_model", {"tdp", "typical"});
+  plan.power_model = power && *power == "typical" ? PowerModel::kTypical : PowerModel::kTdp;
+  if (ov.power_model) plan.power_model = *ov.power_model;
+
+  ShapeFields model;
+  if (auto node = f.optional_child("model")) {
+    YamlFields mf(*node, file, "model");
+    model = read_shape_fields(mf);
+    mf.finish();
+  }
+  if (auto node = f.optional_child("training")) read_training(*node, file, plan.training);
+
+  YAML::Node stages = f.child("stages");
+  if (!stages.IsSequence() || stages.size() == 0) {
+    throw InputError(location_of(stages, file), "stages", "expected a non-empty list of stages");
+  }
+  f.finish();
+  for (size_t i = 0; i < stages.size(); ++i) {
+    plan.stages.push_back(read_stage(stages[i], file, static_cast<int>(i), model, plan));
+  }
+  check_growth(plan, stages, file);
+  return plan;
+}
+
+}  // namespace
+
+Plan load_plan(const std::string& path, const PlanOverrides& overrides) {
+  return parse_plan(load_yaml_file(path), path, overrides);
+}
+
+Plan load_plan_from_string(const std::string& yaml, const std::string& name,
+                           const PlanOverrides& overrides) {
+  return parse_plan(load_yaml_string(yaml, name), name, overrides);
+}
+
+}  // namespace sprout::planner

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Hardware and region profiles: profiles/hardware/*.yaml, profiles/regions/*.yaml.
+#include <cstdlib>
+#include <filesystem>
+
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/io/yaml_fields.h"
+
+#ifndef SPROUT_SOURCE_PROFILES_DIR
+#define SPROUT_SOURCE_PROFILES_DIR ""
+#endif
+
+namespace sprout::planner {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kHuge = 1e12;
+
+std::vector<EfficiencyPoint> read_efficiency_table(const YAML::Node& node, const std::string& file,
+                                                   const std::string& field) {
+  if (!node.IsSequence() || node.size() == 0) {
+    throw InputError(location_of(node, file), field,
+                     "expected a non-empty list of {flops: F, efficiency: E}");
+  }
+  std::vector<EfficiencyPoint> table;
+  for (size_t i = 0; i < node.size(); ++i) {
+    YamlFields row(node[i], file, field + "[" + std::to_string(i) + "]");
+    EfficiencyPoint p;
+    p.flops = row.number("flops", 1, 1e30);
+    p.efficiency = row.number("efficiency", 1e-6, 1.0);
+    row.finish();
+    if (!table.empty() && p.flops <= table.back().flops) {
+      row.fail("flops", "rows must be in increasing flops order");
+    }
+    table.push_back(p);
+  }
+  return table;
+}
+
+}  // namespace
+
+HardwareProfile load_hardware_profile(const std::string& path) {
+  YAML::Node root = load_yaml_file(path);
+  YamlFields f(root, path, "");
+  HardwareProfile hw;
+  hw.source_file = path;
+  hw.name = f.text("name");
+  hw.description = f.optional_text("description").value_or("");
+  hw.peak_tflops = f.number("peak_tflops", 1e-6, 1e6);
+  hw.gemm_efficiency = read_efficiency_table(f.child("gemm_efficiency"), path, "gemm_efficiency");
+  if (auto batched = f.optional_child("batched_gemm_efficiency")) {
+    hw.batched_gemm_efficiency = read_efficiency_table(*batched, path, "batched_gemm_efficiency");
+  }
+  hw.hbm_gb = f.number("hbm_gb", 1e-3, 1e6);
+  hw.hbm_gb_per_s = f.number("hbm_gb_per_s", 1e-3, 1e6);
+  hw.memory_efficiency = f.number("memory_efficiency", 1e-3, 1.0);
+  hw.flash_attention_efficiency = f.number("flash_attention_efficiency", 1e-3, 1.0);
+  hw.memory_reserved_gb = f.number("memory_reserved_gb", 0, 1e6);
+  hw.kernel_overhead_us = f.number("kernel_overhead_us", 0, 1e6);
+  hw.gpus_per_node = static_cast<int>(f.integer("gpus_per_node", 1, 1024));
+  hw.intra_node_gb_per_s = f.number("intra_node_gb_per_s", 1e-6, 1e6);
+  hw.intra_node_latency_us = f.number("intra_node_latency_us", 0, 1e6);
+  hw.inter_node_gb_per_s = f.number("inter_node_gb_per_s", 1e-6, 1e6);
+  hw.inter_node_latency_us = f.number("inter_node_latency_us", 0, 1e6);
+  hw.tdp_w = f.number("tdp_w", 1e-3, 1e5);
+  hw.typical_power_fraction = f.number("typical_power_fraction", 1e-3, 1.5);
+  hw.idle_power_w = f.number("idle_power_w", 0, 1e5);
+  hw.node_overhead_w = f.number("node_overhead_w", 0, 1e6);
+  hw.embodied_kg_co2e_per_gpu = f.number("embodied_kg_co2e_per_gpu", 0, 1e6);
+  hw.lifetime_years = f.number("lifetime_years", 1e-3, 100);
+  hw.price_usd_per_gpu_hour = f.number("price_usd_per_gpu_hour", 0, 1e4);
+  hw.checkpoint_write_gb_per_s = f.number("checkpoint_write_gb_per_s", 1e-6, kHuge);
+  hw.restart_overhead_s = f.number("restart_overhead_s", 0, 1e7);
+  hw.mtbf_gpu_hours = f.number("mtbf_gpu_hours", 1e-3, kHuge);
+  hw.measured = f.optional_text("measured").value_or("");
+  f.finish();
+  return hw;
+}
+
+RegionProfile load_region_profile(const std::string& path) {
+  YAML::Node root = load_yaml_file(path);
+  YamlFields f(root, path, "");
+  RegionProfile r;
+  r.source_file = path;
+  r.name = f.text("name");
+  r.description = f.optional_text("description").value_or("");
+  r.grid_g_co2e_per_kwh = f.number("grid_g_co2e_per_kwh", 0, 1e4);
+  r.pue = f.number("pue", 1.0, 5.0);
+  if (auto trace = f.optional_text("carbon_trace_csv")) {
+    fs::path p(*trace);
+    if (p.is_relative()) p = fs::path(path).parent_path() / p;
+    if (!fs::exists(p)) f.fail("carbon_trace_csv", "file not found: " + p.string());
+    r.carbon_trace_csv = p.lexically_normal().string();
+  }
+  f.finish();
+  return r;
+}
+
+PriceList load_price_list(const std::string& path) {
+  YAML::Node root = load_yaml_file(path);
+  YamlFields f(root, path, "");
+  PriceList list;
+  list.source_file = path;
+  list.name = f.text("name");
+  list.date = f.text("date");
+  list.source = f.text("source");
+  YAML::Node prices = f.child("usd_per_gpu_hour");
+  if (!prices.IsMap() || prices.size() == 0) {
+    throw InputError(location_of(prices, path), "usd_per_gpu_hour",
+                     "expected a mapping of hardware name: USD per GPU-hour");
+  }
+  YamlFields pf(prices, path, "usd_per_gpu_hour");
+  for (const auto& kv : prices) {
+    const std::string hw = kv.first.Scalar();
+    list.usd_per_gpu_hour[hw] = pf.number(hw, 0, 1e4);
+  }
+  pf.finish();
+  f.finish();
+  return list;
+}
+
+std::vector<std::string> profile_search_dirs(const std::string& plan_file) {
+  std::vector<std::string> dirs;
+  if (const char* env = std::getenv("SPROUT_PROFILES_DIR"); env && *env) dirs.emplace_back(env);
+  if (!plan_file.empty()) {
+    fs::path plan_dir = fs::absolute(fs::path(plan_file)).parent_path();
+    dirs.push_back((plan_dir / "profiles").string());
+    dirs.push_back((plan_dir.parent_path() / "profiles").string());
+  }
+  dirs.emplace_back("profiles");
+  if (std::string(SPROUT_SOURCE_PROFILES_DIR).size()) dirs.emplace_back(SPROUT_SOURCE_PROFILES_DIR);
+  return dirs;
+}
+
+std::string resolve_profile(const std::string& name_or_path, const std::string& kind,
+                            const std::vector<std::string>& search_dirs,
+                            const SourceLocation& referenced_at, const std::string& field) {
+  const bool is_path = name_or_path.find('/') != std::string::npos ||
+                       (name_or_path.size() > 5 &&
+                        name_or_path.compare(name_or_path.size() - 5, 5, ".yaml") == 0);
+  if (is_path) {
+    fs::path p(name_or_path);
+    if (p.is_relative() && !referenced_at.file.empty() && !fs::exists(p)) {
+      p = fs::path(referenced_at.file).parent_path() / p;
+    }
+    if (fs::exists(p)) return p.string();
+    throw InputError(referenced_at, field, kind + " profile file not found: " + name_or_path);
+  }
+  std::string looked;
+  for (const auto& dir : search_dirs) {
+    fs::path candidate = fs::path(dir) / kind / (name_or_path + ".yaml");
+    if (fs::exists(candidate)) return candidate.string();
+    looked += (looked.empty() ? "" : ", ") + (fs::path(dir) / kind).string();
+  }
+  throw InputError(referenced_at, field,
+                   "no " + kind + " profile named '" + name_or_path + "' (looked in " + looked + ")");
+}
+
+HardwareProfile find_hardware_profile(const std::string& name_or_path, const std::string& plan_file) {
+  return load_hardware_profile(resolve_profile(name_or_path, "hardware",
+                                               profile_search_dirs(plan_file), {plan_file, 0, 0},
+                                               "hardware"));
+}
+
+RegionProfile find_region_profile(const std::string& name_or_path, const std::string& plan_file) {
+  return load_region_profile(resolve_profile(name_or_path, "regions", profile_search_dirs(plan_file),
+                                             {plan_file, 0, 0}, "region"));
+}
+
+std::vector<std::string> list_profiles(const std::string& kind, const std::string& plan_file) {
+  std::vector<std::string> names;
+  for (const auto& dir : profile_search_dirs(plan_file)) {
+    fs::path d = fs::path(dir) / kind;
+    std::error_code ec;
+    if (!fs::is_directory(d, ec)) continue;
+    for (const auto& entry : fs::directory_iterator(d, ec)) {
+      if (entry.path().extension() != ".yaml") continue;
+      std::string name = entry.path().stem().string();
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace sprout::planner

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Memory per GPU. Model states: Megatron-LM mixed-precision Adam, 18 bytes per
+// parameter, or 6 + 12/DP with the distributed optimizer (REFERENCE.md
+// "Memory"). Activations: Korthikanti et al. 2022 (arXiv 2205.05198), Table 2.
+#include "sprout/planner/model/memory_model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sprout::planner {
+
+double activation_bytes_per_layer(const ModelShape& s, const ParallelLayout& p,
+                                  AttentionKernel attention, double dropout) {
+  const double sbh = static_cast<double>(s.seq_len) * p.micro_batch * s.hidden;
+  const double t = p.tp;
+  // The s^2 term per layer: 5 a s^2 b bytes = softmax output (2) + dropout
+  // mask (1) + dropout output (2); without dropout only the softmax output.
+  const double score_bytes_per_elem = dropout > 0 ? 5 : 2;
+  const double scores = attention == AttentionKernel::kFlash
+                            ? 0
+                            : score_bytes_per_elem * s.heads * static_cast<double>(s.seq_len) *
+                                  s.seq_len * p.micro_batch;
+  // 34 s b h = attention 11 + MLP 19 + LayerNorms 4; of these, 2 are the two
+  // hidden-dropout masks. Inside the TP regions 24 s b h are split over t; the
+  // 10 s b h outside (LayerNorm, dropout, residual) only with sequence parallel.
+  const double mask = dropout > 0 ? 2 : 0;
+  // Outside: LayerNorm inputs 4 + QKV and MLP inputs 2 + 2 + dropout masks 2.
+  const double outside_tp = 8 + mask;
+  const double inside_tp = 24;
+  const double outside = p.sequence_parallel ? outside_tp / t : outside_tp;
+  switch (p.recompute) {
+    case Recompute::kFull:
+      // Only the layer input is kept: 2 s b h (split with sequence parallel).
+      return 2 * sbh / (p.sequence_parallel ? t : 1);
+    case Recompute::kSelective:
+      // The attention core (the s^2 part) is recomputed, not stored.
+      return sbh * (outside + inside_tp / t);
+    case Recompute::kNone:
+      break;
+  }
+  return sbh * (outside + inside_tp / t) + scores / t;
+}
+
+MemoryBreakdown memory_per_gpu(const ModelShape& s, const ParallelLayout& p,
+                               AttentionKernel attention, double dropout,
+                               int micro_batches_per_iteration, const HardwareProfile& hw) {
+  MemoryBreakdown mem;
+  constexpr double kGB = 1e9;
+  // The most loaded pipeline stage: its layers plus the tied embedding (the
+  // first stage for lookup, the last for the logits; one each when pp > 1).
+  const double params = (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
+  mem.parameters_per_gpu = params;
+  mem.weights_gb = 2 * params / kGB;
+  mem.gradients_gb = 4 * params / kGB;
+  const double optimizer_bytes = p.distributed_optimizer ? 12.0 / p.dp : 12.0;
+  mem.optimizer_gb = optimizer_bytes * params / kGB;
+
+  // 1F1B keeps min(p, m) micro-batches in flight on the first stage; the
+  // interleaved schedule needs (1 + (p-1)/(p v)) times that (Korthikanti sec. 4.2.3).
+  const double layers_per_stage = static_cast<double>(s.layers) / p.pp;
+  double in_flight = std::min<double>(p.pp, micro_batches_per_iteration);
+  if (p.interleave > 1) in_flight *= 1.0 + (p.pp - 1.0) / (p.pp * p.interleave);
+  double act = layers_per_stage * in_flight * activation_bytes_per_layer(s, p, attention, dropout);
+  // Logits in fp32 for the loss on the last stage (4 s b V / t).
+  act += 4.0 * s.seq_len * p.micro_batch * s.vocab / p.tp;
+  mem.activations_gb = act / kGB;
+  mem.reserved_gb = hw.memory_reserved_gb;
+  return mem;
+}
+
+std::optional<std::string> memory_problem(const MemoryBreakdown& m, const HardwareProfile& hw) {
+  if (m.total_gb() <= hw.hbm_gb) return std::nullopt;
+  return fmt::format(
+      "needs {:.1f} GB per GPU (weights {:.1f}, gradients {:.1f}, optimizer {:.1f}, activations "
+      "{:.1f}, reserved {:.1f}) but {} has {:.0f} GB",
+      m.total_gb(), m.weights_gb, m.gradients_gb, m.optimizer_gb, m.activations_gb,
+      m.reserved_gb, hw.name, hw.hbm_gb);
+}
+
+}  // namespace sprout::planner

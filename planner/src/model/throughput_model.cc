@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The iteration-time model. Structure after Narayanan et al. 2021 (1F1B
+// pipeline, Megatron TP) and Korthikanti et al. 2022 (sequence parallelism,
+// selective recompute); every term is listed in docs/formulas.md.
+#include "sprout/planner/model/throughput_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/collectives.h"
+
+namespace sprout::planner {
+namespace {
+
+constexpr double kBf16Bytes = 2;
+constexpr double kFp32Bytes = 4;
+
+// One GEMM (or a batch of equal GEMMs launched as one kernel): the slower of
+// compute at the profile's efficiency for its size and moving its operands
+// through HBM (roofline).
+double gemm_seconds(const HardwareProfile& hw, double m, double n, double k, double batch = 1) {
+  const double flops = 2 * m * n * k * batch;
+  const double efficiency = batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
+  const double compute = flops / (hw.peak_tflops * 1e12 * efficiency);
+  const double bytes = kBf16Bytes * (m * k + k * n + m * n) * batch;
+  const double memory = bytes / (hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency);
+  return std::max(compute, memory);
+}
+
+double memory_seconds(const HardwareProfile& hw, double bytes) {
+  return bytes / (hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency);
+}
+
+// Kernels per layer per micro-batch, forward + backward (matmuls, norms,
+// activations, softmax, dropout, residuals): used for launch overheads.
+constexpr double kKernelsPerLayer = 40;
+
+struct LayerTimes {
+  double forward_compute = 0;   // GEMMs + memory-bound kernels
+  double backward_compute = 0;  // incl. recomputation
+  double forward_comm = 0;      // TP collectives
+  double backward_comm = 0;
+};
+
+LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
+  const ModelShape& s = w.shape;
+  const ParallelLayout& p = w.layout;
+  const double t = p.tp;
+  const double b = p.micro_batch;
+  const double seq = s.seq_len;
+  const double tokens = b * seq;
+  const double h = s.hidden;
+  const double f = s.ffn_hidden;
+  const double d = s.head_dim();
+  const double kv = static_cast<double>(s.kv_heads) * d;
+  const double heads_per_rank = s.heads / t;
+  const bool swiglu = s.activation == Activation::kSwiglu;
+
+  // --- GEMMs of one layer (Megatron TP: column-parallel QKV and FFN1,
+  // row-parallel output projection and FFN2) -------------------------------
+  double dense = gemm_seconds(hw, tokens, (h + 2 * kv) / t, h) +      // QKV
+                 gemm_seconds(hw, tokens, h, h / t) +                  // attention output
+                 gemm_seconds(hw, tokens, (swiglu ? 2 : 1) * f / t, h) +  // FFN up (and gate)
+                 gemm_seconds(hw, tokens, h, f / t);                   // FFN down
+  double attention_fwd = 0;     // attention core forward
+  double attention_bwd = 0;
+  if (w.attention == AttentionKernel::kFlash) {
+    // Fused kernel: causal masking skips half of the score matrix; backward
+    // recomputes QK^T, 2.5x the forward work (Dao 2023, FlashAttention-2).
+    const double fwd_flops = 0.5 * 4 * b * seq * seq * d * heads_per_rank;
+    attention_fwd = fwd_flops / (hw.peak_tflops * 1e12 * hw.flash_attention_efficiency);
+    attention_bwd = 2.5 * attention_fwd;
+  } else {
+    attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank) +   // QK^T
+                    gemm_seconds(hw, seq, d, seq, b * heads_per_rank);    // scores x V
+    attention_bwd = 2 * attention_fwd;
+  }
+
+  // --- memory-bound kernels (bytes moved, forward) -------------------------
+  // Regions outside the TP GEMMs (LayerNorm, dropout, residual) are split
+  // over TP ranks only with sequence parallelism (Korthikanti 2022, sec. 4.2).
+  const double dropout_mask = w.dropout > 0 ? 1 : 0;  // uint8 mask per element
+  const double replicated = tokens * h / (p.sequence_parallel ? t : 1);
+  double norms = 2 * (2 * kBf16Bytes) * replicated;                        // 2 LayerNorms
+  double residual = 2 * (3 * kBf16Bytes + dropout_mask) * replicated;      // 2 bias-dropout-adds
+  double activation = (swiglu ? 3 : 2) * kBf16Bytes * tokens * f / t;      // GELU / SwiGLU
+  double rotary = s.position == PositionEmbedding::kRotary
+                      ? 2 * kBf16Bytes * tokens * (h + kv) / t : 0;
+  double softmax = 0, attn_dropout = 0;
+  if (w.attention == AttentionKernel::kStandard) {
+    const double scores = b * heads_per_rank * seq * seq;
+    softmax = 2 * kBf16Bytes * scores;                       // fused scale-mask-softmax
+    attn_dropout = w.dropout > 0 ? (2 * kBf16Bytes + 1) * scores : 0;
+  }
+  const double fwd_memory = memory_seconds(hw, norms + residual + activation + rotary +
+                                                   softmax + attn_dropout);
+  const double attention_memory = memory_seconds(hw, softmax + attn_dropout);
+
+  LayerTimes lt;
+  lt.forward_compute = dense + attention_fwd + fwd_memory;
+  // Backward: input and weight gradients, each as costly as the forward GEMM;
+  // memory-bound kernels read the saved input and the gradient, write one.
+  lt.backward_compute = 2 * dense + attention_bwd + 2 * fwd_memory;
+
+  // --- TP collectives: 2 all-reduces (or 2 all-gather + 2 reduce-scatter
+  // with sequence parallelism, the same volume) forward and backward ---------
+  const int ranks_per_node = std::min(p.tp, std::max(1, hw.gpus_per_node));
+  const double activation_bytes = tokens * h * kBf16Bytes;
+  const double one_allreduce = internal::allreduce_seconds(hw, activation_bytes, p.tp, ranks_per_node);
+  lt.forward_comm = 2 * one_allreduce;
+  lt.backward_comm = 2 * one_allreduce;
+  if (p.sequence_parallel) {
+    // Megatron-LM does not keep the all-gathered inputs of the QKV and FFN1
+    // GEMMs; it gathers them again in backward for the weight gradients
+    // (Korthikanti 2022, sec. 4.2.2): two more all-gathers, one all-reduce.
+    lt.backward_comm += one_allreduce;
+  }
+
+  switch (p.recompute) {
+    case Recompute::kNone: break;
+    case Recompute::kSelective:
+      // Only the attention core is recomputed (Korthikanti 2022, sec. 5); a
+      // flash kernel recomputes inside its own backward already.
+      if (w.attention == AttentionKernel::kStandard) {
+        lt.backward_compute += attention_fwd + attention_memory;
+      }
+      break;
+    case Recompute::kFull:
+      lt.backward_compute += lt.forward_compute;
+      lt.backward_comm += lt.forward_comm;
+      break;
+  }
+  return lt;
+}
+
+}  // namespace
+
+double msg_mask_seconds_per_iteration(const StageWorkload& w, const HardwareProfile& hw, bool width,
+                                      bool depth, int new_layers) {
+  const ModelShape& s = w.shape;
+  const ParallelLayout& p = w.layout;
+  const double t = p.tp;
+  const double tokens = static_cast<double>(p.micro_batch) * s.seq_len;
+  const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
+  // Elements touched per layer, forward: two masked LayerNorms (mask, mean
+  // and variance passes over h each), the hidden mask on both residual
+  // branches (2h), the head mask on Q, K, V and the FFN-neuron mask.
+  double elements = 0, kernels = 0;
+  if (width) {
+    elements += s.layers / static_cast<double>(p.pp) * (8 * s.hidden + (3.0 * s.hidden + s.ffn_hidden) / t);
+    kernels += s.layers / static_cast<double>(p.pp) * 10;
+  }
+  if (depth) {
+    // h_out = m * Block(h) + (1 - m) * h on each new block: 3 passes over h.
+    elements += new_layers / static_cast<double>(p.pp) * 3 * s.hidden;
+    kernels += new_layers / static_cast<double>(p.pp) * 3;
+  }
+  // Read and write each element forward; backward moves twice that.
+  const double bytes = 3 * 2 * kBf16Bytes * elements * tokens;
+  return m * (memory_seconds(hw, bytes) + 3 * kernels * hw.kernel_overhead_us * 1e-6);
+}
+
+int micro_batches_per_iteration(long long global_batch_sequences, const ParallelLayout& layout) {
+  const double per_replica = static_cast<double>(global_batch_sequences) /
+                             (static_cast<double>(layout.dp) * layout.micro_batch);
+  return std::max(1, static_cast<int>(std::llround(per_replica)));
+}
+
+IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfile& hw) {
+  const ModelShape& s = w.shape;
+  const ParallelLayout& p = w.layout;
+  IterationEstimate est;
+  const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
+  est.micro_batches = m;
+  est.global_batch_sequences = static_cast<long long>(m) * p.dp * p.micro_batch;
+
+  const LayerTimes lt = layer_times(w, hw);
+  const double layers_per_chunk = static_cast<double>(s.layers) / (p.pp * p.interleave);
+  const double tokens = static_cast<double>(p.micro_batch) * s.seq_len;
+
+  // Embedding (first stage) and logits + cross-entropy (last stage).
+  const double embedding_s = memory_seconds(hw, 3 * tokens * s.hidden * kBf16Bytes);
+  const double logits_fwd = gemm_seconds(hw, tokens, static_cast<double>(s.vocab) / p.tp, s.hidden);
+  const double loss_memory = memory_seconds(hw, 5 * kFp32Bytes * tokens * s.vocab / p.tp);
+  const double logits_s = 3 * logits_fwd + loss_memory;
+
+  MicroBatchTimes& mb = est.micro;
+  mb.forward_s = layers_per_chunk * (lt.forward_compute + lt.forward_comm);
+  mb.backward_s = layers_per_chunk * (lt.backward_compute + lt.backward_comm);
+  mb.forward_tp_comm_s = layers_per_chunk * lt.forward_comm;
+  mb.backward_tp_comm_s = layers_per_chunk * lt.backward_comm;
+  mb.first_stage_extra_s = embedding_s;
+  mb.last_stage_extra_s = logits_s;
+  mb.chunks_per_stage = p.interleave;
+  mb.micro_batches = m;
+
+  // Pipeline neighbours: Megatron orders ranks TP fastest, then DP, then PP,
+  // so stage i and i+1 are tp*dp ranks apart. Each of the t TP ranks sends
+  // 1/t of the activation over its own link and the receivers all-gather it
+  // over NVLink (scatter/gather optimisation, Narayanan et al. 2021 sec. 4.1).
+  const bool pp_same_node = p.tp * p.dp * 2 <= hw.gpus_per_node;
+  const double p2p_bytes = tokens * s.hidden * kBf16Bytes / p.tp;
+  mb.p2p_s = p.pp > 1 ? internal::p2p_seconds(hw, p2p_bytes, pp_same_node) : 0;
+
+  // Slowest pipeline stage sets the pace: with one stage it carries both ends.
+  const double extra = p.pp == 1 ? embedding_s + logits_s : std::max(embedding_s, logits_s);
+  const double chunk_compute = layers_per_chunk * (lt.forward_compute + lt.backward_compute);
+  const double chunk_comm = layers_per_chunk * (lt.forward_comm + lt.backward_comm);
+
+  IterationBreakdown& br = est.breakdown;
+  br.compute_s = m * (p.interleave * chunk_compute + extra);
+  br.tp_comm_s = m * p.interleave * chunk_comm;
+  // 1F1B fill and drain: (p-1) chunk-times, i.e. (p-1)/(v m) of the ideal
+  // time (Narayanan et al. 2021, sec. 2.2).
+  br.bubble_s = (p.pp - 1) * (chunk_compute + chunk_comm);
+  // Blocking send/recv of activations forward and gradients backward.
+  br.pp_comm_s = p.pp > 1 ? 2.0 * (m * p.interleave + p.pp - 1) * mb.p2p_s : 0;
+
+  // --- data-parallel gradient reduction ---------------------------------
+  // Megatron keeps fp32 main gradients in bf16 training and reduces them in
+  // fp32. The distributed optimizer (ZeRO-1) reduce-scatters gradients and
+  // all-gathers bf16 parameters instead: 3/4 of the all-reduce volume.
+  // The most loaded stage holds its layers and the (tied) embedding.
+  const double stage_params =
+      (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
+  const int dp_per_node = std::clamp(hw.gpus_per_node / std::max(1, p.tp), 1, p.dp);
+  double grad_reduce_s = 0;   // may overlap the last backward
+  double param_gather_s = 0;  // after the optimizer step: never overlapped here
+  if (p.dp > 1) {
+    if (p.distributed_optimizer) {
+      grad_reduce_s = internal::allgather_seconds(hw, stage_params * kFp32Bytes, p.dp, dp_per_node);
+      param_gather_s = internal::allgather_seconds(hw, stage_params * kBf16Bytes, p.dp, dp_per_node);
+    } else {
+      grad_reduce_s = internal::allreduce_seconds(hw, stage_params * kFp32Bytes, p.dp, dp_per_node);
+    }
+  }
+  const double dp_s = grad_reduce_s + param_gather_s;
+  mb.dp_allreduce_s = dp_s;
+  mb.dp_param_gather_s = param_gather_s;
+  mb.dp_overlap = w.overlap_grad_reduce;
+  const double last_backward = p.interleave * layers_per_chunk * (lt.backward_compute + lt.backward_comm);
+  mb.dp_overlappable_s = w.overlap_grad_reduce ? std::min(grad_reduce_s, last_backward) : 0;
+  br.dp_comm_s = dp_s - mb.dp_overlappable_s;
+
+  // --- optimizer: Adam is memory-bound; reads fp32 master, m, v, grad and
+  // writes master, m, v and the bf16 copy: 30 bytes per local parameter ----
+  const double local_params = stage_params / (p.distributed_optimizer ? p.dp : 1);
+  mb.optimizer_s = memory_seconds(hw, 30 * local_params);
+  br.optimizer_s = mb.optimizer_s;
+
+  mb.launch_overhead_s = layers_per_chunk * kKernelsPerLayer * hw.kernel_overhead_us * 1e-6;
+  br.other_s = m * p.interleave * mb.launch_overhead_s;
+
+  const double batch_tokens = static_cast<double>(est.global_batch_sequences) * s.seq_len;
+  est.model_flops = model_flops_per_token(s) * batch_tokens;
+  est.hardware_flops = hardware_flops_per_token(s, p.recompute) * batch_tokens;
+  set_iteration_seconds(est, br.total_s(), p.gpus(), hw);
+  return est;
+}
+
+void set_iteration_seconds(IterationEstimate& est, double iteration_s, int gpus,
+                           const HardwareProfile& hw) {
+  est.iteration_s = iteration_s;
+  est.tflops_per_gpu = est.model_flops / iteration_s / gpus / 1e12;
+  est.hardware_tflops_per_gpu = est.hardware_flops / iteration_s / gpus / 1e12;
+  est.mfu = est.tflops_per_gpu / hw.peak_tflops;
+  est.hfu = est.hardware_tflops_per_gpu / hw.peak_tflops;
+}
+
+}  // namespace sprout::planner

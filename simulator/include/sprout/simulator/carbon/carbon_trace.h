@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Hourly grid carbon intensity, read from CSV in the Electricity Maps column
+// format (REFERENCE.md "Energy and carbon"): `Datetime (UTC)`, `Carbon
+// Intensity gCO2eq/kWh (direct)`, `Carbon Intensity gCO2eq/kWh (LCA)`; the
+// downloads spell it gCO₂eq and carry more columns (zone, renewable share,
+// ...), which are accepted and ignored. Lines starting with '#' are comments
+// (the shipped synthetic traces say so in one).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sprout/simulator/carbon/utc_time.h"
+
+namespace sprout::simulator {
+
+enum class TraceColumn { kDirect, kLifeCycle };  // direct emissions, or life-cycle (LCA)
+const char* to_string(TraceColumn column);
+
+struct CarbonTrace {
+  std::string source_file;
+  TraceColumn column = TraceColumn::kDirect;
+  UnixSeconds start_unix_s = 0;        // first hour (UTC, on the hour)
+  std::vector<double> g_co2e_per_kwh;  // one value per consecutive hour
+
+  UnixSeconds end_unix_s() const { return start_unix_s + 3600 * static_cast<UnixSeconds>(hours()); }
+  long long hours() const { return static_cast<long long>(g_co2e_per_kwh.size()); }
+  double mean_g_co2e_per_kwh() const;
+};
+
+// Throws planner::InputError (`file:line:col: field: reason`) for a missing
+// file or column, an unreadable or non-UTC timestamp, timestamps that are not
+// hourly, go backwards, repeat or leave a gap, and empty, non-numeric or
+// negative intensities. An empty trace is an error too.
+CarbonTrace load_carbon_trace(const std::string& path, TraceColumn column = TraceColumn::kDirect);
+CarbonTrace parse_carbon_trace(const std::string& csv_text, const std::string& name,
+                               TraceColumn column = TraceColumn::kDirect);
+
+}  // namespace sprout::simulator
