@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The `sprout` command: parse arguments, call the libraries, print.
-// Exit codes (DESIGN.md): 0 ok, 2 bad input, 1 runtime failure.
+// Exit codes (docs/formats.md "Exit codes"): 0 ok, 2 bad input, 1 runtime failure.
 #include <CLI/CLI.hpp>
 
 #include <iostream>

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes a SYNTHETIC hourly grid carbon-intensity trace in the Electricity Maps
-CSV column format (REFERENCE.md "Energy and carbon"):
+CSV column format (Electricity Maps; docs/references.md "Energy and carbon"):
 
     Datetime (UTC),Carbon Intensity gCO2eq/kWh (direct),Carbon Intensity gCO2eq/kWh (LCA)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sprout-train --plan PLAN.yaml --out RUN_DIR [--resume] [--threads N] ...
 // sprout-train prepare --out DIR [--input TEXT...]
-// Exit codes (DESIGN.md): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
+// Exit codes (docs/formats.md "Exit codes"): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
 // 2 bad input (one line: file:line:col: field: reason), 1 runtime failure
 // (among them a peer rank that died or timed out: one line naming it).
 // Started once per rank by torchrun, srun or a Kubernetes Indexed Job, it

@@ -4,7 +4,7 @@
 # machine, everything under DIR (default: a new temp dir), for the integration
 # tests. Prints `export SLURM_CONF=...` for the caller; stop it with
 # stop-local-cluster.sh DIR. Needs root (the daemons and munge key); see
-# ENVIRONMENT.md "A real Slurm cluster on one machine".
+# docs/environment.md "Local Slurm cluster".
 set -euo pipefail
 dir=${1:-$(mktemp -d /tmp/sprout-slurm.XXXXXX)}
 mkdir -p "$dir"/{state,spool,log,run}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The GPT: parameter counts agree with the planner's formula (REFERENCE.md
+// The GPT: parameter counts agree with the planner's formula (docs/formulas.md
 // "Parameters"), attention is causal, and an untrained model predicts
 // uniformly (loss = ln V).
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// MSG operators are function-preserving at mask 0 (REFERENCE.md "MSG"):
+// MSG operators (arXiv 2305.02869; docs/backend.md "MSG growth operators") are function-preserving at mask 0:
 // for every operator, the grown model's logits, loss, gradients w.r.t. the
 // old parameters and one AdamW step equal the old model's; the mask reaches
 // exactly 1 at the end of the ramp and the unmasked path takes over.

@@ -23,7 +23,7 @@ TEST(CostModel, TdpPowerModelIsGpuHoursTimesTdpTimesPue) {
   EXPECT_NEAR(c.gpu_hours, 1.01e5, 1e-6);
   EXPECT_NEAR(c.cost_usd, 1.01e5, 1e-6);
   EXPECT_NEAR(c.energy_kwh, 1.01e5 * 0.4 * 1.1, 1e-6);
-  EXPECT_NEAR(c.co2e_kg / 1000, 25.86, 0.01);  // REFERENCE.md: ~26 tCO2e
+  EXPECT_NEAR(c.co2e_kg / 1000, 25.86, 0.01);  // FLM-101B ~26 tCO2e, derived (docs/references.md)
   EXPECT_NEAR(c.embodied_co2e_kg, 150 * 1.01e5 / (5 * 365.25 * 24), 1e-6);
 
   Costs typical = costs_for(seconds, 192, hw, region, 1.0, PowerModel::kTypical);

@@ -18,7 +18,7 @@ ModelShape gpt(int l, int h, int a, int v = 51200, int s = 2048) {
   return m;
 }
 
-// REFERENCE.md: N = 12 l h^2 (1 + 13/(12 h) + (V + s)/(12 l h)) (+ 2h final LN).
+// Narayanan et al. 2021 (arXiv 2104.04473) eq. 2: N = 12 l h^2 (1 + 13/(12 h) + (V + s)/(12 l h)) (+ 2h final LN).
 TEST(ModelShape, ParameterCountMatchesNarayananFormula) {
   for (auto m : {gpt(48, 6144, 64), gpt(96, 12288, 96), gpt(80, 10240, 80, 100256), gpt(2, 64, 4, 256, 128)}) {
     const double l = m.layers, h = m.hidden, V = m.vocab, s = m.seq_len;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The planner against published runs (REFERENCE.md; docs/validation.md).
+// The planner against published runs (docs/references.md; docs/validation.md).
 #include <gtest/gtest.h>
 
 #include <cmath>

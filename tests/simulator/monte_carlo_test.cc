@@ -15,7 +15,7 @@ namespace sprout::simulator {
 namespace {
 
 constexpr double kDay = 86400;
-constexpr double kPublishedFlm101bDays = 21.54;  // FLM-101B paper, Table 1 (REFERENCE.md)
+constexpr double kPublishedFlm101bDays = 21.54;  // FLM-101B paper (arXiv 2309.03852), Table 1
 
 struct Flm {
   planner::Plan plan = planner::load_plan(test::source_path("plans/flm-101b.yaml"));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Cumulative energy of this process's device, from the best source present
-// (REFERENCE.md "Energy measurement"): NVML's total-energy counter on an
+// (docs/references.md "Energy and carbon"): NVML's total-energy counter on an
 // NVIDIA GPU (libnvidia-ml.so.1 loaded with dlopen, nothing linked), Intel
 // RAPL package counters when readable, else a model: the hardware profile's
 // power (planner::gpu_power_w) times wall time.

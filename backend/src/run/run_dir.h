@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The run directory's layout (DESIGN.md "Run directory") and the rules that
+// The run directory's layout (docs/formats.md "Run directory") and the rules that
 // keep an existing run from being overwritten.
 #pragma once
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// RUN_DIR/telemetry.jsonl: one JSON object per line (DESIGN.md "Run
+// RUN_DIR/telemetry.jsonl: one JSON object per line (docs/formats.md "Run
 // directory"), appended and flushed as training goes.
 #pragma once
 

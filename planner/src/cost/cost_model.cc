@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Energy: kWh = GPU-hours x average power x PUE; carbon: kWh x grid
 // intensity; embodied: kgCO2e per GPU x run time / lifetime (LLMCarbon, Faiz
-// et al. 2023). REFERENCE.md "Energy and carbon".
+// et al. 2023). docs/references.md "Energy and carbon".
 #include "sprout/planner/cost/cost_model.h"
 
 namespace sprout::planner {

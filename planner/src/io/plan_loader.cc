@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The plan file (DESIGN.md "Plan file"): parsed and validated once, here.
+// The plan file (docs/formats.md "Plan"): parsed and validated once, here.
 #include <fmt/format.h>
 
 #include <cmath>

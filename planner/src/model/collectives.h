@@ -12,7 +12,7 @@ namespace sprout::planner::internal {
 // ranks_per_node NICs' worth of data per node: min(intra, k x NIC).
 double bus_bandwidth(const HardwareProfile& hw, int ranks, int ranks_per_node);
 
-// Ring all-reduce of `bytes` (REFERENCE.md "Compute"):
+// Ring all-reduce of `bytes` (Patarasuk and Yuan 2009; Thakur et al. 2005; docs/references.md "Compute"):
 //   2 (n-1)/n * S / busbw + 2 (n-1) * latency.
 double allreduce_seconds(const HardwareProfile& hw, double bytes, int ranks, int ranks_per_node);
 // All-gather or reduce-scatter: half an all-reduce, (n-1)/n * S / busbw + (n-1) latency.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Memory per GPU. Model states: Megatron-LM mixed-precision Adam, 18 bytes per
-// parameter, or 6 + 12/DP with the distributed optimizer (REFERENCE.md
+// parameter, or 6 + 12/DP with the distributed optimizer (docs/references.md
 // "Memory"). Activations: Korthikanti et al. 2022 (arXiv 2205.05198), Table 2.
 #include "sprout/planner/model/memory_model.h"
 

@@ -33,7 +33,7 @@ double CarbonTrace::mean_g_co2e_per_kwh() const {
 namespace {
 
 constexpr const char* kDatetime = "Datetime (UTC)";
-// Electricity Maps writes the subscript two (U+2082); REFERENCE.md spells it "2".
+// Electricity Maps writes the subscript two (U+2082); hand-made files spell it "2".
 constexpr const char* kDirectAscii = "Carbon Intensity gCO2eq/kWh (direct)";
 constexpr const char* kDirectUnicode = "Carbon Intensity gCO\u2082eq/kWh (direct)";
 constexpr const char* kLcaAscii = "Carbon Intensity gCO2eq/kWh (LCA)";

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the sprout-train run directories under tests/data/runs/ that the
 loss-fit tests use, from a known loss law plus deterministic noise, in the
-run-directory format of DESIGN.md ("Run directory"): plan.yaml,
+run-directory format of docs/formats.md ("Run directory"): plan.yaml,
 telemetry.jsonl (time, step, stage, rank_count, loss, lr, tokens,
 tokens_per_s, tflops_per_gpu, energy_j, energy_source, event) and
 summary.json.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Bad input is reported as one line, `file:line:col: field: what is wrong`
-// (DESIGN.md "Commands"), and the CLI exits with status 2.
+// (docs/formats.md "Exit codes"), and the CLI exits with status 2.
 #pragma once
 
 #include <stdexcept>

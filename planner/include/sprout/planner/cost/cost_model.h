@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // GPU-hours, dollars, energy and carbon of a stretch of training.
-// REFERENCE.md "Energy and carbon"; docs/formulas.md "Energy and carbon".
+// docs/references.md "Energy and carbon"; docs/formulas.md "Energy and carbon".
 #pragma once
 
 #include "sprout/planner/model/hardware_profile.h"

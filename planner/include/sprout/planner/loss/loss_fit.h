@@ -17,7 +17,7 @@
 namespace sprout::planner {
 
 // L(N) = a N^b + c, FLM-101B's muScaling fit over proxy widths (arXiv
-// 2309.03852, REFERENCE.md); b < 0 and a, c >= 0.
+// 2309.03852; Yao and Wang 2023, arXiv 2304.06875); b < 0 and a, c >= 0.
 struct PowerLawFit {
   double a = 0, b = 0, c = 0;
   double rmse = 0;

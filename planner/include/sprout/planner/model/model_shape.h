@@ -33,7 +33,7 @@ int default_ffn_hidden(int hidden, Activation activation);
 
 // Parameters of the whole model. For MHA/GELU with learned positions and tied
 // embeddings this is 12 l h^2 (1 + 13/(12 h) + (V + s)/(12 l h)) + 2h
-// (REFERENCE.md; the final LayerNorm adds the 2h).
+// (Narayanan et al. 2021, arXiv 2104.04473, eq. 2; the final LayerNorm adds the 2h).
 double parameter_count(const ModelShape& shape);
 double parameters_per_layer(const ModelShape& shape);
 double embedding_parameters(const ModelShape& shape);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A validated growth schedule: the plan file (DESIGN.md "Plan file") after
+// A validated growth schedule: the plan file (docs/formats.md "Plan") after
 // parsing, with profiles resolved. Plain data; everything downstream works on it.
 #pragma once
 

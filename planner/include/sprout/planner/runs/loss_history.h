@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The loss curve of a sprout-train run, read from its run directory
-// (DESIGN.md "Run directory"): RUN_DIR/plan.yaml for the stage shapes and
+// (docs/formats.md "Run directory"): RUN_DIR/plan.yaml for the stage shapes and
 // RUN_DIR/telemetry.jsonl for the losses. Only what a loss fit needs;
 // docs/search.md lists exactly which telemetry fields are read and how.
 #pragma once

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A sprout-train run directory as data (DESIGN.md "Run directory"): the plan
+// A sprout-train run directory as data (docs/formats.md "Run directory"): the plan
 // it ran, every telemetry record, and the per-stage summary. Read by
 // `sprout compare`, `sprout fit-loss` and the GUI's run overlay, also while
 // the run is still writing (a cut-off last line means "in progress").

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // What every stage of a searched schedule shares: everything but its size.
-// Defaults are FLM-101B's published settings (arXiv 2309.03852, REFERENCE.md)
+// Defaults are FLM-101B's published settings (arXiv 2309.03852; docs/references.md "FLM-101B")
 // and plans/flm-101b.yaml's documented guesses where the paper is silent, so
 // that a searched FLM-shaped schedule costs what that plan costs.
 #pragma once

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Hourly grid carbon intensity, read from CSV in the Electricity Maps column
-// format (REFERENCE.md "Energy and carbon"): `Datetime (UTC)`, `Carbon
+// format (docs/references.md "Energy and carbon"): `Datetime (UTC)`, `Carbon
 // Intensity gCO2eq/kWh (direct)`, `Carbon Intensity gCO2eq/kWh (LCA)`; the
 // downloads spell it gCO₂eq and carry more columns (zone, renewable share,
 // ...), which are accepted and ignored. Lines starting with '#' are comments
