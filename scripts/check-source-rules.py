@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The source tree's own rules (docs/architecture.md "Rules the tests hold"):
+
+  1. no C++ source file over 600 lines;
+  2. no C++ function over 120 lines (signature to closing brace);
+  3. no file names a document outside the repository (the design documents
+     the project started from, or the folder that held them): every fact the
+     code relies on lives in docs/ with its original source;
+  4. every C++ file is formatted as .clang-format says (when clang-format is
+     installed; --no-format skips this).
+
+Exit 0 when all hold, 1 with one line per violation otherwise. ctest runs it
+(SourceRules.*); run it by hand from anywhere: scripts/check-source-rules.py.
+"""
+import argparse
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+MAX_FILE_LINES = 600
+MAX_FUNCTION_LINES = 120
+# Spelt in pieces so that this file does not itself name them.
+OUTSIDE_DOCUMENTS = re.compile("|".join([r"REFER" + r"ENCE\.md", r"DES" + r"IGN\.md", r"ENVIRON" + r"MENT\.md",
+                                         r"\.\./" + r"shared\b"]))
+CPP_SUFFIXES = {".cc", ".h", ".cpp", ".hpp"}
+
+
+def tracked_files():
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, check=True).stdout.decode()
+    return [ROOT / f for f in out.split("\0") if f and (ROOT / f).is_file()]
+
+
+def strip_comments_and_strings(text):
+    """Blanks comments, string and char literals (keeping newlines) so braces inside them do not count."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append("\n" * text.count("\n", i, j))
+            i = j
+        elif text.startswith('R"', i):
+            m = re.match(r'R"([^(\s]*)\(', text[i:])
+            if not m:
+                out.append(c)
+                i += 1
+                continue
+            end = ")" + m.group(1) + '"'
+            j = text.find(end, i + m.end())
+            j = n if j < 0 else j + len(end)
+            out.append('""' + "\n" * text.count("\n", i, j))
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + c)
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+CONTROL = re.compile(r"\b(if|for|while|switch|catch|do|else|try)\b\s*(\(.*\))?\s*$", re.S)
+NON_FUNCTION = re.compile(r"\b(namespace|class|struct|union|enum)\b|=\s*$|\breturn\b|^\s*\[", re.S)
+
+
+def long_functions(path):
+    """(name, first line, lines) of every outermost function body longer than the limit."""
+    text = strip_comments_and_strings(path.read_text(errors="replace"))
+    found = []
+    stack = []  # per open brace: (kind, start line)
+    last_boundary = 0
+    line = 1
+    for i, c in enumerate(text):
+        if c == "\n":
+            line += 1
+        elif c == "{":
+            head = text[last_boundary:i]
+            inside_function = any(kind == "function" for kind, _, _ in stack)
+            kind = "block"
+            if not inside_function and ")" in head and not CONTROL.search(head.strip()) and \
+                    not NON_FUNCTION.search(head.strip()):
+                kind = "function"
+            # The signature starts at the first non-blank line of the head.
+            stripped = head.lstrip("\n ;")
+            start = line - stripped.count("\n")
+            stack.append((kind, start, stripped.strip().split("(")[0].split()[-1] if kind == "function" else ""))
+            last_boundary = i + 1
+        elif c == "}":
+            if stack:
+                kind, start, name = stack.pop()
+                if kind == "function" and line - start + 1 > MAX_FUNCTION_LINES:
+                    found.append((name, start, line - start + 1))
+            last_boundary = i + 1
+        elif c == ";":
+            last_boundary = i + 1
+    return found
+
+
+def clang_format_violations(files):
+    exe = shutil.which("clang-format")
+    if not exe:
+        return ["clang-format not installed (scripts/install-deps.sh installs it)"]
+    bad = []
+    for f in files:
+        p = subprocess.run([exe, "--dry-run", "--Werror", "--style=file", str(f)], cwd=ROOT, capture_output=True,
+                           text=True)
+        if p.returncode != 0:
+            first = next((l for l in p.stderr.splitlines() if "error" in l or "warning" in l), p.stderr.strip())
+            bad.append(f"{f.relative_to(ROOT)}: not formatted as .clang-format says ({first.strip()}); "
+                       f"run clang-format -i on it")
+    return bad
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rule", choices=["size", "outside-documents", "format", "all"], default="all")
+    args = ap.parse_args()
+    files = tracked_files()
+    cpp = [f for f in files if f.suffix in CPP_SUFFIXES]
+    problems = []
+    if args.rule in ("size", "all"):
+        for f in cpp:
+            n = f.read_text(errors="replace").count("\n")
+            if n > MAX_FILE_LINES:
+                problems.append(f"{f.relative_to(ROOT)}: {n} lines (at most {MAX_FILE_LINES})")
+            for name, start, length in long_functions(f):
+                problems.append(f"{f.relative_to(ROOT)}:{start}: function {name}: {length} lines "
+                                f"(at most {MAX_FUNCTION_LINES})")
+    if args.rule in ("outside-documents", "all"):
+        for f in files:
+            if f.suffix in {".png", ".bin", ".gz", ".dz"}:
+                continue
+            try:
+                text = f.read_text()
+            except (UnicodeDecodeError, OSError):
+                continue
+            for n, l in enumerate(text.splitlines(), 1):
+                if OUTSIDE_DOCUMENTS.search(l):
+                    problems.append(f"{f.relative_to(ROOT)}:{n}: names a document outside the repository: "
+                                    f"{l.strip()[:100]}")
+    if args.rule in ("format", "all"):
+        problems += clang_format_violations(cpp)
+    for p in problems:
+        print(p)
+    print(f"source rules ({args.rule}): {len(cpp)} C++ files, {len(files)} files, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
