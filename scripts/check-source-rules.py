@@ -7,8 +7,10 @@
   3. no file names a document outside the repository (the design documents
      the project started from, or the folder that held them): every fact the
      code relies on lives in docs/ with its original source;
-  4. every C++ file is formatted as .clang-format says (when clang-format is
-     installed; --no-format skips this).
+  4. every C++ file is formatted as .clang-format says (clang-format);
+  5. includes point one way: between the libraries (planner <- simulator <-
+     gui; planner <- backend; cli uses all but gui) and between the concern
+     folders inside each library (LAYERS below, lowest first).
 
 Exit 0 when all hold, 1 with one line per violation otherwise. ctest runs it
 (SourceRules.*); run it by hand from anywhere: scripts/check-source-rules.py.
@@ -27,6 +29,100 @@ MAX_FUNCTION_LINES = 120
 OUTSIDE_DOCUMENTS = re.compile("|".join([r"REFER" + r"ENCE\.md", r"DES" + r"IGN\.md", r"ENVIRON" + r"MENT\.md",
                                          r"\.\./" + r"shared\b"]))
 CPP_SUFFIXES = {".cc", ".h", ".cpp", ".hpp"}
+
+# Which rooms a room may include from (besides itself). A room is a library's
+# concern folder (planner/model), a whole library without folders (gui, cli),
+# or backend/public (its four public headers). Lowest first.
+PLANNER = ["base", "model", "plan", "cost", "loss", "io", "search", "runs", "export"]
+ALLOWED = {
+    "planner/base": set(),
+    "planner/model": {"planner/base"},
+    "planner/plan": {"planner/base", "planner/model"},
+    "planner/cost": {"planner/base", "planner/model", "planner/plan"},
+    "planner/loss": {"planner/base", "planner/model", "planner/plan", "planner/cost"},
+    "planner/io": {"planner/base", "planner/model", "planner/plan", "planner/cost", "planner/loss"},
+    "planner/search": {"planner/" + r for r in ["base", "model", "plan", "cost", "loss", "io"]},
+    "planner/runs": {"planner/" + r for r in ["base", "model", "plan", "cost", "loss", "io"]},
+    "planner/export": {"planner/" + r for r in ["base", "model", "plan", "cost", "io"]},
+}
+PLANNER_ALL = {"planner/" + r for r in PLANNER}
+ALLOWED.update({
+    "simulator/carbon": PLANNER_ALL,
+    "simulator/iteration": PLANNER_ALL,
+    "simulator/run": PLANNER_ALL | {"simulator/carbon", "simulator/iteration"},
+})
+SIMULATOR_ALL = {"simulator/carbon", "simulator/iteration", "simulator/run"}
+BACKEND_LOW = {"backend/device", "backend/data", "backend/comm"}
+ALLOWED.update({
+    "backend/device": PLANNER_ALL,
+    "backend/data": PLANNER_ALL | {"backend/device"},
+    "backend/comm": PLANNER_ALL | {"backend/device", "backend/public"},
+    "backend/model": PLANNER_ALL | {"backend/device"},
+    "backend/parallel": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/public"},
+    "backend/step": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/parallel", "backend/public"},
+    "backend/run": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/parallel", "backend/step",
+                                                "backend/public"},
+    "backend/probe": PLANNER_ALL | {"backend/device", "backend/model", "backend/public"},
+    "backend/public": PLANNER_ALL,
+    "backend/tools": PLANNER_ALL | BACKEND_LOW | {"backend/public", "backend/run", "backend/model"},
+    "gui": PLANNER_ALL | SIMULATOR_ALL,
+    "cli": PLANNER_ALL | SIMULATOR_ALL | {"backend/public"},
+})
+
+
+def room_of(relative):
+    """The room a source file is in, or None for tests, benchmarks and anything outside the libraries."""
+    parts = relative.split("/")
+    if parts[0] in ("planner", "simulator") and len(parts) > 3:
+        return f"{parts[0]}/{parts[4] if parts[1] == 'include' else parts[2]}" if len(parts) > 4 or \
+            parts[1] == "src" else None
+    if parts[0] == "backend":
+        if parts[1] == "include":
+            return "backend/public"
+        if parts[1] == "tools":
+            return "backend/tools"
+        return f"backend/{parts[2]}" if len(parts) > 3 else None
+    if parts[0] in ("gui", "cli"):
+        return parts[0]
+    return None
+
+
+def room_included(include, room):
+    """The room an #include "..." of a file in `room` points into, or None (system, same-folder or test helpers)."""
+    parts = include.split("/")
+    if parts[0] == "sprout" and len(parts) >= 3:
+        if parts[1] == "backend":
+            return "backend/public"
+        if parts[1] == "gui":
+            return "gui"
+        if parts[1] in ("planner", "simulator") and len(parts) >= 4:
+            return f"{parts[1]}/{parts[2]}"
+        return None
+    library = room.split("/")[0]
+    if len(parts) == 2 and library in ("planner", "simulator", "backend"):
+        return f"{library}/{parts[0]}"
+    return None
+
+
+def layering_violations(files):
+    out = []
+    for f in files:
+        rel = str(f.relative_to(ROOT))
+        room = room_of(rel)
+        if room is None:
+            continue
+        if room not in ALLOWED:
+            out.append(f"{rel}: room {room} is not in the layering table (scripts/check-source-rules.py)")
+            continue
+        for n, line in enumerate(f.read_text(errors="replace").splitlines(), 1):
+            m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
+            if not m:
+                continue
+            target = room_included(m.group(1), room)
+            if target and target != room and target not in ALLOWED[room]:
+                out.append(f"{rel}:{n}: {room} includes {m.group(1)} from {target}, "
+                           f"which it may not (docs/architecture.md \"Dependencies\")")
+    return out
 
 
 def tracked_files():
@@ -127,7 +223,7 @@ def clang_format_violations(files):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rule", choices=["size", "outside-documents", "format", "all"], default="all")
+    ap.add_argument("--rule", choices=["size", "outside-documents", "format", "layering", "all"], default="all")
     args = ap.parse_args()
     files = tracked_files()
     cpp = [f for f in files if f.suffix in CPP_SUFFIXES]
@@ -152,6 +248,8 @@ def main():
                 if OUTSIDE_DOCUMENTS.search(l):
                     problems.append(f"{f.relative_to(ROOT)}:{n}: names a document outside the repository: "
                                     f"{l.strip()[:100]}")
+    if args.rule in ("layering", "all"):
+        problems += layering_violations(cpp)
     if args.rule in ("format", "all"):
         problems += clang_format_violations(cpp)
     for p in problems:
