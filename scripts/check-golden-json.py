@@ -61,11 +61,22 @@ def cases():
     return out
 
 
+def relative_paths(value):
+    """Strings that name a file in the checkout, relative to it (the golden files hold no checkout path)."""
+    if isinstance(value, dict):
+        return {k: relative_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [relative_paths(v) for v in value]
+    if isinstance(value, str) and value.startswith(str(ROOT) + "/"):
+        return value[len(str(ROOT)) + 1:]
+    return value
+
+
 def run(binary, argv):
     p = subprocess.run([binary] + argv, cwd=ROOT, capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"sprout {' '.join(argv)}: exit {p.returncode}: {p.stderr.strip()}")
-    return json.loads(p.stdout)
+    return relative_paths(json.loads(p.stdout))
 
 
 def differences(golden, actual, path="$"):
