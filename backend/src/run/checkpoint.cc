@@ -132,6 +132,10 @@ std::string write_checkpoint(Communicator& comm, const std::string& checkpoints_
   return (dir / step_name(step)).string();
 }
 
+std::string checkpoint_dir(const std::string& checkpoints_dir, long long step) {
+  return (fs::path(checkpoints_dir) / step_name(step)).string();
+}
+
 std::string checkpoint_problem(const std::string& dir) {
   const fs::path done_path = fs::path(dir) / "DONE";
   if (!fs::exists(done_path)) return "no DONE marker (incomplete)";

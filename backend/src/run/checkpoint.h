@@ -40,6 +40,9 @@ std::string write_checkpoint(const std::string& checkpoints_dir, long long step,
 std::string write_checkpoint(Communicator& comm, const std::string& checkpoints_dir, long long step,
                              const CheckpointData& data, bool rank_shards, const NamedTensors& rank_shard, int keep);
 
+// checkpoints_dir/step-NNNNNNNNN: where step `step`'s checkpoint is published.
+std::string checkpoint_dir(const std::string& checkpoints_dir, long long step);
+
 // "" when the checkpoint in `dir` is complete and intact, else the reason.
 std::string checkpoint_problem(const std::string& dir);
 

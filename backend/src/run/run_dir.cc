@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "run/file_io.h"
+#include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::backend {
 namespace fs = std::filesystem;
@@ -21,11 +23,24 @@ std::string plan_fingerprint_of_yaml(const std::string& canonical_plan_yaml) {
   return fmt::format("{:08x}-{}", crc32_of(canonical_plan_yaml), canonical_plan_yaml.size());
 }
 
+std::string layout_independent_fingerprint(planner::Plan plan) {
+  plan.gpus = 1;
+  for (auto& st : plan.stages) st.parallel.reset();
+  return plan_fingerprint_of_yaml(planner::plan_to_yaml(plan));
+}
+
 void check_fresh_run_dir(const RunDirPaths& p) {
   if (fs::exists(p.telemetry) || fs::exists(p.checkpoints)) {
     throw planner::InputError({p.root, 0, 0}, "--out",
                               "already holds a run (telemetry or checkpoints); pass --resume to continue it "
                               "or choose a new --out");
+  }
+}
+
+void prepare_run_dir(const RunDirPaths& paths, const std::string& plan_path, bool resuming) {
+  fs::create_directories(paths.root);
+  if (!resuming && !fs::exists(paths.plan)) {
+    planner::write_file_atomically(paths.plan, planner::read_file(plan_path));
   }
 }
 

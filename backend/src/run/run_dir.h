@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "sprout/planner/plan/plan.h"
+
 namespace sprout::backend {
 
 struct RunDirPaths {
@@ -21,8 +23,18 @@ RunDirPaths run_dir_paths(const std::string& root);
 // nothing is overwritten. Throws planner::InputError.
 void check_fresh_run_dir(const RunDirPaths& paths);
 
+// RUN_DIR itself and, unless the run resumes from a checkpoint, the copy of
+// the plan (a first start's copy is kept).
+void prepare_run_dir(const RunDirPaths& paths, const std::string& plan_path, bool resuming);
+
 // A short stable hash of the plan as the trainer sees it (stage shapes,
 // tokens, batches, lr, seed, ...): checkpoints of another plan are refused.
 std::string plan_fingerprint_of_yaml(const std::string& canonical_plan_yaml);
+
+// The plan's fingerprint without its layouts and GPU count: a checkpoint
+// names full tensors (or their slices by the full names), so it resumes
+// under any layout and process count of the same plan (docs/backend.md
+// "Tensor and pipeline parallelism").
+std::string layout_independent_fingerprint(planner::Plan plan);
 
 }  // namespace sprout::backend

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "parallel/model_partition.h"
+#include "sprout/planner/runs/telemetry_record.h"
 
 namespace sprout::backend {
 namespace {
@@ -24,26 +25,18 @@ double number_from(const nlohmann::json& j) {
 
 }  // namespace
 
-nlohmann::json shape_to_json(const planner::ModelShape& s) {
-  return {{"layers", s.layers},         {"hidden", s.hidden},
-          {"heads", s.heads},           {"kv_heads", s.kv_heads},
-          {"ffn_hidden", s.ffn_hidden}, {"vocab", s.vocab},
-          {"seq_len", s.seq_len},       {"activation", planner::to_string(s.activation)},
-          {"tied_embeddings", s.tied_embeddings}};
-}
-
-planner::ModelShape shape_from_json(const nlohmann::json& j) {
-  planner::ModelShape s;
-  s.layers = j.at("layers");
-  s.hidden = j.at("hidden");
-  s.heads = j.at("heads");
-  s.kv_heads = j.at("kv_heads");
-  s.ffn_hidden = j.at("ffn_hidden");
-  s.vocab = j.at("vocab");
-  s.seq_len = j.at("seq_len");
-  s.activation = j.at("activation") == "swiglu" ? planner::Activation::kSwiglu : planner::Activation::kGelu;
-  s.tied_embeddings = j.at("tied_embeddings");
-  return s;
+void count_step(RunCounters& c, long long sequences, double tokens, double model_flops, double loss) {
+  c.global_step += 1;
+  c.step_in_stage += 1;
+  c.sequences_consumed += sequences;
+  c.tokens += tokens;
+  c.model_flops += model_flops;
+  c.last_train_loss = loss;
+  StageRecord& stage = c.stages[c.stage_index];
+  stage.steps += 1;
+  stage.tokens += tokens;
+  stage.model_flops += model_flops;
+  stage.final_train_loss = loss;
 }
 
 nlohmann::json stage_record_json(const StageRecord& r, int rank_count) {
@@ -72,12 +65,12 @@ nlohmann::json checkpoint_state_json(const RunState& st) {
   j["model_flops"] = c.model_flops;
   j["energy_j"] = c.energy_j;
   j["last_train_loss"] = number_or_null(c.last_train_loss);
-  j["shape"] = shape_to_json(st.model.shape());
+  j["shape"] = planner::model_shape_to_json(st.model.shape());
   j["init_std"] = st.model.settings().init_std;
   j["dropout"] = st.model.settings().dropout;
   j["adam_step"] = st.optimizer.step;
   if (st.ramp) {
-    j["ramp"] = {{"from", shape_to_json(st.ramp->from)},
+    j["ramp"] = {{"from", planner::model_shape_to_json(st.ramp->from)},
                  {"grow_steps", st.ramp->grow_steps},
                  {"steps_done", st.ramp->steps_done},
                  {"new_layer", st.ramp->new_layer}};
@@ -126,7 +119,7 @@ RunState from_checkpoint(const CheckpointData& data) {
   }
   std::map<std::string, torch::Tensor> tensors(data.tensors.begin(), data.tensors.end());
 
-  GptSettings settings{shape_from_json(j.at("shape")), j.at("init_std"), j.at("dropout")};
+  GptSettings settings{planner::model_shape_from_json(j.at("shape")), j.at("init_std"), j.at("dropout")};
   auto specs = gpt_parameter_specs(settings.shape);
   std::vector<torch::Tensor> params;
   AdamWState opt;
@@ -172,7 +165,7 @@ RunState from_checkpoint(const CheckpointData& data) {
   std::optional<GrowthRamp> ramp;
   if (j.contains("ramp")) {
     GrowthRamp r;
-    r.from = shape_from_json(j["ramp"].at("from"));
+    r.from = planner::model_shape_from_json(j["ramp"].at("from"));
     r.to = settings.shape;
     r.grow_steps = j["ramp"].at("grow_steps");
     r.steps_done = j["ramp"].at("steps_done");
@@ -180,6 +173,27 @@ RunState from_checkpoint(const CheckpointData& data) {
     ramp = r;
   }
   return {std::move(c), GptModel(settings, std::move(specs), std::move(params)), std::move(opt), ramp};
+}
+
+RunState fresh_run_state(const planner::Plan& plan, const std::string& plan_fingerprint, torch::Device device) {
+  const planner::Stage& first = plan.stages.front();
+  at::Generator init = make_cpu_generator(static_cast<uint64_t>(plan.training.seed));
+  GptModel model = make_gpt({first.shape, first.init_std, first.dropout}, init, device);
+  AdamWState opt = make_adamw_state(model.parameters());
+  RunCounters c;
+  c.plan_fingerprint = plan_fingerprint;
+  for (const auto& st : plan.stages) c.stages.push_back(StageRecord{st.name});
+  return {c, std::move(model), std::move(opt), std::nullopt};
+}
+
+void move_to_device(RunState& state, torch::Device device) {
+  std::vector<torch::Tensor> moved;
+  for (auto& p : state.model.parameters()) moved.push_back(p.detach().to(device).set_requires_grad(true));
+  state.model = GptModel(state.model.settings(), state.model.specs(), std::move(moved));
+  for (auto& m : state.optimizer.moments) {
+    m.exp_avg = m.exp_avg.to(device);
+    m.exp_avg_sq = m.exp_avg_sq.to(device);
+  }
 }
 
 }  // namespace sprout::backend

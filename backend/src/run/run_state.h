@@ -15,6 +15,7 @@
 #include "run/checkpoint.h"
 #include "model/gpt_model.h"
 #include "model/growth.h"
+#include "sprout/planner/plan/plan.h"
 
 namespace sprout::backend {
 
@@ -43,6 +44,9 @@ struct RunCounters {
   std::vector<StageRecord> stages;
 };
 
+// One optimizer step done in the current stage: the counters move on.
+void count_step(RunCounters& counters, long long sequences, double tokens, double model_flops, double loss);
+
 struct RunState {
   RunCounters counters;
   GptModel model;
@@ -69,8 +73,13 @@ RunState from_checkpoint(const CheckpointData& data);
 // The fingerprint stored in a checkpoint (checked before anything else).
 std::string checkpoint_plan_fingerprint(const CheckpointData& data);
 
-nlohmann::json shape_to_json(const planner::ModelShape& s);
-planner::ModelShape shape_from_json(const nlohmann::json& j);
 nlohmann::json stage_record_json(const StageRecord& r, int rank_count);
+
+// The run's start: the first stage's model from the plan's seed (the same on
+// every rank and device), zero moments, no step done.
+RunState fresh_run_state(const planner::Plan& plan, const std::string& plan_fingerprint, torch::Device device);
+
+// The model (as trainable leaves) and the moments on `device`.
+void move_to_device(RunState& state, torch::Device device);
 
 }  // namespace sprout::backend

@@ -70,4 +70,10 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
   return out;
 }
 
+long long total_steps(const std::vector<StageSchedule>& schedules) {
+  long long steps = 0;
+  for (const auto& s : schedules) steps += s.steps;
+  return steps;
+}
+
 }  // namespace sprout::backend

@@ -32,4 +32,7 @@ struct StageSchedule {
 // its stage.
 std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_size);
 
+// Optimizer steps of the whole plan.
+long long total_steps(const std::vector<StageSchedule>& schedules);
+
 }  // namespace sprout::backend

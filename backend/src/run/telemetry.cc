@@ -4,7 +4,9 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "sprout/planner/base/file_io.h"
@@ -21,12 +23,27 @@ TelemetryLog::TelemetryLog(const std::string& path) : path_(path), out_(path, st
   if (!out_) throw std::runtime_error(path + ": cannot open for appending");
 }
 
-void TelemetryLog::append(nlohmann::json record) {
-  nlohmann::json line = {{"time", iso8601_utc_now()}};
-  line.update(record);
-  out_ << line.dump() << '\n';
+void TelemetryLog::append(planner::TelemetryRecord record) {
+  if (record.time.empty()) record.time = iso8601_utc_now();
+  out_ << planner::telemetry_to_json(record).dump() << '\n';
   out_.flush();
   if (!out_) throw std::runtime_error(path_ + ": write failed");
+}
+
+planner::TelemetryRecord telemetry_record(const planner::Plan& plan, const RunCounters& c, int rank_count,
+                                          const std::string& energy_source, std::string event) {
+  const size_t si = std::min(c.stage_index, plan.stages.size() - 1);
+  planner::TelemetryRecord r;
+  r.step = c.global_step;
+  r.stage = plan.stages[si].name;
+  r.stage_index = static_cast<long long>(si);
+  r.rank_count = rank_count;
+  r.tokens = c.tokens;
+  r.model_flops = c.model_flops;
+  r.energy_j = c.energy_j;
+  r.energy_source = energy_source;
+  r.event = std::move(event);
+  return r;
 }
 
 void TelemetryLog::truncate_after(const std::string& path, long long last_step) {

@@ -69,7 +69,7 @@ RunLossHistory read_run_loss_history(const std::string& run_dir) {
   h.stage_tokens = run.stage_tokens();
   std::vector<double> stage_start(h.stage_tokens.size(), 0);
   for (size_t k = 1; k < stage_start.size(); ++k) stage_start[k] = stage_start[k - 1] + h.stage_tokens[k - 1];
-  for (const TelemetryRecord& r : run.records) {
+  for (const RunTelemetryRecord& r : run.records) {
     const bool eval = r.event == "eval";
     if (!r.event.empty() && !eval) continue;  // grow, checkpoint, resume: no loss to fit
     const std::optional<double> loss = eval && r.val_loss ? r.val_loss : r.loss;
@@ -77,7 +77,7 @@ RunLossHistory read_run_loss_history(const std::string& run_dir) {
     if (*loss <= 0) {
       throw InputError({run_dir + "/telemetry.jsonl", r.line, 0}, "telemetry.loss", "must be positive");
     }
-    h.records.push_back({r.step, r.stage, r.tokens - stage_start[r.stage], *loss, eval, r.line});
+    h.records.push_back({r.step, r.plan_stage, r.tokens - stage_start[r.plan_stage], *loss, eval, r.line});
   }
   if (h.records.empty()) {
     throw InputError({run_dir + "/telemetry.jsonl", 0, 0}, "telemetry.loss", "no records with a loss");

@@ -49,7 +49,7 @@ std::vector<StageTiming> stage_timings(const RunRecord& run) {
   const std::vector<double> tokens = run.stage_tokens();
   // Before its first record the run trained that record's tokens at the
   // rate it logged (sprout-train logs every few steps, not at step 0).
-  const TelemetryRecord& first = recs.front();
+  const RunTelemetryRecord& first = recs.front();
   double start = first.time_s;
   if (first.tokens_per_s && *first.tokens_per_s > 0) start -= first.tokens / *first.tokens_per_s;
   double start_energy = 0;
@@ -57,7 +57,7 @@ std::vector<StageTiming> stage_timings(const RunRecord& run) {
     double seconds = 0, last_time = start, energy_end = start_energy;
     bool any = false;
     for (const auto& r : recs) {
-      if (r.stage != k) continue;
+      if (r.plan_stage != k) continue;
       any = true;
       // A gap that ends in a resume is time the job was not running.
       if (r.event != "resume") seconds += std::max(0.0, r.time_s - last_time);
@@ -162,8 +162,8 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
     p.tokens = r.tokens;
     p.loss = r.loss.value_or(*r.val_loss);
     p.val_loss = r.val_loss;
-    if (loss_model && r.tokens > stage_start[r.stage]) {
-      p.predicted_loss = predict_loss_at(*loss_model, sizes, r.stage, r.tokens - stage_start[r.stage]);
+    if (loss_model && r.tokens > stage_start[r.plan_stage]) {
+      p.predicted_loss = predict_loss_at(*loss_model, sizes, r.plan_stage, r.tokens - stage_start[r.plan_stage]);
     }
     c.loss_curve.push_back(p);
   }

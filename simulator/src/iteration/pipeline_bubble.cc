@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/simulator/iteration/pipeline_bubble.h"
 
+#include <stdexcept>
 
 #include "sprout/planner/base/input_error.h"
 #include "sprout/simulator/iteration/iteration_schedule.h"
@@ -26,6 +27,39 @@ IterationInputs pipeline_inputs(const PipelineBubbleCheck& c, double p2p_s) {
   return in;
 }
 
+// Adds one step record's pipeline to the stage's sums (and replays its ops
+// where it logged them).
+void add_step(const planner::PipelineTelemetry& p, StageSums& sums) {
+  PipelineBubbleCheck& c = sums.check;
+  c.stages = p.stages;
+  c.chunks = p.chunks;
+  c.micro_batches = p.micro_batches;
+  c.schedule = p.schedule;
+  if (p.forward_s.size() != static_cast<size_t>(c.stages * c.chunks) || p.backward_s.size() != p.forward_s.size()) {
+    throw std::invalid_argument("forward_s/backward_s need stages x chunks entries");
+  }
+  sums.forward_s.resize(p.forward_s.size(), 0.0);
+  sums.backward_s.resize(p.forward_s.size(), 0.0);
+  for (size_t i = 0; i < p.forward_s.size(); ++i) {
+    sums.forward_s[i] += p.forward_s[i];
+    sums.backward_s[i] += p.backward_s[i];
+  }
+  sums.p2p_s += p.p2p_s;
+  c.measured_fraction += p.bubble_fraction;
+  if (p.forward_op_s) {
+    IterationInputs in = pipeline_inputs(c, p.p2p_s);
+    in.forward_s_by_op = *p.forward_op_s;
+    in.backward_s_by_op = *p.backward_op_s;
+    if (p.forward_p2p_op_s) {
+      in.forward_p2p_s_by_op = *p.forward_p2p_op_s;
+      in.backward_p2p_s_by_op = *p.backward_p2p_op_s;
+    }
+    sums.replayed_sum += simulate_iteration(in).mean_rank_bubble_fraction;
+    sums.replayed_steps += 1;
+  }
+  c.steps += 1;
+}
+
 }  // namespace
 
 std::vector<PipelineBubbleCheck> check_pipeline_bubbles(const planner::RunRecord& run) {
@@ -34,44 +68,14 @@ std::vector<PipelineBubbleCheck> check_pipeline_bubbles(const planner::RunRecord
     const auto records = run.stage_records(si);
     StageSums sums;
     bool first = true;
-    for (const planner::TelemetryRecord* r : records) {
-      if (!r->event.empty() || !r->fields.contains("pipeline")) continue;
+    for (const planner::RunTelemetryRecord* r : records) {
+      if (!r->event.empty() || !r->pipeline) continue;
       if (first) {  // the stage's first logged step includes start-up and warm-up
         first = false;
         continue;
       }
       try {
-        const nlohmann::json& p = r->fields.at("pipeline");
-        PipelineBubbleCheck& c = sums.check;
-        c.stages = p.at("stages");
-        c.chunks = p.at("chunks");
-        c.micro_batches = p.at("micro_batches");
-        c.schedule = p.at("schedule");
-        const auto fwd = p.at("forward_s").get<std::vector<double>>();
-        const auto bwd = p.at("backward_s").get<std::vector<double>>();
-        if (fwd.size() != static_cast<size_t>(c.stages * c.chunks) || bwd.size() != fwd.size()) {
-          throw std::invalid_argument("forward_s/backward_s need stages x chunks entries");
-        }
-        sums.forward_s.resize(fwd.size(), 0.0);
-        sums.backward_s.resize(fwd.size(), 0.0);
-        for (size_t i = 0; i < fwd.size(); ++i) {
-          sums.forward_s[i] += fwd[i];
-          sums.backward_s[i] += bwd[i];
-        }
-        sums.p2p_s += p.at("p2p_s").get<double>();
-        c.measured_fraction += p.at("bubble_fraction").get<double>();
-        if (p.contains("forward_op_s")) {
-          IterationInputs in = pipeline_inputs(c, p.at("p2p_s").get<double>());
-          in.forward_s_by_op = p.at("forward_op_s").get<std::vector<double>>();
-          in.backward_s_by_op = p.at("backward_op_s").get<std::vector<double>>();
-          if (p.contains("forward_p2p_op_s")) {
-            in.forward_p2p_s_by_op = p.at("forward_p2p_op_s").get<std::vector<double>>();
-            in.backward_p2p_s_by_op = p.at("backward_p2p_op_s").get<std::vector<double>>();
-          }
-          sums.replayed_sum += simulate_iteration(in).mean_rank_bubble_fraction;
-          sums.replayed_steps += 1;
-        }
-        c.steps += 1;
+        add_step(*r->pipeline, sums);
       } catch (const std::exception& e) {
         throw planner::InputError({run.dir + "/telemetry.jsonl", r->line, 0}, "pipeline", e.what());
       }

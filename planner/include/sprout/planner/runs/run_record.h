@@ -11,38 +11,32 @@
 #include <vector>
 
 #include "sprout/planner/plan/plan.h"
+#include "sprout/planner/runs/telemetry_record.h"
 
 namespace sprout::planner {
 
-struct TelemetryRecord {
-  int line = 0;                 // in telemetry.jsonl, for error messages
-  double time_s = 0;            // Unix seconds (with the fraction); 0 when not logged
-  long long step = 0;           // optimizer steps since the run started
-  size_t stage = 0;             // index into the run's plan stages
-  int rank_count = 1;
-  double tokens = 0;            // trained since the run started (normalised if logged per stage)
-  std::string event;            // "" for a training step; grow, checkpoint, resume, eval, ...
-  std::optional<double> loss;   // training loss (step records)
-  std::optional<double> val_loss;
-  std::optional<double> lr;
-  std::optional<double> tokens_per_s;
-  std::optional<double> tflops_per_gpu;
-  std::optional<double> energy_j;  // cumulative
-  std::string energy_source;       // nvml | rapl | model
-  nlohmann::json fields;           // the whole line, for event-specific fields
+// A telemetry line as a run's reader sees it: the record as written, where
+// it stands in telemetry.jsonl, and what it means against the run's plan.
+struct RunTelemetryRecord : TelemetryRecord {
+  int line = 0;           // in telemetry.jsonl, for error messages
+  double time_s = 0;      // `time` as Unix seconds (with the fraction); 0 when not logged
+  size_t plan_stage = 0;  // `stage` resolved: an index into the run's plan stages
+  // read_run normalises two fields: `tokens` counts from the run's start also
+  // where the log restarted it at every stage, and `rank_count` is 1 where
+  // the line has none.
 };
 
 struct RunRecord {
   std::string dir;
   std::string name;             // the directory's last component
   Plan plan;                    // RUN_DIR/plan.yaml
-  std::vector<TelemetryRecord> records;  // step order; a resume's re-logged steps replace the old ones
+  std::vector<RunTelemetryRecord> records;  // step order; a resume's re-logged steps replace the old ones
   std::optional<nlohmann::json> summary; // RUN_DIR/summary.json, when written
   bool in_progress = true;      // no complete summary yet, or the last line was cut short
   bool partial_last_line = false;
 
   // Records of one stage, in order.
-  std::vector<const TelemetryRecord*> stage_records(size_t stage) const;
+  std::vector<const RunTelemetryRecord*> stage_records(size_t stage) const;
   // Tokens trained in each stage reached so far.
   std::vector<double> stage_tokens() const;
 };

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The growth at a stage's start, on the run's full model and moments (MSG
+// operators, model/growth.h; docs/backend.md "MSG growth operators").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "parallel/optimizer_sharding.h"
+#include "run/run_state.h"
+#include "sprout/planner/plan/plan.h"
+
+namespace sprout::backend {
+
+// Grows `state` (model, moments, mask ramp) to stage `stage_index` of
+// `plan`, its mask ramping over `grow_steps`. New weights come from a
+// generator seeded by the plan's seed and the stage, so every rank, and a
+// resumed run, grows exactly alike. `held`: who holds which moment now;
+// returns the same for the grown model: grown moments stay with the rank
+// that held the old ones, new ones (zeros) are everywhere.
+OptimizerSharding grow_run_state(RunState& state, const planner::Plan& plan, size_t stage_index, long long grow_steps,
+                                 const OptimizerSharding& held);
+
+// "grew to stage 'wide': layers 1->1 hidden 32->64 ...; val loss a -> b at mask 0 (+x%)"
+std::string growth_progress_line(const std::string& stage_name, const planner::ModelShape& from,
+                                 const planner::ModelShape& to, double val_loss_before, double val_loss_after);
+
+}  // namespace sprout::backend

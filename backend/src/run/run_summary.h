@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// RUN_DIR/summary.json (docs/backend.md "Run directory"): how the run ran and
+// its per-stage totals, rewritten atomically at every stage end and at stop.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "run/run_state.h"
+
+namespace sprout::backend {
+
+// How the run ran: the same for all of its summaries.
+struct RunDescription {
+  std::string plan_name;
+  int rank_count = 1;
+  std::string device;  // "cpu", "cuda:0"
+  int threads = 1;
+  std::string dtype;          // fp32 | bf16
+  std::string energy_source;  // nvml | rapl | model
+  std::string collectives;    // single | gloo | nccl
+  std::string rendezvous;     // single | torchrun | slurm | kubernetes
+  int64_t bucket_bytes = 0;
+  double unigram_entropy_nats = 0;  // of the training shard
+};
+
+// `zero1`: whether the current stage shards the full model's Adam moments.
+void write_run_summary(const std::string& path, const RunDescription& run, bool zero1, const RunCounters& counters,
+                       bool complete);
+
+}  // namespace sprout::backend

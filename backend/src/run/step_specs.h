@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// What the next optimizer step and an evaluation of the current stage read:
+// the data position, micro-batches, learning rate (model/lr_schedule.h),
+// precision and device, from the plan and the run's counters.
+#pragma once
+
+#include <vector>
+
+#include "data/token_shard.h"
+#include "run/run_state.h"
+#include "run/stage_schedule.h"
+#include "step/training_step.h"
+
+namespace sprout::backend {
+
+// Where and how precisely the run computes.
+struct Precision {
+  bool bf16 = false;  // autocast the forward pass
+  torch::Device device = torch::kCPU;
+};
+
+// The step after `counters` (stage counters.stage_index); buckets and
+// sharding are left to the stage's runtime.
+StepSpec next_step_spec(const planner::Plan& plan, const StageSchedule& schedule, const RunCounters& counters,
+                        const TokenShard& train, Precision precision, int64_t bucket_bytes);
+
+// The fixed validation set of the current stage (the last after the run).
+EvalSpec eval_spec(const planner::Plan& plan, const std::vector<StageSchedule>& schedules, const RunCounters& counters,
+                   const TokenShard& validation, Precision precision);
+
+}  // namespace sprout::backend

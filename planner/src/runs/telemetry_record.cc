@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/runs/telemetry_record.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace sprout::planner {
+namespace {
+
+// Reads the fields of one telemetry line; every problem names the line and
+// `telemetry.<field>`.
+class FieldReader {
+ public:
+  FieldReader(const nlohmann::json& j, const SourceLocation& where) : j_(j), where_(where) {}
+
+  [[noreturn]] void fail(const std::string& field, const std::string& reason) const {
+    throw InputError(where_, "telemetry." + field, reason);
+  }
+
+  bool has(const char* field) const { return j_.contains(field) && !j_[field].is_null(); }
+
+  std::optional<double> optional_number(const char* field, double min = 0) const {
+    if (!has(field)) return std::nullopt;
+    const auto& v = j_[field];
+    if (!v.is_number()) fail(field, "expected a number, got " + v.dump());
+    const double x = v.get<double>();
+    if (!std::isfinite(x) || x < min) fail(field, v.dump() + " is not a finite number >= " + shortest(min));
+    return x;
+  }
+
+  double number(const char* field, double min = 0) const {
+    auto v = optional_number(field, min);
+    if (!v) fail(field, "missing");
+    return *v;
+  }
+
+  std::optional<long long> optional_count(const char* field) const {
+    const auto v = optional_number(field);
+    return v ? std::optional<long long>(static_cast<long long>(*v)) : std::nullopt;
+  }
+
+  std::string text(const char* field) const { return optional_text(field).value_or(""); }
+
+  std::optional<std::string> optional_text(const char* field) const {
+    if (!has(field)) return std::nullopt;
+    if (!j_[field].is_string()) fail(field, "expected a string, got " + j_[field].dump());
+    return j_[field].get<std::string>();
+  }
+
+  // A nested object read by `parse`; its exceptions become this field's error.
+  template <typename T>
+  std::optional<T> optional_object(const char* field, T (*parse)(const nlohmann::json&)) const {
+    if (!has(field)) return std::nullopt;
+    try {
+      return parse(j_[field]);
+    } catch (const std::exception& e) {
+      fail(field, e.what());
+    }
+  }
+
+ private:
+  static std::string shortest(double m) {
+    std::ostringstream s;
+    s << m;
+    return s.str();
+  }
+  const nlohmann::json& j_;
+  const SourceLocation& where_;
+};
+
+std::variant<std::string, long long> stage_of(const FieldReader& r, const nlohmann::json& j) {
+  if (!j.contains("stage")) r.fail("stage", "missing");
+  const auto& v = j["stage"];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return v.get<long long>();
+  r.fail("stage", v.dump() + " is neither a stage name nor a 0-based index into plan.yaml's stages");
+}
+
+PipelineTelemetry pipeline_from_json(const nlohmann::json& p) {
+  PipelineTelemetry t;
+  t.schedule = p.at("schedule").get<std::string>();
+  t.stages = p.at("stages").get<int>();
+  t.chunks = p.at("chunks").get<int>();
+  t.micro_batches = p.at("micro_batches").get<int>();
+  t.forward_s = p.at("forward_s").get<std::vector<double>>();
+  t.backward_s = p.at("backward_s").get<std::vector<double>>();
+  t.p2p_s = p.at("p2p_s").get<double>();
+  t.bubble_fraction = p.at("bubble_fraction").get<double>();
+  auto series = [&](const char* key) {
+    return p.contains(key) ? std::optional(p.at(key).get<std::vector<double>>()) : std::nullopt;
+  };
+  t.forward_op_s = series("forward_op_s");
+  t.backward_op_s = series("backward_op_s");
+  t.forward_p2p_op_s = series("forward_p2p_op_s");
+  t.backward_p2p_op_s = series("backward_p2p_op_s");
+  if (t.forward_op_s.has_value() != t.backward_op_s.has_value() ||
+      t.forward_p2p_op_s.has_value() != t.backward_p2p_op_s.has_value()) {
+    throw std::invalid_argument("the forward and the backward op times come in pairs");
+  }
+  return t;
+}
+
+nlohmann::json pipeline_to_json(const PipelineTelemetry& t) {
+  nlohmann::json p = {{"schedule", t.schedule},   {"stages", t.stages},
+                      {"chunks", t.chunks},       {"micro_batches", t.micro_batches},
+                      {"forward_s", t.forward_s}, {"backward_s", t.backward_s},
+                      {"p2p_s", t.p2p_s},         {"bubble_fraction", t.bubble_fraction}};
+  if (t.forward_op_s) p["forward_op_s"] = *t.forward_op_s;
+  if (t.backward_op_s) p["backward_op_s"] = *t.backward_op_s;
+  if (t.forward_p2p_op_s) p["forward_p2p_op_s"] = *t.forward_p2p_op_s;
+  if (t.backward_p2p_op_s) p["backward_p2p_op_s"] = *t.backward_p2p_op_s;
+  return p;
+}
+
+template <typename T>
+void put(nlohmann::json& j, const char* key, const std::optional<T>& value) {
+  if (value) j[key] = *value;
+}
+
+void put_text(nlohmann::json& j, const char* key, const std::string& value) {
+  if (!value.empty()) j[key] = value;
+}
+
+}  // namespace
+
+nlohmann::json model_shape_to_json(const ModelShape& s) {
+  return {{"layers", s.layers},
+          {"hidden", s.hidden},
+          {"heads", s.heads},
+          {"kv_heads", s.kv_heads},
+          {"ffn_hidden", s.ffn_hidden},
+          {"vocab", s.vocab},
+          {"seq_len", s.seq_len},
+          {"activation", to_string(s.activation)},
+          {"tied_embeddings", s.tied_embeddings}};
+}
+
+ModelShape model_shape_from_json(const nlohmann::json& j) {
+  ModelShape s;
+  s.layers = j.at("layers");
+  s.hidden = j.at("hidden");
+  s.heads = j.at("heads");
+  s.kv_heads = j.at("kv_heads");
+  s.ffn_hidden = j.at("ffn_hidden");
+  s.vocab = j.at("vocab");
+  s.seq_len = j.at("seq_len");
+  const std::string activation = j.at("activation");
+  if (activation == to_string(Activation::kSwiglu)) {
+    s.activation = Activation::kSwiglu;
+  } else if (activation == to_string(Activation::kGelu)) {
+    s.activation = Activation::kGelu;
+  } else {
+    throw std::invalid_argument("activation '" + activation + "' is neither gelu nor swiglu");
+  }
+  s.tied_embeddings = j.at("tied_embeddings");
+  return s;
+}
+
+nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
+  nlohmann::json j = nlohmann::json::object();
+  put_text(j, "time", r.time);
+  j["step"] = r.step;
+  std::visit([&](const auto& stage) { j["stage"] = stage; }, r.stage);
+  put(j, "stage_index", r.stage_index);
+  if (r.rank_count > 0) j["rank_count"] = r.rank_count;
+  j["tokens"] = r.tokens;
+  put(j, "model_flops", r.model_flops);
+  put(j, "energy_j", r.energy_j);
+  put_text(j, "energy_source", r.energy_source);
+  put_text(j, "event", r.event);
+  put(j, "loss", r.loss);
+  put(j, "lr", r.lr);
+  put(j, "grad_norm", r.grad_norm);
+  put(j, "tokens_per_s", r.tokens_per_s);
+  put(j, "tflops_per_gpu", r.tflops_per_gpu);
+  put(j, "compute_s", r.compute_s);
+  put(j, "wait_s", r.wait_s);
+  put(j, "reduce_s", r.reduce_s);
+  put(j, "optimizer_s", r.optimizer_s);
+  put(j, "mask", r.mask);
+  if (r.pipeline) j["pipeline"] = pipeline_to_json(*r.pipeline);
+  put(j, "val_loss", r.val_loss);
+  if (r.from) j["from"] = model_shape_to_json(*r.from);
+  if (r.to) j["to"] = model_shape_to_json(*r.to);
+  put(j, "grow_steps", r.grow_steps);
+  put(j, "val_loss_before", r.val_loss_before);
+  put(j, "val_loss_after", r.val_loss_after);
+  put(j, "train_loss_before", r.train_loss_before);
+  put(j, "path", r.path);
+  return j;
+}
+
+TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocation& where) {
+  const FieldReader r(j, where);
+  if (!j.is_object()) r.fail("line", "expected a JSON object");
+  TelemetryRecord rec;
+  rec.time = r.text("time");
+  rec.step = static_cast<long long>(r.number("step"));
+  rec.stage = stage_of(r, j);
+  rec.stage_index = r.optional_count("stage_index");
+  rec.rank_count = static_cast<int>(r.optional_number("rank_count", 1).value_or(0));
+  rec.tokens = r.number("tokens");
+  rec.model_flops = r.optional_number("model_flops");
+  rec.energy_j = r.optional_number("energy_j");
+  rec.energy_source = r.text("energy_source");
+  rec.event = r.text("event");
+  // A training-step record always carries its loss.
+  rec.loss = rec.event.empty() ? std::optional<double>(r.number("loss")) : r.optional_number("loss");
+  rec.lr = r.optional_number("lr");
+  rec.grad_norm = r.optional_number("grad_norm");
+  rec.tokens_per_s = r.optional_number("tokens_per_s");
+  rec.tflops_per_gpu = r.optional_number("tflops_per_gpu");
+  rec.compute_s = r.optional_number("compute_s");
+  rec.wait_s = r.optional_number("wait_s");
+  rec.reduce_s = r.optional_number("reduce_s");
+  rec.optimizer_s = r.optional_number("optimizer_s");
+  rec.mask = r.optional_number("mask");
+  rec.pipeline = r.optional_object("pipeline", pipeline_from_json);
+  rec.val_loss = r.optional_number("val_loss");
+  rec.from = r.optional_object("from", model_shape_from_json);
+  rec.to = r.optional_object("to", model_shape_from_json);
+  rec.grow_steps = r.optional_count("grow_steps");
+  rec.val_loss_before = r.optional_number("val_loss_before");
+  rec.val_loss_after = r.optional_number("val_loss_after");
+  rec.train_loss_before = r.optional_number("train_loss_before");
+  rec.path = r.optional_text("path");
+  return rec;
+}
+
+}  // namespace sprout::planner
