@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "run/file_io.h"
+#include "run/crc32.h"
 #include "sprout/planner/base/input_error.h"
 
 namespace sprout::backend {

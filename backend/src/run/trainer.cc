@@ -19,7 +19,6 @@
 #include <thread>
 
 #include "run/energy_meter.h"
-#include "run/file_io.h"
 #include "comm/rank_agreement.h"
 #include "run/run_dir.h"
 #include "run/run_state.h"
@@ -95,7 +94,7 @@ int usable_cores() {
 // under any layout and process count of the same plan (docs/backend.md
 // "Tensor and pipeline parallelism").
 std::string layout_independent_fingerprint(planner::Plan plan) {
-  plan.gpus = 1;
+  plan.cluster.gpus = 1;
   for (auto& st : plan.stages) st.parallel.reset();
   return plan_fingerprint_of_yaml(planner::plan_to_yaml(plan));
 }
@@ -757,7 +756,7 @@ TrainOutcome Trainer::run() {
   run_on_every_rank(*comm_, [&] { prepare_run_dir(data); });
   run_on_every_rank(*comm_, [&] { read_data(data); });
   energy_ = make_energy_meter(device_.is_cuda(), device_.is_cuda() ? device_.index() : 0,
-                              planner::gpu_power_w(plan_.hardware, plan_.power_model));
+                              planner::gpu_power_w(plan_.cluster.hardware, plan_.cluster.power_model));
   resume_or_start();
   if (is_root()) telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);
   energy_base_j_ = state().counters.energy_j;
