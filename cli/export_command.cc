@@ -16,7 +16,7 @@ void add_export_command(CLI::App& app) {
   auto plan = std::make_shared<PlanOptionValues>();
   auto opts = std::make_shared<planner::ExportOptions>();
   add_plan_options(*cmd, *plan);
-  add_enum_option(*cmd, "--target", opts->target, "slurm | k8s")->required();
+  add_enum_option(*cmd, "--target", opts->target, planner::EnumNames<planner::ExportTarget>::list())->required();
   cmd->add_option("--out", opts->out_dir, "Directory for the generated files")->required();
   cmd->add_option("--nodes", opts->nodes, "Nodes (default: GPUs / GPUs per node)")->check(CLI::PositiveNumber);
   cmd->add_option("--gpus-per-node", opts->gpus_per_node, "Tasks (GPUs) per node")->check(CLI::PositiveNumber);

@@ -97,7 +97,8 @@ void add_simulate_command(CLI::App& app) {
                   "Minutes of work between checkpoints (default: Young/Daly optimum per stage)");
   cmd->add_option("--carbon-trace", v->carbon_trace,
                   "Hourly grid intensity CSV (Electricity Maps columns; default: the region's trace)");
-  add_enum_option(*cmd, "--trace-intensity", v->trace_intensity, "direct | lca column of the trace");
+  add_enum_option(*cmd, "--trace-intensity", v->trace_intensity,
+                  planner::EnumNames<simulator::TraceColumn>::list() + " column of the trace");
   cmd->add_option("--start", v->start, "Run start, ISO 8601 UTC (default: the trace's first hour)");
   cmd->add_option("--deadline", v->deadline, "Latest end, ISO 8601 UTC");
   add_enum_option(*cmd, "--carbon-aware", v->carbon_aware, "none | start (best start) | pause (skip dirty hours)");
