@@ -32,7 +32,7 @@ void BM_LayoutSearch101BOn192Gpus(benchmark::State& state) {
   opts.max_interleave = 4;
   long long evaluated = 0;
   for (auto _ : state) {
-    auto result = search_layouts(w, 192, f.plan.hardware, opts);
+    auto result = search_layouts(w, 192, f.plan.cluster.hardware, opts);
     evaluated = result.evaluated;
     benchmark::DoNotOptimize(result.ranked.data());
   }
@@ -48,9 +48,9 @@ void BM_OneLayoutEvaluation(benchmark::State& state) {
   StageWorkload w = f.work();
   w.layout = *f.plan.stages.back().parallel;
   for (auto _ : state) {
-    IterationEstimate est = estimate_iteration(w, f.plan.hardware);
+    IterationEstimate est = estimate_iteration(w, f.plan.cluster.hardware);
     MemoryBreakdown mem = memory_per_gpu(w.shape, w.layout, w.attention, w.dropout,
-                                         est.micro_batches, f.plan.hardware);
+                                         est.micro_batches, f.plan.cluster.hardware);
     benchmark::DoNotOptimize(est.iteration_s);
     benchmark::DoNotOptimize(mem);
   }

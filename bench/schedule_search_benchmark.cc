@@ -17,7 +17,7 @@ constexpr double kTargetSeconds = 2.0;
 
 SearchRequest flm_request() {
   // FLM-101B's cluster and budget; a800's default price is FLM-101B's $1 per GPU-hour.
-  return make_search_request(101e9, "a800", 192, "cn-north", 100000);
+  return make_search_request(101e9, find_cluster({.hardware = "a800", .gpus = 192, .region = "cn-north"}), 100000);
 }
 
 void BM_Search101BOn192A800With100K(benchmark::State& state) {

@@ -77,6 +77,24 @@ void add_rows(TextTable& t, const StageComparison& s, bool human) {
   }
 }
 
+// --calibrate OUT.yaml: the plan's hardware profile fitted to the run, each
+// fitted number's source saying so.
+planner::CalibrationResult write_calibrated_profile(const planner::Plan& p, const planner::RunRecord& run,
+                                                    const std::string& energy_source, const std::string& out) {
+  planner::CalibrationResult cal = planner::calibrate_profile(p, run);
+  const planner::HardwareProfile& base = p.cluster.hardware;
+  cal.profile.name = std::filesystem::path(out).stem().string();
+  cal.profile.description = base.description + " (calibrated)";
+  const std::string fitted = "calibrated from " + run.dir;
+  std::map<std::string, std::string> sources = {
+      {"gemm_efficiency", fitted},   {"batched_gemm_efficiency", fitted}, {"peak_tflops", fitted},
+      {"flash_attention_efficiency", fitted}, {"memory_efficiency", fitted}, {"kernel_overhead_us", fitted}};
+  if (cal.power_fitted) sources["typical_power_fraction"] = fitted + " (" + energy_source + ")";
+  const std::string as_in = "as in " + (base.source_file.empty() ? base.name : base.source_file);
+  planner::write_file_atomically(out, planner::hardware_profile_to_yaml(cal.profile, sources, as_in));
+  return cal;
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
@@ -90,7 +108,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--calibrate", *calibrate, "Fit the hardware profile to the run and write it here");
   cmd->add_option("--loss-model", *loss_model_file, "Loss model (sprout fit-loss) for the predicted loss curve");
   cmd->callback([plan, run_dir, calibrate, loss_model_file] {
-    const Format format = parse_format(plan->format);
+    const Format format = plan->format;
     const planner::Plan p = plan->load();
     const planner::RunRecord run = planner::read_run(*run_dir);
     std::optional<planner::LossModel> loss_model;
@@ -101,21 +119,7 @@ void add_compare_command(CLI::App& app) {
     const std::vector<simulator::PipelineBubbleCheck> bubbles = simulator::check_pipeline_bubbles(run);
 
     std::optional<planner::CalibrationResult> cal;
-    if (!calibrate->empty()) {
-      cal = planner::calibrate_profile(p, run);
-      cal->profile.name = std::filesystem::path(*calibrate).stem().string();
-      cal->profile.description = p.hardware.description + " (calibrated)";
-      const std::string fitted = "calibrated from " + *run_dir;
-      std::map<std::string, std::string> sources = {
-          {"gemm_efficiency", fitted},   {"batched_gemm_efficiency", fitted}, {"peak_tflops", fitted},
-          {"flash_attention_efficiency", fitted}, {"memory_efficiency", fitted}, {"kernel_overhead_us", fitted}};
-      if (cal->power_fitted) sources["typical_power_fraction"] = fitted + " (" + c.energy_source + ")";
-      planner::write_file_atomically(
-          *calibrate, planner::hardware_profile_to_yaml(cal->profile, sources,
-                                                         "as in " + (p.hardware.source_file.empty()
-                                                                         ? p.hardware.name
-                                                                         : p.hardware.source_file)));
-    }
+    if (!calibrate->empty()) cal = write_calibrated_profile(p, run, c.energy_source, *calibrate);
 
     if (format == Format::kJson) {
       nlohmann::json j = {{"plan", c.plan_name},           {"run_dir", c.run_dir},

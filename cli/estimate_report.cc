@@ -4,58 +4,52 @@
 #include <fmt/format.h>
 
 #include "output.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/cost/estimate_json.h"
+#include "sprout/planner/cost/estimate_rows.h"
 
 namespace sprout::cli {
 using namespace sprout::planner;
 
 namespace {
 
-constexpr double kDay = 86400;
+std::string number(double v) { return fmt::format("{}", v); }
 
-std::vector<std::string> stage_row(const std::string& name, const StageEstimate& s) {
-  return {name,
-          human_count(s.params),
-          human_count(s.tokens),
-          describe(s.layout) + (s.layout_searched ? " *" : ""),
-          fmt::format("{:.3g}", s.iteration.tflops_per_gpu),
-          percent(s.iteration.mfu),
-          fmt::format("{:.1f}", s.memory.total_gb()),
-          human_duration(s.costs.seconds),
-          human_hours(s.costs.gpu_hours),
-          human_usd(s.costs.cost_usd),
-          human_energy_kwh(s.costs.energy_kwh),
-          human_mass_kg(s.costs.co2e_kg)};
+// CSV: every figure unrounded; the baseline row is called scratch_baseline.
+std::vector<std::string> csv_row(const EstimateRow& r) {
+  std::vector<std::string> cells = {r.kind == EstimateRowKind::kScratch ? "scratch_baseline" : r.name, number(r.params),
+                                    number(r.tokens), number(r.flops)};
+  if (r.stage) {
+    const StageFigures& s = *r.stage;
+    cells.insert(cells.end(), {std::to_string(s.layout.tp), std::to_string(s.layout.pp), std::to_string(s.layout.dp),
+                               std::to_string(s.layout.micro_batch), std::to_string(s.layout.interleave),
+                               to_string(s.layout.recompute), number(s.tflops_per_gpu),
+                               number(s.hardware_tflops_per_gpu), number(s.mfu), number(s.iteration_s)});
+  } else {
+    cells.insert(cells.end(), 10, "");
+  }
+  const Costs& c = r.costs;
+  cells.insert(cells.end(), {std::to_string(r.gpus), number(c.seconds / kSecondsPerDay), number(c.gpu_hours),
+                             number(c.cost_usd), number(c.energy_kwh), number(c.co2e_kg), number(c.embodied_co2e_kg),
+                             r.stage ? number(r.stage->memory_gb_per_gpu) : ""});
+  return cells;
 }
-
-std::vector<std::string> totals_row(const std::string& name, const Costs& c, double params,
-                                    double tokens) {
-  return {name, human_count(params), human_count(tokens), "", "", "", "",
-          human_duration(c.seconds), human_hours(c.gpu_hours), human_usd(c.cost_usd),
-          human_energy_kwh(c.energy_kwh), human_mass_kg(c.co2e_kg)};
-}
-
-const std::vector<std::string> kHeader = {"stage", "params", "tokens", "layout", "TF/GPU", "MFU",
-                                          "GB/GPU", "time", "GPU-hours", "USD", "energy", "CO2e"};
 
 }  // namespace
 
 std::string estimate_table(const PlanEstimate& e, const Plan& plan) {
+  const Cluster& cluster = plan.cluster;
   std::string out = fmt::format(
       "{}\n{} x {} GPUs ({:g} TFLOP/s peak), region {} ({:.0f} gCO2e/kWh, PUE {:.2f}), "
       "${:.2f}/GPU-hour, power model {}\n\n",
-      e.name, plan.hardware.name, plan.gpus, plan.hardware.peak_tflops, plan.region.name,
-      plan.region.grid_g_co2e_per_kwh, plan.region.pue, plan.price_usd_per_gpu_hour,
-      to_string(plan.power_model));
-  TextTable table(kHeader);
-  for (const auto& s : e.stages) {
-    std::string name = s.name;
-    if (s.growth.any()) name = "+" + describe(s.growth) + " " + name;
-    table.add_row(stage_row(name, s));
+      e.name, cluster.hardware.name, cluster.gpus, cluster.hardware.peak_tflops, cluster.region.name,
+      cluster.region.grid_g_co2e_per_kwh, cluster.region.pue, cluster.price_usd_per_gpu_hour,
+      to_string(cluster.power_model));
+  TextTable table(estimate_columns());
+  for (EstimateRow& row : estimate_rows(e, cluster.gpus)) {
+    if (row.kind == EstimateRowKind::kTotal) table.add_separator();
+    table.add_row(std::move(row.cells));
   }
-  table.add_separator();
-  table.add_row(totals_row("total", e.total, e.stages.back().params, e.total_tokens));
-  if (e.scratch_baseline) table.add_row(stage_row(e.scratch_baseline->name, *e.scratch_baseline));
   out += table.render();
   out += "\n* layout chosen by the planner (fastest that fits); embodied carbon ";
   out += human_mass_kg(e.total.embodied_co2e_kg) + " extra\n";
@@ -66,43 +60,37 @@ std::string estimate_table(const PlanEstimate& e, const Plan& plan) {
     out += fmt::format(
         "growth vs from scratch on the same {} tokens: {} vs {}, saves {} of the time, "
         "{} and {} CO2e\n",
-        human_count(e.total_tokens), human_duration(e.total.seconds),
-        human_duration(e.scratch_total.seconds),
-        percent(1 - e.total.seconds / e.scratch_total.seconds),
-        human_usd(e.scratch_total.cost_usd - e.total.cost_usd),
+        human_count(e.total_tokens), human_duration(e.total.seconds), human_duration(e.scratch_total.seconds),
+        percent(1 - e.total.seconds / e.scratch_total.seconds), human_usd(e.scratch_total.cost_usd - e.total.cost_usd),
         human_mass_kg(e.scratch_total.co2e_kg - e.total.co2e_kg));
   }
   return out;
 }
 
 std::string estimate_csv(const PlanEstimate& e, const Plan& plan) {
-  TextTable t({"stage", "params", "tokens", "flops", "tp", "pp", "dp", "micro_batch", "interleave",
-               "recompute", "tflops_per_gpu", "hardware_tflops_per_gpu", "mfu",
-               "iteration_seconds", "gpus", "days", "gpu_hours", "cost_usd", "energy_kwh",
-               "co2e_kg", "embodied_co2e_kg", "memory_gb_per_gpu"});
-  auto row = [&](const std::string& name, const StageEstimate& s) {
-    t.add_row({name, fmt::format("{}", s.params), fmt::format("{}", s.tokens),
-               fmt::format("{}", s.flops), std::to_string(s.layout.tp), std::to_string(s.layout.pp),
-               std::to_string(s.layout.dp), std::to_string(s.layout.micro_batch),
-               std::to_string(s.layout.interleave), to_string(s.layout.recompute),
-               fmt::format("{}", s.iteration.tflops_per_gpu),
-               fmt::format("{}", s.iteration.hardware_tflops_per_gpu),
-               fmt::format("{}", s.iteration.mfu), fmt::format("{}", s.iteration.iteration_s),
-               std::to_string(plan.gpus), fmt::format("{}", s.costs.seconds / kDay),
-               fmt::format("{}", s.costs.gpu_hours), fmt::format("{}", s.costs.cost_usd),
-               fmt::format("{}", s.costs.energy_kwh), fmt::format("{}", s.costs.co2e_kg),
-               fmt::format("{}", s.costs.embodied_co2e_kg),
-               fmt::format("{}", s.memory.total_gb())});
-  };
-  for (const auto& s : e.stages) row(s.name, s);
-  const Costs& c = e.total;
-  t.add_row({"total", fmt::format("{}", e.stages.back().params), fmt::format("{}", e.total_tokens),
-             fmt::format("{}", e.total_flops), "", "", "", "", "", "", "", "", "", "",
-             std::to_string(plan.gpus), fmt::format("{}", c.seconds / kDay),
-             fmt::format("{}", c.gpu_hours), fmt::format("{}", c.cost_usd),
-             fmt::format("{}", c.energy_kwh), fmt::format("{}", c.co2e_kg),
-             fmt::format("{}", c.embodied_co2e_kg), ""});
-  if (e.scratch_baseline) row("scratch_baseline", *e.scratch_baseline);
+  TextTable t({"stage",
+               "params",
+               "tokens",
+               "flops",
+               "tp",
+               "pp",
+               "dp",
+               "micro_batch",
+               "interleave",
+               "recompute",
+               "tflops_per_gpu",
+               "hardware_tflops_per_gpu",
+               "mfu",
+               "iteration_seconds",
+               "gpus",
+               "days",
+               "gpu_hours",
+               "cost_usd",
+               "energy_kwh",
+               "co2e_kg",
+               "embodied_co2e_kg",
+               "memory_gb_per_gpu"});
+  for (const EstimateRow& row : estimate_rows(e, plan.cluster.gpus)) t.add_row(csv_row(row));
   return t.render_csv();
 }
 
@@ -138,7 +126,7 @@ std::string estimate_explanation(const PlanEstimate& e, const Plan& plan) {
     out += fmt::format(
         "  memory {:.1f} of {:.0f} GB: weights {:.1f}, grads {:.1f}, optimizer {:.1f}, "
         "activations {:.1f}, reserved {:.1f}\n",
-        m.total_gb(), plan.hardware.hbm_gb, m.weights_gb, m.gradients_gb, m.optimizer_gb,
+        m.total_gb(), plan.cluster.hardware.hbm_gb, m.weights_gb, m.gradients_gb, m.optimizer_gb,
         m.activations_gb, m.reserved_gb);
     if (s.growth.any()) {
       out += fmt::format("  grown by {}: {} transition (restart-point save{}), MSG mask for {} steps costs {}\n",

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "enum_option.h"
 #include "plan_options.h"
 #include "sprout/planner/export/cluster_export.h"
 
@@ -14,9 +15,8 @@ void add_export_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Write a Slurm batch script or Kubernetes manifests for a plan");
   auto plan = std::make_shared<PlanOptionValues>();
   auto opts = std::make_shared<planner::ExportOptions>();
-  auto target = std::make_shared<std::string>();
   add_plan_options(*cmd, *plan);
-  cmd->add_option("--target", *target, "slurm | k8s")->required()->check(CLI::IsMember({"slurm", "k8s"}));
+  add_enum_option(*cmd, "--target", opts->target, planner::EnumNames<planner::ExportTarget>::list())->required();
   cmd->add_option("--out", opts->out_dir, "Directory for the generated files")->required();
   cmd->add_option("--nodes", opts->nodes, "Nodes (default: GPUs / GPUs per node)")->check(CLI::PositiveNumber);
   cmd->add_option("--gpus-per-node", opts->gpus_per_node, "Tasks (GPUs) per node")->check(CLI::PositiveNumber);
@@ -29,8 +29,7 @@ void add_export_command(CLI::App& app) {
   cmd->add_option("--storage", opts->storage, "Kubernetes PVC size (default 100Gi)");
   cmd->add_option("--storage-class", opts->storage_class, "Kubernetes storage class");
   cmd->add_flag("--cpu-only", opts->cpu_only, "Request no GPUs (CPU clusters)");
-  cmd->callback([plan, opts, target] {
-    opts->target = *target == "k8s" ? planner::ExportTarget::kKubernetes : planner::ExportTarget::kSlurm;
+  cmd->callback([plan, opts] {
     planner::Plan p = plan->load();
     planner::EstimateOptions eo;
     eo.with_scratch_baseline = false;

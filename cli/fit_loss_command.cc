@@ -24,7 +24,7 @@ struct FitLossOptions {
   std::optional<std::string> holdout;
   double skip_fraction = 0.1;
   std::string name;
-  std::string format = "table";
+  Format format = Format::kTable;
 };
 
 std::string fit_table(const planner::LossModel& m, const std::string& out) {
@@ -56,7 +56,6 @@ std::string fit_table(const planner::LossModel& m, const std::string& out) {
 }
 
 void run_fit_loss(const FitLossOptions& o) {
-  const Format format = parse_format(o.format);
   std::vector<planner::RunLossHistory> runs;
   for (const auto& dir : o.run_dirs) runs.push_back(planner::read_run_loss_history(dir));
   planner::LossFitOptions options;
@@ -65,7 +64,7 @@ void run_fit_loss(const FitLossOptions& o) {
   options.name = o.name;
   const planner::LossModel model = planner::fit_loss_model(runs, options);
   planner::write_loss_model(o.out, model);
-  if (format == Format::kJson) {
+  if (o.format == Format::kJson) {
     std::cout << nlohmann::json{{"loss_model", loss_model_json(model)}, {"out", o.out}}.dump(2) << "\n";
   } else {
     std::cout << fit_table(model, o.out);
@@ -85,7 +84,7 @@ void add_fit_loss_command(CLI::App& app) {
   cmd->add_option("--skip-fraction", o->skip_fraction, "Leave out this first fraction of every stage (default 0.1)")
       ->check(CLI::Range(0.0, 0.9));
   cmd->add_option("--name", o->name, "Model name written into the file");
-  cmd->add_option("--format", o->format, "table | json")->check(CLI::IsMember({"table", "json"}));
+  add_format_option(*cmd, o->format, {Format::kTable, Format::kJson});
   cmd->callback([o] { run_fit_loss(*o); });
 }
 

@@ -6,15 +6,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sprout/planner/base/input_error.h"
+#include "enum_option.h"
 
 namespace sprout::cli {
 
-Format parse_format(const std::string& name) {
-  if (name == "table") return Format::kTable;
-  if (name == "json") return Format::kJson;
-  if (name == "csv") return Format::kCsv;
-  throw planner::InputError({"--format", 0, 0}, "format", "'" + name + "' is not table, json or csv");
+CLI::Option* add_format_option(CLI::App& cmd, Format& format, const std::vector<Format>& allowed) {
+  std::string help;
+  for (Format f : allowed) help += (help.empty() ? "" : " | ") + std::string(planner::EnumNames<Format>::name(f));
+  return add_enum_option(cmd, "--format", format, help, allowed);
 }
 
 TextTable::TextTable(std::vector<std::string> header) : header_(std::move(header)) {}

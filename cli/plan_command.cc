@@ -25,16 +25,16 @@ void add_plan_command(CLI::App& app) {
   cmd->add_flag("--simulate-iteration", *simulate_iteration,
                 "Iteration times from the simulator's pipeline DAG instead of the analytic model");
   cmd->callback([values, explain, no_baseline, simulate_iteration] {
-    const Format format = parse_format(values->format);
     planner::Plan plan = values->load();
     planner::EstimateOptions options;
     options.with_scratch_baseline = !*no_baseline;
     if (*simulate_iteration) options.refine_iteration = simulator::simulated_iteration_estimate;
     planner::PlanEstimate est = planner::estimate_plan(plan, options);
-    switch (format) {
+    switch (values->format) {
       case Format::kJson: std::cout << planner::to_json(est, plan).dump(2) << "\n"; break;
       case Format::kCsv: std::cout << estimate_csv(est, plan); break;
       case Format::kTable:
+      case Format::kMarkdown:  // not offered
         std::cout << estimate_table(est, plan);
         if (*explain) std::cout << estimate_explanation(est, plan);
         break;

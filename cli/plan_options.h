@@ -1,26 +1,33 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The plan-override flags shared by plan, simulate, export and compare.
+// The plan-override flags shared by plan, simulate, export and compare, and
+// the cluster flags they share with search.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
-#include <optional>
 #include <string>
 
+#include "output.h"
 #include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::cli {
 
+// What --hardware, --gpus, --region, --price and --power-model say about the cluster.
+struct ClusterFlags {
+  CLI::Option* hardware;
+  CLI::Option* gpus;
+  CLI::Option* region;
+  CLI::Option* price;
+  CLI::Option* power_model;
+};
+// `overridden` names what a flag replaces in the help texts ("the plan").
+ClusterFlags add_cluster_options(CLI::App& cmd, planner::ClusterOverrides& cluster, const std::string& overridden);
+
 struct PlanOptionValues {
   std::string plan_file;
-  std::optional<std::string> hardware;
-  std::optional<int> gpus;
-  std::optional<std::string> region;
-  std::optional<double> price;
-  std::optional<std::string> power_model;
-  std::string format = "table";
+  planner::ClusterOverrides cluster;
+  Format format = Format::kTable;
 
-  planner::PlanOverrides overrides() const;
   planner::Plan load() const;  // load_plan with the overrides
 };
 

@@ -18,9 +18,11 @@
 
 #include "commands.h"
 #include "output.h"
+#include "plan_options.h"
 #include "search_report.h"
 #include "sprout/simulator/run/simulation.h"
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/io/loss_model_file.h"
 #include "sprout/planner/io/plan_loader.h"
 
@@ -31,11 +33,7 @@ struct SearchOptions {
   std::optional<double> target_params;
   std::optional<std::string> target_shape;
   double budget_usd = 0;
-  std::string hardware;
-  int gpus = 0;
-  std::string region = "us-average";
-  std::optional<double> price;
-  std::string power_model = "tdp";
+  planner::ClusterOverrides cluster{.region = "us-average"};
   std::optional<double> deadline_days;
   std::optional<double> max_co2e_t;
   std::optional<std::string> loss_model;
@@ -46,7 +44,7 @@ struct SearchOptions {
   std::optional<std::string> compare;
   std::optional<std::string> like;
   std::vector<std::string> shapes;
-  std::string format = "table";
+  Format format = Format::kTable;
   long long risk_trials = 1000;
 };
 
@@ -79,7 +77,7 @@ planner::SearchRequest make_request(const SearchOptions& o) {
                               fmt::format("{} is outside 1e6 .. 1e14 parameters", *o.target_params));
   }
   planner::SearchRequest r =
-      planner::make_search_request(o.target_params.value_or(1e9), o.hardware, o.gpus, o.region, o.budget_usd);
+      planner::make_search_request(o.target_params.value_or(1e9), planner::find_cluster(o.cluster), o.budget_usd);
   if (o.like) r.stage = planner::stage_template_from(planner::load_plan(*o.like).stages.back());
   r.target = o.target_shape ? parse_shape(*o.target_shape, r.stage, "--target-shape")
                             : planner::target_shape_for_params(*o.target_params, r.stage);
@@ -88,9 +86,7 @@ planner::SearchRequest make_request(const SearchOptions& o) {
     if (shape.find('x') == shape.rfind('x')) s.heads = s.kv_heads = r.target.heads;  // keep the target's heads
     r.shapes.push_back(s);
   }
-  if (o.price) r.price_usd_per_gpu_hour = *o.price;
-  r.power_model = o.power_model == "typical" ? planner::PowerModel::kTypical : planner::PowerModel::kTdp;
-  if (o.deadline_days) r.deadline_seconds = *o.deadline_days * 86400;
+  if (o.deadline_days) r.deadline_seconds = *o.deadline_days * planner::kSecondsPerDay;
   if (o.max_co2e_t) r.max_co2e_kg = *o.max_co2e_t * 1000;
   if (o.loss_model) r.loss_model = planner::load_loss_model(*o.loss_model);
   r.max_stages = o.max_stages;
@@ -116,7 +112,6 @@ planner::SearchProgressCallback terminal_progress() {
 }
 
 void run_search(const SearchOptions& o) {
-  const Format format = parse_format(o.format);
   const planner::SearchRequest request = make_request(o);
   const auto progress = terminal_progress();
   const planner::SearchResult result = planner::search_schedules(request, progress);
@@ -152,19 +147,23 @@ void run_search(const SearchOptions& o) {
     const planner::FrontPlacement placement =
         planner::place_on_front(planner::objectives_of(result.ranked), c.objectives());
     std::string note;
-    const planner::Plan& p = c.plan;
-    if (p.hardware.name != request.hardware.name || p.gpus != request.gpus || p.region.name != request.region.name ||
-        p.price_usd_per_gpu_hour != request.price_usd_per_gpu_hour) {
-      note = fmt::format("it plans {} x {} in {} at ${:.2f}/GPU-hour, the search {} x {} in {} at ${:.2f}", p.gpus,
-                         p.hardware.name, p.region.name, p.price_usd_per_gpu_hour, request.gpus,
-                         request.hardware.name, request.region.name, request.price_usd_per_gpu_hour);
+    const planner::Cluster& planned = c.plan.cluster;
+    const planner::Cluster& searched = request.cluster;
+    if (planned.hardware.name != searched.hardware.name || planned.gpus != searched.gpus ||
+        planned.region.name != searched.region.name ||
+        planned.price_usd_per_gpu_hour != searched.price_usd_per_gpu_hour) {
+      note = fmt::format("it plans {} x {} in {} at ${:.2f}/GPU-hour, the search {} x {} in {} at ${:.2f}",
+                         planned.gpus, planned.hardware.name, planned.region.name, planned.price_usd_per_gpu_hour,
+                         searched.gpus, searched.hardware.name, searched.region.name,
+                         searched.price_usd_per_gpu_hour);
     }
     report.comparison = PlanComparison{*o.compare, std::move(c), placement, note};
   }
-  switch (format) {
+  switch (o.format) {
     case Format::kJson: std::cout << search_json(report).dump(2) << "\n"; break;
     case Format::kCsv: std::cout << search_csv(report); break;
-    case Format::kTable: std::cout << search_table(report); break;
+    case Format::kTable:
+    case Format::kMarkdown: std::cout << search_table(report); break;  // markdown: not offered
   }
 }
 
@@ -177,11 +176,11 @@ void add_search_command(CLI::App& app) {
   auto* shape = cmd->add_option("--target-shape", o->target_shape, "Final model shape LAYERSxHIDDEN[xHEADS] (e.g. 80x10240)");
   params->excludes(shape);
   cmd->add_option("--budget-usd", o->budget_usd, "Budget in US dollars")->required()->check(CLI::PositiveNumber);
-  cmd->add_option("--hardware", o->hardware, "Hardware profile name or path")->required();
-  cmd->add_option("--gpus", o->gpus, "GPU count")->required()->check(CLI::PositiveNumber);
-  cmd->add_option("--region", o->region, "Region profile name or path (default us-average)");
-  cmd->add_option("--price", o->price, "USD per GPU-hour (default: the hardware profile's)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--power-model", o->power_model, "tdp | typical")->check(CLI::IsMember({"tdp", "typical"}));
+  const ClusterFlags cluster = add_cluster_options(*cmd, o->cluster, "");
+  cluster.hardware->required();
+  cluster.gpus->required();
+  cluster.region->description("Region profile name or path (default us-average)");
+  cluster.price->description("USD per GPU-hour (default: the hardware profile's)");
   cmd->add_option("--deadline-days", o->deadline_days, "Latest finish, in days of training")->check(CLI::PositiveNumber);
   cmd->add_option("--max-co2e-t", o->max_co2e_t, "Carbon cap in tonnes of operational CO2e")->check(CLI::PositiveNumber);
   cmd->add_option("--loss-model", o->loss_model, "Loss model file (sprout fit-loss); default Chinchilla 2022");
@@ -197,7 +196,7 @@ void add_search_command(CLI::App& app) {
                   "e.g. 40x5760,40x10240 for FLM-101B's")
       ->delimiter(',');
   cmd->add_option("--compare", o->compare, "Place this plan (e.g. plans/flm-101b.yaml) against the front");
-  cmd->add_option("--format", o->format, "table | json | csv")->check(CLI::IsMember(kFormatNames));
+  add_format_option(*cmd, o->format);
   cmd->add_option("--risk-trials", o->risk_trials,
                   "Monte Carlo trials per shown schedule for P10/P50/P90 (default 1000; 0: skip)")
       ->check(CLI::Range(0LL, 1000000LL));

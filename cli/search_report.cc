@@ -7,7 +7,10 @@
 
 #include "loss_model_json.h"
 #include "output.h"
+#include "sprout/planner/base/units.h"
+#include "sprout/planner/cost/costs_json.h"
 #include "sprout/planner/cost/estimate_json.h"
+#include "sprout/simulator/run/simulation_json.h"
 
 namespace sprout::cli {
 using namespace sprout::planner;
@@ -35,22 +38,16 @@ std::vector<std::string> table_row(const std::string& rank, const ScheduleCandid
                                   human_usd(t.cost_usd), human_energy_kwh(t.energy_kwh), human_mass_kg(t.co2e_kg),
                                   fmt::format("{:.4f}", c.predicted_loss)};
   if (risk) {
-    row.push_back(human_duration(risk->days.p90 * 86400));
+    row.push_back(human_duration(risk->days.p90 * kSecondsPerDay));
     row.push_back(p90_cost(risk, budget_usd));
   }
   return row;
 }
 
-nlohmann::json bands_json(const simulator::MetricBands& b) {
-  auto p = [](const simulator::Percentiles& x) { return nlohmann::json{{"p10", x.p10}, {"p50", x.p50}, {"p90", x.p90}}; };
-  return {{"days", p(b.days)}, {"gpu_hours", p(b.gpu_hours)}, {"cost_usd", p(b.cost_usd)},
-          {"energy_kwh", p(b.energy_kwh)}, {"co2e_kg", p(b.co2e_kg)}};
-}
-
 std::vector<std::string> csv_row(const std::string& rank, const ScheduleCandidate& c,
                                  const std::string& plan_file) {
   const Costs& t = c.estimate.total;
-  return {rank, c.shapes, stage_tokens(c), fmt::format("{}", c.tokens), fmt::format("{}", t.seconds / 86400),
+  return {rank, c.shapes, stage_tokens(c), fmt::format("{}", c.tokens), fmt::format("{}", t.seconds / kSecondsPerDay),
           fmt::format("{}", t.gpu_hours), fmt::format("{}", t.cost_usd), fmt::format("{}", t.energy_kwh),
           fmt::format("{}", t.co2e_kg), fmt::format("{}", c.predicted_loss), plan_file};
 }
@@ -60,29 +57,25 @@ nlohmann::json candidate_json(const ScheduleCandidate& c, const std::string& pla
   nlohmann::json stages = nlohmann::json::array();
   for (size_t i = 0; i < c.plan.stages.size(); ++i) {
     const StageEstimate& se = c.estimate.stages[i];
-    stages.push_back({{"name", se.name},
-                      {"params", se.params},
-                      {"tokens", se.tokens},
-                      {"growth", describe(se.growth)},
-                      {"layout", to_json(se.layout)},
-                      {"days", se.costs.seconds / 86400},
-                      {"cost_usd", se.costs.cost_usd},
-                      {"loss_start", std::isfinite(c.losses[i].loss_start) ? nlohmann::json(c.losses[i].loss_start)
-                                                                           : nlohmann::json()},
-                      {"loss_end", c.losses[i].loss_end}});
+    nlohmann::json stage = {{"name", se.name},
+                            {"params", se.params},
+                            {"tokens", se.tokens},
+                            {"growth", describe(se.growth)},
+                            {"layout", to_json(se.layout)},
+                            {"loss_start", std::isfinite(c.losses[i].loss_start)
+                                               ? nlohmann::json(c.losses[i].loss_start)
+                                               : nlohmann::json()},
+                            {"loss_end", c.losses[i].loss_end}};
+    stage.update(to_json(se.costs));
+    stages.push_back(stage);
   }
   nlohmann::json j = {{"name", c.plan.name},
                       {"shapes", c.shapes},
                       {"stages", stages},
                       {"tokens", c.tokens},
                       {"params", c.estimate.stages.back().params},
-                      {"days", t.seconds / 86400},
-                      {"gpu_hours", t.gpu_hours},
-                      {"cost_usd", t.cost_usd},
-                      {"energy_kwh", t.energy_kwh},
-                      {"co2e_kg", t.co2e_kg},
-                      {"embodied_co2e_kg", t.embodied_co2e_kg},
                       {"predicted_loss", c.predicted_loss}};
+  j.update(to_json(t));
   if (!plan_file.empty()) j["plan_file"] = plan_file;
   return j;
 }
@@ -99,8 +92,9 @@ std::string search_table(const SearchReport& r) {
       "target {} ({} parameters) on {} x {}, region {}, ${:.2f}/GPU-hour, power model {}\n"
       "limits: budget {}{}{}\n"
       "loss model: {}: {}\n  ({})\n\n",
-      shape_label(q.target), human_count(parameter_count(q.target)), q.gpus, q.hardware.name,
-      q.region.name, q.price_usd_per_gpu_hour, to_string(q.power_model), human_usd(q.budget_usd),
+      shape_label(q.target), human_count(parameter_count(q.target)), q.cluster.gpus, q.cluster.hardware.name,
+      q.cluster.region.name, q.cluster.price_usd_per_gpu_hour, to_string(q.cluster.power_model),
+      human_usd(q.budget_usd),
       q.deadline_seconds ? ", deadline " + human_duration(*q.deadline_seconds) : "",
       q.max_co2e_kg ? ", carbon cap " + human_mass_kg(*q.max_co2e_kg) + " CO2e" : "",
       q.loss_model.name, describe_law(q.loss_model), q.loss_model.source);
@@ -171,24 +165,20 @@ std::string search_csv(const SearchReport& r) {
 
 nlohmann::json search_json(const SearchReport& r) {
   const SearchRequest& q = r.request;
-  nlohmann::json request = {{"target", {{"layers", q.target.layers},
-                                        {"hidden", q.target.hidden},
-                                        {"heads", q.target.heads},
-                                        {"params", parameter_count(q.target)}}},
-                            {"hardware", q.hardware.name},
-                            {"gpus", q.gpus},
-                            {"region", q.region.name},
-                            {"price_usd_per_gpu_hour", q.price_usd_per_gpu_hour},
-                            {"power_model", to_string(q.power_model)},
-                            {"budget_usd", q.budget_usd},
-                            {"max_stages", q.max_stages}};
-  if (q.deadline_seconds) request["deadline_days"] = *q.deadline_seconds / 86400;
+  nlohmann::json request = to_json(q.cluster);
+  request["target"] = {{"layers", q.target.layers},
+                       {"hidden", q.target.hidden},
+                       {"heads", q.target.heads},
+                       {"params", parameter_count(q.target)}};
+  request["budget_usd"] = q.budget_usd;
+  request["max_stages"] = q.max_stages;
+  if (q.deadline_seconds) request["deadline_days"] = *q.deadline_seconds / kSecondsPerDay;
   if (q.max_co2e_kg) request["max_co2e_t"] = *q.max_co2e_kg / 1000;
   nlohmann::json candidates = nlohmann::json::array();
   for (size_t i = 0; i < shown(r); ++i) {
     nlohmann::json c = candidate_json(r.result.ranked[i], file_at(r.plan_files, i));
     c["rank"] = i + 1;
-    if (i < r.risk.size()) c["risk"] = bands_json(r.risk[i]);
+    if (i < r.risk.size()) c["risk"] = simulator::to_json(r.risk[i]);
     candidates.push_back(c);
   }
   const SearchStats& s = r.result.stats;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "enum_option.h"
 #include "output.h"
 #include "plan_options.h"
 #include "simulate_report.h"
@@ -23,10 +24,10 @@ struct SimulateValues {
   std::uint64_t seed = 1;
   std::optional<double> checkpoint_every_min;
   std::optional<std::string> carbon_trace;
-  std::string trace_intensity = "direct";
+  simulator::TraceColumn trace_intensity = simulator::TraceColumn::kDirect;
   std::optional<std::string> start;
   std::optional<std::string> deadline;
-  std::string carbon_aware = "none";
+  simulator::CarbonAwareMode carbon_aware = simulator::CarbonAwareMode::kNone;
   bool no_failures = false;
   std::optional<double> mtbf_gpu_hours;
   bool free_checkpoints = false;
@@ -56,12 +57,10 @@ simulator::SimulationOptions options_from(const SimulateValues& v) {
   o.seed = v.seed;
   o.simulate_iteration = v.simulate_iteration;
   o.carbon_trace_csv = v.carbon_trace;
-  o.trace_column = v.trace_intensity == "lca" ? simulator::TraceColumn::kLifeCycle : simulator::TraceColumn::kDirect;
+  o.trace_column = v.trace_intensity;
   if (v.start) o.start_unix_s = parse_time(*v.start, "--start", "start");
   if (v.deadline) o.deadline_unix_s = parse_time(*v.deadline, "--deadline", "deadline");
-  o.carbon_aware = v.carbon_aware == "start"   ? simulator::CarbonAwareMode::kStart
-                   : v.carbon_aware == "pause" ? simulator::CarbonAwareMode::kPause
-                                               : simulator::CarbonAwareMode::kNone;
+  o.carbon_aware = v.carbon_aware;
   simulator::RunOptions& r = o.run;
   r.failures = !v.no_failures;
   r.mtbf_gpu_hours = v.mtbf_gpu_hours;
@@ -98,12 +97,11 @@ void add_simulate_command(CLI::App& app) {
                   "Minutes of work between checkpoints (default: Young/Daly optimum per stage)");
   cmd->add_option("--carbon-trace", v->carbon_trace,
                   "Hourly grid intensity CSV (Electricity Maps columns; default: the region's trace)");
-  cmd->add_option("--trace-intensity", v->trace_intensity, "direct | lca column of the trace")
-      ->check(CLI::IsMember({"direct", "lca"}));
+  add_enum_option(*cmd, "--trace-intensity", v->trace_intensity,
+                  planner::EnumNames<simulator::TraceColumn>::list() + " column of the trace");
   cmd->add_option("--start", v->start, "Run start, ISO 8601 UTC (default: the trace's first hour)");
   cmd->add_option("--deadline", v->deadline, "Latest end, ISO 8601 UTC");
-  cmd->add_option("--carbon-aware", v->carbon_aware, "none | start (best start) | pause (skip dirty hours)")
-      ->check(CLI::IsMember({"none", "start", "pause"}));
+  add_enum_option(*cmd, "--carbon-aware", v->carbon_aware, "none | start (best start) | pause (skip dirty hours)");
   cmd->add_flag("--no-failures", v->no_failures, "Disable failures");
   cmd->add_option("--mtbf-gpu-hours", v->mtbf_gpu_hours,
                   "GPU-hours between interruptions per GPU (default: hardware profile, Llama 3 rate)");
@@ -116,7 +114,6 @@ void add_simulate_command(CLI::App& app) {
                 "Stage iteration times from the pipeline DAG instead of the analytic model");
   cmd->add_flag("--timeline", v->timeline, "JSON: list every event of the median trial");
   cmd->callback([v] {
-    const Format format = parse_format(v->plan.format);
     simulator::SimulationOptions options = options_from(*v);
     const planner::Plan plan = v->plan.load();
     bool printed = false;
@@ -126,10 +123,11 @@ void add_simulate_command(CLI::App& app) {
     if (report.trace_repeats) {
       std::cerr << "note: the run outlasts the carbon trace; its hours repeat from the trace start\n";
     }
-    switch (format) {
+    switch (v->plan.format) {
       case Format::kJson: std::cout << simulator::to_json(report, v->timeline).dump(2) << "\n"; break;
       case Format::kCsv: std::cout << simulation_csv(report); break;
-      case Format::kTable: std::cout << simulation_table(report); break;
+      case Format::kTable:
+      case Format::kMarkdown: std::cout << simulation_table(report); break;  // markdown: not offered
     }
   });
 }

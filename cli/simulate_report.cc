@@ -6,13 +6,15 @@
 #include <cmath>
 
 #include "output.h"
+#include "sprout/planner/base/units.h"
 
 namespace sprout::cli {
 using namespace sprout::simulator;
 
 namespace {
 
-constexpr double kDay = 86400;
+using planner::kSecondsPerDay;
+using planner::kSecondsPerHour;
 
 // Wall-clock bands share one unit, picked from the run's P50 (days for
 // FLM-101B, minutes for the tiny CPU plan).
@@ -21,13 +23,13 @@ struct TimeUnit {
   double seconds;
 };
 TimeUnit unit_for(double seconds) {
-  if (seconds >= 86400) return {"days", 86400};
-  if (seconds >= 3600) return {"hours", 3600};
+  if (seconds >= kSecondsPerDay) return {"days", kSecondsPerDay};
+  if (seconds >= kSecondsPerHour) return {"hours", kSecondsPerHour};
   if (seconds >= 60) return {"min", 60};
   return {"s", 1};
 }
 std::string band(const Percentiles& days, const TimeUnit& unit) {
-  auto f = [&](double d) { return fmt::format("{:.2f}", d * 86400 / unit.seconds); };
+  auto f = [&](double d) { return fmt::format("{:.2f}", d * kSecondsPerDay / unit.seconds); };
   return f(days.p10) + " / " + f(days.p50) + " / " + f(days.p90);
 }
 std::string interval(double seconds) {
@@ -64,7 +66,7 @@ std::string simulation_table(const SimulationReport& r) {
   const RunModel& m = r.model;
   std::string out = fmt::format("{}: {} trials (seed {}){}\n", m.name, d.trials, d.seed,
                                 d.cancelled ? " [cancelled]" : "");
-  out += fmt::format("{} x {} GPUs", m.hardware.name, m.gpus);
+  out += fmt::format("{} x {} GPUs", m.cluster.hardware.name, m.cluster.gpus);
   if (m.hot_spare_gpus > 0) out += fmt::format(" + {} hot spares", m.hot_spare_gpus);
   if (m.failure_rate_per_s > 0) {
     out += fmt::format("; failures: one per {} GPU-hours per GPU = one every {} for the job",
@@ -80,7 +82,7 @@ std::string simulation_table(const SimulationReport& r) {
                        r.trace_repeats ? " (the run outlasts the trace: it repeats)" : "");
   }
   out += "\n";
-  const TimeUnit unit = unit_for(d.total.days.p50 * kDay);
+  const TimeUnit unit = unit_for(d.total.days.p50 * kSecondsPerDay);
   TextTable table({"stage", fmt::format("{} P10 / P50 / P90", unit.name), "GPU-hours", "USD", "energy",
                    "CO2e", "failures", "checkpoint every"});
   for (const StageDistribution& s : d.stages) {
@@ -91,8 +93,8 @@ std::string simulation_table(const SimulationReport& r) {
   out += table.render();
   out += "(GPU-hours, USD, energy and CO2e are P50s)\n\n";
   out += fmt::format("planner, failure-free: {}; simulated P50 {} (+{})\n",
-                     human_duration(r.estimate.total.seconds), human_duration(d.total.days.p50 * kDay),
-                     human_duration(d.total.days.p50 * kDay - r.estimate.total.seconds));
+                     human_duration(r.estimate.total.seconds), human_duration(d.total.days.p50 * kSecondsPerDay),
+                     human_duration(d.total.days.p50 * kSecondsPerDay - r.estimate.total.seconds));
   out += fmt::format("expected failures {:.2f} (simulated mean {:.2f}); expected lost work {}\n",
                      d.failures_expected, d.failures_mean, human_duration(d.lost_work_expected_s));
   const CheckpointCost& c = d.checkpoint_cost;

@@ -52,17 +52,16 @@ std::string markdown(const std::vector<planner::ValidationRow>& rows) {
 void add_validate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("validate", "Compare predictions with published training runs");
   auto file = std::make_shared<std::string>(std::string(SPROUT_SOURCE_DIR) + "/plans/validation/published.yaml");
-  auto format = std::make_shared<std::string>("table");
+  auto format = std::make_shared<Format>(Format::kTable);
   cmd->add_option("--published", *file, "Published numbers (YAML)");
-  cmd->add_option("--format", *format, "table | json | csv | markdown")
-      ->check(CLI::IsMember({"table", "json", "csv", "markdown"}));
+  add_format_option(*cmd, *format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMarkdown});
   cmd->callback([file, format] {
     auto rows = planner::validate(planner::load_published_numbers(*file));
-    if (*format == "markdown") {
+    if (*format == Format::kMarkdown) {
       std::cout << markdown(rows);
       return;
     }
-    if (*format == "json") {
+    if (*format == Format::kJson) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& r : rows) {
         j.push_back({{"group", r.reference.group}, {"plan", r.reference.plan_file},
@@ -79,8 +78,8 @@ void add_validate_command(CLI::App& app) {
                  fmt::format("{:g}", r.reference.published), number(r.predicted),
                  fmt::format("{:+.1f}%", 100 * r.error_fraction()), r.reference.source});
     }
-    std::cout << (*format == "csv" ? t.render_csv() : t.render());
-    if (*format == "table") {
+    std::cout << (*format == Format::kCsv ? t.render_csv() : t.render());
+    if (*format == Format::kTable) {
       for (const char* g : {"korthikanti", "flm-101b"}) {
         auto s = planner::summarize(rows, g);
         std::cout << fmt::format("{}: mean |error| {:.2f}%, max {:.2f}%\n", g, 100 * s.mean_abs,

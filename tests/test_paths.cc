@@ -7,9 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 
 #include "sprout/planner/base/file_io.h"
@@ -36,14 +34,8 @@ CommandResult run_command(const std::string& command) {
   int status = std::system(full.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  auto slurp = [](const std::string& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  r.out = slurp(out_file);
-  r.err = slurp(err_file);
+  r.out = planner::read_file(out_file);
+  r.err = planner::read_file(err_file);
   planner::remove_tree(dir);
   return r;
 }

@@ -53,7 +53,7 @@ void BM_MonteCarloFlm101b10kTrials(benchmark::State& state) {
   planner::EstimateOptions eo;
   eo.with_scratch_baseline = false;
   const simulator::RunModel model = simulator::build_run_model(plan, planner::estimate_plan(plan, eo), {});
-  const simulator::RunCalendar calendar = simulator::constant_calendar(plan.region.grid_g_co2e_per_kwh);
+  const simulator::RunCalendar calendar = simulator::constant_calendar(plan.cluster.region.grid_g_co2e_per_kwh);
   simulator::MonteCarloOptions o;
   o.trials = 10000;
   run_against_target(state, 1.0, [&] {
@@ -75,7 +75,7 @@ void BM_IterationDag101bP4M64V2(benchmark::State& state) {
   w.layout = {.tp = 4, .pp = 4, .dp = 12, .micro_batch = 1, .interleave = 2, .sequence_parallel = false,
               .distributed_optimizer = true, .recompute = planner::Recompute::kSelective};
   w.global_batch_sequences = 64LL * 12;  // m = 64 per pipeline
-  const planner::IterationEstimate analytic = planner::estimate_iteration(w, plan.hardware);
+  const planner::IterationEstimate analytic = planner::estimate_iteration(w, plan.cluster.hardware);
   const simulator::IterationInputs inputs = simulator::iteration_inputs(w, analytic);
   int tasks = 0;
   double bubble = 0;

@@ -19,6 +19,7 @@
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/planner/base/format_units.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
@@ -145,16 +146,18 @@ void BudgetTab::run_search() {
     summary_->setText(tr("Target parameters must be a positive number such as 101e9."));
     return;
   }
+  planner::ClusterOverrides cluster{.hardware = hardware_->currentText().toStdString(),
+                                    .gpus = gpus_->value(),
+                                    .region = region_->currentText().toStdString()};
+  if (!price_->text().trimmed().isEmpty()) cluster.price_usd_per_gpu_hour = price_->text().toDouble();
   planner::SearchRequest request;
   try {
-    request = planner::make_search_request(params, hardware_->currentText().toStdString(), gpus_->value(),
-                                           region_->currentText().toStdString(), budget_->value());
+    request = planner::make_search_request(params, planner::find_cluster(cluster), budget_->value());
   } catch (const std::exception& e) {
     summary_->setText(q(e.what()));
     return;
   }
-  if (!price_->text().trimmed().isEmpty()) request.price_usd_per_gpu_hour = price_->text().toDouble();
-  if (deadline_days_->value() > 0) request.deadline_seconds = deadline_days_->value() * 86400;
+  if (deadline_days_->value() > 0) request.deadline_seconds = deadline_days_->value() * planner::kSecondsPerDay;
   if (max_co2e_t_->value() > 0) request.max_co2e_kg = max_co2e_t_->value() * 1000;
   auto out = std::make_shared<std::optional<planner::SearchResult>>();
   auto error = std::make_shared<QString>();

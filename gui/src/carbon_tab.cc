@@ -137,7 +137,7 @@ void CarbonTab::show_trace() {
     auto* line = new QLineSeries;
     const qint64 from = start_->dateTime().toSecsSinceEpoch(), to = deadline_->dateTime().toSecsSinceEpoch();
     for (long long h = 0; h < trace_->hours(); ++h) {
-      const qint64 t = trace_->start_unix_s + 3600 * h;
+      const qint64 t = trace_->start_unix_s + simulator::kTraceStepSeconds * h;
       if (t < from || t > to) continue;
       line->append(static_cast<double>(t) * 1000.0, trace_->g_co2e_per_kwh[h]);
     }
@@ -212,10 +212,10 @@ void CarbonTab::refresh() {
     const planner::PlanEstimate& e = *document_->estimate();
     for (const auto& name : planner::list_profiles("regions", plan.source_file)) {
       try {
-        const planner::RegionProfile region = planner::find_region_profile(name, plan.source_file);
         // Same run time and GPUs; only the electricity's origin changes.
-        const planner::Costs c = planner::costs_for(e.total.seconds, plan.gpus, plan.hardware, region,
-                                                    plan.price_usd_per_gpu_hour, plan.power_model);
+        planner::Cluster elsewhere = plan.cluster;
+        elsewhere.region = planner::find_region_profile(name, plan.source_file);
+        const planner::Costs c = planner::costs_for(e.total.seconds, elsewhere);
         by_region_.emplace_back(QString::fromStdString(name), c.co2e_kg / 1000.0);
       } catch (const std::exception&) {
         // A broken region profile is reported where it is used (the plan), not here.

@@ -12,6 +12,8 @@
 #include <QValueAxis>
 #include <algorithm>
 
+#include "sprout/planner/base/units.h"
+
 namespace sprout::gui {
 
 // Whole numbers for large quantities, one decimal for small ones.
@@ -33,7 +35,7 @@ QString metric_title(StageMetric m) {
 double metric_value(const planner::Costs& c, StageMetric m) {
   switch (m) {
     case StageMetric::kCostUsd: return c.cost_usd;
-    case StageMetric::kDays: return c.seconds / 86400.0;
+    case StageMetric::kDays: return c.seconds / planner::kSecondsPerDay;
     case StageMetric::kCo2eTonnes: return c.co2e_kg / 1000.0;
     case StageMetric::kEnergyMwh: return c.energy_kwh / 1000.0;
     case StageMetric::kGpuHours: return c.gpu_hours;
@@ -96,14 +98,14 @@ QChart* make_timeline(const std::vector<NamedEstimate>& plans) {
       grow->setColor(QColor(220, 60, 60));
       for (const auto& p : plans) {
         const auto& st = p.estimate.stages;
-        *grow << (i < st.size() ? st[i].growth_transition_s / 86400.0 : 0.0);
+        *grow << (i < st.size() ? st[i].growth_transition_s / planner::kSecondsPerDay : 0.0);
       }
       series->append(grow);
     }
     auto* set = new QBarSet(QString("stage %1").arg(i + 1));
     for (const auto& p : plans) {
       const auto& st = p.estimate.stages;
-      *set << (i < st.size() ? (st[i].costs.seconds - st[i].growth_transition_s) / 86400.0 : 0.0);
+      *set << (i < st.size() ? (st[i].costs.seconds - st[i].growth_transition_s) / planner::kSecondsPerDay : 0.0);
     }
     series->append(set);
   }
@@ -127,7 +129,7 @@ QChart* make_cost_carbon_scatter(const std::vector<NamedEstimate>& plans) {
   for (const auto& p : plans) {
     auto* s = new QScatterSeries;
     const auto& t = p.estimate.total;
-    s->setName(QString("%1 (%2 d)").arg(p.name).arg(t.seconds / 86400.0, 0, 'f', 1));
+    s->setName(QString("%1 (%2 d)").arg(p.name).arg(t.seconds / planner::kSecondsPerDay, 0, 'f', 1));
     s->append(t.cost_usd, t.co2e_kg / 1000.0);
     s->setMarkerSize(14);
     s->setPointLabelsVisible(true);

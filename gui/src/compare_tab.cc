@@ -18,6 +18,7 @@
 #include "sprout/gui/plan_document.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/simulator/run/simulation.h"
 
@@ -38,7 +39,7 @@ QStringList row_of(const NamedEstimate& p, const std::map<QString, simulator::Me
   return QStringList{p.name,
           QString::fromStdString(planner::human_count(p.estimate.stages.back().params)),
           QString::fromStdString(planner::human_count(p.estimate.total_tokens)),
-          QString::number(t.seconds / 86400, 'f', 2),
+          QString::number(t.seconds / planner::kSecondsPerDay, 'f', 2),
           QString::number(t.gpu_hours, 'f', 0),
           QString::number(t.cost_usd, 'f', 0),
           QString::number(t.energy_kwh / 1000, 'f', 2),

@@ -22,8 +22,8 @@ ExportDialog::ExportDialog(PlanDocument* document, QWidget* parent) : QDialog(pa
   setWindowTitle(tr("Export to a cluster"));
   auto* form = new QFormLayout;
   target_ = new QComboBox(this);
-  target_->addItem("Slurm (sbatch script)", "slurm");
-  target_->addItem("Kubernetes (Indexed Job)", "k8s");
+  target_->addItem("Slurm (sbatch script)", static_cast<int>(planner::ExportTarget::kSlurm));
+  target_->addItem("Kubernetes (Indexed Job)", static_cast<int>(planner::ExportTarget::kKubernetes));
   out_dir_ = new QLineEdit(QDir::current().filePath("export"), this);
   auto* browse = new QPushButton(tr("Browse…"), this);
   auto* dir_row = new QHBoxLayout;
@@ -74,8 +74,7 @@ bool ExportDialog::run_export() {
     return false;
   }
   planner::ExportOptions o;
-  o.target = target_->currentData().toString() == "k8s" ? planner::ExportTarget::kKubernetes
-                                                         : planner::ExportTarget::kSlurm;
+  o.target = static_cast<planner::ExportTarget>(target_->currentData().toInt());
   o.out_dir = out_dir_->text().toStdString();
   o.nodes = nodes_->value();
   o.gpus_per_node = gpus_per_node_->value();

@@ -47,7 +47,9 @@ PlanTab::PlanTab(PlanDocument* document, QWidget* parent) : QWidget(parent), doc
   price_->setToolTip(tr("USD per GPU-hour; empty = the hardware profile's price"));
   power_model_ = new QComboBox(this);
   power_model_->setObjectName("powerModel");
-  power_model_->addItems({"tdp", "typical"});
+  for (const std::string& name : planner::EnumNames<planner::PowerModel>::names()) {
+    power_model_->addItem(QString::fromStdString(name));  // the plan file's spelling
+  }
   power_model_->setToolTip(tr("tdp: GPU-hours x TDP x PUE (as papers report); typical: measured draw + node overhead"));
   form_left->addRow(tr("&Hardware"), hardware_);
   form_left->addRow(tr("&GPUs"), gpus_);

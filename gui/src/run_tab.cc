@@ -42,8 +42,9 @@ const char* metric_title(RunMetric m) {
 
 // Value of `metric` for `seconds` of the plan's GPUs (prediction) or ranks.
 double metric_of_seconds(RunMetric m, double seconds, int gpus, const planner::Plan& plan) {
-  const planner::Costs c = planner::costs_for(seconds, gpus, plan.hardware, plan.region, plan.price_usd_per_gpu_hour,
-                                              plan.power_model);
+  planner::Cluster cluster = plan.cluster;
+  cluster.gpus = gpus;
+  const planner::Costs c = planner::costs_for(seconds, cluster);
   switch (m) {
     case RunMetric::kSeconds: return seconds;
     case RunMetric::kCostUsd: return c.cost_usd;
@@ -102,6 +103,28 @@ void mark_growth(QChart* chart, const RunRecord& run, QValueAxis* x, QValueAxis*
 }
 
 // Seconds of training since the run started at each record (resume gaps out).
+// One row per stage the run reached, then the total.
+void fill_comparison_table(QTableWidget* table, const planner::RunComparison& c) {
+  std::vector<const planner::StageComparison*> rows;
+  for (const auto& s : c.stages) {
+    if (s.reached) rows.push_back(&s);
+  }
+  rows.push_back(&c.total);
+  table->setRowCount(static_cast<int>(rows.size()));
+  for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
+    const auto& s = *rows[r];
+    const QStringList cells = {
+        q(s.name), q(planner::percent(s.fraction_done, 0)), q(planner::human_duration(s.wall_seconds.predicted)),
+        q(planner::human_duration(s.wall_seconds.actual)),
+        QString("%1%").arg(100 * s.wall_seconds.error_fraction(), 0, 'f', 1),
+        q(planner::human_count(s.tokens_per_s.predicted)), q(planner::human_count(s.tokens_per_s.actual)),
+        q(planner::human_usd(s.cost_usd.actual)), q(planner::human_energy_kwh(s.energy_kwh.actual)),
+        q(planner::human_mass_kg(s.co2e_kg.actual)),
+        s.final_val_loss ? QString::number(*s.final_val_loss, 'f', 4) : QString()};
+    for (int col = 0; col < cells.size(); ++col) table->setItem(r, col, new QTableWidgetItem(cells[col]));
+  }
+}
+
 std::vector<double> elapsed_seconds(const RunRecord& run) {
   std::vector<double> out;
   if (run.records.empty()) return out;
@@ -225,24 +248,7 @@ void RunTab::redraw() {
   }
   const auto& c = *comparison_;
   const auto& run = *run_;
-  std::vector<const planner::StageComparison*> rows;
-  for (const auto& s : c.stages) {
-    if (s.reached) rows.push_back(&s);
-  }
-  rows.push_back(&c.total);
-  table_->setRowCount(static_cast<int>(rows.size()));
-  for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
-    const auto& s = *rows[r];
-    const QStringList cells = {
-        q(s.name), q(planner::percent(s.fraction_done, 0)), q(planner::human_duration(s.wall_seconds.predicted)),
-        q(planner::human_duration(s.wall_seconds.actual)),
-        QString("%1%").arg(100 * s.wall_seconds.error_fraction(), 0, 'f', 1),
-        q(planner::human_count(s.tokens_per_s.predicted)), q(planner::human_count(s.tokens_per_s.actual)),
-        q(planner::human_usd(s.cost_usd.actual)), q(planner::human_energy_kwh(s.energy_kwh.actual)),
-        q(planner::human_mass_kg(s.co2e_kg.actual)),
-        s.final_val_loss ? QString::number(*s.final_val_loss, 'f', 4) : QString()};
-    for (int col = 0; col < cells.size(); ++col) table_->setItem(r, col, new QTableWidgetItem(cells[col]));
-  }
+  fill_comparison_table(table_, c);
 
   const double max_tokens = std::max(1.0, c.total.tokens);
   {  // Loss against tokens.
@@ -289,10 +295,10 @@ void RunTab::redraw() {
     predicted->append(0, 0);
     for (const auto& se : estimate_->stages) {
       seconds += se.growth_transition_s;
-      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.gpus, run.plan));
+      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.cluster.gpus, run.plan));
       tokens += planner::trained_tokens(se);
       seconds += se.costs.seconds - se.growth_transition_s;
-      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.gpus, run.plan));
+      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.cluster.gpus, run.plan));
     }
     auto* actual = new QLineSeries;
     actual->setName(tr("actual"));
@@ -302,8 +308,8 @@ void RunTab::redraw() {
       const auto& r = run.records[i];
       double v = metric_of_seconds(metric, elapsed[i], r.rank_count, run.plan);
       if ((metric == RunMetric::kEnergyKwh || metric == RunMetric::kCo2eKg) && r.energy_j) {
-        const double kwh = *r.energy_j / 3.6e6 * run.plan.region.pue;  // measured or modelled joules
-        v = metric == RunMetric::kEnergyKwh ? kwh : kwh * run.plan.region.grid_g_co2e_per_kwh / 1000;
+        const double kwh = *r.energy_j / 3.6e6 * run.plan.cluster.region.pue;  // measured or modelled joules
+        v = metric == RunMetric::kEnergyKwh ? kwh : kwh * run.plan.cluster.region.grid_g_co2e_per_kwh / 1000;
       }
       actual->append(r.tokens, v);
       hi = std::max(hi, v);

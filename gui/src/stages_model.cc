@@ -4,6 +4,9 @@
 #include <QBrush>
 #include <QColor>
 #include <QRegularExpression>
+#include <string>
+
+#include "sprout/planner/model/model_shape.h"
 
 namespace sprout::gui {
 namespace {
@@ -11,7 +14,7 @@ namespace {
 struct Column {
   const char* key;
   const char* title;
-  const char* tip;
+  std::string tip;
 };
 
 const Column kColumns[] = {
@@ -24,7 +27,7 @@ const Column kColumns[] = {
     {"tokens", "tokens", "Tokens trained in this stage"},
     {"global_batch_tokens", "batch tokens", "Tokens per optimizer step"},
     {"lr", "lr", "Peak learning rate"},
-    {"recompute", "recompute", "none | selective | full (empty: planner chooses)"},
+    {"recompute", "recompute", planner::EnumNames<planner::Recompute>::list() + " (empty: planner chooses)"},
     {"parallel.tp", "TP", "Tensor parallel ranks (empty layout: planner searches)"},
     {"parallel.pp", "PP", "Pipeline stages"},
     {"parallel.dp", "DP", "Data parallel replicas"},
@@ -93,7 +96,7 @@ QVariant StagesModel::data(const QModelIndex& index, int role) const {
       return {};
     case Qt::ToolTipRole:
       if (is_error) return document_->error()->full;
-      return QString(kColumns[index.column()].tip);
+      return QString::fromStdString(kColumns[index.column()].tip);
     case Qt::TextAlignmentRole:
       return index.column() == 0 ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
                                  : QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -113,7 +116,7 @@ bool StagesModel::setData(const QModelIndex& index, const QVariant& value, int r
 QVariant StagesModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation == Qt::Horizontal) {
     if (role == Qt::DisplayRole) return QString(kColumns[section].title);
-    if (role == Qt::ToolTipRole) return QString(kColumns[section].tip);
+    if (role == Qt::ToolTipRole) return QString::fromStdString(kColumns[section].tip);
     return {};
   }
   if (role == Qt::DisplayRole) return section + 1;

@@ -118,7 +118,7 @@ TEST(Rendezvous, SlurmFindsTheFirstHostAndThePortOfTheExportedScript) {
 // `sprout export --target k8s` writes the Job's environment; a pod adds its
 // JOB_COMPLETION_INDEX. The trainer must read exactly that contract.
 TEST(Rendezvous, KubernetesIndexedJobOfTheExportedManifest) {
-  planner::PlanOverrides o;
+  planner::ClusterOverrides o;
   o.gpus = 2;
   const planner::Plan plan = planner::load_plan(sprout::test::source_path("plans/tiny-cpu.yaml"), o);
   planner::ExportOptions eo;

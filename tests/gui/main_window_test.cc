@@ -29,6 +29,8 @@
 #include "sprout/gui/run_tab.h"
 #include "sprout/gui/stages_model.h"
 #include "sprout/planner/base/format_units.h"
+#include "sprout/planner/base/units.h"
+#include "sprout/planner/cost/estimate_rows.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
@@ -62,6 +64,15 @@ TEST(MainWindow, ShowsThePlannersTotalsForFlm101B) {
   EXPECT_EQ(panel->table()->rowCount(), 5);
   EXPECT_EQ(panel->table()->item(3, 0)->text(), "total");
   EXPECT_EQ(panel->table()->item(2, 0)->text(), "+depth 101B");
+  // Every cell and title is the one `sprout plan` prints (planner::estimate_rows).
+  const std::vector<planner::EstimateRow> rows = planner::estimate_rows(e, w.document()->plan().cluster.gpus);
+  ASSERT_EQ(panel->table()->columnCount(), static_cast<int>(planner::estimate_columns().size()));
+  for (int c = 0; c < panel->table()->columnCount(); ++c) {
+    EXPECT_EQ(panel->table()->horizontalHeaderItem(c)->text().toStdString(), planner::estimate_columns()[c]);
+    for (int r = 0; r < panel->table()->rowCount(); ++r) {
+      EXPECT_EQ(panel->table()->item(r, c)->text().toStdString(), rows[r].cells[c]) << r << "," << c;
+    }
+  }
 }
 
 TEST(MainWindow, TypingAnInvalidValueShowsTheErrorAndNothingIsSaved) {
@@ -242,7 +253,7 @@ TEST(MainWindow, SimulatedRiskBandsInTheComparison) {
   EXPECT_LE(b.days.p10, b.days.p50);
   EXPECT_LE(b.days.p50, b.days.p90);
   // Failures, checkpoints and evaluations only add time to the planner's figure.
-  EXPECT_GT(b.days.p50, w.document()->estimate()->total.seconds / 86400);
+  EXPECT_GT(b.days.p50, w.document()->estimate()->total.seconds / planner::kSecondsPerDay);
   EXPECT_FALSE(cmp->table()->item(0, 9)->text().isEmpty());
   EXPECT_EQ(cmp->risk_chart()->view()->chart()->series().size(), 1);
 }

@@ -21,7 +21,7 @@ StageWorkload flm_101b_workload(const Plan& plan) {
 
 TEST(LayoutSearch, FindsFittingLayoutsFor101BOn192Gpus) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
-  auto result = search_layouts(flm_101b_workload(plan), 192, plan.hardware);
+  auto result = search_layouts(flm_101b_workload(plan), 192, plan.cluster.hardware);
   ASSERT_FALSE(result.ranked.empty());
   EXPECT_GT(result.evaluated, 100);
   EXPECT_GT(result.rejected_memory, 0);
@@ -40,9 +40,9 @@ TEST(LayoutSearch, FindsFittingLayoutsFor101BOn192Gpus) {
 TEST(LayoutSearch, BestLayoutIsAtLeastAsFastAsThePublishedOne) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
   StageWorkload w = flm_101b_workload(plan);
-  auto result = search_layouts(w, 192, plan.hardware);
+  auto result = search_layouts(w, 192, plan.cluster.hardware);
   w.layout = *plan.stages.back().parallel;
-  auto published = estimate_iteration(w, plan.hardware);
+  auto published = estimate_iteration(w, plan.cluster.hardware);
   const auto& best = result.ranked.front().estimate;
   EXPECT_GE(best.tflops_per_gpu, published.tflops_per_gpu * 0.999);
 }
@@ -51,14 +51,14 @@ TEST(LayoutSearch, FixedRecomputeIsRespected) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
   LayoutSearchOptions opts;
   opts.recompute = Recompute::kFull;
-  auto result = search_layouts(flm_101b_workload(plan), 192, plan.hardware, opts);
+  auto result = search_layouts(flm_101b_workload(plan), 192, plan.cluster.hardware, opts);
   ASSERT_FALSE(result.ranked.empty());
   for (const auto& c : result.ranked) EXPECT_EQ(c.layout.recompute, Recompute::kFull);
 }
 
 TEST(LayoutSearch, ExplainsWhyNothingFits) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
-  auto result = search_layouts(flm_101b_workload(plan), 2, plan.hardware);
+  auto result = search_layouts(flm_101b_workload(plan), 2, plan.cluster.hardware);
   EXPECT_TRUE(result.ranked.empty());
   EXPECT_NE(result.tightest_reason.find("GB per GPU"), std::string::npos) << result.tightest_reason;
 }

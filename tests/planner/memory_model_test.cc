@@ -67,8 +67,8 @@ TEST(MemoryModel, A101BModelOnOneGpuIsRejectedWithAReason) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
   const auto& m = plan.stages.back().shape;
   auto mem = memory_per_gpu(m, layout(1, 1, 192, Recompute::kFull, false), AttentionKernel::kStandard,
-                            0.1, 11, plan.hardware);
-  auto problem = memory_problem(mem, plan.hardware);
+                            0.1, 11, plan.cluster.hardware);
+  auto problem = memory_problem(mem, plan.cluster.hardware);
   ASSERT_TRUE(problem.has_value());
   EXPECT_NE(problem->find("but a800 has 80 GB"), std::string::npos) << *problem;
   EXPECT_GT(mem.total_gb(), 1000);  // 101.7B x 18 bytes alone is 1.8 TB
@@ -79,8 +79,8 @@ TEST(MemoryModel, PublishedFlmLayoutsFit) {
   for (const auto& st : plan.stages) {
     ASSERT_TRUE(st.parallel.has_value());
     const int m = 24;
-    auto mem = memory_per_gpu(st.shape, *st.parallel, st.attention, st.dropout, m, plan.hardware);
-    EXPECT_FALSE(memory_problem(mem, plan.hardware).has_value()) << st.name << " " << mem.total_gb();
+    auto mem = memory_per_gpu(st.shape, *st.parallel, st.attention, st.dropout, m, plan.cluster.hardware);
+    EXPECT_FALSE(memory_problem(mem, plan.cluster.hardware).has_value()) << st.name << " " << mem.total_gb();
     EXPECT_GT(mem.total_gb(), 40) << st.name;  // and they are not trivially small
   }
 }

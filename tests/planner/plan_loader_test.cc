@@ -16,10 +16,10 @@ namespace {
 TEST(PlanLoader, LoadsTheFlmPlanWithItsGuessesStated) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
   EXPECT_EQ(plan.name, "FLM-101B growth schedule");
-  EXPECT_EQ(plan.gpus, 192);
-  EXPECT_EQ(plan.hardware.name, "a800");
-  EXPECT_EQ(plan.region.name, "cn-north");
-  EXPECT_DOUBLE_EQ(plan.price_usd_per_gpu_hour, 1.0);
+  EXPECT_EQ(plan.cluster.gpus, 192);
+  EXPECT_EQ(plan.cluster.hardware.name, "a800");
+  EXPECT_EQ(plan.cluster.region.name, "cn-north");
+  EXPECT_DOUBLE_EQ(plan.cluster.price_usd_per_gpu_hour, 1.0);
   ASSERT_EQ(plan.stages.size(), 3u);
   EXPECT_DOUBLE_EQ(plan.stages[0].tokens, 245.37e9);
   EXPECT_EQ(plan.stages[0].shape.hidden, 5760);
@@ -47,16 +47,16 @@ TEST(PlanLoader, ShippedPlansAndProfilesAllLoad) {
 }
 
 TEST(PlanLoader, CommandLineOverridesBeatThePlan) {
-  PlanOverrides o;
+  ClusterOverrides o;
   o.hardware = "h100-sxm";
   o.region = "france";
   o.price_usd_per_gpu_hour = 2.5;
   o.gpus = 384;
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"), o);
-  EXPECT_EQ(plan.hardware.name, "h100-sxm");
-  EXPECT_EQ(plan.region.name, "france");
-  EXPECT_DOUBLE_EQ(plan.price_usd_per_gpu_hour, 2.5);
-  EXPECT_EQ(plan.gpus, 384);
+  EXPECT_EQ(plan.cluster.hardware.name, "h100-sxm");
+  EXPECT_EQ(plan.cluster.region.name, "france");
+  EXPECT_DOUBLE_EQ(plan.cluster.price_usd_per_gpu_hour, 2.5);
+  EXPECT_EQ(plan.cluster.gpus, 384);
   // TP and PP stay, DP doubles.
   EXPECT_EQ(plan.stages[0].parallel->dp, 192);
   EXPECT_EQ(plan.stages[2].parallel->dp, 24);
@@ -68,7 +68,7 @@ TEST(PlanLoader, PriceListResolvesTheHardwarePrice) {
                                     "price_list: aws-capacity-blocks-2024\n"
                                     "stages:\n  - {layers: 2, hidden: 64, heads: 4, vocab: 256, "
                                     "seq_len: 64, tokens: 1e6, global_batch_tokens: 4096, lr: 1e-3}\n";
-  EXPECT_DOUBLE_EQ(load_plan(dir + "/p.yaml").price_usd_per_gpu_hour, 4.92);
+  EXPECT_DOUBLE_EQ(load_plan(dir + "/p.yaml").cluster.price_usd_per_gpu_hour, 4.92);
 }
 
 TEST(PlanLoader, WrittenPlansReloadToTheSameNumbers) {

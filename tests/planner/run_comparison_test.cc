@@ -67,7 +67,7 @@ TEST(RunComparison, PredictionWithinAQuarterOfTheRunBeforeCalibration) {
   EXPECT_NEAR(c.total.fraction_done, 1.0, 1e-9);
   // GPU-hours, dollars and carbon follow the time at the plan's price and grid.
   EXPECT_NEAR(c.total.gpu_hours.actual, c.total.wall_seconds.actual / 3600, 1e-9);
-  EXPECT_NEAR(c.total.cost_usd.actual, c.total.gpu_hours.actual * plan.price_usd_per_gpu_hour, 1e-12);
+  EXPECT_NEAR(c.total.cost_usd.actual, c.total.gpu_hours.actual * plan.cluster.price_usd_per_gpu_hour, 1e-12);
   EXPECT_NEAR(c.total.co2e_kg.actual, c.total.energy_kwh.actual * 369.5 / 1000, 1e-12);
   EXPECT_NEAR(*c.total.final_val_loss, 2.5245, 1e-3);
 }
@@ -81,7 +81,7 @@ TEST(RunComparison, CalibratedProfileReproducesTheRunWithinFivePercent) {
   // Re-plan with the written profile, as a user would.
   const std::string dir = test::make_temp_dir("calibrated");
   write_file_atomically(dir + "/fitted.yaml", hardware_profile_to_yaml(cal.profile, {}, "test"));
-  plan.hardware = load_hardware_profile(dir + "/fitted.yaml");
+  plan.cluster.hardware = load_hardware_profile(dir + "/fitted.yaml");
   RunComparison c = compare_run(plan, estimate_plan(plan), run);
   for (const auto& s : c.stages) {
     EXPECT_LE(std::fabs(s.wall_seconds.error_fraction()), 0.05) << s.name;
@@ -117,19 +117,19 @@ TEST(RunComparison, MeteredEnergyIsTheDevicePlusTheProfilesNodeShare) {
   const RunRecord run = read_run(dir);
   RunComparison c = compare_run(plan, estimate_plan(plan), run);
   EXPECT_EQ(c.energy_source, "rapl");
-  const double node_share_w = plan.hardware.node_overhead_w / plan.hardware.gpus_per_node;  // 30 W
+  const double node_share_w = plan.cluster.hardware.node_overhead_w / plan.cluster.hardware.gpus_per_node;  // 30 W
   double joules = 0;
   for (const auto& t : stage_timings(run)) joules += t.energy_j;
   EXPECT_NEAR(c.total.energy_kwh.actual,
-              (joules + node_share_w * c.total.wall_seconds.actual) / 3.6e6 * plan.region.pue, 1e-9);
+              (joules + node_share_w * c.total.wall_seconds.actual) / 3.6e6 * plan.cluster.region.pue, 1e-9);
   EXPECT_NEAR(joules / c.total.wall_seconds.actual, kDeviceW, 0.5);
 
   // Calibration: the device's own power over its TDP, and the re-planned
   // energy then follows the re-planned time.
   CalibrationResult cal = calibrate_profile(plan, run);
   ASSERT_TRUE(cal.power_fitted);
-  EXPECT_NEAR(cal.typical_power_fraction, kDeviceW / plan.hardware.tdp_w, 0.01);
-  plan.hardware = cal.profile;
+  EXPECT_NEAR(cal.typical_power_fraction, kDeviceW / plan.cluster.hardware.tdp_w, 0.01);
+  plan.cluster.hardware = cal.profile;
   RunComparison after = compare_run(plan, estimate_plan(plan), run);
   EXPECT_NEAR(after.total.energy_kwh.error_fraction(), after.total.wall_seconds.error_fraction(), 0.02);
   EXPECT_LE(std::fabs(after.total.energy_kwh.error_fraction()), 0.05);
@@ -155,7 +155,7 @@ TEST(RunComparison, AnH200RunIsReproducedByCalibrationFromEitherProfile) {
 
   const std::string dir = test::make_temp_dir("h200-calibrated");
   for (const std::string base : {"profiles/hardware/h200.yaml", "tests/data/profiles/h200-sprout-profile-bf16.yaml"}) {
-    plan.hardware = load_hardware_profile(test::source_path(base));
+    plan.cluster.hardware = load_hardware_profile(test::source_path(base));
     const CalibrationResult cal = calibrate_profile(plan, run);
     EXPECT_GT(std::fabs(cal.total_error_before), 0.4) << base;
     EXPECT_LE(std::fabs(cal.total_error_after), 0.01) << base;
@@ -164,7 +164,7 @@ TEST(RunComparison, AnH200RunIsReproducedByCalibrationFromEitherProfile) {
     EXPECT_NEAR(cal.typical_power_fraction, 0.69, 0.01) << base;
     write_file_atomically(dir + "/fitted.yaml", hardware_profile_to_yaml(cal.profile, {}, "test"));
     Plan refit = plan;
-    refit.hardware = load_hardware_profile(dir + "/fitted.yaml");
+    refit.cluster.hardware = load_hardware_profile(dir + "/fitted.yaml");
     RunComparison c = compare_run(refit, estimate_plan(refit), run);
     for (const auto& s : c.stages) EXPECT_LE(std::fabs(s.wall_seconds.error_fraction()), 0.10) << base << " " << s.name;
     EXPECT_LE(std::fabs(c.total.energy_kwh.error_fraction()), 0.02) << base;
@@ -179,7 +179,7 @@ TEST(RunComparison, CalibrationSaysWhenItsFactorCannotReproduceTheRun) {
   const RunRecord run = read_run(h200_run());
   CalibrationResult fits = calibrate_profile(plan, run);
   EXPECT_FALSE(fits.factor_at_bound);
-  plan.hardware.hbm_gb_per_s /= 1000;
+  plan.cluster.hardware.hbm_gb_per_s /= 1000;
   CalibrationResult stuck = calibrate_profile(plan, run);
   EXPECT_TRUE(stuck.factor_at_bound);
   EXPECT_GT(stuck.total_error_after, 0.05);

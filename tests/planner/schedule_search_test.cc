@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/search/schedule_search.h"
 #include "test_paths.h"
@@ -16,7 +17,7 @@ namespace {
 
 SearchRequest flm_request() {
   // FLM-101B's cluster and budget; a800's default price is FLM-101B's $1 per GPU-hour.
-  return make_search_request(101e9, "a800", 192, "cn-north", 100000);
+  return make_search_request(101e9, find_cluster({.hardware = "a800", .gpus = 192, .region = "cn-north"}), 100000);
 }
 
 // The full search takes a fraction of a second; run it once for the suite.
@@ -113,12 +114,12 @@ TEST(ScheduleSearch, ALargeFrontIsThinnedButKeepsTheBestSchedule) {
 
 TEST(ScheduleSearch, DeadlineAndCarbonCapAreRespected) {
   SearchRequest r = flm_request();
-  r.deadline_seconds = 10 * 86400.0;
+  r.deadline_seconds = 10 * kSecondsPerDay;
   r.max_co2e_kg = 9000;
   const SearchResult result = search_schedules(r);
   ASSERT_FALSE(result.ranked.empty());
   for (const auto& c : result.ranked) {
-    EXPECT_LE(c.estimate.total.seconds, 10 * 86400.0);
+    EXPECT_LE(c.estimate.total.seconds, 10 * kSecondsPerDay);
     EXPECT_LE(c.estimate.total.co2e_kg, 9000);
   }
   // The carbon cap binds first here (cn-north: 582 g/kWh, PUE 1.1).
@@ -139,7 +140,7 @@ TEST(ScheduleSearch, InfeasibleRequestsNameTheTightestConstraint) {
   result = search_schedules(r);
   EXPECT_EQ(result.infeasible->constraint, "deadline");
   r = flm_request();
-  r.gpus = 8;  // 101B does not fit on one node
+  r.cluster.gpus = 8;  // 101B does not fit on one node
   result = search_schedules(r);
   ASSERT_TRUE(result.infeasible);
   EXPECT_EQ(result.infeasible->constraint, "gpus");

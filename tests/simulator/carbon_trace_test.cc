@@ -7,13 +7,29 @@
 #include <fstream>
 #include <map>
 
+#include "enum_names_check.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/carbon/carbon_aware.h"
 #include "sprout/simulator/carbon/utc_time.h"
+#include "sprout/simulator/run/run_timeline.h"
 #include "test_paths.h"
 
 namespace sprout::simulator {
 namespace {
+
+// The simulator's enums spelt in flags and JSON: one table each.
+TEST(EnumNames, EverySimulatorEnumRoundTrips) {
+  test::expect_round_trip<TraceColumn>({TraceColumn::kDirect, TraceColumn::kLifeCycle});
+  test::expect_round_trip<CarbonAwareMode>({CarbonAwareMode::kNone, CarbonAwareMode::kStart, CarbonAwareMode::kPause});
+  test::expect_round_trip<RunEventKind>({RunEventKind::kTraining, RunEventKind::kCheckpoint,
+                                         RunEventKind::kGrowthTransition, RunEventKind::kLostWork,
+                                         RunEventKind::kFailure, RunEventKind::kRestart, RunEventKind::kPause,
+                                         RunEventKind::kRelaunch});
+  EXPECT_EQ(planner::EnumNames<TraceColumn>::list(), "direct | lca");
+  EXPECT_EQ(planner::EnumNames<CarbonAwareMode>::list(), "none | start | pause");
+  EXPECT_STREQ(to_string(RunEventKind::kGrowthTransition), "growth_transition");
+}
 
 TEST(UtcTime, ParsesIsoAndElectricityMapsStyles) {
   // 2023-06-01T00:00:00Z = 1685577600 (date -u -d 2023-06-01 +%s).

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/simulator/run/failure_model.h"
@@ -14,7 +15,7 @@
 namespace sprout::simulator {
 namespace {
 
-constexpr double kDay = 86400;
+using planner::kSecondsPerDay;
 constexpr double kPublishedFlm101bDays = 21.54;  // FLM-101B paper (arXiv 2309.03852), Table 1
 
 struct Flm {
@@ -24,7 +25,7 @@ struct Flm {
     o.with_scratch_baseline = false;
     return planner::estimate_plan(plan, o);
   }();
-  RunCalendar calendar = constant_calendar(plan.region.grid_g_co2e_per_kwh);
+  RunCalendar calendar = constant_calendar(plan.cluster.region.grid_g_co2e_per_kwh);
   RunModel model(const RunOptions& o = {}) const { return build_run_model(plan, estimate, o); }
 };
 
@@ -38,7 +39,7 @@ Distribution simulate(const RunModel& m, const RunCalendar& c, long long trials,
 TEST(FailureModel, Llama3RateAndYoungDaly) {
   EXPECT_NEAR(kLlama3MtbfGpuHours, 50677, 1);  // 16,384 GPUs x 54 d x 24 h / 419
   // 192 GPUs: one interruption per 50,677 / 192 h = 11.0 days.
-  EXPECT_NEAR(1 / job_failure_rate_per_s(192, kLlama3MtbfGpuHours) / kDay, 11.0, 0.01);
+  EXPECT_NEAR(1 / job_failure_rate_per_s(192, kLlama3MtbfGpuHours) / kSecondsPerDay, 11.0, 0.01);
   // sqrt(2 x 50 s x 100 h) = 6000 s.
   EXPECT_NEAR(young_daly_interval_s(50, 1 / (100 * 3600.0)), 6000, 1e-9);
   EXPECT_TRUE(std::isinf(young_daly_interval_s(50, 0)));
@@ -65,14 +66,14 @@ TEST(MonteCarlo, FailureFreeRunEqualsThePlanner) {
   for (size_t i = 0; i < 3; ++i) {
     const planner::Costs& c = f.estimate.stages[i].costs;
     const MetricBands& m = d.stages[i].metrics;
-    near(m.days.p10, c.seconds / kDay);
-    near(m.days.p90, c.seconds / kDay);
+    near(m.days.p10, c.seconds / kSecondsPerDay);
+    near(m.days.p90, c.seconds / kSecondsPerDay);
     near(m.gpu_hours.p50, c.gpu_hours);
     near(m.cost_usd.p50, c.cost_usd);
     near(m.energy_kwh.p50, c.energy_kwh);
     near(m.co2e_kg.p50, c.co2e_kg);
   }
-  near(d.total.days.p50, f.estimate.total.seconds / kDay);
+  near(d.total.days.p50, f.estimate.total.seconds / kSecondsPerDay);
   near(d.total.cost_usd.p50, f.estimate.total.cost_usd);
   near(d.total.co2e_kg.p50, f.estimate.total.co2e_kg);
   near(d.total.embodied_co2e_kg.p50, f.estimate.total.embodied_co2e_kg);
@@ -88,7 +89,7 @@ TEST(MonteCarlo, MeanLostWorkMatchesTheAnalyticExpectation) {
   ASSERT_GT(d.lost_work_expected_s, 3600);  // ~1.3 h on FLM-101B: a real quantity
   EXPECT_NEAR(d.overheads.lost_work_s / d.lost_work_expected_s, 1.0, 0.03);
   EXPECT_NEAR(d.failures_mean / d.failures_expected, 1.0, 0.03);
-  EXPECT_NEAR(d.total.days.mean * kDay / expected_run(m).time_s, 1.0, 0.001);
+  EXPECT_NEAR(d.total.days.mean * kSecondsPerDay / expected_run(m).time_s, 1.0, 0.001);
 }
 
 TEST(MonteCarlo, SameSeedSameResultOtherSeedOtherResult) {
@@ -107,13 +108,13 @@ TEST(MonteCarlo, SameSeedSameResultOtherSeedOtherResult) {
 TEST(MonteCarlo, Flm101bMedianIsCloserToThePublishedDaysThanThePlanner) {
   Flm f;
   const Distribution d = simulate(f.model(), f.calendar, 2000);
-  const double planner_days = f.estimate.total.seconds / kDay;
+  const double planner_days = f.estimate.total.seconds / kSecondsPerDay;
   EXPECT_LT(std::abs(d.total.days.p50 - kPublishedFlm101bDays), std::abs(planner_days - kPublishedFlm101bDays))
       << "P50 " << d.total.days.p50 << " planner " << planner_days;
   EXPECT_GT(d.total.days.p90, d.total.days.p10);
   EXPECT_GT(d.total.days.p10, planner_days);  // overheads never make a run faster
   // The breakdown accounts for every second of the mean run.
-  EXPECT_NEAR(d.overheads.total_s() / kDay, d.total.days.mean, 1e-9 * d.total.days.mean);
+  EXPECT_NEAR(d.overheads.total_s() / kSecondsPerDay, d.total.days.mean, 1e-9 * d.total.days.mean);
   EXPECT_GT(d.overheads.lost_work_s, 0);
   EXPECT_GT(d.overheads.restart_s, 0);
   EXPECT_GT(d.overheads.checkpoint_s, 0);
@@ -151,7 +152,9 @@ TEST(MonteCarlo, YoungDalyIsTheDefaultAndBeatsOtherIntervals) {
   every_10_min.checkpoint_interval_s = 600;
   const CheckpointCost cost = checkpoint_cost(f.model(every_10_min));
   EXPECT_GT(cost.extra_s, 0);
-  EXPECT_NEAR(cost.extra_usd, cost.extra_s / 3600 * f.plan.gpus * f.plan.price_usd_per_gpu_hour, 1e-6);
+  const planner::Cluster& cluster = f.plan.cluster;
+  EXPECT_NEAR(cost.extra_usd, cost.extra_s / planner::kSecondsPerHour * cluster.gpus * cluster.price_usd_per_gpu_hour,
+              1e-6);
   EXPECT_NEAR(checkpoint_cost(m).extra_s, 0, 1e-9);
 }
 
@@ -167,6 +170,18 @@ TEST(MonteCarlo, HotSparesShortenRestartsButAreBilled) {
   const Distribution b = simulate(without, f.calendar, 2000);
   EXPECT_LT(a.overheads.restart_s, b.overheads.restart_s);
   EXPECT_GT(a.total.gpu_hours.p50, b.total.gpu_hours.p50);  // 8 more GPUs held
+  // The spares are the run's cluster with their own GPU count at idle power.
+  const planner::Cluster idle = hot_spare_cluster(with);
+  EXPECT_EQ(idle.gpus, 8);
+  EXPECT_EQ(idle.hardware.tdp_w, with.cluster.hardware.idle_power_w);
+  EXPECT_EQ(idle.power_model, planner::PowerModel::kTdp);
+  EXPECT_EQ(idle.price_usd_per_gpu_hour, with.cluster.price_usd_per_gpu_hour);
+  const planner::Costs hour = billed_costs(with, planner::kSecondsPerHour, 0);
+  EXPECT_NEAR(hour.gpu_hours, with.cluster.gpus + 8.0, 1e-9);
+  EXPECT_NEAR(hour.energy_kwh,
+              planner::costs_for(planner::kSecondsPerHour, with.cluster).energy_kwh +
+                  8 * with.cluster.hardware.idle_power_w / 1000 * with.cluster.region.pue,
+              1e-9);
 }
 
 TEST(MonteCarlo, ProgressReportsAndCancels) {
@@ -193,8 +208,8 @@ TEST(RunTimeline, ReplaysTheMedianTrialEventByEvent) {
   const RunModel m = f.model(often);
   const Distribution d = simulate(m, f.calendar, 200, 3);
   const RunTimeline t = simulate_timeline(m, f.calendar, 3, d.median_trial);
-  EXPECT_NEAR(t.total_s / kDay, d.total_days[d.median_trial], 1e-9);
-  EXPECT_NEAR(t.total_s / kDay, d.total.days.p50, 0.05 * d.total.days.p50);
+  EXPECT_NEAR(t.total_s / kSecondsPerDay, d.total_days[d.median_trial], 1e-9);
+  EXPECT_NEAR(t.total_s / kSecondsPerDay, d.total.days.p50, 0.05 * d.total.days.p50);
   ASSERT_EQ(t.stages.size(), 3u);
   EXPECT_EQ(t.stages[1].start_s, t.stages[0].end_s);
   double training = 0, lost = 0, growth = 0;

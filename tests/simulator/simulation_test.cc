@@ -8,6 +8,7 @@
 
 #include "carbon/calendar_index.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/simulator/run/simulation_json.h"
 #include "test_paths.h"
@@ -98,7 +99,7 @@ TEST(Simulation, FlatTraceEmitsLikeTheAnnualMean) {
     std::ofstream out(path);
     out << "Datetime (UTC),Carbon Intensity gCO2eq/kWh (direct)\n";
     for (int h = 0; h < 24 * 40; ++h) {
-      out << format_utc_timestamp(kJune1 + 3600LL * h) << "," << plan.region.grid_g_co2e_per_kwh << "\n";
+      out << format_utc_timestamp(kJune1 + 3600LL * h) << "," << plan.cluster.region.grid_g_co2e_per_kwh << "\n";
     }
   }
   SimulationOptions with_trace = quick();
@@ -123,7 +124,7 @@ TEST(Simulation, CarbonAwareStartSavesCarbonBeforeTheDeadline) {
   EXPECT_GT(a.chosen_start_unix_s, a.requested_start_unix_s);
   EXPECT_GT(a.co2e_saved_kg, 0);
   EXPECT_NEAR(a.co2e_saved_kg, a.baseline.total.co2e_kg.mean - r.distribution.total.co2e_kg.mean, 1e-6);
-  EXPECT_NEAR(a.days_added, (a.chosen_start_unix_s - a.requested_start_unix_s) / 86400.0 +
+  EXPECT_NEAR(a.days_added, (a.chosen_start_unix_s - a.requested_start_unix_s) / planner::kSecondsPerDay +
                                 r.distribution.total.days.mean - a.baseline.total.days.mean, 1e-9);
   // Money and GPU time do not change with the start: only emissions do.
   EXPECT_NEAR(r.distribution.total.cost_usd.mean / a.baseline.total.cost_usd.mean, 1.0, 1e-9);
@@ -138,7 +139,7 @@ TEST(Simulation, CarbonAwarePauseSkipsDirtyHours) {
   o.deadline_unix_s = utc("2023-04-15T00:00:00Z");
   o.carbon_aware = CarbonAwareMode::kPause;
   planner::Plan plan = flm();
-  plan.region = planner::find_region_profile("germany");
+  plan.cluster.region = planner::find_region_profile("germany");
   const SimulationReport r = simulate_plan(plan, o);
   ASSERT_TRUE(r.carbon_aware);
   const CarbonAwareResult& a = *r.carbon_aware;
@@ -163,7 +164,7 @@ TEST(Simulation, RegionProfileTraceIsTheDefault) {
     out << "name: traced\ngrid_g_co2e_per_kwh: 381\npue: 1.2\ncarbon_trace_csv: " << trace_path("germany") << "\n";
   }
   planner::Plan plan = flm();
-  plan.region = planner::load_region_profile(dir + "/traced.yaml");
+  plan.cluster.region = planner::load_region_profile(dir + "/traced.yaml");
   const SimulationReport r = simulate_plan(plan, quick());
   ASSERT_TRUE(r.calendar.trace);
   EXPECT_EQ(r.calendar.trace->hours(), 8760);

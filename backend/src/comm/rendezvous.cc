@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <regex>
 
-#include "sprout/planner/export/cluster_export.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/shell_quote.h"
 
 namespace sprout::backend {
 namespace {

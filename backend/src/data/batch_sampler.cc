@@ -24,13 +24,6 @@ void require_window(const TokenShard& shard, int64_t seq_len) {
 
 }  // namespace
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 TokenBatch training_batch(const TokenShard& shard, int64_t seq_len, uint64_t seed, int64_t first_sequence,
                           int64_t count, torch::Device device) {
   require_window(shard, seq_len);

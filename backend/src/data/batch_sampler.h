@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "data/token_shard.h"
+#include "sprout/planner/base/splitmix64.h"
 
 namespace sprout::backend {
 
@@ -29,7 +30,7 @@ TokenBatch training_batch(const TokenShard& shard, int64_t seq_len, uint64_t see
 TokenBatch validation_batch(const TokenShard& shard, int64_t seq_len, int64_t first_window, int64_t count,
                             int64_t total_windows, torch::Device device);
 
-// splitmix64 (Steele et al. 2014): a well-mixed 64-bit hash of a counter.
-uint64_t splitmix64(uint64_t x);
+// The sampler's counter hash (also the dropout masks' seeds): planner's SplitMix64.
+using planner::splitmix64;
 
 }  // namespace sprout::backend

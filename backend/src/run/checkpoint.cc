@@ -8,7 +8,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "run/file_io.h"
+#include "run/crc32.h"
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {
@@ -31,7 +31,7 @@ struct FileCheck {
 };
 
 FileCheck check_of(const std::string& path) {
-  const std::string bytes = read_whole_file(path);
+  const std::string bytes = planner::read_file(path);
   return {static_cast<double>(bytes.size()), static_cast<double>(crc32_of(bytes))};
 }
 
@@ -102,7 +102,7 @@ std::string write_checkpoint(Communicator& comm, const std::string& checkpoints_
   nlohmann::json files;
   if (rank == 0) {
     write_tensor_archive((tmp / kTensorsFile).string(), data.tensors);
-    write_file_synced((tmp / kStateFile).string(), data.state_json);
+    planner::write_file_synced((tmp / kStateFile).string(), data.state_json);
     for (const char* f : {kTensorsFile, kStateFile}) {
       const FileCheck c = check_of((tmp / f).string());
       files[f] = {{"bytes", static_cast<uint64_t>(c.bytes)}, {"crc32", static_cast<uint32_t>(c.crc32)}};
@@ -140,7 +140,7 @@ std::string checkpoint_problem(const std::string& dir) {
   const fs::path done_path = fs::path(dir) / "DONE";
   if (!fs::exists(done_path)) return "no DONE marker (incomplete)";
   try {
-    const nlohmann::json done = nlohmann::json::parse(read_whole_file(done_path.string()));
+    const nlohmann::json done = nlohmann::json::parse(planner::read_file(done_path.string()));
     const auto& files = done.at("files");
     for (const char* f : {kTensorsFile, kStateFile}) {
       if (!files.contains(f)) return std::string("DONE does not list ") + f;
@@ -148,7 +148,7 @@ std::string checkpoint_problem(const std::string& dir) {
     for (const auto& [name, want] : files.items()) {
       const fs::path p = fs::path(dir) / name;
       if (!fs::exists(p)) return name + " is missing";
-      const std::string bytes = read_whole_file(p.string());
+      const std::string bytes = planner::read_file(p.string());
       if (bytes.size() != want.at("bytes").get<size_t>()) {
         return fmt::format("{} has {} bytes, DONE says {} (truncated)", name, bytes.size(),
                            want.at("bytes").get<size_t>());
@@ -169,8 +169,8 @@ LoadedCheckpoint load_checkpoint(const std::string& dir) {
   c.path = dir;
   c.step = std::stoll(fs::path(dir).filename().string().substr(5));
   c.data.tensors = read_tensor_archive((fs::path(dir) / kTensorsFile).string());
-  c.data.state_json = read_whole_file((fs::path(dir) / kStateFile).string());
-  const nlohmann::json done = nlohmann::json::parse(read_whole_file((fs::path(dir) / "DONE").string()));
+  c.data.state_json = planner::read_file((fs::path(dir) / kStateFile).string());
+  const nlohmann::json done = nlohmann::json::parse(planner::read_file((fs::path(dir) / "DONE").string()));
   for (const auto& [name, _] : done.at("files").items()) {
     if (name.rfind(kShardPrefix, 0) != 0) continue;
     NamedTensors shard = read_tensor_archive((fs::path(dir) / name).string());

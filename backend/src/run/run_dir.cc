@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "run/file_io.h"
+#include "run/crc32.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/io/plan_loader.h"
@@ -24,7 +24,7 @@ std::string plan_fingerprint_of_yaml(const std::string& canonical_plan_yaml) {
 }
 
 std::string layout_independent_fingerprint(planner::Plan plan) {
-  plan.gpus = 1;
+  plan.cluster.gpus = 1;
   for (auto& st : plan.stages) st.parallel.reset();
   return plan_fingerprint_of_yaml(planner::plan_to_yaml(plan));
 }

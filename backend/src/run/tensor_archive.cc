@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "run/tensor_archive.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
-#include "run/file_io.h"
+#include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {
 namespace {
@@ -85,11 +82,11 @@ void write_tensor_archive(const std::string& path, const NamedTensors& tensors) 
     put<uint64_t>(out, nbytes);
     out.append(static_cast<const char*>(t.data_ptr()), nbytes);
   }
-  write_file_synced(path, out);
+  planner::write_file_synced(path, out);
 }
 
 NamedTensors read_tensor_archive(const std::string& path) {
-  Reader r(read_whole_file(path), path);
+  Reader r(planner::read_file(path), path);
   if (std::memcmp(r.take(sizeof(kMagic)), kMagic, sizeof(kMagic)) != 0) {
     throw std::runtime_error(path + ": not a sprout tensor archive");
   }

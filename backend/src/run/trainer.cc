@@ -121,7 +121,7 @@ TrainOutcome Trainer::run() {
   });
   run_on_every_rank(*comm_, [&] { read_data(data); });
   auto energy = make_energy_meter(device_.is_cuda(), device_.is_cuda() ? device_.index() : 0,
-                                  planner::gpu_power_w(plan_.hardware, plan_.power_model));
+                                  planner::gpu_power_w(plan_.cluster.hardware, plan_.cluster.power_model));
   resume_or_start();
   accounting_.emplace(std::move(energy), rendezvous_.local_rank == 0, state().counters);
   if (is_root()) telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);

@@ -18,9 +18,11 @@
 namespace sprout::planner {
 namespace {
 
-[[noreturn]] void fail(const std::string& what, const std::string& path) {
-  throw std::runtime_error(path + ": " + what + ": " + std::strerror(errno));
+[[noreturn]] void fail(const std::string& what, const std::string& path, int err) {
+  throw std::runtime_error(path + ": " + what + ": " + std::strerror(err));
 }
+
+[[noreturn]] void fail(const std::string& what, const std::string& path) { fail(what, path, errno); }
 
 }  // namespace
 
@@ -44,46 +46,47 @@ void fsync_directory(const std::string& dir) {
   ::close(fd);
 }
 
+void write_file_synced(const std::string& path, std::string_view contents) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("cannot create", path);
+  size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      fail("write failed", path, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail("fsync failed", path, err);
+  }
+  if (::close(fd) != 0) fail("close failed", path);
+}
+
 void write_file_atomically(const std::string& path, std::string_view contents) {
   namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path dir = target.parent_path();
+  const fs::path dir = fs::path(path).parent_path();
   if (!dir.empty()) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw std::runtime_error(path + ": cannot create directory: " + ec.message());
   }
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("cannot create temporary file", tmp);
-  const char* p = contents.data();
-  size_t left = contents.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      errno = saved;
-      fail("write failed", tmp);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    int saved = errno;
-    ::close(fd);
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    write_file_synced(tmp, contents);
+  } catch (...) {
     ::unlink(tmp.c_str());
-    errno = saved;
-    fail("fsync failed", tmp);
+    throw;
   }
-  ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
+    const int err = errno;
     ::unlink(tmp.c_str());
-    errno = saved;
-    fail("rename failed", path);
+    fail("rename failed", path, err);
   }
   fsync_directory(dir.string());
 }
@@ -93,6 +96,7 @@ std::string read_file(const std::string& path) {
   if (!in) throw InputError({path, 0, 0}, "", std::string("cannot open file: ") + std::strerror(errno));
   std::ostringstream ss;
   ss << in.rdbuf();
+  if (in.bad()) throw InputError({path, 0, 0}, "", "cannot read file");
   return ss.str();
 }
 

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "sprout/planner/base/units.h"
+
 namespace sprout::planner {
 
 std::string human_count(double v) {
@@ -32,8 +34,8 @@ std::string human_number(double v, int decimals) {
 std::string percent(double f, int decimals) { return fmt::format("{:.{}f}%", 100 * f, decimals); }
 
 std::string human_duration(double s) {
-  if (s >= 86400) return fmt::format("{:.2f} d", s / 86400);
-  if (s >= 3600) return fmt::format("{:.1f} h", s / 3600);
+  if (s >= kSecondsPerDay) return fmt::format("{:.2f} d", s / kSecondsPerDay);
+  if (s >= kSecondsPerHour) return fmt::format("{:.1f} h", s / kSecondsPerHour);
   if (s >= 60) return fmt::format("{:.1f} min", s / 60);
   return fmt::format("{:.1f} s", s);
 }

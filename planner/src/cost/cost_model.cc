@@ -4,6 +4,8 @@
 // et al. 2023). docs/references.md "Energy and carbon".
 #include "sprout/planner/cost/cost_model.h"
 
+#include "sprout/planner/base/units.h"
+
 namespace sprout::planner {
 
 Costs& Costs::operator+=(const Costs& o) {
@@ -26,13 +28,14 @@ double gpu_power_w(const HardwareProfile& hw, PowerModel model) {
   return hw.tdp_w * hw.typical_power_fraction + unmetered_power_w(hw, model);
 }
 
-Costs costs_for(double seconds, int gpus, const HardwareProfile& hw, const RegionProfile& region,
-                double price_usd_per_gpu_hour, PowerModel power_model) {
+Costs costs_for(double seconds, const Cluster& cluster) {
+  const HardwareProfile& hw = cluster.hardware;
+  const RegionProfile& region = cluster.region;
   Costs c;
   c.seconds = seconds;
-  c.gpu_hours = seconds / 3600.0 * gpus;
-  c.cost_usd = c.gpu_hours * price_usd_per_gpu_hour;
-  c.energy_kwh = c.gpu_hours * gpu_power_w(hw, power_model) / 1000.0 * region.pue;
+  c.gpu_hours = seconds / kSecondsPerHour * cluster.gpus;
+  c.cost_usd = c.gpu_hours * cluster.price_usd_per_gpu_hour;
+  c.energy_kwh = c.gpu_hours * gpu_power_w(hw, cluster.power_model) / 1000.0 * region.pue;
   c.co2e_kg = c.energy_kwh * region.grid_g_co2e_per_kwh / 1000.0;
   constexpr double kHoursPerYear = 365.25 * 24;
   if (hw.lifetime_years > 0) {

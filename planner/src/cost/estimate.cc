@@ -42,25 +42,25 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
   const std::string field = st.field_path.empty() ? "stage '" + st.name + "'" : st.field_path;
   if (st.parallel) {
     w.layout = *st.parallel;
-    if (auto problem = layout_problem(w.layout, st.shape, plan.gpus)) {
+    if (auto problem = layout_problem(w.layout, st.shape, plan.cluster.gpus)) {
       throw InputError(st.parallel_location, field + ".parallel", *problem);
     }
     out.layout = w.layout;
-    out.iteration = estimate_iteration(w, plan.hardware);
+    out.iteration = estimate_iteration(w, plan.cluster.hardware);
     out.memory = memory_per_gpu(st.shape, w.layout, w.attention, w.dropout,
-                                out.iteration.micro_batches, plan.hardware);
-    if (auto problem = memory_problem(out.memory, plan.hardware)) {
+                                out.iteration.micro_batches, plan.cluster.hardware);
+    if (auto problem = memory_problem(out.memory, plan.cluster.hardware)) {
       throw InputError(st.parallel_location, field + ".parallel",
                        describe(w.layout) + " does not fit: " + *problem);
     }
   } else {
     LayoutSearchOptions search = options.search;
     if (st.recompute) search.recompute = st.recompute;
-    LayoutSearchResult found = search_layouts(w, plan.gpus, plan.hardware, search);
+    LayoutSearchResult found = search_layouts(w, plan.cluster.gpus, plan.cluster.hardware, search);
     if (found.ranked.empty()) {
       std::string why = found.tightest_reason.empty()
                             ? fmt::format("no TP x PP x DP layout divides {} GPUs for this shape",
-                                          plan.gpus)
+                                          plan.cluster.gpus)
                             : "no layout fits in memory; closest: " + found.tightest_reason;
       throw InputError(st.location, field, why);
     }
@@ -75,7 +75,7 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
 
   if (options.refine_iteration) {
     w.layout = out.layout;
-    out.iteration = options.refine_iteration(w, out.iteration, plan.hardware);
+    out.iteration = options.refine_iteration(w, out.iteration, plan.cluster.hardware);
   }
   const double batch_tokens =
       static_cast<double>(out.iteration.global_batch_sequences) * st.shape.seq_len;
@@ -84,15 +84,14 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
     // A measured throughput replaces the model: time = FLOPs / (rate x GPUs).
     out.throughput_overridden = true;
     IterationEstimate& it = out.iteration;
-    it.iteration_s = it.model_flops / (*st.throughput_tflops_per_gpu * 1e12 * plan.gpus);
+    it.iteration_s = it.model_flops / (*st.throughput_tflops_per_gpu * 1e12 * plan.cluster.gpus);
     it.tflops_per_gpu = *st.throughput_tflops_per_gpu;
-    it.hardware_tflops_per_gpu = it.hardware_flops / it.iteration_s / plan.gpus / 1e12;
-    it.mfu = it.tflops_per_gpu / plan.hardware.peak_tflops;
-    it.hfu = it.hardware_tflops_per_gpu / plan.hardware.peak_tflops;
+    it.hardware_tflops_per_gpu = it.hardware_flops / it.iteration_s / plan.cluster.gpus / 1e12;
+    it.mfu = it.tflops_per_gpu / plan.cluster.hardware.peak_tflops;
+    it.hfu = it.hardware_tflops_per_gpu / plan.cluster.hardware.peak_tflops;
   }
   const double seconds = out.iterations * out.iteration.iteration_s;
-  out.costs = costs_for(seconds, plan.gpus, plan.hardware, plan.region,
-                        plan.price_usd_per_gpu_hour, plan.power_model);
+  out.costs = costs_for(seconds, plan.cluster);
   return out;
 }
 
@@ -109,18 +108,16 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
         w.layout = se.layout;
         se.ramp_iterations = std::min<long long>(plan.stages[i].grow->grow_steps, se.iterations);
         se.mask_ramp_s = se.ramp_iterations *
-                         msg_mask_seconds_per_iteration(w, plan.hardware, se.growth.width, se.growth.depth,
+                         msg_mask_seconds_per_iteration(w, plan.cluster.hardware, se.growth.width, se.growth.depth,
                                                         se.shape.layers - prev.layers);
-        se.costs = costs_for(se.costs.seconds + se.mask_ramp_s, plan.gpus, plan.hardware, plan.region,
-                             plan.price_usd_per_gpu_hour, plan.power_model);
+        se.costs = costs_for(se.costs.seconds + se.mask_ramp_s, plan.cluster);
       }
       if (se.growth.any()) {
         const ParallelLayout& before = est.stages.back().layout;
         const bool relaunch = before.tp != se.layout.tp || before.pp != se.layout.pp;
         se.growth_transition_s =
-            growth_transition_seconds(prev, se.shape, plan.gpus, plan.hardware, relaunch);
-        se.costs += costs_for(se.growth_transition_s, plan.gpus, plan.hardware, plan.region,
-                              plan.price_usd_per_gpu_hour, plan.power_model);
+            growth_transition_seconds(prev, se.shape, plan.cluster.gpus, plan.cluster.hardware, relaunch);
+        se.costs += costs_for(se.growth_transition_s, plan.cluster);
       }
     }
     est.total += se.costs;

@@ -1,21 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/planner/cost/estimate_json.h"
 
+#include "sprout/planner/base/units.h"
+#include "sprout/planner/cost/costs_json.h"
+
 namespace sprout::planner {
-namespace {
-
-constexpr double kSecondsPerDay = 86400.0;
-
-void put_costs(nlohmann::json& j, const Costs& c) {
-  j["days"] = c.seconds / kSecondsPerDay;
-  j["gpu_hours"] = c.gpu_hours;
-  j["cost_usd"] = c.cost_usd;
-  j["energy_kwh"] = c.energy_kwh;
-  j["co2e_kg"] = c.co2e_kg;
-  j["embodied_co2e_kg"] = c.embodied_co2e_kg;
-}
-
-}  // namespace
 
 nlohmann::json to_json(const ParallelLayout& p) {
   return {{"tp", p.tp},
@@ -45,7 +34,7 @@ nlohmann::json to_json(const StageEstimate& s, int gpus) {
   j["global_batch_sequences"] = s.iteration.global_batch_sequences;
   j["micro_batches"] = s.iteration.micro_batches;
   j["gpus"] = gpus;
-  put_costs(j, s.costs);
+  j.update(to_json(s.costs));
   j["memory_gb_per_gpu"] = s.memory.total_gb();
   j["memory"] = {{"weights_gb", s.memory.weights_gb},
                  {"gradients_gb", s.memory.gradients_gb},
@@ -65,27 +54,23 @@ nlohmann::json to_json(const StageEstimate& s, int gpus) {
 }
 
 nlohmann::json to_json(const PlanEstimate& e, const Plan& plan) {
-  nlohmann::json j;
+  nlohmann::json j = to_json(plan.cluster);
   j["name"] = e.name;
-  j["hardware"] = plan.hardware.name;
-  j["gpus"] = plan.gpus;
-  j["region"] = plan.region.name;
-  j["price_usd_per_gpu_hour"] = plan.price_usd_per_gpu_hour;
-  j["power_model"] = to_string(plan.power_model);
   j["stages"] = nlohmann::json::array();
-  for (const auto& s : e.stages) j["stages"].push_back(to_json(s, plan.gpus));
+  for (const auto& s : e.stages) j["stages"].push_back(to_json(s, plan.cluster.gpus));
   nlohmann::json total;
   total["params"] = e.stages.empty() ? 0.0 : e.stages.back().params;
   total["tokens"] = e.total_tokens;
   total["flops"] = e.total_flops;
-  total["gpus"] = plan.gpus;
-  put_costs(total, e.total);
+  total["gpus"] = plan.cluster.gpus;
+  total.update(to_json(e.total));
   // Whole-run averages, weighted by time.
-  total["tflops_per_gpu"] = e.total.gpu_hours > 0 ? e.total_flops / (e.total.gpu_hours * 3600) / 1e12 : 0;
-  total["mfu"] = total["tflops_per_gpu"].get<double>() / plan.hardware.peak_tflops;
+  total["tflops_per_gpu"] =
+      e.total.gpu_hours > 0 ? e.total_flops / (e.total.gpu_hours * kSecondsPerHour) / 1e12 : 0;
+  total["mfu"] = total["tflops_per_gpu"].get<double>() / plan.cluster.hardware.peak_tflops;
   j["total"] = total;
   if (e.scratch_baseline) {
-    nlohmann::json sb = to_json(*e.scratch_baseline, plan.gpus);
+    nlohmann::json sb = to_json(*e.scratch_baseline, plan.cluster.gpus);
     j["scratch_baseline"] = sb;
     if (e.scratch_total.seconds > 0) {
       j["savings_vs_scratch"] = {

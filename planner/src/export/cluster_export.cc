@@ -16,23 +16,12 @@
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/shell_quote.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"
 
 namespace sprout::planner {
 namespace fs = std::filesystem;
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
 
 std::string name_slug(const std::string& s) {
   std::string out;
@@ -83,28 +72,29 @@ struct Geometry {
 
 Geometry geometry_of(const Plan& plan, const ExportOptions& o) {
   Geometry g;
-  g.tasks = plan.gpus;
+  g.tasks = plan.cluster.gpus;
   g.gpus_per_node = o.gpus_per_node > 0 ? o.gpus_per_node
-                                        : std::min(plan.gpus, std::max(1, plan.hardware.gpus_per_node));
+                                        : std::min(plan.cluster.gpus, std::max(1, plan.cluster.hardware.gpus_per_node));
   if (o.nodes > 0) {
     g.nodes = o.nodes;
-    if (o.gpus_per_node <= 0) g.gpus_per_node = plan.gpus / std::max(1, o.nodes);
+    if (o.gpus_per_node <= 0) g.gpus_per_node = plan.cluster.gpus / std::max(1, o.nodes);
   } else {
-    g.nodes = (plan.gpus + g.gpus_per_node - 1) / g.gpus_per_node;
+    g.nodes = (plan.cluster.gpus + g.gpus_per_node - 1) / g.gpus_per_node;
   }
-  if (g.nodes * g.gpus_per_node != plan.gpus) {
+  if (g.nodes * g.gpus_per_node != plan.cluster.gpus) {
     throw InputError({"--nodes", 0, 0}, "nodes",
                      fmt::format("{} nodes x {} GPUs per node = {} but the plan runs on {} GPUs", g.nodes,
-                                 g.gpus_per_node, g.nodes * g.gpus_per_node, plan.gpus));
+                                 g.gpus_per_node, g.nodes * g.gpus_per_node, plan.cluster.gpus));
   }
   return g;
 }
 
 std::string prediction_lines(const Plan& plan, const PlanEstimate& e, const std::string& prefix) {
+  const Cluster& c = plan.cluster;
   std::string out;
   out += fmt::format("{}hardware:  {} x {} GPUs, region {} ({:g} gCO2e/kWh, PUE {:g}), ${:.2f}/GPU-hour\n",
-                     prefix, comment_safe(plan.hardware.name), plan.gpus, comment_safe(plan.region.name),
-                     plan.region.grid_g_co2e_per_kwh, plan.region.pue, plan.price_usd_per_gpu_hour);
+                     prefix, comment_safe(c.hardware.name), c.gpus, comment_safe(c.region.name),
+                     c.region.grid_g_co2e_per_kwh, c.region.pue, c.price_usd_per_gpu_hour);
   out += fmt::format(
       "{}predicted: {}, {} GPU-hours, {}, {}, {} CO2e (sprout plan, failure-free;\n"
       "{}           `sprout simulate` gives P10/P50/P90 with failures and checkpoints)\n",
@@ -302,7 +292,7 @@ ExportResult export_plan(const Plan& plan, const PlanEstimate& estimate, const E
   ExportOptions o = in;
   if (o.out_dir.empty()) throw InputError({"--out", 0, 0}, "out", "an output directory is required");
   if (auto problem = trainer_cannot_run(plan)) throw InputError({plan.source_file, 0, 0}, "parallel", *problem);
-  const bool cpu_hardware = plan.hardware.name.rfind("cpu", 0) == 0;
+  const bool cpu_hardware = plan.cluster.hardware.name.rfind("cpu", 0) == 0;
   o.cpu_only = o.cpu_only || cpu_hardware;
   require_token(o.partition, "partition");
   require_token(o.account, "account");

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/model/growth.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/io/yaml_fields.h"
@@ -15,15 +16,12 @@ namespace {
 // Keys that may appear in `model:` (defaults for every stage) and in a stage.
 struct ShapeFields {
   std::optional<long long> layers, hidden, heads, kv_heads, ffn_hidden, vocab, seq_len;
-  std::optional<std::string> activation, position, attention;
+  std::optional<Activation> activation;
+  std::optional<PositionEmbedding> position;
+  std::optional<AttentionKernel> attention;
   std::optional<bool> tied_embeddings, overlap_grad_reduce;
   std::optional<double> dropout, init_std;
 };
-
-const std::vector<std::string> kActivations = {"gelu", "swiglu"};
-const std::vector<std::string> kPositions = {"learned", "rotary", "xpos"};
-const std::vector<std::string> kAttention = {"standard", "flash"};
-const std::vector<std::string> kRecompute = {"none", "selective", "full"};
 
 ShapeFields read_shape_fields(YamlFields& f) {
   ShapeFields s;
@@ -34,9 +32,9 @@ ShapeFields read_shape_fields(YamlFields& f) {
   s.ffn_hidden = f.optional_integer("ffn_hidden", 1, 100000000);
   s.vocab = f.optional_integer("vocab", 2, 100000000);
   s.seq_len = f.optional_integer("seq_len", 1, 100000000);
-  s.activation = f.optional_choice("activation", kActivations);
-  s.position = f.optional_choice("position_embedding", kPositions);
-  s.attention = f.optional_choice("attention", kAttention);
+  s.activation = f.optional_enum<Activation>("activation");
+  s.position = f.optional_enum<PositionEmbedding>("position_embedding");
+  s.attention = f.optional_enum<AttentionKernel>("attention");
   s.tied_embeddings = f.optional_boolean("tied_embeddings");
   s.overlap_grad_reduce = f.optional_boolean("overlap_grad_reduce");
   s.dropout = f.optional_number("dropout", 0, 0.99);
@@ -47,12 +45,6 @@ ShapeFields read_shape_fields(YamlFields& f) {
 template <typename T>
 std::optional<T> pick(const std::optional<T>& stage, const std::optional<T>& model) {
   return stage ? stage : model;
-}
-
-Recompute parse_recompute(const std::string& s) {
-  if (s == "selective") return Recompute::kSelective;
-  if (s == "full") return Recompute::kFull;
-  return Recompute::kNone;
 }
 
 ParallelLayout read_layout(YamlFields& f) {
@@ -90,15 +82,12 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
   s.vocab = static_cast<int>(need(pick(own.vocab, model.vocab), "vocab"));
   s.seq_len = static_cast<int>(need(pick(own.seq_len, model.seq_len), "seq_len"));
   s.kv_heads = static_cast<int>(pick(own.kv_heads, model.kv_heads).value_or(s.heads));
-  std::string act = pick(own.activation, model.activation).value_or("gelu");
-  s.activation = act == "swiglu" ? Activation::kSwiglu : Activation::kGelu;
-  std::string pos = pick(own.position, model.position).value_or("learned");
-  s.position = pos == "learned" ? PositionEmbedding::kLearned : PositionEmbedding::kRotary;
+  s.activation = pick(own.activation, model.activation).value_or(Activation::kGelu);
+  s.position = pick(own.position, model.position).value_or(PositionEmbedding::kLearned);
   s.tied_embeddings = pick(own.tied_embeddings, model.tied_embeddings).value_or(true);
   s.ffn_hidden = static_cast<int>(
       pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
-  st.attention = pick(own.attention, model.attention).value_or("standard") == "flash"
-                     ? AttentionKernel::kFlash : AttentionKernel::kStandard;
+  st.attention = pick(own.attention, model.attention).value_or(AttentionKernel::kStandard);
   st.dropout = pick(own.dropout, model.dropout).value_or(0.0);
   st.init_std = pick(own.init_std, model.init_std).value_or(0.02);
   st.overlap_grad_reduce = pick(own.overlap_grad_reduce, model.overlap_grad_reduce).value_or(true);
@@ -132,7 +121,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
   }
   st.lr = f.number("lr", 1e-12, 10);
   st.warmup_fraction = f.optional_number("warmup_fraction", 0, 1).value_or(0.01);
-  if (auto rc = f.optional_choice("recompute", kRecompute)) st.recompute = parse_recompute(*rc);
+  st.recompute = f.optional_enum<Recompute>("recompute");
   if (auto node = f.optional_child("parallel")) {
     YamlFields pf(*node, file, path + ".parallel");
     ParallelLayout layout = read_layout(pf);
@@ -140,12 +129,12 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
     if (!st.recompute) st.recompute = layout.recompute;
     // `--gpus N` on the command line rescales data parallelism and keeps the
     // stage's TP and PP; it is an error when N is not a multiple of tp*pp.
-    if (plan.gpus != layout.gpus() && plan.gpus % (layout.tp * layout.pp) == 0 &&
+    if (plan.cluster.gpus != layout.gpus() && plan.cluster.gpus % (layout.tp * layout.pp) == 0 &&
         plan.gpus_overridden) {
-      layout.dp = plan.gpus / (layout.tp * layout.pp);
+      layout.dp = plan.cluster.gpus / (layout.tp * layout.pp);
       layout.distributed_optimizer = layout.dp > 1 && layout.distributed_optimizer;
     }
-    if (auto problem = layout_problem(layout, s, plan.gpus)) {
+    if (auto problem = layout_problem(layout, s, plan.cluster.gpus)) {
       throw InputError(location_of(*node, file), path + ".parallel", *problem);
     }
     const double sequences = std::round(st.global_batch_tokens / s.seq_len);
@@ -227,12 +216,12 @@ void read_training(const YAML::Node& node, const std::string& file, TrainingSett
   t.device = f.optional_choice("device", {"auto", "cpu", "cuda"}).value_or(t.device);
   t.dtype = f.optional_choice("dtype", {"fp32", "bf16"}).value_or(t.dtype);
   t.threads = f.optional_integer("threads", 0, 4096).value_or(t.threads);
-  t.collective_timeout_s =
-      f.optional_integer("collective_timeout_s", 1, 86400).value_or(t.collective_timeout_s);
+  t.collective_timeout_s = f.optional_integer("collective_timeout_s", 1, static_cast<long long>(kSecondsPerDay))
+                               .value_or(t.collective_timeout_s);
   f.finish();
 }
 
-Plan parse_plan(const YAML::Node& root, const std::string& file, const PlanOverrides& ov) {
+Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOverrides& ov) {
   YamlFields f(root, file, "");
   Plan plan;
   plan.source_file = file;
@@ -243,18 +232,18 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const PlanOverr
   std::string hardware = ov.hardware ? *ov.hardware : f.text("hardware");
   SourceLocation hw_at = ov.hardware ? SourceLocation{"--hardware", 0, 0} : f.location_of("hardware");
   if (ov.hardware) f.optional_text("hardware");
-  plan.hardware = load_hardware_profile(resolve_profile(hardware, "hardware", dirs, hw_at, "hardware"));
+  plan.cluster.hardware = load_hardware_profile(resolve_profile(hardware, "hardware", dirs, hw_at, "hardware"));
 
-  plan.gpus = static_cast<int>(f.integer("gpus", 1, 10000000));
+  plan.cluster.gpus = static_cast<int>(f.integer("gpus", 1, 10000000));
   if (ov.gpus) {
-    plan.gpus = *ov.gpus;
+    plan.cluster.gpus = *ov.gpus;
     plan.gpus_overridden = true;
   }
 
   std::string region = ov.region ? *ov.region : f.text("region");
   SourceLocation region_at = ov.region ? SourceLocation{"--region", 0, 0} : f.location_of("region");
   if (ov.region) f.optional_text("region");
-  plan.region = load_region_profile(resolve_profile(region, "regions", dirs, region_at, "region"));
+  plan.cluster.region = load_region_profile(resolve_profile(region, "regions", dirs, region_at, "region"));
 
   // Price: --price, else the plan's number, else its price list's entry for
   // this hardware, else the hardware profile's default.
@@ -262,18 +251,17 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const PlanOverr
   if (auto list_name = f.optional_text("price_list")) {
     PriceList list = load_price_list(
         resolve_profile(*list_name, "prices", dirs, f.location_of("price_list"), "price_list"));
-    auto it = list.usd_per_gpu_hour.find(plan.hardware.name);
+    auto it = list.usd_per_gpu_hour.find(plan.cluster.hardware.name);
     if (it == list.usd_per_gpu_hour.end()) {
-      f.fail("price_list", "'" + list.name + "' has no price for hardware '" + plan.hardware.name + "'");
+      f.fail("price_list", "'" + list.name + "' has no price for hardware '" + plan.cluster.hardware.name + "'");
     }
     if (!price) price = it->second;
   }
-  plan.price_usd_per_gpu_hour = ov.price_usd_per_gpu_hour
+  plan.cluster.price_usd_per_gpu_hour = ov.price_usd_per_gpu_hour
                                     ? *ov.price_usd_per_gpu_hour
-                                    : price.value_or(plan.hardware.price_usd_per_gpu_hour);
-  auto power = f.optional_choice("power_model", {"tdp", "typical"});
-  plan.power_model = power && *power == "typical" ? PowerModel::kTypical : PowerModel::kTdp;
-  if (ov.power_model) plan.power_model = *ov.power_model;
+                                    : price.value_or(plan.cluster.hardware.price_usd_per_gpu_hour);
+  plan.cluster.power_model = f.optional_enum<PowerModel>("power_model").value_or(PowerModel::kTdp);
+  if (ov.power_model) plan.cluster.power_model = *ov.power_model;
 
   ShapeFields model;
   if (auto node = f.optional_child("model")) {
@@ -297,12 +285,12 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const PlanOverr
 
 }  // namespace
 
-Plan load_plan(const std::string& path, const PlanOverrides& overrides) {
+Plan load_plan(const std::string& path, const ClusterOverrides& overrides) {
   return parse_plan(load_yaml_file(path), path, overrides);
 }
 
 Plan load_plan_from_string(const std::string& yaml, const std::string& name,
-                           const PlanOverrides& overrides) {
+                           const ClusterOverrides& overrides) {
   return parse_plan(load_yaml_string(yaml, name), name, overrides);
 }
 

@@ -29,11 +29,11 @@ std::string plan_to_yaml(const Plan& plan) {
   out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << plan.name;
   if (!plan.notes.empty()) out << YAML::Key << "notes" << YAML::Value << YAML::Literal << plan.notes;
   out << YAML::Key << "hardware" << YAML::Value
-      << profile_ref(plan.hardware.name, plan.hardware.source_file);
-  out << YAML::Key << "gpus" << YAML::Value << plan.gpus;
-  out << YAML::Key << "region" << YAML::Value << profile_ref(plan.region.name, plan.region.source_file);
-  out << YAML::Key << "price_usd_per_gpu_hour" << YAML::Value << num(plan.price_usd_per_gpu_hour);
-  out << YAML::Key << "power_model" << YAML::Value << to_string(plan.power_model);
+      << profile_ref(plan.cluster.hardware.name, plan.cluster.hardware.source_file);
+  out << YAML::Key << "gpus" << YAML::Value << plan.cluster.gpus;
+  out << YAML::Key << "region" << YAML::Value << profile_ref(plan.cluster.region.name, plan.cluster.region.source_file);
+  out << YAML::Key << "price_usd_per_gpu_hour" << YAML::Value << num(plan.cluster.price_usd_per_gpu_hour);
+  out << YAML::Key << "power_model" << YAML::Value << to_string(plan.cluster.power_model);
 
   const TrainingSettings& t = plan.training;
   out << YAML::Key << "training" << YAML::Value << YAML::BeginMap;

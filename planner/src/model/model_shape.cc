@@ -76,17 +76,8 @@ double hardware_flops_per_token(const ModelShape& s, Recompute recompute) {
   return model_flops_per_token(s) + extra;
 }
 
-const char* to_string(Activation a) { return a == Activation::kGelu ? "gelu" : "swiglu"; }
-const char* to_string(PositionEmbedding p) {
-  return p == PositionEmbedding::kLearned ? "learned" : "rotary";
-}
-const char* to_string(Recompute r) {
-  switch (r) {
-    case Recompute::kNone: return "none";
-    case Recompute::kSelective: return "selective";
-    case Recompute::kFull: return "full";
-  }
-  return "none";
-}
+const char* to_string(Activation a) { return EnumNames<Activation>::name(a); }
+const char* to_string(PositionEmbedding p) { return EnumNames<PositionEmbedding>::name(p); }
+const char* to_string(Recompute r) { return EnumNames<Recompute>::name(r); }
 
 }  // namespace sprout::planner

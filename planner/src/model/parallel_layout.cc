@@ -42,8 +42,6 @@ std::string describe(const ParallelLayout& p) {
   return s;
 }
 
-const char* to_string(AttentionKernel k) {
-  return k == AttentionKernel::kStandard ? "standard" : "flash";
-}
+const char* to_string(AttentionKernel k) { return EnumNames<AttentionKernel>::name(k); }
 
 }  // namespace sprout::planner

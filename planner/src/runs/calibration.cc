@@ -44,7 +44,7 @@ struct Fit {
 std::vector<double> predicted_seconds(const Plan& plan, const HardwareProfile& hw,
                                       const std::vector<StageTiming>& timing) {
   Plan p = plan;
-  p.hardware = hw;
+  p.cluster.hardware = hw;
   EstimateOptions opts;
   opts.with_scratch_baseline = false;
   opts.alternatives = 0;
@@ -98,7 +98,7 @@ CalibrationResult calibrate_profile(const Plan& plan, const RunRecord& run) {
   }
   Plan p = plan;
   p.stages.resize(timing.size());
-  const HardwareProfile& base = plan.hardware;
+  const HardwareProfile& base = plan.cluster.hardware;
 
   // For each kernel overhead, the GEMM-efficiency factor that reproduces
   // the run's total time exactly (the total falls monotonically with the

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/io/yaml_fields.h"
 
@@ -51,7 +52,7 @@ double predicted_metric(const PlanEstimate& e, const std::string& stage, const s
     if (!st) throw InputError({}, "stage", "plan '" + e.name + "' has no stage '" + stage + "'");
     costs = &st->costs;
   }
-  if (metric == "days") return costs->seconds / 86400;
+  if (metric == "days") return costs->seconds / kSecondsPerDay;
   if (metric == "gpu_hours") return costs->gpu_hours;
   if (metric == "cost_usd") return costs->cost_usd;
   if (metric == "energy_mwh") return costs->energy_kwh / 1000;

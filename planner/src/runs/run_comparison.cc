@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/loss/growth_loss.h"
 
@@ -92,6 +93,9 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
   c.total.reached = true;
   c.total.complete = !run.in_progress;
   double planned_tokens = 0;
+  // The plan's cluster with the GPUs the run actually had: the actual costs.
+  Cluster ranks = plan.cluster;
+  ranks.gpus = c.rank_count;
   for (size_t k = 0; k < plan.stages.size(); ++k) {
     const StageEstimate& se = estimate.stages[k];
     const StageTiming& t = timing[k];
@@ -108,10 +112,8 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
       // the trained fraction of its training time.
       const double train_s = se.costs.seconds - se.growth_transition_s;
       const double predicted_s = se.growth_transition_s + s.fraction_done * train_s;
-      const Costs predicted = costs_for(predicted_s, plan.gpus, plan.hardware, plan.region,
-                                        plan.price_usd_per_gpu_hour, plan.power_model);
-      const Costs actual_time = costs_for(t.seconds, c.rank_count, plan.hardware, plan.region,
-                                          plan.price_usd_per_gpu_hour, plan.power_model);
+      const Costs predicted = costs_for(predicted_s, plan.cluster);
+      const Costs actual_time = costs_for(t.seconds, ranks);
       const double flops = model_flops_per_token(se.shape) * t.tokens;
       s.wall_seconds = {predicted_s, t.seconds};
       s.tokens_per_s = {t.tokens / std::max(1e-12, predicted_s), t.tokens / std::max(1e-12, t.seconds)};
@@ -123,10 +125,10 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
       // the profile's whole power x time.
       const double unmetered_j = c.energy_source == "model"
                                      ? 0
-                                     : unmetered_power_w(plan.hardware, plan.power_model) * c.rank_count * t.seconds;
-      const double kwh = kwh_at_wall(t.energy_j + unmetered_j, plan.region);
+                                     : unmetered_power_w(ranks.hardware, ranks.power_model) * ranks.gpus * t.seconds;
+      const double kwh = kwh_at_wall(t.energy_j + unmetered_j, ranks.region);
       s.energy_kwh = {predicted.energy_kwh, kwh};
-      s.co2e_kg = {predicted.co2e_kg, kwh * plan.region.grid_g_co2e_per_kwh / 1000};
+      s.co2e_kg = {predicted.co2e_kg, kwh * ranks.region.grid_g_co2e_per_kwh / 1000};
       for (auto* r : run.stage_records(k)) {
         if (r->loss) s.final_train_loss = r->loss;
         if (r->val_loss) s.final_val_loss = r->val_loss;
@@ -149,8 +151,8 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
                           c.total.tokens / std::max(1e-12, c.total.wall_seconds.actual)};
   double flops = 0;
   for (size_t k = 0; k < plan.stages.size(); ++k) flops += model_flops_per_token(plan.stages[k].shape) * timing[k].tokens;
-  c.total.tflops_per_gpu = {flops / std::max(1e-12, c.total.gpu_hours.predicted * 3600) / 1e12,
-                            flops / std::max(1e-12, c.total.gpu_hours.actual * 3600) / 1e12};
+  c.total.tflops_per_gpu = {flops / std::max(1e-12, c.total.gpu_hours.predicted * kSecondsPerHour) / 1e12,
+                            flops / std::max(1e-12, c.total.gpu_hours.actual * kSecondsPerHour) / 1e12};
 
   // Loss against tokens, with the loss model's growth-aware prediction.
   std::vector<double> stage_start(plan.stages.size(), 0);

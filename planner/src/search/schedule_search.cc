@@ -11,6 +11,7 @@
 #include "search/schedule_graph.h"
 #include "search/schedule_plan.h"
 #include "search/shape_costs.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/model/growth.h"
 #include "sprout/planner/io/plan_loader.h"
 
@@ -35,8 +36,8 @@ void validate(const SearchRequest& r) {
   };
   require(positive_finite(r.budget_usd), "budget_usd",
           fmt::format("{} is not a positive number of dollars", r.budget_usd));
-  require(r.gpus >= 1, "gpus", fmt::format("{} is not a positive GPU count", r.gpus));
-  require(std::isfinite(r.price_usd_per_gpu_hour) && r.price_usd_per_gpu_hour >= 0,
+  require(r.cluster.gpus >= 1, "gpus", fmt::format("{} is not a positive GPU count", r.cluster.gpus));
+  require(std::isfinite(r.cluster.price_usd_per_gpu_hour) && r.cluster.price_usd_per_gpu_hour >= 0,
           "price_usd_per_gpu_hour", "must be a non-negative number");
   require(!r.deadline_seconds || positive_finite(*r.deadline_seconds), "deadline",
           "must be a positive number of days");
@@ -65,11 +66,7 @@ void validate(const SearchRequest& r) {
 Plan base_plan(const SearchRequest& r) {
   Plan p;
   p.name = r.name;
-  p.hardware = r.hardware;
-  p.gpus = r.gpus;
-  p.region = r.region;
-  p.price_usd_per_gpu_hour = r.price_usd_per_gpu_hour;
-  p.power_model = r.power_model;
+  p.cluster = r.cluster;
   return p;
 }
 
@@ -119,8 +116,8 @@ std::vector<Limit> limits_of(const SearchRequest& r) {
 std::string describe_amount(double Costs::*field, double v) {
   if (field == &Costs::cost_usd) return v >= 100 ? fmt::format("${:.0f}", v) : fmt::format("${:.2f}", v);
   if (field == &Costs::seconds) {
-    if (v >= 86400) return fmt::format("{:.2f} days", v / 86400);
-    if (v >= 3600) return fmt::format("{:.1f} hours", v / 3600);
+    if (v >= kSecondsPerDay) return fmt::format("{:.2f} days", v / kSecondsPerDay);
+    if (v >= kSecondsPerHour) return fmt::format("{:.1f} hours", v / kSecondsPerHour);
     return fmt::format("{:.0f} s", v);
   }
   return v >= 1000 ? fmt::format("{:.2f} tCO2e", v / 1000) : fmt::format("{:.1f} kgCO2e", v);
@@ -144,7 +141,7 @@ std::optional<Infeasibility> minimum_schedule_problem(const SearchRequest& r, co
                     "({} each), but the shortest schedule trains {} (one MSG growth ramp, "
                     "grow_steps) and needs {}: {:.1f}x the limit",
                     describe_amount(l.field, l.limit), affordable, shape_label(target.shape),
-                    params_text(target.params), r.gpus, r.hardware.name,
+                    params_text(target.params), r.cluster.gpus, r.cluster.hardware.name,
                     describe_amount(l.field, per_iteration), min_iterations,
                     describe_amount(l.field, need), worst_ratio)};
   }
@@ -173,9 +170,9 @@ class CandidateBuilder {
         "Found by sprout search: target {} ({} parameters), {} x {} GPUs, budget {}{}{}.\n"
         "Predicted final loss {:.4f} ({}).\n"
         "Stage layouts, recompute and batch are the planner's choice for each shape.",
-        shape_label(r_.target), params_text(parameter_count(r_.target)), r_.gpus, r_.hardware.name,
+        shape_label(r_.target), params_text(parameter_count(r_.target)), r_.cluster.gpus, r_.cluster.hardware.name,
         describe_amount(&Costs::cost_usd, r_.budget_usd),
-        r_.deadline_seconds ? fmt::format(", deadline {:.2f} days", *r_.deadline_seconds / 86400) : "",
+        r_.deadline_seconds ? fmt::format(", deadline {:.2f} days", *r_.deadline_seconds / kSecondsPerDay) : "",
         r_.max_co2e_kg ? fmt::format(", carbon cap {:.2f} tCO2e", *r_.max_co2e_kg / 1000) : "",
         c.predicted_loss, r_.loss_model.name);
     return c;
@@ -239,9 +236,9 @@ ScheduleGraphProblem graph_problem(const SearchRequest& r, const std::vector<con
     for (size_t j = i + 1; j < usable.size(); ++j) {
       if (!one_growth_step(usable[i]->shape, usable[j]->shape)) continue;
       graph.grows_to[i].push_back(j);
-      const double s = growth_transition_seconds(usable[i]->shape, usable[j]->shape, r.gpus, r.hardware);
-      graph.transition[i][j] = costs_for(s, r.gpus, r.hardware, r.region, r.price_usd_per_gpu_hour,
-                                         r.power_model);
+      const double s =
+          growth_transition_seconds(usable[i]->shape, usable[j]->shape, r.cluster.gpus, r.cluster.hardware);
+      graph.transition[i][j] = costs_for(s, r.cluster);
     }
   }
   return graph;
@@ -260,14 +257,10 @@ std::vector<PlannedStage> planned_stages(const GraphSchedule& schedule,
 
 }  // namespace
 
-SearchRequest make_search_request(double target_params, const std::string& hardware, int gpus,
-                                  const std::string& region, double budget_usd) {
+SearchRequest make_search_request(double target_params, const Cluster& cluster, double budget_usd) {
   SearchRequest r;
   r.target = target_shape_for_params(target_params, r.stage);
-  r.hardware = find_hardware_profile(hardware);
-  r.gpus = gpus;
-  r.region = find_region_profile(region);
-  r.price_usd_per_gpu_hour = r.hardware.price_usd_per_gpu_hour;
+  r.cluster = cluster;
   r.budget_usd = budget_usd;
   return r;
 }
@@ -319,8 +312,8 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
   if (target.problem) {
     result.infeasible = Infeasibility{
         "gpus", fmt::format("the target {} ({} parameters) does not fit on {} {} GPUs: {}",
-                            shape_label(target.shape), params_text(target.params), r.gpus,
-                            r.hardware.name, *target.problem)};
+                            shape_label(target.shape), params_text(target.params), r.cluster.gpus,
+                            r.cluster.hardware.name, *target.problem)};
     return finish();
   }
   std::vector<const ShapeCost*> usable;

@@ -29,8 +29,7 @@ ShapeCost cost_shape(const Plan& base, const StageTemplate& t, const ModelShape&
       static_cast<double>(est.iteration.global_batch_sequences) * shape.seq_len;
   out.batch_tokens = out.stage.global_batch_tokens;
   out.iteration_s = est.iteration.iteration_s;
-  out.per_iteration = costs_for(out.iteration_s, base.gpus, base.hardware, base.region,
-                                base.price_usd_per_gpu_hour, base.power_model);
+  out.per_iteration = costs_for(out.iteration_s, base.cluster);
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "sprout/planner/base/units.h"
+
 namespace sprout::simulator {
 
 RunCalendar constant_calendar(double g_co2e_per_kwh) {
@@ -14,7 +16,7 @@ RunCalendar constant_calendar(double g_co2e_per_kwh) {
 
 namespace internal {
 namespace {
-constexpr double kHour = 3600;
+constexpr double kHour = planner::kSecondsPerHour;
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
 }  // namespace
 

@@ -11,14 +11,7 @@
 
 namespace sprout::simulator {
 
-const char* to_string(CarbonAwareMode mode) {
-  switch (mode) {
-    case CarbonAwareMode::kNone: return "none";
-    case CarbonAwareMode::kStart: return "start";
-    case CarbonAwareMode::kPause: return "pause";
-  }
-  return "?";
-}
+const char* to_string(CarbonAwareMode mode) { return planner::EnumNames<CarbonAwareMode>::name(mode); }
 
 UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSeconds latest,
                        double run_s) {
@@ -29,7 +22,7 @@ UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSe
   const internal::CalendarIndex index(from_earliest);
   UnixSeconds best = earliest;
   double best_integral = std::numeric_limits<double>::infinity();
-  for (UnixSeconds s = earliest; s <= latest; s += 3600) {
+  for (UnixSeconds s = earliest; s <= latest; s += kTraceStepSeconds) {
     const double offset = static_cast<double>(s - earliest);
     const double integral = index.intensity_integral(offset, offset + run_s);
     // Ties keep the earlier start (it finishes sooner).
@@ -50,7 +43,7 @@ double capacity_s(const std::vector<std::uint8_t>& allowed, double per_pause_s) 
   long long blocks = 0;
   for (size_t h = 0; h < allowed.size(); ++h) {
     if (!allowed[h]) continue;
-    seconds += 3600;
+    seconds += kTraceStepSeconds;
     if (h == 0 || !allowed[h - 1]) ++blocks;
   }
   return seconds - static_cast<double>(std::max(0LL, blocks - 1)) * per_pause_s;
@@ -61,8 +54,8 @@ double capacity_s(const std::vector<std::uint8_t>& allowed, double per_pause_s) 
 PausePlan plan_pauses(const CarbonTrace& trace, UnixSeconds start, UnixSeconds deadline, double need_s,
                       double per_pause_s) {
   PausePlan plan;
-  const long long first = static_cast<long long>((start - trace.start_unix_s) / 3600);
-  const long long end = std::min<long long>(trace.hours(), (deadline - trace.start_unix_s) / 3600);
+  const long long first = static_cast<long long>((start - trace.start_unix_s) / kTraceStepSeconds);
+  const long long end = std::min<long long>(trace.hours(), (deadline - trace.start_unix_s) / kTraceStepSeconds);
   plan.window_hours = std::max(0LL, end - first);
   const size_t n = static_cast<size_t>(plan.window_hours);
   // Window hours from cleanest to dirtiest (stable: earlier hours first on ties).

@@ -20,9 +20,7 @@
 
 namespace sprout::simulator {
 
-const char* to_string(TraceColumn column) {
-  return column == TraceColumn::kDirect ? "direct" : "lca";
-}
+const char* to_string(TraceColumn column) { return planner::EnumNames<TraceColumn>::name(column); }
 
 double CarbonTrace::mean_g_co2e_per_kwh() const {
   if (g_co2e_per_kwh.empty()) return 0;
@@ -128,7 +126,7 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
       fail(line, column_of(when), kDatetime,
            fmt::format("'{}' is not a timestamp (expected e.g. 2023-01-01 00:00:00)", when));
     }
-    if (t.seconds % 3600 != 0) {
+    if (t.seconds % kTraceStepSeconds != 0) {
       fail(line, column_of(when), kDatetime, fmt::format("'{}' is not on the hour", when));
     }
     if (!trace.g_co2e_per_kwh.empty()) {
@@ -137,10 +135,10 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
              fmt::format("'{}' is not after the previous row ({}): timestamps must increase", when,
                          format_utc_timestamp(previous)));
       }
-      if (t.seconds != previous + 3600) {
+      if (t.seconds != previous + kTraceStepSeconds) {
         fail(line, column_of(when), kDatetime,
              fmt::format("gap of {} hours after {}: the trace must be hourly without gaps",
-                         (t.seconds - previous) / 3600 - 1, format_utc_timestamp(previous)));
+                         (t.seconds - previous) / kTraceStepSeconds - 1, format_utc_timestamp(previous)));
       }
     } else {
       trace.start_unix_s = t.seconds;

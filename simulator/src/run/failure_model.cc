@@ -4,11 +4,13 @@
 #include <cmath>
 #include <limits>
 
+#include "sprout/planner/base/units.h"
+
 namespace sprout::simulator {
 
 double job_failure_rate_per_s(int gpus, double mtbf_gpu_hours) {
   if (mtbf_gpu_hours <= 0 || gpus <= 0) return 0;
-  return gpus / (mtbf_gpu_hours * 3600.0);
+  return gpus / (mtbf_gpu_hours * planner::kSecondsPerHour);
 }
 
 double young_daly_interval_s(double checkpoint_write_s, double failure_rate_per_s) {

@@ -8,6 +8,7 @@
 
 #include "carbon/calendar_index.h"
 #include "run/run_walker.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/simulator/run/failure_model.h"
 #include "sprout/simulator/run/run_timeline.h"
 
@@ -36,14 +37,9 @@ Percentiles percentiles(std::vector<double> v) {
 }
 
 planner::Costs billed_costs(const RunModel& m, double billed_s, double intensity_integral) {
-  planner::Costs c = planner::costs_for(billed_s, m.gpus, m.hardware, m.region,
-                                        m.price_usd_per_gpu_hour, m.power_model);
+  planner::Costs c = planner::costs_for(billed_s, m.cluster);
   if (m.hot_spare_gpus > 0) {
-    // Standby GPUs are paid for and draw idle power.
-    planner::HardwareProfile idle = m.hardware;
-    idle.tdp_w = m.hardware.idle_power_w;
-    c += planner::costs_for(billed_s, m.hot_spare_gpus, idle, m.region, m.price_usd_per_gpu_hour,
-                            planner::PowerModel::kTdp);
+    c += planner::costs_for(billed_s, hot_spare_cluster(m));
     c.seconds = billed_s;
   }
   c.co2e_kg = billed_s > 0 ? c.energy_kwh * (intensity_integral / billed_s) / 1000.0 : 0;
@@ -115,7 +111,7 @@ struct Samples {
     for (auto* v : {&days, &gpu_hours, &cost_usd, &energy_kwh, &co2e_kg, &embodied}) v->reserve(n);
   }
   void push(double wall_s, const planner::Costs& c) {
-    days.push_back(wall_s / 86400.0);
+    days.push_back(wall_s / planner::kSecondsPerDay);
     gpu_hours.push_back(c.gpu_hours);
     cost_usd.push_back(c.cost_usd);
     energy_kwh.push_back(c.energy_kwh);

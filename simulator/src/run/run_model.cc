@@ -56,32 +56,36 @@ void check_feasible(const RunModel& model, const planner::Plan& plan, const RunO
   }
   const planner::SourceLocation where =
       o.mtbf_gpu_hours ? planner::SourceLocation{"--mtbf-gpu-hours", 0, 0}
-                       : planner::SourceLocation{plan.hardware.source_file, 0, 0};
+                       : planner::SourceLocation{plan.cluster.hardware.source_file, 0, 0};
   throw planner::InputError(
       where, "mtbf_gpu_hours",
       fmt::format("{:g} GPU-hours per GPU means a failure every {:.0f} s on {} GPUs: the run would "
                   "take over {:g}x its failure-free time ({:.3g} expected failures)",
-                  model.mtbf_gpu_hours, 1 / model.failure_rate_per_s, model.gpus, kMaxSlowdown,
+                  model.mtbf_gpu_hours, 1 / model.failure_rate_per_s, model.cluster.gpus, kMaxSlowdown,
                   expected.failures));
 }
 
 }  // namespace
+
+planner::Cluster hot_spare_cluster(const RunModel& model) {
+  planner::Cluster spares = model.cluster;
+  spares.gpus = model.hot_spare_gpus;
+  spares.hardware.tdp_w = model.cluster.hardware.idle_power_w;
+  spares.power_model = planner::PowerModel::kTdp;
+  return spares;
+}
 
 RunModel build_run_model(const planner::Plan& plan, const planner::PlanEstimate& estimate,
                          const RunOptions& o) {
   check_options(o);
   RunModel model;
   model.name = plan.name;
-  model.gpus = plan.gpus;
-  model.hardware = plan.hardware;
-  model.region = plan.region;
-  model.price_usd_per_gpu_hour = plan.price_usd_per_gpu_hour;
-  model.power_model = plan.power_model;
-  model.hot_spare_gpus = o.hot_spare_nodes * std::max(1, plan.hardware.gpus_per_node);
+  model.cluster = plan.cluster;
+  model.hot_spare_gpus = o.hot_spare_nodes * std::max(1, plan.cluster.hardware.gpus_per_node);
   if (o.failures) {
     model.mtbf_gpu_hours = o.mtbf_gpu_hours.value_or(
-        plan.hardware.mtbf_gpu_hours > 0 ? plan.hardware.mtbf_gpu_hours : kLlama3MtbfGpuHours);
-    model.failure_rate_per_s = job_failure_rate_per_s(plan.gpus, model.mtbf_gpu_hours);
+        plan.cluster.hardware.mtbf_gpu_hours > 0 ? plan.cluster.hardware.mtbf_gpu_hours : kLlama3MtbfGpuHours);
+    model.failure_rate_per_s = job_failure_rate_per_s(plan.cluster.gpus, model.mtbf_gpu_hours);
   }
   const long long eval_every = o.eval_every_steps.value_or(plan.training.eval_every_steps);
   const long long eval_batches = o.eval_batches.value_or(plan.training.eval_batches);
@@ -99,7 +103,7 @@ RunModel build_run_model(const planner::Plan& plan, const planner::PlanEstimate&
       s.evaluation_s = static_cast<double>(s.evaluations * eval_batches) * evaluation_seconds_per_batch(se);
     }
     s.growth_transition_s = se.growth_transition_s;
-    const double write_s = planner::checkpoint_write_seconds(se.shape, plan.gpus, plan.hardware);
+    const double write_s = planner::checkpoint_write_seconds(se.shape, plan.cluster.gpus, plan.cluster.hardware);
     s.checkpoint_write_s = o.free_checkpoints ? 0 : write_s;
     s.optimal_checkpoint_interval_s = young_daly_interval_s(s.checkpoint_write_s, model.failure_rate_per_s);
     s.checkpoint_interval_s = o.checkpoint_interval_s.value_or(s.optimal_checkpoint_interval_s);
@@ -108,7 +112,7 @@ RunModel build_run_model(const planner::Plan& plan, const planner::PlanEstimate&
     const bool next_grows = i + 1 < estimate.stages.size() && estimate.stages[i + 1].growth_transition_s > 0;
     s.end_checkpoint_s = next_grows ? 0 : s.checkpoint_write_s;
     s.relaunch_s = kRelaunchSeconds + (o.free_checkpoints ? 0 : write_s);  // read the checkpoint back
-    s.restart_s = model.hot_spare_gpus > 0 ? s.relaunch_s : plan.hardware.restart_overhead_s;
+    s.restart_s = model.hot_spare_gpus > 0 ? s.relaunch_s : plan.cluster.hardware.restart_overhead_s;
     set_time_split(se.iteration.breakdown, s);
     model.stages.push_back(std::move(s));
   }

@@ -3,29 +3,15 @@
 
 #include "carbon/calendar_index.h"
 #include "run/run_walker.h"
+#include "sprout/planner/base/splitmix64.h"
 
 namespace sprout::simulator {
 
-const char* to_string(RunEventKind kind) {
-  switch (kind) {
-    case RunEventKind::kTraining: return "training";
-    case RunEventKind::kCheckpoint: return "checkpoint";
-    case RunEventKind::kGrowthTransition: return "growth_transition";
-    case RunEventKind::kLostWork: return "lost_work";
-    case RunEventKind::kFailure: return "failure";
-    case RunEventKind::kRestart: return "restart";
-    case RunEventKind::kPause: return "pause";
-    case RunEventKind::kRelaunch: return "relaunch";
-  }
-  return "?";
-}
+const char* to_string(RunEventKind kind) { return planner::EnumNames<RunEventKind>::name(kind); }
 
 std::uint64_t trial_seed(std::uint64_t seed, long long trial) {
-  // SplitMix64 (Steele, Lea, Flood 2014): decorrelates neighbouring trials.
-  std::uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(trial) + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  // Output `trial` of SplitMix64 seeded with `seed`: decorrelates neighbouring trials.
+  return planner::splitmix64_output(seed, static_cast<std::uint64_t>(trial));
 }
 
 namespace {

@@ -6,23 +6,24 @@
 #include <cmath>
 
 #include "carbon/calendar_index.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/simulator/iteration/iteration_schedule.h"
 
 namespace sprout::simulator {
 namespace {
 
-constexpr double kDay = 86400;
+using planner::kSecondsPerDay;
 constexpr long long kMaxTrials = 1000000;
 
 [[noreturn]] void bad_option(const char* flag, const char* field, const std::string& why) {
   throw planner::InputError({flag, 0, 0}, field, why);
 }
 
-std::string day_text(double seconds) { return fmt::format("{:.2f} d", seconds / kDay); }
+std::string day_text(double seconds) { return fmt::format("{:.2f} d", seconds / kSecondsPerDay); }
 
 RunCalendar base_calendar(const planner::Plan& plan, const SimulationOptions& o) {
-  RunCalendar c = constant_calendar(plan.region.grid_g_co2e_per_kwh);
-  const std::string trace_file = o.carbon_trace_csv.value_or(plan.region.carbon_trace_csv);
+  RunCalendar c = constant_calendar(plan.cluster.region.grid_g_co2e_per_kwh);
+  const std::string trace_file = o.carbon_trace_csv.value_or(plan.cluster.region.carbon_trace_csv);
   if (!trace_file.empty()) c.trace = load_carbon_trace(trace_file, o.trace_column);
   c.start_unix_s = o.start_unix_s.value_or(c.trace ? c.trace->start_unix_s : 0);
   if (c.trace && (c.start_unix_s < c.trace->start_unix_s || c.start_unix_s >= c.trace->end_unix_s())) {
@@ -97,7 +98,7 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
     aware.requested_start_unix_s = calendar.start_unix_s;
     const UnixSeconds deadline = *o.deadline_unix_s;
     const double window_s = static_cast<double>(deadline - calendar.start_unix_s);
-    const double need_s = first.total.days.p90 * kDay;
+    const double need_s = first.total.days.p90 * kSecondsPerDay;
     if (need_s > window_s) {
       bad_option("--deadline", "deadline",
                  fmt::format("{} leaves {} after the start but the run needs {} (P90)",
@@ -106,8 +107,8 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
     RunCalendar chosen = calendar;
     if (o.carbon_aware == CarbonAwareMode::kStart) {
       const UnixSeconds latest = deadline - static_cast<UnixSeconds>(std::ceil(need_s));
-      chosen.start_unix_s = best_start(calendar, calendar.start_unix_s, latest, first.total.days.mean * kDay);
-      aware.window_hours = (deadline - calendar.start_unix_s) / 3600;
+      chosen.start_unix_s = best_start(calendar, calendar.start_unix_s, latest, first.total.days.mean * kSecondsPerDay);
+      aware.window_hours = (deadline - calendar.start_unix_s) / kTraceStepSeconds;
     } else {
       const PausePlan pauses = plan_pauses(*calendar.trace, calendar.start_unix_s, deadline, need_s,
                                            max_pause_cost_s(report.model));
@@ -129,7 +130,7 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
     aware.co2e_saved_kg = aware.baseline.total.co2e_kg.mean - report.distribution.total.co2e_kg.mean;
     aware.co2e_saved_fraction =
         aware.baseline.total.co2e_kg.mean > 0 ? aware.co2e_saved_kg / aware.baseline.total.co2e_kg.mean : 0;
-    aware.days_added = static_cast<double>(chosen.start_unix_s - calendar.start_unix_s) / kDay +
+    aware.days_added = static_cast<double>(chosen.start_unix_s - calendar.start_unix_s) / kSecondsPerDay +
                        report.distribution.total.days.mean - aware.baseline.total.days.mean;
     report.carbon_aware = std::move(aware);
   } else {
@@ -138,7 +139,7 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
   }
   if (report.calendar.trace) {
     const internal::CalendarIndex index(report.calendar);
-    report.trace_repeats = report.distribution.total.days.p90 * kDay > index.trace_end_s();
+    report.trace_repeats = report.distribution.total.days.p90 * kSecondsPerDay > index.trace_end_s();
   }
   report.timeline =
       simulate_timeline(report.model, report.calendar, o.seed, report.distribution.median_trial);

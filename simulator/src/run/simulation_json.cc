@@ -3,28 +3,18 @@
 
 #include <cmath>
 
+#include "sprout/planner/base/units.h"
+#include "sprout/planner/cost/costs_json.h"
+
 namespace sprout::simulator {
 namespace {
 
-constexpr double kDay = 86400;
+using planner::kSecondsPerDay;
+using planner::kSecondsPerHour;
 
 // JSON has no infinity: an interval that never comes is null.
 nlohmann::json minutes_or_null(double seconds) {
   return std::isfinite(seconds) ? nlohmann::json(seconds / 60) : nlohmann::json();
-}
-
-void put_bands(nlohmann::json& j, const MetricBands& b) {
-  j["days"] = to_json(b.days);
-  j["gpu_hours"] = to_json(b.gpu_hours);
-  j["cost_usd"] = to_json(b.cost_usd);
-  j["energy_kwh"] = to_json(b.energy_kwh);
-  j["co2e_kg"] = to_json(b.co2e_kg);
-  j["embodied_co2e_kg"] = to_json(b.embodied_co2e_kg);
-}
-
-nlohmann::json planner_costs(const planner::Costs& c) {
-  return {{"days", c.seconds / kDay}, {"gpu_hours", c.gpu_hours}, {"cost_usd", c.cost_usd},
-          {"energy_kwh", c.energy_kwh}, {"co2e_kg", c.co2e_kg}};
 }
 
 // Work-weighted checkpoint interval of the whole run (minutes).
@@ -44,11 +34,20 @@ nlohmann::json to_json(const Percentiles& p) {
   return {{"p10", p.p10}, {"p50", p.p50}, {"p90", p.p90}, {"mean", p.mean}};
 }
 
+nlohmann::json to_json(const MetricBands& b) {
+  return {{"days", to_json(b.days)},
+          {"gpu_hours", to_json(b.gpu_hours)},
+          {"cost_usd", to_json(b.cost_usd)},
+          {"energy_kwh", to_json(b.energy_kwh)},
+          {"co2e_kg", to_json(b.co2e_kg)},
+          {"embodied_co2e_kg", to_json(b.embodied_co2e_kg)}};
+}
+
 nlohmann::json to_json(const Overheads& o) {
   const double total = o.total_s();
   nlohmann::json j = nlohmann::json::object();
   auto put = [&](const char* name, double seconds) {
-    j[name] = {{"days", seconds / kDay}, {"fraction", total > 0 ? seconds / total : 0}};
+    j[name] = {{"days", seconds / kSecondsPerDay}, {"fraction", total > 0 ? seconds / total : 0}};
   };
   put("compute", o.compute_s);
   put("bubble", o.bubble_s);
@@ -64,11 +63,13 @@ nlohmann::json to_json(const Overheads& o) {
 }
 
 nlohmann::json to_json(const RunTimeline& t, bool with_events) {
-  nlohmann::json j = {{"trial", t.trial}, {"seed", t.seed}, {"days", t.total_s / kDay},
+  nlohmann::json j = {{"trial", t.trial}, {"seed", t.seed}, {"days", t.total_s / kSecondsPerDay},
                       {"failures", t.failures}};
   nlohmann::json stages = nlohmann::json::array();
   for (const StageSpan& s : t.stages) {
-    stages.push_back({{"name", s.name}, {"start_days", s.start_s / kDay}, {"end_days", s.end_s / kDay},
+    stages.push_back({{"name", s.name},
+                      {"start_days", s.start_s / kSecondsPerDay},
+                      {"end_days", s.end_s / kSecondsPerDay},
                       {"failures", s.failures}});
   }
   j["stages"] = stages;
@@ -116,11 +117,12 @@ nlohmann::json to_json(const SimulationReport& r, bool with_timeline_events) {
   j["trials"] = d.trials;
   j["seed"] = d.seed;
   j["cancelled"] = d.cancelled;
-  j["gpus"] = r.model.gpus;
+  j["gpus"] = r.model.cluster.gpus;
   j["hot_spare_gpus"] = r.model.hot_spare_gpus;
   j["mtbf_gpu_hours"] = r.model.mtbf_gpu_hours;
-  j["job_mtbf_days"] = r.model.failure_rate_per_s > 0 ? nlohmann::json(1 / r.model.failure_rate_per_s / kDay)
-                                                      : nlohmann::json();
+  j["job_mtbf_days"] = r.model.failure_rate_per_s > 0
+                           ? nlohmann::json(1 / r.model.failure_rate_per_s / kSecondsPerDay)
+                           : nlohmann::json();
   j["start"] = r.calendar.trace || r.calendar.start_unix_s != 0
                    ? nlohmann::json(format_utc_timestamp(r.calendar.start_unix_s)) : nlohmann::json();
   j["deadline"] = r.deadline_unix_s ? nlohmann::json(format_utc_timestamp(*r.deadline_unix_s)) : nlohmann::json();
@@ -139,7 +141,7 @@ nlohmann::json to_json(const SimulationReport& r, bool with_timeline_events) {
   for (size_t i = 0; i < d.stages.size(); ++i) {
     const StageDistribution& s = d.stages[i];
     nlohmann::json js = {{"name", s.name}};
-    put_bands(js, s.metrics);
+    js.update(to_json(s.metrics));
     js["failures_expected"] = s.failures_expected;
     js["failures_mean"] = s.failures_mean;
     js["checkpoint_interval_min"] = minutes_or_null(s.checkpoint_interval_s);
@@ -148,22 +150,22 @@ nlohmann::json to_json(const SimulationReport& r, bool with_timeline_events) {
     js["growth_transition_s"] = r.model.stages[i].growth_transition_s;
     js["evaluations"] = r.model.stages[i].evaluations;
     js["overheads"] = to_json(s.overheads);
-    if (i < r.estimate.stages.size()) js["planner"] = planner_costs(r.estimate.stages[i].costs);
+    if (i < r.estimate.stages.size()) js["planner"] = planner::to_json(r.estimate.stages[i].costs);
     stages.push_back(js);
   }
   j["stages"] = stages;
 
   nlohmann::json total;
-  put_bands(total, d.total);
+  total.update(to_json(d.total));
   total["failures_expected"] = d.failures_expected;
   total["failures_mean"] = d.failures_mean;
-  total["lost_work_expected_hours"] = d.lost_work_expected_s / 3600;
+  total["lost_work_expected_hours"] = d.lost_work_expected_s / kSecondsPerHour;
   total["checkpoint_interval_min"] = run_interval_min(r.model);
   total["overheads"] = to_json(d.overheads);
-  total["planner"] = planner_costs(r.estimate.total);
-  total["checkpoint_cost"] = {{"chosen_expected_days", d.checkpoint_cost.chosen_expected_s / kDay},
-                              {"optimal_expected_days", d.checkpoint_cost.optimal_expected_s / kDay},
-                              {"extra_hours", d.checkpoint_cost.extra_s / 3600},
+  total["planner"] = planner::to_json(r.estimate.total);
+  total["checkpoint_cost"] = {{"chosen_expected_days", d.checkpoint_cost.chosen_expected_s / kSecondsPerDay},
+                              {"optimal_expected_days", d.checkpoint_cost.optimal_expected_s / kSecondsPerDay},
+                              {"extra_hours", d.checkpoint_cost.extra_s / kSecondsPerHour},
                               {"extra_usd", d.checkpoint_cost.extra_usd}};
   if (d.deadline_met_fraction) total["deadline_met_fraction"] = *d.deadline_met_fraction;
   j["total"] = total;
@@ -183,9 +185,7 @@ nlohmann::json to_json(const SimulationReport& r, bool with_timeline_events) {
                          {"co2e_saved_kg", a.co2e_saved_kg},
                          {"co2e_saved_fraction", a.co2e_saved_fraction},
                          {"days_added", a.days_added},
-                         {"baseline", {{"days", to_json(a.baseline.total.days)},
-                                       {"co2e_kg", to_json(a.baseline.total.co2e_kg)},
-                                       {"cost_usd", to_json(a.baseline.total.cost_usd)}}}};
+                         {"baseline", to_json(a.baseline.total)}};
   } else {
     j["carbon_aware"] = {{"mode", "none"}};
   }

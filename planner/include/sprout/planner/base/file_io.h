@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Every plan, profile, report and checkpoint file is written atomically:
-// write a temporary file beside it, fsync it, rename it over the target, fsync
-// the directory. A crash leaves either the old file or the new one, never half.
+// The one file module of every library. Every plan, profile, report and
+// checkpoint file is written atomically: write a temporary file beside it,
+// fsync it, rename it over the target, fsync the directory. A crash leaves
+// either the old file or the new one, never half. Files inside a directory
+// that is itself renamed into place afterwards (a checkpoint being written)
+// only need write_file_synced.
 #pragma once
 
 #include <string>
@@ -13,10 +16,17 @@ namespace sprout::planner {
 // untouched then.
 void write_file_atomically(const std::string& path, std::string_view contents);
 
+// Writes (creating or truncating) and fsyncs `path` in place, no rename: for
+// files of a temporary directory that is published by renaming it. Throws
+// std::runtime_error naming the path; the file may then be partly written.
+void write_file_synced(const std::string& path, std::string_view contents);
+
 // fsync a directory so a rename inside it is durable.
 void fsync_directory(const std::string& dir);
 
-std::string read_file(const std::string& path);  // throws InputError if unreadable
+// The whole file, bytes as they are. Throws InputError naming the file when it
+// is missing or unreadable ("PATH: cannot open file: No such file or directory").
+std::string read_file(const std::string& path);
 
 // Removes `path` and everything under it (as std::filesystem::remove_all;
 // nothing to do when it is absent); throws std::runtime_error naming the

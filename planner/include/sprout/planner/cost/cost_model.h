@@ -4,8 +4,7 @@
 #pragma once
 
 #include "sprout/planner/model/hardware_profile.h"
-#include "sprout/planner/plan/plan.h"
-#include "sprout/planner/plan/region_profile.h"
+#include "sprout/planner/plan/cluster.h"
 
 namespace sprout::planner {
 
@@ -29,7 +28,9 @@ double gpu_power_w(const HardwareProfile& hw, PowerModel model);
 // under tdp. A run's measured joules plus this are comparable to the plan.
 double unmetered_power_w(const HardwareProfile& hw, PowerModel model);
 
-Costs costs_for(double seconds, int gpus, const HardwareProfile& hw, const RegionProfile& region,
-                double price_usd_per_gpu_hour, PowerModel power_model);
+// `seconds` of all of the cluster's GPUs: GPU-hours at its price, energy at its
+// power model and PUE, carbon at its grid intensity, embodied carbon of its
+// hardware. Linear in seconds.
+Costs costs_for(double seconds, const Cluster& cluster);
 
 }  // namespace sprout::planner

@@ -8,12 +8,18 @@
 #include <string>
 #include <vector>
 
+#include "sprout/planner/base/enum_names.h"
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/plan/plan.h"
 
 namespace sprout::planner {
 
 enum class ExportTarget { kSlurm, kKubernetes };
+template <>
+struct EnumNameTable<ExportTarget> {
+  static constexpr EnumName<ExportTarget> entries[] = {{ExportTarget::kSlurm, "slurm"},
+                                                       {ExportTarget::kKubernetes, "k8s"}};
+};
 
 struct ExportOptions {
   ExportTarget target = ExportTarget::kSlurm;
@@ -44,9 +50,6 @@ struct ExportResult {
 // an image) before anything is written.
 ExportResult export_plan(const Plan& plan, const PlanEstimate& estimate, const ExportOptions& options);
 
-// POSIX shell single-quoting: safe for any string, including quotes, `$(...)`
-// and newlines.
-std::string shell_quote(const std::string& s);
 // [A-Za-z0-9-] only, lower case, at most 50 chars, never empty (DNS-1123 label).
 std::string name_slug(const std::string& s);
 

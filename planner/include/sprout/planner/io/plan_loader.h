@@ -7,20 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "sprout/planner/io/cluster_overrides.h"
 #include "sprout/planner/model/hardware_profile.h"
 #include "sprout/planner/plan/plan.h"
 #include "sprout/planner/plan/region_profile.h"
 
 namespace sprout::planner {
-
-// Command-line overrides; they beat the plan file.
-struct PlanOverrides {
-  std::optional<std::string> hardware;  // profile name or path
-  std::optional<int> gpus;
-  std::optional<std::string> region;
-  std::optional<double> price_usd_per_gpu_hour;
-  std::optional<PowerModel> power_model;
-};
 
 // Where profile names are looked up, first match wins:
 //   1. an explicit path (contains '/' or ends in .yaml)
@@ -29,10 +21,11 @@ struct PlanOverrides {
 //   4. the source tree's profiles/ (compiled in) and the installed share dir
 std::vector<std::string> profile_search_dirs(const std::string& plan_file);
 
-// Throws InputError (file:line:col: field: reason) for anything wrong.
-Plan load_plan(const std::string& path, const PlanOverrides& overrides = {});
+// Throws InputError (file:line:col: field: reason) for anything wrong. The
+// overrides (command line, GUI) beat the plan file's cluster.
+Plan load_plan(const std::string& path, const ClusterOverrides& overrides = {});
 Plan load_plan_from_string(const std::string& yaml, const std::string& name,
-                           const PlanOverrides& overrides = {});
+                           const ClusterOverrides& overrides = {});
 
 // profiles/prices/*.yaml: dated public list prices per hardware profile name.
 struct PriceList {

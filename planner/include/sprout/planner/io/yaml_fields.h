@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sprout/planner/base/enum_names.h"
 #include "sprout/planner/base/input_error.h"
 
 namespace sprout::planner {
@@ -46,6 +47,13 @@ class YamlFields {
   std::string choice(const std::string& key, const std::vector<std::string>& allowed);
   std::optional<std::string> optional_choice(const std::string& key,
                                              const std::vector<std::string>& allowed);
+  // One of the names of enum E (base/enum_names.h); the error lists them.
+  template <class E>
+  std::optional<E> optional_enum(const std::string& key) {
+    const std::optional<std::string> name = optional_choice(key, EnumNames<E>::names());
+    if (!name) return std::nullopt;
+    return EnumNames<E>::parse(*name);
+  }
   // A nested mapping or sequence, marked as used.
   YAML::Node child(const std::string& key);
   std::optional<YAML::Node> optional_child(const std::string& key);

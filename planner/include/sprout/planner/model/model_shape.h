@@ -6,10 +6,25 @@
 
 #include <string>
 
+#include "sprout/planner/base/enum_names.h"
+
 namespace sprout::planner {
 
 enum class Activation { kGelu, kSwiglu };
+template <>
+struct EnumNameTable<Activation> {
+  static constexpr EnumName<Activation> entries[] = {{Activation::kGelu, "gelu"}, {Activation::kSwiglu, "swiglu"}};
+};
+
 enum class PositionEmbedding { kLearned, kRotary };  // rotary covers RoPE and xPos: no parameters
+template <>
+struct EnumNameTable<PositionEmbedding> {
+  static constexpr EnumName<PositionEmbedding> entries[] = {
+      {PositionEmbedding::kLearned, "learned"},
+      {PositionEmbedding::kRotary, "rotary"},
+      {PositionEmbedding::kRotary, "xpos"},  // FLM-101B's name: rotary as far as costs go
+  };
+};
 
 struct ModelShape {
   int layers = 0;
@@ -39,6 +54,11 @@ double parameters_per_layer(const ModelShape& shape);
 double embedding_parameters(const ModelShape& shape);
 
 enum class Recompute { kNone, kSelective, kFull };
+template <>
+struct EnumNameTable<Recompute> {
+  static constexpr EnumName<Recompute> entries[] = {
+      {Recompute::kNone, "none"}, {Recompute::kSelective, "selective"}, {Recompute::kFull, "full"}};
+};
 
 // Forward FLOPs of one token through one transformer layer (matmuls only),
 // counting the full s x s attention score matrix as Narayanan et al. do.

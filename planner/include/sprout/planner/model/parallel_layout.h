@@ -10,6 +10,11 @@
 namespace sprout::planner {
 
 enum class AttentionKernel { kStandard, kFlash };
+template <>
+struct EnumNameTable<AttentionKernel> {
+  static constexpr EnumName<AttentionKernel> entries[] = {{AttentionKernel::kStandard, "standard"},
+                                                          {AttentionKernel::kFlash, "flash"}};
+};
 
 struct ParallelLayout {
   int tp = 1;          // tensor parallel ranks (inside a node)

@@ -7,15 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "sprout/planner/model/hardware_profile.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/model/model_shape.h"
 #include "sprout/planner/model/parallel_layout.h"
-#include "sprout/planner/plan/region_profile.h"
+#include "sprout/planner/plan/cluster.h"
 
 namespace sprout::planner {
-
-enum class PowerModel { kTdp, kTypical };
 
 // How a stage was reached from the previous one (MSG operators).
 struct GrowSpec {
@@ -72,17 +69,11 @@ struct TrainingSettings {
 struct Plan {
   std::string name;
   std::string source_file;
-  HardwareProfile hardware;
-  int gpus = 0;
+  Cluster cluster;                    // price resolved: plan, else its price list, else the hardware default
   bool gpus_overridden = false;       // --gpus given: stage layouts rescale their DP
-  RegionProfile region;
-  double price_usd_per_gpu_hour = 0;  // resolved: plan, else the hardware default
-  PowerModel power_model = PowerModel::kTdp;
   std::vector<Stage> stages;
   std::string notes;                  // free text carried along (e.g. shape guesses)
   TrainingSettings training;
 };
-
-const char* to_string(PowerModel p);
 
 }  // namespace sprout::planner

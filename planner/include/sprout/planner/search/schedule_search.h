@@ -32,11 +32,7 @@ namespace sprout::planner {
 
 struct SearchRequest {
   ModelShape target;  // target_shape_for_params(params, stage) for a parameter count
-  HardwareProfile hardware;
-  int gpus = 0;
-  RegionProfile region;
-  double price_usd_per_gpu_hour = 0;
-  PowerModel power_model = PowerModel::kTdp;
+  Cluster cluster;
 
   double budget_usd = 0;
   std::optional<double> deadline_seconds;
@@ -58,12 +54,9 @@ struct SearchRequest {
 };
 
 // A request for the target closest to `target_params` (target_shape_for_params)
-// with the hardware and region profiles looked up by name or path
-// (find_hardware_profile, find_region_profile) and the hardware's default
-// price; every other field at its default. Throws InputError for an unknown
-// profile.
-SearchRequest make_search_request(double target_params, const std::string& hardware, int gpus,
-                                  const std::string& region, double budget_usd);
+// on `cluster` (find_cluster resolves one from profile names); every other
+// field at its default.
+SearchRequest make_search_request(double target_params, const Cluster& cluster, double budget_usd);
 
 // One schedule: a valid plan, what it costs, what it is predicted to reach.
 struct ScheduleCandidate {

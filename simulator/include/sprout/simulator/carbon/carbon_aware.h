@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sprout/planner/base/enum_names.h"
 #include "sprout/simulator/carbon/carbon_trace.h"
 #include "sprout/simulator/carbon/run_calendar.h"
 
@@ -18,6 +19,19 @@ namespace sprout::simulator {
 
 enum class CarbonAwareMode { kNone, kStart, kPause };
 const char* to_string(CarbonAwareMode mode);
+
+}  // namespace sprout::simulator
+
+namespace sprout::planner {
+template <>
+struct EnumNameTable<simulator::CarbonAwareMode> {
+  static constexpr EnumName<simulator::CarbonAwareMode> entries[] = {{simulator::CarbonAwareMode::kNone, "none"},
+                                                                     {simulator::CarbonAwareMode::kStart, "start"},
+                                                                     {simulator::CarbonAwareMode::kPause, "pause"}};
+};
+}  // namespace sprout::planner
+
+namespace sprout::simulator {
 
 // The hourly start in [earliest, latest] whose next `run_s` seconds have the
 // lowest integrated intensity. Requires a trace in `calendar`.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sprout/planner/base/enum_names.h"
 #include "sprout/simulator/carbon/utc_time.h"
 
 namespace sprout::simulator {
@@ -17,13 +18,28 @@ namespace sprout::simulator {
 enum class TraceColumn { kDirect, kLifeCycle };  // direct emissions, or life-cycle (LCA)
 const char* to_string(TraceColumn column);
 
+}  // namespace sprout::simulator
+
+namespace sprout::planner {
+template <>
+struct EnumNameTable<simulator::TraceColumn> {
+  static constexpr EnumName<simulator::TraceColumn> entries[] = {{simulator::TraceColumn::kDirect, "direct"},
+                                                                 {simulator::TraceColumn::kLifeCycle, "lca"}};
+};
+}  // namespace sprout::planner
+
+namespace sprout::simulator {
+
+// Traces are hourly: one value per hour, on the hour.
+inline constexpr UnixSeconds kTraceStepSeconds = 3600;
+
 struct CarbonTrace {
   std::string source_file;
   TraceColumn column = TraceColumn::kDirect;
   UnixSeconds start_unix_s = 0;        // first hour (UTC, on the hour)
   std::vector<double> g_co2e_per_kwh;  // one value per consecutive hour
 
-  UnixSeconds end_unix_s() const { return start_unix_s + 3600 * static_cast<UnixSeconds>(hours()); }
+  UnixSeconds end_unix_s() const { return start_unix_s + kTraceStepSeconds * static_cast<UnixSeconds>(hours()); }
   long long hours() const { return static_cast<long long>(g_co2e_per_kwh.size()); }
   double mean_g_co2e_per_kwh() const;
 };

@@ -45,16 +45,15 @@ struct StageRunModel {
 struct RunModel {
   std::string name;
   std::vector<StageRunModel> stages;
-  int gpus = 0;
+  planner::Cluster cluster;          // the plan's: what an hour of the run costs
   int hot_spare_gpus = 0;            // standby GPUs, billed at idle power
   double mtbf_gpu_hours = 0;         // 0 = failures disabled
   double failure_rate_per_s = 0;     // of the whole job while it runs
-  // What an hour costs (planner::costs_for inputs).
-  planner::HardwareProfile hardware;
-  planner::RegionProfile region;
-  double price_usd_per_gpu_hour = 0;
-  planner::PowerModel power_model = planner::PowerModel::kTdp;
 };
+
+// The standby GPUs as a cluster of their own: paid for at the run's price,
+// drawing the hardware's idle power all the time (TDP model at idle watts).
+planner::Cluster hot_spare_cluster(const RunModel& model);
 
 struct RunOptions {
   bool failures = true;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sprout/planner/base/enum_names.h"
 #include "sprout/simulator/carbon/run_calendar.h"
 #include "sprout/simulator/run/run_model.h"
 
@@ -24,6 +25,21 @@ enum class RunEventKind {
   kRelaunch,          // resuming after a pause
 };
 const char* to_string(RunEventKind kind);
+
+}  // namespace sprout::simulator
+
+namespace sprout::planner {
+template <>
+struct EnumNameTable<simulator::RunEventKind> {
+  using Kind = simulator::RunEventKind;
+  static constexpr EnumName<Kind> entries[] = {
+      {Kind::kTraining, "training"}, {Kind::kCheckpoint, "checkpoint"}, {Kind::kGrowthTransition, "growth_transition"},
+      {Kind::kLostWork, "lost_work"}, {Kind::kFailure, "failure"},       {Kind::kRestart, "restart"},
+      {Kind::kPause, "pause"},        {Kind::kRelaunch, "relaunch"}};
+};
+}  // namespace sprout::planner
+
+namespace sprout::simulator {
 
 struct RunEvent {
   RunEventKind kind = RunEventKind::kTraining;

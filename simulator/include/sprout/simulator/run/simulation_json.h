@@ -13,6 +13,9 @@
 namespace sprout::simulator {
 
 nlohmann::json to_json(const Percentiles& p);
+// {days, gpu_hours, cost_usd, energy_kwh, co2e_kg, embodied_co2e_kg}, each a
+// Percentiles object: the bands of `sprout simulate` and `sprout search`.
+nlohmann::json to_json(const MetricBands& bands);
 nlohmann::json to_json(const Overheads& o);
 nlohmann::json to_json(const RunTimeline& timeline, bool with_events);
 nlohmann::json to_json(const IterationSchedule& schedule);  // the Gantt chart of one iteration
