@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "run/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "test_paths.h"
 
 namespace sprout::backend {

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "rank_processes.h"
-#include "run/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"

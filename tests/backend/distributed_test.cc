@@ -13,8 +13,9 @@
 #include <torch/cuda.h>
 
 #include "comm/rank_agreement.h"
+#include "model/gpt_model.h"
 #include "local_ranks.h"
-#include "run/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "parallel/gradient_buckets.h"
 #include "parallel/optimizer_sharding.h"
 #include "sprout/backend/trainer.h"
@@ -215,13 +216,13 @@ TEST(RankAgreement, ReplicasThatDifferAreFoundOnEveryRank) {
   run_ranks(2, [&](Communicator& comm) {
     at::Generator g = make_cpu_generator(4);
     GptModel model = make_gpt(settings, g);
-    check_replicas_agree(comm, {7, 1}, model, "at start");  // the same seed: the same model
+    check_replicas_agree(comm, {7, 1}, model.parameters(), "at start");  // the same seed: the same model
     if (comm.rank() == 1) {
       torch::NoGradGuard no_grad;
       model.parameters()[2].view(-1)[0] += 1e-6f;
     }
     try {
-      check_replicas_agree(comm, {7, 1}, model, "after growth");
+      check_replicas_agree(comm, {7, 1}, model.parameters(), "after growth");
       ADD_FAILURE();
     } catch (const std::runtime_error& e) {
       EXPECT_NE(std::string(e.what()).find("after growth: the model or step of rank(s) 1 differs"), std::string::npos)

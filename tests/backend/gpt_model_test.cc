@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "model/gpt_forward.h"
+#include "step/gpt_forward.h"
 #include "model/gpt_model.h"
 #include "sprout/planner/model/model_shape.h"
 #include "tiny_shapes.h"

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
-#include "model/gpt_forward.h"
+#include "step/gpt_forward.h"
 #include "model/growth.h"
 #include "tiny_shapes.h"
 

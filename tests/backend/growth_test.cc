@@ -10,7 +10,7 @@
 #include <unordered_set>
 
 #include "model/adamw.h"
-#include "model/gpt_forward.h"
+#include "step/gpt_forward.h"
 #include "model/growth.h"
 #include "tiny_shapes.h"
 

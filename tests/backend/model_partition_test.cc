@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "local_ranks.h"
-#include "run/checkpoint.h"
-#include "model/gpt_forward.h"
+#include "checkpoint/checkpoint.h"
+#include "step/gpt_forward.h"
 #include "parallel/model_partition.h"
 #include "parallel/process_groups.h"
 #include "parallel/tensor_sharding.h"

@@ -56,11 +56,11 @@ void run_on_every_rank(Communicator& comm, const std::function<void()>& work) {
   }
 }
 
-void check_replicas_agree(Communicator& comm, const std::vector<double>& counters, const GptModel& model,
+void check_replicas_agree(Communicator& comm, const std::vector<double>& counters, const std::vector<torch::Tensor>& parameters,
                           const std::string& when) {
   if (comm.world_size() == 1) return;
   std::vector<double> mine = counters;
-  for (const auto& p : model.parameters()) mine.push_back(bit_checksum(p));
+  for (const auto& p : parameters) mine.push_back(bit_checksum(p));
   std::vector<torch::Tensor> root = {torch::tensor(mine, torch::kFloat64)};
   comm.broadcast(root, 0);
   const bool differs = !torch::equal(root[0], torch::tensor(mine, torch::kFloat64));

@@ -9,8 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <torch/types.h>
+
 #include "comm/communicator.h"
-#include "model/gpt_model.h"
 
 namespace sprout::backend {
 
@@ -21,9 +22,9 @@ namespace sprout::backend {
 void run_on_every_rank(Communicator& comm, const std::function<void()>& work);
 
 // Throws std::runtime_error on every rank unless every rank's `counters` and
-// parameters are bit-for-bit those of rank 0 (an order-independent integer
+// `parameters` (a model's, in its parameter order) are bit-for-bit those of rank 0 (an order-independent integer
 // checksum of the parameters' bits, so thread counts do not matter).
-void check_replicas_agree(Communicator& comm, const std::vector<double>& counters, const GptModel& model,
+void check_replicas_agree(Communicator& comm, const std::vector<double>& counters, const std::vector<torch::Tensor>& parameters,
                           const std::string& when);
 
 }  // namespace sprout::backend

@@ -18,7 +18,7 @@
 #include "model/gpt_model.h"
 #include "parallel/optimizer_sharding.h"
 #include "parallel/stage_layout.h"
-#include "run/tensor_archive.h"
+#include "model/named_tensors.h"
 
 namespace sprout::backend {
 

@@ -15,9 +15,9 @@
 #include <fstream>
 #include <thread>
 
-#include "model/autocast.h"
-#include "run/energy_meter.h"
-#include "run/stopwatch.h"
+#include "device/autocast.h"
+#include "device/energy_meter.h"
+#include "device/stopwatch.h"
 
 namespace sprout::backend {
 namespace {

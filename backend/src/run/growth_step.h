@@ -7,7 +7,7 @@
 #include <string>
 
 #include "parallel/optimizer_sharding.h"
-#include "run/run_state.h"
+#include "checkpoint/run_state.h"
 #include "sprout/planner/plan/plan.h"
 
 namespace sprout::backend {

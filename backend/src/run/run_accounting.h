@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "comm/communicator.h"
-#include "run/energy_meter.h"
-#include "run/run_state.h"
-#include "run/stopwatch.h"
+#include "device/energy_meter.h"
+#include "checkpoint/run_state.h"
+#include "device/stopwatch.h"
 
 namespace sprout::backend {
 

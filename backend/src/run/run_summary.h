@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "run/run_state.h"
+#include "checkpoint/run_state.h"
 
 namespace sprout::backend {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "run/run_state.h"
+#include "checkpoint/run_state.h"
 #include "run/stage_schedule.h"
 #include "sprout/planner/plan/plan.h"
 #include "sprout/planner/runs/telemetry_record.h"

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "data/token_shard.h"
-#include "run/run_state.h"
+#include "checkpoint/run_state.h"
 #include "run/stage_schedule.h"
 #include "step/training_step.h"
 

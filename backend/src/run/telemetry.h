@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "run/run_state.h"
+#include "checkpoint/run_state.h"
 #include "sprout/planner/plan/plan.h"
 #include "sprout/planner/runs/telemetry_record.h"
 

@@ -21,7 +21,7 @@
 #include "data/data_source.h"
 #include "run/device_choice.h"
 #include "run/growth_step.h"
-#include "run/resume_point.h"
+#include "checkpoint/resume_point.h"
 #include "run/run_accounting.h"
 #include "run/run_dir.h"
 #include "run/run_summary.h"
@@ -33,7 +33,7 @@
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"
-#include "step/stage_runtime.h"
+#include "run/stage_runtime.h"
 
 namespace sprout::backend {
 namespace {
@@ -383,7 +383,7 @@ void Trainer::check_replicas(const std::string& when) {
       *comm_,
       {static_cast<double>(c.global_step), static_cast<double>(c.stage_index), static_cast<double>(c.step_in_stage),
        static_cast<double>(c.sequences_consumed), static_cast<double>(state().optimizer.step)},
-      state().model, when);
+      state().model.parameters(), when);
 }
 
 }  // namespace

@@ -10,11 +10,11 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "model/autocast.h"
+#include "device/autocast.h"
 #include "data/batch_sampler.h"
-#include "model/gpt_forward.h"
+#include "step/gpt_forward.h"
 #include "sprout/planner/model/pipeline_order.h"
-#include "run/stopwatch.h"
+#include "device/stopwatch.h"
 
 namespace sprout::backend {
 

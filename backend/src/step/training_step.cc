@@ -3,10 +3,10 @@
 
 #include <chrono>
 
-#include "model/autocast.h"
+#include "device/autocast.h"
 #include "data/batch_sampler.h"
-#include "model/gpt_forward.h"
-#include "run/stopwatch.h"
+#include "step/gpt_forward.h"
+#include "device/stopwatch.h"
 
 namespace sprout::backend {
 

@@ -11,12 +11,10 @@
 #include <torch/types.h>
 
 #include <string>
-#include <utility>
-#include <vector>
+
+#include "model/named_tensors.h"
 
 namespace sprout::backend {
-
-using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
 // Writes `path` and fsyncs it (the caller renames the directory around it).
 void write_tensor_archive(const std::string& path, const NamedTensors& tensors);

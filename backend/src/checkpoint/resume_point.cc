@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "run/resume_point.h"
+#include "checkpoint/resume_point.h"
 
 #include <iostream>
 
-#include "run/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "sprout/planner/base/input_error.h"
 
 namespace sprout::backend {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "model/adamw.h"
-#include "run/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 #include "model/gpt_model.h"
 #include "model/growth.h"
 #include "sprout/planner/plan/plan.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "run/energy_meter.h"
-#include "run/stopwatch.h"
+#include "device/energy_meter.h"
+#include "device/stopwatch.h"
 
 #include <dlfcn.h>
 

@@ -7,7 +7,7 @@
 // again (docs/backend.md "Tensor and pipeline parallelism").
 #include <fmt/format.h>
 
-#include "step/stage_runtime.h"
+#include "run/stage_runtime.h"
 
 namespace sprout::backend {
 namespace {

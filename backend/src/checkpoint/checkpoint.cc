@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "run/checkpoint.h"
+#include "checkpoint/checkpoint.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "run/crc32.h"
+#include "checkpoint/crc32.h"
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {

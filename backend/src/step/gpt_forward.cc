@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "model/gpt_forward.h"
+#include "step/gpt_forward.h"
 
 #include <fmt/format.h>
 

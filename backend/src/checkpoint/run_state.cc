@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "run/run_state.h"
+#include "checkpoint/run_state.h"
 
 #include <fmt/format.h>
 

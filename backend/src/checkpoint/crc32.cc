@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "run/crc32.h"
+#include "checkpoint/crc32.h"
 
 #include <zlib.h>
 

@@ -5,7 +5,7 @@
 // "Distributed training").
 #include <fmt/format.h>
 
-#include "step/stage_runtime.h"
+#include "run/stage_runtime.h"
 
 namespace sprout::backend {
 namespace {

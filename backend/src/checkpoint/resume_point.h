@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "run/run_state.h"
+#include "checkpoint/run_state.h"
 
 namespace sprout::backend {
 

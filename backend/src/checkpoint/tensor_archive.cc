@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "run/tensor_archive.h"
+#include "checkpoint/tensor_archive.h"
 
 #include <fmt/format.h>
 

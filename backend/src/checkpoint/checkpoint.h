@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "comm/communicator.h"
-#include "run/tensor_archive.h"
+#include "checkpoint/tensor_archive.h"
 
 namespace sprout::backend {
 

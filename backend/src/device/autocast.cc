@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "model/autocast.h"
+#include "device/autocast.h"
 
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>

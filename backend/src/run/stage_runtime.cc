@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "step/stage_runtime.h"
+#include "run/stage_runtime.h"
 
 namespace sprout::backend {
 
