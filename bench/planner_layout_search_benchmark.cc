@@ -37,9 +37,8 @@ void BM_LayoutSearch101BOn192Gpus(benchmark::State& state) {
     benchmark::DoNotOptimize(result.ranked.data());
   }
   state.counters["layouts"] = static_cast<double>(evaluated);
-  state.counters["time_per_layout"] = benchmark::Counter(
-      static_cast<double>(evaluated) * state.iterations(),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["time_per_layout"] = benchmark::Counter(static_cast<double>(evaluated) * state.iterations(),
+                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_LayoutSearch101BOn192Gpus)->Unit(benchmark::kMillisecond);
 
@@ -49,8 +48,8 @@ void BM_OneLayoutEvaluation(benchmark::State& state) {
   w.layout = *f.plan.stages.back().parallel;
   for (auto _ : state) {
     IterationEstimate est = estimate_iteration(w, f.plan.cluster.hardware);
-    MemoryBreakdown mem = memory_per_gpu(w.shape, w.layout, w.attention, w.dropout,
-                                         est.micro_batches, f.plan.cluster.hardware);
+    MemoryBreakdown mem =
+        memory_per_gpu(w.shape, w.layout, w.attention, w.dropout, est.micro_batches, f.plan.cluster.hardware);
     benchmark::DoNotOptimize(est.iteration_s);
     benchmark::DoNotOptimize(mem);
   }

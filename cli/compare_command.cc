@@ -3,19 +3,19 @@
 //                [--loss-model F] [plan overrides]
 // Predicted versus actual, also for a run still writing.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "output.h"
 #include "plan_options.h"
 #include "sprout/planner/base/file_io.h"
-#include "sprout/planner/runs/calibration.h"
 #include "sprout/planner/io/loss_model_file.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/runs/calibration.h"
 #include "sprout/planner/runs/run_comparison.h"
 #include "sprout/simulator/iteration/pipeline_bubble.h"
 
@@ -51,11 +51,16 @@ const Metric kMetrics[] = {
 };
 
 nlohmann::json stage_json(const StageComparison& s) {
-  nlohmann::json j = {{"name", s.name},        {"reached", s.reached}, {"complete", s.complete},
-                      {"fraction_done", s.fraction_done}, {"tokens", s.tokens}};
+  nlohmann::json j = {{"name", s.name},
+                      {"reached", s.reached},
+                      {"complete", s.complete},
+                      {"fraction_done", s.fraction_done},
+                      {"tokens", s.tokens}};
   for (const auto& m : kMetrics) {
     const PredictedActual& v = s.*m.field;
-    j["metrics"][m.key] = {{"predicted", v.predicted}, {"actual", v.actual}, {"error", v.error_abs()},
+    j["metrics"][m.key] = {{"predicted", v.predicted},
+                           {"actual", v.actual},
+                           {"error", v.error_abs()},
                            {"error_fraction", v.error_fraction()}};
   }
   j["final_train_loss"] = s.final_train_loss ? nlohmann::json(*s.final_train_loss) : nlohmann::json();
@@ -86,9 +91,9 @@ planner::CalibrationResult write_calibrated_profile(const planner::Plan& p, cons
   cal.profile.name = std::filesystem::path(out).stem().string();
   cal.profile.description = base.description + " (calibrated)";
   const std::string fitted = "calibrated from " + run.dir;
-  std::map<std::string, std::string> sources = {
-      {"gemm_efficiency", fitted},   {"batched_gemm_efficiency", fitted}, {"peak_tflops", fitted},
-      {"flash_attention_efficiency", fitted}, {"memory_efficiency", fitted}, {"kernel_overhead_us", fitted}};
+  std::map<std::string, std::string> sources = {{"gemm_efficiency", fitted},   {"batched_gemm_efficiency", fitted},
+                                                {"peak_tflops", fitted},       {"flash_attention_efficiency", fitted},
+                                                {"memory_efficiency", fitted}, {"kernel_overhead_us", fitted}};
   if (cal.power_fitted) sources["typical_power_fraction"] = fitted + " (" + energy_source + ")";
   const std::string as_in = "as in " + (base.source_file.empty() ? base.name : base.source_file);
   planner::write_file_atomically(out, planner::hardware_profile_to_yaml(cal.profile, sources, as_in));
@@ -114,16 +119,17 @@ void add_compare_command(CLI::App& app) {
     std::optional<planner::LossModel> loss_model;
     if (!loss_model_file->empty()) loss_model = planner::load_loss_model(*loss_model_file);
     const planner::PlanEstimate estimate = planner::estimate_plan(p);
-    const planner::RunComparison c =
-        planner::compare_run(p, estimate, run, loss_model ? &*loss_model : nullptr);
+    const planner::RunComparison c = planner::compare_run(p, estimate, run, loss_model ? &*loss_model : nullptr);
     const std::vector<simulator::PipelineBubbleCheck> bubbles = simulator::check_pipeline_bubbles(run);
 
     std::optional<planner::CalibrationResult> cal;
     if (!calibrate->empty()) cal = write_calibrated_profile(p, run, c.energy_source, *calibrate);
 
     if (format == Format::kJson) {
-      nlohmann::json j = {{"plan", c.plan_name},           {"run_dir", c.run_dir},
-                          {"in_progress", c.in_progress},  {"rank_count", c.rank_count},
+      nlohmann::json j = {{"plan", c.plan_name},
+                          {"run_dir", c.run_dir},
+                          {"in_progress", c.in_progress},
+                          {"rank_count", c.rank_count},
                           {"energy_source", c.energy_source}};
       j["stages"] = nlohmann::json::array();
       for (const auto& s : c.stages) j["stages"].push_back(stage_json(s));
@@ -138,14 +144,14 @@ void add_compare_command(CLI::App& app) {
       j["pipeline_bubbles"] = nlohmann::json::array();
       for (const auto& b : bubbles) {
         nlohmann::json e = {{"stage", b.stage_name},
-                             {"schedule", b.schedule},
-                             {"stages", b.stages},
-                             {"chunks", b.chunks},
-                             {"micro_batches", b.micro_batches},
-                             {"steps", b.steps},
-                             {"measured_fraction", b.measured_fraction},
-                             {"simulated_fraction", b.simulated_fraction},
-                             {"analytic_fraction", b.analytic_fraction}};
+                            {"schedule", b.schedule},
+                            {"stages", b.stages},
+                            {"chunks", b.chunks},
+                            {"micro_batches", b.micro_batches},
+                            {"steps", b.steps},
+                            {"measured_fraction", b.measured_fraction},
+                            {"simulated_fraction", b.simulated_fraction},
+                            {"analytic_fraction", b.analytic_fraction}};
         if (b.replayed_fraction) e["replayed_fraction"] = *b.replayed_fraction;
         j["pipeline_bubbles"].push_back(e);
       }
@@ -177,13 +183,13 @@ void add_compare_command(CLI::App& app) {
                                                         : " (the devices; the rest of the node from the profile)");
     std::cout << t.render();
     for (const auto& b : bubbles) {
-      std::cout << fmt::format("\npipeline bubble, stage '{}' ({}, p={} v={} m={}, {} steps): measured {:.3f}; "
-                               "simulated from the mean op times {:.3f}{}; analytic (p-1)/(v m) {:.3f}\n",
-                               b.stage_name, b.schedule, b.stages, b.chunks, b.micro_batches, b.steps,
-                               b.measured_fraction, b.simulated_fraction,
-                               b.replayed_fraction ? fmt::format(", replaying every op {:.3f}", *b.replayed_fraction)
-                                                   : std::string(),
-                               b.analytic_fraction);
+      std::cout << fmt::format(
+          "\npipeline bubble, stage '{}' ({}, p={} v={} m={}, {} steps): measured {:.3f}; "
+          "simulated from the mean op times {:.3f}{}; analytic (p-1)/(v m) {:.3f}\n",
+          b.stage_name, b.schedule, b.stages, b.chunks, b.micro_batches, b.steps, b.measured_fraction,
+          b.simulated_fraction,
+          b.replayed_fraction ? fmt::format(", replaying every op {:.3f}", *b.replayed_fraction) : std::string(),
+          b.analytic_fraction);
     }
     if (c.total.final_val_loss) {
       std::cout << fmt::format("\nfinal validation loss {:.4f} after {} tokens\n", *c.total.final_val_loss,

@@ -100,21 +100,20 @@ std::string estimate_explanation(const PlanEstimate& e, const Plan& plan) {
     const IterationEstimate& it = s.iteration;
     const IterationBreakdown& b = it.breakdown;
     const double total = it.iteration_s;
-    out += fmt::format("\nstage {}: {} layers x hidden {} ({} heads, {} kv), ffn {}, {} params\n",
-                       s.name, s.shape.layers, s.shape.hidden, s.shape.heads, s.shape.kv_heads,
-                       s.shape.ffn_hidden, human_count(s.params));
-    out += fmt::format(
-        "  layout {}{}; {} sequences per step in {} micro-batches; {} steps\n", describe(s.layout),
-        s.layout_searched ? " (searched)" : " (from the plan)", it.global_batch_sequences,
-        it.micro_batches, human_number(static_cast<double>(s.iterations)));
+    out +=
+        fmt::format("\nstage {}: {} layers x hidden {} ({} heads, {} kv), ffn {}, {} params\n", s.name, s.shape.layers,
+                    s.shape.hidden, s.shape.heads, s.shape.kv_heads, s.shape.ffn_hidden, human_count(s.params));
+    out += fmt::format("  layout {}{}; {} sequences per step in {} micro-batches; {} steps\n", describe(s.layout),
+                       s.layout_searched ? " (searched)" : " (from the plan)", it.global_batch_sequences,
+                       it.micro_batches, human_number(static_cast<double>(s.iterations)));
     if (s.throughput_overridden) {
       out += fmt::format("  throughput fixed by the plan at {:.1f} TFLOP/s per GPU\n", it.tflops_per_gpu);
     }
     auto part = [&](const char* name, double sec) {
       out += fmt::format("    {:<12} {:>10.3f} s  {:>6}\n", name, sec, percent(sec / total));
     };
-    out += fmt::format("  iteration {:.3f} s = {:.1f} TFLOP/s per GPU (MFU {}, HFU {}):\n", total,
-                       it.tflops_per_gpu, percent(it.mfu), percent(it.hfu));
+    out += fmt::format("  iteration {:.3f} s = {:.1f} TFLOP/s per GPU (MFU {}, HFU {}):\n", total, it.tflops_per_gpu,
+                       percent(it.mfu), percent(it.hfu));
     part("compute", b.compute_s);
     part("TP comm", b.tp_comm_s);
     part("PP bubble", b.bubble_s);
@@ -126,21 +125,22 @@ std::string estimate_explanation(const PlanEstimate& e, const Plan& plan) {
     out += fmt::format(
         "  memory {:.1f} of {:.0f} GB: weights {:.1f}, grads {:.1f}, optimizer {:.1f}, "
         "activations {:.1f}, reserved {:.1f}\n",
-        m.total_gb(), plan.cluster.hardware.hbm_gb, m.weights_gb, m.gradients_gb, m.optimizer_gb,
-        m.activations_gb, m.reserved_gb);
+        m.total_gb(), plan.cluster.hardware.hbm_gb, m.weights_gb, m.gradients_gb, m.optimizer_gb, m.activations_gb,
+        m.reserved_gb);
     if (s.growth.any()) {
       out += fmt::format("  grown by {}: {} transition (restart-point save{}), MSG mask for {} steps costs {}\n",
                          describe(s.growth), human_duration(s.growth_transition_s),
-                         s.growth_transition_s > 60 ? ", relaunch under the new layout" : "",
-                         s.ramp_iterations, human_duration(s.mask_ramp_s));
+                         s.growth_transition_s > 60 ? ", relaunch under the new layout" : "", s.ramp_iterations,
+                         human_duration(s.mask_ramp_s));
     }
     if (!s.alternatives.empty()) {
       out += "  runner-up layouts:\n";
       for (const auto& alt : s.alternatives) {
-        out += fmt::format("    {:<40} {:>7.1f} TF/GPU  {:>6.1f} GB  {:+.1f}% time\n",
-                           describe(alt.layout), alt.estimate.tflops_per_gpu, alt.memory.total_gb(),
+        out += fmt::format("    {:<40} {:>7.1f} TF/GPU  {:>6.1f} GB  {:+.1f}% time\n", describe(alt.layout),
+                           alt.estimate.tflops_per_gpu, alt.memory.total_gb(),
                            100 * (alt.estimate.iteration_s / alt.estimate.global_batch_sequences /
-                                      (it.iteration_s / it.global_batch_sequences) - 1));
+                                      (it.iteration_s / it.global_batch_sequences) -
+                                  1));
       }
     }
   };

@@ -28,8 +28,8 @@ struct FitLossOptions {
 };
 
 std::string fit_table(const planner::LossModel& m, const std::string& out) {
-  std::string text = fmt::format("{}: {}\n  E {:.4g}, A {:.4g}, alpha {:.4g}, B {:.4g}, beta {:.4g}\n  {}\n",
-                                 m.name, planner::describe_law(m), m.e, m.a, m.alpha, m.b, m.beta, m.source);
+  std::string text = fmt::format("{}: {}\n  E {:.4g}, A {:.4g}, alpha {:.4g}, B {:.4g}, beta {:.4g}\n  {}\n", m.name,
+                                 planner::describe_law(m), m.e, m.a, m.alpha, m.b, m.beta, m.source);
   text += fmt::format("growth token efficiency {:.3g}: {}\n", m.growth_token_efficiency, m.growth_source);
   const planner::LossFitSummary& f = *m.fit;
   if (f.held_out) {
@@ -37,15 +37,15 @@ std::string fit_table(const planner::LossModel& m, const std::string& out) {
     text += fmt::format(
         "held-out run {} ({} parameters, {} tokens): predicted final loss {:.4f}, actual {:.4f}, "
         "error {:+.2f}%; rmse over its curve {:.4f}\n",
-        h.run, human_count(h.params), human_count(h.tokens), h.predicted_loss, h.actual_loss,
-        100 * h.relative_error, h.curve_rmse);
+        h.run, human_count(h.params), human_count(h.tokens), h.predicted_loss, h.actual_loss, 100 * h.relative_error,
+        h.curve_rmse);
   } else {
     text += "no run held out (--holdout none, or fewer than 3 from-scratch sizes)\n";
   }
   if (f.muscaling) {
     const auto& mu = *f.muscaling;
-    text += fmt::format("muScaling L(N) = {:.4g} N^{:.4g} + {:.4g} over the proxies' final losses at ~{} tokens",
-                        mu.a, mu.b, mu.c, human_count(mu.tokens));
+    text += fmt::format("muScaling L(N) = {:.4g} N^{:.4g} + {:.4g} over the proxies' final losses at ~{} tokens", mu.a,
+                        mu.b, mu.c, human_count(mu.tokens));
     if (mu.held_out_predicted_loss) {
       text += fmt::format("; held-out prediction {:.4f} ({:+.2f}%)", *mu.held_out_predicted_loss,
                           100 * *mu.held_out_relative_error);

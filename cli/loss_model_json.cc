@@ -31,10 +31,8 @@ nlohmann::json loss_model_json(const planner::LossModel& m) {
                        {"curve_rmse", f.held_out->curve_rmse}};
   }
   if (f.muscaling) {
-    fit["muscaling"] = {{"a", f.muscaling->a},
-                        {"b", f.muscaling->b},
-                        {"c", f.muscaling->c},
-                        {"tokens", f.muscaling->tokens}};
+    fit["muscaling"] = {
+        {"a", f.muscaling->a}, {"b", f.muscaling->b}, {"c", f.muscaling->c}, {"tokens", f.muscaling->tokens}};
     if (f.muscaling->held_out_predicted_loss) {
       fit["muscaling"]["held_out_predicted_loss"] = *f.muscaling->held_out_predicted_loss;
       fit["muscaling"]["held_out_relative_error"] = *f.muscaling->held_out_relative_error;

@@ -31,8 +31,12 @@ void add_plan_command(CLI::App& app) {
     if (*simulate_iteration) options.refine_iteration = simulator::simulated_iteration_estimate;
     planner::PlanEstimate est = planner::estimate_plan(plan, options);
     switch (values->format) {
-      case Format::kJson: std::cout << planner::to_json(est, plan).dump(2) << "\n"; break;
-      case Format::kCsv: std::cout << estimate_csv(est, plan); break;
+      case Format::kJson:
+        std::cout << planner::to_json(est, plan).dump(2) << "\n";
+        break;
+      case Format::kCsv:
+        std::cout << estimate_csv(est, plan);
+        break;
       case Format::kTable:
       case Format::kMarkdown:  // not offered
         std::cout << estimate_table(est, plan);

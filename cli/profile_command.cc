@@ -40,7 +40,8 @@ void add_profile_command(CLI::App& app) {
       ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_option("--threads", a->threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--base", a->base, "Profile for what cannot be measured here (power, network, price)");
-  cmd->add_option("--scratch", a->scratch, "Directory whose disk the checkpoint-write test uses (default: next to --out)");
+  cmd->add_option("--scratch", a->scratch,
+                  "Directory whose disk the checkpoint-write test uses (default: next to --out)");
   cmd->add_option("--name", a->name, "Profile name (default: the file name)");
   cmd->callback([a] {
 #ifdef SPROUT_HAS_BACKEND
@@ -56,15 +57,17 @@ void add_profile_command(CLI::App& app) {
     o.progress = [](const std::string& line) { std::cerr << "sprout profile: " << line << "\n"; };
     backend::ProbeResult r = backend::probe_hardware(o);
     r.profile.description = fmt::format("{} (measured; base {})", o.base.description, o.base.name);
-    planner::write_file_atomically(a->out, planner::hardware_profile_to_yaml(r.profile, r.sources,
-                                                                             "as in the base profile " + o.base_source));
-    std::cout << fmt::format("wrote {} in {:.1f} s: peak {:.3g} TFLOP/s ({}), memory {:.1f} GB/s, dispatch {:.1f} us, "
-                             "checkpoint write {:.2f} GB/s\n",
-                             a->out, r.seconds, r.profile.peak_tflops, a->dtype, r.profile.hbm_gb_per_s,
-                             r.profile.kernel_overhead_us, r.profile.checkpoint_write_gb_per_s);
+    planner::write_file_atomically(
+        a->out, planner::hardware_profile_to_yaml(r.profile, r.sources, "as in the base profile " + o.base_source));
+    std::cout << fmt::format(
+        "wrote {} in {:.1f} s: peak {:.3g} TFLOP/s ({}), memory {:.1f} GB/s, dispatch {:.1f} us, "
+        "checkpoint write {:.2f} GB/s\n",
+        a->out, r.seconds, r.profile.peak_tflops, a->dtype, r.profile.hbm_gb_per_s, r.profile.kernel_overhead_us,
+        r.profile.checkpoint_write_gb_per_s);
 #else
-    throw std::runtime_error("sprout profile measures with LibTorch, and this sprout was built without it "
-                             "(install libtorch-dev and rebuild)");
+    throw std::runtime_error(
+        "sprout profile measures with LibTorch, and this sprout was built without it "
+        "(install libtorch-dev and rebuild)");
 #endif
   });
 }

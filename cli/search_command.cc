@@ -20,11 +20,11 @@
 #include "output.h"
 #include "plan_options.h"
 #include "search_report.h"
-#include "sprout/simulator/run/simulation.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/units.h"
 #include "sprout/planner/io/loss_model_file.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/run/simulation.h"
 
 namespace sprout::cli {
 namespace {
@@ -117,8 +117,7 @@ void run_search(const SearchOptions& o) {
   const planner::SearchResult result = planner::search_schedules(request, progress);
   if (progress) std::fprintf(stderr, "\r%40s\r", "");
   if (result.infeasible) {
-    throw planner::InputError({flag_of(result.infeasible->constraint), 0, 0}, "",
-                              result.infeasible->explanation);
+    throw planner::InputError({flag_of(result.infeasible->constraint), 0, 0}, "", result.infeasible->explanation);
   }
   SearchReport report{request, result, o.top, {}, {}, std::nullopt, {}, std::nullopt};
   if (o.write_plans) {
@@ -154,26 +153,33 @@ void run_search(const SearchOptions& o) {
         planned.price_usd_per_gpu_hour != searched.price_usd_per_gpu_hour) {
       note = fmt::format("it plans {} x {} in {} at ${:.2f}/GPU-hour, the search {} x {} in {} at ${:.2f}",
                          planned.gpus, planned.hardware.name, planned.region.name, planned.price_usd_per_gpu_hour,
-                         searched.gpus, searched.hardware.name, searched.region.name,
-                         searched.price_usd_per_gpu_hour);
+                         searched.gpus, searched.hardware.name, searched.region.name, searched.price_usd_per_gpu_hour);
     }
     report.comparison = PlanComparison{*o.compare, std::move(c), placement, note};
   }
   switch (o.format) {
-    case Format::kJson: std::cout << search_json(report).dump(2) << "\n"; break;
-    case Format::kCsv: std::cout << search_csv(report); break;
+    case Format::kJson:
+      std::cout << search_json(report).dump(2) << "\n";
+      break;
+    case Format::kCsv:
+      std::cout << search_csv(report);
+      break;
     case Format::kTable:
-    case Format::kMarkdown: std::cout << search_table(report); break;  // markdown: not offered
+    case Format::kMarkdown:
+      std::cout << search_table(report);
+      break;  // markdown: not offered
   }
 }
 
 }  // namespace
 
 void add_search_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("search", "Find the growth schedules that reach the lowest predicted loss within a budget");
+  auto* cmd =
+      app.add_subcommand("search", "Find the growth schedules that reach the lowest predicted loss within a budget");
   auto o = std::make_shared<SearchOptions>();
   auto* params = cmd->add_option("--target-params", o->target_params, "Parameters of the final model (e.g. 101e9)");
-  auto* shape = cmd->add_option("--target-shape", o->target_shape, "Final model shape LAYERSxHIDDEN[xHEADS] (e.g. 80x10240)");
+  auto* shape =
+      cmd->add_option("--target-shape", o->target_shape, "Final model shape LAYERSxHIDDEN[xHEADS] (e.g. 80x10240)");
   params->excludes(shape);
   cmd->add_option("--budget-usd", o->budget_usd, "Budget in US dollars")->required()->check(CLI::PositiveNumber);
   const ClusterFlags cluster = add_cluster_options(*cmd, o->cluster, "");
@@ -181,11 +187,14 @@ void add_search_command(CLI::App& app) {
   cluster.gpus->required();
   cluster.region->description("Region profile name or path (default us-average)");
   cluster.price->description("USD per GPU-hour (default: the hardware profile's)");
-  cmd->add_option("--deadline-days", o->deadline_days, "Latest finish, in days of training")->check(CLI::PositiveNumber);
-  cmd->add_option("--max-co2e-t", o->max_co2e_t, "Carbon cap in tonnes of operational CO2e")->check(CLI::PositiveNumber);
+  cmd->add_option("--deadline-days", o->deadline_days, "Latest finish, in days of training")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-co2e-t", o->max_co2e_t, "Carbon cap in tonnes of operational CO2e")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--loss-model", o->loss_model, "Loss model file (sprout fit-loss); default Chinchilla 2022");
   cmd->add_option("--max-stages", o->max_stages, "Most stages in a schedule (default 3)")->check(CLI::Range(1, 8));
-  cmd->add_option("--grid", o->grid, "Token grid points per doubling (default 8; finer is slower)")->check(CLI::Range(1, 64));
+  cmd->add_option("--grid", o->grid, "Token grid points per doubling (default 8; finer is slower)")
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--top", o->top, "Schedules to show and write (default 10)")->check(CLI::PositiveNumber);
   cmd->add_option("--write-plans", o->write_plans, "Write the shown schedules and the baseline as plans into DIR");
   cmd->add_option("--like", o->like,

@@ -24,9 +24,9 @@ struct PlanComparison {
 struct SearchReport {
   const planner::SearchRequest& request;
   const planner::SearchResult& result;
-  size_t top = 10;                           // candidates shown
-  std::vector<std::string> plan_files;       // written plans, one per shown candidate (or empty)
-  std::string scratch_plan_file;             // written baseline (or empty)
+  size_t top = 10;                      // candidates shown
+  std::vector<std::string> plan_files;  // written plans, one per shown candidate (or empty)
+  std::string scratch_plan_file;        // written baseline (or empty)
   std::optional<PlanComparison> comparison;
   // Simulated P10/P50/P90 (failures, checkpoints, evaluations) of each shown
   // candidate and of the baseline; empty with --risk-trials 0.

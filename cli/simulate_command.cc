@@ -87,8 +87,8 @@ simulator::ProgressCallback stderr_progress(bool& printed) {
 }  // namespace
 
 void add_simulate_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "simulate", "Monte Carlo of a plan's run: failures, checkpoints, growth, carbon (P10/P50/P90)");
+  auto* cmd = app.add_subcommand("simulate",
+                                 "Monte Carlo of a plan's run: failures, checkpoints, growth, carbon (P10/P50/P90)");
   auto v = std::make_shared<SimulateValues>();
   add_plan_options(*cmd, v->plan);
   cmd->add_option("--trials", v->trials, "Monte Carlo trials (default 10000)");
@@ -124,10 +124,16 @@ void add_simulate_command(CLI::App& app) {
       std::cerr << "note: the run outlasts the carbon trace; its hours repeat from the trace start\n";
     }
     switch (v->plan.format) {
-      case Format::kJson: std::cout << simulator::to_json(report, v->timeline).dump(2) << "\n"; break;
-      case Format::kCsv: std::cout << simulation_csv(report); break;
+      case Format::kJson:
+        std::cout << simulator::to_json(report, v->timeline).dump(2) << "\n";
+        break;
+      case Format::kCsv:
+        std::cout << simulation_csv(report);
+        break;
       case Format::kTable:
-      case Format::kMarkdown: std::cout << simulation_table(report); break;  // markdown: not offered
+      case Format::kMarkdown:
+        std::cout << simulation_table(report);
+        break;  // markdown: not offered
     }
   });
 }

@@ -3,11 +3,11 @@
 // Predictions next to published runs; scripts/regenerate-validation.sh turns
 // the markdown form into docs/validation.md.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "output.h"
@@ -21,9 +21,7 @@ namespace {
 #endif
 
 // 4 significant digits without switching to exponents for big numbers.
-std::string number(double v) {
-  return std::fabs(v) >= 1e4 ? fmt::format("{:.0f}", v) : fmt::format("{:.4g}", v);
-}
+std::string number(double v) { return std::fabs(v) >= 1e4 ? fmt::format("{:.0f}", v) : fmt::format("{:.4g}", v); }
 
 std::string markdown(const std::vector<planner::ValidationRow>& rows) {
   std::string out;
@@ -32,18 +30,17 @@ std::string markdown(const std::vector<planner::ValidationRow>& rows) {
     if (r.reference.group != group) {
       group = r.reference.group;
       auto s = planner::summarize(rows, group);
-      out += fmt::format("\n### {}\n\nmean |error| {:.2f}%, max |error| {:.2f}% over {} numbers\n\n",
-                         group, 100 * s.mean_abs, 100 * s.max_abs, s.count);
+      out += fmt::format("\n### {}\n\nmean |error| {:.2f}%, max |error| {:.2f}% over {} numbers\n\n", group,
+                         100 * s.mean_abs, 100 * s.max_abs, s.count);
       out += "| plan | stage | metric | published | sprout | error |\n|---|---|---|---:|---:|---:|\n";
     }
     const std::string plan = r.reference.plan_file.substr(r.reference.plan_file.find("plans/"));
-    out += fmt::format("| {} | {} | {} | {:g} | {} | {:+.1f}% |\n", plan, r.reference.stage,
-                       r.reference.metric, r.reference.published, number(r.predicted),
-                       100 * r.error_fraction());
+    out += fmt::format("| {} | {} | {} | {:g} | {} | {:+.1f}% |\n", plan, r.reference.stage, r.reference.metric,
+                       r.reference.published, number(r.predicted), 100 * r.error_fraction());
   }
   auto all = planner::summarize(rows);
-  out += fmt::format("\nAll {} numbers: mean |error| {:.2f}% (MAPE), max {:.2f}%.\n", all.count,
-                     100 * all.mean_abs, 100 * all.max_abs);
+  out += fmt::format("\nAll {} numbers: mean |error| {:.2f}% (MAPE), max {:.2f}%.\n", all.count, 100 * all.mean_abs,
+                     100 * all.max_abs);
   return out;
 }
 
@@ -64,26 +61,28 @@ void add_validate_command(CLI::App& app) {
     if (*format == Format::kJson) {
       nlohmann::json j = nlohmann::json::array();
       for (const auto& r : rows) {
-        j.push_back({{"group", r.reference.group}, {"plan", r.reference.plan_file},
-                     {"stage", r.reference.stage}, {"metric", r.reference.metric},
-                     {"published", r.reference.published}, {"predicted", r.predicted},
-                     {"error", r.error_fraction()}, {"source", r.reference.source}});
+        j.push_back({{"group", r.reference.group},
+                     {"plan", r.reference.plan_file},
+                     {"stage", r.reference.stage},
+                     {"metric", r.reference.metric},
+                     {"published", r.reference.published},
+                     {"predicted", r.predicted},
+                     {"error", r.error_fraction()},
+                     {"source", r.reference.source}});
       }
       std::cout << j.dump(2) << "\n";
       return;
     }
     TextTable t({"group", "stage", "metric", "published", "sprout", "error", "source"});
     for (const auto& r : rows) {
-      t.add_row({r.reference.group, r.reference.stage, r.reference.metric,
-                 fmt::format("{:g}", r.reference.published), number(r.predicted),
-                 fmt::format("{:+.1f}%", 100 * r.error_fraction()), r.reference.source});
+      t.add_row({r.reference.group, r.reference.stage, r.reference.metric, fmt::format("{:g}", r.reference.published),
+                 number(r.predicted), fmt::format("{:+.1f}%", 100 * r.error_fraction()), r.reference.source});
     }
     std::cout << (*format == Format::kCsv ? t.render_csv() : t.render());
     if (*format == Format::kTable) {
       for (const char* g : {"korthikanti", "flm-101b"}) {
         auto s = planner::summarize(rows, g);
-        std::cout << fmt::format("{}: mean |error| {:.2f}%, max {:.2f}%\n", g, 100 * s.mean_abs,
-                                 100 * s.max_abs);
+        std::cout << fmt::format("{}: mean |error| {:.2f}%, max {:.2f}%\n", g, 100 * s.mean_abs, 100 * s.max_abs);
       }
     }
   });

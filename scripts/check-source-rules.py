@@ -127,9 +127,15 @@ def layering_violations(files):
 
 
 def tracked_files():
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                         capture_output=True, check=True).stdout.decode()
-    return [ROOT / f for f in out.split("\0") if f and (ROOT / f).is_file()]
+    """The checkout's files (git's view: tracked and untracked-but-not-ignored; else every file outside build
+    folders and .git, for a source tree that is not a git checkout)."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                             capture_output=True, check=True).stdout.decode()
+        return [ROOT / f for f in out.split("\0") if f and (ROOT / f).is_file()]
+    except (OSError, subprocess.CalledProcessError):
+        skip = {".git", "build", "out", "runs", ".cache"}
+        return [f for f in ROOT.rglob("*") if f.is_file() and not skip & set(f.relative_to(ROOT).parts)]
 
 
 def strip_comments_and_strings(text):

@@ -8,6 +8,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
+  # source checks run by ctest (SourceRules.format)
+  clang-format
   # planner / simulator / cli
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libboost-graph-dev libfccp-dev libeigen3-dev   # Boost.Graph (iteration DAG, search), CSV parser (carbon traces), Eigen (loss fits)

@@ -6,12 +6,8 @@
 
 namespace sprout::test {
 
-inline std::string source_path(const std::string& relative) {
-  return std::string(SPROUT_SOURCE_DIR) + "/" + relative;
-}
-inline std::string binary_path(const std::string& relative) {
-  return std::string(SPROUT_BINARY_DIR) + "/" + relative;
-}
+inline std::string source_path(const std::string& relative) { return std::string(SPROUT_SOURCE_DIR) + "/" + relative; }
+inline std::string binary_path(const std::string& relative) { return std::string(SPROUT_BINARY_DIR) + "/" + relative; }
 
 struct CommandResult {
   int exit_code = -1;

@@ -2,9 +2,9 @@
 #include "prepare_command.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 namespace sprout::train_cli {
 

@@ -7,6 +7,7 @@
 // Started once per rank by torchrun, srun or a Kubernetes Indexed Job, it
 // finds the others from the environment (sprout/backend/rendezvous.h).
 #include <CLI/CLI.hpp>
+
 #include <cstdlib>
 #include <iostream>
 

@@ -3,7 +3,6 @@
 // join the comparison.
 #include <QApplication>
 #include <QCommandLineParser>
-
 #include <QLabel>
 #include <cstdio>
 
@@ -23,8 +22,10 @@ int main(int argc, char** argv) {
   parser.addVersionOption();
   parser.addPositionalArgument("plans", "Plan files: the first is edited, the rest compared", "[PLAN.yaml...]");
   QCommandLineOption run_option("run", "Open a sprout-train run directory over the prediction", "RUN_DIR");
-  QCommandLineOption render_option("render", "Render the window (with --run: the run tab) to FILE (.png or .svg) "
-                                   "and exit; works offscreen (QT_QPA_PLATFORM=offscreen)", "FILE");
+  QCommandLineOption render_option("render",
+                                   "Render the window (with --run: the run tab) to FILE (.png or .svg) "
+                                   "and exit; works offscreen (QT_QPA_PLATFORM=offscreen)",
+                                   "FILE");
   parser.addOption(run_option);
   parser.addOption(render_option);
   parser.process(app);

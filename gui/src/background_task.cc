@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/gui/background_task.h"
 
+#include <QtConcurrent/QtConcurrentRun>
+
 #include <QCoreApplication>
 #include <QEventLoop>
 #include <QFutureWatcher>
@@ -9,7 +11,6 @@
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QtConcurrent/QtConcurrentRun>
 #include <cmath>
 
 namespace sprout::gui {
@@ -49,9 +50,12 @@ bool BackgroundTask::start(const QString& what, std::function<void(const TaskCon
   QPointer<QProgressBar> bar = bar_;
   ctx.progress_ = [bar](double f) {
     const int v = static_cast<int>(std::lround(1000 * std::clamp(f, 0.0, 1.0)));
-    QMetaObject::invokeMethod(qApp, [bar, v] {
-      if (bar) bar->setValue(v);
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        qApp,
+        [bar, v] {
+          if (bar) bar->setValue(v);
+        },
+        Qt::QueuedConnection);
   };
   auto* watcher = new QFutureWatcher<void>(this);
   connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, done] {

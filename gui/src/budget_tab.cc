@@ -12,8 +12,8 @@
 #include <QScatterSeries>
 #include <QSpinBox>
 #include <QTableWidget>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include "sprout/gui/background_task.h"
 #include "sprout/gui/chart_box.h"
@@ -214,12 +214,13 @@ void BudgetTab::show_result() {
                      .arg(r.ranked.size())
                      .arg(r.stats.seconds, 0, 'f', 2);
   if (!r.ranked.empty() && r.scratch) {
-    text += tr(" Best: %1 tokens for %2 vs %3 from scratch (%4x), predicted loss %5 vs %6.")
-                .arg(q(planner::human_count(r.ranked[0].tokens)), q(planner::human_usd(r.ranked[0].estimate.total.cost_usd)),
-                     q(planner::human_count(r.scratch->tokens)))
-                .arg(r.ranked[0].tokens / r.scratch->tokens, 0, 'f', 2)
-                .arg(r.ranked[0].predicted_loss, 0, 'f', 4)
-                .arg(r.scratch->predicted_loss, 0, 'f', 4);
+    text +=
+        tr(" Best: %1 tokens for %2 vs %3 from scratch (%4x), predicted loss %5 vs %6.")
+            .arg(q(planner::human_count(r.ranked[0].tokens)),
+                 q(planner::human_usd(r.ranked[0].estimate.total.cost_usd)), q(planner::human_count(r.scratch->tokens)))
+            .arg(r.ranked[0].tokens / r.scratch->tokens, 0, 'f', 2)
+            .arg(r.ranked[0].predicted_loss, 0, 'f', 4)
+            .arg(r.scratch->predicted_loss, 0, 'f', 4);
   }
   summary_->setText(text);
 

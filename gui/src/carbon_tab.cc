@@ -2,6 +2,7 @@
 #include "sprout/gui/carbon_tab.h"
 
 #include <QComboBox>
+#include <QDateTimeAxis>
 #include <QDateTimeEdit>
 #include <QDir>
 #include <QFileDialog>
@@ -9,29 +10,26 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
-#include <QDateTimeAxis>
 #include <QPushButton>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include "sprout/gui/background_task.h"
-#include "sprout/planner/base/format_units.h"
-#include "sprout/simulator/carbon/utc_time.h"
-
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/charts.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/planner/base/format_units.h"
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/carbon/utc_time.h"
 
 namespace sprout::gui {
 
 CarbonTab::CarbonTab(PlanDocument* document, QWidget* parent) : QWidget(parent), document_(document) {
   auto* layout = new QVBoxLayout(this);
-  auto* note = new QLabel(
-      tr("Operational emissions of the current plan if it ran in each region: energy x PUE x the "
-         "region's annual-mean grid intensity. Embodied carbon does not depend on the region."),
-      this);
+  auto* note = new QLabel(tr("Operational emissions of the current plan if it ran in each region: energy x PUE x the "
+                             "region's annual-mean grid intensity. Embodied carbon does not depend on the region."),
+                          this);
   note->setWordWrap(true);
   chart_ = new ChartBox(this);
 
@@ -89,9 +87,8 @@ CarbonTab::CarbonTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
                                                       QString(), tr("CSV (*.csv)"));
     if (!path.isEmpty()) load_trace(path);
   });
-  connect(go, &QPushButton::clicked, this, [this] {
-    run_carbon_aware(static_cast<simulator::CarbonAwareMode>(mode_->currentData().toInt()));
-  });
+  connect(go, &QPushButton::clicked, this,
+          [this] { run_carbon_aware(static_cast<simulator::CarbonAwareMode>(mode_->currentData().toInt())); });
   connect(document_, &PlanDocument::estimate_changed, this, &CarbonTab::refresh);
   refresh();
 }

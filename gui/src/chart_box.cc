@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/gui/chart_box.h"
 
+#include <QBuffer>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QMessageBox>
-#include <QBuffer>
 #include <QPainter>
 #include <QPushButton>
 #include <QSaveFile>
@@ -67,8 +67,8 @@ void ChartBox::set_chart(QChart* chart) {
 }
 
 void ChartBox::save_dialog() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save chart"), QString(),
-                                                    tr("PNG image (*.png);;SVG image (*.svg)"));
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Save chart"), QString(), tr("PNG image (*.png);;SVG image (*.svg)"));
   if (path.isEmpty()) return;
   QString error;
   if (!save_chart(view_, path, &error)) QMessageBox::warning(this, tr("Save chart"), error);

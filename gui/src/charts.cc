@@ -2,13 +2,13 @@
 #include "sprout/gui/charts.h"
 
 #include <QBarCategoryAxis>
+#include <QBarSeries>
 #include <QBarSet>
+#include <QBoxPlotSeries>
+#include <QBoxSet>
 #include <QHorizontalStackedBarSeries>
 #include <QScatterSeries>
 #include <QStackedBarSeries>
-#include <QBarSeries>
-#include <QBoxPlotSeries>
-#include <QBoxSet>
 #include <QValueAxis>
 #include <algorithm>
 
@@ -23,22 +23,32 @@ static const char* label_format(StageMetric m) {
 
 QString metric_title(StageMetric m) {
   switch (m) {
-    case StageMetric::kCostUsd: return "Cost (USD)";
-    case StageMetric::kDays: return "Wall-clock (days)";
-    case StageMetric::kCo2eTonnes: return "Operational CO2e (t)";
-    case StageMetric::kEnergyMwh: return "Energy (MWh)";
-    case StageMetric::kGpuHours: return "GPU-hours";
+    case StageMetric::kCostUsd:
+      return "Cost (USD)";
+    case StageMetric::kDays:
+      return "Wall-clock (days)";
+    case StageMetric::kCo2eTonnes:
+      return "Operational CO2e (t)";
+    case StageMetric::kEnergyMwh:
+      return "Energy (MWh)";
+    case StageMetric::kGpuHours:
+      return "GPU-hours";
   }
   return {};
 }
 
 double metric_value(const planner::Costs& c, StageMetric m) {
   switch (m) {
-    case StageMetric::kCostUsd: return c.cost_usd;
-    case StageMetric::kDays: return c.seconds / planner::kSecondsPerDay;
-    case StageMetric::kCo2eTonnes: return c.co2e_kg / 1000.0;
-    case StageMetric::kEnergyMwh: return c.energy_kwh / 1000.0;
-    case StageMetric::kGpuHours: return c.gpu_hours;
+    case StageMetric::kCostUsd:
+      return c.cost_usd;
+    case StageMetric::kDays:
+      return c.seconds / planner::kSecondsPerDay;
+    case StageMetric::kCo2eTonnes:
+      return c.co2e_kg / 1000.0;
+    case StageMetric::kEnergyMwh:
+      return c.energy_kwh / 1000.0;
+    case StageMetric::kGpuHours:
+      return c.gpu_hours;
   }
   return 0;
 }

@@ -25,8 +25,8 @@
 namespace sprout::gui {
 namespace {
 
-const QStringList kColumns = {"plan", "final params", "tokens", "days", "GPU-hours", "USD", "MWh", "tCO2e",
-                              "embodied tCO2e", "days P10-P50-P90", "USD P50", "tCO2e P50"};
+const QStringList kColumns = {"plan",  "final params",   "tokens",           "days",    "GPU-hours", "USD", "MWh",
+                              "tCO2e", "embodied tCO2e", "days P10-P50-P90", "USD P50", "tCO2e P50"};
 
 QStringList row_of(const NamedEstimate& p, const std::map<QString, simulator::MetricBands>& risk) {
   const auto& t = p.estimate.total;
@@ -37,14 +37,15 @@ QStringList row_of(const NamedEstimate& p, const std::map<QString, simulator::Me
              QString::number(b.cost_usd.p50, 'f', 0), QString::number(b.co2e_kg.p50 / 1000, 'f', 2)};
   }
   return QStringList{p.name,
-          QString::fromStdString(planner::human_count(p.estimate.stages.back().params)),
-          QString::fromStdString(planner::human_count(p.estimate.total_tokens)),
-          QString::number(t.seconds / planner::kSecondsPerDay, 'f', 2),
-          QString::number(t.gpu_hours, 'f', 0),
-          QString::number(t.cost_usd, 'f', 0),
-          QString::number(t.energy_kwh / 1000, 'f', 2),
-          QString::number(t.co2e_kg / 1000, 'f', 2),
-          QString::number(t.embodied_co2e_kg / 1000, 'f', 3)} + bands;
+                     QString::fromStdString(planner::human_count(p.estimate.stages.back().params)),
+                     QString::fromStdString(planner::human_count(p.estimate.total_tokens)),
+                     QString::number(t.seconds / planner::kSecondsPerDay, 'f', 2),
+                     QString::number(t.gpu_hours, 'f', 0),
+                     QString::number(t.cost_usd, 'f', 0),
+                     QString::number(t.energy_kwh / 1000, 'f', 2),
+                     QString::number(t.co2e_kg / 1000, 'f', 2),
+                     QString::number(t.embodied_co2e_kg / 1000, 'f', 3)} +
+         bands;
 }
 
 // The plan that trains the final shape from scratch on all the plan's tokens
@@ -140,7 +141,8 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
   connect(baselines_, &QCheckBox::toggled, this, &CompareTab::refresh);
   connect(metric_, &QComboBox::currentIndexChanged, this, &CompareTab::refresh);
   connect(csv, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export comparison"), "comparison.csv", tr("CSV (*.csv)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export comparison"), "comparison.csv", tr("CSV (*.csv)"));
     QString error;
     if (!path.isEmpty() && !write_csv(path, &error)) emit message(error, true);
   });

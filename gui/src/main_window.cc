@@ -53,9 +53,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(run_tab_, &RunTab::message, this, &MainWindow::show_message);
   connect(budget_tab_, &BudgetTab::plan_chosen, this, [this] {
     tabs_->setCurrentWidget(plan_tab_);
-    show_message(tr("Plan from the budget search: %1 (save it with Ctrl+S)")
-                     .arg(QString::fromStdString(document_->plan().name)),
-                 false);
+    show_message(
+        tr("Plan from the budget search: %1 (save it with Ctrl+S)").arg(QString::fromStdString(document_->plan().name)),
+        false);
   });
 
   QSettings settings;
@@ -90,7 +90,8 @@ void MainWindow::build_menus() {
     }
   });
   add(tr("Save &as…"), QKeySequence::SaveAs, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save plan as"), document_->path(), tr("Plans (*.yaml)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save plan as"), document_->path(), tr("Plans (*.yaml)"));
     if (!path.isEmpty()) save_plan(path);
   });
   add(tr("Open &run directory…"), QKeySequence(Qt::CTRL | Qt::Key_R), [this] {

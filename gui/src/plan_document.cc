@@ -48,9 +48,7 @@ bool PlanDocument::save(const QString& path) {
   return true;
 }
 
-int PlanDocument::stage_count() const {
-  return draft_["stages"] ? static_cast<int>(draft_["stages"].size()) : 0;
-}
+int PlanDocument::stage_count() const { return draft_["stages"] ? static_cast<int>(draft_["stages"].size()) : 0; }
 
 static QString scalar_text(const YAML::Node& node) {
   if (!node || !node.IsDefined() || node.IsNull()) return {};

@@ -104,17 +104,20 @@ PlanTab::PlanTab(PlanDocument* document, QWidget* parent) : QWidget(parent), doc
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(split);
 
-  connect(hardware_, &QComboBox::textActivated, this, [this](const QString& v) { document_->set_top_value("hardware", v); });
+  connect(hardware_, &QComboBox::textActivated, this,
+          [this](const QString& v) { document_->set_top_value("hardware", v); });
   connect(gpus_, &QSpinBox::valueChanged, this, [this](int v) {
     if (document_->top_value("gpus") != QString::number(v)) document_->set_top_value("gpus", QString::number(v));
   });
-  connect(region_, &QComboBox::textActivated, this, [this](const QString& v) { document_->set_top_value("region", v); });
+  connect(region_, &QComboBox::textActivated, this,
+          [this](const QString& v) { document_->set_top_value("region", v); });
   connect(price_, &QLineEdit::editingFinished, this, [this] {
     if (price_->text() != document_->top_value("price_usd_per_gpu_hour")) {
       document_->set_top_value("price_usd_per_gpu_hour", price_->text());
     }
   });
-  connect(power_model_, &QComboBox::textActivated, this, [this](const QString& v) { document_->set_top_value("power_model", v); });
+  connect(power_model_, &QComboBox::textActivated, this,
+          [this](const QString& v) { document_->set_top_value("power_model", v); });
   connect(document_, &PlanDocument::changed, this, &PlanTab::refresh_controls);
   refresh_controls();
 }
@@ -141,7 +144,8 @@ void PlanTab::refresh_controls() {
   price_->setText(document_->top_value("price_usd_per_gpu_hour"));
   const auto& err = document_->error();
   field_error_->setVisible(err.has_value());
-  if (err) field_error_->setText(QString("<b>%1</b>: %2").arg(err->field.toHtmlEscaped(), err->message.toHtmlEscaped()));
+  if (err)
+    field_error_->setText(QString("<b>%1</b>: %2").arg(err->field.toHtmlEscaped(), err->message.toHtmlEscaped()));
   setEnabled(document_->stage_count() > 0);
 }
 

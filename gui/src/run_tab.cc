@@ -13,14 +13,14 @@
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QTableWidget>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 #include <cmath>
 
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/plan_document.h"
-#include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/base/format_units.h"
+#include "sprout/planner/cost/cost_model.h"
 
 namespace sprout::gui {
 namespace {
@@ -32,10 +32,14 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 const char* metric_title(RunMetric m) {
   switch (m) {
-    case RunMetric::kSeconds: return "seconds";
-    case RunMetric::kCostUsd: return "USD";
-    case RunMetric::kEnergyKwh: return "kWh";
-    case RunMetric::kCo2eKg: return "kg CO2e";
+    case RunMetric::kSeconds:
+      return "seconds";
+    case RunMetric::kCostUsd:
+      return "USD";
+    case RunMetric::kEnergyKwh:
+      return "kWh";
+    case RunMetric::kCo2eKg:
+      return "kg CO2e";
   }
   return "";
 }
@@ -46,10 +50,14 @@ double metric_of_seconds(RunMetric m, double seconds, int gpus, const planner::P
   cluster.gpus = gpus;
   const planner::Costs c = planner::costs_for(seconds, cluster);
   switch (m) {
-    case RunMetric::kSeconds: return seconds;
-    case RunMetric::kCostUsd: return c.cost_usd;
-    case RunMetric::kEnergyKwh: return c.energy_kwh;
-    case RunMetric::kCo2eKg: return c.co2e_kg;
+    case RunMetric::kSeconds:
+      return seconds;
+    case RunMetric::kCostUsd:
+      return c.cost_usd;
+    case RunMetric::kEnergyKwh:
+      return c.energy_kwh;
+    case RunMetric::kCo2eKg:
+      return c.co2e_kg;
   }
   return 0;
 }
@@ -113,14 +121,17 @@ void fill_comparison_table(QTableWidget* table, const planner::RunComparison& c)
   table->setRowCount(static_cast<int>(rows.size()));
   for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
     const auto& s = *rows[r];
-    const QStringList cells = {
-        q(s.name), q(planner::percent(s.fraction_done, 0)), q(planner::human_duration(s.wall_seconds.predicted)),
-        q(planner::human_duration(s.wall_seconds.actual)),
-        QString("%1%").arg(100 * s.wall_seconds.error_fraction(), 0, 'f', 1),
-        q(planner::human_count(s.tokens_per_s.predicted)), q(planner::human_count(s.tokens_per_s.actual)),
-        q(planner::human_usd(s.cost_usd.actual)), q(planner::human_energy_kwh(s.energy_kwh.actual)),
-        q(planner::human_mass_kg(s.co2e_kg.actual)),
-        s.final_val_loss ? QString::number(*s.final_val_loss, 'f', 4) : QString()};
+    const QStringList cells = {q(s.name),
+                               q(planner::percent(s.fraction_done, 0)),
+                               q(planner::human_duration(s.wall_seconds.predicted)),
+                               q(planner::human_duration(s.wall_seconds.actual)),
+                               QString("%1%").arg(100 * s.wall_seconds.error_fraction(), 0, 'f', 1),
+                               q(planner::human_count(s.tokens_per_s.predicted)),
+                               q(planner::human_count(s.tokens_per_s.actual)),
+                               q(planner::human_usd(s.cost_usd.actual)),
+                               q(planner::human_energy_kwh(s.energy_kwh.actual)),
+                               q(planner::human_mass_kg(s.co2e_kg.actual)),
+                               s.final_val_loss ? QString::number(*s.final_val_loss, 'f', 4) : QString()};
     for (int col = 0; col < cells.size(); ++col) table->setItem(r, col, new QTableWidgetItem(cells[col]));
   }
 }
@@ -237,8 +248,8 @@ void RunTab::reload() {
 }
 
 void RunTab::redraw() {
-  const QStringList columns = {"stage", "done", "wall pred", "wall actual", "error", "tok/s pred", "tok/s actual",
-                               "USD actual", "kWh actual", "kgCO2e actual", "val loss"};
+  const QStringList columns = {"stage",        "done",       "wall pred",  "wall actual",   "error",   "tok/s pred",
+                               "tok/s actual", "USD actual", "kWh actual", "kgCO2e actual", "val loss"};
   table_->setColumnCount(columns.size());
   table_->setHorizontalHeaderLabels(columns);
   table_->setRowCount(0);
@@ -252,8 +263,8 @@ void RunTab::redraw() {
 
   const double max_tokens = std::max(1.0, c.total.tokens);
   {  // Loss against tokens.
-    auto [chart, x, y] =
-        xy_chart(tr("Loss in nats/token (training line, validation points), growth marked"), tr("tokens"), tr("loss"), "%.2f");
+    auto [chart, x, y] = xy_chart(tr("Loss in nats/token (training line, validation points), growth marked"),
+                                  tr("tokens"), tr("loss"), "%.2f");
     auto* train = new QLineSeries;
     train->setName(tr("training loss"));
     auto* val = new QScatterSeries;
@@ -337,8 +348,8 @@ void RunTab::redraw() {
     predicted->setName(tr("predicted"));
     double tokens = 0;
     for (const auto& se : estimate_->stages) {
-      const double rate = static_cast<double>(se.iteration.global_batch_sequences) * se.shape.seq_len /
-                          se.iteration.iteration_s;
+      const double rate =
+          static_cast<double>(se.iteration.global_batch_sequences) * se.shape.seq_len / se.iteration.iteration_s;
       predicted->append(tokens, rate);
       tokens += planner::trained_tokens(se);
       predicted->append(tokens, rate);

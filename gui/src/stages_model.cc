@@ -37,8 +37,7 @@ const Column kColumns[] = {
 
 }  // namespace
 
-StagesModel::StagesModel(PlanDocument* document, QObject* parent)
-    : QAbstractTableModel(parent), document_(document) {
+StagesModel::StagesModel(PlanDocument* document, QObject* parent) : QAbstractTableModel(parent), document_(document) {
   connect(document_, &PlanDocument::changed, this, [this] {
     beginResetModel();
     endResetModel();
@@ -56,9 +55,7 @@ const QStringList& StagesModel::column_keys() {
 
 int StagesModel::column_of(const QString& key) const { return column_keys().indexOf(key); }
 
-int StagesModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : document_->stage_count();
-}
+int StagesModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : document_->stage_count(); }
 
 int StagesModel::columnCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(std::size(kColumns));

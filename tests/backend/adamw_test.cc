@@ -2,10 +2,10 @@
 // Our AdamW against LibTorch's own torch::optim::AdamW (the reference
 // implementation of Loshchilov & Hutter 2019), and gradient clipping against
 // the definition.
+#include "model/adamw.h"
+
 #include <gtest/gtest.h>
 #include <torch/optim/adamw.h>
-
-#include "model/adamw.h"
 
 namespace sprout::backend {
 namespace {
@@ -41,7 +41,8 @@ TEST(AdamW, NoDecayForParametersMarkedSo) {
 }
 
 TEST(ClipGradNorm, ScalesToMaxNormAndReturnsTheNormBefore) {
-  std::vector<torch::Tensor> params = {torch::zeros({2}).set_requires_grad(true), torch::zeros({1}).set_requires_grad(true)};
+  std::vector<torch::Tensor> params = {torch::zeros({2}).set_requires_grad(true),
+                                       torch::zeros({1}).set_requires_grad(true)};
   params[0].mutable_grad() = torch::tensor({3.0f, 0.0f});
   params[1].mutable_grad() = torch::tensor({4.0f});
   EXPECT_NEAR(clip_grad_norm(params, 1.0), 5.0, 1e-6);

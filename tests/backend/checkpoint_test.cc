@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Checkpoints: exact round trip, keep-last-K, and a truncated or corrupt
 // newest checkpoint is detected and the previous one loaded.
+#include "checkpoint/checkpoint.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "checkpoint/checkpoint.h"
 #include "test_paths.h"
 
 namespace sprout::backend {
@@ -14,7 +15,9 @@ namespace {
 namespace fs = std::filesystem;
 
 CheckpointData sample(float v) {
-  return {{{"a", torch::full({3, 2}, v)}, {"b", torch::arange(5, torch::kInt64)}, {"c", torch::tensor({v}).to(torch::kBFloat16)}},
+  return {{{"a", torch::full({3, 2}, v)},
+           {"b", torch::arange(5, torch::kInt64)},
+           {"c", torch::tensor({v}).to(torch::kBFloat16)}},
           "{\"v\": " + std::to_string(v) + "}\n"};
 }
 

@@ -74,8 +74,8 @@ TEST(TokenShard, UnigramEntropyOfKnownDistributions) {
   write_token_shard(dir + "/u.bin", {0, 1, 0, 1, 0, 1, 0, 1}, 256);
   EXPECT_NEAR(unigram_entropy_nats(read_token_shard(dir + "/u.bin")), std::log(2.0), 1e-12);
   write_token_shard(dir + "/v.bin", {0, 0, 0, 1}, 256);  // p = 3/4, 1/4
-  EXPECT_NEAR(unigram_entropy_nats(read_token_shard(dir + "/v.bin")),
-              -(0.75 * std::log(0.75) + 0.25 * std::log(0.25)), 1e-12);
+  EXPECT_NEAR(unigram_entropy_nats(read_token_shard(dir + "/v.bin")), -(0.75 * std::log(0.75) + 0.25 * std::log(0.25)),
+              1e-12);
 }
 
 TEST(Prepare, ByteTokensAndADeterministicChunkSplit) {

@@ -6,14 +6,14 @@
 // rank stops all at the same step, a rank killed or stopped makes the others
 // exit 1 within the collective timeout, and resume continues exactly.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "rank_processes.h"
 #include "checkpoint/checkpoint.h"
+#include "rank_processes.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"
@@ -33,11 +33,11 @@ using test::checkpoint_name;
 using test::exact_step_losses;
 
 struct PlanSpec {
-  int dp = 0;               // > 0: every stage has parallel: {dp, micro_batch}
+  int dp = 0;  // > 0: every stage has parallel: {dp, micro_batch}
   int micro_batch = 4;
   double dropout = 0;
-  double token_scale = 1;   // 8 steps per stage at 1
-  int timeout_s = 20;       // training.collective_timeout_s
+  double token_scale = 1;  // 8 steps per stage at 1
+  int timeout_s = 20;      // training.collective_timeout_s
 };
 
 // The shared tiny growth plan, 1 thread per rank.
@@ -47,9 +47,9 @@ std::string plan_yaml(const PlanSpec& p) {
   t.gpus = std::max(1, p.dp);
   t.model_extra = ", dropout: " + std::to_string(p.dropout);
   t.training_extra = ", threads: 1, collective_timeout_s: " + std::to_string(p.timeout_s);
-  t.first_parallel = p.dp > 0 ? "{tp: 1, pp: 1, dp: " + std::to_string(p.dp) +
-                                    ", micro_batch: " + std::to_string(p.micro_batch) + "}"
-                              : "";
+  t.first_parallel =
+      p.dp > 0 ? "{tp: 1, pp: 1, dp: " + std::to_string(p.dp) + ", micro_batch: " + std::to_string(p.micro_batch) + "}"
+               : "";
   t.later_parallel = t.first_parallel;
   return test::tiny_growth_plan_yaml(t);
 }
@@ -78,14 +78,15 @@ class DataParallel : public ::testing::Test {
                     int expect = 0) {
     RankProcesses p(ranks, command(plan, run, extra), run + ".log");
     const std::vector<int> codes = p.wait_all(120);
-    for (int r = 0; r < ranks; ++r) EXPECT_EQ(codes[static_cast<size_t>(r)], expect) << "rank " << r << ": " << p.log(r);
+    for (int r = 0; r < ranks; ++r)
+      EXPECT_EQ(codes[static_cast<size_t>(r)], expect) << "rank " << r << ": " << p.log(r);
   }
 
   static std::vector<nlohmann::json> telemetry(const std::string& run) { return test::read_telemetry(run); }
 
   // (step, loss) of every training step; `event` instead: that event's value.
   static std::vector<std::pair<long long, double>> series(const std::string& run, const std::string& event = "",
-                                                         const std::string& key = "loss") {
+                                                          const std::string& key = "loss") {
     std::vector<std::pair<long long, double>> out;
     for (const auto& j : telemetry(run)) {
       if (j.value("event", "") == event) out.emplace_back(j["step"].get<long long>(), j[key].get<double>());
@@ -157,8 +158,10 @@ TEST_F(DataParallel, ZeroOneGivesBitwiseTheSameLossesAndShardsItsCheckpoints) {
   // The moments are split, not copied: the shards hold about what the
   // unsharded checkpoint holds in tensors.bin beyond rank 0's model.
   const auto bytes = [](const std::string& p) { return static_cast<double>(fs::file_size(p)); };
-  const double shards = bytes(last + "/optimizer-rank-00000-of-00002.bin") + bytes(last + "/optimizer-rank-00001-of-00002.bin");
-  const double moments_unsharded = bytes(dir_ + "/zero-off/checkpoints/step-000000024/tensors.bin") - bytes(last + "/tensors.bin");
+  const double shards =
+      bytes(last + "/optimizer-rank-00000-of-00002.bin") + bytes(last + "/optimizer-rank-00001-of-00002.bin");
+  const double moments_unsharded =
+      bytes(dir_ + "/zero-off/checkpoints/step-000000024/tensors.bin") - bytes(last + "/tensors.bin");
   EXPECT_NEAR(shards, moments_unsharded, 0.02 * moments_unsharded);
   // A checkpoint does not depend on how many ranks wrote it: one process
   // resumes the 2-rank, sharded one.
@@ -252,8 +255,7 @@ TEST_F(DataParallel, BadInputOnAnyRankStopsEveryRankWithExitCodeTwo) {
   {
     RankProcesses p(2, command(plan, dir_ + "/bad-dp"), dir_ + "/bad-dp.log");
     EXPECT_EQ(p.wait_all(60), (std::vector<int>{2, 2}));
-    EXPECT_NE(p.log(1).find("parallel.dp: 1 data-parallel ranks planned but 2 process(es) running"),
-              std::string::npos)
+    EXPECT_NE(p.log(1).find("parallel.dp: 1 data-parallel ranks planned but 2 process(es) running"), std::string::npos)
         << p.log(1);
   }
   // Bad input on one rank only (its --data is missing): that rank says
@@ -264,10 +266,9 @@ TEST_F(DataParallel, BadInputOnAnyRankStopsEveryRankWithExitCodeTwo) {
     const std::string env = "env WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
     const std::string run = dir_ + "/bad-data";
     const std::string rank0 = env + "RANK=0 " + command(plain, run) + " 2>" + run + ".0";
-    const std::string rank1 = env + "RANK=1 " + kTrain + " --plan " + plain + " --data " + dir_ + "/nope --out " +
-                              run + " --quiet 2>" + run + ".1";
-    auto r = run_command("(" + rank0 + "; echo $? > " + run + ".rc0) & " + rank1 + "; echo $? > " + run +
-                         ".rc1; wait");
+    const std::string rank1 = env + "RANK=1 " + kTrain + " --plan " + plain + " --data " + dir_ + "/nope --out " + run +
+                              " --quiet 2>" + run + ".1";
+    auto r = run_command("(" + rank0 + "; echo $? > " + run + ".rc0) & " + rank1 + "; echo $? > " + run + ".rc1; wait");
     EXPECT_EQ(planner::read_file(run + ".rc0"), "2\n");
     EXPECT_EQ(planner::read_file(run + ".rc1"), "2\n");
     EXPECT_NE(planner::read_file(run + ".1").find("nope: training.data: no such file or directory"), std::string::npos);

@@ -4,18 +4,17 @@
 // sharding, collective checkpoints, agreement on failures, and the
 // collective timeout. Seconds in all.
 #include <gtest/gtest.h>
+#include <torch/cuda.h>
 
 #include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 
-#include <torch/cuda.h>
-
-#include "comm/rank_agreement.h"
-#include "model/gpt_model.h"
-#include "local_ranks.h"
 #include "checkpoint/checkpoint.h"
+#include "comm/rank_agreement.h"
+#include "local_ranks.h"
+#include "model/gpt_model.h"
 #include "parallel/gradient_buckets.h"
 #include "parallel/optimizer_sharding.h"
 #include "sprout/backend/trainer.h"
@@ -166,8 +165,8 @@ TEST(OptimizerSharding, ShardedUpdateEqualsTheFullUpdateBitwise) {
 TEST(Checkpoint, RanksWriteTheirShardsAndLoadingMergesThem) {
   const std::string dir = sprout::test::make_temp_dir("ckpt-shards");
   run_ranks(2, [&](Communicator& comm) {
-    const CheckpointData data = comm.rank() == 0 ? CheckpointData{{{"param/w", torch::arange(4.0)}}, "{\"s\": 1}\n"}
-                                                 : CheckpointData{};
+    const CheckpointData data =
+        comm.rank() == 0 ? CheckpointData{{{"param/w", torch::arange(4.0)}}, "{\"s\": 1}\n"} : CheckpointData{};
     const NamedTensors shard = {{"adam.exp_avg/r" + std::to_string(comm.rank()), torch::full({3}, comm.rank() + 0.5)}};
     const std::string path = write_checkpoint(comm, dir, 12, data, true, shard, 2);
     // Every rank returns only once the checkpoint is published.
@@ -201,9 +200,10 @@ TEST(RankAgreement, BadInputOnOneRankStopsEveryRankWithExitCodeTwo) {
       seen[comm.rank()] = e.what();
     }
     // And a runtime failure is one on every rank.
-    EXPECT_THROW(run_on_every_rank(comm, [&] {
-                   if (comm.rank() == 0) throw std::runtime_error("disk full");
-                 }),
+    EXPECT_THROW(run_on_every_rank(comm,
+                                   [&] {
+                                     if (comm.rank() == 0) throw std::runtime_error("disk full");
+                                   }),
                  std::runtime_error);
     run_on_every_rank(comm, [] {});  // nothing failed: nothing thrown
   });
@@ -288,7 +288,8 @@ TEST(Nccl, AllReduceAndBroadcastOnCudaTensors) {
         comm.all_reduce_sum(t);
         EXPECT_TRUE(torch::equal(t[0].cpu(), torch::full({1000}, 3.0)));
         EXPECT_TRUE(torch::equal(t[1], torch::full({3}, 2.0, torch::kFloat64)));
-        std::vector<torch::Tensor> b = {torch::full({5}, static_cast<float>(comm.rank()), torch::TensorOptions().device(gpu))};
+        std::vector<torch::Tensor> b = {
+            torch::full({5}, static_cast<float>(comm.rank()), torch::TensorOptions().device(gpu))};
         comm.broadcast(b, 1);
         EXPECT_TRUE(torch::equal(b[0].cpu(), torch::full({5}, 1.0f)));
         comm.barrier();

@@ -2,13 +2,14 @@
 // The GPT: parameter counts agree with the planner's formula (docs/formulas.md
 // "Parameters"), attention is causal, and an untrained model predicts
 // uniformly (loss = ln V).
+#include "model/gpt_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "step/gpt_forward.h"
-#include "model/gpt_model.h"
 #include "sprout/planner/model/model_shape.h"
+#include "step/gpt_forward.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {

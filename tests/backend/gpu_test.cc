@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 
-#include "step/gpt_forward.h"
 #include "model/growth.h"
+#include "step/gpt_forward.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {

@@ -3,6 +3,8 @@
 // for every operator, the grown model's logits, loss, gradients w.r.t. the
 // old parameters and one AdamW step equal the old model's; the mask reaches
 // exactly 1 at the end of the ramp and the unmasked path takes over.
+#include "model/growth.h"
+
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/function.h>
 
@@ -11,7 +13,6 @@
 
 #include "model/adamw.h"
 #include "step/gpt_forward.h"
-#include "model/growth.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {
@@ -164,13 +165,13 @@ TEST_P(GrowthTest, OneAdamWStepAtMaskZeroMatchesOnTheOldBlock) {
       EXPECT_LT(old_->parameters()[src].grad().abs().max().item<double>(), 1e-6);
       continue;
     }
-    const torch::Tensor got =
-        leading(g.model.parameters()[i].detach(), g.model.specs()[i], g.model.shape(), old_->specs()[src], old_->shape());
+    const torch::Tensor got = leading(g.model.parameters()[i].detach(), g.model.specs()[i], g.model.shape(),
+                                      old_->specs()[src], old_->shape());
     const torch::Tensor want = old_->parameters()[src].detach();
     EXPECT_TRUE(torch::allclose(got, want, 1e-5, 1e-6))
         << g.model.specs()[i].name << " max |diff| " << (got - want).abs().max().item<double>();
-    const torch::Tensor m_got = leading(grown_state.moments[i].exp_avg, g.model.specs()[i], g.model.shape(),
-                                        old_->specs()[src], old_->shape());
+    const torch::Tensor m_got =
+        leading(grown_state.moments[i].exp_avg, g.model.specs()[i], g.model.shape(), old_->specs()[src], old_->shape());
     EXPECT_TRUE(torch::allclose(m_got, old_state.moments[src].exp_avg, 1e-4, 1e-8)) << g.model.specs()[i].name;
   }
 }
@@ -218,8 +219,8 @@ TEST(DepthGrowthSources, InterleavesNewBlocksEvenly) {
 TEST(GrowGpt, RefusesShapesThatAreNotGrowth) {
   at::Generator gen = make_cpu_generator(1);
   GptModel m = make_gpt({tiny_shape(2, 32, 4), 0.02, 0}, gen);
-  EXPECT_THROW(grow_gpt(m, {tiny_shape(1, 32, 4), 0.02, 0}, 10, gen), std::invalid_argument);   // fewer layers
-  EXPECT_THROW(grow_gpt(m, {tiny_shape(2, 48, 8), 0.02, 0}, 10, gen), std::invalid_argument);   // head size 8 -> 6
+  EXPECT_THROW(grow_gpt(m, {tiny_shape(1, 32, 4), 0.02, 0}, 10, gen), std::invalid_argument);  // fewer layers
+  EXPECT_THROW(grow_gpt(m, {tiny_shape(2, 48, 8), 0.02, 0}, 10, gen), std::invalid_argument);  // head size 8 -> 6
 }
 
 }  // namespace

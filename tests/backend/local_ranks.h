@@ -59,8 +59,8 @@ inline void run_ranks(int world_size, const std::function<void(Communicator&)>& 
   for (int r = 0; r < world_size; ++r) {
     threads.emplace_back([&, r] {
       try {
-        const torch::Device device = cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(r))
-                                          : torch::Device(torch::kCPU);
+        const torch::Device device =
+            cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(r)) : torch::Device(torch::kCPU);
         auto comm = make_communicator(loopback_rank(r, world_size, port), device, timeout, std::chrono::seconds(60));
         body(*comm);
       } catch (...) {

@@ -9,9 +9,9 @@
 // layouts, and an incomplete one is refused; layouts the model cannot be
 // split into are refused before training (exit 2, no hang).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "rank_processes.h"
 #include "sprout/planner/base/file_io.h"
@@ -43,8 +43,8 @@ class ModelParallel : public ::testing::Test {
   }
 
   // The tiny growth plan (1x32 -> 1x64 -> 2x64) with a layout per stage.
-  static std::string write_plan(const std::string& name, int gpus, const std::string& small,
-                                const std::string& wide, const std::string& deep, const std::string& model = "") {
+  static std::string write_plan(const std::string& name, int gpus, const std::string& small, const std::string& wide,
+                                const std::string& deep, const std::string& model = "") {
     test::TinyGrowthPlan t;
     t.gpus = gpus;
     t.model_extra = model;
@@ -70,7 +70,7 @@ class ModelParallel : public ::testing::Test {
   // (step, value) of every record with `key` and no event (training steps),
   // or of the records of `event`.
   static std::vector<std::pair<long long, double>> series(const std::string& run, const std::string& key = "loss",
-                                                         const std::string& event = "") {
+                                                          const std::string& event = "") {
     std::vector<std::pair<long long, double>> out;
     for (const auto& j : test::read_telemetry(run)) {
       if (j.value("event", "") == event && j.contains(key)) {
@@ -225,8 +225,9 @@ std::string with_vocab(int vocab, const std::string& plan) {
 TEST_F(ModelParallel, InterleavedPipelineMatchesOneProcessAfterADepthGrowthToFourBlocks) {
   // The depth stage grows 1 -> 4 blocks and runs PP2 with 2 chunks per rank
   // (virtual stages of one block: rank 0 holds blocks 0 and 2).
-  auto four_blocks = [](const std::string& plan) { return edited(plan, "depth: true, grow_steps: 4}, layers: 2",
-                                                                 "depth: true, grow_steps: 4}, layers: 4"); };
+  auto four_blocks = [](const std::string& plan) {
+    return edited(plan, "depth: true, grow_steps: 4}, layers: 2", "depth: true, grow_steps: 4}, layers: 4");
+  };
   four_blocks(write_plan("one-4", 1, layout(1, 1, 1), layout(1, 1, 1), layout(1, 1, 1)));
   train(1, dir_ + "/one-4.yaml", dir_ + "/one-4");
   const std::string interleaved = "{tp: 1, pp: 2, dp: 1, micro_batch: 4, interleave: 2}";

@@ -7,14 +7,15 @@
 // cut to the slice) gives the full model's loss and each rank the slice of
 // the full gradient; sharded checkpoints written under one layout load
 // bitwise under another.
+#include "parallel/model_partition.h"
+
 #include <gtest/gtest.h>
 
-#include "local_ranks.h"
 #include "checkpoint/checkpoint.h"
-#include "step/gpt_forward.h"
-#include "parallel/model_partition.h"
+#include "local_ranks.h"
 #include "parallel/process_groups.h"
 #include "parallel/tensor_sharding.h"
+#include "step/gpt_forward.h"
 #include "test_paths.h"
 #include "tiny_shapes.h"
 

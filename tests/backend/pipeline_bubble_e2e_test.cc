@@ -14,7 +14,6 @@
 // only printed: on a shared CPU an op runs faster while its neighbour idles
 // (docs/backend.md, "Tensor and pipeline parallelism").
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
 
 #include "rank_processes.h"
@@ -62,9 +61,10 @@ nlohmann::json run_pipelined(const std::string& name, int interleave, int steps)
 void expect_measured_near_replayed(const nlohmann::json& b, const char* what) {
   ASSERT_TRUE(b.contains("replayed_fraction")) << b;
   const double measured = b["measured_fraction"], replayed = b["replayed_fraction"];
-  std::printf("%s: measured bubble %.3f, DAG replaying the measured ops %.3f, from mean op times %.3f, analytic "
-              "%.4f\n",
-              what, measured, replayed, b["simulated_fraction"].get<double>(), b["analytic_fraction"].get<double>());
+  std::printf(
+      "%s: measured bubble %.3f, DAG replaying the measured ops %.3f, from mean op times %.3f, analytic "
+      "%.4f\n",
+      what, measured, replayed, b["simulated_fraction"].get<double>(), b["analytic_fraction"].get<double>());
   EXPECT_GT(replayed, 0.0) << what;
   EXPECT_NEAR(measured, replayed, 0.25 * replayed + 0.02) << what;
 }

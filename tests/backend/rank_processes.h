@@ -23,8 +23,7 @@ class RankProcesses {
  public:
   // `command` is the sprout-train command line (shell words); rank r's
   // stderr goes to `log_prefix`.r.
-  RankProcesses(int world_size, const std::string& command, const std::string& log_prefix)
-      : log_prefix_(log_prefix) {
+  RankProcesses(int world_size, const std::string& command, const std::string& log_prefix) : log_prefix_(log_prefix) {
     const int port = free_tcp_port();
     for (int r = 0; r < world_size; ++r) {
       const std::string line = "exec env RANK=" + std::to_string(r) + " WORLD_SIZE=" + std::to_string(world_size) +
@@ -80,9 +79,7 @@ class RankProcesses {
     return out;
   }
 
-  std::string log(int rank) const {
-    return planner::read_file(log_prefix_ + "." + std::to_string(rank));
-  }
+  std::string log(int rank) const { return planner::read_file(log_prefix_ + "." + std::to_string(rank)); }
 
  private:
   std::string log_prefix_;

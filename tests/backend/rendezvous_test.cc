@@ -2,15 +2,16 @@
 // The rendezvous contract of docs/backend.md "Distributed training": what
 // torchrun, srun and a Kubernetes Indexed Job set, as sprout-train reads it,
 // including the environment `sprout export --target k8s` writes into its Job.
+#include "sprout/backend/rendezvous.h"
+
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
 #include <map>
 
-#include "sprout/backend/rendezvous.h"
-#include "sprout/planner/export/cluster_export.h"
-#include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/export/cluster_export.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
@@ -61,8 +62,12 @@ TEST(Rendezvous, NothingSetIsOneProcess) {
 }
 
 TEST(Rendezvous, Torchrun) {
-  const Rendezvous r = parse({{"RANK", "5"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"}, {"LOCAL_WORLD_SIZE", "4"},
-                              {"MASTER_ADDR", "10.0.0.7"}, {"MASTER_PORT", "29400"},
+  const Rendezvous r = parse({{"RANK", "5"},
+                              {"WORLD_SIZE", "8"},
+                              {"LOCAL_RANK", "1"},
+                              {"LOCAL_WORLD_SIZE", "4"},
+                              {"MASTER_ADDR", "10.0.0.7"},
+                              {"MASTER_PORT", "29400"},
                               {"SLURM_PROCID", "0"}});  // torchrun under srun: torchrun's numbering wins
   EXPECT_EQ(r.style, "torchrun");
   EXPECT_EQ(r.rank, 5);
@@ -73,7 +78,8 @@ TEST(Rendezvous, Torchrun) {
   EXPECT_EQ(r.master_port, 29400);
   EXPECT_EQ(describe(r), "rank 5/8 (torchrun)");
   // By hand on one machine, without LOCAL_*: all ranks are local.
-  const Rendezvous here = parse({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "1"}});
+  const Rendezvous here =
+      parse({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "1"}});
   EXPECT_EQ(here.local_rank, 1);
   EXPECT_EQ(here.local_world_size, 2);
   EXPECT_TRUE(is_loopback_address("localhost"));
@@ -82,9 +88,13 @@ TEST(Rendezvous, Torchrun) {
 
 TEST(Rendezvous, SlurmFindsTheFirstHostAndThePortOfTheExportedScript) {
   FakeScontrol scontrol;
-  const Env env = {{"SLURM_PROCID", "3"},        {"SLURM_NTASKS", "4"},         {"SLURM_LOCALID", "1"},
-                   {"SLURM_NODEID", "1"},        {"SLURM_STEP_TASKS_PER_NODE", "2(x2)"},
-                   {"SLURM_JOB_NODELIST", "node[07-08]"}, {"SLURM_JOB_ID", "123456"}};
+  const Env env = {{"SLURM_PROCID", "3"},
+                   {"SLURM_NTASKS", "4"},
+                   {"SLURM_LOCALID", "1"},
+                   {"SLURM_NODEID", "1"},
+                   {"SLURM_STEP_TASKS_PER_NODE", "2(x2)"},
+                   {"SLURM_JOB_NODELIST", "node[07-08]"},
+                   {"SLURM_JOB_ID", "123456"}};
   const Rendezvous r = rendezvous_from_environment(lookup(env), scontrol.fn());
   EXPECT_EQ(r.style, "slurm");
   EXPECT_EQ(r.rank, 3);
@@ -154,10 +164,13 @@ TEST(Rendezvous, BadVariablesNameTheVariable) {
   EXPECT_EQ(bad_variable(ok), "");
   auto with = [&](const std::string& k, const std::string& v) {
     Env e = ok;
-    if (v.empty()) e.erase(k); else e[k] = v;
+    if (v.empty())
+      e.erase(k);
+    else
+      e[k] = v;
     return bad_variable(e);
   };
-  EXPECT_EQ(with("RANK", "2"), "RANK");            // not below the world size
+  EXPECT_EQ(with("RANK", "2"), "RANK");  // not below the world size
   EXPECT_EQ(with("RANK", "-1"), "RANK");
   EXPECT_EQ(with("WORLD_SIZE", "two"), "WORLD_SIZE");
   EXPECT_EQ(with("WORLD_SIZE", ""), "WORLD_SIZE");  // RANK without WORLD_SIZE
@@ -166,9 +179,10 @@ TEST(Rendezvous, BadVariablesNameTheVariable) {
   EXPECT_EQ(bad_variable({{"JOB_COMPLETION_INDEX", "3"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}}),
             "JOB_COMPLETION_INDEX");
   EXPECT_EQ(bad_variable({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}}), "SLURM_JOB_NODELIST");
-  EXPECT_EQ(bad_variable({{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"MASTER_ADDR", "h"},
-                          {"SLURM_STEP_TASKS_PER_NODE", "2(x"}}),
-            "SLURM_STEP_TASKS_PER_NODE");
+  EXPECT_EQ(
+      bad_variable(
+          {{"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "2"}, {"MASTER_ADDR", "h"}, {"SLURM_STEP_TASKS_PER_NODE", "2(x"}}),
+      "SLURM_STEP_TASKS_PER_NODE");
   // The message is one line naming the variable.
   try {
     parse({{"RANK", "9"}, {"WORLD_SIZE", "4"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "1"}});

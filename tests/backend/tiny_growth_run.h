@@ -6,9 +6,10 @@
 // run directory.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,10 +24,10 @@ struct TinyGrowthPlan {
   int first_heads = 2;
   double token_scale = 1;
   int gpus = 1;
-  std::string model_extra;     // more `model:` keys, e.g. ", dropout: 0.1"
-  std::string training_extra;  // more `training:` keys, e.g. ", threads: 1"
+  std::string model_extra;                                               // more `model:` keys, e.g. ", dropout: 0.1"
+  std::string training_extra;                                            // more `training:` keys, e.g. ", threads: 1"
   std::string first_parallel = "{tp: 1, pp: 1, dp: 1, micro_batch: 8}";  // "": none
-  std::string later_parallel;                                          // "": none
+  std::string later_parallel;                                            // "": none
   std::string deep_parallel = "same";  // the last stage's layout; "same": later_parallel
 };
 
@@ -55,8 +56,8 @@ inline std::string tiny_growth_plan_yaml(const TinyGrowthPlan& p) {
 // Real English-like text, made here so the tests need no package.
 inline void write_tiny_corpus(const std::string& path) {
   std::string text;
-  const char* words[] = {"the ", "growth ", "of ", "a ", "model ", "is ", "masked ", "and ", "its ", "loss ",
-                         "falls ", "when ", "new ", "heads ", "learn ", "words.\n"};
+  const char* words[] = {"the ", "growth ", "of ",    "a ",    "model ", "is ",    "masked ", "and ",
+                         "its ", "loss ",   "falls ", "when ", "new ",   "heads ", "learn ",  "words.\n"};
   for (int i = 0; i < 20000; ++i) text += words[(i * 7 + i / 3) % 16];
   planner::write_file_atomically(path, text);
 }

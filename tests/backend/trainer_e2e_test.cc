@@ -3,16 +3,15 @@
 // exact resume across a growth boundary (bitwise on CPU), SIGTERM
 // checkpoints and exits 0, and bad input exits 2 without touching a run.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
+#include <torch/cuda.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <thread>
-
-#include <torch/cuda.h>
 
 #include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
@@ -63,7 +62,9 @@ class TrainerE2E : public ::testing::Test {
     std::string out;
     for (const auto& e : fs::recursive_directory_iterator(root)) {
       out += e.path().string();
-      if (e.is_regular_file()) out += " " + std::to_string(fs::file_size(e.path())) + " " + planner::read_file(e.path().string()).substr(0, 64);
+      if (e.is_regular_file())
+        out +=
+            " " + std::to_string(fs::file_size(e.path())) + " " + planner::read_file(e.path().string()).substr(0, 64);
       out += "\n";
     }
     return out;
@@ -164,18 +165,23 @@ TEST_F(TrainerE2E, OnCudaTheLossesFollowTheCpuAndResumeContinues) {
   train(gpu, "--device cuda");
   const auto cpu_records = telemetry(cpu), gpu_records = telemetry(gpu);
   std::vector<double> cpu_loss, gpu_loss;
-  for (const auto& j : cpu_records) if (!j.contains("event")) cpu_loss.push_back(j["loss"].get<double>());
-  for (const auto& j : gpu_records) if (!j.contains("event")) gpu_loss.push_back(j["loss"].get<double>());
+  for (const auto& j : cpu_records)
+    if (!j.contains("event")) cpu_loss.push_back(j["loss"].get<double>());
+  for (const auto& j : gpu_records)
+    if (!j.contains("event")) gpu_loss.push_back(j["loss"].get<double>());
   ASSERT_EQ(cpu_loss.size(), 24u);
   ASSERT_EQ(gpu_loss.size(), cpu_loss.size());
-  for (size_t i = 0; i < cpu_loss.size(); ++i) EXPECT_NEAR(gpu_loss[i], cpu_loss[i], 1e-4 * cpu_loss[i]) << "step " << i + 1;
+  for (size_t i = 0; i < cpu_loss.size(); ++i)
+    EXPECT_NEAR(gpu_loss[i], cpu_loss[i], 1e-4 * cpu_loss[i]) << "step " << i + 1;
   EXPECT_EQ(gpu_records.front()["energy_source"], "nvml");
   train(split, "--device cuda --stop-after-steps 10");
   train(split, "--device cuda --resume");
   std::vector<double> resumed;
-  for (const auto& j : telemetry(split)) if (!j.contains("event")) resumed.push_back(j["loss"].get<double>());
+  for (const auto& j : telemetry(split))
+    if (!j.contains("event")) resumed.push_back(j["loss"].get<double>());
   ASSERT_EQ(resumed.size(), gpu_loss.size());
-  for (size_t i = 0; i < resumed.size(); ++i) EXPECT_NEAR(resumed[i], gpu_loss[i], 1e-5 * gpu_loss[i]) << "step " << i + 1;
+  for (size_t i = 0; i < resumed.size(); ++i)
+    EXPECT_NEAR(resumed[i], gpu_loss[i], 1e-5 * gpu_loss[i]) << "step " << i + 1;
 }
 
 // Starts a long run, sends `signal` after a few steps, and checks that it

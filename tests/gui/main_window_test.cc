@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The window as a user drives it, on the offscreen platform. Screenshots go to
 // the build tree (build/screenshots/); docs/screenshots/ holds copies.
+#include "sprout/gui/main_window.h"
+
 #include <gtest/gtest.h>
 
 #include <QApplication>
@@ -23,7 +25,6 @@
 #include "sprout/gui/compare_tab.h"
 #include "sprout/gui/estimate_panel.h"
 #include "sprout/gui/export_dialog.h"
-#include "sprout/gui/main_window.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/gui/plan_tab.h"
 #include "sprout/gui/run_tab.h"
@@ -388,8 +389,8 @@ TEST(GuiCommandLine, RendersARunOverThePredictionToPngAndSvg) {
   const std::string gui = test::binary_path("gui/sprout-gui");
   for (const char* ext : {"png", "svg"}) {
     auto r = test::run_command("QT_QPA_PLATFORM=offscreen " + gui + " " + test::source_path("plans/tiny-cpu.yaml") +
-                               " --run " + test::source_path("tests/data/runs/tiny-cpu-recorded") + " --render " +
-                               dir + "/run." + ext);
+                               " --run " + test::source_path("tests/data/runs/tiny-cpu-recorded") + " --render " + dir +
+                               "/run." + ext);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     QFile f(QString::fromStdString(dir + "/run." + ext));
     ASSERT_TRUE(f.open(QIODevice::ReadOnly));

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/gui/plan_document.h"
+
 #include <gtest/gtest.h>
 
 #include <QFile>
 
-#include "sprout/gui/plan_document.h"
 #include "sprout/gui/stages_model.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
@@ -78,7 +79,7 @@ TEST(PlanDocument, StagesCanBeAddedRemovedAndReordered) {
   ASSERT_EQ(doc.stage_count(), 4);
   EXPECT_EQ(doc.stage_value(3, "name"), "deep copy");
   ASSERT_FALSE(doc.error()) << doc.error()->full.toStdString();  // same shape: no growth
-  doc.move_stage(3, -3);   // the big copy first: later stages shrink
+  doc.move_stage(3, -3);                                         // the big copy first: later stages shrink
   ASSERT_TRUE(doc.error());
   EXPECT_NE(doc.error()->message.indexOf("shrinks"), -1);
   EXPECT_EQ(doc.stage_value(0, "name"), "deep copy");

@@ -39,14 +39,14 @@ TEST(CliExport, SlurmScriptRunsWithStubSchedulerAndQuotesEverything) {
   const std::string dir = test::make_temp_dir("export slurm");  // a space in the path too
   const std::string plan = hostile_plan(dir);
   const std::string out = dir + "/job $(touch INJECTED3)";
-  auto r = test::run_command("cd '" + dir + "' && " + sprout_cmd() + " export '" + plan +
-                             "' --target slurm --out '" + out + "' --gpus 2 --nodes 1 --time 2:00:00 --partition cpu");
+  auto r = test::run_command("cd '" + dir + "' && " + sprout_cmd() + " export '" + plan + "' --target slurm --out '" +
+                             out + "' --gpus 2 --nodes 1 --time 2:00:00 --partition cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string script = planner::read_file(out + "/sprout.sbatch");
-  for (const char* line : {"#SBATCH --nodes=1", "#SBATCH --ntasks-per-node=2", "#SBATCH --requeue",
-                           "#SBATCH --signal=B:USR1@120", "#SBATCH --time=2:00:00", "#SBATCH --partition=cpu",
-                           "srun --kill-on-bad-exit=1 --ntasks=2", "scontrol show hostnames",
-                           "trap forward_signal USR1", "--resume", "scontrol requeue", "predicted:"}) {
+  for (const char* line :
+       {"#SBATCH --nodes=1", "#SBATCH --ntasks-per-node=2", "#SBATCH --requeue", "#SBATCH --signal=B:USR1@120",
+        "#SBATCH --time=2:00:00", "#SBATCH --partition=cpu", "srun --kill-on-bad-exit=1 --ntasks=2",
+        "scontrol show hostnames", "trap forward_signal USR1", "--resume", "scontrol requeue", "predicted:"}) {
     EXPECT_NE(script.find(line), std::string::npos) << line;
   }
   EXPECT_EQ(script.find("--gpus-per-node"), std::string::npos) << "CPU plan must not ask for GPUs";
@@ -62,9 +62,13 @@ TEST(CliExport, SlurmScriptRunsWithStubSchedulerAndQuotesEverything) {
              "for i in 0 1; do SLURM_PROCID=$i \"$@\" || exit $?; done\n");
   write_stub(bin + "/fake-train",
              "printf '%s\\n' \"rank=$SLURM_PROCID master=$MASTER_ADDR:$MASTER_PORT\" \"$@\" >> \"$ARGS_FILE\"\n");
-  auto run = test::run_command("cd '" + dir + "' && PATH='" + bin + "':$PATH SLURM_JOB_ID=7 "
-                               "SLURM_JOB_NODELIST=node-a SPROUT_TRAIN='" + bin + "/fake-train' "
-                               "ARGS_FILE='" + dir + "/args' bash '" + out + "/sprout.sbatch'");
+  auto run = test::run_command("cd '" + dir + "' && PATH='" + bin +
+                               "':$PATH SLURM_JOB_ID=7 "
+                               "SLURM_JOB_NODELIST=node-a SPROUT_TRAIN='" +
+                               bin +
+                               "/fake-train' "
+                               "ARGS_FILE='" +
+                               dir + "/args' bash '" + out + "/sprout.sbatch'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string args = planner::read_file(dir + "/args");
   EXPECT_NE(args.find("rank=0 master=node-a:29507"), std::string::npos) << args;
@@ -144,7 +148,9 @@ TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
   auto flm = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-101b.yaml") +
                                " --target slurm --out " + dir + "/flm");
   EXPECT_EQ(flm.exit_code, 2);
-  EXPECT_NE(flm.err.find("position_embedding rotary: sprout-train implements learned position embeddings only"), std::string::npos) << flm.err;
+  EXPECT_NE(flm.err.find("position_embedding rotary: sprout-train implements learned position embeddings only"),
+            std::string::npos)
+      << flm.err;
   EXPECT_FALSE(fs::exists(dir + "/flm")) << "nothing written on refusal";
   const std::string tiny = test::source_path("plans/tiny-cpu.yaml");
   for (const std::string& bad : {std::string(" --target k8s --out ") + dir + "/k",  // no image

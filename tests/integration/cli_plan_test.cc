@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/io/plan_loader.h"
@@ -14,15 +14,13 @@ namespace {
 std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
 
 TEST(CliPlan, JsonHasTheDocumentedFieldsAndMatchesTheLibrary) {
-  auto r = test::run_command(sprout_cmd() + " plan " + test::source_path("plans/flm-101b.yaml") +
-                             " --format json");
+  auto r = test::run_command(sprout_cmd() + " plan " + test::source_path("plans/flm-101b.yaml") + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);  // stdout is exactly one JSON document
   ASSERT_EQ(j["stages"].size(), 3u);
-  for (const char* key : {"name", "params", "tokens", "flops", "layout", "tflops_per_gpu",
-                          "hardware_tflops_per_gpu", "mfu", "iteration_seconds", "gpus", "days",
-                          "gpu_hours", "cost_usd", "energy_kwh", "co2e_kg", "embodied_co2e_kg",
-                          "memory_gb_per_gpu"}) {
+  for (const char* key : {"name", "params", "tokens", "flops", "layout", "tflops_per_gpu", "hardware_tflops_per_gpu",
+                          "mfu", "iteration_seconds", "gpus", "days", "gpu_hours", "cost_usd", "energy_kwh", "co2e_kg",
+                          "embodied_co2e_kg", "memory_gb_per_gpu"}) {
     EXPECT_TRUE(j["stages"][0].contains(key)) << key;
   }
   for (const char* key : {"days", "gpu_hours", "cost_usd", "energy_kwh", "co2e_kg", "embodied_co2e_kg"}) {
@@ -38,8 +36,8 @@ TEST(CliPlan, JsonHasTheDocumentedFieldsAndMatchesTheLibrary) {
 TEST(CliPlan, TableShowsStagesTotalAndBaseline) {
   auto r = test::run_command(sprout_cmd() + " plan " + test::source_path("plans/flm-101b.yaml") + " --explain");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* text : {"16B", "+width 51B", "+depth 101B", "total", "scratch 101B", "saves",
-                           "TP comm", "PP bubble", "DP comm"}) {
+  for (const char* text :
+       {"16B", "+width 51B", "+depth 101B", "total", "scratch 101B", "saves", "TP comm", "PP bubble", "DP comm"}) {
     EXPECT_NE(r.out.find(text), std::string::npos) << text;
   }
 }
@@ -71,7 +69,8 @@ TEST(CliPlan, BadInputExitsTwoWithOneLine) {
   }
   auto missing = test::run_command(sprout_cmd() + " plan /no/such/plan.yaml");
   EXPECT_EQ(missing.exit_code, 2);
-  auto bad_flag = test::run_command(sprout_cmd() + " plan " + test::source_path("plans/flm-101b.yaml") + " --format xml");
+  auto bad_flag =
+      test::run_command(sprout_cmd() + " plan " + test::source_path("plans/flm-101b.yaml") + " --format xml");
   EXPECT_EQ(bad_flag.exit_code, 2);
   auto bad_layout = test::run_command(sprout_cmd() + " plan " +
                                       test::source_path("tests/data/bad-estimate/layout-does-not-fit.yaml"));

@@ -2,10 +2,10 @@
 // `sprout search` and `sprout fit-loss` as a user runs them: formats, written
 // plans that `sprout plan` reproduces, loss-model files, exit codes.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/io/loss_model_file.h"
@@ -28,8 +28,8 @@ std::string runs(std::initializer_list<const char*> names) {
 
 TEST(CliSearch, WrittenPlansReproduceTheirNumbersThroughSproutPlan) {
   const std::string dir = test::make_temp_dir("search-plans");
-  auto r = test::run_command(sprout_cmd() + kFlmSearch + " --top 3 --format json --write-plans " + dir +
-                             " --compare " + test::source_path("plans/flm-101b.yaml"));
+  auto r = test::run_command(sprout_cmd() + kFlmSearch + " --top 3 --format json --write-plans " + dir + " --compare " +
+                             test::source_path("plans/flm-101b.yaml"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);  // exactly one JSON document
   ASSERT_EQ(j["candidates"].size(), 3u);
@@ -60,7 +60,8 @@ TEST(CliSearch, WrittenPlansReproduceTheirNumbersThroughSproutPlan) {
 }
 
 TEST(CliSearch, TableAndCsv) {
-  auto t = test::run_command(sprout_cmd() + kFlmSearch + " --top 4 --compare " + test::source_path("plans/flm-101b.yaml"));
+  auto t =
+      test::run_command(sprout_cmd() + kFlmSearch + " --top 4 --compare " + test::source_path("plans/flm-101b.yaml"));
   ASSERT_EQ(t.exit_code, 0) << t.err;
   for (const char* text : {"target 80x10240 (101.7B parameters) on 192 x a800", "rank", "scratch",
                            "Pareto front over USD, days, CO2e and predicted loss",
@@ -87,36 +88,42 @@ TEST(CliSearch, ShapesRestrictTheLadderAndComparisonsNoteAnotherCluster) {
                 shapes == "40x10240 -> 80x10240" || shapes == "80x10240")
         << shapes;
   }
-  EXPECT_EQ(j["comparison"]["note"], "it plans 192 x a800 in cn-north at $1.00/GPU-hour, the search 192 x a800 in france at $1.00");
+  EXPECT_EQ(j["comparison"]["note"],
+            "it plans 192 x a800 in cn-north at $1.00/GPU-hour, the search 192 x a800 in france at $1.00");
 }
 
 TEST(CliSearch, InfeasibleConstraintsExitTwoWithTheTightestOne) {
-  auto budget = test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 1000 --hardware a800 --gpus 192");
+  auto budget =
+      test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 1000 --hardware a800 --gpus 192");
   EXPECT_EQ(budget.exit_code, 2);
   EXPECT_TRUE(budget.out.empty());
   EXPECT_EQ(std::count(budget.err.begin(), budget.err.end(), '\n'), 1) << budget.err;
   EXPECT_EQ(budget.err.rfind("error: --budget-usd: $1000 covers 219 iterations of the target 80x10240", 0), 0u)
       << budget.err;
-  auto deadline = test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 100000 "
+  auto deadline = test::run_command(sprout_cmd() +
+                                    " search --target-params 101e9 --budget-usd 100000 "
                                     "--deadline-days 0.2 --hardware a800 --gpus 192");
   EXPECT_EQ(deadline.exit_code, 2);
   EXPECT_EQ(deadline.err.rfind("error: --deadline-days: 4.8 hours covers", 0), 0u) << deadline.err;
-  auto carbon = test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 100000 "
+  auto carbon = test::run_command(sprout_cmd() +
+                                  " search --target-params 101e9 --budget-usd 100000 "
                                   "--max-co2e-t 0.1 --hardware a800 --gpus 192");
   EXPECT_EQ(carbon.exit_code, 2);
   EXPECT_EQ(carbon.err.rfind("error: --max-co2e-t:", 0), 0u) << carbon.err;
-  auto too_big = test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 8");
+  auto too_big =
+      test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 8");
   EXPECT_EQ(too_big.exit_code, 2);
   EXPECT_NE(too_big.err.find("does not fit on 8 a800 GPUs"), std::string::npos) << too_big.err;
 }
 
 TEST(CliSearch, BadArgumentsExitTwo) {
-  for (const char* args : {" search --budget-usd 100000 --hardware a800 --gpus 192",  // no target
-                           " search --target-params 101e9 --hardware a800 --gpus 192",  // no budget
-                           " search --target-params 101e9 --budget-usd nan --hardware a800 --gpus 192",
-                           " search --target-params 101e9 --budget-usd 100000 --hardware nosuchgpu --gpus 192",
-                           " search --target-shape 80x10241 --budget-usd 100000 --hardware a800 --gpus 192",
-                           " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 --format xml"}) {
+  for (const char* args :
+       {" search --budget-usd 100000 --hardware a800 --gpus 192",    // no target
+        " search --target-params 101e9 --hardware a800 --gpus 192",  // no budget
+        " search --target-params 101e9 --budget-usd nan --hardware a800 --gpus 192",
+        " search --target-params 101e9 --budget-usd 100000 --hardware nosuchgpu --gpus 192",
+        " search --target-shape 80x10241 --budget-usd 100000 --hardware a800 --gpus 192",
+        " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 --format xml"}) {
     auto r = test::run_command(sprout_cmd() + args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
     EXPECT_TRUE(r.out.empty()) << args;
@@ -134,14 +141,15 @@ TEST(CliFitLoss, FitsWritesAndFeedsTheSearch) {
   EXPECT_LT(std::abs(j["loss_model"]["fit"]["held_out"]["relative_error"].get<double>()), 0.01);
   const planner::LossModel m = planner::load_loss_model(model);
   EXPECT_NEAR(m.growth_token_efficiency, 0.8, 0.05);
-  auto table = test::run_command(sprout_cmd() + " fit-loss" + runs({"w32", "w64", "w96", "w128", "w192"}) +
-                                 " --out " + dir + "/again.yaml");
+  auto table = test::run_command(sprout_cmd() + " fit-loss" + runs({"w32", "w64", "w96", "w128", "w192"}) + " --out " +
+                                 dir + "/again.yaml");
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("held-out run w192"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("muScaling L(N) = "), std::string::npos) << table.out;
   auto search = test::run_command(sprout_cmd() + " search --like " + test::source_path("plans/tiny-cpu.yaml") +
                                   " --target-shape 4x128x8 --budget-usd 0.05 --price 0.1 --hardware cpu-generic "
-                                  "--gpus 1 --format json --top 2 --loss-model " + model);
+                                  "--gpus 1 --format json --top 2 --loss-model " +
+                                  model);
   ASSERT_EQ(search.exit_code, 0) << search.err;
   const auto s = nlohmann::json::parse(search.out);
   EXPECT_EQ(s["loss_model"]["name"], m.name);
@@ -150,7 +158,8 @@ TEST(CliFitLoss, FitsWritesAndFeedsTheSearch) {
 
 TEST(CliFitLoss, BadRunsOrModelsExitTwoAndWriteNothing) {
   const std::string dir = test::make_temp_dir("fit-loss-bad");
-  auto one_size = test::run_command(sprout_cmd() + " fit-loss" + runs({"w64", "in-progress"}) + " --out " + dir + "/m.yaml");
+  auto one_size =
+      test::run_command(sprout_cmd() + " fit-loss" + runs({"w64", "in-progress"}) + " --out " + dir + "/m.yaml");
   EXPECT_EQ(one_size.exit_code, 2);
   EXPECT_FALSE(fs::exists(dir + "/m.yaml"));
   EXPECT_EQ(one_size.err.rfind("error: fit-loss: runs: fitting L(N, D) needs", 0), 0u) << one_size.err;

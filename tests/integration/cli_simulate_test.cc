@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `sprout simulate` and `sprout plan --simulate-iteration` as a user runs them.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "test_paths.h"
 
@@ -60,8 +60,7 @@ TEST(CliSimulate, TableAndCsv) {
 }
 
 TEST(CliSimulate, CheckpointIntervalOverrideCostsMoreThanTheOptimum) {
-  auto r = test::run_command(sprout_cmd() + " simulate " + flm() +
-                             " --trials 500 --checkpoint-every 10 --format json");
+  auto r = test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 500 --checkpoint-every 10 --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_DOUBLE_EQ(j["stages"][0]["checkpoint_interval_min"].get<double>(), 10);
@@ -70,10 +69,9 @@ TEST(CliSimulate, CheckpointIntervalOverrideCostsMoreThanTheOptimum) {
 }
 
 TEST(CliSimulate, CarbonAwarePauseReportsSavingsAndDaysAdded) {
-  auto r = test::run_command(sprout_cmd() + " simulate " + flm() + " --region germany --trials 300" +
-                             " --carbon-trace " + trace("germany") +
-                             " --start 2023-03-01T00:00:00Z --deadline 2023-04-15T00:00:00Z" +
-                             " --carbon-aware pause --format json");
+  auto r = test::run_command(
+      sprout_cmd() + " simulate " + flm() + " --region germany --trials 300" + " --carbon-trace " + trace("germany") +
+      " --start 2023-03-01T00:00:00Z --deadline 2023-04-15T00:00:00Z" + " --carbon-aware pause --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["carbon_aware"]["mode"], "pause");
@@ -85,8 +83,8 @@ TEST(CliSimulate, CarbonAwarePauseReportsSavingsAndDaysAdded) {
 // Bad input: exit 2, one line `error: file:line:col: field: reason`, nothing on stdout.
 TEST(CliSimulate, BadTracesExitTwoWithOneLine) {
   for (const auto& entry : std::filesystem::directory_iterator(test::source_path("tests/data/bad-traces"))) {
-    auto r = test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 10 --carbon-trace " +
-                               entry.path().string());
+    auto r =
+        test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 10 --carbon-trace " + entry.path().string());
     EXPECT_EQ(r.exit_code, 2) << entry.path() << r.err;
     EXPECT_TRUE(r.out.empty()) << entry.path();
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -104,9 +102,11 @@ TEST(CliSimulate, BadOptionsExitTwo) {
        "error: --deadline: deadline: 2023-02-01T00:00:00Z is not after the start"},
       {" --start 2023-03-01T00:00:00+01:00", "error: --start: start: '2023-03-01T00:00:00+01:00' is not in UTC"},
       {" --deadline tomorrow", "error: --deadline: deadline: 'tomorrow' is not an ISO 8601 time"},
-      {" --carbon-aware start --deadline 2023-03-01T00:00:00Z", "error: --carbon-aware: carbon_aware: needs an hourly carbon trace"},
+      {" --carbon-aware start --deadline 2023-03-01T00:00:00Z",
+       "error: --carbon-aware: carbon_aware: needs an hourly carbon trace"},
       {" --checkpoint-every 0", "error: --checkpoint-every: checkpoint_interval: must be a positive"},
-      {" --mtbf-gpu-hours 1", "error: --mtbf-gpu-hours: mtbf_gpu_hours: 1 GPU-hours per GPU means a failure every 19 s"},
+      {" --mtbf-gpu-hours 1",
+       "error: --mtbf-gpu-hours: mtbf_gpu_hours: 1 GPU-hours per GPU means a failure every 19 s"},
       {" --carbon-trace /no/such.csv", "error: /no/such.csv"},
   };
   for (const auto& [args, message] : cases) {

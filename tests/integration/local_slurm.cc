@@ -80,7 +80,8 @@ bool LocalSlurm::start_requeued_job(const std::string& id, double timeout_s) {
   std::optional<std::chrono::steady_clock::time_point> pending_since;
   while (std::chrono::steady_clock::now() < deadline) {
     auto show = run_command(env() + "scontrol show job -o " + id);
-    const bool requeued = show.out.find("Restarts=0 ") == std::string::npos && show.out.find("Restarts=") != std::string::npos;
+    const bool requeued =
+        show.out.find("Restarts=0 ") == std::string::npos && show.out.find("Restarts=") != std::string::npos;
     if (requeued) {
       if (show.out.find("JobState=RUNNING") != std::string::npos ||
           show.out.find("JobState=COMPLETED") != std::string::npos) {

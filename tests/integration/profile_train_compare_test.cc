@@ -2,13 +2,13 @@
 // Issue #8 end to end on this machine: `sprout profile --quick` -> plan the
 // tiny schedule with that profile -> sprout-train runs it -> `sprout compare`
 // (within 25% before calibration) -> `--calibrate` -> re-plan (within 5%).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <filesystem>
 #include <cstdio>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
+#include <filesystem>
 
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
@@ -43,8 +43,7 @@ class PrintMeasuredErrors : public ::testing::Environment {
     if (!measured_errors().empty()) std::printf("profile -> train -> compare: %s\n", measured_errors().c_str());
   }
 };
-[[maybe_unused]] const auto* const kPrintMeasuredErrors =
-    ::testing::AddGlobalTestEnvironment(new PrintMeasuredErrors);
+[[maybe_unused]] const auto* const kPrintMeasuredErrors = ::testing::AddGlobalTestEnvironment(new PrintMeasuredErrors);
 
 void note_errors(const std::string& label, const nlohmann::json& comparison) {
   std::string line = label + " total " + fmt::format("{:+.1f}%", 100 * wall_error(comparison["total"]));
@@ -99,13 +98,15 @@ TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCali
 TEST(CliCompare, BadRunsAndProfilesExitTwo) {
   const std::string dir = test::make_temp_dir("compare-bad");
   const std::string recorded = test::source_path("tests/data/runs/tiny-cpu-recorded");
-  auto other = test::run_command(sprout_cmd() + " compare " + test::source_path("plans/flm-101b.yaml") + " " + recorded);
+  auto other =
+      test::run_command(sprout_cmd() + " compare " + test::source_path("plans/flm-101b.yaml") + " " + recorded);
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("the run is of another plan"), std::string::npos) << other.err;
   std::filesystem::create_directories(dir + "/empty");
   std::filesystem::copy_file(recorded + "/plan.yaml", dir + "/empty/plan.yaml");
   test::run_command("touch " + dir + "/empty/telemetry.jsonl");
-  auto empty = test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + dir + "/empty");
+  auto empty =
+      test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + dir + "/empty");
   EXPECT_EQ(empty.exit_code, 2);
   EXPECT_NE(empty.err.find("telemetry.jsonl: empty"), std::string::npos) << empty.err;
   test::run_command("printf 'name: broken\\npeak_tflops: 1\\n' > " + dir + "/broken.yaml");
@@ -116,9 +117,11 @@ TEST(CliCompare, BadRunsAndProfilesExitTwo) {
   EXPECT_NE(profile.err.find("missing (required)"), std::string::npos) << profile.err;
   // A run still writing: the last line cut short.
   std::filesystem::create_directories(dir + "/live");
-  for (const char* f : {"plan.yaml", "telemetry.jsonl"}) std::filesystem::copy_file(recorded + "/" + f, dir + "/live/" + f);
+  for (const char* f : {"plan.yaml", "telemetry.jsonl"})
+    std::filesystem::copy_file(recorded + "/" + f, dir + "/live/" + f);
   test::run_command("head -c 9000 " + recorded + "/telemetry.jsonl > " + dir + "/live/telemetry.jsonl");
-  auto live = test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + dir + "/live");
+  auto live =
+      test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + dir + "/live");
   EXPECT_EQ(live.exit_code, 0) << live.err;
   EXPECT_NE(live.out.find("IN PROGRESS"), std::string::npos) << live.out;
 }

@@ -4,11 +4,11 @@
 // checkpoints -> requeue -> restart with --resume; first with a stand-in
 // trainer, then with real sprout-train ranks training a short growth plan.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "local_slurm.h"
@@ -66,8 +66,8 @@ TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
   EXPECT_EQ(wait_for_job(job, 60), "COMPLETED") << planner::read_file(dir + "/slurm-" + job + ".out");
 
   const std::string ranks = planner::read_file(log);
-  for (const char* line : {"start rank=0/2 master=", "start rank=1/2 master=", "checkpoint rank=0",
-                           "checkpoint rank=1", "resumed rank=0", "resumed rank=1"}) {
+  for (const char* line : {"start rank=0/2 master=", "start rank=1/2 master=", "checkpoint rank=0", "checkpoint rank=1",
+                           "resumed rank=0", "resumed rank=1"}) {
     EXPECT_NE(ranks.find(line), std::string::npos) << line << "\n" << ranks;
   }
   EXPECT_NE(ranks.find("--out " + dir + "/job/run --resume"), std::string::npos) << ranks;
@@ -79,7 +79,9 @@ TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
 std::string short_plan(const std::string& data_dir) {
   return "name: slurm short growth\nhardware: cpu-generic\ngpus: 2\nregion: us-average\npower_model: typical\n"
          "model: {vocab: 256, seq_len: 64, activation: gelu}\n"
-         "training: {seed: 11, data: " + data_dir + ", eval_every_steps: 20, eval_batches: 2, "
+         "training: {seed: 11, data: " +
+         data_dir +
+         ", eval_every_steps: 20, eval_batches: 2, "
          "checkpoint_every_steps: 10, keep_checkpoints: 2, log_every_steps: 1, threads: 1, dtype: fp32, "
          "collective_timeout_s: 60}\n"
          "stages:\n"
@@ -88,7 +90,8 @@ std::string short_plan(const std::string& data_dir) {
          "  - {name: wide, grow: {width: true, grow_steps: 10}, layers: 1, hidden: 64, heads: 4, tokens: 40960, "
          "global_batch_tokens: 1024, lr: 2e-3, warmup_fraction: 0.1, parallel: {tp: 1, pp: 1, dp: 2, micro_batch: 4}}\n"
          "  - {name: deep, grow: {depth: true, grow_steps: 10}, layers: 2, hidden: 64, heads: 4, tokens: 40960, "
-         "global_batch_tokens: 1024, lr: 1.5e-3, warmup_fraction: 0.1, parallel: {tp: 1, pp: 1, dp: 2, micro_batch: 4}}\n";
+         "global_batch_tokens: 1024, lr: 1.5e-3, warmup_fraction: 0.1, parallel: {tp: 1, pp: 1, dp: 2, micro_batch: "
+         "4}}\n";
 }
 
 // The same growth, shorter (40 steps), on a TP x PP x DP layout of `gpus`
@@ -152,9 +155,9 @@ TEST_F(SlurmExport, RealRanksTrainSurvivePreemptionAndMatchAnUninterruptedRun) {
   // Uninterrupted reference: plain srun, no MASTER_ADDR/MASTER_PORT, so the
   // trainer finds rank 0 itself (first host of SLURM_JOB_NODELIST through
   // scontrol, port 29500 + job id % 1000).
-  const std::string ref_job =
-      submit(dir, trainer_, "-n 2 --wrap 'srun --kill-on-bad-exit=1 \"$SPROUT_TRAIN\" --plan " + dir + "/plan.yaml --out " + dir +
-                      "/reference --quiet'");
+  const std::string ref_job = submit(dir, trainer_,
+                                     "-n 2 --wrap 'srun --kill-on-bad-exit=1 \"$SPROUT_TRAIN\" --plan " + dir +
+                                         "/plan.yaml --out " + dir + "/reference --quiet'");
   ASSERT_EQ(wait_for_job(ref_job, 180), "COMPLETED") << planner::read_file(dir + "/slurm-" + ref_job + ".out");
   const auto want = step_losses(dir + "/reference");
   ASSERT_EQ(want.size(), 120u);

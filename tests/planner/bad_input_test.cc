@@ -85,8 +85,7 @@ TEST(BadInput, MissingPlanFileNamesThePath) {
     load_plan("/nonexistent/plan.yaml");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("/nonexistent/plan.yaml: cannot open file"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/plan.yaml: cannot open file"), std::string::npos) << e.what();
   }
 }
 
@@ -97,8 +96,7 @@ TEST(BadInput, HardwareProfileWithMissingFieldIsRejected) {
     load_hardware_profile(dir + "/gpu.yaml");
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("gemm_efficiency: missing (required)"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("gemm_efficiency: missing (required)"), std::string::npos) << e.what();
   }
 }
 

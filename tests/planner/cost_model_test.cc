@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/cost/cost_model.h"
+
 #include <gtest/gtest.h>
 
 #include "sprout/planner/base/units.h"
-#include "sprout/planner/cost/cost_model.h"
 
 namespace sprout::planner {
 namespace {

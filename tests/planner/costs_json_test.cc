@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The one JSON spelling of costs and clusters (sprout plan, simulate, search).
-#include "sprout/planner/base/units.h"
 #include "sprout/planner/cost/costs_json.h"
 
 #include <gtest/gtest.h>
+
+#include "sprout/planner/base/units.h"
 
 namespace sprout::planner {
 namespace {

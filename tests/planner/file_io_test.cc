@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include <gtest/gtest.h>
+#include "sprout/planner/base/file_io.h"
 
-#include <filesystem>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
-#include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
 #include "test_paths.h"
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/loss/growth_loss.h"
+
 #include <gtest/gtest.h>
 
-#include "sprout/planner/loss/growth_loss.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 

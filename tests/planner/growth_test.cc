@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include <gtest/gtest.h>
-
 #include "sprout/planner/model/growth.h"
+
+#include <gtest/gtest.h>
 
 namespace sprout::planner {
 namespace {
@@ -46,8 +46,7 @@ TEST(Growth, TransitionSavesAndReloadsCheckpoints) {
               14 * parameter_count(from) / bw + 14 * parameter_count(to) / bw + 600, 1e-6);
   EXPECT_NEAR(checkpoint_bytes(to), 14 * parameter_count(to), 1);
   // Growing in place (same layout): only the restart point is written.
-  EXPECT_NEAR(growth_transition_seconds(from, to, 192, hw, /*relaunch=*/false), 14 * parameter_count(from) / bw,
-              1e-6);
+  EXPECT_NEAR(growth_transition_seconds(from, to, 192, hw, /*relaunch=*/false), 14 * parameter_count(from) / bw, 1e-6);
 }
 
 }  // namespace

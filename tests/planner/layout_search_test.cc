@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/cost/layout_search.h"
+
 #include <gtest/gtest.h>
 
 #include "sprout/planner/cost/estimate.h"
-#include "sprout/planner/cost/layout_search.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Fits recover the law that generated noise-free points.
+#include "sprout/planner/loss/loss_fit.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <stdexcept>
-
-#include "sprout/planner/loss/loss_fit.h"
 
 namespace sprout::planner {
 namespace {

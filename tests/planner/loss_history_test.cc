@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Reading sprout-train run directories (tests/data/runs, made by
 // tests/data/runs/generate_runs.py from a known law).
+#include "sprout/planner/runs/loss_history.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <fstream>
 
 #include "sprout/planner/base/file_io.h"
-#include "sprout/planner/runs/loss_history.h"
 #include "test_paths.h"
 
 namespace sprout::planner {
@@ -76,33 +77,41 @@ TEST_F(BadRun, MalformedLineNamesFileAndLine) {
 }
 
 TEST_F(BadRun, UnknownStage) {
-  telemetry(R"({"step": 5, "stage": "huge", "tokens": 40960, "loss": 4.5})" "\n");
+  telemetry(R"({"step": 5, "stage": "huge", "tokens": 40960, "loss": 4.5})"
+            "\n");
   EXPECT_NE(error().find("telemetry.jsonl:1: telemetry.stage: \"huge\" is not a stage"), std::string::npos) << error();
 }
 
 TEST_F(BadRun, NonNumericOrNegativeValues) {
-  telemetry(R"({"step": 5, "stage": 0, "tokens": "many", "loss": 4.5})" "\n");
+  telemetry(R"({"step": 5, "stage": 0, "tokens": "many", "loss": 4.5})"
+            "\n");
   EXPECT_NE(error().find(":1: telemetry.tokens: expected a number"), std::string::npos) << error();
-  telemetry(R"({"step": 5, "stage": 0, "tokens": 100, "loss": -1})" "\n");
+  telemetry(R"({"step": 5, "stage": 0, "tokens": 100, "loss": -1})"
+            "\n");
   EXPECT_NE(error().find(":1: telemetry.loss:"), std::string::npos) << error();
-  telemetry(R"({"step": 5, "stage": 0, "tokens": 100})" "\n");
+  telemetry(R"({"step": 5, "stage": 0, "tokens": 100})"
+            "\n");
   EXPECT_NE(error().find(":1: telemetry.loss: missing"), std::string::npos) << error();
 }
 
 TEST_F(BadRun, NoLossRecordsOrNoTelemetry) {
   EXPECT_NE(error().find("telemetry.jsonl: telemetry.jsonl: missing"), std::string::npos) << error();
-  telemetry(R"({"step": 5, "stage": 0, "tokens": 100, "event": "checkpoint"})" "\n");
+  telemetry(R"({"step": 5, "stage": 0, "tokens": 100, "event": "checkpoint"})"
+            "\n");
   EXPECT_NE(error().find("no records with a loss"), std::string::npos) << error();
   fs::remove(dir_ + "/plan.yaml");
   EXPECT_NE(error().find("plan.yaml: missing"), std::string::npos) << error();
-  EXPECT_NE([] {
-    try {
-      read_run_loss_history("/no/such/run");
-    } catch (const InputError& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  }().find("/no/such/run: run directory: does not exist"), std::string::npos);
+  EXPECT_NE(
+      [] {
+        try {
+          read_run_loss_history("/no/such/run");
+        } catch (const InputError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }()
+          .find("/no/such/run: run directory: does not exist"),
+      std::string::npos);
 }
 
 TEST_F(BadRun, ACutLastLineMeansInProgress) {
@@ -117,13 +126,18 @@ TEST_F(BadRun, ACutLastLineMeansInProgress) {
 TEST_F(BadRun, ResumedStepsReplaceTheEarlierOnesAndPerStageTokensAreUnderstood) {
   // A resume re-logs steps 10 and 15; tokens restart at each stage.
   fs::copy_file(run("grow-tiny") + "/plan.yaml", dir_ + "/plan.yaml", fs::copy_options::overwrite_existing);
-  telemetry(
-      R"({"step": 5, "stage": "small", "tokens": 40960, "loss": 4.0})" "\n"
-      R"({"step": 10, "stage": "small", "tokens": 81920, "loss": 9.9})" "\n"
-      R"({"step": 8, "stage": "small", "tokens": 0, "event": "resume"})" "\n"
-      R"({"step": 10, "stage": "small", "tokens": 81920, "loss": 3.5})" "\n"
-      R"({"step": 15, "stage": "wide", "tokens": 8192, "loss": 3.4})" "\n"
-      R"({"step": 20, "stage": 1, "tokens": 49152, "loss": 3.3})" "\n");
+  telemetry(R"({"step": 5, "stage": "small", "tokens": 40960, "loss": 4.0})"
+            "\n"
+            R"({"step": 10, "stage": "small", "tokens": 81920, "loss": 9.9})"
+            "\n"
+            R"({"step": 8, "stage": "small", "tokens": 0, "event": "resume"})"
+            "\n"
+            R"({"step": 10, "stage": "small", "tokens": 81920, "loss": 3.5})"
+            "\n"
+            R"({"step": 15, "stage": "wide", "tokens": 8192, "loss": 3.4})"
+            "\n"
+            R"({"step": 20, "stage": 1, "tokens": 49152, "loss": 3.3})"
+            "\n");
   const RunLossHistory h = read_run_loss_history(dir_);
   ASSERT_EQ(h.records.size(), 4u);
   EXPECT_DOUBLE_EQ(h.records[1].loss, 3.5);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/io/loss_model_file.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "sprout/planner/base/file_io.h"
-#include "sprout/planner/io/loss_model_file.h"
 #include "test_paths.h"
 
 namespace sprout::planner {
@@ -54,8 +55,8 @@ TEST(LossModelFile, RoundTripsExactly) {
 }
 
 TEST(LossModelFile, MinimalFileGetsTheDefaultGrowthAssumption) {
-  const LossModel m = load_loss_model_from_string(
-      "name: mine\nE: 1.5\nA: 300\nB: 400\nalpha: 0.3\nbeta: 0.3\n", "mine.yaml");
+  const LossModel m =
+      load_loss_model_from_string("name: mine\nE: 1.5\nA: 300\nB: 400\nalpha: 0.3\nbeta: 0.3\n", "mine.yaml");
   EXPECT_DOUBLE_EQ(m.growth_token_efficiency, 1.0);
   EXPECT_EQ(m.growth_source, chinchilla_2022().growth_source);
   EXPECT_FALSE(m.fit);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/loss/loss_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "sprout/planner/loss/loss_model.h"
 
 namespace sprout::planner {
 namespace {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/model/memory_model.h"
+
 #include <gtest/gtest.h>
 
-#include "sprout/planner/model/memory_model.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
@@ -28,9 +29,7 @@ TEST(MemoryModel, ActivationsMatchKorthikantiTable2) {
   const auto m = shape(96, 12288, 96);
   const double s = 2048, b = 1, h = 12288, a = 96, t = 8;
   const double sbh = s * b * h;
-  auto bytes = [&](ParallelLayout p) {
-    return activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1);
-  };
+  auto bytes = [&](ParallelLayout p) { return activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1); };
   EXPECT_NEAR(bytes(layout(1, 1, 1, Recompute::kNone, false)), sbh * (34 + 5 * a * s / h), 1);
   EXPECT_NEAR(bytes(layout(8, 1, 1, Recompute::kNone, false)), sbh * (10 + 24 / t + 5 * a * s / (h * t)), 1);
   EXPECT_NEAR(bytes(layout(8, 1, 1, Recompute::kNone, true)), sbh / t * (34 + 5 * a * s / h), 1);
@@ -66,8 +65,8 @@ TEST(MemoryModel, ModelStatesAre18BytesPerParameterOr6PlusTwelveOverDp) {
 TEST(MemoryModel, A101BModelOnOneGpuIsRejectedWithAReason) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
   const auto& m = plan.stages.back().shape;
-  auto mem = memory_per_gpu(m, layout(1, 1, 192, Recompute::kFull, false), AttentionKernel::kStandard,
-                            0.1, 11, plan.cluster.hardware);
+  auto mem = memory_per_gpu(m, layout(1, 1, 192, Recompute::kFull, false), AttentionKernel::kStandard, 0.1, 11,
+                            plan.cluster.hardware);
   auto problem = memory_problem(mem, plan.cluster.hardware);
   ASSERT_TRUE(problem.has_value());
   EXPECT_NE(problem->find("but a800 has 80 GB"), std::string::npos) << *problem;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include <gtest/gtest.h>
-
 #include "sprout/planner/model/model_shape.h"
+
+#include <gtest/gtest.h>
 
 namespace sprout::planner {
 namespace {
@@ -49,8 +49,7 @@ TEST(ModelShape, ModelFlopsCountEachMatmulThreeTimes) {
   EXPECT_NEAR(model_flops_per_token(m), expected, 1e-9 * expected);
   // MFU never counts recomputation; HFU does.
   EXPECT_EQ(hardware_flops_per_token(m, Recompute::kNone), model_flops_per_token(m));
-  EXPECT_NEAR(hardware_flops_per_token(m, Recompute::kSelective) - model_flops_per_token(m),
-              l * 4 * s * h, 1.0);
+  EXPECT_NEAR(hardware_flops_per_token(m, Recompute::kSelective) - model_flops_per_token(m), l * 4 * s * h, 1.0);
 }
 
 TEST(ModelShape, GroupedQueryAttentionShrinksOnlyKeyValueProjections) {
@@ -60,8 +59,7 @@ TEST(ModelShape, GroupedQueryAttentionShrinksOnlyKeyValueProjections) {
   const double h = 4096, d = 128;
   // K and V projections go from h x h to h x (8 * 128) each.
   EXPECT_NEAR(parameters_per_layer(mha) - parameters_per_layer(gqa), 2 * h * (h - 8 * d) + 2 * (h - 8 * d), 1e-6);
-  EXPECT_NEAR(layer_forward_flops_per_token(mha) - layer_forward_flops_per_token(gqa),
-              2 * 2 * h * (h - 8 * d), 1e-3);
+  EXPECT_NEAR(layer_forward_flops_per_token(mha) - layer_forward_flops_per_token(gqa), 2 * 2 * h * (h - 8 * d), 1e-3);
   // The attention core is the same: every query head still sees all keys.
   EXPECT_EQ(attention_core_forward_flops_per_token(mha), attention_core_forward_flops_per_token(gqa));
 }

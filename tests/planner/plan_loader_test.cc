@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/io/plan_loader.h"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fmt/format.h>
-
 #include <fstream>
 
 #include "sprout/planner/cost/estimate.h"
-#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The planner against published runs (docs/references.md; docs/validation.md).
+#include "sprout/planner/runs/published_runs.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "sprout/planner/io/plan_loader.h"
-#include "sprout/planner/runs/published_runs.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

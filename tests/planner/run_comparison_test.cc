@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Predicted versus actual on a recorded sprout-train run of plans/tiny-cpu.yaml
 // (tests/data/runs/tiny-cpu-recorded: 391 steps on this 2-core machine, bf16).
+#include "sprout/planner/runs/run_comparison.h"
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "sprout/planner/base/file_io.h"
-#include "sprout/planner/runs/calibration.h"
 #include "sprout/planner/io/plan_loader.h"
-#include "sprout/planner/runs/run_comparison.h"
+#include "sprout/planner/runs/calibration.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

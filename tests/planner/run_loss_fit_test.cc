@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // fit-loss against the known law of tests/data/runs/generate_runs.py:
 // E 1.05, A 38, alpha 0.36, B 110, beta 0.34, growth token efficiency 0.8.
+#include "sprout/planner/runs/run_loss_fit.h"
+
 #include <gtest/gtest.h>
 
-#include "sprout/planner/runs/run_loss_fit.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

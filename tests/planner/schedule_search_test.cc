@@ -2,6 +2,8 @@
 // The must-shows for the 101B / $100K / 192 A800 case, and the
 // search's contracts (limits, Pareto front, plans that reload to the same
 // numbers, infeasible requests, cancellation).
+#include "sprout/planner/search/schedule_search.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "sprout/planner/base/units.h"
 #include "sprout/planner/io/plan_loader.h"
-#include "sprout/planner/search/schedule_search.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/search/shape_ladder.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "sprout/planner/model/growth.h"
 #include "sprout/planner/io/plan_loader.h"
-#include "sprout/planner/search/shape_ladder.h"
+#include "sprout/planner/model/growth.h"
 #include "test_paths.h"
 
 namespace sprout::planner {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "sprout/planner/model/throughput_model.h"
+
 #include <gtest/gtest.h>
 
 #include "sprout/planner/io/plan_loader.h"
-#include "sprout/planner/model/throughput_model.h"
 #include "test_paths.h"
 
 namespace sprout::planner {
@@ -70,8 +71,8 @@ TEST(ThroughputModel, DataParallelReductionIsRingAllReduceOverTheSlowestLink) {
   auto est = estimate_iteration(w, hw);
   const double params = (8 * parameters_per_layer(w.shape) + embedding_parameters(w.shape)) / 8;
   // One DP rank per node at TP8: the ring crosses a NIC at every hop.
-  const double expected = 2.0 * 15 / 16 * params * 4 / (hw.inter_node_gb_per_s * 1e9) +
-                          2 * 15 * hw.inter_node_latency_us * 1e-6;
+  const double expected =
+      2.0 * 15 / 16 * params * 4 / (hw.inter_node_gb_per_s * 1e9) + 2 * 15 * hw.inter_node_latency_us * 1e-6;
   EXPECT_NEAR(est.breakdown.dp_comm_s, expected, 1e-9);
   w.overlap_grad_reduce = true;
   EXPECT_LT(estimate_iteration(w, hw).breakdown.dp_comm_s, expected);

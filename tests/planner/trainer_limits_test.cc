@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // What sprout-train refuses (planner::trainer_cannot_run), the one rule set
 // that `sprout export` and sprout-train share.
+#include "sprout/planner/plan/trainer_limits.h"
+
 #include <gtest/gtest.h>
 
 #include "sprout/planner/io/plan_loader.h"
-#include "sprout/planner/plan/trainer_limits.h"
 
 namespace sprout::planner {
 namespace {
@@ -41,7 +42,8 @@ TEST(TrainerSupport, RunsDropoutAndSequenceParallelismUnderEveryLayout) {
 
 TEST(TrainerSupport, RefusesWhatItCannotSplitWithTheReason) {
   EXPECT_EQ(problem_of({.seq_len = 30, .parallel = "{tp: 4, pp: 1, dp: 1, micro_batch: 4}"}),
-            "stage 'only': layout TP4 PP1 DP1 mb4 sp rc:none cannot run in sprout-train: sequence parallelism splits seq_len=30 "
+            "stage 'only': layout TP4 PP1 DP1 mb4 sp rc:none cannot run in sprout-train: sequence parallelism splits "
+            "seq_len=30 "
             "over tp=4 ranks, which does not divide it (set sequence_parallel: false)");
   EXPECT_NE(problem_of({.vocab = 257, .parallel = "{tp: 2, pp: 1, dp: 2, micro_batch: 4}"})
                 .find("vocab=257 is not divisible by tp=2"),

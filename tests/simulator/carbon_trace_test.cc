@@ -22,10 +22,9 @@ namespace {
 TEST(EnumNames, EverySimulatorEnumRoundTrips) {
   test::expect_round_trip<TraceColumn>({TraceColumn::kDirect, TraceColumn::kLifeCycle});
   test::expect_round_trip<CarbonAwareMode>({CarbonAwareMode::kNone, CarbonAwareMode::kStart, CarbonAwareMode::kPause});
-  test::expect_round_trip<RunEventKind>({RunEventKind::kTraining, RunEventKind::kCheckpoint,
-                                         RunEventKind::kGrowthTransition, RunEventKind::kLostWork,
-                                         RunEventKind::kFailure, RunEventKind::kRestart, RunEventKind::kPause,
-                                         RunEventKind::kRelaunch});
+  test::expect_round_trip<RunEventKind>(
+      {RunEventKind::kTraining, RunEventKind::kCheckpoint, RunEventKind::kGrowthTransition, RunEventKind::kLostWork,
+       RunEventKind::kFailure, RunEventKind::kRestart, RunEventKind::kPause, RunEventKind::kRelaunch});
   EXPECT_EQ(planner::EnumNames<TraceColumn>::list(), "direct | lca");
   EXPECT_EQ(planner::EnumNames<CarbonAwareMode>::list(), "none | start | pause");
   EXPECT_STREQ(to_string(RunEventKind::kGrowthTransition), "growth_transition");
@@ -33,8 +32,8 @@ TEST(EnumNames, EverySimulatorEnumRoundTrips) {
 
 TEST(UtcTime, ParsesIsoAndElectricityMapsStyles) {
   // 2023-06-01T00:00:00Z = 1685577600 (date -u -d 2023-06-01 +%s).
-  for (const char* text : {"2023-06-01T00:00:00Z", "2023-06-01 00:00:00", "2023-06-01T00:00Z",
-                           "2023-06-01", "2023-06-01T00:00:00.000Z", "2023-06-01T00:00:00+00:00"}) {
+  for (const char* text : {"2023-06-01T00:00:00Z", "2023-06-01 00:00:00", "2023-06-01T00:00Z", "2023-06-01",
+                           "2023-06-01T00:00:00.000Z", "2023-06-01T00:00:00+00:00"}) {
     const ParsedTimestamp t = parse_utc_timestamp(text);
     EXPECT_EQ(t.problem, TimestampProblem::kNone) << text;
     EXPECT_EQ(t.seconds, 1685577600) << text;
@@ -55,8 +54,8 @@ TEST(CarbonTrace, ReadsARealElectricityMapsExport) {
   EXPECT_DOUBLE_EQ(t.g_co2e_per_kwh[0], 300);
   EXPECT_DOUBLE_EQ(t.g_co2e_per_kwh[12], 400);
   EXPECT_DOUBLE_EQ(t.mean_g_co2e_per_kwh(), 350);
-  const CarbonTrace lca = load_carbon_trace(test::source_path("tests/data/traces/electricity-maps-export.csv"),
-                                            TraceColumn::kLifeCycle);
+  const CarbonTrace lca =
+      load_carbon_trace(test::source_path("tests/data/traces/electricity-maps-export.csv"), TraceColumn::kLifeCycle);
   EXPECT_DOUBLE_EQ(lca.g_co2e_per_kwh[12], 480);
 }
 
@@ -111,7 +110,8 @@ TEST(CarbonTrace, RejectsMalformedFilesWithFileLineColumnAndField) {
 // The shipped traces are marked synthetic and keep their region's annual mean.
 TEST(CarbonTrace, ShippedSyntheticTracesMatchTheirRegionProfiles) {
   for (const char* region : {"cn-north", "germany", "france"}) {
-    const std::string path = test::source_path(std::string("profiles/regions/traces/") + region + "-2023-synthetic.csv");
+    const std::string path =
+        test::source_path(std::string("profiles/regions/traces/") + region + "-2023-synthetic.csv");
     std::ifstream in(path);
     std::string first_line;
     std::getline(in, first_line);

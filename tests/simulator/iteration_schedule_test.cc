@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "sprout/planner/cost/estimate.h"
-#include "sprout/planner/model/pipeline_order.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/model/pipeline_order.h"
 #include "test_paths.h"
 
 namespace sprout::simulator {
@@ -80,8 +80,8 @@ TEST(PipelineOrder, MessagesBetweenTwoRanksAreSentInTheOrderTheyAreNeeded) {
         }
         EXPECT_EQ(sent.size(), needed.size()) << p << " " << v << " " << m;
         for (const auto& [pair, messages] : sent) {
-          EXPECT_EQ(messages, needed[pair]) << "p " << p << " v " << v << " m " << m << ": " << pair.first << " -> "
-                                            << pair.second;
+          EXPECT_EQ(messages, needed[pair])
+              << "p " << p << " v " << v << " m " << m << ": " << pair.first << " -> " << pair.second;
         }
       }
     }

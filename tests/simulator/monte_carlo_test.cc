@@ -128,9 +128,11 @@ TEST(MonteCarlo, EvaluationsFollowThePlanTrainingSettings) {
   const planner::StageEstimate& s = f.estimate.stages[2];
   const long long evals = s.iterations / f.plan.training.eval_every_steps;
   EXPECT_EQ(m.stages[2].evaluations, evals);
-  const double forward_share = s.iteration.micro.forward_s / (s.iteration.micro.forward_s + s.iteration.micro.backward_s);
+  const double forward_share =
+      s.iteration.micro.forward_s / (s.iteration.micro.forward_s + s.iteration.micro.backward_s);
   EXPECT_NEAR(m.stages[2].evaluation_s,
-              static_cast<double>(evals * f.plan.training.eval_batches) * s.iteration.iteration_s * forward_share, 1e-6);
+              static_cast<double>(evals * f.plan.training.eval_batches) * s.iteration.iteration_s * forward_share,
+              1e-6);
   RunOptions none;
   none.evaluations = false;
   EXPECT_EQ(f.model(none).stages[2].evaluation_s, 0);

@@ -124,8 +124,10 @@ TEST(Simulation, CarbonAwareStartSavesCarbonBeforeTheDeadline) {
   EXPECT_GT(a.chosen_start_unix_s, a.requested_start_unix_s);
   EXPECT_GT(a.co2e_saved_kg, 0);
   EXPECT_NEAR(a.co2e_saved_kg, a.baseline.total.co2e_kg.mean - r.distribution.total.co2e_kg.mean, 1e-6);
-  EXPECT_NEAR(a.days_added, (a.chosen_start_unix_s - a.requested_start_unix_s) / planner::kSecondsPerDay +
-                                r.distribution.total.days.mean - a.baseline.total.days.mean, 1e-9);
+  EXPECT_NEAR(a.days_added,
+              (a.chosen_start_unix_s - a.requested_start_unix_s) / planner::kSecondsPerDay +
+                  r.distribution.total.days.mean - a.baseline.total.days.mean,
+              1e-9);
   // Money and GPU time do not change with the start: only emissions do.
   EXPECT_NEAR(r.distribution.total.cost_usd.mean / a.baseline.total.cost_usd.mean, 1.0, 1e-9);
   ASSERT_TRUE(r.distribution.deadline_met_fraction);
@@ -222,8 +224,8 @@ TEST(Simulation, JsonHasTheDocumentedFields) {
       EXPECT_TRUE((*part)["overheads"].contains(o)) << o;
     }
   }
-  EXPECT_NEAR(j["stages"][2]["checkpoint_interval_min"].get<double>() * 60,
-              r.model.stages[2].checkpoint_interval_s, 1e-6);
+  EXPECT_NEAR(j["stages"][2]["checkpoint_interval_min"].get<double>() * 60, r.model.stages[2].checkpoint_interval_s,
+              1e-6);
   EXPECT_GT(j["median_trial"]["events"].size(), 10u);
   // --simulate-iteration: stage times come from the DAG, within 5% of the analytic model.
   const planner::Plan plan = flm();

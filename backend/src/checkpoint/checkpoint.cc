@@ -2,11 +2,11 @@
 #include "checkpoint/checkpoint.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
-#include <nlohmann/json.hpp>
 
 #include "checkpoint/crc32.h"
 #include "sprout/planner/base/file_io.h"
@@ -45,8 +45,8 @@ void prepare_temp_dir(const fs::path& checkpoints_dir, const fs::path& tmp) {
 }
 
 // Rank 0 only: rename into place, then DONE, then prune.
-std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long long step,
-                    const nlohmann::json& files, int keep) {
+std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long long step, const nlohmann::json& files,
+                    int keep) {
   const fs::path final_dir = checkpoints_dir / step_name(step);
   planner::fsync_directory(tmp.string());
   // A leftover directory of the same step (e.g. a corrupt one that resume
@@ -83,15 +83,13 @@ std::vector<std::pair<long long, std::string>> list_checkpoints(const std::strin
   return out;
 }
 
-std::string write_checkpoint(const std::string& checkpoints_dir, long long step, const CheckpointData& data,
-                             int keep) {
+std::string write_checkpoint(const std::string& checkpoints_dir, long long step, const CheckpointData& data, int keep) {
   SingleProcessCommunicator one;
   return write_checkpoint(one, checkpoints_dir, step, data, false, {}, keep);
 }
 
 std::string write_checkpoint(Communicator& comm, const std::string& checkpoints_dir, long long step,
-                             const CheckpointData& data, bool rank_shards, const NamedTensors& rank_shard,
-                             int keep) {
+                             const CheckpointData& data, bool rank_shards, const NamedTensors& rank_shard, int keep) {
   const fs::path dir(checkpoints_dir);
   const fs::path tmp = dir / (".tmp-" + step_name(step));
   const int rank = comm.rank();

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "comm/communicator.h"
 #include "checkpoint/tensor_archive.h"
+#include "comm/communicator.h"
 
 namespace sprout::backend {
 
@@ -28,8 +28,7 @@ struct CheckpointData {
 
 // One process: writes step `step`, then deletes all but the newest `keep`
 // checkpoints. Returns the checkpoint's directory.
-std::string write_checkpoint(const std::string& checkpoints_dir, long long step, const CheckpointData& data,
-                             int keep);
+std::string write_checkpoint(const std::string& checkpoints_dir, long long step, const CheckpointData& data, int keep);
 
 // Every rank calls it at the same step (a collective). `data` is used on rank
 // 0 only. With `rank_shards`, each rank also writes `rank_shard` (its part of

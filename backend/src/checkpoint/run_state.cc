@@ -114,8 +114,9 @@ std::string checkpoint_plan_fingerprint(const CheckpointData& data) {
 RunState from_checkpoint(const CheckpointData& data) {
   const auto j = nlohmann::json::parse(data.state_json);
   if (j.at("format") != kStateFormat) {
-    throw std::runtime_error(fmt::format("checkpoint state format {} is not {} (written by another sprout-train version)",
-                                         j.at("format").dump(), kStateFormat));
+    throw std::runtime_error(
+        fmt::format("checkpoint state format {} is not {} (written by another sprout-train version)",
+                    j.at("format").dump(), kStateFormat));
   }
   std::map<std::string, torch::Tensor> tensors(data.tensors.begin(), data.tensors.end());
 

@@ -4,15 +4,15 @@
 // ramp, and the per-stage accounting. Converted to and from a checkpoint here.
 #pragma once
 
+#include <nlohmann/json.hpp>
 
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "model/adamw.h"
 #include "checkpoint/checkpoint.h"
+#include "model/adamw.h"
 #include "model/gpt_model.h"
 #include "model/growth.h"
 #include "sprout/planner/plan/plan.h"

@@ -16,23 +16,35 @@ constexpr uint32_t kVersion = 1;
 
 uint8_t dtype_code(torch::ScalarType t) {
   switch (t) {
-    case torch::kFloat32: return 0;
-    case torch::kUInt8: return 1;
-    case torch::kInt64: return 2;
-    case torch::kFloat64: return 3;
-    case torch::kBFloat16: return 4;
-    default: throw std::invalid_argument(fmt::format("tensor archive: unsupported dtype {}", c10::toString(t)));
+    case torch::kFloat32:
+      return 0;
+    case torch::kUInt8:
+      return 1;
+    case torch::kInt64:
+      return 2;
+    case torch::kFloat64:
+      return 3;
+    case torch::kBFloat16:
+      return 4;
+    default:
+      throw std::invalid_argument(fmt::format("tensor archive: unsupported dtype {}", c10::toString(t)));
   }
 }
 
 torch::ScalarType dtype_of(uint8_t code, const std::string& path) {
   switch (code) {
-    case 0: return torch::kFloat32;
-    case 1: return torch::kUInt8;
-    case 2: return torch::kInt64;
-    case 3: return torch::kFloat64;
-    case 4: return torch::kBFloat16;
-    default: throw std::runtime_error(fmt::format("{}: unknown dtype code {}", path, code));
+    case 0:
+      return torch::kFloat32;
+    case 1:
+      return torch::kUInt8;
+    case 2:
+      return torch::kInt64;
+    case 3:
+      return torch::kFloat64;
+    case 4:
+      return torch::kBFloat16;
+    default:
+      throw std::runtime_error(fmt::format("{}: unknown dtype code {}", path, code));
   }
 }
 

@@ -34,11 +34,11 @@ std::string collective_failure(const std::string& op, int rank, int world_size, 
 c10::intrusive_ptr<c10d::Store> connect_store(const Rendezvous& r, std::chrono::milliseconds rendezvous_timeout,
                                               std::chrono::milliseconds collective_timeout) {
   auto failed = [&](const std::string& cause) {
-    return CollectiveError(fmt::format(
-        "rendezvous at {}:{} failed on rank {}/{}: {}; not all {} ranks arrived within {} s "
-        "(training.collective_timeout_s)",
-        r.master_addr, r.master_port, r.rank, r.world_size, cause, r.world_size,
-        std::chrono::duration_cast<std::chrono::seconds>(rendezvous_timeout).count()));
+    return CollectiveError(
+        fmt::format("rendezvous at {}:{} failed on rank {}/{}: {}; not all {} ranks arrived within {} s "
+                    "(training.collective_timeout_s)",
+                    r.master_addr, r.master_port, r.rank, r.world_size, cause, r.world_size,
+                    std::chrono::duration_cast<std::chrono::seconds>(rendezvous_timeout).count()));
   };
   c10d::TCPStoreOptions o;
   o.port = static_cast<std::uint16_t>(r.master_port);

@@ -51,9 +51,7 @@ std::vector<double> sum_over_ranks(Communicator& comm, const std::vector<double>
   return std::vector<double>(p, p + values.size());
 }
 
-double average_scalar(Communicator& comm, double value) {
-  return sum_over_ranks(comm, {value})[0] / comm.world_size();
-}
+double average_scalar(Communicator& comm, double value) { return sum_over_ranks(comm, {value})[0] / comm.world_size(); }
 
 bool any_rank(Communicator& comm, bool flag) { return sum_over_ranks(comm, {flag ? 1.0 : 0.0})[0] > 0; }
 

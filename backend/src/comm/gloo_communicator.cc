@@ -60,7 +60,11 @@ class GlooCommunicator final : public Communicator {
   GlooCommunicator(int rank, int world_size, const c10::intrusive_ptr<c10d::Store>& store,
                    std::shared_ptr<::gloo::transport::Device> device, std::chrono::milliseconds timeout,
                    std::string name)
-      : rank_(rank), world_size_(world_size), timeout_(timeout), store_(store), device_(std::move(device)),
+      : rank_(rank),
+        world_size_(world_size),
+        timeout_(timeout),
+        store_(store),
+        device_(std::move(device)),
         name_(std::move(name)) {
     auto options = c10d::ProcessGroupGloo::Options::create(timeout);
     options->devices.push_back(device_);
@@ -114,8 +118,7 @@ class GlooCommunicator final : public Communicator {
     if (members.size() == 1) return std::make_unique<SingleProcessCommunicator>();
     // Its own key space in the run's store (as torch.distributed.new_group).
     auto store = c10::make_intrusive<c10d::PrefixStore>("sprout/group/" + name, store_);
-    return std::make_unique<GlooCommunicator>(index, static_cast<int>(members.size()), store, device_, timeout_,
-                                              name);
+    return std::make_unique<GlooCommunicator>(index, static_cast<int>(members.size()), store, device_, timeout_, name);
   }
 
   void broadcast(std::vector<torch::Tensor>& tensors, int root) override {
@@ -141,8 +144,7 @@ class GlooCommunicator final : public Communicator {
 
  private:
   template <typename Launch>
-  std::unique_ptr<PendingCollective> start(const std::string& op, std::vector<torch::Tensor>& tensors,
-                                           Launch launch) {
+  std::unique_ptr<PendingCollective> start(const std::string& op, std::vector<torch::Tensor>& tensors, Launch launch) {
     std::vector<c10::intrusive_ptr<c10d::Work>> works;
     try {
       for (auto& t : tensors) {

@@ -28,14 +28,22 @@ namespace {
 
 ncclDataType_t nccl_type(torch::ScalarType t) {
   switch (t) {
-    case torch::kFloat: return ncclFloat32;
-    case torch::kDouble: return ncclFloat64;
-    case torch::kHalf: return ncclFloat16;
-    case torch::kBFloat16: return ncclBfloat16;
-    case torch::kInt: return ncclInt32;
-    case torch::kLong: return ncclInt64;
-    case torch::kByte: return ncclUint8;
-    default: throw std::invalid_argument(fmt::format("NCCL cannot reduce tensors of type {}", c10::toString(t)));
+    case torch::kFloat:
+      return ncclFloat32;
+    case torch::kDouble:
+      return ncclFloat64;
+    case torch::kHalf:
+      return ncclFloat16;
+    case torch::kBFloat16:
+      return ncclBfloat16;
+    case torch::kInt:
+      return ncclInt32;
+    case torch::kLong:
+      return ncclInt64;
+    case torch::kByte:
+      return ncclUint8;
+    default:
+      throw std::invalid_argument(fmt::format("NCCL cannot reduce tensors of type {}", c10::toString(t)));
   }
 }
 
@@ -71,8 +79,12 @@ class NcclCommunicator final : public Communicator {
   // `name` tells groups apart (their unique ids live under it in the store).
   NcclCommunicator(int rank, int world_size, const c10::intrusive_ptr<c10d::Store>& store, int device_index,
                    std::chrono::milliseconds timeout, std::string name)
-      : rank_(rank), world_size_(world_size), device_(torch::kCUDA, static_cast<c10::DeviceIndex>(device_index)),
-        timeout_(timeout), store_(store), name_(std::move(name)) {
+      : rank_(rank),
+        world_size_(world_size),
+        device_(torch::kCUDA, static_cast<c10::DeviceIndex>(device_index)),
+        timeout_(timeout),
+        store_(store),
+        name_(std::move(name)) {
     c10::cuda::CUDAGuard guard(device_);
     ncclUniqueId id;
     const std::string key = "sprout/nccl-unique-id/" + name_;
@@ -84,8 +96,8 @@ class NcclCommunicator final : public Communicator {
       try {
         bytes = store->get(key);  // waits up to the store's timeout
       } catch (const std::exception& e) {
-        throw CollectiveError(collective_failure("NCCL rendezvous", rank_, world_size_, "nccl", one_line_cause(e),
-                                                 timeout_));
+        throw CollectiveError(
+            collective_failure("NCCL rendezvous", rank_, world_size_, "nccl", one_line_cause(e), timeout_));
       }
       if (bytes.size() != sizeof(id.internal)) throw CollectiveError("NCCL rendezvous: malformed unique id");
       std::memcpy(id.internal, bytes.data(), bytes.size());
@@ -141,8 +153,8 @@ class NcclCommunicator final : public Communicator {
     std::vector<std::pair<int, int>> directions;  // (from, to)
     for (int peer : std::set<int>(peers.begin(), peers.end())) {
       if (peer == rank_ || peer < 0 || peer >= world_size_) {
-        throw std::invalid_argument(fmt::format("NCCL point to point: rank {} cannot be a peer of rank {} of {}", peer,
-                                                rank_, world_size_));
+        throw std::invalid_argument(
+            fmt::format("NCCL point to point: rank {} cannot be a peer of rank {} of {}", peer, rank_, world_size_));
       }
       const int low = std::min(peer, rank_), high = std::max(peer, rank_);
       directions.push_back({low, high});
@@ -189,17 +201,23 @@ class NcclCommunicator final : public Communicator {
   std::unique_ptr<PendingCollective> start_send(const torch::Tensor& tensor, int peer, int) override {
     std::vector<torch::Tensor> one = {tensor};
     const Channel& c = channel(sending_, peer, "send");
-    return launch("send", one, [&](torch::Tensor& t, cudaStream_t stream) {
-      return ncclSend(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), 1, c.comm, stream);
-    }, &c);
+    return launch(
+        "send", one,
+        [&](torch::Tensor& t, cudaStream_t stream) {
+          return ncclSend(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), 1, c.comm, stream);
+        },
+        &c);
   }
 
   std::unique_ptr<PendingCollective> start_recv(torch::Tensor& tensor, int peer, int) override {
     std::vector<torch::Tensor> one = {tensor};
     const Channel& c = channel(receiving_, peer, "recv");
-    return launch("recv", one, [&](torch::Tensor& t, cudaStream_t stream) {
-      return ncclRecv(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), 0, c.comm, stream);
-    }, &c);
+    return launch(
+        "recv", one,
+        [&](torch::Tensor& t, cudaStream_t stream) {
+          return ncclRecv(t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), 0, c.comm, stream);
+        },
+        &c);
   }
 
   std::unique_ptr<Communicator> split(const std::vector<int>& members, const std::string& name) override {
@@ -211,8 +229,8 @@ class NcclCommunicator final : public Communicator {
 
   void broadcast(std::vector<torch::Tensor>& tensors, int root) override {
     launch("broadcast", tensors, [&](torch::Tensor& t, cudaStream_t stream) {
-      return ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()),
-                           root, comm_, stream);
+      return ncclBroadcast(t.data_ptr(), t.data_ptr(), static_cast<size_t>(t.numel()), nccl_type(t.scalar_type()), root,
+                           comm_, stream);
     })->wait();
   }
 
@@ -270,8 +288,8 @@ class NcclCommunicator final : public Communicator {
   const Channel& channel(const std::map<int, Channel>& table, int peer, const char* op) const {
     const auto it = table.find(peer);
     if (it == table.end()) {
-      throw std::logic_error(fmt::format("NCCL {} with rank {}: no point-to-point channel (connect_peers first)", op,
-                                         peer));
+      throw std::logic_error(
+          fmt::format("NCCL {} with rank {}: no point-to-point channel (connect_peers first)", op, peer));
     }
     return it->second;
   }
@@ -308,7 +326,8 @@ class NcclCommunicator final : public Communicator {
       // memory from reuse until the channel's stream is done with it (freed
       // early, as on an error path, it would otherwise be rewritten).
       const auto channel_stream = c10::cuda::getStreamFromExternal(stream, device_.index());
-      for (auto& s : staged) c10::cuda::CUDACachingAllocator::recordStream(s.device.storage().data_ptr(), channel_stream);
+      for (auto& s : staged)
+        c10::cuda::CUDACachingAllocator::recordStream(s.device.storage().data_ptr(), channel_stream);
     }
     cudaEvent_t done = nullptr;
     cudaEventCreateWithFlags(&done, cudaEventDisableTiming);

@@ -15,10 +15,18 @@ namespace {
 double bit_checksum(const torch::Tensor& p) {
   torch::Tensor t = p.detach().to(torch::kCPU).contiguous();
   switch (t.element_size()) {
-    case 2: t = t.view(torch::kShort); break;
-    case 4: t = t.view(torch::kInt); break;
-    case 8: t = t.view(torch::kLong); break;
-    default: t = t.view(torch::kByte); break;
+    case 2:
+      t = t.view(torch::kShort);
+      break;
+    case 4:
+      t = t.view(torch::kInt);
+      break;
+    case 8:
+      t = t.view(torch::kLong);
+      break;
+    default:
+      t = t.view(torch::kByte);
+      break;
   }
   return static_cast<double>(t.to(torch::kLong).sum().item<int64_t>());
 }
@@ -56,8 +64,8 @@ void run_on_every_rank(Communicator& comm, const std::function<void()>& work) {
   }
 }
 
-void check_replicas_agree(Communicator& comm, const std::vector<double>& counters, const std::vector<torch::Tensor>& parameters,
-                          const std::string& when) {
+void check_replicas_agree(Communicator& comm, const std::vector<double>& counters,
+                          const std::vector<torch::Tensor>& parameters, const std::string& when) {
   if (comm.world_size() == 1) return;
   std::vector<double> mine = counters;
   for (const auto& p : parameters) mine.push_back(bit_checksum(p));
@@ -72,9 +80,10 @@ void check_replicas_agree(Communicator& comm, const std::vector<double>& counter
     if (differing[r] > 0) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);
   }
   if (!ranks.empty()) {
-    throw std::runtime_error(fmt::format("{}: the model or step of rank(s) {} differs from rank 0's; the ranks "
-                                         "would train different models",
-                                         when, ranks));
+    throw std::runtime_error(
+        fmt::format("{}: the model or step of rank(s) {} differs from rank 0's; the ranks "
+                    "would train different models",
+                    when, ranks));
   }
 }
 

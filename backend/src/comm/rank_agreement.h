@@ -5,11 +5,11 @@
 // same model and counters after start, resume and growth.
 #pragma once
 
+#include <torch/types.h>
+
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <torch/types.h>
 
 #include "comm/communicator.h"
 
@@ -24,7 +24,7 @@ void run_on_every_rank(Communicator& comm, const std::function<void()>& work);
 // Throws std::runtime_error on every rank unless every rank's `counters` and
 // `parameters` (a model's, in its parameter order) are bit-for-bit those of rank 0 (an order-independent integer
 // checksum of the parameters' bits, so thread counts do not matter).
-void check_replicas_agree(Communicator& comm, const std::vector<double>& counters, const std::vector<torch::Tensor>& parameters,
-                          const std::string& when);
+void check_replicas_agree(Communicator& comm, const std::vector<double>& counters,
+                          const std::vector<torch::Tensor>& parameters, const std::string& when);
 
 }  // namespace sprout::backend

@@ -80,8 +80,7 @@ Rendezvous from_torchrun(const Variables& v) {
   // rank is on this machine.
   const bool all_here = is_loopback_address(r.master_addr);
   r.local_rank = v.integer("LOCAL_RANK", 0, kMaxRanks).value_or(all_here ? r.rank : 0);
-  r.local_world_size =
-      v.integer("LOCAL_WORLD_SIZE", 1, kMaxRanks).value_or(all_here ? r.world_size : r.local_rank + 1);
+  r.local_world_size = v.integer("LOCAL_WORLD_SIZE", 1, kMaxRanks).value_or(all_here ? r.world_size : r.local_rank + 1);
   return r;
 }
 
@@ -202,8 +201,6 @@ bool is_loopback_address(const std::string& host) {
   return std::regex_match(host, kLoopback);
 }
 
-std::string describe(const Rendezvous& r) {
-  return fmt::format("rank {}/{} ({})", r.rank, r.world_size, r.style);
-}
+std::string describe(const Rendezvous& r) { return fmt::format("rank {}/{} ({})", r.rank, r.world_size, r.style); }
 
 }  // namespace sprout::backend

@@ -8,17 +8,19 @@
 namespace sprout::backend {
 namespace {
 
-TokenBatch gather(const TokenShard& shard, const std::vector<int64_t>& starts, int64_t seq_len,
-                  torch::Device device) {
+TokenBatch gather(const TokenShard& shard, const std::vector<int64_t>& starts, int64_t seq_len, torch::Device device) {
   auto offsets = torch::tensor(starts, torch::kInt64).unsqueeze(1) + torch::arange(seq_len + 1, torch::kInt64);
-  torch::Tensor windows = shard.tokens.index_select(0, offsets.reshape({-1})).reshape(offsets.sizes()).to(torch::kInt64);
-  return {windows.slice(1, 0, seq_len).contiguous().to(device), windows.slice(1, 1, seq_len + 1).contiguous().to(device)};
+  torch::Tensor windows =
+      shard.tokens.index_select(0, offsets.reshape({-1})).reshape(offsets.sizes()).to(torch::kInt64);
+  return {windows.slice(1, 0, seq_len).contiguous().to(device),
+          windows.slice(1, 1, seq_len + 1).contiguous().to(device)};
 }
 
 void require_window(const TokenShard& shard, int64_t seq_len) {
   if (shard.size() < seq_len + 2) {
-    throw planner::InputError({shard.path, 0, 0}, "count",
-                              fmt::format("{} tokens is too few for one window of seq_len {} + 1", shard.size(), seq_len));
+    throw planner::InputError(
+        {shard.path, 0, 0}, "count",
+        fmt::format("{} tokens is too few for one window of seq_len {} + 1", shard.size(), seq_len));
   }
 }
 

@@ -2,12 +2,12 @@
 #include "data/corpus.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <zlib.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "data/token_shard.h"
 #include "sprout/planner/base/file_io.h"

@@ -18,9 +18,9 @@ std::vector<std::string> default_corpus_files();
 struct PrepareOptions {
   std::vector<std::string> inputs;  // files or directories (gzip/dictzip .gz/.dz are decompressed)
   std::string out_dir;
-  int64_t max_bytes = 0;            // 0: all of it
-  int64_t chunk_bytes = 4096;       // split unit
-  int64_t validation_every = 20;    // every 20th chunk goes to validation (5%)
+  int64_t max_bytes = 0;          // 0: all of it
+  int64_t chunk_bytes = 4096;     // split unit
+  int64_t validation_every = 20;  // every 20th chunk goes to validation (5%)
 };
 
 struct PreparedCorpus {

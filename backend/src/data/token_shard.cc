@@ -44,8 +44,10 @@ void write_token_shard(const std::string& path, const std::vector<uint32_t>& tok
   put<uint32_t>(out, 0);
   put<uint64_t>(out, tokens.size());
   for (uint32_t t : tokens) {
-    if (width == 2) put<uint16_t>(out, static_cast<uint16_t>(t));
-    else put<uint32_t>(out, t);
+    if (width == 2)
+      put<uint16_t>(out, static_cast<uint16_t>(t));
+    else
+      put<uint32_t>(out, t);
   }
   planner::write_file_atomically(path, out);
 }
@@ -61,7 +63,8 @@ TokenShard read_token_shard(const std::string& path) {
     bad(path, "magic", "not a sprout token shard (expected \"SPROUTTK\")");
   }
   const auto version = get<uint32_t>(bytes, 8);
-  if (version != kShardVersion) bad(path, "version", fmt::format("{} is not supported (expected {})", version, kShardVersion));
+  if (version != kShardVersion)
+    bad(path, "version", fmt::format("{} is not supported (expected {})", version, kShardVersion));
   const auto width = get<uint32_t>(bytes, 12);
   if (width != 2 && width != 4) bad(path, "token_bytes", fmt::format("{} must be 2 or 4", width));
   const auto vocab = get<uint32_t>(bytes, 16);
@@ -71,8 +74,8 @@ TokenShard read_token_shard(const std::string& path) {
   const auto count = get<uint64_t>(bytes, 24);
   const uint64_t payload = bytes.size() - kShardHeaderBytes;
   if (count > payload / width || payload != count * width) {
-    bad(path, "count", fmt::format("header says {} tokens but the file holds {} bytes of tokens (truncated?)",
-                                   count, payload));
+    bad(path, "count",
+        fmt::format("header says {} tokens but the file holds {} bytes of tokens (truncated?)", count, payload));
   }
   TokenShard shard;
   shard.path = path;
@@ -81,8 +84,8 @@ TokenShard read_token_shard(const std::string& path) {
   int32_t* dst = shard.tokens.data_ptr<int32_t>();
   uint32_t max_token = 0;
   for (uint64_t i = 0; i < count; ++i) {
-    uint32_t t = width == 2 ? get<uint16_t>(bytes, kShardHeaderBytes + 2 * i)
-                            : get<uint32_t>(bytes, kShardHeaderBytes + 4 * i);
+    uint32_t t =
+        width == 2 ? get<uint16_t>(bytes, kShardHeaderBytes + 2 * i) : get<uint32_t>(bytes, kShardHeaderBytes + 4 * i);
     max_token = std::max(max_token, t);
     dst[i] = static_cast<int32_t>(t);
   }

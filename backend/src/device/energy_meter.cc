@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "device/energy_meter.h"
-#include "device/stopwatch.h"
 
 #include <dlfcn.h>
 
@@ -8,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <vector>
+
+#include "device/stopwatch.h"
 
 namespace sprout::backend {
 namespace {
@@ -34,7 +35,8 @@ class NvmlMeter final : public EnergyMeter {
     auto m = std::unique_ptr<NvmlMeter>(new NvmlMeter(lib));
     auto init = reinterpret_cast<int (*)()>(dlsym(lib, "nvmlInit_v2"));
     auto handle = reinterpret_cast<int (*)(unsigned, void**)>(dlsym(lib, "nvmlDeviceGetHandleByIndex_v2"));
-    m->energy_ = reinterpret_cast<int (*)(void*, unsigned long long*)>(dlsym(lib, "nvmlDeviceGetTotalEnergyConsumption"));
+    m->energy_ =
+        reinterpret_cast<int (*)(void*, unsigned long long*)>(dlsym(lib, "nvmlDeviceGetTotalEnergyConsumption"));
     if (!init || !handle || !m->energy_ || init() != 0) return nullptr;
     if (handle(static_cast<unsigned>(index), &m->device_) != 0) return nullptr;
     if (m->read(m->start_mj_) != 0) return nullptr;
@@ -106,9 +108,7 @@ class RaplMeter final : public EnergyMeter {
 
 }  // namespace
 
-std::unique_ptr<EnergyMeter> make_model_energy_meter(double power_w) {
-  return std::make_unique<ModelMeter>(power_w);
-}
+std::unique_ptr<EnergyMeter> make_model_energy_meter(double power_w) { return std::make_unique<ModelMeter>(power_w); }
 
 std::unique_ptr<EnergyMeter> make_energy_meter(bool use_gpu, int gpu_index, double model_power_w) {
   if (use_gpu) {

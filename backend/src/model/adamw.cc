@@ -13,8 +13,8 @@ AdamWState make_adamw_state(const std::vector<torch::Tensor>& parameters) {
   return s;
 }
 
-void adamw_step(std::vector<torch::Tensor>& parameters, const std::vector<bool>& decay,
-                AdamWState& state, const AdamWSettings& s, double lr) {
+void adamw_step(std::vector<torch::Tensor>& parameters, const std::vector<bool>& decay, AdamWState& state,
+                const AdamWSettings& s, double lr) {
   torch::NoGradGuard no_grad;
   state.step += 1;
   const double bias1 = 1.0 - std::pow(s.beta1, static_cast<double>(state.step));

@@ -34,8 +34,8 @@ AdamWState make_adamw_state(const std::vector<torch::Tensor>& parameters);
 // gets decoupled weight decay. Gradients are read from parameters[i].grad();
 // a parameter without a gradient is skipped (its moments are not touched),
 // and so is one whose moments another rank holds (ZeRO-1: undefined here).
-void adamw_step(std::vector<torch::Tensor>& parameters, const std::vector<bool>& decay,
-                AdamWState& state, const AdamWSettings& settings, double lr);
+void adamw_step(std::vector<torch::Tensor>& parameters, const std::vector<bool>& decay, AdamWState& state,
+                const AdamWSettings& settings, double lr);
 
 // Scales all gradients so their global L2 norm is at most `max_norm`
 // (torch.nn.utils.clip_grad_norm_). Returns the norm before clipping.

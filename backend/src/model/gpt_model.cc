@@ -8,8 +8,7 @@
 
 namespace sprout::backend {
 
-GptModel::GptModel(GptSettings settings, std::vector<ParameterSpec> specs,
-                   std::vector<torch::Tensor> tensors)
+GptModel::GptModel(GptSettings settings, std::vector<ParameterSpec> specs, std::vector<torch::Tensor> tensors)
     : settings_(std::move(settings)), specs_(std::move(specs)), tensors_(std::move(tensors)) {
   if (specs_.size() != tensors_.size()) throw std::invalid_argument("GptModel: specs and tensors differ in count");
   for (size_t i = 0; i < specs_.size(); ++i) index_.emplace(specs_[i].name, i);
@@ -29,18 +28,20 @@ int64_t GptModel::parameter_count() const {
   return n;
 }
 
-at::Generator make_cpu_generator(uint64_t seed) {
-  return at::make_generator<at::CPUGeneratorImpl>(seed);
-}
+at::Generator make_cpu_generator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
 
-torch::Tensor init_parameter(const ParameterSpec& spec, const GptSettings& settings,
-                             at::Generator& generator, torch::Device device) {
+torch::Tensor init_parameter(const ParameterSpec& spec, const GptSettings& settings, at::Generator& generator,
+                             torch::Device device) {
   const auto sizes = storage_sizes(spec, settings.shape);
   auto cpu = torch::TensorOptions().dtype(torch::kFloat32);
   torch::Tensor t;
   switch (spec.init) {
-    case Init::kOnes: t = torch::ones(sizes, cpu); break;
-    case Init::kZeros: t = torch::zeros(sizes, cpu); break;
+    case Init::kOnes:
+      t = torch::ones(sizes, cpu);
+      break;
+    case Init::kZeros:
+      t = torch::zeros(sizes, cpu);
+      break;
     case Init::kNormal:
     case Init::kNormalResidual: {
       double std = settings.init_std;

@@ -50,13 +50,12 @@ class GptModel {
 
 // Fresh random model (weights N(0, init_std), residual projections scaled by
 // 1/sqrt(2 layers) as GPT-2 does, gains 1, biases 0), on `device`.
-GptModel make_gpt(const GptSettings& settings, at::Generator& generator,
-                  torch::Device device = torch::kCPU);
+GptModel make_gpt(const GptSettings& settings, at::Generator& generator, torch::Device device = torch::kCPU);
 
 // One freshly initialised tensor for `spec` (used by make_gpt and by growth
 // for the new entries).
-torch::Tensor init_parameter(const ParameterSpec& spec, const GptSettings& settings,
-                             at::Generator& generator, torch::Device device);
+torch::Tensor init_parameter(const ParameterSpec& spec, const GptSettings& settings, at::Generator& generator,
+                             torch::Device device);
 
 // A CPU generator seeded deterministically (std::mt19937-based Philox-free
 // CPUGeneratorImpl, identical across runs and libtorch versions).

@@ -25,8 +25,8 @@ torch::Tensor leading_ones(int64_t old_size, int64_t new_size, double m, torch::
 }
 
 // [groups, dim] mask: 1 where both the group (head) and the dim are old.
-torch::Tensor head_mask(int64_t old_groups, int64_t new_groups, int64_t old_dim, int64_t new_dim,
-                        double m, torch::Device device) {
+torch::Tensor head_mask(int64_t old_groups, int64_t new_groups, int64_t old_dim, int64_t new_dim, double m,
+                        torch::Device device) {
   auto c = torch::full({new_groups, new_dim}, m, torch::kFloat32);
   c.slice(0, 0, old_groups).slice(1, 0, old_dim).fill_(1.0);
   return c.reshape({new_groups * new_dim}).to(device);
@@ -73,8 +73,8 @@ std::vector<int> depth_growth_sources(int old_layers, int new_layers) {
   return out;
 }
 
-void copy_leading_block(const torch::Tensor& old, const std::vector<int64_t>& old_logical,
-                        torch::Tensor& target, const std::vector<int64_t>& new_logical) {
+void copy_leading_block(const torch::Tensor& old, const std::vector<int64_t>& old_logical, torch::Tensor& target,
+                        const std::vector<int64_t>& new_logical) {
   torch::NoGradGuard no_grad;
   torch::Tensor view = target.view(new_logical);
   for (size_t d = 0; d < old_logical.size(); ++d) view = view.slice(static_cast<int64_t>(d), 0, old_logical[d]);
@@ -83,12 +83,11 @@ void copy_leading_block(const torch::Tensor& old, const std::vector<int64_t>& ol
 
 bool same_shape(const ModelShape& a, const ModelShape& b) {
   return a.layers == b.layers && a.hidden == b.hidden && a.heads == b.heads && a.kv_heads == b.kv_heads &&
-         a.ffn_hidden == b.ffn_hidden && a.vocab == b.vocab && a.seq_len == b.seq_len &&
-         a.activation == b.activation && a.position == b.position && a.tied_embeddings == b.tied_embeddings;
+         a.ffn_hidden == b.ffn_hidden && a.vocab == b.vocab && a.seq_len == b.seq_len && a.activation == b.activation &&
+         a.position == b.position && a.tied_embeddings == b.tied_embeddings;
 }
 
-GrownModel grow_gpt(const GptModel& old, const GptSettings& settings, long long grow_steps,
-                    at::Generator& generator) {
+GrownModel grow_gpt(const GptModel& old, const GptSettings& settings, long long grow_steps, at::Generator& generator) {
   const ModelShape& from = old.shape();
   const ModelShape& to = settings.shape;
   planner::GrowthCheck check = planner::infer_growth(from, to);

@@ -36,7 +36,7 @@ struct GrowthRamp {
   planner::ModelShape to;
   std::vector<bool> new_layer;  // per layer of `to`: inserted by depth growth
   long long grow_steps = 0;
-  long long steps_done = 0;     // optimizer steps taken since the growth
+  long long steps_done = 0;  // optimizer steps taken since the growth
 
   // m for the next step: 0 right after growth, exactly 1 after grow_steps.
   double mask_value() const;
@@ -46,10 +46,10 @@ struct GrowthRamp {
 // The masks of one forward pass (built from a GrowthRamp for a mask value).
 struct GrowthMasks {
   double value = 1.0;
-  torch::Tensor hidden;  // [hidden], undefined when hidden did not grow
-  torch::Tensor ffn;     // [ffn_hidden], undefined when the FFN did not grow
-  torch::Tensor q;       // [heads * head_dim], undefined when neither heads nor head dim grew
-  torch::Tensor kv;      // [kv_heads * head_dim], likewise
+  torch::Tensor hidden;          // [hidden], undefined when hidden did not grow
+  torch::Tensor ffn;             // [ffn_hidden], undefined when the FFN did not grow
+  torch::Tensor q;               // [heads * head_dim], undefined when neither heads nor head dim grew
+  torch::Tensor kv;              // [kv_heads * head_dim], likewise
   double attention_scale = 1.0;  // 1/sqrt(masked head size)
   std::vector<bool> new_layer;
 };
@@ -73,22 +73,20 @@ struct GrownModel {
 // each tensor. Throws std::invalid_argument when `to` is not a
 // growth of the old shape (shrinks, changes vocab/seq_len/activation, or
 // changes the GQA grouping).
-GrownModel grow_gpt(const GptModel& old, const GptSettings& to, long long grow_steps,
-                    at::Generator& generator);
+GrownModel grow_gpt(const GptModel& old, const GptSettings& to, long long grow_steps, at::Generator& generator);
 
 // Adam state transfer (MSG): the old moments go to the leading block of
 // every grown tensor, new entries get zeros, the step count is kept. Moments
 // this rank does not hold (ZeRO-1, undefined) stay undefined; a parameter new
 // in the grown model gets zero moments on every rank.
-AdamWState grow_adamw_state(const AdamWState& old, const GptModel& old_model,
-                            const GrownModel& grown);
+AdamWState grow_adamw_state(const AdamWState& old, const GptModel& old_model, const GrownModel& grown);
 
 // Same architecture (every ModelShape field the model is built from).
 bool same_shape(const planner::ModelShape& a, const planner::ModelShape& b);
 
 // Copies `old` into the leading block of `target` (both in storage shape,
 // viewed through their logical sizes).
-void copy_leading_block(const torch::Tensor& old, const std::vector<int64_t>& old_logical,
-                        torch::Tensor& target, const std::vector<int64_t>& new_logical);
+void copy_leading_block(const torch::Tensor& old, const std::vector<int64_t>& old_logical, torch::Tensor& target,
+                        const std::vector<int64_t>& new_logical);
 
 }  // namespace sprout::backend

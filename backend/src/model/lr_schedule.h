@@ -7,7 +7,7 @@ namespace sprout::backend {
 
 struct LrSchedule {
   double peak_lr = 0;
-  long long total_steps = 1;   // of the stage
+  long long total_steps = 1;  // of the stage
   long long warmup_steps = 0;
   double min_lr_fraction = 0.1;
 };

@@ -12,13 +12,20 @@ using planner::ModelShape;
 
 int64_t axis_size(Axis axis, const ModelShape& s) {
   switch (axis) {
-    case Axis::kVocab: return s.vocab;
-    case Axis::kPosition: return s.seq_len;
-    case Axis::kHidden: return s.hidden;
-    case Axis::kHeads: return s.heads;
-    case Axis::kKvHeads: return s.kv_heads;
-    case Axis::kHeadDim: return s.head_dim();
-    case Axis::kFfn: return s.ffn_hidden;
+    case Axis::kVocab:
+      return s.vocab;
+    case Axis::kPosition:
+      return s.seq_len;
+    case Axis::kHidden:
+      return s.hidden;
+    case Axis::kHeads:
+      return s.heads;
+    case Axis::kKvHeads:
+      return s.kv_heads;
+    case Axis::kHeadDim:
+      return s.head_dim();
+    case Axis::kFfn:
+      return s.ffn_hidden;
   }
   throw std::invalid_argument("unknown axis");
 }

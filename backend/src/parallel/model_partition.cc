@@ -143,9 +143,10 @@ torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tens
   }
   const auto once = std::count(covered.begin(), covered.end(), 1);
   if (once != extent) {
-    throw std::runtime_error(fmt::format("checkpoint tensor {}: its slices cover {} of {} units exactly once (a shard "
-                                         "is missing or overlaps)",
-                                         name, once, extent));
+    throw std::runtime_error(
+        fmt::format("checkpoint tensor {}: its slices cover {} of {} units exactly once (a shard "
+                    "is missing or overlaps)",
+                    name, once, extent));
   }
   return full.reshape(storage_sizes(spec, shape));
 }

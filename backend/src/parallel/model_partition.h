@@ -8,22 +8,23 @@
 // pipeline parallelism").
 #pragma once
 
-#include <map>
 #include <nlohmann/json.hpp>
+
+#include <map>
 #include <string>
 #include <vector>
 
-#include "model/adamw.h"
 #include "comm/communicator.h"
+#include "model/adamw.h"
 #include "model/gpt_model.h"
+#include "model/named_tensors.h"
 #include "parallel/optimizer_sharding.h"
 #include "parallel/stage_layout.h"
-#include "model/named_tensors.h"
 
 namespace sprout::backend {
 
 struct ModelPart {
-  GptModel model;                 // the full shape, this rank's tensors (requires_grad leaves)
+  GptModel model;                  // the full shape, this rank's tensors (requires_grad leaves)
   std::vector<size_t> full_index;  // per local parameter: its index in the full model
   AdamWState optimizer;            // the moments of the local parameters (same step)
   // ZeRO-1 over the data-parallel group: per local parameter the DP rank

@@ -90,7 +90,8 @@ void broadcast_parameters_from_owners(Communicator& comm, std::vector<torch::Ten
     for (size_t i = 0; i < parameters.size(); ++i) {
       if (sharding.owner[i] != root) continue;
       const int64_t b = parameters[i].numel() * static_cast<int64_t>(parameters[i].element_size());
-      if (!bucket.empty() && (bytes + b > bucket_bytes || parameters[bucket.front()].dtype() != parameters[i].dtype())) {
+      if (!bucket.empty() &&
+          (bytes + b > bucket_bytes || parameters[bucket.front()].dtype() != parameters[i].dtype())) {
         flush();
       }
       bucket.push_back(i);

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/adamw.h"
 #include "comm/communicator.h"
+#include "model/adamw.h"
 
 namespace sprout::backend {
 
@@ -28,9 +28,7 @@ struct OptimizerSharding {
   std::vector<int> owner;  // per parameter: the owning rank, or kReplicated
 
   bool sharded() const;
-  bool keeps(size_t parameter, int rank) const {
-    return owner[parameter] == kReplicated || owner[parameter] == rank;
-  }
+  bool keeps(size_t parameter, int rank) const { return owner[parameter] == kReplicated || owner[parameter] == rank; }
 };
 
 OptimizerSharding replicated_sharding(size_t parameter_count);

@@ -50,9 +50,7 @@ std::vector<int> tensor_parallel_members(const StageLayout& l, int r) {
   return members_along(l, r, &RankPosition::tp, l.tp);
 }
 
-std::vector<int> pipeline_members(const StageLayout& l, int r) {
-  return members_along(l, r, &RankPosition::pp, l.pp);
-}
+std::vector<int> pipeline_members(const StageLayout& l, int r) { return members_along(l, r, &RankPosition::pp, l.pp); }
 
 std::vector<int> data_parallel_members(const StageLayout& l, int r) {
   return members_along(l, r, &RankPosition::dp, l.dp);
@@ -95,8 +93,7 @@ std::vector<int> balanced_chunk_layers(const planner::ModelShape& shape, int chu
         // Costs within a part in a billion are equal (FLOP ratios are not exact).
         const Score s{std::max(before.first, cost), before.second + (k - even) * (k - even)};
         const Score& b = best[c][n];
-        const bool better = s.first < b.first * (1 - 1e-9) ||
-                            (s.first <= b.first * (1 + 1e-9) && s.second < b.second);
+        const bool better = s.first < b.first * (1 - 1e-9) || (s.first <= b.first * (1 + 1e-9) && s.second < b.second);
         if (std::isinf(b.first) || better) {
           best[c][n] = s;
           take[c][n] = k;

@@ -21,11 +21,11 @@ struct StageLayout {
   int tp = 1;
   int pp = 1;
   int dp = 1;
-  int interleave = 1;              // v: model chunks per pipeline rank
+  int interleave = 1;  // v: model chunks per pipeline rank
   // Sequence parallelism in the tensor-parallel groups (Korthikanti et al.
   // 2022): the plan's parallel.sequence_parallel, on by default with tp > 1.
   bool sequence_parallel = false;
-  std::vector<int> chunk_layers;   // layers of each virtual stage, pp * interleave entries
+  std::vector<int> chunk_layers;  // layers of each virtual stage, pp * interleave entries
 
   int world_size() const { return tp * pp * dp; }
   int virtual_stages() const { return pp * interleave; }

@@ -23,8 +23,8 @@ AxisRange tensor_parallel_range(const ParameterSpec& spec, const planner::ModelS
   if (!axis) return {0, 0};
   const int64_t size = logical_sizes(spec, shape)[*axis];
   if (size % tp != 0) {
-    throw std::invalid_argument(fmt::format("{}: {} units cannot be split over {} tensor-parallel ranks", spec.name,
-                                            size, tp));
+    throw std::invalid_argument(
+        fmt::format("{}: {} units cannot be split over {} tensor-parallel ranks", spec.name, size, tp));
   }
   return {tp_rank * size / tp, (tp_rank + 1) * size / tp};
 }

@@ -74,9 +74,7 @@ std::vector<double> swept_seconds(size_t shapes, double budget_s, F&& time_shape
   return out;
 }
 
-torch::ScalarType gemm_dtype(const std::string& dtype) {
-  return dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32;
-}
+torch::ScalarType gemm_dtype(const std::string& dtype) { return dtype == "bf16" ? torch::kBFloat16 : torch::kFloat32; }
 
 // Matmul shapes of transformer layers: tokens x hidden by hidden x {hidden,
 // 4 hidden}, and square ones to span sizes smaller and larger. A GPU gets
@@ -155,16 +153,18 @@ double training_gemm_seconds(long long batch, long long m, long long n, long lon
   std::vector<int64_t> y_shape = {m, n};
   if (batch > 1) y_shape.insert(y_shape.begin(), batch);
   const auto grad = torch::randn(y_shape, opts.dtype(gemm_dtype(dtype)));
-  return time_median([&] {
-    torch::Tensor y;
-    {
-      AutocastGuard guard(autocast, probe_device());
-      y = batch > 1 ? torch::matmul(x, w.transpose(-2, -1)) : torch::linear(x, w);
-    }
-    y.backward(grad.to(y.scalar_type()));
-    x.mutable_grad() = torch::Tensor();
-    w.mutable_grad() = torch::Tensor();
-  }, budget_s);
+  return time_median(
+      [&] {
+        torch::Tensor y;
+        {
+          AutocastGuard guard(autocast, probe_device());
+          y = batch > 1 ? torch::matmul(x, w.transpose(-2, -1)) : torch::linear(x, w);
+        }
+        y.backward(grad.to(y.scalar_type()));
+        x.mutable_grad() = torch::Tensor();
+        w.mutable_grad() = torch::Tensor();
+      },
+      budget_s);
 }
 
 // What one operation of a training step costs beyond its arithmetic:
@@ -175,11 +175,13 @@ double dispatch_overhead_us(double budget_s) {
   auto x = torch::ones({8}, opts.requires_grad(true));
   auto w = torch::ones({8}, opts.requires_grad(true));
   constexpr int kOps = 64;
-  const double t = time_median([&] {
-    auto y = x;
-    for (int i = 0; i < kOps / 2; ++i) y = (y * w) + x;
-    y.sum().backward();
-  }, budget_s);
+  const double t = time_median(
+      [&] {
+        auto y = x;
+        for (int i = 0; i < kOps / 2; ++i) y = (y * w) + x;
+        y.sum().backward();
+      },
+      budget_s);
   return t / (2 * kOps) * 1e6;
 }
 
@@ -203,12 +205,14 @@ double elementwise_gb_per_s(torch::ScalarType dtype, bool quick, double budget_s
   auto x = torch::randn({rows, cols}, opts).to(dtype).set_requires_grad(true);
   auto w = torch::ones({cols}, opts).to(dtype).set_requires_grad(true);
   auto b = torch::zeros({cols}, opts).to(dtype).set_requires_grad(true);
-  const double t = time_median([&] {
-    auto y = torch::layer_norm(x, {cols}, w, b);
-    y = torch::gelu(y) + x;
-    y = torch::softmax(y, -1);
-    y.sum().backward();
-  }, budget_s);
+  const double t = time_median(
+      [&] {
+        auto y = torch::layer_norm(x, {cols}, w, b);
+        y = torch::gelu(y) + x;
+        y = torch::softmax(y, -1);
+        y.sum().backward();
+      },
+      budget_s);
   const double element_bytes = dtype == torch::kBFloat16 ? 2 : 4;
   const double ops = 4;  // layer_norm, gelu, add, softmax
   return 3 * ops * 2 * element_bytes * static_cast<double>(rows * cols) / t / 1e9;
@@ -230,16 +234,18 @@ double attention_tflops(const std::string& dtype, double budget_s) {
   auto q = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
   auto k = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
   auto v = torch::randn({b, h, s, d}, opts).set_requires_grad(true);
-  const double t = time_median([&] {
-    torch::Tensor out;
-    {
-      AutocastGuard guard(autocast, probe_device());
-      auto scores = torch::matmul(q, k.transpose(-2, -1)).div(8.0);
-      out = torch::matmul(torch::softmax(scores, -1), v);
-    }
-    out.backward(torch::ones_like(out));
-    for (auto* t : {&q, &k, &v}) t->mutable_grad() = torch::Tensor();
-  }, budget_s);
+  const double t = time_median(
+      [&] {
+        torch::Tensor out;
+        {
+          AutocastGuard guard(autocast, probe_device());
+          auto scores = torch::matmul(q, k.transpose(-2, -1)).div(8.0);
+          out = torch::matmul(torch::softmax(scores, -1), v);
+        }
+        out.backward(torch::ones_like(out));
+        for (auto* t : {&q, &k, &v}) t->mutable_grad() = torch::Tensor();
+      },
+      budget_s);
   return 3 * 4.0 * b * h * s * s * d / t / 1e12;
 }
 
@@ -282,9 +288,9 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   hw = o.base;
   hw.name = o.name;
   for (const char* key : {"hbm_gb", "intra_node_gb_per_s", "intra_node_latency_us", "inter_node_gb_per_s",
-                          "inter_node_latency_us", "tdp_w", "typical_power_fraction", "idle_power_w",
-                          "node_overhead_w", "embodied_kg_co2e_per_gpu", "lifetime_years", "price_usd_per_gpu_hour",
-                          "restart_overhead_s", "mtbf_gpu_hours", "memory_reserved_gb", "gpus_per_node"}) {
+                          "inter_node_latency_us", "tdp_w", "typical_power_fraction", "idle_power_w", "node_overhead_w",
+                          "embodied_kg_co2e_per_gpu", "lifetime_years", "price_usd_per_gpu_hour", "restart_overhead_s",
+                          "mtbf_gpu_hours", "memory_reserved_gb", "gpus_per_node"}) {
     r.sources[key] = "as in the base profile " + o.base_source + " (not measured)";
   }
 
@@ -341,17 +347,18 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   }
   hw.gemm_efficiency = efficiency_table(r.gemms, hw.peak_tflops);
   hw.batched_gemm_efficiency = efficiency_table(batched, hw.peak_tflops);
-  r.sources["batched_gemm_efficiency"] =
-      fmt::format("measured: {} batched matmul of 64 attention-shaped matrices, forward + both backward products "
-                  "through autograd, by the FLOPs of one forward matrix",
-                  o.dtype);
-  r.sources["gemm_efficiency"] =
-      fmt::format("measured: {} linear layers forward + both backward products through autograd{}, {} transformer "
-                  "shapes, median per half decade of the forward FLOPs",
-                  o.dtype, o.dtype == "bf16" ? " under autocast" : "", r.gemms.size());
+  r.sources["batched_gemm_efficiency"] = fmt::format(
+      "measured: {} batched matmul of 64 attention-shaped matrices, forward + both backward products "
+      "through autograd, by the FLOPs of one forward matrix",
+      o.dtype);
+  r.sources["gemm_efficiency"] = fmt::format(
+      "measured: {} linear layers forward + both backward products through autograd{}, {} transformer "
+      "shapes, median per half decade of the forward FLOPs",
+      o.dtype, o.dtype == "bf16" ? " under autocast" : "", r.gemms.size());
   if (power_source == "rapl" || power_source == "nvml") {
     hw.typical_power_fraction = std::clamp(busy_w / std::max(1.0, hw.tdp_w), 0.01, 1.5);
-    r.sources["typical_power_fraction"] = fmt::format("measured with {}: {:.1f} W during the GEMM sweep", power_source, busy_w);
+    r.sources["typical_power_fraction"] =
+        fmt::format("measured with {}: {:.1f} W during the GEMM sweep", power_source, busy_w);
   }
 
   say("memory bandwidth (tensor copy)");

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "parallel/optimizer_sharding.h"
 #include "checkpoint/run_state.h"
+#include "parallel/optimizer_sharding.h"
 #include "sprout/planner/plan/plan.h"
 
 namespace sprout::backend {

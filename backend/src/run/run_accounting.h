@@ -7,9 +7,9 @@
 
 #include <memory>
 
+#include "checkpoint/run_state.h"
 #include "comm/communicator.h"
 #include "device/energy_meter.h"
-#include "checkpoint/run_state.h"
 #include "device/stopwatch.h"
 
 namespace sprout::backend {

@@ -15,8 +15,12 @@ namespace fs = std::filesystem;
 
 RunDirPaths run_dir_paths(const std::string& root) {
   const fs::path r(root);
-  return {root, (r / "plan.yaml").string(), (r / "telemetry.jsonl").string(), (r / "summary.json").string(),
-          (r / "checkpoints").string(), (r / "data").string()};
+  return {root,
+          (r / "plan.yaml").string(),
+          (r / "telemetry.jsonl").string(),
+          (r / "summary.json").string(),
+          (r / "checkpoints").string(),
+          (r / "data").string()};
 }
 
 std::string plan_fingerprint_of_yaml(const std::string& canonical_plan_yaml) {

@@ -18,11 +18,11 @@
 #include <optional>
 #include <string>
 
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/run_state.h"
 #include "comm/communicator.h"
 #include "parallel/process_groups.h"
 #include "parallel/stage_layout.h"
-#include "checkpoint/checkpoint.h"
-#include "checkpoint/run_state.h"
 #include "sprout/planner/runs/telemetry_record.h"
 #include "step/parallel_step.h"
 #include "step/training_step.h"

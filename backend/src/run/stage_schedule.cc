@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/cost/estimate.h"
 
 namespace sprout::backend {
 
@@ -28,14 +28,14 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
       fail("parallel.dp",
            layout.tp * layout.pp == 1
                ? fmt::format("{} data-parallel ranks planned but {} process(es) running", dp, world_size)
-               : fmt::format("layout TP{} PP{} DP{} needs tp x pp x dp = {} processes but {} are running",
-                             layout.tp, layout.pp, layout.dp, needed, world_size));
+               : fmt::format("layout TP{} PP{} DP{} needs tp x pp x dp = {} processes but {} are running", layout.tp,
+                             layout.pp, layout.dp, needed, world_size));
     }
     StageSchedule sc;
     const double seqs = st.global_batch_tokens / s.seq_len;
     if (std::abs(seqs - std::round(seqs)) > 1e-9) {
-      fail("global_batch_tokens", fmt::format("{} is not a whole number of {}-token sequences", st.global_batch_tokens,
-                                              s.seq_len));
+      fail("global_batch_tokens",
+           fmt::format("{} is not a whole number of {}-token sequences", st.global_batch_tokens, s.seq_len));
     }
     sc.sequences_per_step = std::llround(seqs);
     if (st.parallel) {
@@ -46,8 +46,9 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
       while (sc.micro_batch > 1 && per_rank % sc.micro_batch != 0) --sc.micro_batch;
     }
     if (sc.micro_batch < 1 || sc.sequences_per_step % (sc.micro_batch * dp) != 0) {
-      fail("parallel.micro_batch", fmt::format("{} sequences per step do not split into micro-batches of {} on {} rank(s)",
-                                               sc.sequences_per_step, sc.micro_batch, dp));
+      fail("parallel.micro_batch",
+           fmt::format("{} sequences per step do not split into micro-batches of {} on {} rank(s)",
+                       sc.sequences_per_step, sc.micro_batch, dp));
     }
     sc.accumulation = sc.sequences_per_step / (sc.micro_batch * dp);
     sc.steps = planner::iterations_for_tokens(st.tokens, st.global_batch_tokens);

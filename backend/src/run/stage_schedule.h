@@ -21,7 +21,7 @@ struct StageSchedule {
   long long micro_batch = 0;         // sequences per forward/backward
   long long accumulation = 0;        // micro-batches per step on each rank
   long long warmup_steps = 0;
-  long long grow_steps = 0;          // MSG ramp length; 0 on the first stage
+  long long grow_steps = 0;  // MSG ramp length; 0 on the first stage
 };
 
 // world_size: processes of this run (1 for the single-process trainer).

@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "data/token_shard.h"
 #include "checkpoint/run_state.h"
+#include "data/token_shard.h"
 #include "run/stage_schedule.h"
 #include "step/training_step.h"
 

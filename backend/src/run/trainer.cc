@@ -16,15 +16,16 @@
 #include <iostream>
 #include <map>
 
+#include "checkpoint/resume_point.h"
 #include "comm/make_communicator.h"
 #include "comm/rank_agreement.h"
 #include "data/data_source.h"
 #include "run/device_choice.h"
 #include "run/growth_step.h"
-#include "checkpoint/resume_point.h"
 #include "run/run_accounting.h"
 #include "run/run_dir.h"
 #include "run/run_summary.h"
+#include "run/stage_runtime.h"
 #include "run/stage_schedule.h"
 #include "run/step_meter.h"
 #include "run/step_specs.h"
@@ -33,7 +34,6 @@
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"
-#include "run/stage_runtime.h"
 
 namespace sprout::backend {
 namespace {

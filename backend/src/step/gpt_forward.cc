@@ -27,8 +27,8 @@ torch::Tensor leave_tensor_parallel(const torch::Tensor& x, const ForwardContext
 
 // A row-parallel linear's output (Megatron-LM): the partial products of the
 // tensor-parallel ranks are summed, then the (replicated) bias is added once.
-torch::Tensor row_parallel_linear(const torch::Tensor& x, const GptModel& m, const std::string& w,
-                                  const std::string& b, const ForwardContext& ctx) {
+torch::Tensor row_parallel_linear(const torch::Tensor& x, const GptModel& m, const std::string& w, const std::string& b,
+                                  const ForwardContext& ctx) {
   const bool biased = !b.empty() && m.contains(b);
   if (!ctx.tp.active()) return biased ? at::linear(x, m.get(w), m.get(b)) : at::linear(x, m.get(w));
   torch::Tensor y = leave_tensor_parallel(at::linear(x, m.get(w)), ctx);
@@ -76,8 +76,7 @@ torch::Tensor head_dropout(const torch::Tensor& probs, double p, const ForwardCo
   return apply_keep_mask(probs, keep, p);
 }
 
-torch::Tensor norm(const torch::Tensor& x, const GptModel& m, const std::string& prefix,
-                   const GrowthMasks* masks) {
+torch::Tensor norm(const torch::Tensor& x, const GptModel& m, const std::string& prefix, const GrowthMasks* masks) {
   const auto& w = m.get(prefix + ".weight");
   const auto& b = m.get(prefix + ".bias");
   if (masks && masks->hidden.defined()) return masked_layer_norm(x, w, b, masks->hidden);
@@ -107,9 +106,9 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, co
   const int64_t B = in.size(0), T = in.size(1), H = wq.size(0) / D, KV = wk.size(0) / D;
   const bool biased = m.contains(p + "attn.bq");
   std::vector<torch::Tensor> w = {wq, wk, m.get(p + "attn.wv")};
-  torch::Tensor qkv = biased ? at::linear(in, at::cat(w), at::cat({m.get(p + "attn.bq"), m.get(p + "attn.bk"),
-                                                                   m.get(p + "attn.bv")}))
-                             : at::linear(in, at::cat(w));
+  torch::Tensor qkv =
+      biased ? at::linear(in, at::cat(w), at::cat({m.get(p + "attn.bq"), m.get(p + "attn.bk"), m.get(p + "attn.bv")}))
+             : at::linear(in, at::cat(w));
   auto parts = qkv.split_with_sizes({H * D, KV * D, KV * D}, -1);
   torch::Tensor q = parts[0], k = parts[1], v = parts[2];
   double scale = 1.0 / std::sqrt(static_cast<double>(D));
@@ -138,8 +137,8 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, co
   return row_parallel_linear(y, m, p + "attn.wo", p + "attn.bo", ctx);
 }
 
-torch::Tensor mlp(const torch::Tensor& x, const GptModel& m, const std::string& p,
-                  const GrowthMasks* masks, bool old_layer, const ForwardContext& ctx) {
+torch::Tensor mlp(const torch::Tensor& x, const GptModel& m, const std::string& p, const GrowthMasks* masks,
+                  bool old_layer, const ForwardContext& ctx) {
   const bool masked = masks && old_layer && masks->ffn.defined();
   const torch::Tensor in = enter_tensor_parallel(x, ctx);
   if (m.shape().activation == planner::Activation::kGelu) {
@@ -164,8 +163,8 @@ std::pair<int64_t, int64_t> vocab_range(const torch::Tensor& local_rows, const F
 
 }  // namespace
 
-torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& weight,
-                                const torch::Tensor& bias, const torch::Tensor& c) {
+torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                const torch::Tensor& c) {
   const torch::Tensor total = c.sum();
   const torch::Tensor mean = (x * c).sum(-1, true) / total;
   const torch::Tensor centered = x - mean;
@@ -201,9 +200,8 @@ torch::Tensor gpt_blocks(const GptModel& m, torch::Tensor x, const LayerRange& l
     const std::string p = fmt::format("h.{}.", l);
     const bool inserted = masks && l < static_cast<int>(masks->new_layer.size()) && masks->new_layer[l];
     const double rate = m.settings().dropout;
-    torch::Tensor h =
-        x + dropout(attention(norm(x, m, p + "ln1", masks), m, l, causal, masks, !inserted, ctx), rate, ctx,
-                    attention_out_site(l));
+    torch::Tensor h = x + dropout(attention(norm(x, m, p + "ln1", masks), m, l, causal, masks, !inserted, ctx), rate,
+                                  ctx, attention_out_site(l));
     h = h + dropout(mlp(norm(h, m, p + "ln2", masks), m, p, masks, !inserted, ctx), rate, ctx, mlp_out_site(l));
     // MSG depth growth: an inserted block is the identity at m = 0.
     x = inserted ? x + (h - x) * masks->value : h;
@@ -224,7 +222,8 @@ torch::Tensor gpt_cross_entropy(const torch::Tensor& logits, const torch::Tensor
   // log sum_v exp(z_v - max) - (z_target - max), where the maximum, the sum
   // of exponentials and the target's logit are each reduced over the ranks
   // holding parts of the vocabulary; gradients stay local.
-  const torch::Tensor shifted = flat - max_over_tensor_parallel(std::get<0>(flat.detach().max(-1)), ctx.tp).unsqueeze(-1);
+  const torch::Tensor shifted =
+      flat - max_over_tensor_parallel(std::get<0>(flat.detach().max(-1)), ctx.tp).unsqueeze(-1);
   const torch::Tensor sum_exp = reduce_from_tensor_parallel(shifted.exp().sum(-1), ctx.tp);
   const auto [begin, end] = vocab_range(flat.transpose(0, 1), ctx);
   const torch::Tensor outside = target.lt(begin).logical_or(target.ge(end));

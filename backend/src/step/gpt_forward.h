@@ -62,7 +62,7 @@ torch::Tensor gpt_loss(const GptModel& model, const torch::Tensor& inputs, const
 
 // LayerNorm whose mean and variance weight dimension i by c_i and whose
 // output is multiplied by c (MSG): sum_i c_i x_i / sum_i c_i.
-torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& weight,
-                                const torch::Tensor& bias, const torch::Tensor& mask);
+torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
+                                const torch::Tensor& mask);
 
 }  // namespace sprout::backend

@@ -4,17 +4,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
-#include <map>
 #include <chrono>
 #include <cmath>
+#include <deque>
+#include <map>
 #include <stdexcept>
 
-#include "device/autocast.h"
 #include "data/batch_sampler.h"
-#include "step/gpt_forward.h"
-#include "sprout/planner/model/pipeline_order.h"
+#include "device/autocast.h"
 #include "device/stopwatch.h"
+#include "sprout/planner/model/pipeline_order.h"
+#include "step/gpt_forward.h"
 
 namespace sprout::backend {
 
@@ -165,7 +165,7 @@ class AheadReceives {
   torch::Device device_;
   MessageCounts received_from_;
   std::vector<std::pair<Expected, int>> expected_;  // with its tag
-  size_t next_ = 0;  // the first not yet posted
+  size_t next_ = 0;                                 // the first not yet posted
   std::deque<Posted> posted_;
 };
 
@@ -173,8 +173,13 @@ class Pipeline {
  public:
   Pipeline(const GptModel& model, const GrowthMasks* masks, const StepSpec& spec, const RankShare& share,
            ProcessGroups& groups)
-      : model_(model), spec_(spec), share_(share), groups_(groups), vs_(share),
-        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)), sends_(*groups.pipeline),
+      : model_(model),
+        spec_(spec),
+        share_(share),
+        groups_(groups),
+        vs_(share),
+        in_flight_(static_cast<size_t>(spec.accumulation * vs_.v)),
+        sends_(*groups.pipeline),
         receives_(*groups.pipeline, sent_positions(spec.seq_len, tensor_parallel_context(share, groups)),
                   model.shape().hidden, spec.device) {
     times_.assign_zeros(in_flight_.size());
@@ -265,8 +270,8 @@ class Pipeline {
     if (!first) f.input = x = timed_receive().set_requires_grad(true);
     TokenBatch batch;
     if (first || last) {
-      batch = training_batch(*spec_.shard, spec_.seq_len, spec_.data_seed, first_sequence, spec_.micro_batch,
-                             spec_.device);
+      batch =
+          training_batch(*spec_.shard, spec_.seq_len, spec_.data_seed, first_sequence, spec_.micro_batch, spec_.device);
     }
     ctx_.dropout_seed = micro_batch_dropout_seed(spec_, first_sequence);
     {
@@ -313,10 +318,10 @@ class Pipeline {
   AheadReceives receives_;
   double loss_sum_ = 0;
   double wait_seconds_ = 0, span_seconds_ = 0;
-  double op_wait_seconds_ = 0;  // of the op running now
-  double op_p2p_seconds_ = 0;   // of the op running now
+  double op_wait_seconds_ = 0;   // of the op running now
+  double op_p2p_seconds_ = 0;    // of the op running now
   Clock::time_point lap_start_;  // where the op running now began (lap())
-  PipelineOpTimes times_;  // by op_index
+  PipelineOpTimes times_;        // by op_index
 };
 
 // The global gradient norm over the whole model (each parameter counted
@@ -338,8 +343,8 @@ double clip_global_grad_norm(ModelPart& part, const RankShare& share, Communicat
 
 }  // namespace
 
-double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
-                         const RankShare& share, ProcessGroups& groups) {
+double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec, const RankShare& share,
+                         ProcessGroups& groups) {
   torch::NoGradGuard no_grad;
   ForwardContext ctx{masks, false};
   ctx.tp = tensor_parallel_context(share, groups);
@@ -386,8 +391,8 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   return sum_over_ranks(*groups.world, {reports ? loss_sum : 0.0})[0] / static_cast<double>(spec.windows);
 }
 
-double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& groups, int64_t micro_batch,
-                                    int64_t seq_len, int64_t hidden, torch::Device device, int round_trips) {
+double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& groups, int64_t micro_batch, int64_t seq_len,
+                                    int64_t hidden, torch::Device device, int round_trips) {
   const VirtualStages vs(share);
   double one_way_s = 0, pairs = 0;
   if (vs.p > 1) {

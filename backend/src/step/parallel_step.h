@@ -37,7 +37,7 @@ struct PipelineOpTimes {
   void assign_zeros(size_t ops);           // `ops` ops, all 0
   void add(const PipelineOpTimes& other);  // element-wise, same size
   PipelineOpTimes scaled(double factor) const;
-  double own_seconds() const;              // sum of the forward and backward times
+  double own_seconds() const;  // sum of the forward and backward times
 };
 
 struct ParallelStepResult {
@@ -57,16 +57,16 @@ struct ParallelStepResult {
 // The validation loss of evaluate() on the parts: the DP groups split the
 // windows in micro-batches, each runs forward through its pipeline (no
 // gradients), the last stage's loss is summed over all windows.
-double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec,
-                         const RankShare& share, ProcessGroups& groups);
+double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const EvalSpec& spec, const RankShare& share,
+                         ProcessGroups& groups);
 
 // One-way time of an activation [micro_batch, positions, hidden] between
 // neighbouring pipeline ranks, the median of `round_trips` ping-pongs
 // (after one to warm up) halved, averaged over the pairs (0, 1), (2, 3), ...
 // of every pipeline: the p2p latency the iteration DAG needs to replay a
 // step (collective over the world; 0 without pipeline parallelism).
-double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& groups, int64_t micro_batch,
-                                    int64_t seq_len, int64_t hidden, torch::Device device, int round_trips = 10);
+double measure_pipeline_p2p_seconds(const RankShare& share, ProcessGroups& groups, int64_t micro_batch, int64_t seq_len,
+                                    int64_t hidden, torch::Device device, int round_trips = 10);
 
 ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& adamw, const GrowthMasks* masks,
                                        const StepSpec& spec, const RankShare& share, ProcessGroups& groups);

@@ -3,10 +3,10 @@
 
 #include <chrono>
 
-#include "device/autocast.h"
 #include "data/batch_sampler.h"
-#include "step/gpt_forward.h"
+#include "device/autocast.h"
 #include "device/stopwatch.h"
+#include "step/gpt_forward.h"
 
 namespace sprout::backend {
 
@@ -14,8 +14,8 @@ uint64_t micro_batch_dropout_seed(const StepSpec& spec, int64_t first_sequence) 
   return splitmix64(spec.dropout_seed ^ static_cast<uint64_t>(first_sequence));
 }
 
-StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw,
-                      const GrowthMasks* masks, const StepSpec& spec, Communicator& comm) {
+StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const GrowthMasks* masks,
+                      const StepSpec& spec, Communicator& comm) {
   StepResult r;
   auto t = Clock::now();
   auto& params = model.parameters();
@@ -46,7 +46,8 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
   r.wait_seconds = seconds_since(t);
 
   t = Clock::now();
-  const GradientBuckets all_in_one = spec.buckets ? GradientBuckets{} : make_gradient_buckets(params, spec.bucket_bytes);
+  const GradientBuckets all_in_one =
+      spec.buckets ? GradientBuckets{} : make_gradient_buckets(params, spec.bucket_bytes);
   average_gradients(comm, params, spec.buckets ? *spec.buckets : all_in_one);
   r.loss = average_scalar(comm, loss_sum / static_cast<double>(spec.accumulation));
   r.reduce_seconds = seconds_since(t);

@@ -5,13 +5,13 @@
 // of the parameters under ZeRO-1, then broadcast from their owners).
 #pragma once
 
-#include "model/adamw.h"
 #include "comm/communicator.h"
-#include "model/gpt_model.h"
-#include "parallel/gradient_buckets.h"
-#include "model/growth.h"
-#include "parallel/optimizer_sharding.h"
 #include "data/token_shard.h"
+#include "model/adamw.h"
+#include "model/gpt_model.h"
+#include "model/growth.h"
+#include "parallel/gradient_buckets.h"
+#include "parallel/optimizer_sharding.h"
 #include "sprout/backend/trainer.h"
 
 namespace sprout::backend {
@@ -23,14 +23,14 @@ struct StepSpec {
   uint64_t dropout_seed = 0;   // micro-batch masks come from (dropout_seed, its first sequence)
   int64_t first_sequence = 0;  // of this step's global batch
   int64_t micro_batch = 0;
-  int64_t accumulation = 0;    // micro-batches per rank
+  int64_t accumulation = 0;  // micro-batches per rank
   double lr = 0;
-  double grad_clip = 0;        // 0: no clipping
-  bool bf16 = false;           // autocast the forward pass
+  double grad_clip = 0;  // 0: no clipping
+  bool bf16 = false;     // autocast the forward pass
   torch::Device device = torch::kCPU;
-  const GradientBuckets* buckets = nullptr;       // how gradients are packed for the all-reduce
-  const OptimizerSharding* sharding = nullptr;    // who updates which parameter (ZeRO-1)
-  int64_t bucket_bytes = kDefaultBucketBytes;     // also for the parameter broadcast
+  const GradientBuckets* buckets = nullptr;     // how gradients are packed for the all-reduce
+  const OptimizerSharding* sharding = nullptr;  // who updates which parameter (ZeRO-1)
+  int64_t bucket_bytes = kDefaultBucketBytes;   // also for the parameter broadcast
 };
 
 // The dropout seed of the micro-batch whose first sequence is
@@ -47,8 +47,8 @@ struct StepResult {
   double optimizer_seconds = 0;  // clip + AdamW (+ the ZeRO-1 parameter broadcast)
 };
 
-StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw,
-                      const GrowthMasks* masks, const StepSpec& spec, Communicator& comm);
+StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const GrowthMasks* masks,
+                      const StepSpec& spec, Communicator& comm);
 
 // The update after the gradients are averaged and clipped: AdamW on every
 // parameter with a gradient and moments here (its own decay flag), then,

@@ -5,8 +5,7 @@
 
 namespace sprout::planner {
 
-std::string format_input_error(const SourceLocation& where, const std::string& field,
-                               const std::string& reason) {
+std::string format_input_error(const SourceLocation& where, const std::string& field, const std::string& reason) {
   std::string out = where.file.empty() ? std::string("<input>") : where.file;
   if (where.line > 0) {
     out += ":" + std::to_string(where.line);

@@ -3,8 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 
 namespace sprout::planner {
 namespace {
@@ -32,8 +32,8 @@ ParsedTimestamp parse_utc_timestamp(std::string_view s) {
   out.problem = TimestampProblem::kMalformed;
   size_t pos = 0;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!read_digits(s, pos, 4, y) || !expect(s, pos, '-') || !read_digits(s, pos, 2, mo) ||
-      !expect(s, pos, '-') || !read_digits(s, pos, 2, d)) {
+  if (!read_digits(s, pos, 4, y) || !expect(s, pos, '-') || !read_digits(s, pos, 2, mo) || !expect(s, pos, '-') ||
+      !read_digits(s, pos, 2, d)) {
     return out;
   }
   if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
@@ -76,8 +76,8 @@ std::string format_utc_timestamp(UnixSeconds seconds) {
   const year_month_day date{day};
   const hh_mm_ss<std::chrono::seconds> tod{t - day};
   return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                     tod.hours().count(), tod.minutes().count(), tod.seconds().count());
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), tod.hours().count(),
+                     tod.minutes().count(), tod.seconds().count());
 }
 
 }  // namespace sprout::planner

@@ -14,8 +14,7 @@ StageWorkload workload_of(const Stage& st) {
   w.attention = st.attention;
   w.dropout = st.dropout;
   w.overlap_grad_reduce = st.overlap_grad_reduce;
-  w.global_batch_sequences =
-      std::max<long long>(1, std::llround(st.global_batch_tokens / st.shape.seq_len));
+  w.global_batch_sequences = std::max<long long>(1, std::llround(st.global_batch_tokens / st.shape.seq_len));
   return w;
 }
 
@@ -26,8 +25,7 @@ long long iterations_for_tokens(double tokens, double batch_tokens) {
 }
 
 double trained_tokens(const StageEstimate& s) {
-  return static_cast<double>(s.iterations) * static_cast<double>(s.iteration.global_batch_sequences) *
-         s.shape.seq_len;
+  return static_cast<double>(s.iterations) * static_cast<double>(s.iteration.global_batch_sequences) * s.shape.seq_len;
 }
 
 StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOptions& options) {
@@ -47,11 +45,10 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
     }
     out.layout = w.layout;
     out.iteration = estimate_iteration(w, plan.cluster.hardware);
-    out.memory = memory_per_gpu(st.shape, w.layout, w.attention, w.dropout,
-                                out.iteration.micro_batches, plan.cluster.hardware);
+    out.memory =
+        memory_per_gpu(st.shape, w.layout, w.attention, w.dropout, out.iteration.micro_batches, plan.cluster.hardware);
     if (auto problem = memory_problem(out.memory, plan.cluster.hardware)) {
-      throw InputError(st.parallel_location, field + ".parallel",
-                       describe(w.layout) + " does not fit: " + *problem);
+      throw InputError(st.parallel_location, field + ".parallel", describe(w.layout) + " does not fit: " + *problem);
     }
   } else {
     LayoutSearchOptions search = options.search;
@@ -59,8 +56,7 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
     LayoutSearchResult found = search_layouts(w, plan.cluster.gpus, plan.cluster.hardware, search);
     if (found.ranked.empty()) {
       std::string why = found.tightest_reason.empty()
-                            ? fmt::format("no TP x PP x DP layout divides {} GPUs for this shape",
-                                          plan.cluster.gpus)
+                            ? fmt::format("no TP x PP x DP layout divides {} GPUs for this shape", plan.cluster.gpus)
                             : "no layout fits in memory; closest: " + found.tightest_reason;
       throw InputError(st.location, field, why);
     }
@@ -77,8 +73,7 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
     w.layout = out.layout;
     out.iteration = options.refine_iteration(w, out.iteration, plan.cluster.hardware);
   }
-  const double batch_tokens =
-      static_cast<double>(out.iteration.global_batch_sequences) * st.shape.seq_len;
+  const double batch_tokens = static_cast<double>(out.iteration.global_batch_sequences) * st.shape.seq_len;
   out.iterations = iterations_for_tokens(st.tokens, batch_tokens);
   if (st.throughput_tflops_per_gpu) {
     // A measured throughput replaces the model: time = FLOPs / (rate x GPUs).
@@ -107,9 +102,9 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
         StageWorkload w = workload_of(plan.stages[i]);
         w.layout = se.layout;
         se.ramp_iterations = std::min<long long>(plan.stages[i].grow->grow_steps, se.iterations);
-        se.mask_ramp_s = se.ramp_iterations *
-                         msg_mask_seconds_per_iteration(w, plan.cluster.hardware, se.growth.width, se.growth.depth,
-                                                        se.shape.layers - prev.layers);
+        se.mask_ramp_s =
+            se.ramp_iterations * msg_mask_seconds_per_iteration(w, plan.cluster.hardware, se.growth.width,
+                                                                se.growth.depth, se.shape.layers - prev.layers);
         se.costs = costs_for(se.costs.seconds + se.mask_ramp_s, plan.cluster);
       }
       if (se.growth.any()) {

@@ -42,9 +42,8 @@ nlohmann::json to_json(const StageEstimate& s, int gpus) {
                  {"activations_gb", s.memory.activations_gb},
                  {"reserved_gb", s.memory.reserved_gb}};
   const IterationBreakdown& b = s.iteration.breakdown;
-  j["breakdown_seconds"] = {{"compute", b.compute_s},     {"tp_comm", b.tp_comm_s},
-                            {"bubble", b.bubble_s},       {"pp_comm", b.pp_comm_s},
-                            {"dp_comm", b.dp_comm_s},     {"optimizer", b.optimizer_s},
+  j["breakdown_seconds"] = {{"compute", b.compute_s}, {"tp_comm", b.tp_comm_s}, {"bubble", b.bubble_s},
+                            {"pp_comm", b.pp_comm_s}, {"dp_comm", b.dp_comm_s}, {"optimizer", b.optimizer_s},
                             {"other", b.other_s}};
   j["growth"] = describe(s.growth);
   j["growth_transition_seconds"] = s.growth_transition_s;
@@ -65,18 +64,16 @@ nlohmann::json to_json(const PlanEstimate& e, const Plan& plan) {
   total["gpus"] = plan.cluster.gpus;
   total.update(to_json(e.total));
   // Whole-run averages, weighted by time.
-  total["tflops_per_gpu"] =
-      e.total.gpu_hours > 0 ? e.total_flops / (e.total.gpu_hours * kSecondsPerHour) / 1e12 : 0;
+  total["tflops_per_gpu"] = e.total.gpu_hours > 0 ? e.total_flops / (e.total.gpu_hours * kSecondsPerHour) / 1e12 : 0;
   total["mfu"] = total["tflops_per_gpu"].get<double>() / plan.cluster.hardware.peak_tflops;
   j["total"] = total;
   if (e.scratch_baseline) {
     nlohmann::json sb = to_json(*e.scratch_baseline, plan.cluster.gpus);
     j["scratch_baseline"] = sb;
     if (e.scratch_total.seconds > 0) {
-      j["savings_vs_scratch"] = {
-          {"time_fraction", 1 - e.total.seconds / e.scratch_total.seconds},
-          {"cost_fraction", 1 - e.total.cost_usd / std::max(1e-12, e.scratch_total.cost_usd)},
-          {"co2e_fraction", 1 - e.total.co2e_kg / std::max(1e-12, e.scratch_total.co2e_kg)}};
+      j["savings_vs_scratch"] = {{"time_fraction", 1 - e.total.seconds / e.scratch_total.seconds},
+                                 {"cost_fraction", 1 - e.total.cost_usd / std::max(1e-12, e.scratch_total.cost_usd)},
+                                 {"co2e_fraction", 1 - e.total.co2e_kg / std::max(1e-12, e.scratch_total.co2e_kg)}};
     }
   } else {
     j["scratch_baseline"] = nullptr;

@@ -14,8 +14,8 @@ LayoutSearchResult search_layouts(const StageWorkload& base, int gpus, const Har
                                   const LayoutSearchOptions& options) {
   LayoutSearchResult result;
   const ModelShape& s = base.shape;
-  const int max_tp = options.max_tp > 0 ? options.max_tp
-                                         : (options.allow_cross_node_tp ? gpus : std::max(1, hw.gpus_per_node));
+  const int max_tp =
+      options.max_tp > 0 ? options.max_tp : (options.allow_cross_node_tp ? gpus : std::max(1, hw.gpus_per_node));
   std::vector<Recompute> recomputes = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
   if (options.recompute) recomputes = {*options.recompute};
   double least_overshoot = std::numeric_limits<double>::infinity();
@@ -59,15 +59,14 @@ LayoutSearchResult search_layouts(const StageWorkload& base, int gpus, const Har
       }
     }
   }
-  std::sort(result.ranked.begin(), result.ranked.end(),
-            [](const LayoutCandidate& a, const LayoutCandidate& b) {
-              // Rounding the batch to dp x micro_batch changes it slightly
-              // between layouts: compare time per sequence.
-              const double ta = a.estimate.iteration_s / a.estimate.global_batch_sequences;
-              const double tb = b.estimate.iteration_s / b.estimate.global_batch_sequences;
-              if (ta != tb) return ta < tb;
-              return a.memory.total_gb() < b.memory.total_gb();
-            });
+  std::sort(result.ranked.begin(), result.ranked.end(), [](const LayoutCandidate& a, const LayoutCandidate& b) {
+    // Rounding the batch to dp x micro_batch changes it slightly
+    // between layouts: compare time per sequence.
+    const double ta = a.estimate.iteration_s / a.estimate.global_batch_sequences;
+    const double tb = b.estimate.iteration_s / b.estimate.global_batch_sequences;
+    if (ta != tb) return ta < tb;
+    return a.memory.total_gb() < b.memory.total_gb();
+  });
   return result;
 }
 

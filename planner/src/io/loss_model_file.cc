@@ -103,9 +103,7 @@ std::string num(double v) { return fmt::format("{}", v); }
 
 }  // namespace
 
-LossModel load_loss_model(const std::string& path) {
-  return parse_loss_model(load_yaml_file(path), path);
-}
+LossModel load_loss_model(const std::string& path) { return parse_loss_model(load_yaml_file(path), path); }
 
 LossModel load_loss_model_from_string(const std::string& yaml, const std::string& name) {
   return parse_loss_model(load_yaml_string(yaml, name), name);

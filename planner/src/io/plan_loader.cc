@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The plan file (docs/formats.md "Plan"): parsed and validated once, here.
+#include "sprout/planner/io/plan_loader.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
 #include <filesystem>
 
 #include "sprout/planner/base/units.h"
-#include "sprout/planner/model/growth.h"
-#include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/io/yaml_fields.h"
+#include "sprout/planner/model/growth.h"
 
 namespace sprout::planner {
 namespace {
@@ -60,8 +61,8 @@ ParallelLayout read_layout(YamlFields& f) {
   return p;
 }
 
-Stage read_stage(const YAML::Node& node, const std::string& file, int index,
-                 const ShapeFields& model, const Plan& plan) {
+Stage read_stage(const YAML::Node& node, const std::string& file, int index, const ShapeFields& model,
+                 const Plan& plan) {
   const std::string path = fmt::format("stages[{}]", index);
   YamlFields f(node, file, path);
   Stage st;
@@ -85,8 +86,8 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
   s.activation = pick(own.activation, model.activation).value_or(Activation::kGelu);
   s.position = pick(own.position, model.position).value_or(PositionEmbedding::kLearned);
   s.tied_embeddings = pick(own.tied_embeddings, model.tied_embeddings).value_or(true);
-  s.ffn_hidden = static_cast<int>(
-      pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
+  s.ffn_hidden =
+      static_cast<int>(pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
   st.attention = pick(own.attention, model.attention).value_or(AttentionKernel::kStandard);
   st.dropout = pick(own.dropout, model.dropout).value_or(0.0);
   st.init_std = pick(own.init_std, model.init_std).value_or(0.02);
@@ -101,23 +102,20 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
     return "name";
   };
   if (s.hidden % s.heads != 0) {
-    f.fail(blame({"heads", "hidden"}),
-           fmt::format("heads={} does not divide hidden={}", s.heads, s.hidden));
+    f.fail(blame({"heads", "hidden"}), fmt::format("heads={} does not divide hidden={}", s.heads, s.hidden));
   }
   if (s.kv_heads > s.heads || s.heads % s.kv_heads != 0) {
-    f.fail(blame({"kv_heads", "heads"}),
-           fmt::format("kv_heads={} must divide heads={}", s.kv_heads, s.heads));
+    f.fail(blame({"kv_heads", "heads"}), fmt::format("kv_heads={} must divide heads={}", s.kv_heads, s.heads));
   }
 
   st.tokens = f.number("tokens", 1, 1e16);
   st.global_batch_tokens = f.number("global_batch_tokens", 1, 1e12);
   if (st.global_batch_tokens < s.seq_len) {
-    f.fail("global_batch_tokens", fmt::format("{} is less than one sequence (seq_len={})",
-                                              st.global_batch_tokens, s.seq_len));
+    f.fail("global_batch_tokens",
+           fmt::format("{} is less than one sequence (seq_len={})", st.global_batch_tokens, s.seq_len));
   }
   if (st.tokens < st.global_batch_tokens) {
-    f.fail("tokens", fmt::format("{} is less than one global batch ({} tokens)", st.tokens,
-                                 st.global_batch_tokens));
+    f.fail("tokens", fmt::format("{} is less than one global batch ({} tokens)", st.tokens, st.global_batch_tokens));
   }
   st.lr = f.number("lr", 1e-12, 10);
   st.warmup_fraction = f.optional_number("warmup_fraction", 0, 1).value_or(0.01);
@@ -140,8 +138,8 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index,
     const double sequences = std::round(st.global_batch_tokens / s.seq_len);
     if (sequences < static_cast<double>(layout.dp) * layout.micro_batch) {
       throw InputError(location_of(*node, file), path + ".parallel",
-                       fmt::format("a global batch of {} sequences cannot feed dp={} x micro_batch={}",
-                                   sequences, layout.dp, layout.micro_batch));
+                       fmt::format("a global batch of {} sequences cannot feed dp={} x micro_batch={}", sequences,
+                                   layout.dp, layout.micro_batch));
     }
     st.parallel = layout;
     st.parallel_location = location_of(*node, file);
@@ -188,8 +186,8 @@ void check_growth(const Plan& plan, const YAML::Node& stages, const std::string&
     if (st.grow) {
       if (st.grow->width != g.kind.width || st.grow->depth != g.kind.depth) {
         GrowthKind said{st.grow->width, st.grow->depth};
-        f.fail("grow", "says " + describe(said) + " but the shape change from stage '" +
-                           prev.name + "' is " + describe(g.kind));
+        f.fail("grow", "says " + describe(said) + " but the shape change from stage '" + prev.name + "' is " +
+                           describe(g.kind));
       }
     }
   }
@@ -249,8 +247,8 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOv
   // this hardware, else the hardware profile's default.
   auto price = f.optional_number("price_usd_per_gpu_hour", 0, 1e4);
   if (auto list_name = f.optional_text("price_list")) {
-    PriceList list = load_price_list(
-        resolve_profile(*list_name, "prices", dirs, f.location_of("price_list"), "price_list"));
+    PriceList list =
+        load_price_list(resolve_profile(*list_name, "prices", dirs, f.location_of("price_list"), "price_list"));
     auto it = list.usd_per_gpu_hour.find(plan.cluster.hardware.name);
     if (it == list.usd_per_gpu_hour.end()) {
       f.fail("price_list", "'" + list.name + "' has no price for hardware '" + plan.cluster.hardware.name + "'");
@@ -258,8 +256,8 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOv
     if (!price) price = it->second;
   }
   plan.cluster.price_usd_per_gpu_hour = ov.price_usd_per_gpu_hour
-                                    ? *ov.price_usd_per_gpu_hour
-                                    : price.value_or(plan.cluster.hardware.price_usd_per_gpu_hour);
+                                            ? *ov.price_usd_per_gpu_hour
+                                            : price.value_or(plan.cluster.hardware.price_usd_per_gpu_hour);
   plan.cluster.power_model = f.optional_enum<PowerModel>("power_model").value_or(PowerModel::kTdp);
   if (ov.power_model) plan.cluster.power_model = *ov.power_model;
 
@@ -289,8 +287,7 @@ Plan load_plan(const std::string& path, const ClusterOverrides& overrides) {
   return parse_plan(load_yaml_file(path), path, overrides);
 }
 
-Plan load_plan_from_string(const std::string& yaml, const std::string& name,
-                           const ClusterOverrides& overrides) {
+Plan load_plan_from_string(const std::string& yaml, const std::string& name, const ClusterOverrides& overrides) {
   return parse_plan(load_yaml_string(yaml, name), name, overrides);
 }
 

@@ -20,8 +20,7 @@ constexpr double kHuge = 1e12;
 std::vector<EfficiencyPoint> read_efficiency_table(const YAML::Node& node, const std::string& file,
                                                    const std::string& field) {
   if (!node.IsSequence() || node.size() == 0) {
-    throw InputError(location_of(node, file), field,
-                     "expected a non-empty list of {flops: F, efficiency: E}");
+    throw InputError(location_of(node, file), field, "expected a non-empty list of {flops: F, efficiency: E}");
   }
   std::vector<EfficiencyPoint> table;
   for (size_t i = 0; i < node.size(); ++i) {
@@ -134,11 +133,10 @@ std::vector<std::string> profile_search_dirs(const std::string& plan_file) {
 }
 
 std::string resolve_profile(const std::string& name_or_path, const std::string& kind,
-                            const std::vector<std::string>& search_dirs,
-                            const SourceLocation& referenced_at, const std::string& field) {
+                            const std::vector<std::string>& search_dirs, const SourceLocation& referenced_at,
+                            const std::string& field) {
   const bool is_path = name_or_path.find('/') != std::string::npos ||
-                       (name_or_path.size() > 5 &&
-                        name_or_path.compare(name_or_path.size() - 5, 5, ".yaml") == 0);
+                       (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".yaml") == 0);
   if (is_path) {
     fs::path p(name_or_path);
     if (p.is_relative() && !referenced_at.file.empty() && !fs::exists(p)) {
@@ -158,14 +156,13 @@ std::string resolve_profile(const std::string& name_or_path, const std::string& 
 }
 
 HardwareProfile find_hardware_profile(const std::string& name_or_path, const std::string& plan_file) {
-  return load_hardware_profile(resolve_profile(name_or_path, "hardware",
-                                               profile_search_dirs(plan_file), {plan_file, 0, 0},
-                                               "hardware"));
+  return load_hardware_profile(
+      resolve_profile(name_or_path, "hardware", profile_search_dirs(plan_file), {plan_file, 0, 0}, "hardware"));
 }
 
 RegionProfile find_region_profile(const std::string& name_or_path, const std::string& plan_file) {
-  return load_region_profile(resolve_profile(name_or_path, "regions", profile_search_dirs(plan_file),
-                                             {plan_file, 0, 0}, "region"));
+  return load_region_profile(
+      resolve_profile(name_or_path, "regions", profile_search_dirs(plan_file), {plan_file, 0, 0}, "region"));
 }
 
 std::vector<std::string> list_profiles(const std::string& kind, const std::string& plan_file) {

@@ -8,8 +8,7 @@
 
 namespace sprout::planner {
 
-std::string hardware_profile_to_yaml(const HardwareProfile& hw,
-                                     const std::map<std::string, std::string>& sources,
+std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<std::string, std::string>& sources,
                                      const std::string& default_source) {
   YAML::Emitter out;
   auto source_of = [&](const std::string& key) {

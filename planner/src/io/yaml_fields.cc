@@ -28,16 +28,13 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
     }
     return root;
   } catch (const YAML::ParserException& e) {
-    throw InputError({name, e.mark.line + 1, e.mark.column + 1}, "",
-                     "malformed YAML: " + e.msg);
+    throw InputError({name, e.mark.line + 1, e.mark.column + 1}, "", "malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
     throw InputError({name, e.mark.line + 1, e.mark.column + 1}, "", "YAML error: " + e.msg);
   }
 }
 
-YAML::Node load_yaml_file(const std::string& path) {
-  return load_yaml_string(read_file(path), path);
-}
+YAML::Node load_yaml_file(const std::string& path) { return load_yaml_string(read_file(path), path); }
 
 std::optional<double> parse_finite_number(const std::string& text) {
   if (text.empty()) return std::nullopt;
@@ -73,9 +70,7 @@ YamlFields::YamlFields(const YAML::Node& node, std::string file, std::string pat
   }
 }
 
-std::string YamlFields::field_name(const std::string& key) const {
-  return path_.empty() ? key : path_ + "." + key;
-}
+std::string YamlFields::field_name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
 SourceLocation YamlFields::location_of(const std::string& key) const {
   for (const auto& kv : node_) {
@@ -89,8 +84,7 @@ void YamlFields::fail(const std::string& key, const std::string& reason) const {
 }
 
 void YamlFields::fail_here(const std::string& reason) const {
-  throw InputError(planner::location_of(node_, file_), path_.empty() ? "<top level>" : path_,
-                   reason);
+  throw InputError(planner::location_of(node_, file_), path_.empty() ? "<top level>" : path_, reason);
 }
 
 bool YamlFields::has(const std::string& key) const {
@@ -137,8 +131,7 @@ long long YamlFields::integer(const std::string& key, long long min, long long m
   return static_cast<long long>(v);
 }
 
-std::optional<long long> YamlFields::optional_integer(const std::string& key, long long min,
-                                                      long long max) {
+std::optional<long long> YamlFields::optional_integer(const std::string& key, long long min, long long max) {
   if (!has(key)) {
     used_.insert(key);
     return std::nullopt;

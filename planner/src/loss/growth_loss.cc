@@ -23,8 +23,7 @@ double loss_of(const LossModel& model, const LossState& state) {
   return predicted_loss(model, state.params, state.effective_tokens);
 }
 
-std::vector<StageLoss> predict_stage_losses(const LossModel& model,
-                                            const std::vector<StageSize>& stages) {
+std::vector<StageLoss> predict_stage_losses(const LossModel& model, const std::vector<StageSize>& stages) {
   std::vector<StageLoss> out;
   LossState state;
   for (size_t i = 0; i < stages.size(); ++i) {

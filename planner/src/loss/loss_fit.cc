@@ -23,8 +23,8 @@ struct NonNegativeFit {
   double sse = kInf;
 };
 
-NonNegativeFit non_negative_least_squares(const Eigen::Matrix3d& gram, const Eigen::Vector3d& xty,
-                                          double yty, int columns) {
+NonNegativeFit non_negative_least_squares(const Eigen::Matrix3d& gram, const Eigen::Vector3d& xty, double yty,
+                                          int columns) {
   NonNegativeFit best;
   for (int subset = 1; subset < (1 << columns); ++subset) {
     std::vector<int> idx;
@@ -87,8 +87,7 @@ std::pair<double, double> grid_minimise(SseAt sse_at, double lo, double hi, int 
 double PowerLawFit::operator()(double x) const { return a * std::pow(x, b) + c; }
 
 PowerLawFit fit_power_law(const std::vector<double>& xs, const std::vector<double>& losses) {
-  if (xs.size() != losses.size() || xs.size() < 3 ||
-      std::set<double>(xs.begin(), xs.end()).size() < 2) {
+  if (xs.size() != losses.size() || xs.size() < 3 || std::set<double>(xs.begin(), xs.end()).size() < 2) {
     throw std::invalid_argument("a power-law fit needs 3 or more points at 2 or more sizes");
   }
   const size_t n = xs.size();
@@ -111,8 +110,7 @@ PowerLawFit fit_power_law(const std::vector<double>& xs, const std::vector<doubl
     g(1, 0) = g(0, 1);
     return non_negative_least_squares(g, r, yty, 2);
   };
-  const double p = grid_minimise([&](double x, double) { return solve(x).sse; }, 1e-3, 2.0, 400, 1)
-                       .first;
+  const double p = grid_minimise([&](double x, double) { return solve(x).sse; }, 1e-3, 2.0, 400, 1).first;
   const NonNegativeFit best = solve(p);
   PowerLawFit fit{best.coefficients(0), -p, best.coefficients(1), std::sqrt(best.sse / n)};
   return fit;
@@ -128,8 +126,7 @@ ScalingLawFit fit_scaling_law(const std::vector<LossPoint>& points) {
     token_counts.insert(p.tokens);
   }
   if (points.size() < 5 || sizes.size() < 2 || token_counts.size() < 2) {
-    throw std::invalid_argument(
-        "fitting L(N, D) needs 5 or more points at 2 or more model sizes and token counts");
+    throw std::invalid_argument("fitting L(N, D) needs 5 or more points at 2 or more model sizes and token counts");
   }
   const size_t n = points.size();
   std::vector<double> log_n(n), log_d(n);
@@ -162,8 +159,7 @@ ScalingLawFit fit_scaling_law(const std::vector<LossPoint>& points) {
     g(2, 1) = g(1, 2);
     return non_negative_least_squares(g, r, yty, 3);
   };
-  const auto [alpha, beta] =
-      grid_minimise([&](double a, double b) { return solve(a, b).sse; }, 1e-3, 2.0, 100, 2);
+  const auto [alpha, beta] = grid_minimise([&](double a, double b) { return solve(a, b).sse; }, 1e-3, 2.0, 100, 2);
   const NonNegativeFit best = solve(alpha, beta);
   ScalingLawFit fit;
   fit.e = best.coefficients(0);
@@ -176,16 +172,14 @@ ScalingLawFit fit_scaling_law(const std::vector<LossPoint>& points) {
   return fit;
 }
 
-GrowthEfficiencyFit fit_growth_token_efficiency(const LossModel& model,
-                                                const std::vector<GrowthLossPoint>& points) {
+GrowthEfficiencyFit fit_growth_token_efficiency(const LossModel& model, const std::vector<GrowthLossPoint>& points) {
   if (points.empty()) throw std::invalid_argument("no post-growth loss points to calibrate on");
   auto sse_at = [&](double log_eta) {
     LossModel m = model;
     m.growth_token_efficiency = std::exp(log_eta);
     double sse = 0;
     for (const GrowthLossPoint& p : points) {
-      const double r =
-          predict_loss_at(m, p.stages, p.stages.size() - 1, p.stages.back().tokens) - p.loss;
+      const double r = predict_loss_at(m, p.stages, p.stages.size() - 1, p.stages.back().tokens) - p.loss;
       sse += r * r;
     }
     return sse;

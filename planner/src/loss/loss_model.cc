@@ -47,8 +47,7 @@ std::string describe_law(const LossModel& m) {
 }
 
 std::optional<LossModelProblem> loss_model_problem(const LossModel& m) {
-  auto check = [](const char* field, double v, double min, double max)
-      -> std::optional<LossModelProblem> {
+  auto check = [](const char* field, double v, double min, double max) -> std::optional<LossModelProblem> {
     if (!std::isfinite(v) || v < min || v > max) {
       return LossModelProblem{field, fmt::format("{} is out of range [{}, {}]", v, min, max)};
     }

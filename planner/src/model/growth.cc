@@ -33,8 +33,8 @@ GrowthCheck infer_growth(const ModelShape& a, const ModelShape& b) {
   // A head keeps its query group under MSG head growth: heads per KV group
   // may not change, or old heads would attend with other keys.
   if (!out.problem && a.heads / a.kv_heads != b.heads / b.kv_heads) {
-    out.problem = fmt::format("heads/kv_heads changes from {} to {}: GQA grouping must stay",
-                              a.heads / a.kv_heads, b.heads / b.kv_heads);
+    out.problem = fmt::format("heads/kv_heads changes from {} to {}: GQA grouping must stay", a.heads / a.kv_heads,
+                              b.heads / b.kv_heads);
     out.problem_field = "kv_heads";
   }
   out.kind.width = b.hidden > a.hidden || b.ffn_hidden > a.ffn_hidden || b.heads > a.heads;
@@ -60,12 +60,11 @@ double checkpoint_write_seconds(const ModelShape& shape, int gpus, const Hardwar
   return checkpoint_bytes(shape) / bandwidth;
 }
 
-double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus,
-                                 const HardwareProfile& hw, bool relaunch) {
+double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus, const HardwareProfile& hw,
+                                 bool relaunch) {
   const double save_old = checkpoint_write_seconds(from, gpus, hw);
   if (!relaunch) return save_old;
-  return save_old +
-         checkpoint_write_seconds(to, gpus, hw) +  // the grown model is written and re-read
+  return save_old + checkpoint_write_seconds(to, gpus, hw) +  // the grown model is written and re-read
          hw.restart_overhead_s;
 }
 

@@ -10,17 +10,17 @@
 
 namespace sprout::planner {
 
-double activation_bytes_per_layer(const ModelShape& s, const ParallelLayout& p,
-                                  AttentionKernel attention, double dropout) {
+double activation_bytes_per_layer(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention,
+                                  double dropout) {
   const double sbh = static_cast<double>(s.seq_len) * p.micro_batch * s.hidden;
   const double t = p.tp;
   // The s^2 term per layer: 5 a s^2 b bytes = softmax output (2) + dropout
   // mask (1) + dropout output (2); without dropout only the softmax output.
   const double score_bytes_per_elem = dropout > 0 ? 5 : 2;
-  const double scores = attention == AttentionKernel::kFlash
-                            ? 0
-                            : score_bytes_per_elem * s.heads * static_cast<double>(s.seq_len) *
-                                  s.seq_len * p.micro_batch;
+  const double scores =
+      attention == AttentionKernel::kFlash
+          ? 0
+          : score_bytes_per_elem * s.heads * static_cast<double>(s.seq_len) * s.seq_len * p.micro_batch;
   // 34 s b h = attention 11 + MLP 19 + LayerNorms 4; of these, 2 are the two
   // hidden-dropout masks. Inside the TP regions 24 s b h are split over t; the
   // 10 s b h outside (LayerNorm, dropout, residual) only with sequence parallel.
@@ -42,8 +42,7 @@ double activation_bytes_per_layer(const ModelShape& s, const ParallelLayout& p,
   return sbh * (outside + inside_tp / t) + scores / t;
 }
 
-MemoryBreakdown memory_per_gpu(const ModelShape& s, const ParallelLayout& p,
-                               AttentionKernel attention, double dropout,
+MemoryBreakdown memory_per_gpu(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention, double dropout,
                                int micro_batches_per_iteration, const HardwareProfile& hw) {
   MemoryBreakdown mem;
   constexpr double kGB = 1e9;
@@ -74,8 +73,7 @@ std::optional<std::string> memory_problem(const MemoryBreakdown& m, const Hardwa
   return fmt::format(
       "needs {:.1f} GB per GPU (weights {:.1f}, gradients {:.1f}, optimizer {:.1f}, activations "
       "{:.1f}, reserved {:.1f}) but {} has {:.0f} GB",
-      m.total_gb(), m.weights_gb, m.gradients_gb, m.optimizer_gb, m.activations_gb,
-      m.reserved_gb, hw.name, hw.hbm_gb);
+      m.total_gb(), m.weights_gb, m.gradients_gb, m.optimizer_gb, m.activations_gb, m.reserved_gb, hw.name, hw.hbm_gb);
 }
 
 }  // namespace sprout::planner

@@ -10,9 +10,7 @@ namespace {
 // GPT-style GELU blocks carry biases; Llama-style SwiGLU blocks do not.
 bool has_biases(const ModelShape& s) { return s.activation == Activation::kGelu; }
 
-double kv_width(const ModelShape& s) {
-  return static_cast<double>(s.kv_heads) * s.head_dim();
-}
+double kv_width(const ModelShape& s) { return static_cast<double>(s.kv_heads) * s.head_dim(); }
 
 }  // namespace
 
@@ -57,9 +55,7 @@ double layer_forward_flops_per_token(const ModelShape& s) {
   return qkv + out + mlp + attention_core_forward_flops_per_token(s);
 }
 
-double logit_forward_flops_per_token(const ModelShape& s) {
-  return 2.0 * s.hidden * s.vocab;
-}
+double logit_forward_flops_per_token(const ModelShape& s) { return 2.0 * s.hidden * s.vocab; }
 
 double model_flops_per_token(const ModelShape& s) {
   // Backward costs twice the forward (gradients w.r.t. inputs and weights).
@@ -69,9 +65,14 @@ double model_flops_per_token(const ModelShape& s) {
 double hardware_flops_per_token(const ModelShape& s, Recompute recompute) {
   double extra = 0;
   switch (recompute) {
-    case Recompute::kNone: break;
-    case Recompute::kSelective: extra = s.layers * attention_core_forward_flops_per_token(s); break;
-    case Recompute::kFull: extra = s.layers * layer_forward_flops_per_token(s); break;
+    case Recompute::kNone:
+      break;
+    case Recompute::kSelective:
+      extra = s.layers * attention_core_forward_flops_per_token(s);
+      break;
+    case Recompute::kFull:
+      extra = s.layers * layer_forward_flops_per_token(s);
+      break;
   }
   return model_flops_per_token(s) + extra;
 }

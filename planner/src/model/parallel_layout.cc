@@ -22,13 +22,12 @@ std::optional<std::string> layout_problem(const ParallelLayout& p, const ModelSh
     return fmt::format("pp={} is more pipeline stages than layers={}", p.pp, s.layers);
   }
   if (s.layers % (p.pp * p.interleave) != 0) {
-    return fmt::format("layers={} cannot be split evenly into pp={} x interleave={} chunks",
-                       s.layers, p.pp, p.interleave);
+    return fmt::format("layers={} cannot be split evenly into pp={} x interleave={} chunks", s.layers, p.pp,
+                       p.interleave);
   }
   if (p.interleave > 1 && p.pp == 1) return "interleave > 1 needs pp > 1";
   if (p.gpus() != gpus) {
-    return fmt::format("tp*pp*dp = {}*{}*{} = {} but the plan has {} GPUs", p.tp, p.pp, p.dp,
-                       p.gpus(), gpus);
+    return fmt::format("tp*pp*dp = {}*{}*{} = {} but the plan has {} GPUs", p.tp, p.pp, p.dp, p.gpus(), gpus);
   }
   return std::nullopt;
 }

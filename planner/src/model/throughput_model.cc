@@ -20,7 +20,8 @@ constexpr double kFp32Bytes = 4;
 // through HBM (roofline).
 double gemm_seconds(const HardwareProfile& hw, double m, double n, double k, double batch = 1) {
   const double flops = 2 * m * n * k * batch;
-  const double efficiency = batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
+  const double efficiency =
+      batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
   const double compute = flops / (hw.peak_tflops * 1e12 * efficiency);
   const double bytes = kBf16Bytes * (m * k + k * n + m * n) * batch;
   const double memory = bytes / (hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency);
@@ -58,11 +59,11 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
 
   // --- GEMMs of one layer (Megatron TP: column-parallel QKV and FFN1,
   // row-parallel output projection and FFN2) -------------------------------
-  double dense = gemm_seconds(hw, tokens, (h + 2 * kv) / t, h) +      // QKV
-                 gemm_seconds(hw, tokens, h, h / t) +                  // attention output
+  double dense = gemm_seconds(hw, tokens, (h + 2 * kv) / t, h) +          // QKV
+                 gemm_seconds(hw, tokens, h, h / t) +                     // attention output
                  gemm_seconds(hw, tokens, (swiglu ? 2 : 1) * f / t, h) +  // FFN up (and gate)
-                 gemm_seconds(hw, tokens, h, f / t);                   // FFN down
-  double attention_fwd = 0;     // attention core forward
+                 gemm_seconds(hw, tokens, h, f / t);                      // FFN down
+  double attention_fwd = 0;                                               // attention core forward
   double attention_bwd = 0;
   if (w.attention == AttentionKernel::kFlash) {
     // Fused kernel: causal masking skips half of the score matrix; backward
@@ -71,8 +72,8 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
     attention_fwd = fwd_flops / (hw.peak_tflops * 1e12 * hw.flash_attention_efficiency);
     attention_bwd = 2.5 * attention_fwd;
   } else {
-    attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank) +   // QK^T
-                    gemm_seconds(hw, seq, d, seq, b * heads_per_rank);    // scores x V
+    attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank) +  // QK^T
+                    gemm_seconds(hw, seq, d, seq, b * heads_per_rank);   // scores x V
     attention_bwd = 2 * attention_fwd;
   }
 
@@ -81,19 +82,17 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   // over TP ranks only with sequence parallelism (Korthikanti 2022, sec. 4.2).
   const double dropout_mask = w.dropout > 0 ? 1 : 0;  // uint8 mask per element
   const double replicated = tokens * h / (p.sequence_parallel ? t : 1);
-  double norms = 2 * (2 * kBf16Bytes) * replicated;                        // 2 LayerNorms
-  double residual = 2 * (3 * kBf16Bytes + dropout_mask) * replicated;      // 2 bias-dropout-adds
-  double activation = (swiglu ? 3 : 2) * kBf16Bytes * tokens * f / t;      // GELU / SwiGLU
-  double rotary = s.position == PositionEmbedding::kRotary
-                      ? 2 * kBf16Bytes * tokens * (h + kv) / t : 0;
+  double norms = 2 * (2 * kBf16Bytes) * replicated;                    // 2 LayerNorms
+  double residual = 2 * (3 * kBf16Bytes + dropout_mask) * replicated;  // 2 bias-dropout-adds
+  double activation = (swiglu ? 3 : 2) * kBf16Bytes * tokens * f / t;  // GELU / SwiGLU
+  double rotary = s.position == PositionEmbedding::kRotary ? 2 * kBf16Bytes * tokens * (h + kv) / t : 0;
   double softmax = 0, attn_dropout = 0;
   if (w.attention == AttentionKernel::kStandard) {
     const double scores = b * heads_per_rank * seq * seq;
-    softmax = 2 * kBf16Bytes * scores;                       // fused scale-mask-softmax
+    softmax = 2 * kBf16Bytes * scores;  // fused scale-mask-softmax
     attn_dropout = w.dropout > 0 ? (2 * kBf16Bytes + 1) * scores : 0;
   }
-  const double fwd_memory = memory_seconds(hw, norms + residual + activation + rotary +
-                                                   softmax + attn_dropout);
+  const double fwd_memory = memory_seconds(hw, norms + residual + activation + rotary + softmax + attn_dropout);
   const double attention_memory = memory_seconds(hw, softmax + attn_dropout);
 
   LayerTimes lt;
@@ -117,7 +116,8 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   }
 
   switch (p.recompute) {
-    case Recompute::kNone: break;
+    case Recompute::kNone:
+      break;
     case Recompute::kSelective:
       // Only the attention core is recomputed (Korthikanti 2022, sec. 5); a
       // flash kernel recomputes inside its own backward already.
@@ -135,8 +135,8 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
 
 }  // namespace
 
-double msg_mask_seconds_per_iteration(const StageWorkload& w, const HardwareProfile& hw, bool width,
-                                      bool depth, int new_layers) {
+double msg_mask_seconds_per_iteration(const StageWorkload& w, const HardwareProfile& hw, bool width, bool depth,
+                                      int new_layers) {
   const ModelShape& s = w.shape;
   const ParallelLayout& p = w.layout;
   const double t = p.tp;
@@ -161,8 +161,8 @@ double msg_mask_seconds_per_iteration(const StageWorkload& w, const HardwareProf
 }
 
 int micro_batches_per_iteration(long long global_batch_sequences, const ParallelLayout& layout) {
-  const double per_replica = static_cast<double>(global_batch_sequences) /
-                             (static_cast<double>(layout.dp) * layout.micro_batch);
+  const double per_replica =
+      static_cast<double>(global_batch_sequences) / (static_cast<double>(layout.dp) * layout.micro_batch);
   return std::max(1, static_cast<int>(std::llround(per_replica)));
 }
 
@@ -221,8 +221,7 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   // fp32. The distributed optimizer (ZeRO-1) reduce-scatters gradients and
   // all-gathers bf16 parameters instead: 3/4 of the all-reduce volume.
   // The most loaded stage holds its layers and the (tied) embedding.
-  const double stage_params =
-      (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
+  const double stage_params = (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
   const int dp_per_node = std::clamp(hw.gpus_per_node / std::max(1, p.tp), 1, p.dp);
   double grad_reduce_s = 0;   // may overlap the last backward
   double param_gather_s = 0;  // after the optimizer step: never overlapped here
@@ -258,8 +257,7 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   return est;
 }
 
-void set_iteration_seconds(IterationEstimate& est, double iteration_s, int gpus,
-                           const HardwareProfile& hw) {
+void set_iteration_seconds(IterationEstimate& est, double iteration_s, int gpus, const HardwareProfile& hw) {
   est.iteration_s = iteration_s;
   est.tflops_per_gpu = est.model_flops / iteration_s / gpus / 1e12;
   est.hardware_tflops_per_gpu = est.hardware_flops / iteration_s / gpus / 1e12;

@@ -10,9 +10,10 @@ namespace sprout::planner {
 std::optional<std::string> trainer_cannot_run(const Plan& plan) {
   for (const Stage& st : plan.stages) {
     if (st.shape.position != PositionEmbedding::kLearned) {
-      return fmt::format("stage '{}': position_embedding {}: sprout-train implements learned position embeddings "
-                         "only",
-                         st.name, to_string(st.shape.position));
+      return fmt::format(
+          "stage '{}': position_embedding {}: sprout-train implements learned position embeddings "
+          "only",
+          st.name, to_string(st.shape.position));
     }
     if (!st.parallel) continue;  // the trainer runs such a stage data-parallel on all ranks
     const ParallelLayout& p = *st.parallel;
@@ -23,22 +24,25 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
     // tp | heads, kv_heads, ffn and pp * interleave | layers are the planner's
     // own layout rules (layout_problem); these are the trainer's.
     if (s.vocab % p.tp != 0) {
-      return refuse(fmt::format("vocab={} is not divisible by tp={} (the embedding and the output layer are "
-                                "split evenly over the tensor-parallel ranks)",
-                                s.vocab, p.tp));
+      return refuse(
+          fmt::format("vocab={} is not divisible by tp={} (the embedding and the output layer are "
+                      "split evenly over the tensor-parallel ranks)",
+                      s.vocab, p.tp));
     }
     const double sequences = std::round(st.global_batch_tokens / s.seq_len);
     const double per_pipeline = sequences / (static_cast<double>(p.micro_batch) * p.dp);
     if (p.interleave > 1 && per_pipeline == std::floor(per_pipeline) &&
         static_cast<long long>(per_pipeline) % p.pp != 0) {
-      return refuse(fmt::format("interleaved 1F1B needs the micro-batches per pipeline ({:g}) to be a multiple of "
-                                "pp={} (as Megatron-LM)",
-                                per_pipeline, p.pp));
+      return refuse(
+          fmt::format("interleaved 1F1B needs the micro-batches per pipeline ({:g}) to be a multiple of "
+                      "pp={} (as Megatron-LM)",
+                      per_pipeline, p.pp));
     }
     if (p.tp > 1 && p.sequence_parallel && s.seq_len % p.tp != 0) {
-      return refuse(fmt::format("sequence parallelism splits seq_len={} over tp={} ranks, which does not divide it "
-                                "(set sequence_parallel: false)",
-                                s.seq_len, p.tp));
+      return refuse(
+          fmt::format("sequence parallelism splits seq_len={} over tp={} ranks, which does not divide it "
+                      "(set sequence_parallel: false)",
+                      s.seq_len, p.tp));
     }
   }
   return std::nullopt;

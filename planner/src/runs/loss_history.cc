@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/planner/runs/loss_history.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "sprout/planner/base/file_io.h"
@@ -34,8 +35,7 @@ std::vector<StageSize> RunLossHistory::stages_reached() const {
 std::vector<RunLossRecord> RunLossHistory::fit_records() const {
   std::vector<size_t> evals(stage_tokens.size(), 0);
   for (const auto& r : records) evals[r.stage] += r.eval ? 1 : 0;
-  const bool use_eval = std::all_of(evals.begin(), evals.end(),
-                                    [](size_t n) { return n >= kMinEvalRecordsPerStage; });
+  const bool use_eval = std::all_of(evals.begin(), evals.end(), [](size_t n) { return n >= kMinEvalRecordsPerStage; });
   std::vector<RunLossRecord> out;
   for (const auto& r : records) {
     if (r.eval == use_eval && r.stage_tokens > 0) out.push_back(r);

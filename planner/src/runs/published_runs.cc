@@ -26,8 +26,8 @@ std::vector<PublishedNumber> load_published_numbers(const std::string& path) {
     if (plan.is_relative()) plan = std::filesystem::path(path).parent_path() / plan;
     n.plan_file = plan.lexically_normal().string();
     n.stage = f.text("stage");
-    n.metric = f.choice("metric", {"iteration_seconds", "tflops_per_gpu", "days", "gpu_hours",
-                                   "cost_usd", "energy_mwh", "co2e_t", "zflops"});
+    n.metric = f.choice("metric", {"iteration_seconds", "tflops_per_gpu", "days", "gpu_hours", "cost_usd", "energy_mwh",
+                                   "co2e_t", "zflops"});
     n.published = f.number("published", 1e-12, 1e30);
     n.source = f.text("source");
     f.finish();

@@ -16,8 +16,8 @@ void check_same_plan(const Plan& plan, const RunRecord& run) {
   const std::string where = run.dir + "/plan.yaml";
   if (run.plan.stages.size() != plan.stages.size()) {
     throw InputError({where, 0, 0}, "stages",
-                     fmt::format("the run is of another plan: {} stages, not {} like '{}'",
-                                 run.plan.stages.size(), plan.stages.size(), plan.name));
+                     fmt::format("the run is of another plan: {} stages, not {} like '{}'", run.plan.stages.size(),
+                                 plan.stages.size(), plan.name));
   }
   for (size_t i = 0; i < plan.stages.size(); ++i) {
     const ModelShape& a = plan.stages[i].shape;
@@ -26,10 +26,10 @@ void check_same_plan(const Plan& plan, const RunRecord& run) {
                             a.kv_heads == b.kv_heads && a.ffn_hidden == b.ffn_hidden && a.vocab == b.vocab &&
                             a.seq_len == b.seq_len;
     if (plan.stages[i].name != run.plan.stages[i].name || !same_shape) {
-      throw InputError({where, run.plan.stages[i].location.line, 0}, fmt::format("stages[{}]", i),
-                       fmt::format("the run is of another plan: stage '{}' ({} x {}) vs '{}' ({} x {}) in '{}'",
-                                   run.plan.stages[i].name, b.layers, b.hidden, plan.stages[i].name, a.layers,
-                                   a.hidden, plan.name));
+      throw InputError(
+          {where, run.plan.stages[i].location.line, 0}, fmt::format("stages[{}]", i),
+          fmt::format("the run is of another plan: stage '{}' ({} x {}) vs '{}' ({} x {}) in '{}'",
+                      run.plan.stages[i].name, b.layers, b.hidden, plan.stages[i].name, a.layers, a.hidden, plan.name));
     }
   }
 }
@@ -133,10 +133,10 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
         if (r->loss) s.final_train_loss = r->loss;
         if (r->val_loss) s.final_val_loss = r->val_loss;
       }
-      for (auto [total, part] : {std::pair{&c.total.wall_seconds, &s.wall_seconds},
-                                 std::pair{&c.total.gpu_hours, &s.gpu_hours}, std::pair{&c.total.cost_usd, &s.cost_usd},
-                                 std::pair{&c.total.energy_kwh, &s.energy_kwh},
-                                 std::pair{&c.total.co2e_kg, &s.co2e_kg}}) {
+      for (auto [total, part] :
+           {std::pair{&c.total.wall_seconds, &s.wall_seconds}, std::pair{&c.total.gpu_hours, &s.gpu_hours},
+            std::pair{&c.total.cost_usd, &s.cost_usd}, std::pair{&c.total.energy_kwh, &s.energy_kwh},
+            std::pair{&c.total.co2e_kg, &s.co2e_kg}}) {
         total->predicted += part->predicted;
         total->actual += part->actual;
       }
@@ -150,7 +150,8 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
   c.total.tokens_per_s = {c.total.tokens / std::max(1e-12, c.total.wall_seconds.predicted),
                           c.total.tokens / std::max(1e-12, c.total.wall_seconds.actual)};
   double flops = 0;
-  for (size_t k = 0; k < plan.stages.size(); ++k) flops += model_flops_per_token(plan.stages[k].shape) * timing[k].tokens;
+  for (size_t k = 0; k < plan.stages.size(); ++k)
+    flops += model_flops_per_token(plan.stages[k].shape) * timing[k].tokens;
   c.total.tflops_per_gpu = {flops / std::max(1e-12, c.total.gpu_hours.predicted * kSecondsPerHour) / 1e12,
                             flops / std::max(1e-12, c.total.gpu_hours.actual * kSecondsPerHour) / 1e12};
 

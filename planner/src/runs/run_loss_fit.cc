@@ -23,8 +23,7 @@ double final_params(const RunLossHistory& run) {
 }
 
 // The held-out run, or none.
-const RunLossHistory* choose_held_out(const std::vector<RunLossHistory>& runs,
-                                      const LossFitOptions& options) {
+const RunLossHistory* choose_held_out(const std::vector<RunLossHistory>& runs, const LossFitOptions& options) {
   if (options.held_out_run) {
     if (*options.held_out_run == "none") return nullptr;
     for (const auto& r : runs) {
@@ -49,8 +48,8 @@ bool past_warmup(const RunLossHistory& run, const RunLossRecord& r, double skip_
 }
 
 struct Observations {
-  std::vector<LossPoint> scratch;        // first stages: the from-scratch law
-  std::vector<GrowthLossPoint> growth;   // after a growth: the growth efficiency
+  std::vector<LossPoint> scratch;       // first stages: the from-scratch law
+  std::vector<GrowthLossPoint> growth;  // after a growth: the growth efficiency
   std::vector<std::string> growth_runs;
 };
 
@@ -87,8 +86,7 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-LossFitSummary::HeldOut evaluate_held_out(const LossModel& model, const RunLossHistory& run,
-                                          double skip_fraction) {
+LossFitSummary::HeldOut evaluate_held_out(const LossModel& model, const RunLossHistory& run, double skip_fraction) {
   const std::vector<StageSize> reached = run.stages_reached();
   const RunLossHistory::FinalLoss actual = run.final_loss();
   LossFitSummary::HeldOut h;
@@ -111,8 +109,8 @@ LossFitSummary::HeldOut evaluate_held_out(const LossModel& model, const RunLossH
 }
 
 // FLM-101B's muScaling law over the from-scratch proxies' final losses.
-std::optional<LossFitSummary::MuScaling> fit_muscaling(
-    const std::vector<const RunLossHistory*>& training, const RunLossHistory* held_out) {
+std::optional<LossFitSummary::MuScaling> fit_muscaling(const std::vector<const RunLossHistory*>& training,
+                                                       const RunLossHistory* held_out) {
   std::vector<double> sizes, losses;
   double tokens = 0;
   for (const RunLossHistory* r : training) {
@@ -163,8 +161,7 @@ LossModel fit_loss_model(const std::vector<RunLossHistory>& runs, const LossFitO
 
   LossModel model = chinchilla_2022();  // for the growth default and its source
   model.name = options.name.empty() ? fmt::format("fit from {} runs", training.size()) : options.name;
-  model.source = fmt::format("sprout fit-loss on {} ({} points, rmse {:.4f})", join(names),
-                             law.points, law.rmse);
+  model.source = fmt::format("sprout fit-loss on {} ({} points, rmse {:.4f})", join(names), law.points, law.rmse);
   model.e = law.e;
   model.a = law.a;
   model.b = law.b;
@@ -178,10 +175,10 @@ LossModel fit_loss_model(const std::vector<RunLossHistory>& runs, const LossFitO
   if (!obs.growth.empty()) {
     const GrowthEfficiencyFit growth = fit_growth_token_efficiency(model, obs.growth);
     model.growth_token_efficiency = growth.token_efficiency;
-    model.growth_source =
-        fmt::format("calibrated by sprout fit-loss on the post-growth losses of {} ({} points, "
-                    "rmse {:.4f}); loss carried over at each growth (MSG function preservation)",
-                    join(obs.growth_runs), growth.points, growth.rmse);
+    model.growth_source = fmt::format(
+        "calibrated by sprout fit-loss on the post-growth losses of {} ({} points, "
+        "rmse {:.4f}); loss carried over at each growth (MSG function preservation)",
+        join(obs.growth_runs), growth.points, growth.rmse);
     summary.growth_points = growth.points;
     summary.growth_rmse = growth.rmse;
   }

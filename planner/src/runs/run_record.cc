@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "sprout/planner/base/file_io.h"
-#include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/base/utc_time.h"
+#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::planner {
 namespace {
@@ -124,11 +124,10 @@ RunRecord read_run(const std::string& run_dir) {
     RunTelemetryRecord rec = parse_record(path, number, j, run.plan);
     // A resumed run logs again from its checkpoint's step: later records of
     // the same kind replace those at or after that step.
-    run.records.erase(std::remove_if(run.records.begin(), run.records.end(),
-                                     [&](const RunTelemetryRecord& o) {
-                                       return o.event == rec.event && o.step >= rec.step;
-                                     }),
-                      run.records.end());
+    run.records.erase(
+        std::remove_if(run.records.begin(), run.records.end(),
+                       [&](const RunTelemetryRecord& o) { return o.event == rec.event && o.step >= rec.step; }),
+        run.records.end());
     run.records.push_back(std::move(rec));
   }
   if (run.records.empty()) throw InputError({path, 1, 0}, "telemetry.jsonl", "empty: no complete record yet");

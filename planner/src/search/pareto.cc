@@ -6,10 +6,9 @@
 namespace sprout::planner {
 
 bool dominates(const ScheduleObjectives& a, const ScheduleObjectives& b) {
-  const bool no_worse = a.cost_usd <= b.cost_usd && a.seconds <= b.seconds &&
-                        a.co2e_kg <= b.co2e_kg && a.loss <= b.loss;
-  const bool better = a.cost_usd < b.cost_usd || a.seconds < b.seconds || a.co2e_kg < b.co2e_kg ||
-                      a.loss < b.loss;
+  const bool no_worse =
+      a.cost_usd <= b.cost_usd && a.seconds <= b.seconds && a.co2e_kg <= b.co2e_kg && a.loss <= b.loss;
+  const bool better = a.cost_usd < b.cost_usd || a.seconds < b.seconds || a.co2e_kg < b.co2e_kg || a.loss < b.loss;
   return no_worse && better;
 }
 
@@ -28,8 +27,8 @@ std::vector<size_t> pareto_front(const std::vector<ScheduleObjectives>& points) 
     for (size_t f : front) {
       const ScheduleObjectives& p = points[f];
       const ScheduleObjectives& q = points[i];
-      const bool duplicate = p.cost_usd == q.cost_usd && p.seconds == q.seconds &&
-                             p.co2e_kg == q.co2e_kg && p.loss == q.loss;
+      const bool duplicate =
+          p.cost_usd == q.cost_usd && p.seconds == q.seconds && p.co2e_kg == q.co2e_kg && p.loss == q.loss;
       if (duplicate || dominates(p, q)) {
         dominated = true;
         break;
@@ -41,8 +40,7 @@ std::vector<size_t> pareto_front(const std::vector<ScheduleObjectives>& points) 
   return front;
 }
 
-FrontPlacement place_on_front(const std::vector<ScheduleObjectives>& front,
-                              const ScheduleObjectives& x) {
+FrontPlacement place_on_front(const std::vector<ScheduleObjectives>& front, const ScheduleObjectives& x) {
   FrontPlacement out;
   out.rank = 1;
   double best_affordable_loss = x.loss;

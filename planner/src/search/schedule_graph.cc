@@ -34,10 +34,10 @@ struct Label {
   int shape = -1;
   LossState loss;
   int stages = 0;
-  double stage_tokens = 0;   // in the current stage
+  double stage_tokens = 0;  // in the current stage
   bool at_sink = false;
-  long long previous = -1;   // the label it was extended from (index into the trail)
-  int edge = -1;             // by this edge
+  long long previous = -1;  // the label it was extended from (index into the trail)
+  int edge = -1;            // by this edge
 };
 
 // How a kept label was reached: all the paths need, 12 bytes a label.
@@ -111,8 +111,7 @@ class DominatesLabel {
     if (token_rate(a) < token_rate(b)) return false;
     const bool can_grow = a.shape + 1 < static_cast<int>(p_->shapes.size());
     if (can_grow && a.stages > b.stages) return false;
-    return std::min(a.stage_tokens, p_->min_stage_tokens) >=
-           std::min(b.stage_tokens, p_->min_stage_tokens);
+    return std::min(a.stage_tokens, p_->min_stage_tokens) >= std::min(b.stage_tokens, p_->min_stage_tokens);
   }
 
  private:
@@ -128,8 +127,7 @@ class DominatesLabel {
 // later one if any kept label of the class does; it is checked first, and
 // the class bests of the other classes after it. Only when the objectives do
 // not scale together does a label fall back to a scan of all kept ones.
-void keep_pareto_set(std::vector<Label>& labels, const DominatesLabel& dominates,
-                     double min_stage_tokens) {
+void keep_pareto_set(std::vector<Label>& labels, const DominatesLabel& dominates, double min_stage_tokens) {
   // Sort small keys, not the labels themselves.
   struct Key {
     double cost_usd;
@@ -198,8 +196,7 @@ std::vector<size_t> thin_out(const std::vector<Label>& labels, size_t limit) {
   return out;
 }
 
-GraphSchedule to_schedule(const std::vector<Step>& trail, const std::vector<EdgeInfo>& edges,
-                          long long last) {
+GraphSchedule to_schedule(const std::vector<Step>& trail, const std::vector<EdgeInfo>& edges, long long last) {
   std::vector<const EdgeInfo*> path;  // from the sink back to the source
   for (long long l = last; l >= 0 && trail[l].edge >= 0; l = trail[l].previous) {
     path.push_back(&edges[trail[l].edge]);
@@ -224,8 +221,7 @@ GraphSchedule to_schedule(const std::vector<Step>& trail, const std::vector<Edge
 
 }  // namespace
 
-ScheduleGraphResult search_schedule_graph(const ScheduleGraphProblem& p,
-                                          const std::function<bool(double)>& progress) {
+ScheduleGraphResult search_schedule_graph(const ScheduleGraphProblem& p, const std::function<bool(double)>& progress) {
   const size_t shapes = p.shapes.size();
   const size_t points = p.grid.size();
   Graph g(2 + shapes * points);
@@ -233,8 +229,7 @@ ScheduleGraphResult search_schedule_graph(const ScheduleGraphProblem& p,
   const auto sink = boost::vertex(1, g);
   auto at = [&](size_t s, size_t j) { return boost::vertex(2 + s * points + j, g); };
   std::vector<EdgeInfo> edges;
-  auto connect = [&](auto from, auto to, EdgeKind kind, size_t from_shape, size_t to_shape,
-                     double tokens) {
+  auto connect = [&](auto from, auto to, EdgeKind kind, size_t from_shape, size_t to_shape, double tokens) {
     Costs costs;
     if (kind == EdgeKind::kTrain) {
       const ShapeCost& shape = *p.shapes[from_shape];

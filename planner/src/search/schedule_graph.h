@@ -34,8 +34,8 @@ struct ScheduleGraphProblem {
   double deadline_s = std::numeric_limits<double>::infinity();
   double max_co2e_kg = std::numeric_limits<double>::infinity();
   int max_stages = 3;
-  double min_stage_tokens = 0;                 // every stage trains at least this many
-  size_t max_schedules = 1000;                 // the sink's Pareto set is thinned to this many
+  double min_stage_tokens = 0;  // every stage trains at least this many
+  size_t max_schedules = 1000;  // the sink's Pareto set is thinned to this many
 };
 
 struct GraphSchedule {

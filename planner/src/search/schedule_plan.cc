@@ -6,8 +6,8 @@
 
 namespace sprout::planner {
 
-Plan make_schedule_plan(const Plan& base, const std::vector<PlannedStage>& stages,
-                        long long grow_steps, const std::string& name, const std::string& notes) {
+Plan make_schedule_plan(const Plan& base, const std::vector<PlannedStage>& stages, long long grow_steps,
+                        const std::string& name, const std::string& notes) {
   Plan plan = base;
   plan.name = name;
   plan.notes = notes;

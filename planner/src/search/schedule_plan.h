@@ -17,7 +17,7 @@ struct PlannedStage {
 
 // Stages named by shape ("40x5760"), growth declared from the shape change,
 // each stage's layout, recompute and batch fixed as costed.
-Plan make_schedule_plan(const Plan& base, const std::vector<PlannedStage>& stages,
-                        long long grow_steps, const std::string& name, const std::string& notes);
+Plan make_schedule_plan(const Plan& base, const std::vector<PlannedStage>& stages, long long grow_steps,
+                        const std::string& name, const std::string& notes);
 
 }  // namespace sprout::planner

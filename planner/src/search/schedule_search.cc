@@ -12,8 +12,8 @@
 #include "search/schedule_plan.h"
 #include "search/shape_costs.h"
 #include "sprout/planner/base/units.h"
-#include "sprout/planner/model/growth.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/model/growth.h"
 
 namespace sprout::planner {
 namespace {
@@ -39,16 +39,13 @@ void validate(const SearchRequest& r) {
   require(r.cluster.gpus >= 1, "gpus", fmt::format("{} is not a positive GPU count", r.cluster.gpus));
   require(std::isfinite(r.cluster.price_usd_per_gpu_hour) && r.cluster.price_usd_per_gpu_hour >= 0,
           "price_usd_per_gpu_hour", "must be a non-negative number");
-  require(!r.deadline_seconds || positive_finite(*r.deadline_seconds), "deadline",
-          "must be a positive number of days");
-  require(!r.max_co2e_kg || positive_finite(*r.max_co2e_kg), "max_co2e",
-          "must be a positive number of tonnes");
-  require(r.target.layers >= 1 && r.target.hidden >= 1 && r.target.heads >= 1 &&
-              r.target.hidden % r.target.heads == 0,
+  require(!r.deadline_seconds || positive_finite(*r.deadline_seconds), "deadline", "must be a positive number of days");
+  require(!r.max_co2e_kg || positive_finite(*r.max_co2e_kg), "max_co2e", "must be a positive number of tonnes");
+  require(r.target.layers >= 1 && r.target.hidden >= 1 && r.target.heads >= 1 && r.target.hidden % r.target.heads == 0,
           "target", "not a valid model shape");
   require(r.max_stages >= 1 && r.max_stages <= 8, "max_stages", "must be 1..8");
-  require(r.grid_points_per_doubling >= 1 && r.grid_points_per_doubling <= 64,
-          "grid_points_per_doubling", "must be 1..64");
+  require(r.grid_points_per_doubling >= 1 && r.grid_points_per_doubling <= 64, "grid_points_per_doubling",
+          "must be 1..64");
   require(r.stage.grow_steps >= 1, "grow_steps", "must be at least 1");
   require(r.max_schedules >= 2, "max_schedules", "must be at least 2");
   if (auto problem = loss_model_problem(r.loss_model)) {
@@ -75,14 +72,12 @@ std::vector<ModelShape> ladder_of(const SearchRequest& r) {
   std::vector<ModelShape> out;
   for (const ModelShape& s : r.shapes) {
     const bool is_target = s.layers == r.target.layers && s.hidden == r.target.hidden;
-    const bool seen = std::any_of(out.begin(), out.end(), [&](const ModelShape& o) {
-      return o.layers == s.layers && o.hidden == s.hidden;
-    });
+    const bool seen = std::any_of(out.begin(), out.end(),
+                                  [&](const ModelShape& o) { return o.layers == s.layers && o.hidden == s.hidden; });
     if (!is_target && !seen) out.push_back(s);
   }
-  std::sort(out.begin(), out.end(), [](const ModelShape& a, const ModelShape& b) {
-    return parameter_count(a) < parameter_count(b);
-  });
+  std::sort(out.begin(), out.end(),
+            [](const ModelShape& a, const ModelShape& b) { return parameter_count(a) < parameter_count(b); });
   out.push_back(r.target);
   return out;
 }
@@ -135,15 +130,14 @@ std::optional<Infeasibility> minimum_schedule_problem(const SearchRequest& r, co
     if (need <= l.limit || need / l.limit <= worst_ratio) continue;
     worst_ratio = need / l.limit;
     const double affordable = std::floor(l.limit / per_iteration);
-    worst = Infeasibility{
-        l.constraint,
-        fmt::format("{} covers {:.0f} iterations of the target {} ({} parameters) on {} {} GPUs "
-                    "({} each), but the shortest schedule trains {} (one MSG growth ramp, "
-                    "grow_steps) and needs {}: {:.1f}x the limit",
-                    describe_amount(l.field, l.limit), affordable, shape_label(target.shape),
-                    params_text(target.params), r.cluster.gpus, r.cluster.hardware.name,
-                    describe_amount(l.field, per_iteration), min_iterations,
-                    describe_amount(l.field, need), worst_ratio)};
+    worst = Infeasibility{l.constraint,
+                          fmt::format("{} covers {:.0f} iterations of the target {} ({} parameters) on {} {} GPUs "
+                                      "({} each), but the shortest schedule trains {} (one MSG growth ramp, "
+                                      "grow_steps) and needs {}: {:.1f}x the limit",
+                                      describe_amount(l.field, l.limit), affordable, shape_label(target.shape),
+                                      params_text(target.params), r.cluster.gpus, r.cluster.hardware.name,
+                                      describe_amount(l.field, per_iteration), min_iterations,
+                                      describe_amount(l.field, need), worst_ratio)};
   }
   return worst;
 }
@@ -173,15 +167,14 @@ class CandidateBuilder {
         shape_label(r_.target), params_text(parameter_count(r_.target)), r_.cluster.gpus, r_.cluster.hardware.name,
         describe_amount(&Costs::cost_usd, r_.budget_usd),
         r_.deadline_seconds ? fmt::format(", deadline {:.2f} days", *r_.deadline_seconds / kSecondsPerDay) : "",
-        r_.max_co2e_kg ? fmt::format(", carbon cap {:.2f} tCO2e", *r_.max_co2e_kg / 1000) : "",
-        c.predicted_loss, r_.loss_model.name);
+        r_.max_co2e_kg ? fmt::format(", carbon cap {:.2f} tCO2e", *r_.max_co2e_kg / 1000) : "", c.predicted_loss,
+        r_.loss_model.name);
     return c;
   }
 
   // The same schedule with its last stage extended to whatever the limits
   // still allow: what the whole budget buys with this shape sequence.
-  std::optional<ScheduleCandidate> filled(std::vector<PlannedStage> stages,
-                                          const ScheduleCandidate& c) const {
+  std::optional<ScheduleCandidate> filled(std::vector<PlannedStage> stages, const ScheduleCandidate& c) const {
     const long long extra = iterations_left(r_, c.estimate.total, *stages.back().shape);
     if (extra <= 0) return std::nullopt;
     stages.back().iterations += extra;
@@ -245,8 +238,7 @@ ScheduleGraphProblem graph_problem(const SearchRequest& r, const std::vector<con
 }
 
 // A graph schedule's stages in whole iterations (rounded down: never over a limit).
-std::vector<PlannedStage> planned_stages(const GraphSchedule& schedule,
-                                         const std::vector<const ShapeCost*>& usable) {
+std::vector<PlannedStage> planned_stages(const GraphSchedule& schedule, const std::vector<const ShapeCost*>& usable) {
   std::vector<PlannedStage> stages;
   for (const auto& st : schedule.stages) {
     const ShapeCost* shape = usable[st.shape];
@@ -295,8 +287,7 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
     return !result.cancelled;
   };
   auto finish = [&]() -> SearchResult {
-    result.stats.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    result.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return std::move(result);
   };
   const Plan base = base_plan(r);
@@ -311,9 +302,8 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
   const ShapeCost& target = costs.back();
   if (target.problem) {
     result.infeasible = Infeasibility{
-        "gpus", fmt::format("the target {} ({} parameters) does not fit on {} {} GPUs: {}",
-                            shape_label(target.shape), params_text(target.params), r.cluster.gpus,
-                            r.cluster.hardware.name, *target.problem)};
+        "gpus", fmt::format("the target {} ({} parameters) does not fit on {} {} GPUs: {}", shape_label(target.shape),
+                            params_text(target.params), r.cluster.gpus, r.cluster.hardware.name, *target.problem)};
     return finish();
   }
   std::vector<const ShapeCost*> usable;
@@ -331,8 +321,8 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
 
   // 3. The graph and its multi-objective search.
   const ScheduleGraphProblem graph = graph_problem(r, usable, min_iterations);
-  const ScheduleGraphResult found = search_schedule_graph(
-      graph, [&](double fraction) { return report("searching", fraction); });
+  const ScheduleGraphResult found =
+      search_schedule_graph(graph, [&](double fraction) { return report("searching", fraction); });
   result.stats.grid_points = static_cast<int>(graph.grid.size());
   result.stats.vertices = found.vertices;
   result.stats.edges = found.edges;

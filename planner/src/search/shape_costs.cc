@@ -25,8 +25,7 @@ ShapeCost cost_shape(const Plan& base, const StageTemplate& t, const ModelShape&
   // to a multiple of dp x micro-batch.
   out.stage.parallel = est.layout;
   out.stage.recompute = est.layout.recompute;
-  out.stage.global_batch_tokens =
-      static_cast<double>(est.iteration.global_batch_sequences) * shape.seq_len;
+  out.stage.global_batch_tokens = static_cast<double>(est.iteration.global_batch_sequences) * shape.seq_len;
   out.batch_tokens = out.stage.global_batch_tokens;
   out.iteration_s = est.iteration.iteration_s;
   out.per_iteration = costs_for(out.iteration_s, base.cluster);

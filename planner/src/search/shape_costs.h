@@ -15,10 +15,10 @@ namespace sprout::planner {
 struct ShapeCost {
   ModelShape shape;
   double params = 0;
-  Stage stage;               // the template stage with its layout, recompute and batch fixed
-  double batch_tokens = 0;   // tokens per iteration after rounding the batch to the layout
+  Stage stage;              // the template stage with its layout, recompute and batch fixed
+  double batch_tokens = 0;  // tokens per iteration after rounding the batch to the layout
   double iteration_s = 0;
-  Costs per_iteration;       // costs_for(iteration_s): costs are linear in time
+  Costs per_iteration;                 // costs_for(iteration_s): costs are linear in time
   std::optional<std::string> problem;  // why no layout fits, if none does
   double per_token(double Costs::*field) const { return per_iteration.*field / batch_tokens; }
 };

@@ -68,9 +68,8 @@ std::vector<ModelShape> growth_ladder(const ModelShape& target, const LadderOpti
   for (ModelShape& s : out) {
     if (s.hidden == target.hidden) s.ffn_hidden = target.ffn_hidden;
   }
-  std::stable_sort(out.begin(), out.end(), [](const ModelShape& a, const ModelShape& b) {
-    return parameter_count(a) < parameter_count(b);
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ModelShape& a, const ModelShape& b) { return parameter_count(a) < parameter_count(b); });
   return out;
 }
 

@@ -40,9 +40,7 @@ CalendarIndex::CalendarIndex(const RunCalendar& c) : constant_(c.constant_g_co2e
   }
 }
 
-long long CalendarIndex::hour_of(double t) const {
-  return static_cast<long long>(std::floor((t + offset_s_) / kHour));
-}
+long long CalendarIndex::hour_of(double t) const { return static_cast<long long>(std::floor((t + offset_s_) / kHour)); }
 
 double CalendarIndex::cumulative(double t) const {
   const double x = (t + offset_s_) / kHour;  // hours since the trace start

@@ -30,8 +30,8 @@ class CalendarIndex {
   long long hour_of(double t) const;
 
   double constant_ = 0;
-  double offset_s_ = 0;               // run start minus trace start
-  std::vector<double> prefix_;        // prefix_[h] = sum of the first h hours (g x hours)
+  double offset_s_ = 0;         // run start minus trace start
+  std::vector<double> prefix_;  // prefix_[h] = sum of the first h hours (g x hours)
   std::vector<double> hourly_;
   std::vector<long long> next_paused_hour_;   // per hour: first paused hour >= it (-1: none)
   std::vector<long long> next_allowed_hour_;  // per hour: first allowed hour >= it

@@ -13,8 +13,7 @@ namespace sprout::simulator {
 
 const char* to_string(CarbonAwareMode mode) { return planner::EnumNames<CarbonAwareMode>::name(mode); }
 
-UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSeconds latest,
-                       double run_s) {
+UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSeconds latest, double run_s) {
   if (!calendar.trace) throw std::invalid_argument("best_start needs a carbon trace");
   RunCalendar from_earliest = calendar;
   from_earliest.start_unix_s = earliest;
@@ -78,7 +77,10 @@ PausePlan plan_pauses(const CarbonTrace& trace, UnixSeconds start, UnixSeconds d
     size_t lo = 0, hi = n;
     while (lo < hi) {
       const size_t mid = (lo + hi) / 2;
-      if (enough(mid)) hi = mid; else lo = mid + 1;
+      if (enough(mid))
+        hi = mid;
+      else
+        lo = mid + 1;
     }
     keep = lo;
     while (keep < n && !enough(keep)) ++keep;

@@ -7,9 +7,8 @@
 // warning where it is inlined into this file; the truncation is intended.
 #pragma GCC diagnostic ignored "-Wstringop-truncation"
 #define CSV_IO_NO_THREAD
-#include <libfccp/csv.h>
-
 #include <fmt/format.h>
+#include <libfccp/csv.h>
 
 #include <charconv>
 #include <cmath>
@@ -37,8 +36,8 @@ constexpr const char* kDirectUnicode = "Carbon Intensity gCO\u2082eq/kWh (direct
 constexpr const char* kLcaAscii = "Carbon Intensity gCO2eq/kWh (LCA)";
 constexpr const char* kLcaUnicode = "Carbon Intensity gCO\u2082eq/kWh (LCA)";
 
-using Reader = io::CSVReader<5, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>,
-                             io::throw_on_overflow, io::single_and_empty_line_comment<'#'>>;
+using Reader = io::CSVReader<5, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>, io::throw_on_overflow,
+                             io::single_and_empty_line_comment<'#'>>;
 
 // Maps the reader's line numbers back to the raw text for column numbers.
 class RawLines {
@@ -68,19 +67,18 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
   trace.source_file = name;
   trace.column = column;
   const RawLines raw(text);
-  const std::string intensity_field =
-      column == TraceColumn::kDirect ? kDirectAscii : kLcaAscii;
+  const std::string intensity_field = column == TraceColumn::kDirect ? kDirectAscii : kLcaAscii;
   auto fail = [&](unsigned line, int col, const std::string& field, const std::string& reason) {
     throw planner::InputError({name, static_cast<int>(line), col}, field, reason);
   };
 
   Reader reader(name, text.data(), text.data() + text.size());
   try {
-    reader.read_header(io::ignore_extra_column | io::ignore_missing_column, kDatetime, kDirectAscii,
-                       kDirectUnicode, kLcaAscii, kLcaUnicode);
+    reader.read_header(io::ignore_extra_column | io::ignore_missing_column, kDatetime, kDirectAscii, kDirectUnicode,
+                       kLcaAscii, kLcaUnicode);
   } catch (const io::error::header_missing&) {
-    fail(1, 0, "header", "empty file: expected the header `" + std::string(kDatetime) + "," +
-                             intensity_field + ",...`");
+    fail(1, 0, "header",
+         "empty file: expected the header `" + std::string(kDatetime) + "," + intensity_field + ",...`");
   } catch (const io::error::base& e) {
     fail(reader.get_file_line(), 0, "header", e.what());
   }
@@ -107,8 +105,7 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
       fail(reader.get_file_line(), 0, "row", e.what());
     }
     const unsigned line = reader.get_file_line();
-    const char* value = column == TraceColumn::kDirect ? (direct_a ? direct_a : direct_u)
-                                                       : (lca_a ? lca_a : lca_u);
+    const char* value = column == TraceColumn::kDirect ? (direct_a ? direct_a : direct_u) : (lca_a ? lca_a : lca_u);
     // Column of a field: the timestamp's place in the raw line plus the
     // field's offset from it in the reader's line buffer.
     const std::string_view raw_line = raw.line(line);

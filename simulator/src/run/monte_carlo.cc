@@ -15,8 +15,8 @@
 namespace sprout::simulator {
 
 double Overheads::total_s() const {
-  return compute_s + bubble_s + communication_s + evaluation_s + checkpoint_s + lost_work_s +
-         restart_s + growth_s + relaunch_s + paused_s;
+  return compute_s + bubble_s + communication_s + evaluation_s + checkpoint_s + lost_work_s + restart_s + growth_s +
+         relaunch_s + paused_s;
 }
 
 Percentiles percentiles(std::vector<double> v) {
@@ -68,8 +68,7 @@ std::vector<RunExpectation> expected_stages(const RunModel& m) {
       e.time_s += work + lambda * work * s.restart_s;
       add(s.end_checkpoint_s, 1);
     } else {
-      const double full =
-          std::isfinite(interval) && interval < work ? std::ceil(work / interval) - 1 : 0;
+      const double full = std::isfinite(interval) && interval < work ? std::ceil(work / interval) - 1 : 0;
       if (full > 0) add(interval + s.checkpoint_write_s, full);
       add((full > 0 ? work - full * interval : work) + s.end_checkpoint_s, 1);
       e.checkpoint_s = full * s.checkpoint_write_s + s.end_checkpoint_s;
@@ -119,8 +118,8 @@ struct Samples {
     embodied.push_back(c.embodied_co2e_kg);
   }
   MetricBands bands() const {
-    return {percentiles(days), percentiles(gpu_hours), percentiles(cost_usd),
-            percentiles(energy_kwh), percentiles(co2e_kg), percentiles(embodied)};
+    return {percentiles(days),       percentiles(gpu_hours), percentiles(cost_usd),
+            percentiles(energy_kwh), percentiles(co2e_kg),   percentiles(embodied)};
   }
 };
 
@@ -171,8 +170,8 @@ Overheads& operator+=(Overheads& a, const Overheads& b) {
 
 }  // namespace
 
-Distribution run_monte_carlo(const RunModel& model, const RunCalendar& calendar,
-                             const MonteCarloOptions& options, const ProgressCallback& progress) {
+Distribution run_monte_carlo(const RunModel& model, const RunCalendar& calendar, const MonteCarloOptions& options,
+                             const ProgressCallback& progress) {
   if (options.trials < 1) throw std::invalid_argument("Monte Carlo needs at least one trial");
   const internal::CalendarIndex index(calendar);
   const size_t n_stages = model.stages.size();

@@ -54,9 +54,9 @@ void check_feasible(const RunModel& model, const planner::Plan& plan, const RunO
       expected.failures <= kMaxFailures) {
     return;
   }
-  const planner::SourceLocation where =
-      o.mtbf_gpu_hours ? planner::SourceLocation{"--mtbf-gpu-hours", 0, 0}
-                       : planner::SourceLocation{plan.cluster.hardware.source_file, 0, 0};
+  const planner::SourceLocation where = o.mtbf_gpu_hours
+                                            ? planner::SourceLocation{"--mtbf-gpu-hours", 0, 0}
+                                            : planner::SourceLocation{plan.cluster.hardware.source_file, 0, 0};
   throw planner::InputError(
       where, "mtbf_gpu_hours",
       fmt::format("{:g} GPU-hours per GPU means a failure every {:.0f} s on {} GPUs: the run would "
@@ -75,8 +75,7 @@ planner::Cluster hot_spare_cluster(const RunModel& model) {
   return spares;
 }
 
-RunModel build_run_model(const planner::Plan& plan, const planner::PlanEstimate& estimate,
-                         const RunOptions& o) {
+RunModel build_run_model(const planner::Plan& plan, const planner::PlanEstimate& estimate, const RunOptions& o) {
   check_options(o);
   RunModel model;
   model.name = plan.name;

@@ -28,8 +28,8 @@ struct RecordingSink {
   }
   void committed(int stage, double t, long long segments, double work_s, double commit_s) {
     if (segments > kMaxListedSegments) {
-      events.push_back({RunEventKind::kTraining, stage, t,
-                        t + static_cast<double>(segments) * (work_s + commit_s), segments});
+      events.push_back(
+          {RunEventKind::kTraining, stage, t, t + static_cast<double>(segments) * (work_s + commit_s), segments});
       return;
     }
     for (long long i = 0; i < segments; ++i) {
@@ -42,8 +42,7 @@ struct RecordingSink {
 
 }  // namespace
 
-RunTimeline simulate_timeline(const RunModel& model, const RunCalendar& calendar, std::uint64_t seed,
-                              long long trial) {
+RunTimeline simulate_timeline(const RunModel& model, const RunCalendar& calendar, std::uint64_t seed, long long trial) {
   RunTimeline out;
   out.start_unix_s = calendar.start_unix_s;
   out.seed = seed;

@@ -62,8 +62,7 @@ class TrialWalker {
       if (s.growth_transition_s > 0) run_atomic(s.growth_transition_s, s);
       run_work(s);
       current_->end_s = t_;
-      current_->billed_intensity_integral =
-          calendar_.intensity_integral(current_->start_s, t_) - paused_integral_;
+      current_->billed_intensity_integral = calendar_.intensity_integral(current_->start_s, t_) - paused_integral_;
     }
     return out;
   }

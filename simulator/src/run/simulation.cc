@@ -28,9 +28,8 @@ RunCalendar base_calendar(const planner::Plan& plan, const SimulationOptions& o)
   c.start_unix_s = o.start_unix_s.value_or(c.trace ? c.trace->start_unix_s : 0);
   if (c.trace && (c.start_unix_s < c.trace->start_unix_s || c.start_unix_s >= c.trace->end_unix_s())) {
     bad_option("--start", "start",
-               fmt::format("{} is outside the carbon trace {} ({} to {})",
-                           format_utc_timestamp(c.start_unix_s), c.trace->source_file,
-                           format_utc_timestamp(c.trace->start_unix_s),
+               fmt::format("{} is outside the carbon trace {} ({} to {})", format_utc_timestamp(c.start_unix_s),
+                           c.trace->source_file, format_utc_timestamp(c.trace->start_unix_s),
                            format_utc_timestamp(c.trace->end_unix_s())));
   }
   return c;
@@ -101,8 +100,8 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
     const double need_s = first.total.days.p90 * kSecondsPerDay;
     if (need_s > window_s) {
       bad_option("--deadline", "deadline",
-                 fmt::format("{} leaves {} after the start but the run needs {} (P90)",
-                             format_utc_timestamp(deadline), day_text(window_s), day_text(need_s)));
+                 fmt::format("{} leaves {} after the start but the run needs {} (P90)", format_utc_timestamp(deadline),
+                             day_text(window_s), day_text(need_s)));
     }
     RunCalendar chosen = calendar;
     if (o.carbon_aware == CarbonAwareMode::kStart) {
@@ -110,8 +109,8 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
       chosen.start_unix_s = best_start(calendar, calendar.start_unix_s, latest, first.total.days.mean * kSecondsPerDay);
       aware.window_hours = (deadline - calendar.start_unix_s) / kTraceStepSeconds;
     } else {
-      const PausePlan pauses = plan_pauses(*calendar.trace, calendar.start_unix_s, deadline, need_s,
-                                           max_pause_cost_s(report.model));
+      const PausePlan pauses =
+          plan_pauses(*calendar.trace, calendar.start_unix_s, deadline, need_s, max_pause_cost_s(report.model));
       if (!pauses.feasible) {
         bad_option("--deadline", "deadline",
                    fmt::format("{} is past the end of the carbon trace or leaves too few hours to "
@@ -141,8 +140,7 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
     const internal::CalendarIndex index(report.calendar);
     report.trace_repeats = report.distribution.total.days.p90 * kSecondsPerDay > index.trace_end_s();
   }
-  report.timeline =
-      simulate_timeline(report.model, report.calendar, o.seed, report.distribution.median_trial);
+  report.timeline = simulate_timeline(report.model, report.calendar, o.seed, report.distribution.median_trial);
   return report;
 }
 

@@ -35,12 +35,9 @@ nlohmann::json to_json(const Percentiles& p) {
 }
 
 nlohmann::json to_json(const MetricBands& b) {
-  return {{"days", to_json(b.days)},
-          {"gpu_hours", to_json(b.gpu_hours)},
-          {"cost_usd", to_json(b.cost_usd)},
-          {"energy_kwh", to_json(b.energy_kwh)},
-          {"co2e_kg", to_json(b.co2e_kg)},
-          {"embodied_co2e_kg", to_json(b.embodied_co2e_kg)}};
+  return {{"days", to_json(b.days)},         {"gpu_hours", to_json(b.gpu_hours)},
+          {"cost_usd", to_json(b.cost_usd)}, {"energy_kwh", to_json(b.energy_kwh)},
+          {"co2e_kg", to_json(b.co2e_kg)},   {"embodied_co2e_kg", to_json(b.embodied_co2e_kg)}};
 }
 
 nlohmann::json to_json(const Overheads& o) {
@@ -63,8 +60,8 @@ nlohmann::json to_json(const Overheads& o) {
 }
 
 nlohmann::json to_json(const RunTimeline& t, bool with_events) {
-  nlohmann::json j = {{"trial", t.trial}, {"seed", t.seed}, {"days", t.total_s / kSecondsPerDay},
-                      {"failures", t.failures}};
+  nlohmann::json j = {
+      {"trial", t.trial}, {"seed", t.seed}, {"days", t.total_s / kSecondsPerDay}, {"failures", t.failures}};
   nlohmann::json stages = nlohmann::json::array();
   for (const StageSpan& s : t.stages) {
     stages.push_back({{"name", s.name},
@@ -76,8 +73,11 @@ nlohmann::json to_json(const RunTimeline& t, bool with_events) {
   if (with_events) {
     nlohmann::json events = nlohmann::json::array();
     for (const RunEvent& e : t.events) {
-      events.push_back({{"kind", to_string(e.kind)}, {"stage", e.stage}, {"start_s", e.start_s},
-                        {"end_s", e.end_s}, {"segments", e.segments}});
+      events.push_back({{"kind", to_string(e.kind)},
+                        {"stage", e.stage},
+                        {"start_s", e.start_s},
+                        {"end_s", e.end_s},
+                        {"segments", e.segments}});
     }
     j["events"] = events;
   }
@@ -86,21 +86,30 @@ nlohmann::json to_json(const RunTimeline& t, bool with_events) {
 
 nlohmann::json to_json(const IterationSchedule& s) {
   const planner::IterationBreakdown& b = s.breakdown;
-  nlohmann::json j = {{"schedule", to_string(s.schedule)}, {"stages", s.stages}, {"chunks", s.chunks},
-                      {"micro_batches", s.micro_batches}, {"iteration_s", s.iteration_s},
-                      {"bubble_s", s.bubble_s}, {"bubble_fraction", s.bubble_fraction},
-                      {"exposed_comm_s", s.exposed_comm_s}, {"busiest_stage", s.busiest_stage}};
+  nlohmann::json j = {{"schedule", to_string(s.schedule)},
+                      {"stages", s.stages},
+                      {"chunks", s.chunks},
+                      {"micro_batches", s.micro_batches},
+                      {"iteration_s", s.iteration_s},
+                      {"bubble_s", s.bubble_s},
+                      {"bubble_fraction", s.bubble_fraction},
+                      {"exposed_comm_s", s.exposed_comm_s},
+                      {"busiest_stage", s.busiest_stage}};
   j["breakdown"] = {{"compute_s", b.compute_s}, {"tp_comm_s", b.tp_comm_s}, {"bubble_s", b.bubble_s},
-                    {"pp_comm_s", b.pp_comm_s}, {"dp_comm_s", b.dp_comm_s},
-                    {"optimizer_s", b.optimizer_s}, {"other_s", b.other_s}};
+                    {"pp_comm_s", b.pp_comm_s}, {"dp_comm_s", b.dp_comm_s}, {"optimizer_s", b.optimizer_s},
+                    {"other_s", b.other_s}};
   nlohmann::json devices = nlohmann::json::array();
   for (const DeviceTimeline& d : s.devices) {
     nlohmann::json streams = nlohmann::json::object();
     for (const auto& [name, tasks] : {std::pair{"compute", &d.compute}, {"communication", &d.communication}}) {
       nlohmann::json list = nlohmann::json::array();
       for (const ScheduledTask& t : *tasks) {
-        list.push_back({{"kind", to_string(t.kind)}, {"chunk", t.chunk}, {"micro_batch", t.micro_batch},
-                        {"start_s", t.start_s}, {"end_s", t.end_s}, {"critical", t.critical}});
+        list.push_back({{"kind", to_string(t.kind)},
+                        {"chunk", t.chunk},
+                        {"micro_batch", t.micro_batch},
+                        {"start_s", t.start_s},
+                        {"end_s", t.end_s},
+                        {"critical", t.critical}});
       }
       streams[name] = list;
     }
@@ -120,11 +129,11 @@ nlohmann::json to_json(const SimulationReport& r, bool with_timeline_events) {
   j["gpus"] = r.model.cluster.gpus;
   j["hot_spare_gpus"] = r.model.hot_spare_gpus;
   j["mtbf_gpu_hours"] = r.model.mtbf_gpu_hours;
-  j["job_mtbf_days"] = r.model.failure_rate_per_s > 0
-                           ? nlohmann::json(1 / r.model.failure_rate_per_s / kSecondsPerDay)
-                           : nlohmann::json();
+  j["job_mtbf_days"] = r.model.failure_rate_per_s > 0 ? nlohmann::json(1 / r.model.failure_rate_per_s / kSecondsPerDay)
+                                                      : nlohmann::json();
   j["start"] = r.calendar.trace || r.calendar.start_unix_s != 0
-                   ? nlohmann::json(format_utc_timestamp(r.calendar.start_unix_s)) : nlohmann::json();
+                   ? nlohmann::json(format_utc_timestamp(r.calendar.start_unix_s))
+                   : nlohmann::json();
   j["deadline"] = r.deadline_unix_s ? nlohmann::json(format_utc_timestamp(*r.deadline_unix_s)) : nlohmann::json();
   if (r.calendar.trace) {
     j["carbon_trace"] = {{"file", r.calendar.trace->source_file},

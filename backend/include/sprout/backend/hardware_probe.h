@@ -19,13 +19,13 @@
 namespace sprout::backend {
 
 struct ProbeOptions {
-  bool quick = false;               // under 30 s: fewer shapes, smaller buffers
-  std::string dtype = "fp32";       // GEMM precision: fp32 | bf16 (what the trainer runs)
-  int threads = 0;                  // 0: all cores
-  std::string scratch_dir = ".";    // where the checkpoint write test writes (and removes) a file
-  std::string name;                 // profile name
-  planner::HardwareProfile base;    // values that cannot be measured here
-  std::string base_source;          // "profiles/hardware/cpu-generic.yaml"
+  bool quick = false;                                // under 30 s: fewer shapes, smaller buffers
+  std::string dtype = "fp32";                        // GEMM precision: fp32 | bf16 (what the trainer runs)
+  int threads = 0;                                   // 0: all cores
+  std::string scratch_dir = ".";                     // where the checkpoint write test writes (and removes) a file
+  std::string name;                                  // profile name
+  planner::HardwareProfile base;                     // values that cannot be measured here
+  std::string base_source;                           // "profiles/hardware/cpu-generic.yaml"
   std::function<void(const std::string&)> progress;  // one line per step
 };
 
@@ -38,7 +38,7 @@ struct ProbeResult {
   planner::HardwareProfile profile;
   std::map<std::string, std::string> sources;  // key -> how it was obtained
   std::vector<GemmSample> gemms;
-  double seconds = 0;                          // wall time of the probe
+  double seconds = 0;  // wall time of the probe
 };
 
 ProbeResult probe_hardware(const ProbeOptions& options);

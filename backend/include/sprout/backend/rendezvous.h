@@ -23,9 +23,9 @@ struct Rendezvous {
   std::string style = "single";  // single | torchrun | kubernetes | slurm
   int rank = 0;
   int world_size = 1;
-  int local_rank = 0;            // index on this node: the GPU a rank uses
-  int local_world_size = 1;      // ranks on this node: they share its cores
-  std::string master_addr;       // host of rank 0 (it serves the rendezvous store)
+  int local_rank = 0;        // index on this node: the GPU a rank uses
+  int local_world_size = 1;  // ranks on this node: they share its cores
+  std::string master_addr;   // host of rank 0 (it serves the rendezvous store)
   int master_port = 0;
 };
 

@@ -20,23 +20,23 @@ inline constexpr int64_t kDefaultBucketBytes = 25ll << 20;
 struct TrainOptions {
   std::string plan_path;
   std::string run_dir;
-  bool resume = false;          // continue from the newest complete checkpoint
-  int threads = 0;              // intra-op threads; 0: the plan's, else this node's cores / its ranks
-  std::string data;             // overrides the plan's training.data
-  std::string dtype;            // overrides the plan's training.dtype (fp32 | bf16)
-  std::string device;           // overrides the plan's training.device (auto | cpu | cuda)
-  std::string zero1 = "plan";   // ZeRO-1 optimizer sharding: plan (parallel.distributed_optimizer) | on | off
+  bool resume = false;         // continue from the newest complete checkpoint
+  int threads = 0;             // intra-op threads; 0: the plan's, else this node's cores / its ranks
+  std::string data;            // overrides the plan's training.data
+  std::string dtype;           // overrides the plan's training.dtype (fp32 | bf16)
+  std::string device;          // overrides the plan's training.device (auto | cpu | cuda)
+  std::string zero1 = "plan";  // ZeRO-1 optimizer sharding: plan (parallel.distributed_optimizer) | on | off
   int64_t bucket_bytes = kDefaultBucketBytes;  // gradient all-reduce bucket size
-  long long stop_after_steps = 0;  // > 0: checkpoint and stop after this global step
-  bool progress = true;         // progress lines on stderr (rank 0 only)
+  long long stop_after_steps = 0;              // > 0: checkpoint and stop after this global step
+  bool progress = true;                        // progress lines on stderr (rank 0 only)
   // How this process meets the others; nothing: read from the environment.
   std::optional<Rendezvous> rendezvous;
 };
 
 struct TrainOutcome {
-  long long global_step = 0;      // steps done when it returned
-  long long total_steps = 0;      // of the whole plan
-  bool finished = false;          // every stage done
+  long long global_step = 0;       // steps done when it returned
+  long long total_steps = 0;       // of the whole plan
+  bool finished = false;           // every stage done
   bool stopped_by_signal = false;  // SIGTERM/SIGUSR1 on any rank: checkpointed and stopped
 };
 

@@ -7,9 +7,8 @@
 #include <map>
 #include <vector>
 
-#include "sprout/simulator/run/monte_carlo.h"
-
 #include "sprout/gui/charts.h"
+#include "sprout/simulator/run/monte_carlo.h"
 
 class QCheckBox;
 class QComboBox;
@@ -52,8 +51,8 @@ class CompareTab : public QWidget {
 
   PlanDocument* document_;
   std::vector<NamedEstimate> added_;
-  std::vector<planner::Plan> added_plans_;           // parallel to added_ (simulation input)
-  std::map<QString, simulator::MetricBands> risk_;    // by plan name
+  std::vector<planner::Plan> added_plans_;          // parallel to added_ (simulation input)
+  std::map<QString, simulator::MetricBands> risk_;  // by plan name
   QTableWidget* table_;
   QComboBox* metric_;
   QCheckBox* baselines_;

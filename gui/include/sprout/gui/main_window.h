@@ -27,7 +27,7 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  bool open_plan(const QString& path);   // errors appear in the message bar
+  bool open_plan(const QString& path);  // errors appear in the message bar
   bool save_plan(const QString& path);
   void show_message(const QString& text, bool is_error);
 
@@ -37,7 +37,7 @@ class MainWindow : public QMainWindow {
   CarbonTab* carbon_tab() const { return carbon_tab_; }
   BudgetTab* budget_tab() const { return budget_tab_; }
   RunTab* run_tab() const { return run_tab_; }
-  bool open_run(const QString& dir);     // errors appear in the message bar
+  bool open_run(const QString& dir);  // errors appear in the message bar
   QTabWidget* tabs() const { return tabs_; }
   QLabel* message_bar() const { return message_; }
   QStringList recent_files() const { return recent_; }

@@ -41,7 +41,7 @@ class PlanDocument : public QObject {
   const QString& path() const { return path_; }
   bool is_modified() const { return modified_; }
   bool has_plan() const { return valid_.has_value(); }
-  const planner::Plan& plan() const { return *valid_; }           // last valid draft
+  const planner::Plan& plan() const { return *valid_; }  // last valid draft
   const std::optional<planner::PlanEstimate>& estimate() const { return estimate_; }
   const std::optional<FieldError>& error() const { return error_; }
   QString last_load_error() const { return load_error_; }
@@ -52,13 +52,13 @@ class PlanDocument : public QObject {
   QString top_value(const QString& key) const;
   void set_stage_value(int stage, const QString& key, const QString& value);
   void set_top_value(const QString& key, const QString& value);
-  void add_stage_after(int stage);   // copies the stage, without grow:
+  void add_stage_after(int stage);  // copies the stage, without grow:
   void remove_stage(int stage);
   void move_stage(int stage, int delta);
 
  signals:
-  void changed();             // draft edited (valid or not) or replaced
-  void estimate_changed();    // a new valid plan was estimated
+  void changed();           // draft edited (valid or not) or replaced
+  void estimate_changed();  // a new valid plan was estimated
 
  private:
   void revalidate();

@@ -31,7 +31,6 @@ class InputError : public std::runtime_error {
 };
 
 // "file:line:col: field: reason" with the parts that are known.
-std::string format_input_error(const SourceLocation& where, const std::string& field,
-                               const std::string& reason);
+std::string format_input_error(const SourceLocation& where, const std::string& field, const std::string& reason);
 
 }  // namespace sprout::planner

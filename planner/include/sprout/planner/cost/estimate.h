@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "sprout/planner/cost/cost_model.h"
-#include "sprout/planner/model/growth.h"
 #include "sprout/planner/cost/layout_search.h"
+#include "sprout/planner/model/growth.h"
 #include "sprout/planner/plan/plan.h"
 
 namespace sprout::planner {
@@ -20,18 +20,18 @@ struct StageEstimate {
   ModelShape shape;
   double params = 0;
   double tokens = 0;
-  double flops = 0;             // model FLOPs of the stage (MFU numerator)
+  double flops = 0;  // model FLOPs of the stage (MFU numerator)
   ParallelLayout layout;
   bool layout_searched = false;
   IterationEstimate iteration;
   MemoryBreakdown memory;
   long long iterations = 0;
   bool throughput_overridden = false;
-  GrowthKind growth;            // how this stage was reached (none for the first)
-  double growth_transition_s = 0;  // stop before this stage to grow into it
-  long long ramp_iterations = 0;   // iterations with the MSG mask active
-  double mask_ramp_s = 0;          // extra time the mask costs over those iterations
-  Costs costs;                  // training (mask ramp included) + growth transition
+  GrowthKind growth;                          // how this stage was reached (none for the first)
+  double growth_transition_s = 0;             // stop before this stage to grow into it
+  long long ramp_iterations = 0;              // iterations with the MSG mask active
+  double mask_ramp_s = 0;                     // extra time the mask costs over those iterations
+  Costs costs;                                // training (mask ramp included) + growth transition
   std::vector<LayoutCandidate> alternatives;  // top layouts when searched
 };
 
@@ -49,12 +49,12 @@ struct PlanEstimate {
 // another model's (the simulator's pipeline DAG: `sprout plan
 // --simulate-iteration`). The planner cannot depend on the simulator, so the
 // caller passes it in. Layout search still ranks with the analytic model.
-using IterationRefiner = std::function<IterationEstimate(
-    const StageWorkload& work, const IterationEstimate& analytic, const HardwareProfile& hw)>;
+using IterationRefiner = std::function<IterationEstimate(const StageWorkload& work, const IterationEstimate& analytic,
+                                                         const HardwareProfile& hw)>;
 
 struct EstimateOptions {
   bool with_scratch_baseline = true;
-  int alternatives = 5;         // how many runner-up layouts to keep
+  int alternatives = 5;  // how many runner-up layouts to keep
   LayoutSearchOptions search;
   IterationRefiner refine_iteration;  // empty: the analytic model
 };

@@ -20,7 +20,7 @@ struct LayoutCandidate {
 };
 
 struct LayoutSearchOptions {
-  int max_tp = 0;              // 0: the profile's GPUs per node
+  int max_tp = 0;  // 0: the profile's GPUs per node
   int max_micro_batch = 16;
   int max_interleave = 4;
   std::optional<Recompute> recompute;  // fixed, or searched when absent
@@ -34,7 +34,7 @@ struct LayoutSearchResult {
   std::string tightest_reason;          // why the best-looking rejected one failed
 };
 
-LayoutSearchResult search_layouts(const StageWorkload& work_without_layout, int gpus,
-                                  const HardwareProfile& hw, const LayoutSearchOptions& options = {});
+LayoutSearchResult search_layouts(const StageWorkload& work_without_layout, int gpus, const HardwareProfile& hw,
+                                  const LayoutSearchOptions& options = {});
 
 }  // namespace sprout::planner

@@ -23,26 +23,26 @@ struct EnumNameTable<ExportTarget> {
 
 struct ExportOptions {
   ExportTarget target = ExportTarget::kSlurm;
-  std::string out_dir;          // created if missing; files are written atomically
-  int nodes = 0;                // 0: ceil(gpus / gpus_per_node)
-  int gpus_per_node = 0;        // 0: the hardware profile's gpus_per_node (capped at gpus)
-  std::string partition;        // Slurm
-  std::string account;          // Slurm
-  std::string time_limit;       // Slurm --time, e.g. 48:00:00 or 2-00:00:00; "" = cluster default
-  std::string container_image;  // Slurm (pyxis --container-image) and Kubernetes (required there)
-  std::string run_dir;          // where the run writes; "" = <out_dir>/run (Slurm), /run (k8s)
+  std::string out_dir;                   // created if missing; files are written atomically
+  int nodes = 0;                         // 0: ceil(gpus / gpus_per_node)
+  int gpus_per_node = 0;                 // 0: the hardware profile's gpus_per_node (capped at gpus)
+  std::string partition;                 // Slurm
+  std::string account;                   // Slurm
+  std::string time_limit;                // Slurm --time, e.g. 48:00:00 or 2-00:00:00; "" = cluster default
+  std::string container_image;           // Slurm (pyxis --container-image) and Kubernetes (required there)
+  std::string run_dir;                   // where the run writes; "" = <out_dir>/run (Slurm), /run (k8s)
   std::string trainer = "sprout-train";  // command on the cluster
   std::string storage = "100Gi";         // Kubernetes PVC size for the run directory
   std::string storage_class;             // Kubernetes; "" = cluster default
   int master_port = 29500;
-  bool cpu_only = false;        // no GPUs requested (forced when the hardware has no GPUs)
+  bool cpu_only = false;  // no GPUs requested (forced when the hardware has no GPUs)
 };
 
 struct ExportResult {
   std::vector<std::string> files;  // paths written
   int nodes = 0;
-  int tasks = 0;                   // ranks = one per GPU
-  std::string summary;             // one paragraph for the user
+  int tasks = 0;        // ranks = one per GPU
+  std::string summary;  // one paragraph for the user
 };
 
 // Throws InputError for options that cannot work (GPU count not divisible by

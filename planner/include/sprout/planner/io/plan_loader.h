@@ -24,8 +24,7 @@ std::vector<std::string> profile_search_dirs(const std::string& plan_file);
 // Throws InputError (file:line:col: field: reason) for anything wrong. The
 // overrides (command line, GUI) beat the plan file's cluster.
 Plan load_plan(const std::string& path, const ClusterOverrides& overrides = {});
-Plan load_plan_from_string(const std::string& yaml, const std::string& name,
-                           const ClusterOverrides& overrides = {});
+Plan load_plan_from_string(const std::string& yaml, const std::string& name, const ClusterOverrides& overrides = {});
 
 // profiles/prices/*.yaml: dated public list prices per hardware profile name.
 struct PriceList {
@@ -41,20 +40,17 @@ HardwareProfile load_hardware_profile(const std::string& path);
 RegionProfile load_region_profile(const std::string& path);
 // Resolve a name ("a800") or a path against the search dirs.
 std::string resolve_profile(const std::string& name_or_path, const std::string& kind,
-                            const std::vector<std::string>& search_dirs,
-                            const SourceLocation& referenced_at, const std::string& field);
-HardwareProfile find_hardware_profile(const std::string& name_or_path,
-                                      const std::string& plan_file = "");
-RegionProfile find_region_profile(const std::string& name_or_path,
-                                  const std::string& plan_file = "");
+                            const std::vector<std::string>& search_dirs, const SourceLocation& referenced_at,
+                            const std::string& field);
+HardwareProfile find_hardware_profile(const std::string& name_or_path, const std::string& plan_file = "");
+RegionProfile find_region_profile(const std::string& name_or_path, const std::string& plan_file = "");
 // Names of the shipped profiles of a kind ("hardware", "regions", "prices").
 std::vector<std::string> list_profiles(const std::string& kind, const std::string& plan_file = "");
 
 // A hardware profile as YAML in the shipped format, each number followed by
 // `# source: ...` from `sources` (key -> text; a key without one gets
 // `default_source`). Reloads with load_hardware_profile to the same values.
-std::string hardware_profile_to_yaml(const HardwareProfile& hw,
-                                     const std::map<std::string, std::string>& sources,
+std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<std::string, std::string>& sources,
                                      const std::string& default_source);
 
 // Writes a plan back as YAML (used by search --write-plans, the GUI and

@@ -37,16 +37,14 @@ class YamlFields {
   std::optional<double> optional_number(const std::string& key, double min, double max);
   // Integers may be written as 40, 4.0e1 or 101e9 but must be whole numbers.
   long long integer(const std::string& key, long long min, long long max);
-  std::optional<long long> optional_integer(const std::string& key, long long min,
-                                            long long max);
+  std::optional<long long> optional_integer(const std::string& key, long long min, long long max);
   std::string text(const std::string& key);
   std::optional<std::string> optional_text(const std::string& key);
   bool boolean(const std::string& key);
   std::optional<bool> optional_boolean(const std::string& key);
   // One of `allowed`; the error lists them.
   std::string choice(const std::string& key, const std::vector<std::string>& allowed);
-  std::optional<std::string> optional_choice(const std::string& key,
-                                             const std::vector<std::string>& allowed);
+  std::optional<std::string> optional_choice(const std::string& key, const std::vector<std::string>& allowed);
   // One of the names of enum E (base/enum_names.h); the error lists them.
   template <class E>
   std::optional<E> optional_enum(const std::string& key) {

@@ -44,13 +44,12 @@ struct StageLoss {
   double tokens = 0;
   double effective_tokens_start = 0;  // on this size's curve, right after growing into it
   double effective_tokens_end = 0;
-  double loss_start = 0;              // right after growth (= the previous stage's end)
+  double loss_start = 0;  // right after growth (= the previous stage's end)
   double loss_end = 0;
 };
 
 // Stage by stage; a stage of the same size as the previous one just continues.
-std::vector<StageLoss> predict_stage_losses(const LossModel& model,
-                                            const std::vector<StageSize>& stages);
+std::vector<StageLoss> predict_stage_losses(const LossModel& model, const std::vector<StageSize>& stages);
 // The loss after `tokens_into_stage` tokens of stage `stage` (for fitting
 // curves point by point).
 double predict_loss_at(const LossModel& model, const std::vector<StageSize>& stages, size_t stage,

@@ -58,7 +58,6 @@ struct GrowthEfficiencyFit {
 // The growth_token_efficiency that best predicts the points with `model`'s
 // other coefficients fixed (searched in [0.01, 10]). Throws
 // std::invalid_argument without points.
-GrowthEfficiencyFit fit_growth_token_efficiency(const LossModel& model,
-                                                const std::vector<GrowthLossPoint>& points);
+GrowthEfficiencyFit fit_growth_token_efficiency(const LossModel& model, const std::vector<GrowthLossPoint>& points);
 
 }  // namespace sprout::planner

@@ -22,23 +22,23 @@ struct LossFitSummary {
   struct HeldOut {
     std::string run;
     double params = 0;
-    double tokens = 0;            // tokens the held-out run trained in all
-    double predicted_loss = 0;    // at its final state (growth-aware)
+    double tokens = 0;          // tokens the held-out run trained in all
+    double predicted_loss = 0;  // at its final state (growth-aware)
     double actual_loss = 0;
-    double relative_error = 0;    // predicted / actual - 1
-    double curve_rmse = 0;        // over all its points, in nats
+    double relative_error = 0;  // predicted / actual - 1
+    double curve_rmse = 0;      // over all its points, in nats
   };
   std::optional<HeldOut> held_out;
   // FLM-101B's muScaling fit L(N) = a N^b + c over the proxies' final losses
   // (all at about the same token count), and its prediction for the held-out run.
   struct MuScaling {
     double a = 0, b = 0, c = 0;
-    double tokens = 0;            // mean token count of the proxies
+    double tokens = 0;  // mean token count of the proxies
     std::optional<double> held_out_predicted_loss;
     std::optional<double> held_out_relative_error;
   };
   std::optional<MuScaling> muscaling;
-  long long growth_points = 0;    // post-growth points the growth efficiency was fitted on
+  long long growth_points = 0;  // post-growth points the growth efficiency was fitted on
   double growth_rmse = 0;
 };
 

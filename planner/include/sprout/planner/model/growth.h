@@ -35,8 +35,8 @@ std::string describe(const GrowthKind& kind);  // "width", "depth", "width+depth
 // the job restarts (`relaunch`). Growing in place, as sprout-train does when
 // the layout stays, costs only the save. The MSG mask ramp itself is ordinary
 // training and is counted in the stage.
-double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus,
-                                 const HardwareProfile& hw, bool relaunch = true);
+double growth_transition_seconds(const ModelShape& from, const ModelShape& to, int gpus, const HardwareProfile& hw,
+                                 bool relaunch = true);
 
 // Bytes of a full checkpoint (bf16 weights + fp32 master + Adam m, v = 14 B/param).
 double checkpoint_bytes(const ModelShape& shape);

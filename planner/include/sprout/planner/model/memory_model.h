@@ -19,20 +19,17 @@ struct MemoryBreakdown {
   double optimizer_gb = 0;        // fp32 master weights + Adam m, v
   double activations_gb = 0;      // all in-flight micro-batches
   double reserved_gb = 0;         // profile's context/buffer reserve
-  double total_gb() const {
-    return weights_gb + gradients_gb + optimizer_gb + activations_gb + reserved_gb;
-  }
+  double total_gb() const { return weights_gb + gradients_gb + optimizer_gb + activations_gb + reserved_gb; }
 };
 
 // Activation bytes of one layer for one micro-batch (Korthikanti et al. 2022,
 // arXiv 2205.05198, Table 2), with the dropout masks left out when dropout is
 // off and the s^2 terms left out under flash attention.
-double activation_bytes_per_layer(const ModelShape& shape, const ParallelLayout& layout,
-                                  AttentionKernel attention, double dropout);
+double activation_bytes_per_layer(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
+                                  double dropout);
 
-MemoryBreakdown memory_per_gpu(const ModelShape& shape, const ParallelLayout& layout,
-                               AttentionKernel attention, double dropout,
-                               int micro_batches_per_iteration, const HardwareProfile& hw);
+MemoryBreakdown memory_per_gpu(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
+                               double dropout, int micro_batches_per_iteration, const HardwareProfile& hw);
 
 // "needs 812.3 GB per GPU (weights 203.4, ...) but a800 has 80 GB", or nothing.
 std::optional<std::string> memory_problem(const MemoryBreakdown& memory, const HardwareProfile& hw);

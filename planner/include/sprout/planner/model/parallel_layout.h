@@ -17,11 +17,11 @@ struct EnumNameTable<AttentionKernel> {
 };
 
 struct ParallelLayout {
-  int tp = 1;          // tensor parallel ranks (inside a node)
-  int pp = 1;          // pipeline stages
-  int dp = 1;          // data parallel replicas
-  int micro_batch = 1; // sequences per micro-batch
-  int interleave = 1;  // virtual pipeline chunks per stage (v); 1 = plain 1F1B
+  int tp = 1;           // tensor parallel ranks (inside a node)
+  int pp = 1;           // pipeline stages
+  int dp = 1;           // data parallel replicas
+  int micro_batch = 1;  // sequences per micro-batch
+  int interleave = 1;   // virtual pipeline chunks per stage (v); 1 = plain 1F1B
   bool sequence_parallel = false;
   bool distributed_optimizer = false;  // ZeRO-1: optimizer states sharded over DP
   Recompute recompute = Recompute::kNone;
@@ -32,8 +32,7 @@ struct ParallelLayout {
 // What is wrong with a layout for a model on a GPU count, or nothing.
 // Checks: tp divides heads and kv_heads, pp <= layers and divides them
 // (into pp * interleave chunks), tp*pp*dp == gpus, micro-batch >= 1.
-std::optional<std::string> layout_problem(const ParallelLayout& layout, const ModelShape& shape,
-                                          int gpus);
+std::optional<std::string> layout_problem(const ParallelLayout& layout, const ModelShape& shape, int gpus);
 
 std::string describe(const ParallelLayout& layout);  // "TP4 PP2 DP24 mb1 v1 sp selective"
 

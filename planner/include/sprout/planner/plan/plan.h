@@ -16,8 +16,8 @@ namespace sprout::planner {
 
 // How a stage was reached from the previous one (MSG operators).
 struct GrowSpec {
-  bool width = false;      // hidden / FFN / heads grew
-  bool depth = false;      // layers grew
+  bool width = false;        // hidden / FFN / heads grew
+  bool depth = false;        // layers grew
   long long grow_steps = 0;  // optimizer steps over which the MSG mask ramps 0 -> 1
 };
 
@@ -32,24 +32,24 @@ struct Stage {
   double global_batch_tokens = 0;
   double lr = 0;
   double init_std = 0.02;
-  double warmup_fraction = 0.01;      // of the stage's steps
+  double warmup_fraction = 0.01;  // of the stage's steps
   double dropout = 0.0;
   AttentionKernel attention = AttentionKernel::kStandard;
   bool overlap_grad_reduce = true;
-  std::optional<ParallelLayout> parallel;  // absent: the planner searches
-  std::optional<Recompute> recompute;      // absent: the planner chooses
+  std::optional<ParallelLayout> parallel;           // absent: the planner searches
+  std::optional<Recompute> recompute;               // absent: the planner chooses
   std::optional<double> throughput_tflops_per_gpu;  // measured override
-  std::optional<GrowSpec> grow;            // absent on the first stage
-  std::string field_path;                  // "stages[1]": prefix of error fields
-  SourceLocation location;                 // of the stage in the plan file
-  SourceLocation parallel_location;        // of its `parallel:` mapping
+  std::optional<GrowSpec> grow;                     // absent on the first stage
+  std::string field_path;                           // "stages[1]": prefix of error fields
+  SourceLocation location;                          // of the stage in the plan file
+  SourceLocation parallel_location;                 // of its `parallel:` mapping
 };
 
 // How sprout-train runs the plan (ignored by the cost models). Defaults are
 // documented in docs/formats.md.
 struct TrainingSettings {
   long long seed = 1234;
-  std::string data;                 // token shard directory or text file; "" = built-in default corpus
+  std::string data;  // token shard directory or text file; "" = built-in default corpus
   long long eval_every_steps = 50;
   long long eval_batches = 4;
   long long checkpoint_every_steps = 100;
@@ -59,20 +59,20 @@ struct TrainingSettings {
   double weight_decay = 0.1;
   double beta1 = 0.9;
   double beta2 = 0.95;
-  double min_lr_fraction = 0.1;     // cosine decays to this fraction of lr
-  std::string device = "auto";      // auto | cpu | cuda
-  std::string dtype = "fp32";       // fp32 | bf16 (autocast for matmuls)
-  long long threads = 0;            // 0 = all cores
+  double min_lr_fraction = 0.1;  // cosine decays to this fraction of lr
+  std::string device = "auto";   // auto | cpu | cuda
+  std::string dtype = "fp32";    // fp32 | bf16 (autocast for matmuls)
+  long long threads = 0;         // 0 = all cores
   long long collective_timeout_s = 300;
 };
 
 struct Plan {
   std::string name;
   std::string source_file;
-  Cluster cluster;                    // price resolved: plan, else its price list, else the hardware default
-  bool gpus_overridden = false;       // --gpus given: stage layouts rescale their DP
+  Cluster cluster;               // price resolved: plan, else its price list, else the hardware default
+  bool gpus_overridden = false;  // --gpus given: stage layouts rescale their DP
   std::vector<Stage> stages;
-  std::string notes;                  // free text carried along (e.g. shape guesses)
+  std::string notes;  // free text carried along (e.g. shape guesses)
   TrainingSettings training;
 };
 

@@ -22,19 +22,19 @@
 namespace sprout::planner {
 
 struct CalibrationResult {
-  HardwareProfile profile;         // the fitted profile
-  double efficiency_factor = 1;    // applied to the GEMM, attention and memory-bound efficiencies
-  double kernel_overhead_us = 0;   // fitted
+  HardwareProfile profile;        // the fitted profile
+  double efficiency_factor = 1;   // applied to the GEMM, attention and memory-bound efficiencies
+  double kernel_overhead_us = 0;  // fitted
   // The factor ended at its range (1e-3 or 1e3) without reproducing the
   // run: what it does not scale (bandwidths, network) is off by more.
   bool factor_at_bound = false;
-  bool power_fitted = false;       // only from a measured energy source (rapl, nvml)
+  bool power_fitted = false;  // only from a measured energy source (rapl, nvml)
   double typical_power_fraction = 0;
   std::vector<double> wall_error_before;  // per reached stage, (predicted - actual) / actual
   std::vector<double> wall_error_after;
   double total_error_before = 0;
   double total_error_after = 0;
-  std::string note;                // how it was fitted, for the profile's `measured` field
+  std::string note;  // how it was fitted, for the profile's `measured` field
 };
 
 // Throws InputError when the run has no complete stage with times.

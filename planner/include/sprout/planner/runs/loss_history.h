@@ -15,19 +15,19 @@ namespace sprout::planner {
 
 struct RunLossRecord {
   long long step = 0;
-  size_t stage = 0;           // index into the plan's stages
-  double stage_tokens = 0;    // tokens trained in this stage when logged
+  size_t stage = 0;         // index into the plan's stages
+  double stage_tokens = 0;  // tokens trained in this stage when logged
   double loss = 0;
-  bool eval = false;          // a validation loss (event "eval"), else a training loss
-  int line = 0;               // in telemetry.jsonl
+  bool eval = false;  // a validation loss (event "eval"), else a training loss
+  int line = 0;       // in telemetry.jsonl
 };
 
 struct RunLossHistory {
   std::string run_dir;
-  std::string name;           // the directory's last path component
+  std::string name;  // the directory's last path component
   Plan plan;
   std::vector<RunLossRecord> records;  // in step order, resumed steps de-duplicated
-  bool in_progress = false;   // the last telemetry line was cut short (run still writing)
+  bool in_progress = false;            // the last telemetry line was cut short (run still writing)
 
   // The stages reached so far with the tokens trained in each (the last one
   // up to its last record).

@@ -29,8 +29,7 @@ std::vector<PublishedNumber> load_published_numbers(const std::string& path);
 
 // The metric for a stage ("total" and "scratch" are the plan total and the
 // from-scratch baseline). Throws InputError for an unknown stage or metric.
-double predicted_metric(const PlanEstimate& estimate, const std::string& stage,
-                        const std::string& metric);
+double predicted_metric(const PlanEstimate& estimate, const std::string& stage, const std::string& metric);
 
 std::vector<ValidationRow> validate(const std::vector<PublishedNumber>& numbers);
 

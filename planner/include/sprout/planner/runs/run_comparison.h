@@ -25,16 +25,16 @@ struct PredictedActual {
 
 struct StageComparison {
   std::string name;
-  bool reached = false;        // the run has records of this stage
+  bool reached = false;  // the run has records of this stage
   bool complete = false;
-  double fraction_done = 0;    // tokens trained / tokens planned
-  double tokens = 0;           // trained so far
-  PredictedActual wall_seconds;    // growth transition included
+  double fraction_done = 0;      // tokens trained / tokens planned
+  double tokens = 0;             // trained so far
+  PredictedActual wall_seconds;  // growth transition included
   PredictedActual tokens_per_s;
   PredictedActual tflops_per_gpu;  // model FLOPs, the planner's formula
   PredictedActual gpu_hours;
   PredictedActual cost_usd;
-  PredictedActual energy_kwh;      // at the wall: measured or modelled device energy x PUE
+  PredictedActual energy_kwh;  // at the wall: measured or modelled device energy x PUE
   PredictedActual co2e_kg;
   std::optional<double> final_train_loss;
   std::optional<double> final_val_loss;
@@ -52,7 +52,7 @@ struct RunComparison {
   std::string run_dir;
   bool in_progress = false;
   int rank_count = 1;
-  std::string energy_source;   // nvml | rapl | model (model: not a measurement)
+  std::string energy_source;  // nvml | rapl | model (model: not a measurement)
   std::vector<StageComparison> stages;
   StageComparison total;
   std::vector<LossPoint> loss_curve;

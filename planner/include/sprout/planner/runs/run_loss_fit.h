@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "sprout/planner/runs/loss_history.h"
 #include "sprout/planner/loss/loss_model.h"
+#include "sprout/planner/runs/loss_history.h"
 
 namespace sprout::planner {
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +29,11 @@ struct RunTelemetryRecord : TelemetryRecord {
 
 struct RunRecord {
   std::string dir;
-  std::string name;             // the directory's last component
-  Plan plan;                    // RUN_DIR/plan.yaml
+  std::string name;                         // the directory's last component
+  Plan plan;                                // RUN_DIR/plan.yaml
   std::vector<RunTelemetryRecord> records;  // step order; a resume's re-logged steps replace the old ones
-  std::optional<nlohmann::json> summary; // RUN_DIR/summary.json, when written
-  bool in_progress = true;      // no complete summary yet, or the last line was cut short
+  std::optional<nlohmann::json> summary;    // RUN_DIR/summary.json, when written
+  bool in_progress = true;                  // no complete summary yet, or the last line was cut short
   bool partial_last_line = false;
 
   // Records of one stage, in order.

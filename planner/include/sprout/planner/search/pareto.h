@@ -23,9 +23,9 @@ bool dominates(const ScheduleObjectives& a, const ScheduleObjectives& b);
 std::vector<std::size_t> pareto_front(const std::vector<ScheduleObjectives>& points);
 
 struct FrontPlacement {
-  bool on_front = false;       // no front point dominates it
-  int dominated_by = 0;        // front points that dominate it
-  int rank = 0;                // 1-based place among the front points ordered by loss
+  bool on_front = false;  // no front point dominates it
+  int dominated_by = 0;   // front points that dominate it
+  int rank = 0;           // 1-based place among the front points ordered by loss
   // Loss above the best front point that costs no more in USD, days and CO2e
   // (0 when none is better): "the same money buys this much lower loss".
   double loss_gap = 0;
@@ -33,7 +33,6 @@ struct FrontPlacement {
   // "the same loss for this much less money" (0 when none is cheaper).
   double cost_saving_fraction = 0;
 };
-FrontPlacement place_on_front(const std::vector<ScheduleObjectives>& front,
-                              const ScheduleObjectives& point);
+FrontPlacement place_on_front(const std::vector<ScheduleObjectives>& front, const ScheduleObjectives& point);
 
 }  // namespace sprout::planner

@@ -23,8 +23,8 @@
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/loss/growth_loss.h"
 #include "sprout/planner/loss/loss_model.h"
-#include "sprout/planner/search/pareto.h"
 #include "sprout/planner/plan/plan.h"
+#include "sprout/planner/search/pareto.h"
 #include "sprout/planner/search/shape_ladder.h"
 #include "sprout/planner/search/stage_template.h"
 
@@ -50,7 +50,7 @@ struct SearchRequest {
   // is larger (big budgets, many stages), it is thinned evenly by cost, the
   // best-loss schedule always kept.
   int max_schedules = 1000;
-  std::string name = "searched";   // prefix of the plans' names
+  std::string name = "searched";  // prefix of the plans' names
 };
 
 // A request for the target closest to `target_params` (target_shape_for_params)
@@ -62,26 +62,26 @@ SearchRequest make_search_request(double target_params, const Cluster& cluster, 
 struct ScheduleCandidate {
   Plan plan;
   PlanEstimate estimate;
-  std::vector<StageLoss> losses;   // per stage (growth-aware)
-  double predicted_loss = 0;       // after the last stage
-  double tokens = 0;               // trained in all stages
-  std::string shapes;              // "40x5760 -> 40x10240 -> 80x10240"
+  std::vector<StageLoss> losses;  // per stage (growth-aware)
+  double predicted_loss = 0;      // after the last stage
+  double tokens = 0;              // trained in all stages
+  std::string shapes;             // "40x5760 -> 40x10240 -> 80x10240"
   ScheduleObjectives objectives() const;
 };
 
 // Which constraint makes the request impossible, in words.
 struct Infeasibility {
-  std::string constraint;          // "budget_usd", "deadline", "max_co2e", "gpus"
+  std::string constraint;  // "budget_usd", "deadline", "max_co2e", "gpus"
   std::string explanation;
 };
 
 struct SearchStats {
-  int shapes = 0;                  // in the ladder (fitting in memory)
+  int shapes = 0;  // in the ladder (fitting in memory)
   int grid_points = 0;
   long long vertices = 0;
   long long edges = 0;
-  long long labels = 0;            // partial schedules the search extended
-  long long schedules = 0;         // complete ones it kept (before the final front)
+  long long labels = 0;     // partial schedules the search extended
+  long long schedules = 0;  // complete ones it kept (before the final front)
   double seconds = 0;
 };
 
@@ -94,8 +94,8 @@ struct SearchResult {
 };
 
 struct SearchProgress {
-  std::string phase;   // "costing shapes", "searching", "evaluating schedules"
-  double fraction = 0; // of the phase, 0..1
+  std::string phase;    // "costing shapes", "searching", "evaluating schedules"
+  double fraction = 0;  // of the phase, 0..1
 };
 // Called now and then from the calling thread; return false to cancel (the
 // result then has cancelled = true and whatever was complete).
@@ -104,8 +104,7 @@ using SearchProgressCallback = std::function<bool(const SearchProgress&)>;
 // Throws InputError for a malformed request (non-positive budget or GPUs, a
 // shape in `shapes` that cannot grow into the target, ...); an impossible but
 // well-formed one returns `infeasible`.
-SearchResult search_schedules(const SearchRequest& request,
-                              const SearchProgressCallback& progress = {});
+SearchResult search_schedules(const SearchRequest& request, const SearchProgressCallback& progress = {});
 
 // Any plan (e.g. plans/flm-101b.yaml) costed and loss-predicted like a
 // search candidate, to place it against the front.

@@ -35,15 +35,14 @@ namespace sprout::simulator {
 
 // The hourly start in [earliest, latest] whose next `run_s` seconds have the
 // lowest integrated intensity. Requires a trace in `calendar`.
-UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSeconds latest,
-                       double run_s);
+UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSeconds latest, double run_s);
 
 struct PausePlan {
   std::vector<std::uint8_t> paused_hours;  // RunCalendar::paused_hours
   long long window_hours = 0;              // hours between start and deadline
   long long paused_hour_count = 0;
-  double threshold_g_co2e_per_kwh = 0;     // cleanest hour paused (hours above it, or equal, are skipped)
-  bool feasible = false;                   // enough clean hours to finish by the deadline
+  double threshold_g_co2e_per_kwh = 0;  // cleanest hour paused (hours above it, or equal, are skipped)
+  bool feasible = false;                // enough clean hours to finish by the deadline
 };
 
 // Pauses for a run needing `need_s` seconds of running time that must end by

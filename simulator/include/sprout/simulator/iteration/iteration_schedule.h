@@ -29,13 +29,13 @@ bool is_communication(TaskKind kind);
 // One bar of the Gantt chart.
 struct ScheduledTask {
   TaskKind kind = TaskKind::kForward;
-  int stage = 0;        // pipeline rank (every TP x DP rank of it runs the same timeline)
-  int chunk = -1;       // model chunk on that rank (0..v-1); -1 for per-rank tasks
-  int micro_batch = -1; // -1 for per-rank tasks
-  int bucket = -1;      // DP bucket index for kGradientReduce
+  int stage = 0;         // pipeline rank (every TP x DP rank of it runs the same timeline)
+  int chunk = -1;        // model chunk on that rank (0..v-1); -1 for per-rank tasks
+  int micro_batch = -1;  // -1 for per-rank tasks
+  int bucket = -1;       // DP bucket index for kGradientReduce
   double start_s = 0;
   double end_s = 0;
-  double comm_s = 0;    // communication inside it (TP collectives of an op; all of a send)
+  double comm_s = 0;      // communication inside it (TP collectives of an op; all of a send)
   bool critical = false;  // on the critical path of the iteration
   double duration_s() const { return end_s - start_s; }
 };
@@ -53,8 +53,8 @@ enum class PipelineSchedule { k1F1B, kInterleaved1F1B };
 const char* to_string(PipelineSchedule schedule);
 
 struct IterationInputs {
-  planner::MicroBatchTimes micro;  // per micro-batch per chunk, from the planner
-  int pipeline_stages = 1;         // p
+  planner::MicroBatchTimes micro;      // per micro-batch per chunk, from the planner
+  int pipeline_stages = 1;             // p
   int gradient_buckets_per_chunk = 1;  // DP reduction granularity (one per layer by default)
   // Measured times of one micro-batch's forward and backward on each virtual
   // stage (p * v entries; chunk c of rank r is virtual stage c * p + r). When
@@ -79,18 +79,17 @@ struct IterationInputs {
 
 // The inputs for a stage's workload: the planner's per-micro-batch times and
 // one gradient bucket per layer of a chunk.
-IterationInputs iteration_inputs(const planner::StageWorkload& work,
-                                 const planner::IterationEstimate& analytic);
+IterationInputs iteration_inputs(const planner::StageWorkload& work, const planner::IterationEstimate& analytic);
 
 struct IterationSchedule {
   PipelineSchedule schedule = PipelineSchedule::k1F1B;
-  int stages = 1;           // p
-  int chunks = 1;           // v
-  int micro_batches = 1;    // m
-  double iteration_s = 0;   // makespan
-  double pipeline_s = 0;    // end of the last forward/backward/send on any rank
-  int busiest_stage = 0;    // rank with the most pipeline work (sets the pace)
-  double bubble_s = 0;      // idle time of the busiest rank during the pipeline phase
+  int stages = 1;          // p
+  int chunks = 1;          // v
+  int micro_batches = 1;   // m
+  double iteration_s = 0;  // makespan
+  double pipeline_s = 0;   // end of the last forward/backward/send on any rank
+  int busiest_stage = 0;   // rank with the most pipeline work (sets the pace)
+  double bubble_s = 0;     // idle time of the busiest rank during the pipeline phase
   // Bubble relative to the busiest rank's op time (Narayanan et al. 2021:
   // (p-1)/m for 1F1B, (p-1)/(v m) interleaved, for uniform stages).
   double bubble_fraction = 0;

@@ -23,18 +23,18 @@ namespace sprout::simulator {
 struct PipelineBubbleCheck {
   size_t stage = 0;
   std::string stage_name;
-  std::string schedule;        // "1F1B" | "interleaved 1F1B"
-  int stages = 1;              // p
-  int chunks = 1;              // v
-  int micro_batches = 1;       // m
-  int steps = 0;               // step records averaged (a stage's first step, the warm-up, is left out)
+  std::string schedule;           // "1F1B" | "interleaved 1F1B"
+  int stages = 1;                 // p
+  int chunks = 1;                 // v
+  int micro_batches = 1;          // m
+  int steps = 0;                  // step records averaged (a stage's first step, the warm-up, is left out)
   double measured_fraction = 0;   // bubble / busiest rank's op time, mean over the steps
   double simulated_fraction = 0;  // the DAG's, from the mean measured op times
   // The DAG's mean over the ranks, each step replayed from its own op times,
   // averaged over the steps: what the trainer measures (absent when the run
   // logged stage means only).
   std::optional<double> replayed_fraction;
-  double analytic_fraction = 0;   // (p - 1) / (v m), uniform stages (Narayanan et al. 2021)
+  double analytic_fraction = 0;  // (p - 1) / (v m), uniform stages (Narayanan et al. 2021)
 };
 
 // One entry per stage that logged pipeline records. Throws

@@ -25,11 +25,11 @@ struct Percentiles {
 };
 
 struct MetricBands {
-  Percentiles days;        // wall-clock, pauses included
-  Percentiles gpu_hours;   // GPUs held (hot spares included, pauses excluded)
+  Percentiles days;       // wall-clock, pauses included
+  Percentiles gpu_hours;  // GPUs held (hot spares included, pauses excluded)
   Percentiles cost_usd;
   Percentiles energy_kwh;
-  Percentiles co2e_kg;     // operational, from the hour-by-hour intensity
+  Percentiles co2e_kg;  // operational, from the hour-by-hour intensity
   Percentiles embodied_co2e_kg;
 };
 
@@ -39,12 +39,12 @@ struct Overheads {
   double bubble_s = 0;         // pipeline fill and drain
   double communication_s = 0;  // TP, PP and exposed DP communication
   double evaluation_s = 0;
-  double checkpoint_s = 0;     // checkpoint writes that committed work
-  double lost_work_s = 0;      // work (and writes) thrown away by failures
-  double restart_s = 0;        // detection, rescheduling, reload after failures
-  double growth_s = 0;         // growth transitions
-  double relaunch_s = 0;       // resuming after carbon-aware pauses
-  double paused_s = 0;         // suspended in carbon-intensive hours
+  double checkpoint_s = 0;  // checkpoint writes that committed work
+  double lost_work_s = 0;   // work (and writes) thrown away by failures
+  double restart_s = 0;     // detection, rescheduling, reload after failures
+  double growth_s = 0;      // growth transitions
+  double relaunch_s = 0;    // resuming after carbon-aware pauses
+  double paused_s = 0;      // suspended in carbon-intensive hours
   double total_s() const;
 };
 
@@ -64,7 +64,7 @@ RunExpectation expected_run(const RunModel& model);
 struct CheckpointCost {
   double chosen_expected_s = 0;
   double optimal_expected_s = 0;
-  double extra_s = 0;       // chosen - optimal (>= 0 up to Young/Daly's first-order error)
+  double extra_s = 0;  // chosen - optimal (>= 0 up to Young/Daly's first-order error)
   double extra_usd = 0;
 };
 CheckpointCost checkpoint_cost(const RunModel& model);
@@ -73,34 +73,34 @@ struct StageDistribution {
   std::string name;
   MetricBands metrics;
   double failures_mean = 0;
-  double failures_expected = 0;          // closed form
+  double failures_expected = 0;  // closed form
   Overheads overheads;
   double checkpoint_write_s = 0;
-  double checkpoint_interval_s = 0;      // chosen (work seconds between checkpoints)
+  double checkpoint_interval_s = 0;  // chosen (work seconds between checkpoints)
   double optimal_checkpoint_interval_s = 0;
 };
 
 struct Distribution {
   std::uint64_t seed = 0;
   long long trials_requested = 0;
-  long long trials = 0;                  // completed (fewer when cancelled)
+  long long trials = 0;  // completed (fewer when cancelled)
   bool cancelled = false;
   std::vector<StageDistribution> stages;
   MetricBands total;
   double failures_mean = 0;
-  double failures_expected = 0;          // closed form
-  double lost_work_expected_s = 0;       // closed form, without pauses
+  double failures_expected = 0;     // closed form
+  double lost_work_expected_s = 0;  // closed form, without pauses
   Overheads overheads;
   CheckpointCost checkpoint_cost;
-  long long median_trial = 0;            // the trial closest to the P50 of total days
-  std::vector<double> total_days;        // one per trial, in trial order (histograms)
+  long long median_trial = 0;                   // the trial closest to the P50 of total days
+  std::vector<double> total_days;               // one per trial, in trial order (histograms)
   std::optional<double> deadline_met_fraction;  // share of trials done by the deadline
 };
 
 struct MonteCarloOptions {
   long long trials = 1000;
   std::uint64_t seed = 1;
-  std::optional<double> deadline_s;      // seconds after the run start
+  std::optional<double> deadline_s;  // seconds after the run start
 };
 
 // Called every ~1% of the trials with (done, total); return false to cancel
@@ -108,8 +108,8 @@ struct MonteCarloOptions {
 using ProgressCallback = std::function<bool(long long done, long long total)>;
 
 // Throws std::invalid_argument when trials < 1 (the CLI reports it as bad input first).
-Distribution run_monte_carlo(const RunModel& model, const RunCalendar& calendar,
-                             const MonteCarloOptions& options, const ProgressCallback& progress = {});
+Distribution run_monte_carlo(const RunModel& model, const RunCalendar& calendar, const MonteCarloOptions& options,
+                             const ProgressCallback& progress = {});
 
 // What holding the job's GPUs (and hot spares) for `billed_s` seconds costs;
 // `intensity_integral` is the grid intensity integrated over that time

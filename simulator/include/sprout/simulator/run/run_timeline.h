@@ -33,7 +33,7 @@ template <>
 struct EnumNameTable<simulator::RunEventKind> {
   using Kind = simulator::RunEventKind;
   static constexpr EnumName<Kind> entries[] = {
-      {Kind::kTraining, "training"}, {Kind::kCheckpoint, "checkpoint"}, {Kind::kGrowthTransition, "growth_transition"},
+      {Kind::kTraining, "training"},  {Kind::kCheckpoint, "checkpoint"}, {Kind::kGrowthTransition, "growth_transition"},
       {Kind::kLostWork, "lost_work"}, {Kind::kFailure, "failure"},       {Kind::kRestart, "restart"},
       {Kind::kPause, "pause"},        {Kind::kRelaunch, "relaunch"}};
 };
@@ -44,7 +44,7 @@ namespace sprout::simulator {
 struct RunEvent {
   RunEventKind kind = RunEventKind::kTraining;
   int stage = 0;
-  double start_s = 0;   // seconds since the run start
+  double start_s = 0;  // seconds since the run start
   double end_s = 0;
   // A training span with segments > 1 stands for that many identical periods
   // of work then checkpoint write (listed one by one unless there are very
@@ -54,7 +54,7 @@ struct RunEvent {
 
 struct StageSpan {
   std::string name;
-  double start_s = 0;   // growth transition included
+  double start_s = 0;  // growth transition included
   double end_s = 0;
   int failures = 0;
 };
@@ -70,8 +70,7 @@ struct RunTimeline {
 };
 
 // Trial `trial` of the Monte Carlo with this seed, replayed with every event.
-RunTimeline simulate_timeline(const RunModel& model, const RunCalendar& calendar,
-                              std::uint64_t seed, long long trial);
+RunTimeline simulate_timeline(const RunModel& model, const RunCalendar& calendar, std::uint64_t seed, long long trial);
 
 // The random stream of one trial (SplitMix64 of the seed and trial index), so
 // a trial can be replayed alone and results do not depend on trial order.
