@@ -65,20 +65,29 @@ static size_t max_stages(const std::vector<NamedEstimate>& plans) {
   return n;
 }
 
-// The series with one bar (or stack) per plan: plan names on the category
-// axis at `plans_side`, values on the other.
-static void add_plan_bars(QChart* chart, QAbstractBarSeries* series, const std::vector<NamedEstimate>& plans,
-                          Qt::Alignment plans_side, const QString& value_title, const QString& value_format) {
+// The series with one bar (stack, box) per category: the names on the
+// category axis at `names_side`, values on the other; returns the value axis.
+static QValueAxis* add_category_series(QChart* chart, QAbstractSeries* series, const QStringList& names,
+                                       Qt::Alignment names_side, const QString& value_title,
+                                       const QString& value_format) {
   chart->addSeries(series);
   auto* categories = new QBarCategoryAxis;
-  categories->append(plan_names(plans));
-  chart->addAxis(categories, plans_side);
+  categories->append(names);
+  chart->addAxis(categories, names_side);
   series->attachAxis(categories);
   auto* values = new QValueAxis;
   values->setTitleText(value_title);
   values->setLabelFormat(value_format);
-  chart->addAxis(values, plans_side == Qt::AlignBottom ? Qt::AlignLeft : Qt::AlignBottom);
+  chart->addAxis(values, names_side == Qt::AlignBottom ? Qt::AlignLeft : Qt::AlignBottom);
   series->attachAxis(values);
+  return values;
+}
+
+// The series with one bar (or stack) per plan: plan names on the category
+// axis at `plans_side`, values on the other.
+static void add_plan_bars(QChart* chart, QAbstractBarSeries* series, const std::vector<NamedEstimate>& plans,
+                          Qt::Alignment plans_side, const QString& value_title, const QString& value_format) {
+  add_category_series(chart, series, plan_names(plans), plans_side, value_title, value_format);
 }
 
 QChart* make_stage_bars(const std::vector<NamedEstimate>& plans, StageMetric metric) {
@@ -168,17 +177,7 @@ QChart* make_band_boxes(const std::vector<Band>& bands, const QString& axis_titl
     names << b.name;
     top = std::max(top, b.p90);
   }
-  chart->addSeries(series);
-  auto* x = new QBarCategoryAxis;
-  x->append(names);
-  chart->addAxis(x, Qt::AlignBottom);
-  series->attachAxis(x);
-  auto* y = new QValueAxis;
-  y->setTitleText(axis_title);
-  y->setLabelFormat("%.1f");
-  y->setRange(0, top * 1.1 + 1e-9);
-  chart->addAxis(y, Qt::AlignLeft);
-  series->attachAxis(y);
+  add_category_series(chart, series, names, Qt::AlignBottom, axis_title, "%.1f")->setRange(0, top * 1.1 + 1e-9);
   chart->setTitle("Risk: P10 / P50 / P90 with failures, checkpoints and evaluations (simulated)");
   chart->legend()->hide();
   return chart;
@@ -197,16 +196,7 @@ QChart* make_region_bars(const std::vector<std::pair<QString, double>>& tonnes_b
   series->setLabelsVisible(true);
   series->setLabelsFormat("@value");
   series->setLabelsPrecision(3);
-  chart->addSeries(series);
-  auto* x = new QBarCategoryAxis;
-  x->append(names);
-  chart->addAxis(x, Qt::AlignBottom);
-  series->attachAxis(x);
-  auto* y = new QValueAxis;
-  y->setTitleText("tCO2e");
-  y->setLabelFormat("%.1f");
-  chart->addAxis(y, Qt::AlignLeft);
-  series->attachAxis(y);
+  add_category_series(chart, series, names, Qt::AlignBottom, "tCO2e", "%.1f");
   chart->setTitle("Emissions of this plan by region (grid mean x PUE)");
   chart->legend()->hide();
   return chart;
