@@ -39,12 +39,12 @@ struct SimulateValues {
   bool timeline = false;
 };
 
-simulator::UnixSeconds parse_time(const std::string& text, const char* flag, const char* field) {
-  const simulator::ParsedTimestamp t = simulator::parse_utc_timestamp(text);
-  if (t.problem == simulator::TimestampProblem::kNotUtc) {
+planner::UnixSeconds parse_time(const std::string& text, const char* flag, const char* field) {
+  const planner::ParsedTimestamp t = planner::parse_utc_timestamp(text);
+  if (t.problem == planner::TimestampProblem::kNotUtc) {
     throw planner::InputError({flag, 0, 0}, field, "'" + text + "' is not in UTC (end it with Z)");
   }
-  if (t.problem != simulator::TimestampProblem::kNone) {
+  if (t.problem != planner::TimestampProblem::kNone) {
     throw planner::InputError({flag, 0, 0}, field,
                               "'" + text + "' is not an ISO 8601 time (e.g. 2023-06-01T00:00:00Z)");
   }

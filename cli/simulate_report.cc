@@ -85,7 +85,7 @@ std::string simulation_table(const SimulationReport& r) {
   if (r.calendar.trace) {
     out += fmt::format("carbon trace {} ({}, mean {:.0f} gCO2e/kWh), start {}{}\n", r.calendar.trace->source_file,
                        to_string(r.calendar.trace->column), r.calendar.trace->mean_g_co2e_per_kwh(),
-                       format_utc_timestamp(r.calendar.start_unix_s),
+                       planner::format_utc_timestamp(r.calendar.start_unix_s),
                        r.trace_repeats ? " (the run outlasts the trace: it repeats)" : "");
   }
   out += "\n";
@@ -108,7 +108,7 @@ std::string simulation_table(const SimulationReport& r) {
   out += fmt::format("checkpoint interval vs Young/Daly optimum: {}{} expected ({})\n", c.extra_s >= 0 ? "+" : "-",
                      human_duration(std::abs(c.extra_s)), human_usd(std::abs(c.extra_usd)));
   if (d.deadline_met_fraction) {
-    out += fmt::format("deadline {}: met in {} of the trials\n", format_utc_timestamp(*r.deadline_unix_s),
+    out += fmt::format("deadline {}: met in {} of the trials\n", planner::format_utc_timestamp(*r.deadline_unix_s),
                        percent(*d.deadline_met_fraction));
   }
   out += "\n" + overhead_lines(d.overheads);
@@ -116,8 +116,8 @@ std::string simulation_table(const SimulationReport& r) {
     const CarbonAwareResult& a = *r.carbon_aware;
     out += fmt::format("\ncarbon-aware ({}): ", to_string(a.mode));
     if (a.mode == CarbonAwareMode::kStart) {
-      out += fmt::format("start {} instead of {}", format_utc_timestamp(a.chosen_start_unix_s),
-                         format_utc_timestamp(a.requested_start_unix_s));
+      out += fmt::format("start {} instead of {}", planner::format_utc_timestamp(a.chosen_start_unix_s),
+                         planner::format_utc_timestamp(a.requested_start_unix_s));
     } else {
       out += fmt::format("pause in {} of {} hours before the deadline (at or above {:.0f} gCO2e/kWh)", a.paused_hours,
                          a.window_hours, a.threshold_g_co2e_per_kwh);

@@ -19,9 +19,9 @@
 #include "sprout/gui/charts.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/planner/base/format_units.h"
+#include "sprout/planner/base/utc_time.h"
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/io/plan_loader.h"
-#include "sprout/simulator/carbon/utc_time.h"
 
 namespace sprout::gui {
 
@@ -190,15 +190,14 @@ void CarbonTab::run_carbon_aware(simulator::CarbonAwareMode mode, long long tria
         result_ = (*report)->carbon_aware;
         const auto& r = *result_;
         result_label_->setStyleSheet("");
-        result_label_->setText(
-            tr("%1: start %2 (requested %3); saves %4 CO2e (%5) and adds %6 days; %7 paused hours")
-                .arg(QString::fromUtf8(simulator::to_string(r.mode)),
-                     QString::fromStdString(simulator::format_utc_timestamp(r.chosen_start_unix_s)),
-                     QString::fromStdString(simulator::format_utc_timestamp(r.requested_start_unix_s)),
-                     QString::fromStdString(planner::human_mass_kg(r.co2e_saved_kg)),
-                     QString::fromStdString(planner::percent(r.co2e_saved_fraction)))
-                .arg(r.days_added, 0, 'f', 2)
-                .arg(r.paused_hours));
+        result_label_->setText(tr("%1: start %2 (requested %3); saves %4 CO2e (%5) and adds %6 days; %7 paused hours")
+                                   .arg(QString::fromUtf8(simulator::to_string(r.mode)),
+                                        QString::fromStdString(planner::format_utc_timestamp(r.chosen_start_unix_s)),
+                                        QString::fromStdString(planner::format_utc_timestamp(r.requested_start_unix_s)),
+                                        QString::fromStdString(planner::human_mass_kg(r.co2e_saved_kg)),
+                                        QString::fromStdString(planner::percent(r.co2e_saved_fraction)))
+                                   .arg(r.days_added, 0, 'f', 2)
+                                   .arg(r.paused_hours));
       });
 }
 

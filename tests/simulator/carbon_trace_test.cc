@@ -9,9 +9,9 @@
 
 #include "enum_names_check.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/utc_time.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/simulator/carbon/carbon_aware.h"
-#include "sprout/simulator/carbon/utc_time.h"
 #include "sprout/simulator/run/run_timeline.h"
 #include "test_paths.h"
 
@@ -34,16 +34,16 @@ TEST(UtcTime, ParsesIsoAndElectricityMapsStyles) {
   // 2023-06-01T00:00:00Z = 1685577600 (date -u -d 2023-06-01 +%s).
   for (const char* text : {"2023-06-01T00:00:00Z", "2023-06-01 00:00:00", "2023-06-01T00:00Z", "2023-06-01",
                            "2023-06-01T00:00:00.000Z", "2023-06-01T00:00:00+00:00"}) {
-    const ParsedTimestamp t = parse_utc_timestamp(text);
-    EXPECT_EQ(t.problem, TimestampProblem::kNone) << text;
+    const planner::ParsedTimestamp t = planner::parse_utc_timestamp(text);
+    EXPECT_EQ(t.problem, planner::TimestampProblem::kNone) << text;
     EXPECT_EQ(t.seconds, 1685577600) << text;
   }
-  EXPECT_EQ(parse_utc_timestamp("2024-02-29T12:34:56Z").seconds, 1709210096);
-  EXPECT_EQ(parse_utc_timestamp("2023-06-01T02:00:00+02:00").problem, TimestampProblem::kNotUtc);
+  EXPECT_EQ(planner::parse_utc_timestamp("2024-02-29T12:34:56Z").seconds, 1709210096);
+  EXPECT_EQ(planner::parse_utc_timestamp("2023-06-01T02:00:00+02:00").problem, planner::TimestampProblem::kNotUtc);
   for (const char* bad : {"", "yesterday", "2023-13-01", "2023-02-30", "2023-06-01T25:00", "2023-06-01Tnoon"}) {
-    EXPECT_EQ(parse_utc_timestamp(bad).problem, TimestampProblem::kMalformed) << bad;
+    EXPECT_EQ(planner::parse_utc_timestamp(bad).problem, planner::TimestampProblem::kMalformed) << bad;
   }
-  EXPECT_EQ(format_utc_timestamp(1709210096), "2024-02-29T12:34:56Z");
+  EXPECT_EQ(planner::format_utc_timestamp(1709210096), "2024-02-29T12:34:56Z");
 }
 
 TEST(CarbonTrace, ReadsARealElectricityMapsExport) {
@@ -118,7 +118,7 @@ TEST(CarbonTrace, ShippedSyntheticTracesMatchTheirRegionProfiles) {
     EXPECT_EQ(first_line.rfind("# synthetic:", 0), 0u) << path;
     const CarbonTrace t = load_carbon_trace(path);
     EXPECT_EQ(t.hours(), 8760);
-    EXPECT_EQ(format_utc_timestamp(t.start_unix_s), "2023-01-01T00:00:00Z");
+    EXPECT_EQ(planner::format_utc_timestamp(t.start_unix_s), "2023-01-01T00:00:00Z");
     const planner::RegionProfile profile = planner::find_region_profile(region);
     EXPECT_NEAR(t.mean_g_co2e_per_kwh(), profile.grid_g_co2e_per_kwh, 0.001 * profile.grid_g_co2e_per_kwh);
     const CarbonTrace lca = load_carbon_trace(path, TraceColumn::kLifeCycle);

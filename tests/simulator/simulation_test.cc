@@ -16,9 +16,9 @@
 namespace sprout::simulator {
 namespace {
 
-constexpr UnixSeconds kJune1 = 1685577600;  // 2023-06-01T00:00:00Z
+constexpr planner::UnixSeconds kJune1 = 1685577600;  // 2023-06-01T00:00:00Z
 
-CarbonTrace hourly(std::vector<double> g, UnixSeconds start = kJune1) {
+CarbonTrace hourly(std::vector<double> g, planner::UnixSeconds start = kJune1) {
   CarbonTrace t;
   t.source_file = "test";
   t.start_unix_s = start;
@@ -30,7 +30,7 @@ planner::Plan flm() { return planner::load_plan(test::source_path("plans/flm-101
 std::string trace_path(const char* region) {
   return test::source_path(std::string("profiles/regions/traces/") + region + "-2023-synthetic.csv");
 }
-UnixSeconds utc(const char* text) { return parse_utc_timestamp(text).seconds; }
+planner::UnixSeconds utc(const char* text) { return planner::parse_utc_timestamp(text).seconds; }
 
 TEST(CalendarIndex, IntegratesHourByHourAndRepeatsPastTheEnd) {
   RunCalendar c;
@@ -99,7 +99,8 @@ TEST(Simulation, FlatTraceEmitsLikeTheAnnualMean) {
     std::ofstream out(path);
     out << "Datetime (UTC),Carbon Intensity gCO2eq/kWh (direct)\n";
     for (int h = 0; h < 24 * 40; ++h) {
-      out << format_utc_timestamp(kJune1 + 3600LL * h) << "," << plan.cluster.region.grid_g_co2e_per_kwh << "\n";
+      out << planner::format_utc_timestamp(kJune1 + 3600LL * h) << "," << plan.cluster.region.grid_g_co2e_per_kwh
+          << "\n";
     }
   }
   SimulationOptions with_trace = quick();

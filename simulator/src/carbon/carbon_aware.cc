@@ -13,15 +13,16 @@ namespace sprout::simulator {
 
 const char* to_string(CarbonAwareMode mode) { return planner::EnumNames<CarbonAwareMode>::name(mode); }
 
-UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSeconds latest, double run_s) {
+planner::UnixSeconds best_start(const RunCalendar& calendar, planner::UnixSeconds earliest, planner::UnixSeconds latest,
+                                double run_s) {
   if (!calendar.trace) throw std::invalid_argument("best_start needs a carbon trace");
   RunCalendar from_earliest = calendar;
   from_earliest.start_unix_s = earliest;
   from_earliest.paused_hours.clear();
   const internal::CalendarIndex index(from_earliest);
-  UnixSeconds best = earliest;
+  planner::UnixSeconds best = earliest;
   double best_integral = std::numeric_limits<double>::infinity();
-  for (UnixSeconds s = earliest; s <= latest; s += kTraceStepSeconds) {
+  for (planner::UnixSeconds s = earliest; s <= latest; s += kTraceStepSeconds) {
     const double offset = static_cast<double>(s - earliest);
     const double integral = index.intensity_integral(offset, offset + run_s);
     // Ties keep the earlier start (it finishes sooner).
@@ -50,8 +51,8 @@ double capacity_s(const std::vector<std::uint8_t>& allowed, double per_pause_s) 
 
 }  // namespace
 
-PausePlan plan_pauses(const CarbonTrace& trace, UnixSeconds start, UnixSeconds deadline, double need_s,
-                      double per_pause_s) {
+PausePlan plan_pauses(const CarbonTrace& trace, planner::UnixSeconds start, planner::UnixSeconds deadline,
+                      double need_s, double per_pause_s) {
   PausePlan plan;
   const long long first = static_cast<long long>((start - trace.start_unix_s) / kTraceStepSeconds);
   const long long end = std::min<long long>(trace.hours(), (deadline - trace.start_unix_s) / kTraceStepSeconds);

@@ -90,7 +90,7 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
     fail(header_line, 1, intensity_field, "missing column");
   }
 
-  UnixSeconds previous = 0;
+  planner::UnixSeconds previous = 0;
   while (true) {
     char *when = nullptr, *direct_a = nullptr, *direct_u = nullptr, *lca_a = nullptr, *lca_u = nullptr;
     try {
@@ -115,11 +115,11 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
       return static_cast<int>(when_at + (field - when)) + 1;
     };
 
-    const ParsedTimestamp t = parse_utc_timestamp(when);
-    if (t.problem == TimestampProblem::kNotUtc) {
+    const planner::ParsedTimestamp t = planner::parse_utc_timestamp(when);
+    if (t.problem == planner::TimestampProblem::kNotUtc) {
       fail(line, column_of(when), kDatetime, fmt::format("'{}' is not in UTC", when));
     }
-    if (t.problem != TimestampProblem::kNone) {
+    if (t.problem != planner::TimestampProblem::kNone) {
       fail(line, column_of(when), kDatetime,
            fmt::format("'{}' is not a timestamp (expected e.g. 2023-01-01 00:00:00)", when));
     }
@@ -130,12 +130,12 @@ CarbonTrace parse_carbon_trace(const std::string& text, const std::string& name,
       if (t.seconds <= previous) {
         fail(line, column_of(when), kDatetime,
              fmt::format("'{}' is not after the previous row ({}): timestamps must increase", when,
-                         format_utc_timestamp(previous)));
+                         planner::format_utc_timestamp(previous)));
       }
       if (t.seconds != previous + kTraceStepSeconds) {
         fail(line, column_of(when), kDatetime,
              fmt::format("gap of {} hours after {}: the trace must be hourly without gaps",
-                         (t.seconds - previous) / kTraceStepSeconds - 1, format_utc_timestamp(previous)));
+                         (t.seconds - previous) / kTraceStepSeconds - 1, planner::format_utc_timestamp(previous)));
       }
     } else {
       trace.start_unix_s = t.seconds;

@@ -27,10 +27,11 @@ RunCalendar base_calendar(const planner::Plan& plan, const SimulationOptions& o)
   if (!trace_file.empty()) c.trace = load_carbon_trace(trace_file, o.trace_column);
   c.start_unix_s = o.start_unix_s.value_or(c.trace ? c.trace->start_unix_s : 0);
   if (c.trace && (c.start_unix_s < c.trace->start_unix_s || c.start_unix_s >= c.trace->end_unix_s())) {
-    bad_option("--start", "start",
-               fmt::format("{} is outside the carbon trace {} ({} to {})", format_utc_timestamp(c.start_unix_s),
-                           c.trace->source_file, format_utc_timestamp(c.trace->start_unix_s),
-                           format_utc_timestamp(c.trace->end_unix_s())));
+    bad_option(
+        "--start", "start",
+        fmt::format("{} is outside the carbon trace {} ({} to {})", planner::format_utc_timestamp(c.start_unix_s),
+                    c.trace->source_file, planner::format_utc_timestamp(c.trace->start_unix_s),
+                    planner::format_utc_timestamp(c.trace->end_unix_s())));
   }
   return c;
 }
@@ -41,8 +42,8 @@ void check_options(const SimulationOptions& o, const RunCalendar& calendar) {
   if (o.trials > kMaxTrials) bad_option("--trials", "trials", fmt::format("must be at most {}", kMaxTrials));
   if (o.deadline_unix_s && *o.deadline_unix_s <= calendar.start_unix_s) {
     bad_option("--deadline", "deadline",
-               fmt::format("{} is not after the start {}", format_utc_timestamp(*o.deadline_unix_s),
-                           format_utc_timestamp(calendar.start_unix_s)));
+               fmt::format("{} is not after the start {}", planner::format_utc_timestamp(*o.deadline_unix_s),
+                           planner::format_utc_timestamp(calendar.start_unix_s)));
   }
   if (o.carbon_aware == CarbonAwareMode::kNone) return;
   if (!calendar.trace) {
@@ -61,7 +62,7 @@ ProgressCallback pass_progress(const ProgressCallback& progress, int pass, int p
 }
 
 Distribution monte_carlo(const RunModel& model, const RunCalendar& calendar, const SimulationOptions& o,
-                         const std::optional<UnixSeconds>& deadline, const ProgressCallback& progress) {
+                         const std::optional<planner::UnixSeconds>& deadline, const ProgressCallback& progress) {
   MonteCarloOptions mc;
   mc.trials = o.trials;
   mc.seed = o.seed;
@@ -95,17 +96,17 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
     CarbonAwareResult aware;
     aware.mode = o.carbon_aware;
     aware.requested_start_unix_s = calendar.start_unix_s;
-    const UnixSeconds deadline = *o.deadline_unix_s;
+    const planner::UnixSeconds deadline = *o.deadline_unix_s;
     const double window_s = static_cast<double>(deadline - calendar.start_unix_s);
     const double need_s = first.total.days.p90 * kSecondsPerDay;
     if (need_s > window_s) {
       bad_option("--deadline", "deadline",
-                 fmt::format("{} leaves {} after the start but the run needs {} (P90)", format_utc_timestamp(deadline),
-                             day_text(window_s), day_text(need_s)));
+                 fmt::format("{} leaves {} after the start but the run needs {} (P90)",
+                             planner::format_utc_timestamp(deadline), day_text(window_s), day_text(need_s)));
     }
     RunCalendar chosen = calendar;
     if (o.carbon_aware == CarbonAwareMode::kStart) {
-      const UnixSeconds latest = deadline - static_cast<UnixSeconds>(std::ceil(need_s));
+      const planner::UnixSeconds latest = deadline - static_cast<planner::UnixSeconds>(std::ceil(need_s));
       chosen.start_unix_s = best_start(calendar, calendar.start_unix_s, latest, first.total.days.mean * kSecondsPerDay);
       aware.window_hours = (deadline - calendar.start_unix_s) / kTraceStepSeconds;
     } else {
@@ -115,7 +116,7 @@ SimulationReport simulate_plan(const planner::Plan& plan, const SimulationOption
         bad_option("--deadline", "deadline",
                    fmt::format("{} is past the end of the carbon trace or leaves too few hours to "
                                "pause in: the run needs {} (P90)",
-                               format_utc_timestamp(deadline), day_text(need_s)));
+                               planner::format_utc_timestamp(deadline), day_text(need_s)));
       }
       chosen.paused_hours = pauses.paused_hours;
       aware.window_hours = pauses.window_hours;

@@ -132,13 +132,14 @@ nlohmann::json to_json(const SimulationReport& r, bool with_timeline_events) {
   j["job_mtbf_days"] = r.model.failure_rate_per_s > 0 ? nlohmann::json(1 / r.model.failure_rate_per_s / kSecondsPerDay)
                                                       : nlohmann::json();
   j["start"] = r.calendar.trace || r.calendar.start_unix_s != 0
-                   ? nlohmann::json(format_utc_timestamp(r.calendar.start_unix_s))
+                   ? nlohmann::json(planner::format_utc_timestamp(r.calendar.start_unix_s))
                    : nlohmann::json();
-  j["deadline"] = r.deadline_unix_s ? nlohmann::json(format_utc_timestamp(*r.deadline_unix_s)) : nlohmann::json();
+  j["deadline"] =
+      r.deadline_unix_s ? nlohmann::json(planner::format_utc_timestamp(*r.deadline_unix_s)) : nlohmann::json();
   if (r.calendar.trace) {
     j["carbon_trace"] = {{"file", r.calendar.trace->source_file},
                          {"column", to_string(r.calendar.trace->column)},
-                         {"start", format_utc_timestamp(r.calendar.trace->start_unix_s)},
+                         {"start", planner::format_utc_timestamp(r.calendar.trace->start_unix_s)},
                          {"hours", r.calendar.trace->hours()},
                          {"mean_g_co2e_per_kwh", r.calendar.trace->mean_g_co2e_per_kwh()},
                          {"repeated", r.trace_repeats}};
@@ -186,8 +187,8 @@ nlohmann::json to_json(const SimulationReport& r, bool with_timeline_events) {
   if (r.carbon_aware) {
     const CarbonAwareResult& a = *r.carbon_aware;
     j["carbon_aware"] = {{"mode", to_string(a.mode)},
-                         {"requested_start", format_utc_timestamp(a.requested_start_unix_s)},
-                         {"chosen_start", format_utc_timestamp(a.chosen_start_unix_s)},
+                         {"requested_start", planner::format_utc_timestamp(a.requested_start_unix_s)},
+                         {"chosen_start", planner::format_utc_timestamp(a.chosen_start_unix_s)},
                          {"window_hours", a.window_hours},
                          {"paused_hours", a.paused_hours},
                          {"threshold_g_co2e_per_kwh", a.threshold_g_co2e_per_kwh},

@@ -35,7 +35,8 @@ namespace sprout::simulator {
 
 // The hourly start in [earliest, latest] whose next `run_s` seconds have the
 // lowest integrated intensity. Requires a trace in `calendar`.
-UnixSeconds best_start(const RunCalendar& calendar, UnixSeconds earliest, UnixSeconds latest, double run_s);
+planner::UnixSeconds best_start(const RunCalendar& calendar, planner::UnixSeconds earliest, planner::UnixSeconds latest,
+                                double run_s);
 
 struct PausePlan {
   std::vector<std::uint8_t> paused_hours;  // RunCalendar::paused_hours
@@ -47,7 +48,7 @@ struct PausePlan {
 
 // Pauses for a run needing `need_s` seconds of running time that must end by
 // `deadline`; each pause costs `per_pause_s` (checkpoint + relaunch).
-PausePlan plan_pauses(const CarbonTrace& trace, UnixSeconds start, UnixSeconds deadline, double need_s,
-                      double per_pause_s);
+PausePlan plan_pauses(const CarbonTrace& trace, planner::UnixSeconds start, planner::UnixSeconds deadline,
+                      double need_s, double per_pause_s);
 
 }  // namespace sprout::simulator

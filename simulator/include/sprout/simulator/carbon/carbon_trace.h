@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sprout/planner/base/enum_names.h"
-#include "sprout/simulator/carbon/utc_time.h"
+#include "sprout/planner/base/utc_time.h"
 
 namespace sprout::simulator {
 
@@ -31,15 +31,17 @@ struct EnumNameTable<simulator::TraceColumn> {
 namespace sprout::simulator {
 
 // Traces are hourly: one value per hour, on the hour.
-inline constexpr UnixSeconds kTraceStepSeconds = 3600;
+inline constexpr planner::UnixSeconds kTraceStepSeconds = 3600;
 
 struct CarbonTrace {
   std::string source_file;
   TraceColumn column = TraceColumn::kDirect;
-  UnixSeconds start_unix_s = 0;        // first hour (UTC, on the hour)
-  std::vector<double> g_co2e_per_kwh;  // one value per consecutive hour
+  planner::UnixSeconds start_unix_s = 0;  // first hour (UTC, on the hour)
+  std::vector<double> g_co2e_per_kwh;     // one value per consecutive hour
 
-  UnixSeconds end_unix_s() const { return start_unix_s + kTraceStepSeconds * static_cast<UnixSeconds>(hours()); }
+  planner::UnixSeconds end_unix_s() const {
+    return start_unix_s + kTraceStepSeconds * static_cast<planner::UnixSeconds>(hours());
+  }
   long long hours() const { return static_cast<long long>(g_co2e_per_kwh.size()); }
   double mean_g_co2e_per_kwh() const;
 };

@@ -13,7 +13,7 @@
 namespace sprout::simulator {
 
 struct RunCalendar {
-  UnixSeconds start_unix_s = 0;
+  planner::UnixSeconds start_unix_s = 0;
   double constant_g_co2e_per_kwh = 0;  // used when there is no trace
   std::optional<CarbonTrace> trace;    // past its end the trace repeats from its start
   // 1 = the job is suspended in that trace hour (index from the trace start);

@@ -60,7 +60,7 @@ struct StageSpan {
 };
 
 struct RunTimeline {
-  UnixSeconds start_unix_s = 0;
+  planner::UnixSeconds start_unix_s = 0;
   std::uint64_t seed = 0;
   long long trial = 0;
   double total_s = 0;

@@ -27,16 +27,16 @@ struct SimulationOptions {
   bool simulate_iteration = false;              // stage iteration times from the pipeline DAG
   std::optional<std::string> carbon_trace_csv;  // default: the region profile's trace, if any
   TraceColumn trace_column = TraceColumn::kDirect;
-  std::optional<UnixSeconds> start_unix_s;  // default: the trace's first hour
-  std::optional<UnixSeconds> deadline_unix_s;
+  std::optional<planner::UnixSeconds> start_unix_s;  // default: the trace's first hour
+  std::optional<planner::UnixSeconds> deadline_unix_s;
   CarbonAwareMode carbon_aware = CarbonAwareMode::kNone;
   ProgressCallback progress;  // over all Monte Carlo passes
 };
 
 struct CarbonAwareResult {
   CarbonAwareMode mode = CarbonAwareMode::kNone;
-  UnixSeconds requested_start_unix_s = 0;
-  UnixSeconds chosen_start_unix_s = 0;
+  planner::UnixSeconds requested_start_unix_s = 0;
+  planner::UnixSeconds chosen_start_unix_s = 0;
   long long window_hours = 0;
   long long paused_hours = 0;           // pause mode
   double threshold_g_co2e_per_kwh = 0;  // pause mode: hours at or above are skipped
@@ -53,7 +53,7 @@ struct SimulationReport {
   Distribution distribution;  // carbon-aware when asked for
   RunTimeline timeline;       // the median trial, event by event
   std::optional<CarbonAwareResult> carbon_aware;
-  std::optional<UnixSeconds> deadline_unix_s;
+  std::optional<planner::UnixSeconds> deadline_unix_s;
   bool trace_repeats = false;  // P90 run ends after the trace: it was repeated
 };
 
