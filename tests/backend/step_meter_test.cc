@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "sprout/planner/base/format_units.h"
 #include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::backend {
@@ -120,11 +121,11 @@ TEST_F(StepMeterTest, TheProgressLineCountsStepsAndEstimatesTheRestAtTheLastRate
 }
 
 TEST(FormatDuration, HoursMinutesSecondsOrUnknown) {
-  EXPECT_EQ(format_duration(42.4), "42s");
-  EXPECT_EQ(format_duration(185), "3m05s");
-  EXPECT_EQ(format_duration(3720), "1h02m");
-  EXPECT_EQ(format_duration(std::nan("")), "?");
-  EXPECT_EQ(format_duration(-1), "?");
+  EXPECT_EQ(planner::clock_duration(42.4), "42s");
+  EXPECT_EQ(planner::clock_duration(185), "3m05s");
+  EXPECT_EQ(planner::clock_duration(3720), "1h02m");
+  EXPECT_EQ(planner::clock_duration(std::nan("")), "?");
+  EXPECT_EQ(planner::clock_duration(-1), "?");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "parallel/model_partition.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/runs/telemetry_record.h"
 
 namespace sprout::backend {
@@ -44,7 +45,7 @@ nlohmann::json stage_record_json(const StageRecord& r, int rank_count) {
           {"steps", r.steps},
           {"tokens", r.tokens},
           {"wall_seconds", r.wall_seconds},
-          {"gpu_hours", r.wall_seconds / 3600.0 * rank_count},
+          {"gpu_hours", r.wall_seconds / planner::kSecondsPerHour * rank_count},
           {"energy_kwh", r.energy_j / 3.6e6},
           {"model_flops", r.model_flops},
           {"final_train_loss", number_or_null(r.final_train_loss)},

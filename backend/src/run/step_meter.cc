@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sprout/planner/base/format_units.h"
 #include "sprout/planner/model/model_shape.h"
 
 namespace sprout::backend {
@@ -83,15 +84,7 @@ std::string StepMeter::progress_line(const RunCounters& c, double loss, double l
                      c.stage_index + 1, plan_.stages.size(), plan_.stages[c.stage_index].name, c.step_in_stage,
                      schedules_[c.stage_index].steps, c.global_step, total_steps_, loss, lr, last_tokens_per_s_,
                      mask ? fmt::format(" mask {:.2f}", *mask) : "",
-                     format_duration(flops_left / std::max(1.0, flops_per_second_)));
-}
-
-std::string format_duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const long long s = std::llround(seconds);
-  if (s >= 3600) return fmt::format("{}h{:02d}m", s / 3600, (s % 3600) / 60);
-  if (s >= 60) return fmt::format("{}m{:02d}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
+                     planner::clock_duration(flops_left / std::max(1.0, flops_per_second_)));
 }
 
 }  // namespace sprout::backend

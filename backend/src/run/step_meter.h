@@ -57,7 +57,4 @@ class StepMeter {
   double last_tokens_per_s_ = 0;  // of the last record
 };
 
-// "1h02m", "3m05s", "42s"; "?" for an unknown or negative duration.
-std::string format_duration(double seconds);
-
 }  // namespace sprout::backend

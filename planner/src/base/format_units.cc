@@ -64,4 +64,13 @@ std::string human_hours(double h) {
   return fmt::format("{:.2g}", h);
 }
 
+std::string clock_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const long long s = std::llround(seconds);
+  const auto hour = static_cast<long long>(kSecondsPerHour);
+  if (s >= hour) return fmt::format("{}h{:02d}m", s / hour, (s % hour) / 60);
+  if (s >= 60) return fmt::format("{}m{:02d}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
 }  // namespace sprout::planner
