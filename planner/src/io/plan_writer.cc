@@ -77,6 +77,7 @@ std::string plan_to_yaml(const Plan& plan) {
     out << YAML::Key << "activation" << YAML::Value << to_string(s.activation);
     out << YAML::Key << "position_embedding" << YAML::Value << to_string(s.position);
     out << YAML::Key << "tied_embeddings" << YAML::Value << s.tied_embeddings;
+    out << YAML::Key << "norm" << YAML::Value << to_string(s.norm);
     out << YAML::Key << "attention" << YAML::Value << to_string(st.attention);
     out << YAML::Key << "dropout" << YAML::Value << num(st.dropout);
     out << YAML::Key << "init_std" << YAML::Value << num(st.init_std);

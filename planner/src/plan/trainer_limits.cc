@@ -5,16 +5,13 @@
 
 #include <cmath>
 
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/model/growth.h"
+
 namespace sprout::planner {
 
 std::optional<std::string> trainer_cannot_run(const Plan& plan) {
   for (const Stage& st : plan.stages) {
-    if (st.shape.position != PositionEmbedding::kLearned) {
-      return fmt::format(
-          "stage '{}': position_embedding {}: sprout-train implements learned position embeddings "
-          "only",
-          st.name, to_string(st.shape.position));
-    }
     if (!st.parallel) continue;  // the trainer runs such a stage data-parallel on all ranks
     const ParallelLayout& p = *st.parallel;
     const ModelShape& s = st.shape;
@@ -46,6 +43,17 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
     }
   }
   return std::nullopt;
+}
+
+void require_trainable_growth(const Plan& plan) {
+  for (size_t i = 1; i < plan.stages.size(); ++i) {
+    const Stage& prev = plan.stages[i - 1];
+    const Stage& st = plan.stages[i];
+    if (auto problem = head_size_growth_problem(prev.shape, st.shape)) {
+      throw InputError(st.location, fmt::format("stages[{}].hidden", i),
+                       fmt::format("cannot grow from stage '{}': hidden {}", prev.name, *problem));
+    }
+  }
 }
 
 }  // namespace sprout::planner
