@@ -90,6 +90,13 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
   return out;
 }
 
+Recompute planned_recompute(const Plan& plan, const Stage& st) {
+  if (st.recompute) return *st.recompute;
+  EstimateOptions options;
+  options.alternatives = 0;
+  return estimate_stage(plan, st, options).layout.recompute;
+}
+
 PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
   PlanEstimate est;
   est.name = plan.name;
