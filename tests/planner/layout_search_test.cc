@@ -85,6 +85,10 @@ TEST(LayoutSearch, PlannedRecomputeIsThePlansElseTheSearchsChoice) {
   st.recompute.reset();
   const StageEstimate searched = estimate_stage(plan, st, {});
   EXPECT_EQ(planned_recompute(plan, st), searched.layout.recompute);
+  // Where no layout fits, the planner chooses nothing: none.
+  st.shape.layers *= 1000;
+  EXPECT_THROW(estimate_stage(plan, st, {}), InputError);
+  EXPECT_EQ(planned_recompute(plan, st), Recompute::kNone);
 }
 
 }  // namespace

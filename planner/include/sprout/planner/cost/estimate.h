@@ -74,7 +74,8 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& stage, const Estimat
 
 // The activation recomputation a stage trains with: the plan's (`recompute:`,
 // `none` under a given layout without it), else the planner's choice (the
-// best layout of the search). sprout-train runs exactly this.
+// best layout of the search; `none` when no layout fits the plan's
+// cluster). sprout-train runs exactly this.
 Recompute planned_recompute(const Plan& plan, const Stage& stage);
 
 }  // namespace sprout::planner
