@@ -140,6 +140,14 @@ TEST(FusedAttention, FlashNeedsLibTorch2) {
   const std::string why = refusal(plan_with("flash", 0));
   if (fused_attention_available()) {
     EXPECT_EQ(why, "");
+    // The fused kernel computes what the unfused core does (GQA: repeated heads).
+    at::Generator gen = make_cpu_generator(9);
+    GptModel m = make_gpt({tiny_shape(2, 48, 6, 0, Activation::kSwiglu, 2), 0.2, 0.0}, gen);
+    const torch::Tensor tokens = torch::randint(0, 37, {2, 12}, gen, torch::kInt64);
+    ForwardContext flash;
+    flash.attention = planner::AttentionKernel::kFlash;
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::allclose(gpt_logits(m, tokens, flash), gpt_logits(m, tokens, {}), 1e-5, 1e-5));
     return;
   }
   EXPECT_EQ(why,
