@@ -6,7 +6,8 @@
 // layout changes at a growth, with interleaved 1F1B, with and without
 // sequence parallelism, with dropout, and with rotary/xPos positions and
 // RMSNorm (relative tolerance 1e-5 in fp32, 1e-6 for the latter; measured
-// below 2e-7); sharded checkpoints resume under other
+// below 2e-7); full and selective recomputation give a layout's losses bit
+// for bit; sharded checkpoints resume under other
 // layouts, and an incomplete one is refused; layouts the model cannot be
 // split into are refused before training (exit 2, no hang).
 #include <gtest/gtest.h>
@@ -45,10 +46,11 @@ class ModelParallel : public ::testing::Test {
 
   // The tiny growth plan (1x32 -> 1x64 -> 2x64) with a layout per stage.
   static std::string write_plan(const std::string& name, int gpus, const std::string& small, const std::string& wide,
-                                const std::string& deep, const std::string& model = "") {
+                                const std::string& deep, const std::string& model = "", const std::string& stage = "") {
     test::TinyGrowthPlan t;
     t.gpus = gpus;
     t.model_extra = model;
+    t.stage_extra = stage;
     t.training_extra = ", threads: 1, collective_timeout_s: 20";
     t.first_parallel = small;
     t.later_parallel = wide;
@@ -153,6 +155,24 @@ TEST_F(ModelParallel, RotaryXposAndRmsNormMatchOneProcessUnderTp2Pp2AndTp2xPp2) 
   }
   // Another function than the learned-position LayerNorm model.
   EXPECT_NE(test::exact_step_losses(dir_ + "/xpos-one"), test::exact_step_losses(dir_ + "/one"));
+}
+
+TEST_F(ModelParallel, RecomputationUnderTensorAndPipelineParallelismKeepsEveryLossBitForBit) {
+  // TP2 with sequence parallelism, plain TP2, then PP2, with dropout: every
+  // TP rank re-runs its blocks' forward collectives in the same order, each
+  // pipeline stage recomputes its own blocks, the masks are drawn again.
+  const std::string plain = "{tp: 2, pp: 1, dp: 1, micro_batch: 4, sequence_parallel: false}";
+  auto plan = [&](const std::string& name, const std::string& stage) {
+    return write_plan(name, 2, layout(2, 1, 1), plain, layout(1, 2, 1), ", dropout: 0.1", stage);
+  };
+  train(2, plan("mp-none", ""), dir_ + "/mp-none");
+  const auto want = test::exact_step_losses(dir_ + "/mp-none");
+  ASSERT_EQ(want.size(), 24u);
+  for (const std::string recompute : {"selective", "full"}) {
+    const std::string run = dir_ + "/mp-" + recompute;
+    train(2, plan("mp-" + recompute, ", recompute: " + recompute), run);
+    EXPECT_EQ(test::exact_step_losses(run), want) << recompute;
+  }
 }
 
 TEST_F(ModelParallel, LayoutChangesAtWidthAndDepthGrowthMatchOneProcess) {
