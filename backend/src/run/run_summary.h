@@ -7,6 +7,7 @@
 #include <string>
 
 #include "checkpoint/run_state.h"
+#include "data/token_source.h"
 
 namespace sprout::backend {
 
@@ -21,8 +22,15 @@ struct RunDescription {
   std::string collectives;    // single | gloo | nccl
   std::string rendezvous;     // single | torchrun | slurm | kubernetes
   int64_t bucket_bytes = 0;
-  double unigram_entropy_nats = 0;  // of the training shard
+  double unigram_entropy_nats = 0;  // of the training tokens (TokenSource::unigram_entropy_nats)
 };
+
+// The run's first progress line: plan, stages and steps, ranks, device,
+// threads, precision, and the data (`tokens`).
+std::string run_start_line(const RunDescription& run, size_t stages, long long steps, const TokenSource& tokens);
+
+// "stage 'NAME' done: N steps, T tokens, S s, train loss L, val loss V"
+std::string stage_done_line(const StageRecord& stage);
 
 // `zero1`: whether the current stage shards the full model's Adam moments.
 void write_run_summary(const std::string& path, const RunDescription& run, bool zero1, const RunCounters& counters,
