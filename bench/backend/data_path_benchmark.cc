@@ -4,7 +4,10 @@
 // indices built for BATCH x BATCHES training windows), then builds BATCHES
 // training batches of BATCH windows, and prints one JSON object: the time to
 // open, the tokens per second of batch building, and the process's resident
-// memory (VmRSS after opening and at the end, VmHWM the peak). Run by
+// memory (VmRSS after opening and at the end, VmHWM the peak; at the end also
+// split into RssAnon, the process's own memory such as the sample indices,
+// and RssFile, pages of the mapped dataset, which the kernel may drop at any
+// time and which stay in its page cache either way). Run by
 // bench/backend/data_path_memory.py (docs/backend.md "Data").
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -81,6 +84,8 @@ int main(int argc, char** argv) {
                             {"rss_after_open_mib", rss_open_mib},
                             {"rss_end_mib", status_mib("VmRSS")},
                             {"rss_peak_mib", status_mib("VmHWM")},
+                            {"rss_anon_end_mib", status_mib("RssAnon")},
+                            {"rss_file_end_mib", status_mib("RssFile")},
                             {"checksum", checksum}};
   std::cout << j.dump(2) << "\n";
   return 0;

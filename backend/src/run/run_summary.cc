@@ -8,6 +8,17 @@
 
 namespace sprout::backend {
 
+RunDescription with_stage_kernels(RunDescription run, const planner::Plan& plan,
+                                  const std::vector<StageSchedule>& schedules) {
+  run.recompute.clear();
+  run.attention.clear();
+  for (size_t i = 0; i < plan.stages.size(); ++i) {
+    run.recompute.push_back(schedules[i].recompute);
+    run.attention.push_back(plan.stages[i].attention);
+  }
+  return run;
+}
+
 std::string run_start_line(const RunDescription& run, size_t stages, long long steps, const TokenSource& tokens) {
   return fmt::format(
       "plan '{}': {} stage(s), {} steps; {} rank(s) ({}), {} on {} thread(s) each, {}; {}: {} train / {} val tokens "
@@ -40,8 +51,12 @@ void write_run_summary(const std::string& path, const RunDescription& run, bool 
   j["steps"] = c.global_step;
   j["stages"] = nlohmann::json::array();
   StageRecord total{"total"};
-  for (const auto& r : c.stages) {
-    j["stages"].push_back(stage_record_json(r, run.rank_count));
+  for (size_t i = 0; i < c.stages.size(); ++i) {
+    const StageRecord& r = c.stages[i];
+    nlohmann::json stage = stage_record_json(r, run.rank_count);
+    if (i < run.recompute.size()) stage["recompute"] = planner::to_string(run.recompute[i]);
+    if (i < run.attention.size()) stage["attention"] = planner::to_string(run.attention[i]);
+    j["stages"].push_back(std::move(stage));
     total.steps += r.steps;
     total.tokens += r.tokens;
     total.wall_seconds += r.wall_seconds;

@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "checkpoint/run_state.h"
 #include "data/token_source.h"
+#include "run/stage_schedule.h"
+#include "sprout/planner/model/parallel_layout.h"
 
 namespace sprout::backend {
 
@@ -23,7 +26,15 @@ struct RunDescription {
   std::string rendezvous;     // single | torchrun | slurm | kubernetes
   int64_t bucket_bytes = 0;
   double unigram_entropy_nats = 0;  // of the training tokens (TokenSource::unigram_entropy_nats)
+  // Per stage of the plan: what its backward passes recompute and its attention kernel.
+  std::vector<planner::Recompute> recompute;
+  std::vector<planner::AttentionKernel> attention;
 };
+
+// `run` with, per stage of the plan, what its backward passes recompute
+// (from its schedule) and its attention kernel.
+RunDescription with_stage_kernels(RunDescription run, const planner::Plan& plan,
+                                  const std::vector<StageSchedule>& schedules);
 
 // The run's first progress line: plan, stages and steps, ranks, device,
 // threads, precision, and the data (`tokens`).

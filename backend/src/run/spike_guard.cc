@@ -55,6 +55,10 @@ void SpikeGuard::count_rollback(long long step) {
   }
 }
 
+void SpikeGuard::require_finite(double loss, long long step) const {
+  if (!std::isfinite(loss) && !spiked()) throw std::runtime_error(fmt::format("loss is {} at step {}", loss, step));
+}
+
 planner::TelemetryRecord SpikeGuard::event(planner::TelemetryRecord base, long long step,
                                            std::optional<std::string> restored) const {
   base.spike = planner::SpikeTelemetry{.step = step,
@@ -72,13 +76,13 @@ std::string spike_progress_line(const planner::TelemetryRecord& e) {
                      e.path ? "rolled back to " + *e.path : std::string("update skipped"));
 }
 
-void continue_after_rollback(const RunCounters& spent, long long next_sequence, RunCounters& restored) {
+void continue_after_rollback(const RunCounters& spent, long long sequences_per_step, RunCounters& restored) {
   restored.energy_j = spent.energy_j;
   for (size_t i = 0; i < restored.stages.size() && i < spent.stages.size(); ++i) {
     restored.stages[i].wall_seconds = spent.stages[i].wall_seconds;
     restored.stages[i].energy_j = spent.stages[i].energy_j;
   }
-  restored.sequences_consumed = next_sequence;
+  restored.sequences_consumed = spent.sequences_consumed + sequences_per_step;
 }
 
 }  // namespace sprout::backend

@@ -42,6 +42,9 @@ class SpikeGuard {
   // std::runtime_error when the run has gone back there kMaxRollbacks times:
   // the spikes do not come from a few bad batches.
   void count_rollback(long long step);
+  // Throws std::runtime_error for a non-finite loss of step `step` that the
+  // guard did not catch (it is off): the run cannot go on from it.
+  void require_finite(double loss, long long step) const;
 
   // The `spike` event of the watched step (number `step`) on `base`;
   // `restored`: the checkpoint a rollback went back to.
@@ -65,7 +68,7 @@ std::string spike_progress_line(const planner::TelemetryRecord& event);
 
 // After a rollback the restored counters keep the wall time and energy
 // spent since the checkpoint (they were spent), and the data position moves
-// on to `next_sequence`.
-void continue_after_rollback(const RunCounters& spent, long long next_sequence, RunCounters& restored);
+// on past the bad step's `sequences_per_step` sequences.
+void continue_after_rollback(const RunCounters& spent, long long sequences_per_step, RunCounters& restored);
 
 }  // namespace sprout::backend

@@ -33,6 +33,8 @@ StepSpec next_step_spec(const planner::Plan& plan, const StageSchedule& sc, cons
           .bf16 = precision.bf16,
           .device = precision.device,
           .bucket_bytes = bucket_bytes,
+          .recompute = sc.recompute,
+          .attention = s.attention,
           .keep_update = {}};  // the run loop sets it when the loss-spike guard is on
 }
 
@@ -44,7 +46,14 @@ EvalSpec eval_spec(const planner::Plan& plan, const std::vector<StageSchedule>& 
           validation_windows(plan, schedules[si]),
           schedules[si].micro_batch,
           precision.bf16,
-          precision.device};
+          precision.device,
+          plan.stages[si].attention};
+}
+
+double count_trained_step(RunCounters& c, const planner::Stage& stage, const StageSchedule& schedule, double loss) {
+  const double tokens = static_cast<double>(schedule.sequences_per_step) * stage.shape.seq_len;
+  count_step(c, schedule.sequences_per_step, tokens, planner::model_flops_per_token(stage.shape) * tokens, loss);
+  return tokens;
 }
 
 DataNeeds data_needs(const planner::Plan& plan, const std::vector<StageSchedule>& schedules) {

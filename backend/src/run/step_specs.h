@@ -28,6 +28,11 @@ StepSpec next_step_spec(const planner::Plan& plan, const StageSchedule& schedule
 EvalSpec eval_spec(const planner::Plan& plan, const std::vector<StageSchedule>& schedules, const RunCounters& counters,
                    const TrainingData& data, Precision precision);
 
+// One step of `stage` done: the counters move on (its sequences, tokens,
+// model FLOPs and loss). Returns the step's tokens.
+double count_trained_step(RunCounters& counters, const planner::Stage& stage, const StageSchedule& schedule,
+                          double loss);
+
 // What the whole run reads: its windows (every stage's steps x sequences),
 // the largest validation set, the sequence length and the data seed.
 DataNeeds data_needs(const planner::Plan& plan, const std::vector<StageSchedule>& schedules);

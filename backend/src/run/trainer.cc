@@ -2,7 +2,7 @@
 // The training loop, top to bottom: load and check the plan, meet the other
 // ranks, find the data, start or resume, then for every stage: grow at its
 // start, hand the model to the stage's runtime (data- or model-parallel,
-// step/stage_runtime.h), train its steps, evaluate, checkpoint, log. Every
+// run/stage_runtime.h), train its steps, evaluate, checkpoint, log. Every
 // rank runs this loop in lockstep; rank 0 alone writes the run directory
 // (the ranks' checkpoint shards aside). docs/backend.md describes the files
 // it writes.
@@ -20,6 +20,7 @@
 #include "comm/make_communicator.h"
 #include "comm/rank_agreement.h"
 #include "data/data_source.h"
+#include "device/memory_meter.h"
 #include "run/device_choice.h"
 #include "run/growth_step.h"
 #include "run/run_accounting.h"
@@ -35,6 +36,7 @@
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"
+#include "step/fused_attention.h"
 
 namespace sprout::backend {
 namespace {
@@ -55,12 +57,30 @@ class Trainer {
   void configure_runtime(const OptimizerSharding& held);
   bool train_one_step();
   void roll_back();
-  void log_spike(long long step, std::optional<std::string> restored);
+  void log_spike(long long step, std::optional<std::string> restored) {
+    planner::TelemetryRecord e = spike_guard_.event(record("spike"), step, std::move(restored));
+    progress(spike_progress_line(e));
+    log(std::move(e));
+  }
   void log_step(double loss, double lr, double grad_norm);
   void finish_stage();
   void evaluate_and_log();
   void checkpoint();
-  RunDescription description() const;
+  RunDescription description() const {
+    return with_stage_kernels({.plan_name = plan_.name,
+                               .rank_count = ranks(),
+                               .device = device_.str(),
+                               .threads = threads_,
+                               .dtype = bf16_ ? "bf16" : "fp32",
+                               .energy_source = accounting_->energy_source(),
+                               .collectives = comm_->backend_name(),
+                               .rendezvous = rendezvous_.style,
+                               .bucket_bytes = options_.bucket_bytes,
+                               .unigram_entropy_nats = data_->source->unigram_entropy_nats(),
+                               .recompute = {},
+                               .attention = {}},
+                              plan_, schedules_);
+  }
   void write_summary(bool complete);
   TrainOutcome stop(bool signalled);
   void check_replicas(const std::string& when);
@@ -102,6 +122,7 @@ class Trainer {
   std::optional<RunAccounting> accounting_;
   std::unique_ptr<TelemetryLog> telemetry_;  // rank 0 only
   std::optional<StepMeter> meter_;
+  std::optional<MemoryMeter> memory_;                    // this rank's device memory (activation and record peaks)
   std::map<std::string, ProcessGroups> process_groups_;  // every layout's, built once
   std::unique_ptr<StageRuntime> runtime_;                // the current stage's
   std::optional<size_t> configured_stage_;               // the stage runtime_ is for
@@ -163,6 +184,7 @@ void Trainer::load_plan() {
   if (auto problem = planner::trainer_cannot_run(plan_)) {
     throw planner::InputError({plan_.source_file, 0, 0}, "parallel", *problem);
   }
+  check_attention_kernels(plan_);
   schedules_ = schedule_stages(plan_, ranks());
   paths_ = run_dir_paths(options_.run_dir);
   fingerprint_ = layout_independent_fingerprint(plan_);
@@ -173,6 +195,7 @@ void Trainer::load_plan() {
   device_ = resolve_device(options_.device.empty() ? t.device : options_.device, rendezvous_);
   threads_ = choose_thread_count(options_.threads, t.threads, rendezvous_.local_world_size);
   torch::set_num_threads(threads_);
+  memory_.emplace(device_);
   adamw_ = {t.beta1, t.beta2, 1e-8, t.weight_decay};
   meter_.emplace(plan_, schedules_, ranks());
   spike_guard_ = SpikeGuard(t.spike);
@@ -240,8 +263,10 @@ void Trainer::start_stage() {
   check_replicas("after growing to stage '" + stage().name + "'");
   const GrowthMasks masks = growth_masks();
   const double val_after = evaluate(st.model, st.ramp ? &masks : nullptr, eval_spec(), *comm_);
-  log(grow_record(record("grow"), from, stage().shape, schedule().grow_steps, val_before, val_after,
-                  st.counters.last_train_loss));
+  planner::TelemetryRecord r = grow_record(record("grow"), from, stage().shape, schedule().grow_steps, val_before,
+                                           val_after, st.counters.last_train_loss);
+  if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
+  log(std::move(r));
   progress(growth_progress_line(stage().name, from, stage().shape, val_before, val_after));
 }
 
@@ -264,6 +289,7 @@ void Trainer::configure_runtime(const OptimizerSharding& held) {
 bool Trainer::train_one_step() {
   RunState& st = state();
   StepSpec spec = next_step_spec(plan_, schedule(), st.counters, *data_, {bf16_, device_}, options_.bucket_bytes);
+  spec.memory = memory_->measures() ? &*memory_ : nullptr;
   spike_guard_.watch(spec, st.counters.recent_losses);
   const GrowthMasks masks = growth_masks();
   const auto t0 = Clock::now();
@@ -271,19 +297,14 @@ bool Trainer::train_one_step() {
   const double step_seconds = seconds_since(t0);
   const double loss = r.step.loss;
   if (spike_guard_.rolls_back()) return roll_back(), false;
-  if (!std::isfinite(loss) && !spike_guard_.spiked()) {
-    throw std::runtime_error(fmt::format("loss is {} at step {}", loss, st.counters.global_step + 1));
-  }
+  spike_guard_.require_finite(loss, st.counters.global_step + 1);
   advance_growth_ramp(st);
-  const StageSchedule& sc = schedule();
-  const double step_tokens = static_cast<double>(sc.sequences_per_step) * stage().shape.seq_len;
-  const double step_flops = planner::model_flops_per_token(stage().shape) * step_tokens;
-  count_step(st.counters, sc.sequences_per_step, step_tokens, step_flops, loss);
+  const double step_tokens = count_trained_step(st.counters, stage(), schedule(), loss);
   meter_->add_step(step_seconds, step_tokens, r);
   accounting_->account(*comm_, st.counters);
   spike_guard_.after_step(loss, st.counters.recent_losses);
   if (std::isfinite(loss) &&
-      (st.counters.global_step % plan_.training.log_every_steps == 0 || st.counters.step_in_stage == sc.steps))
+      (st.counters.global_step % plan_.training.log_every_steps == 0 || st.counters.step_in_stage == schedule().steps))
     log_step(loss, spec.lr, r.step.grad_norm);
   if (spike_guard_.spiked()) log_spike(st.counters.global_step, std::nullopt);
   return true;
@@ -293,27 +314,22 @@ bool Trainer::train_one_step() {
 // starts afresh) and goes on with the data after the bad batch.
 void Trainer::roll_back() {
   const RunCounters spent = state().counters;
-  const long long next_sequence = spent.sequences_consumed + schedule().sequences_per_step;
   spike_guard_.count_rollback(last_checkpoint_step_);
   runtime_.reset();
   configured_stage_.reset();
   if (last_checkpoint_step_ >= 0) resume_step_ = last_checkpoint_step_;
   resume_or_start();
-  continue_after_rollback(spent, next_sequence, state().counters);
+  continue_after_rollback(spent, schedules_[spent.stage_index].sequences_per_step, state().counters);
   if (is_root()) telemetry_->keep_until(state().counters.global_step);
   log_spike(spent.global_step + 1,
             resume_step_ ? std::optional(checkpoint_dir(paths_.checkpoints, *resume_step_)) : std::nullopt);
 }
 
-void Trainer::log_spike(long long step, std::optional<std::string> restored) {
-  planner::TelemetryRecord e = spike_guard_.event(record("spike"), step, std::move(restored));
-  progress(spike_progress_line(e));
-  log(std::move(e));
-}
-
 void Trainer::log_step(double loss, double lr, double grad_norm) {
   const std::optional<double> mask = state().ramp ? std::optional(state().ramp->mask_value()) : std::nullopt;
-  log(meter_->step_record(record(""), loss, lr, grad_norm, mask));
+  planner::TelemetryRecord r = meter_->step_record(record(""), loss, lr, grad_norm, mask);
+  if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
+  log(std::move(r));
   progress(meter_->progress_line(state().counters, loss, lr, mask));
 }
 
@@ -322,8 +338,7 @@ void Trainer::finish_stage() {
   evaluate_and_log();
   c.stages[c.stage_index].done = true;
   accounting_->account(*comm_, c);
-  const StageRecord& r = c.stages[c.stage_index];
-  progress(stage_done_line(r));
+  progress(stage_done_line(c.stages[c.stage_index]));
   c.stage_index += 1;
   c.step_in_stage = 0;
   write_summary(c.stage_index == plan_.stages.size());
@@ -352,19 +367,6 @@ void Trainer::checkpoint() {
   planner::TelemetryRecord r = record("checkpoint");
   r.path = dir;
   log(std::move(r));
-}
-
-RunDescription Trainer::description() const {
-  return {.plan_name = plan_.name,
-          .rank_count = ranks(),
-          .device = device_.str(),
-          .threads = threads_,
-          .dtype = bf16_ ? "bf16" : "fp32",
-          .energy_source = accounting_->energy_source(),
-          .collectives = comm_->backend_name(),
-          .rendezvous = rendezvous_.style,
-          .bucket_bytes = options_.bucket_bytes,
-          .unigram_entropy_nats = data_->source->unigram_entropy_nats()};
 }
 
 void Trainer::write_summary(bool complete) {
