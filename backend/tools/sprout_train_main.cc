@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sprout-train --plan PLAN.yaml --out RUN_DIR [--resume] [--threads N] ...
-// sprout-train prepare --out DIR [--input TEXT...]
+// sprout-train prepare --out DIR [--input TEXT...] [--format sprout|megatron] [--tokenizer bytes|sentencepiece]
 // Exit codes (docs/formats.md "Exit codes"): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
 // 2 bad input (one line: file:line:col: field: reason), 1 runtime failure
 // (among them a peer rank that died or timed out: one line naming it).
@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_flag("--resume", o.resume, "Continue from the newest complete checkpoint in --out");
   app.add_option("--threads", o.threads, "Intra-op threads (default: the plan's, else all cores)")
       ->check(CLI::Range(1, 4096));
-  app.add_option("--data", o.data, "Token shard directory or text file (overrides training.data)");
+  app.add_option("--data", o.data, "Token shard directory, Megatron-LM prefix or text file (overrides training.data)");
   app.add_option("--dtype", o.dtype, "fp32 | bf16 (overrides training.dtype)")->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", o.device, "auto | cpu | cuda (overrides training.device)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -204,13 +204,63 @@ void check_growth(const Plan& plan, const YAML::Node& stages, const std::string&
   }
 }
 
+// A data path as the plan names it: relative to the plan's folder.
+std::string data_path_of(const std::string& path, const std::string& plan_file) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(plan_file).parent_path() / path).lexically_normal().string();
+}
+
+// `data`: one path, or a blend [{path, weight}, ...]; `data_split`: Megatron's
+// train / validation / test weights (1 to 3 numbers, missing ones 0).
+void read_training_data(YamlFields& f, TrainingSettings& t) {
+  if (std::optional<YAML::Node> data = f.optional_child("data")) {
+    if (data->IsScalar()) {
+      t.data = data_path_of(data->Scalar(), f.file());
+    } else if (data->IsSequence() && data->size() > 0) {
+      for (size_t i = 0; i < data->size(); ++i) {
+        YamlFields entry((*data)[i], f.file(), fmt::format("training.data[{}]", i));
+        t.data_blend.push_back({data_path_of(entry.text("path"), f.file()), entry.number("weight", 1e-12, 1e12)});
+        entry.finish();
+      }
+    } else if (!data->IsNull()) {
+      f.fail("data", "a path, or a blend: a non-empty list of {path, weight}");
+    }
+  }
+  if (std::optional<YAML::Node> split = f.optional_child("data_split")) {
+    std::vector<double> weights;
+    for (size_t i = 0; split->IsSequence() && i < split->size(); ++i) {
+      const std::optional<double> w = (*split)[i].IsScalar() ? parse_finite_number((*split)[i].Scalar()) : std::nullopt;
+      if (!w || *w < 0) f.fail("data_split", "weights must be numbers >= 0");
+      weights.push_back(*w);
+    }
+    if (weights.empty() || weights.size() > 3)
+      f.fail("data_split", "a list of 1 to 3 weights: train, validation, test");
+    weights.resize(3, 0.0);
+    if (weights[0] <= 0 || weights[1] <= 0) {
+      f.fail("data_split", "the train and validation weights must be > 0 (sprout-train evaluates on validation)");
+    }
+    t.data_split = weights;
+  }
+  t.eod_mask_loss = f.optional_boolean("eod_mask_loss").value_or(t.eod_mask_loss);
+}
+
+std::optional<SpikeSettings> read_spike(YamlFields& training) {
+  const std::optional<YAML::Node> node = training.optional_child("spike");
+  if (!node) return std::nullopt;
+  YamlFields f(*node, training.file(), "training.spike");
+  SpikeSettings s;
+  s.z = f.optional_number("z", 1e-3, 1e6).value_or(s.z);
+  s.window = f.optional_integer("window", 2, 1000000).value_or(s.window);
+  s.action = f.optional_enum<SpikeAction>("action").value_or(s.action);
+  f.finish();
+  return s;
+}
+
 void read_training(const YAML::Node& node, const std::string& file, TrainingSettings& t) {
   YamlFields f(node, file, "training");
   t.seed = f.optional_integer("seed", 0, (1LL << 62)).value_or(t.seed);
-  t.data = f.optional_text("data").value_or(t.data);
-  if (!t.data.empty() && std::filesystem::path(t.data).is_relative()) {
-    t.data = (std::filesystem::path(file).parent_path() / t.data).lexically_normal().string();
-  }
+  read_training_data(f, t);
+  t.spike = read_spike(f);
   t.eval_every_steps = f.optional_integer("eval_every_steps", 1, 1LL << 40).value_or(t.eval_every_steps);
   t.eval_batches = f.optional_integer("eval_batches", 1, 1LL << 20).value_or(t.eval_batches);
   t.checkpoint_every_steps =

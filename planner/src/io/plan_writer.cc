@@ -39,6 +39,27 @@ std::string plan_to_yaml(const Plan& plan) {
   out << YAML::Key << "training" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "seed" << YAML::Value << t.seed;
   if (!t.data.empty()) out << YAML::Key << "data" << YAML::Value << t.data;
+  // The data settings below are written only when they differ from the
+  // defaults, so that the plans written before them keep their fingerprint.
+  if (!t.data_blend.empty()) {
+    out << YAML::Key << "data" << YAML::Value << YAML::BeginSeq;
+    for (const WeightedData& d : t.data_blend) {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "path" << YAML::Value << d.path << YAML::Key << "weight"
+          << YAML::Value << num(d.weight) << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (t.data_split != TrainingSettings{}.data_split) {
+    out << YAML::Key << "data_split" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (double w : t.data_split) out << num(w);
+    out << YAML::EndSeq;
+  }
+  if (t.eod_mask_loss) out << YAML::Key << "eod_mask_loss" << YAML::Value << true;
+  if (t.spike) {
+    out << YAML::Key << "spike" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "z" << YAML::Value
+        << num(t.spike->z) << YAML::Key << "window" << YAML::Value << t.spike->window << YAML::Key << "action"
+        << YAML::Value << EnumNames<SpikeAction>::name(t.spike->action) << YAML::EndMap;
+  }
   out << YAML::Key << "eval_every_steps" << YAML::Value << t.eval_every_steps;
   out << YAML::Key << "eval_batches" << YAML::Value << t.eval_batches;
   out << YAML::Key << "checkpoint_every_steps" << YAML::Value << t.checkpoint_every_steps;
