@@ -18,7 +18,8 @@ namespace sprout::planner {
 // except: a vocabulary not divisible by tp, sequence parallelism with a
 // seq_len not divisible by tp, and interleaved 1F1B with micro-batches per
 // pipeline not a multiple of pp (Megatron-LM's rules). It also refuses
-// rotary/xPos position embeddings (learned positions only).
+// rotary/xPos position embeddings (learned positions only) and uneven
+// pipeline stages (pp_layers: the trainer splits layers evenly).
 std::optional<std::string> trainer_cannot_run(const Plan& plan);
 
 }  // namespace sprout::planner
