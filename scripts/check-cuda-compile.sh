@@ -18,4 +18,5 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/c10/cuda/impl"
 echo '#define C10_CUDA_BUILD_SHARED_LIBS' > "$tmp/c10/cuda/impl/cuda_cmake_macros.h"
 SPROUT_EXTRA_INCLUDE="$tmp" SPROUT_WERROR=1 "$root/scripts/check-libtorch-compile.sh" /usr "$cuda/include" \
-  backend/src/comm/nccl_communicator.cc backend/src/comm/make_communicator.cc tests/backend/distributed_test.cc
+  backend/src/comm/nccl_communicator.cc backend/src/comm/make_communicator.cc backend/src/device/memory_meter.cc \
+  tests/backend/distributed_test.cc

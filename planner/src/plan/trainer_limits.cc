@@ -15,6 +15,11 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
           "only",
           st.name, to_string(st.shape.position));
     }
+    if (st.attention == AttentionKernel::kFlash1) {
+      // A cost-model setting for runs before FlashAttention-2: the trainer
+      // has one fused kernel (flash) and would silently run another one.
+      return fmt::format("stage '{}': attention flash1 cannot run in sprout-train: use flash or standard", st.name);
+    }
     if (!st.parallel) continue;  // the trainer runs such a stage data-parallel on all ranks
     const ParallelLayout& p = *st.parallel;
     const ModelShape& s = st.shape;

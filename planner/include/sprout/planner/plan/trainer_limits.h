@@ -19,7 +19,8 @@ namespace sprout::planner {
 // seq_len not divisible by tp, and interleaved 1F1B with micro-batches per
 // pipeline not a multiple of pp (Megatron-LM's rules). It also refuses
 // rotary/xPos position embeddings (learned positions only) and uneven
-// pipeline stages (pp_layers: the trainer splits layers evenly).
+// pipeline stages (pp_layers: the trainer splits layers evenly), ZeRO-3
+// (fully_sharded) and attention flash1 (a cost-model setting).
 std::optional<std::string> trainer_cannot_run(const Plan& plan);
 
 }  // namespace sprout::planner
