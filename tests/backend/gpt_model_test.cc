@@ -16,16 +16,29 @@ namespace sprout::backend {
 namespace {
 
 using planner::Activation;
+using planner::Norm;
+using planner::PositionEmbedding;
 using test::tiny_shape;
 
 TEST(GptModel, ParameterCountEqualsThePlannersFormula) {
   for (auto shape : {tiny_shape(3, 32, 4), tiny_shape(2, 48, 6, 0, Activation::kSwiglu, 2)}) {
     for (bool tied : {true, false}) {
-      shape.tied_embeddings = tied;
-      at::Generator gen = make_cpu_generator(1);
-      GptModel m = make_gpt({shape, 0.02, 0}, gen);
-      EXPECT_EQ(static_cast<double>(m.parameter_count()), planner::parameter_count(shape))
-          << planner::to_string(shape.activation) << " tied=" << tied;
+      for (auto position : {PositionEmbedding::kLearned, PositionEmbedding::kRotary, PositionEmbedding::kXpos}) {
+        for (auto norm : {Norm::kLayerNorm, Norm::kRmsNorm}) {
+          shape.tied_embeddings = tied;
+          shape.position = position;
+          shape.norm = norm;
+          at::Generator gen = make_cpu_generator(1);
+          GptModel m = make_gpt({shape, 0.02, 0}, gen);
+          EXPECT_EQ(static_cast<double>(m.parameter_count()), planner::parameter_count(shape))
+              << planner::to_string(shape.activation) << " tied=" << tied << " " << planner::to_string(position) << " "
+              << planner::to_string(norm);
+          // Rotary and xPos have no position table; an RMSNorm has no bias.
+          EXPECT_EQ(m.contains("wpe"), position == PositionEmbedding::kLearned);
+          EXPECT_EQ(m.contains("h.0.ln1.bias"), norm == Norm::kLayerNorm);
+          EXPECT_EQ(m.contains("ln_f.bias"), norm == Norm::kLayerNorm);
+        }
+      }
     }
   }
 }
@@ -40,17 +53,21 @@ TEST(GptModel, InitialisationFollowsInitStd) {
   EXPECT_EQ(m.get("h.0.attn.bq").abs().sum().item<double>(), 0.0);
 }
 
-TEST(GptModel, AttentionIsCausal) {
-  at::Generator gen = make_cpu_generator(5);
-  GptModel m = make_gpt({tiny_shape(2, 16, 2), 0.2, 0}, gen);
-  torch::Tensor a = torch::randint(0, 37, {2, 12}, gen, torch::kInt64);
-  torch::Tensor b = a.clone();
-  b.slice(1, 7, 12).fill_(3);  // change the future only
-  torch::NoGradGuard no_grad;
-  const auto la = gpt_logits(m, a, {});
-  const auto lb = gpt_logits(m, b, {});
-  EXPECT_TRUE(torch::equal(la.slice(1, 0, 7), lb.slice(1, 0, 7)));
-  EXPECT_FALSE(torch::allclose(la.slice(1, 7, 12), lb.slice(1, 7, 12)));
+TEST(GptModel, AttentionIsCausalUnderEveryPositionEmbedding) {
+  for (auto position : {PositionEmbedding::kLearned, PositionEmbedding::kRotary, PositionEmbedding::kXpos}) {
+    planner::ModelShape shape = tiny_shape(2, 16, 2);
+    shape.position = position;
+    at::Generator gen = make_cpu_generator(5);
+    GptModel m = make_gpt({shape, 0.2, 0}, gen);
+    torch::Tensor a = torch::randint(0, 37, {2, 12}, gen, torch::kInt64);
+    torch::Tensor b = a.clone();
+    b.slice(1, 7, 12).fill_(3);  // change the future only
+    torch::NoGradGuard no_grad;
+    const auto la = gpt_logits(m, a, {});
+    const auto lb = gpt_logits(m, b, {});
+    EXPECT_TRUE(torch::equal(la.slice(1, 0, 7), lb.slice(1, 0, 7))) << planner::to_string(position);
+    EXPECT_FALSE(torch::allclose(la.slice(1, 7, 12), lb.slice(1, 7, 12))) << planner::to_string(position);
+  }
 }
 
 TEST(GptModel, UntrainedLossIsLogVocab) {
@@ -59,21 +76,6 @@ TEST(GptModel, UntrainedLossIsLogVocab) {
   torch::Tensor x = torch::randint(0, 37, {4, 12}, gen, torch::kInt64);
   torch::NoGradGuard no_grad;
   EXPECT_NEAR(gpt_loss(m, x, x.roll(1, 1), {}).item<double>(), std::log(37.0), 1e-3);
-}
-
-TEST(GptModel, MaskedLayerNormWithAllOnesIsLayerNorm) {
-  at::Generator gen = make_cpu_generator(11);
-  torch::Tensor x = torch::randn({5, 16}, gen, torch::TensorOptions());
-  torch::Tensor w = torch::randn({16}, gen, torch::TensorOptions());
-  torch::Tensor b = torch::randn({16}, gen, torch::TensorOptions());
-  torch::Tensor ref = at::layer_norm(x, {16}, w, b, 1e-5);
-  EXPECT_TRUE(torch::allclose(masked_layer_norm(x, w, b, torch::ones({16})), ref, 1e-5, 1e-5));
-  // With c = 1 on the first 8 dims and 0 elsewhere it normalises those 8 alone.
-  torch::Tensor c = torch::cat({torch::ones({8}), torch::zeros({8})});
-  torch::Tensor half = at::layer_norm(x.slice(1, 0, 8), {8}, w.slice(0, 0, 8), b.slice(0, 0, 8), 1e-5);
-  torch::Tensor got = masked_layer_norm(x, w, b, c);
-  EXPECT_TRUE(torch::allclose(got.slice(1, 0, 8), half, 1e-5, 1e-5));
-  EXPECT_EQ(got.slice(1, 8, 16).abs().max().item<double>(), 0.0);
 }
 
 }  // namespace

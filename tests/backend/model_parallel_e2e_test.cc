@@ -4,9 +4,10 @@
 // run). Every layout gives the loss sequence of one process with the same
 // global batch, across a width growth and a depth growth, also when the
 // layout changes at a growth, with interleaved 1F1B, with and without
-// sequence parallelism and with dropout (relative tolerance
-// 1e-5 in fp32; measured below 2e-7); full and selective recomputation give
-// a layout's losses bit for bit; sharded checkpoints resume under other
+// sequence parallelism, with dropout, and with rotary/xPos positions and
+// RMSNorm (relative tolerance 1e-5 in fp32, 1e-6 for the latter; measured
+// below 2e-7); full and selective recomputation give a layout's losses bit
+// for bit; sharded checkpoints resume under other
 // layouts, and an incomplete one is refused; layouts the model cannot be
 // split into are refused before training (exit 2, no hang).
 #include <gtest/gtest.h>
@@ -84,7 +85,8 @@ class ModelParallel : public ::testing::Test {
 
   // Training losses and validation losses (incl. before/after each growth)
   // equal the one-process run's.
-  static void expect_same_losses_as_one_process(const std::string& run, const std::string& one = dir_ + "/one") {
+  static void expect_same_losses_as_one_process(const std::string& run, const std::string& one = dir_ + "/one",
+                                                double relative_tolerance = kLossRelativeTolerance) {
     for (const auto& [key, event] : std::vector<std::pair<std::string, std::string>>{
              {"loss", ""}, {"val_loss", "eval"}, {"val_loss_after", "grow"}}) {
       const auto want = series(one, key, event);
@@ -93,7 +95,7 @@ class ModelParallel : public ::testing::Test {
       ASSERT_FALSE(want.empty());
       for (size_t i = 0; i < want.size(); ++i) {
         EXPECT_EQ(want[i].first, got[i].first) << run << " " << key;
-        EXPECT_NEAR(got[i].second, want[i].second, kLossRelativeTolerance * std::abs(want[i].second))
+        EXPECT_NEAR(got[i].second, want[i].second, relative_tolerance * std::abs(want[i].second))
             << run << " " << key << " at step " << want[i].first;
       }
     }
@@ -130,6 +132,29 @@ TEST_F(ModelParallel, PlainTensorParallelAndDropoutUnderEveryParallelismMatchOne
   train(2, write_plan("dropout", 2, plain, layout(2, 1, 1), layout(1, 2, 1), dropout), dir_ + "/dropout");
   expect_same_losses_as_one_process(dir_ + "/dropout", dir_ + "/one-dropout");
   EXPECT_NE(test::exact_step_losses(dir_ + "/one-dropout"), test::exact_step_losses(dir_ + "/one"));
+}
+
+TEST_F(ModelParallel, RotaryXposAndRmsNormMatchOneProcessUnderTp2Pp2AndTp2xPp2) {
+  // Rotary/xPos act on the queries and keys after the sequence all-gather
+  // (every rank sees all positions) and in each pipeline stage's own
+  // blocks; RMSNorm on each rank's positions. Two processes: TP2 with
+  // sequence parallelism -> TP2 -> PP2; four: TP2 x DP2 -> TP2 x DP2 ->
+  // TP2 x PP2. Relative tolerance 1e-6.
+  for (const std::string& model :
+       {std::string(", position_embedding: rotary, norm: rmsnorm"), std::string(", position_embedding: xpos")}) {
+    const std::string name = model.find("xpos") != std::string::npos ? "xpos" : "rotary-rms";
+    SCOPED_TRACE(name);
+    train(1, write_plan(name + "-one", 1, layout(1, 1, 1), layout(1, 1, 1), layout(1, 1, 1), model),
+          dir_ + "/" + name + "-one");
+    train(2, write_plan(name + "-two", 2, layout(2, 1, 1), layout(2, 1, 1), layout(1, 2, 1), model),
+          dir_ + "/" + name + "-two");
+    expect_same_losses_as_one_process(dir_ + "/" + name + "-two", dir_ + "/" + name + "-one", 1e-6);
+    train(4, write_plan(name + "-four", 4, layout(2, 1, 2), layout(2, 1, 2), layout(2, 2, 1, 2), model),
+          dir_ + "/" + name + "-four");
+    expect_same_losses_as_one_process(dir_ + "/" + name + "-four", dir_ + "/" + name + "-one", 1e-6);
+  }
+  // Another function than the learned-position LayerNorm model.
+  EXPECT_NE(test::exact_step_losses(dir_ + "/xpos-one"), test::exact_step_losses(dir_ + "/one"));
 }
 
 TEST_F(ModelParallel, RecomputationUnderTensorAndPipelineParallelismKeepsEveryLossBitForBit) {

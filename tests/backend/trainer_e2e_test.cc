@@ -255,6 +255,16 @@ TEST_F(TrainerE2E, BadInputExitsTwoWithOneClearLineAndWritesNothing) {
   planner::write_file_atomically(head, plan_yaml(3e-3, 32, 1));  // head size 32 -> 16
   expect_bad("--plan " + head + data + " --out " + dir_ + "/bad2", "head size shrinks");
   EXPECT_FALSE(fs::exists(dir_ + "/bad2"));
+  // Rotary: the head size may not grow (8 -> 16); heads must (docs/formulas.md "Growth").
+  TinyGrowthPlan rotary;
+  rotary.first_heads = 4;
+  rotary.model_extra = ", position_embedding: rotary";
+  const std::string rotary_plan = dir_ + "/rotary-head-size.yaml";
+  planner::write_file_atomically(rotary_plan, test::tiny_growth_plan_yaml(rotary));
+  expect_bad(
+      "--plan " + rotary_plan + data + " --out " + dir_ + "/bad-rotary",
+      "stages[1].hidden: cannot grow from stage 'small': hidden changes the head size hidden/heads from 8 to 16");
+  EXPECT_FALSE(fs::exists(dir_ + "/bad-rotary"));
   // Missing data and a corrupt shard header.
   expect_bad("--plan " + dir_ + "/plan.yaml --data " + dir_ + "/nope --out " + dir_ + "/bad3", "nope");
   EXPECT_FALSE(fs::exists(dir_ + "/bad3"));

@@ -30,6 +30,7 @@
 #include "sprout/gui/plan_tab.h"
 #include "sprout/gui/run_tab.h"
 #include "sprout/gui/stages_model.h"
+#include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/units.h"
 #include "sprout/planner/cost/estimate_rows.h"
@@ -173,10 +174,19 @@ TEST(MainWindow, ExportDialogWritesTheSlurmScriptOrExplainsTheRefusal) {
   dialog.out_dir()->setText(dir + "/k8s");
   EXPECT_FALSE(dialog.run_export());
   EXPECT_NE(dialog.result_label()->text().indexOf("container image"), -1);
-  ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
+  // The tiny plan on TP2 with a vocabulary that does not split over 2 ranks.
+  std::string text = planner::read_file(test::source_path("plans/tiny-cpu.yaml"));
+  const std::string dp1 = "tp: 1, pp: 1, dp: 1";
+  for (size_t at; (at = text.find(dp1)) != std::string::npos;) text.replace(at, dp1.size(), "tp: 2, pp: 1, dp: 1");
+  text.replace(text.find("gpus: 1"), 7, "gpus: 2");
+  text.replace(text.find("vocab: 256"), 10, "vocab: 255");
+  planner::write_file_atomically(dir.toStdString() + "/odd-vocab.yaml", text);
+  ASSERT_TRUE(w.open_plan(dir + "/odd-vocab.yaml"));
   dialog.target()->setCurrentIndex(0);
+  dialog.out_dir()->setText(dir + "/odd");
   EXPECT_FALSE(dialog.run_export());
-  EXPECT_NE(dialog.result_label()->text().indexOf("learned position embeddings only"), -1);
+  EXPECT_NE(dialog.result_label()->text().indexOf("vocab=255 is not divisible by tp=2"), -1)
+      << dialog.result_label()->text().toStdString();
 }
 
 TEST(MainWindow, RemembersRecentFilesAndWindowState) {

@@ -145,13 +145,30 @@ TEST(CliExport, ATensorAndPipelineParallelPlanExportsOneTaskPerRank) {
 
 TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
   const std::string dir = test::make_temp_dir("export-bad");
+  // FLM-101B's guessed 16B stage grows the head size under xPos (72 -> 128), which no MSG copy keeps.
   auto flm = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-101b.yaml") +
                                " --target slurm --out " + dir + "/flm");
   EXPECT_EQ(flm.exit_code, 2);
-  EXPECT_NE(flm.err.find("position_embedding rotary: sprout-train implements learned position embeddings only"),
+  EXPECT_NE(flm.err.find("stages[1].hidden: cannot grow from stage '16B': hidden changes the head size hidden/heads "
+                         "from 72 to 128, but xpos turns pair i"),
             std::string::npos)
       << flm.err;
   EXPECT_FALSE(fs::exists(dir + "/flm")) << "nothing written on refusal";
+  // The tiny plan on TP2 with a vocabulary that does not split over 2 ranks.
+  std::string text = planner::read_file(test::source_path("plans/tiny-cpu.yaml"));
+  const std::string dp1 = "{tp: 1, pp: 1, dp: 1, micro_batch: 16}";
+  for (size_t at; (at = text.find(dp1)) != std::string::npos;) {
+    text.replace(at, dp1.size(), "{tp: 2, pp: 1, dp: 1, micro_batch: 16}");
+  }
+  text.replace(text.find("gpus: 1"), 7, "gpus: 2");
+  text.replace(text.find("vocab: 256"), 10, "vocab: 255");
+  const std::string odd_vocab = dir + "/odd-vocab.yaml";
+  planner::write_file_atomically(odd_vocab, text);
+  auto refused = test::run_command(sprout_cmd() + " export " + odd_vocab + " --target slurm --out " + dir + "/odd");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("cannot run in sprout-train: vocab=255 is not divisible by tp=2"), std::string::npos)
+      << refused.err;
+  EXPECT_FALSE(fs::exists(dir + "/odd")) << "nothing written on refusal";
   const std::string tiny = test::source_path("plans/tiny-cpu.yaml");
   for (const std::string& bad : {std::string(" --target k8s --out ") + dir + "/k",  // no image
                                  std::string(" --target slurm --out ") + dir + "/s --time 'soon'",

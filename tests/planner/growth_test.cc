@@ -7,11 +7,11 @@ namespace sprout::planner {
 namespace {
 
 ModelShape shape(int l, int h, int a) {
-  return {l, h, a, a, 4 * h, 100256, 2048, Activation::kGelu, PositionEmbedding::kRotary, true};
+  return {l, h, a, a, 4 * h, 100256, 2048, Activation::kGelu, PositionEmbedding::kXpos, true};
 }
 
 TEST(Growth, InfersWidthThenDepthAsInFlm101B) {
-  auto g1 = infer_growth(shape(40, 5760, 80), shape(40, 10240, 80));
+  auto g1 = infer_growth(shape(40, 5632, 44), shape(40, 10240, 80));  // heads of 128 added
   EXPECT_FALSE(g1.problem);
   EXPECT_TRUE(g1.kind.width);
   EXPECT_FALSE(g1.kind.depth);
@@ -33,6 +33,30 @@ TEST(Growth, ShrinkingIsRejected) {
   auto g2 = infer_growth(shape(40, 10240, 80), v);
   ASSERT_TRUE(g2.problem);
   EXPECT_EQ(g2.problem_field, "vocab");
+}
+
+TEST(Growth, RotaryAndXposKeepTheHeadSizeLearnedPositionsMayGrowIt) {
+  for (PositionEmbedding p : {PositionEmbedding::kRotary, PositionEmbedding::kXpos}) {
+    auto from = shape(40, 5760, 80), to = shape(40, 10240, 80);  // head size 72 -> 128
+    from.position = to.position = p;
+    const auto problem = head_size_growth_problem(from, to);
+    ASSERT_TRUE(problem) << to_string(p);
+    EXPECT_EQ(*problem, std::string("changes the head size hidden/heads from 72 to 128, but ") + to_string(p) +
+                            " turns pair i by theta_i = 10000^(-2i/d) of the head size d: grow the heads instead "
+                            "(keep hidden/heads = 72)");
+    // Not yet a plan-load error (plans/flm-101b.yaml's guessed 16B stage does this): growth.h.
+    EXPECT_FALSE(infer_growth(from, to).problem);
+    // Heads of 128 added: fine.
+    EXPECT_FALSE(head_size_growth_problem(shape(40, 5632, 44), to));
+    from.position = to.position = PositionEmbedding::kLearned;
+    EXPECT_FALSE(head_size_growth_problem(from, to));
+  }
+  // The norm is fixed, as the position embedding is.
+  auto rms = shape(40, 10240, 80);
+  rms.norm = Norm::kRmsNorm;
+  const auto g = infer_growth(shape(40, 5120, 40), rms);
+  ASSERT_TRUE(g.problem);
+  EXPECT_EQ(g.problem_field, "norm");
 }
 
 TEST(Growth, TransitionSavesAndReloadsCheckpoints) {

@@ -71,10 +71,30 @@ TEST(ModelShape, SwigluHasThreeMatricesAndLlamaWidth) {
   EXPECT_EQ(m.ffn_hidden, 11008);  // Llama-7B's intermediate size
   m.tied_embeddings = false;
   m.position = PositionEmbedding::kRotary;
-  // Llama-7B: 6.74B parameters (RMSNorm has h gains where LayerNorm has 2h; 0.26M off).
+  // With LayerNorms (2h each) instead of Llama's RMSNorms: 0.26M more.
   EXPECT_NEAR(parameter_count(m) / 1e9, 6.74, 0.01);
+  // Llama-7B exactly (Touvron et al. 2023; Hugging Face's count, 6,738,415,616): RMSNorm has h gains, no bias.
+  m.norm = Norm::kRmsNorm;
+  EXPECT_EQ(parameter_count(m), 6738415616.0);
+  EXPECT_EQ(norm_parameters(m), 4096.0);
   EXPECT_NEAR(layer_forward_flops_per_token(m),
               2 * 4096.0 * 3 * 4096 + 2 * 4096.0 * 4096 + 6 * 4096.0 * 11008 + 4 * 4096.0 * 4096, 1);
+}
+
+TEST(ModelShape, RmsNormSavesTheBiasOfEveryNormAndNoFlops) {
+  auto ln = gpt(4, 256, 4);
+  auto rms = ln;
+  rms.norm = Norm::kRmsNorm;
+  // Two norms per block and the final one, each h biases fewer.
+  EXPECT_EQ(parameter_count(ln) - parameter_count(rms), (2 * 4 + 1) * 256.0);
+  EXPECT_EQ(model_flops_per_token(ln), model_flops_per_token(rms));  // matmul FLOPs only
+  // Rotary and xPos have no parameters (no [seq_len, h] table) and cost the same.
+  auto rotary = ln, xpos = ln;
+  rotary.position = PositionEmbedding::kRotary;
+  xpos.position = PositionEmbedding::kXpos;
+  EXPECT_EQ(parameter_count(ln) - parameter_count(rotary), 256.0 * ln.seq_len);
+  EXPECT_EQ(parameter_count(rotary), parameter_count(xpos));
+  EXPECT_EQ(model_flops_per_token(rotary), model_flops_per_token(xpos));
 }
 
 TEST(ModelShape, DefaultFfnWidthForGeluIsFourTimesHidden) {

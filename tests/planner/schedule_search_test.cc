@@ -56,9 +56,11 @@ TEST(ScheduleSearch, Flm101BsScheduleSitsNearTheFront) {
   EXPECT_EQ(flm.shapes, "40x5760 -> 40x10240 -> 80x10240");
   const FrontPlacement p = place_on_front(objectives_of(r.ranked), flm.objectives());
   // Near: within 0.02 nats (1% of the loss) of the best schedule that costs
-  // no more, and among the best sixth of the front by loss.
+  // no more, and among the best fifth of the front by loss (the best sixth
+  // before the xPos ladder kept the head size: its 64 shapes make a denser
+  // front, and FLM's guessed 16B shape, 80 heads of 72, is not on it).
   EXPECT_LT(p.loss_gap, 0.02);
-  EXPECT_LT(p.rank, static_cast<int>(r.ranked.size()) / 6);
+  EXPECT_LT(p.rank, static_cast<int>(r.ranked.size()) / 5);
   // With the ladder held to FLM-101B's shapes, the search finds the best
   // token split for them; it is also close to the overall front.
   SearchRequest flm_shapes = flm_request();
@@ -86,7 +88,7 @@ TEST(ScheduleSearch, RankedIsAParetoFrontWithinTheLimitsBestLossFirst) {
     }
   }
   EXPECT_GT(r.stats.labels, 0);
-  EXPECT_EQ(r.stats.shapes, 52);
+  EXPECT_EQ(r.stats.shapes, 64);  // the ladder under xPos: 4 depths x 16 head counts
 }
 
 TEST(ScheduleSearch, PlansReloadToTheSameNumbers) {

@@ -121,13 +121,25 @@ TEST(TelemetryRecord, BadLinesNameTheLineAndTheField) {
 }
 
 TEST(TelemetryRecord, ModelShapeJsonRoundTrips) {
-  ModelShape s{2, 64, 4, 2, 192, 256, 32, Activation::kSwiglu, PositionEmbedding::kLearned, false};
+  ModelShape s{2, 64, 4, 2, 192, 256, 32, Activation::kSwiglu, PositionEmbedding::kXpos, false, Norm::kRmsNorm};
   const ModelShape back = model_shape_from_json(model_shape_to_json(s));
   EXPECT_EQ(model_shape_to_json(back), model_shape_to_json(s));
   EXPECT_EQ(back.activation, Activation::kSwiglu);
+  EXPECT_EQ(back.position, PositionEmbedding::kXpos);
+  EXPECT_EQ(back.norm, Norm::kRmsNorm);
   nlohmann::json bad = model_shape_to_json(s);
   bad["activation"] = "relu";
   EXPECT_THROW(model_shape_from_json(bad), std::invalid_argument);
+  bad = model_shape_to_json(s);
+  bad["norm"] = "batchnorm";
+  EXPECT_THROW(model_shape_from_json(bad), std::invalid_argument);
+  // Checkpoints written before positions and norms were recorded: learned, LayerNorm.
+  nlohmann::json older = model_shape_to_json(s);
+  older.erase("position_embedding");
+  older.erase("norm");
+  const ModelShape old_shape = model_shape_from_json(older);
+  EXPECT_EQ(old_shape.position, PositionEmbedding::kLearned);
+  EXPECT_EQ(old_shape.norm, Norm::kLayerNorm);
 }
 
 }  // namespace

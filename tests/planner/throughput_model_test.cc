@@ -87,6 +87,23 @@ TEST(ThroughputModel, FlashAttentionRemovesTheQuadraticMemoryTraffic) {
   EXPECT_LT(flash.iteration_s, standard.iteration_s * 0.9);
 }
 
+TEST(ThroughputModel, RotaryAndXposMoveQueriesAndKeysOnceAndNormsCostTheSame) {
+  auto w = workload(8, 8, 1, 1, 1, 64);
+  const auto learned = estimate_iteration(w, a100());
+  w.shape.position = PositionEmbedding::kRotary;
+  const auto rotary = estimate_iteration(w, a100());
+  w.shape.position = PositionEmbedding::kXpos;
+  const auto xpos = estimate_iteration(w, a100());
+  // xPos folds its scale into the rotation tables: the same bytes as rotary.
+  EXPECT_EQ(xpos.micro.forward_s, rotary.micro.forward_s);
+  EXPECT_GT(rotary.micro.forward_s, learned.micro.forward_s);
+  w.shape.norm = Norm::kRmsNorm;
+  const auto rms = estimate_iteration(w, a100());
+  // RMSNorm reads and writes what LayerNorm does; only its gains are fewer (no biases).
+  EXPECT_EQ(rms.micro.forward_s, xpos.micro.forward_s);
+  EXPECT_LT(rms.breakdown.optimizer_s, xpos.breakdown.optimizer_s);
+}
+
 TEST(ThroughputModel, GlobalBatchIsRoundedToDataParallelTimesMicroBatch) {
   auto w = workload(4, 4, 12, 1, 1, 2104);  // FLM-101B: 4.31M tokens = 2104.5 sequences
   auto est = estimate_iteration(w, a100());

@@ -84,7 +84,7 @@ void copy_leading_block(const torch::Tensor& old, const std::vector<int64_t>& ol
 bool same_shape(const ModelShape& a, const ModelShape& b) {
   return a.layers == b.layers && a.hidden == b.hidden && a.heads == b.heads && a.kv_heads == b.kv_heads &&
          a.ffn_hidden == b.ffn_hidden && a.vocab == b.vocab && a.seq_len == b.seq_len && a.activation == b.activation &&
-         a.position == b.position && a.tied_embeddings == b.tied_embeddings;
+         a.position == b.position && a.tied_embeddings == b.tied_embeddings && a.norm == b.norm;
 }
 
 GrownModel grow_gpt(const GptModel& old, const GptSettings& settings, long long grow_steps, at::Generator& generator) {
@@ -92,6 +92,7 @@ GrownModel grow_gpt(const GptModel& old, const GptSettings& settings, long long 
   const ModelShape& to = settings.shape;
   planner::GrowthCheck check = planner::infer_growth(from, to);
   if (check.problem) throw std::invalid_argument(check.problem_field + " " + *check.problem);
+  if (auto problem = planner::head_size_growth_problem(from, to)) throw std::invalid_argument("hidden " + *problem);
   if (from.head_dim() > to.head_dim()) throw std::invalid_argument("head size shrinks");
   if (from.tied_embeddings != to.tied_embeddings) throw std::invalid_argument("tied_embeddings changes");
 

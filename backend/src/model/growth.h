@@ -3,14 +3,17 @@
 // 2305.02869), function-preserving at mask 0. docs/backend.md "MSG" says
 // where each mask sits and why.
 //
-//   width  hidden:   new residual dimensions; every LayerNorm computes its
-//                    statistics weighted by the mask c (c_i = 1 old, m new)
-//                    and multiplies its output by c.
-//   width  heads:    new heads; their Q, K and V are multiplied by m.
+//   width  hidden:   new residual dimensions; every norm (LayerNorm or
+//                    RMSNorm) computes its statistics weighted by the mask c
+//                    (c_i = 1 old, m new) and multiplies its output by c.
+//   width  heads:    new heads; their Q, K and V are multiplied by m (also
+//                    under rotary/xPos: a head's rotation is its own).
 //   width  head dim: new dimensions inside every head (hidden grows with a
-//                    fixed head count, as FLM-101B did); Q, K, V of the new
-//                    dimensions are multiplied by m and the softmax scale is
+//                    fixed head count); Q, K, V of the new dimensions are
+//                    multiplied by m and the softmax scale is
 //                    1/sqrt(d_old + m (d_new - d_old)), the masked head size.
+//                    Learned positions only: rotary/xPos frequencies depend
+//                    on the head size (planner::infer_growth refuses it).
 //   width  FFN:      new intermediate neurons; the mask multiplies their
 //                    pre-activation (before GELU, as MSG's public code does;
 //                    GELU(0) = 0).

@@ -64,8 +64,10 @@ std::vector<ParameterSpec> block_parameter_specs(const ModelShape& s, int layer)
   auto vector = [&](const std::string& n, std::vector<Axis> axes, Init init) {
     out.push_back({p + n, {std::move(axes)}, init, false, layer});
   };
+  // A LayerNorm has a gain and a bias, an RMSNorm a gain only.
+  const bool norm_biases = s.norm == planner::Norm::kLayerNorm;
   vector("ln1.weight", hidden, Init::kOnes);
-  vector("ln1.bias", hidden, Init::kZeros);
+  if (norm_biases) vector("ln1.bias", hidden, Init::kZeros);
   matrix("attn.wq", q_rows, hidden, Init::kNormal);
   matrix("attn.wk", kv_rows, hidden, Init::kNormal);
   matrix("attn.wv", kv_rows, hidden, Init::kNormal);
@@ -77,7 +79,7 @@ std::vector<ParameterSpec> block_parameter_specs(const ModelShape& s, int layer)
     vector("attn.bo", hidden, Init::kZeros);
   }
   vector("ln2.weight", hidden, Init::kOnes);
-  vector("ln2.bias", hidden, Init::kZeros);
+  if (norm_biases) vector("ln2.bias", hidden, Init::kZeros);
   if (s.activation == Activation::kGelu) {
     matrix("mlp.w1", ffn, hidden, Init::kNormal);
     vector("mlp.b1", ffn, Init::kZeros);
@@ -92,18 +94,18 @@ std::vector<ParameterSpec> block_parameter_specs(const ModelShape& s, int layer)
 }
 
 std::vector<ParameterSpec> gpt_parameter_specs(const ModelShape& s) {
-  if (s.position != planner::PositionEmbedding::kLearned) {
-    throw std::invalid_argument("only learned position embeddings are implemented");
-  }
   std::vector<ParameterSpec> out;
   out.push_back({"wte", {{Axis::kVocab}, {Axis::kHidden}}, Init::kNormal, true, -1});
-  out.push_back({"wpe", {{Axis::kPosition}, {Axis::kHidden}}, Init::kNormal, true, -1});
+  // Rotary and xPos have no parameters: no position table.
+  if (s.position == planner::PositionEmbedding::kLearned) {
+    out.push_back({"wpe", {{Axis::kPosition}, {Axis::kHidden}}, Init::kNormal, true, -1});
+  }
   for (int l = 0; l < s.layers; ++l) {
     auto block = block_parameter_specs(s, l);
     out.insert(out.end(), block.begin(), block.end());
   }
   out.push_back({"ln_f.weight", {{Axis::kHidden}}, Init::kOnes, false, -1});
-  out.push_back({"ln_f.bias", {{Axis::kHidden}}, Init::kZeros, false, -1});
+  if (s.norm == planner::Norm::kLayerNorm) out.push_back({"ln_f.bias", {{Axis::kHidden}}, Init::kZeros, false, -1});
   if (!s.tied_embeddings) {
     out.push_back({"lm_head", {{Axis::kVocab}, {Axis::kHidden}}, Init::kNormal, true, -1});
   }

@@ -8,10 +8,12 @@
 
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/plan/trainer_limits.h"
 
 namespace sprout::backend {
 
 std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_size) {
+  planner::require_trainable_growth(plan);  // head-size growth under rotary/xPos
   std::vector<StageSchedule> out;
   for (size_t i = 0; i < plan.stages.size(); ++i) {
     const planner::Stage& st = plan.stages[i];
@@ -19,8 +21,8 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
     auto fail = [&](const std::string& field, const std::string& reason) {
       throw planner::InputError(st.location, fmt::format("stages[{}].{}", i, field), reason);
     };
-    // Layouts (and positions) sprout-train cannot run are refused before
-    // this by planner::trainer_cannot_run, the one place that says which.
+    // Layouts sprout-train cannot run are refused before this by
+    // planner::trainer_cannot_run, the one place that says which.
     const planner::ParallelLayout layout = st.parallel.value_or(planner::ParallelLayout{});
     const int dp = st.parallel ? layout.dp : world_size;
     const int needed = st.parallel ? layout.tp * layout.pp * layout.dp : world_size;

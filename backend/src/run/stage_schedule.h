@@ -31,8 +31,8 @@ struct StageSchedule {
 // Throws planner::InputError (file:line:col: field: reason) when a stage
 // cannot run: global batch not a whole number of sequences or not divisible
 // into micro-batches x ranks, dp != world_size, a head size that
-// shrinks (MSG cannot shrink units), rotary positions, a ramp longer than
-// its stage.
+// shrinks (MSG cannot shrink units) or changes under rotary/xPos
+// (planner::require_trainable_growth), a ramp longer than its stage.
 std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_size);
 
 // Optimizer steps of the whole plan.

@@ -5,15 +5,16 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "data/batch_sampler.h"
+#include "model/norms.h"
+#include "model/positions.h"
 #include "step/fused_attention.h"
 #include "step/recompute.h"
 
 namespace sprout::backend {
 namespace {
-
-constexpr double kLayerNormEps = 1e-5;
 
 // Entering a tensor-parallel region (the input of column-parallel linears):
 // Megatron's "f", or with sequence parallelism the all-gather "g".
@@ -79,11 +80,14 @@ torch::Tensor head_dropout(const torch::Tensor& probs, double p, const ForwardCo
   return apply_keep_mask(probs, keep, p);
 }
 
+// The model's norm (LayerNorm or RMSNorm: norms.h), masked during an MSG
+// ramp that grew the hidden size.
 torch::Tensor norm(const torch::Tensor& x, const GptModel& m, const std::string& prefix, const GrowthMasks* masks) {
   const auto& w = m.get(prefix + ".weight");
+  const bool masked = masks && masks->hidden.defined();
+  if (m.shape().norm == planner::Norm::kRmsNorm) return masked ? masked_rms_norm(x, w, masks->hidden) : rms_norm(x, w);
   const auto& b = m.get(prefix + ".bias");
-  if (masks && masks->hidden.defined()) return masked_layer_norm(x, w, b, masks->hidden);
-  return at::layer_norm(x, {x.size(-1)}, w, b, kLayerNormEps);
+  return masked ? masked_layer_norm(x, w, b, masks->hidden) : layer_norm(x, w, b);
 }
 
 // This tensor-parallel rank's part of a full-model mask over `local` units
@@ -171,6 +175,9 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, co
   q = q.view({B, T, H, D}).transpose(1, 2);
   k = k.view({B, T, KV, D}).transpose(1, 2);
   v = v.view({B, T, KV, D}).transpose(1, 2);
+  // Rotary/xPos (positions.h): every rank sees all T positions here (the
+  // sequence-parallel input was gathered), token t at position t.
+  std::tie(q, k) = apply_positions(s.position, q, k);
   if (KV != H) {  // GQA: query head i reads key/value group i / (H / KV)
     k = k.repeat_interleave(H / KV, 1);
     v = v.repeat_interleave(H / KV, 1);
@@ -229,15 +236,6 @@ std::pair<int64_t, int64_t> vocab_range(const torch::Tensor& local_rows, const F
 
 }  // namespace
 
-torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                                const torch::Tensor& c) {
-  const torch::Tensor total = c.sum();
-  const torch::Tensor mean = (x * c).sum(-1, true) / total;
-  const torch::Tensor centered = x - mean;
-  const torch::Tensor var = (centered * centered * c).sum(-1, true) / total;
-  return (centered * at::rsqrt(var + kLayerNormEps) * weight + bias) * c;
-}
-
 torch::Tensor gpt_embed(const GptModel& m, const torch::Tensor& tokens, const ForwardContext& ctx) {
   const auto& wte = m.get("wte");
   torch::Tensor tok;
@@ -251,10 +249,13 @@ torch::Tensor gpt_embed(const GptModel& m, const torch::Tensor& tokens, const Fo
   } else {
     tok = at::embedding(wte, tokens);
   }
-  // This rank's positions: all of them, or its block under sequence parallelism.
-  const int64_t first_position = ctx.tp.splits_sequence() ? ctx.tp.rank * tok.size(1) : 0;
-  return dropout(tok + m.get("wpe").slice(0, first_position, first_position + tok.size(1)), m.settings().dropout, ctx,
-                 embedding_site());
+  // Learned positions: this rank's rows of wpe (all of them, or its block
+  // under sequence parallelism). Rotary/xPos act in attention instead.
+  if (m.shape().position == planner::PositionEmbedding::kLearned) {
+    const int64_t first_position = ctx.tp.splits_sequence() ? ctx.tp.rank * tok.size(1) : 0;
+    tok = tok + m.get("wpe").slice(0, first_position, first_position + tok.size(1));
+  }
+  return dropout(tok, m.settings().dropout, ctx, embedding_site());
 }
 
 torch::Tensor gpt_blocks(const GptModel& m, torch::Tensor x, const LayerRange& layers, const ForwardContext& ctx) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The GPT forward pass: embeddings, pre-LN blocks
-// (causal multi-head or grouped-query attention, GELU or SwiGLU MLP), final
-// LayerNorm, tied or separate output head. With GrowthMasks it computes the
+// The GPT forward pass: token (+ learned position) embeddings, pre-norm
+// blocks (LayerNorm or RMSNorm; causal multi-head or grouped-query attention
+// with rotary/xPos on queries and keys or learned positions; GELU or SwiGLU
+// MLP), final norm, tied or separate output head. With GrowthMasks it computes the
 // MSG-masked function; without, the plain one (no mask code at all).
 //
 // The same code runs one rank's part of a model under tensor and pipeline
@@ -53,7 +54,7 @@ torch::Tensor gpt_embed(const GptModel& model, const torch::Tensor& tokens, cons
 // Blocks [layers.begin, layers.end) applied to the residual stream.
 torch::Tensor gpt_blocks(const GptModel& model, torch::Tensor x, const LayerRange& layers, const ForwardContext& ctx);
 
-// Final LayerNorm and output layer: logits [B, T, vocab] (tensor parallel:
+// Final norm and output layer: logits [B, T, vocab] (tensor parallel:
 // this rank's [B, T, vocab/tp] columns).
 torch::Tensor gpt_head_logits(const GptModel& model, const torch::Tensor& x, const ForwardContext& ctx);
 
@@ -67,10 +68,5 @@ torch::Tensor gpt_logits(const GptModel& model, const torch::Tensor& tokens, con
 // Mean next-token cross-entropy in nats.
 torch::Tensor gpt_loss(const GptModel& model, const torch::Tensor& inputs, const torch::Tensor& targets,
                        const ForwardContext& ctx);
-
-// LayerNorm whose mean and variance weight dimension i by c_i and whose
-// output is multiplied by c (MSG): sum_i c_i x_i / sum_i c_i.
-torch::Tensor masked_layer_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                                const torch::Tensor& mask);
 
 }  // namespace sprout::backend

@@ -287,6 +287,7 @@ std::vector<std::pair<std::string, std::string>> k8s_manifests(const Plan& plan,
 ExportResult export_plan(const Plan& plan, const PlanEstimate& estimate, const ExportOptions& in) {
   ExportOptions o = in;
   if (o.out_dir.empty()) throw InputError({"--out", 0, 0}, "out", "an output directory is required");
+  require_trainable_growth(plan);
   if (auto problem = trainer_cannot_run(plan)) throw InputError({plan.source_file, 0, 0}, "parallel", *problem);
   const bool cpu_hardware = plan.cluster.hardware.name.rfind("cpu", 0) == 0;
   o.cpu_only = o.cpu_only || cpu_hardware;

@@ -19,6 +19,7 @@ struct ShapeFields {
   std::optional<long long> layers, hidden, heads, kv_heads, ffn_hidden, vocab, seq_len;
   std::optional<Activation> activation;
   std::optional<PositionEmbedding> position;
+  std::optional<Norm> norm;
   std::optional<AttentionKernel> attention;
   std::optional<Framework> framework;
   std::optional<bool> tied_embeddings, overlap_grad_reduce;
@@ -37,6 +38,7 @@ ShapeFields read_shape_fields(YamlFields& f) {
   s.seq_len = f.optional_integer("seq_len", 1, 100000000);
   s.activation = f.optional_enum<Activation>("activation");
   s.position = f.optional_enum<PositionEmbedding>("position_embedding");
+  s.norm = f.optional_enum<Norm>("norm");
   s.attention = f.optional_enum<AttentionKernel>("attention");
   s.framework = f.optional_enum<Framework>("framework");
   if (s.attention) s.attention_at = f.location_of("attention");
@@ -132,6 +134,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   s.activation = pick(own.activation, model.activation).value_or(Activation::kGelu);
   s.position = pick(own.position, model.position).value_or(PositionEmbedding::kLearned);
   s.tied_embeddings = pick(own.tied_embeddings, model.tied_embeddings).value_or(true);
+  s.norm = pick(own.norm, model.norm).value_or(Norm::kLayerNorm);
   s.ffn_hidden =
       static_cast<int>(pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
   st.attention = pick(own.attention, model.attention).value_or(AttentionKernel::kStandard);
@@ -154,6 +157,11 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   }
   if (s.kv_heads > s.heads || s.heads % s.kv_heads != 0) {
     f.fail(blame({"kv_heads", "heads"}), fmt::format("kv_heads={} must divide heads={}", s.kv_heads, s.heads));
+  }
+  if (rotates_queries_and_keys(s.position) && s.head_dim() % 2 != 0) {
+    f.fail(blame({"heads", "hidden", "position_embedding"}),
+           fmt::format("position_embedding {} rotates pairs of dimensions: the head size hidden/heads={} must be even",
+                       to_string(s.position), s.head_dim()));
   }
 
   st.tokens = f.number("tokens", 1, 1e16);

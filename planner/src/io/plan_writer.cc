@@ -77,6 +77,7 @@ std::string plan_to_yaml(const Plan& plan) {
     out << YAML::Key << "activation" << YAML::Value << to_string(s.activation);
     out << YAML::Key << "position_embedding" << YAML::Value << to_string(s.position);
     out << YAML::Key << "tied_embeddings" << YAML::Value << s.tied_embeddings;
+    out << YAML::Key << "norm" << YAML::Value << to_string(s.norm);
     out << YAML::Key << "attention" << YAML::Value << to_string(st.attention);
     if (st.framework != Framework::kMegatronLm) {
       out << YAML::Key << "framework" << YAML::Value << to_string(st.framework);

@@ -30,6 +30,7 @@ GrowthCheck infer_growth(const ModelShape& a, const ModelShape& b) {
   fixed("seq_len", std::to_string(a.seq_len), std::to_string(b.seq_len));
   fixed("activation", to_string(a.activation), to_string(b.activation));
   fixed("position_embedding", to_string(a.position), to_string(b.position));
+  fixed("norm", to_string(a.norm), to_string(b.norm));
   // A head keeps its query group under MSG head growth: heads per KV group
   // may not change, or old heads would attend with other keys.
   if (!out.problem && a.heads / a.kv_heads != b.heads / b.kv_heads) {
@@ -40,6 +41,19 @@ GrowthCheck infer_growth(const ModelShape& a, const ModelShape& b) {
   out.kind.width = b.hidden > a.hidden || b.ffn_hidden > a.ffn_hidden || b.heads > a.heads;
   out.kind.depth = b.layers > a.layers;
   return out;
+}
+
+std::optional<std::string> head_size_growth_problem(const ModelShape& a, const ModelShape& b) {
+  // Rotary and xPos turn pair i of a head by n theta_i, theta_i =
+  // 10000^(-2i/d), and xPos scales it by zeta_i = (2i + 0.4 d) / (1.4 d):
+  // another head size d gives every old pair another frequency and scale,
+  // which no copy of the old weights undoes (docs/formulas.md "Growth").
+  // New heads of the old size are function-preserving.
+  if (!rotates_queries_and_keys(b.position) || a.head_dim() == b.head_dim()) return std::nullopt;
+  return fmt::format(
+      "changes the head size hidden/heads from {} to {}, but {} turns pair i by theta_i = 10000^(-2i/d) of the "
+      "head size d: grow the heads instead (keep hidden/heads = {})",
+      a.head_dim(), b.head_dim(), to_string(b.position), a.head_dim());
 }
 
 std::string describe(const GrowthKind& k) {

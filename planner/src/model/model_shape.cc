@@ -26,9 +26,10 @@ double parameters_per_layer(const ModelShape& s) {
   double mlp = (s.activation == Activation::kGelu) ? 2 * h * f : 3 * h * f;
   double biases = 0;
   if (has_biases(s)) biases = (h + 2 * kv) + h + f + h;
-  double norms = 2 * 2 * h;  // two LayerNorms, gain and bias
-  return attention + mlp + biases + norms;
+  return attention + mlp + biases + 2 * norm_parameters(s);
 }
+
+double norm_parameters(const ModelShape& s) { return (s.norm == Norm::kLayerNorm ? 2.0 : 1.0) * s.hidden; }
 
 double embedding_parameters(const ModelShape& s) {
   const double h = s.hidden;
@@ -38,7 +39,7 @@ double embedding_parameters(const ModelShape& s) {
 }
 
 double parameter_count(const ModelShape& s) {
-  return s.layers * parameters_per_layer(s) + embedding_parameters(s) + 2.0 * s.hidden;
+  return s.layers * parameters_per_layer(s) + embedding_parameters(s) + norm_parameters(s);
 }
 
 double attention_core_forward_flops_per_token(const ModelShape& s) {
@@ -79,6 +80,7 @@ double hardware_flops_per_token(const ModelShape& s, Recompute recompute) {
 
 const char* to_string(Activation a) { return EnumNames<Activation>::name(a); }
 const char* to_string(PositionEmbedding p) { return EnumNames<PositionEmbedding>::name(p); }
+const char* to_string(Norm n) { return EnumNames<Norm>::name(n); }
 const char* to_string(Recompute r) { return EnumNames<Recompute>::name(r); }
 
 }  // namespace sprout::planner

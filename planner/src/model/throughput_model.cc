@@ -96,10 +96,14 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   // over TP ranks only with sequence parallelism (Korthikanti 2022, sec. 4.2).
   const double dropout_mask = w.dropout > 0 ? 1 : 0;  // uint8 mask per element
   const double replicated = tokens * h / (p.sequence_parallel ? t : 1);
-  double norms = 2 * (2 * kBf16Bytes) * replicated;                    // 2 LayerNorms
+  // LayerNorm and RMSNorm move the same bytes (read x, write y); RMSNorm
+  // saves the mean's arithmetic only, which a memory-bound kernel hides.
+  double norms = 2 * (2 * kBf16Bytes) * replicated;                    // 2 norms
   double residual = 2 * (3 * kBf16Bytes + dropout_mask) * replicated;  // 2 bias-dropout-adds
   double activation = (swiglu ? 3 : 2) * kBf16Bytes * tokens * f / t;  // GELU / SwiGLU
-  double rotary = s.position == PositionEmbedding::kRotary ? 2 * kBf16Bytes * tokens * (h + kv) / t : 0;
+  // Rotary/xPos: read and write Q and K once; xPos's scale is folded into
+  // the cos/sin tables, so it moves the same bytes as rotary.
+  double rotary = rotates_queries_and_keys(s.position) ? 2 * kBf16Bytes * tokens * (h + kv) / t : 0;
   double softmax = 0, attn_dropout = 0;
   if (w.attention == AttentionKernel::kStandard) {
     const double scores = b * heads_per_rank * seq * seq;

@@ -5,16 +5,13 @@
 
 #include <cmath>
 
+#include "sprout/planner/base/input_error.h"
+#include "sprout/planner/model/growth.h"
+
 namespace sprout::planner {
 
 std::optional<std::string> trainer_cannot_run(const Plan& plan) {
   for (const Stage& st : plan.stages) {
-    if (st.shape.position != PositionEmbedding::kLearned) {
-      return fmt::format(
-          "stage '{}': position_embedding {}: sprout-train implements learned position embeddings "
-          "only",
-          st.name, to_string(st.shape.position));
-    }
     if (st.attention == AttentionKernel::kFlash1) {
       // A cost-model setting for runs before FlashAttention-2: the trainer
       // has one fused kernel (flash) and would silently run another one.
@@ -61,6 +58,17 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
     }
   }
   return std::nullopt;
+}
+
+void require_trainable_growth(const Plan& plan) {
+  for (size_t i = 1; i < plan.stages.size(); ++i) {
+    const Stage& prev = plan.stages[i - 1];
+    const Stage& st = plan.stages[i];
+    if (auto problem = head_size_growth_problem(prev.shape, st.shape)) {
+      throw InputError(st.location, fmt::format("stages[{}].hidden", i),
+                       fmt::format("cannot grow from stage '{}': hidden {}", prev.name, *problem));
+    }
+  }
 }
 
 }  // namespace sprout::planner

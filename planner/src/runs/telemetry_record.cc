@@ -125,16 +125,36 @@ void put_text(nlohmann::json& j, const char* key, const std::string& value) {
 }  // namespace
 
 nlohmann::json model_shape_to_json(const ModelShape& s) {
-  return {{"layers", s.layers},
-          {"hidden", s.hidden},
-          {"heads", s.heads},
-          {"kv_heads", s.kv_heads},
-          {"ffn_hidden", s.ffn_hidden},
-          {"vocab", s.vocab},
-          {"seq_len", s.seq_len},
-          {"activation", to_string(s.activation)},
-          {"tied_embeddings", s.tied_embeddings}};
+  nlohmann::json j = {{"layers", s.layers},
+                      {"hidden", s.hidden},
+                      {"heads", s.heads},
+                      {"kv_heads", s.kv_heads},
+                      {"ffn_hidden", s.ffn_hidden},
+                      {"vocab", s.vocab},
+                      {"seq_len", s.seq_len},
+                      {"activation", to_string(s.activation)},
+                      {"tied_embeddings", s.tied_embeddings}};
+  // Written when not the default, so the records of learned-position
+  // LayerNorm models stay as they were (and read back the same).
+  if (s.position != PositionEmbedding::kLearned) j["position_embedding"] = to_string(s.position);
+  if (s.norm != Norm::kLayerNorm) j["norm"] = to_string(s.norm);
+  return j;
 }
+
+namespace {
+
+// An enum field by its name (EnumNames); `fallback` when the key is absent
+// (files written before the field existed), std::invalid_argument when the
+// name is unknown.
+template <class E>
+E enum_field(const nlohmann::json& j, const char* key, std::optional<E> fallback = std::nullopt) {
+  if (!j.contains(key) && fallback) return *fallback;
+  const std::string text = j.at(key);
+  if (auto value = EnumNames<E>::parse(text)) return *value;
+  throw std::invalid_argument(std::string(key) + ": " + EnumNames<E>::not_one_of(text));
+}
+
+}  // namespace
 
 ModelShape model_shape_from_json(const nlohmann::json& j) {
   ModelShape s;
@@ -145,14 +165,9 @@ ModelShape model_shape_from_json(const nlohmann::json& j) {
   s.ffn_hidden = j.at("ffn_hidden");
   s.vocab = j.at("vocab");
   s.seq_len = j.at("seq_len");
-  const std::string activation = j.at("activation");
-  if (activation == to_string(Activation::kSwiglu)) {
-    s.activation = Activation::kSwiglu;
-  } else if (activation == to_string(Activation::kGelu)) {
-    s.activation = Activation::kGelu;
-  } else {
-    throw std::invalid_argument("activation '" + activation + "' is neither gelu nor swiglu");
-  }
+  s.activation = enum_field<Activation>(j, "activation");
+  s.position = enum_field<PositionEmbedding>(j, "position_embedding", PositionEmbedding::kLearned);
+  s.norm = enum_field<Norm>(j, "norm", Norm::kLayerNorm);
   s.tied_embeddings = j.at("tied_embeddings");
   return s;
 }

@@ -24,6 +24,14 @@ ModelShape make_shape(int layers, int hidden, int heads, const ModelShape& like)
   return s;
 }
 
+// `full` and the multiples of `step` below it down to `min_fraction` of it.
+std::set<int> smaller_steps(int full, int step, double min_fraction) {
+  std::set<int> out = {full};
+  step = std::max(1, step);
+  for (int n = full / step * step; n >= 1 && n >= min_fraction * full; n -= step) out.insert(n);
+  return out;
+}
+
 }  // namespace
 
 ModelShape target_shape_for_params(double params, const StageTemplate& t) {
@@ -33,6 +41,7 @@ ModelShape target_shape_for_params(double params, const StageTemplate& t) {
   like.activation = t.activation;
   like.position = t.position;
   like.tied_embeddings = t.tied_embeddings;
+  like.norm = t.norm;
   ModelShape best;
   double best_gap = INFINITY;
   for (int layers = kLayerMultiple; layers <= 1024; layers += kLayerMultiple) {
@@ -53,16 +62,23 @@ std::vector<ModelShape> growth_ladder(const ModelShape& target, const LadderOpti
     if (l >= 1 && l <= target.layers) depths.insert(l);
   }
   depths.insert(target.layers);
-  const int head_size = target.head_dim();
-  std::set<int> head_sizes = {head_size};
-  const int step = std::max(1, options.head_size_step);
-  for (int d = head_size / step * step; d >= 1; d -= step) {
-    if (d < options.min_width_fraction * head_size) break;
-    if (d < head_size) head_sizes.insert(d);
+  // Widths: learned positions keep the head count and shrink the head size;
+  // rotary/xPos keep the head size (their frequencies depend on it, so MSG
+  // can only add heads: growth.h) and shrink the head count.
+  const bool fixed_head_size = rotates_queries_and_keys(target.position);
+  std::vector<std::pair<int, int>> widths;  // (heads, head size)
+  if (fixed_head_size) {
+    for (int a : smaller_steps(target.heads, options.head_count_step, options.min_width_fraction)) {
+      widths.emplace_back(a, target.head_dim());
+    }
+  } else {
+    for (int d : smaller_steps(target.head_dim(), options.head_size_step, options.min_width_fraction)) {
+      widths.emplace_back(target.heads, d);
+    }
   }
   std::vector<ModelShape> out;
   for (int l : depths) {
-    for (int d : head_sizes) out.push_back(make_shape(l, d * target.heads, target.heads, target));
+    for (const auto& [heads, head_size] : widths) out.push_back(make_shape(l, head_size * heads, heads, target));
   }
   // Keep the target's own FFN width (it may not be the default).
   for (ModelShape& s : out) {

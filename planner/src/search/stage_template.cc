@@ -20,6 +20,7 @@ StageTemplate stage_template_from(const Stage& st) {
   t.activation = st.shape.activation;
   t.position = st.shape.position;
   t.tied_embeddings = st.shape.tied_embeddings;
+  t.norm = st.shape.norm;
   t.global_batch_tokens = st.global_batch_tokens;
   t.dropout = st.dropout;
   t.attention = st.attention;

@@ -7,8 +7,8 @@
 //     static constexpr EnumName<Activation> entries[] = {{Activation::kGelu, "gelu"}, ...};
 //   };
 //
-// A value may appear more than once (an alias: "xpos" reads as rotary); the
-// first entry of a value is its name.
+// A value may appear more than once (an alias, e.g. "color" beside
+// "colour"); the first entry of a value is its name.
 #pragma once
 
 #include <optional>

@@ -16,14 +16,29 @@ struct EnumNameTable<Activation> {
   static constexpr EnumName<Activation> entries[] = {{Activation::kGelu, "gelu"}, {Activation::kSwiglu, "swiglu"}};
 };
 
-enum class PositionEmbedding { kLearned, kRotary };  // rotary covers RoPE and xPos: no parameters
+// Learned absolute positions (GPT-2: a [seq_len, hidden] table), rotary
+// (RoPE, Su et al. 2021, arXiv 2104.09864) or xPos (Sun et al. 2022, arXiv
+// 2212.10554; FLM-101B's). Rotary and xPos have no parameters.
+enum class PositionEmbedding { kLearned, kRotary, kXpos };
 template <>
 struct EnumNameTable<PositionEmbedding> {
   static constexpr EnumName<PositionEmbedding> entries[] = {
       {PositionEmbedding::kLearned, "learned"},
       {PositionEmbedding::kRotary, "rotary"},
-      {PositionEmbedding::kRotary, "xpos"},  // FLM-101B's name: rotary as far as costs go
+      {PositionEmbedding::kXpos, "xpos"},
   };
+};
+
+// Rotary and xPos rotate each head's queries and keys by angles that depend
+// on the head size (theta_i = 10000^(-2i/d)).
+inline bool rotates_queries_and_keys(PositionEmbedding p) { return p != PositionEmbedding::kLearned; }
+
+// LayerNorm (Ba et al. 2016: gain and bias) or RMSNorm (Zhang and Sennrich
+// 2019, arXiv 1910.07467: gain only, no mean subtraction).
+enum class Norm { kLayerNorm, kRmsNorm };
+template <>
+struct EnumNameTable<Norm> {
+  static constexpr EnumName<Norm> entries[] = {{Norm::kLayerNorm, "layernorm"}, {Norm::kRmsNorm, "rmsnorm"}};
 };
 
 struct ModelShape {
@@ -37,6 +52,7 @@ struct ModelShape {
   Activation activation = Activation::kGelu;
   PositionEmbedding position = PositionEmbedding::kLearned;
   bool tied_embeddings = true;
+  Norm norm = Norm::kLayerNorm;  // every norm of the model: two per block and the final one
 
   int head_dim() const { return hidden / heads; }
 };
@@ -49,9 +65,11 @@ int default_ffn_hidden(int hidden, Activation activation);
 // Parameters of the whole model. For MHA/GELU with learned positions and tied
 // embeddings this is 12 l h^2 (1 + 13/(12 h) + (V + s)/(12 l h)) + 2h
 // (Narayanan et al. 2021, arXiv 2104.04473, eq. 2; the final LayerNorm adds the 2h).
+// An RMSNorm has a gain and no bias: h per norm instead of 2h.
 double parameter_count(const ModelShape& shape);
 double parameters_per_layer(const ModelShape& shape);
 double embedding_parameters(const ModelShape& shape);
+double norm_parameters(const ModelShape& shape);  // one norm: 2h (LayerNorm) or h (RMSNorm)
 
 enum class Recompute { kNone, kSelective, kFull };
 template <>
@@ -81,5 +99,6 @@ double hardware_flops_per_token(const ModelShape& shape, Recompute recompute);
 const char* to_string(Activation a);
 const char* to_string(Recompute r);
 const char* to_string(PositionEmbedding p);
+const char* to_string(Norm n);
 
 }  // namespace sprout::planner

@@ -17,10 +17,17 @@ namespace sprout::planner {
 // (layout_problem), with dropout and with or without sequence parallelism,
 // except: a vocabulary not divisible by tp, sequence parallelism with a
 // seq_len not divisible by tp, and interleaved 1F1B with micro-batches per
-// pipeline not a multiple of pp (Megatron-LM's rules). It also refuses
-// rotary/xPos position embeddings (learned positions only) and uneven
-// pipeline stages (pp_layers: the trainer splits layers evenly), ZeRO-3
-// (fully_sharded) and attention flash1 (a cost-model setting).
+// pipeline not a multiple of pp (Megatron-LM's rules). Every position
+// embedding (learned, rotary, xPos) and norm (LayerNorm, RMSNorm) runs. It
+// refuses uneven pipeline stages (pp_layers: the trainer splits layers
+// evenly), ZeRO-3 (fully_sharded) and attention flash1 (a cost-model setting).
 std::optional<std::string> trainer_cannot_run(const Plan& plan);
+
+// Throws InputError for a growth sprout-train cannot make
+// function-preserving: a head-size change under rotary/xPos
+// (head_size_growth_problem), as "file:line:col: stages[i].hidden: cannot
+// grow from stage 'a': hidden changes the head size ...". sprout-train
+// (schedule_stages) and the export call it.
+void require_trainable_growth(const Plan& plan);
 
 }  // namespace sprout::planner

@@ -84,7 +84,8 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& record);
 // A null value counts as absent (a NaN written by nlohmann::json).
 TelemetryRecord telemetry_from_json(const nlohmann::json& line, const SourceLocation& where);
 
-// The model shape as checkpoints' state.json and grow records write it.
+// The model shape as checkpoints' state.json and grow records write it
+// (position_embedding and norm only when not learned / layernorm).
 nlohmann::json model_shape_to_json(const ModelShape& shape);
 // Throws std::invalid_argument (or nlohmann::json's errors) for a missing
 // or wrong field.

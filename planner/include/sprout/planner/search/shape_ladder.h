@@ -21,11 +21,15 @@ struct LadderOptions {
   // Depths as fractions of the target's (MSG depth growth inserts blocks;
   // FLM-101B doubled 40 -> 80).
   std::vector<double> depth_fractions = {0.25, 0.5, 0.75, 1.0};
-  // Widths keep the target's head count and shrink the head size in steps
-  // (FLM-101B's 16B guess: 80 heads of 72 -> 80 of 128, plans/flm-101b.yaml),
-  // down to this fraction of the target's hidden size.
+  // Widths down to this fraction of the target's hidden size. With learned
+  // positions they keep the target's head count and shrink the head size in
+  // steps of head_size_step; with rotary/xPos (whose frequencies depend on
+  // the head size: MSG may only add heads) they keep the head size and drop
+  // heads in steps of head_count_step (4: tp = 2 and 4, FLM-101B's, still
+  // divide every count of an 80-head target).
   double min_width_fraction = 0.25;
   int head_size_step = 8;
+  int head_count_step = 4;
 };
 
 // Every shape from which MSG width and depth growth reach `target` (the
