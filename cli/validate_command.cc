@@ -11,14 +11,12 @@
 
 #include "commands.h"
 #include "output.h"
+#include "sprout/planner/base/data_dirs.h"
+#include "sprout/planner/base/input_error.h"
 #include "sprout/planner/runs/published_runs.h"
 
 namespace sprout::cli {
 namespace {
-
-#ifndef SPROUT_SOURCE_DIR
-#define SPROUT_SOURCE_DIR "."
-#endif
 
 // 4 significant digits without switching to exponents for big numbers.
 std::string number(double v) { return std::fabs(v) >= 1e4 ? fmt::format("{:.0f}", v) : fmt::format("{:.4g}", v); }
@@ -44,15 +42,25 @@ std::string markdown(const std::vector<planner::ValidationRow>& rows) {
   return out;
 }
 
+// sprout's own list: installed, or the build's source tree (base/data_dirs.h).
+std::string default_published_file() {
+  const std::string relative = "plans/validation/published.yaml";
+  if (auto found = planner::find_data_file(relative)) return *found;
+  throw planner::InputError({"--published", 0, 0}, "published",
+                            "no " + relative + " in sprout's data directories; give --published FILE");
+}
+
 }  // namespace
 
 void add_validate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("validate", "Compare predictions with published training runs");
-  auto file = std::make_shared<std::string>(std::string(SPROUT_SOURCE_DIR) + "/plans/validation/published.yaml");
+  auto file = std::make_shared<std::string>();
   auto format = std::make_shared<Format>(Format::kTable);
-  cmd->add_option("--published", *file, "Published numbers (YAML)");
+  cmd->add_option("--published", *file,
+                  "Published numbers (YAML; default: plans/validation/published.yaml of sprout's data)");
   add_format_option(*cmd, *format, {Format::kTable, Format::kJson, Format::kCsv, Format::kMarkdown});
   cmd->callback([file, format] {
+    if (file->empty()) *file = default_published_file();
     auto rows = planner::validate(planner::load_published_numbers(*file));
     if (*format == Format::kMarkdown) {
       std::cout << markdown(rows);

@@ -148,7 +148,7 @@ TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
   auto flm = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-101b.yaml") +
                                " --target slurm --out " + dir + "/flm");
   EXPECT_EQ(flm.exit_code, 2);
-  EXPECT_NE(flm.err.find("position_embedding rotary: sprout-train implements learned position embeddings only"),
+  EXPECT_NE(flm.err.find("position_embedding xpos: sprout-train implements learned position embeddings only"),
             std::string::npos)
       << flm.err;
   EXPECT_FALSE(fs::exists(dir + "/flm")) << "nothing written on refusal";

@@ -15,7 +15,8 @@ namespace {
 
 TEST(EnumNames, EveryPlannerEnumRoundTrips) {
   test::expect_round_trip<Activation>({Activation::kGelu, Activation::kSwiglu});
-  test::expect_round_trip<PositionEmbedding>({PositionEmbedding::kLearned, PositionEmbedding::kRotary});
+  test::expect_round_trip<PositionEmbedding>(
+      {PositionEmbedding::kLearned, PositionEmbedding::kRotary, PositionEmbedding::kXpos});
   test::expect_round_trip<Recompute>({Recompute::kNone, Recompute::kSelective, Recompute::kFull});
   test::expect_round_trip<AttentionKernel>({AttentionKernel::kStandard, AttentionKernel::kFlash});
   test::expect_round_trip<PowerModel>({PowerModel::kTdp, PowerModel::kTypical});
@@ -28,15 +29,28 @@ TEST(EnumNames, TheNamesAreThePlanFilesSpellings) {
   EXPECT_EQ(EnumNames<Recompute>::list(), "none | selective | full");
   EXPECT_EQ(EnumNames<AttentionKernel>::list(), "standard | flash");
   EXPECT_EQ(EnumNames<PowerModel>::list(), "tdp | typical");
-  EXPECT_EQ(EnumNames<ExportTarget>::list(), "slurm | k8s");
+  EXPECT_EQ(EnumNames<ExportTarget>::list(), "slurm | k8s | megatron");
   EXPECT_STREQ(to_string(PowerModel::kTypical), "typical");
   EXPECT_STREQ(to_string(Recompute::kSelective), "selective");
 }
 
-// FLM-101B's xPos reads as rotary (no parameters either way); rotary is the name written back.
+// A table may list a value twice (an alias): the alias reads as the value, the first name is written.
+enum class Spelling { kColour };
+
+}  // namespace
+
+template <>
+struct EnumNameTable<Spelling> {
+  static constexpr EnumName<Spelling> entries[] = {{Spelling::kColour, "colour"}, {Spelling::kColour, "color"}};
+};
+
+namespace {
+
 TEST(EnumNames, AnAliasReadsAsItsValueAndTheFirstNameIsWritten) {
-  EXPECT_EQ(EnumNames<PositionEmbedding>::parse("xpos"), PositionEmbedding::kRotary);
-  EXPECT_STREQ(EnumNames<PositionEmbedding>::name(PositionEmbedding::kRotary), "rotary");
+  EXPECT_EQ(EnumNames<Spelling>::parse("color"), Spelling::kColour);
+  EXPECT_STREQ(EnumNames<Spelling>::name(Spelling::kColour), "colour");
+  // FLM-101B's xPos is a value of its own (exports tell it from RoPE).
+  EXPECT_EQ(EnumNames<PositionEmbedding>::parse("xpos"), PositionEmbedding::kXpos);
 }
 
 TEST(EnumNames, AnUnknownNameIsAnErrorListingTheNames) {

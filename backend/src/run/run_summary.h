@@ -7,6 +7,7 @@
 #include <string>
 
 #include "checkpoint/run_state.h"
+#include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::backend {
 
@@ -22,6 +23,7 @@ struct RunDescription {
   std::string rendezvous;     // single | torchrun | slurm | kubernetes
   int64_t bucket_bytes = 0;
   double unigram_entropy_nats = 0;  // of the training shard
+  planner::RunProvenance provenance;
 };
 
 // `zero1`: whether the current stage shards the full model's Adam moments.

@@ -24,6 +24,7 @@
 #include "run/growth_step.h"
 #include "run/run_accounting.h"
 #include "run/run_dir.h"
+#include "run/run_provenance.h"
 #include "run/run_summary.h"
 #include "run/stage_runtime.h"
 #include "run/stage_schedule.h"
@@ -61,8 +62,12 @@ class Trainer {
   planner::TelemetryRecord record(std::string event) const {
     return telemetry_record(plan_, state().counters, ranks(), accounting_->energy_source(), std::move(event));
   }
+  // The first record this process logs says what produced the run.
   void log(planner::TelemetryRecord r) {
-    if (is_root()) telemetry_->append(std::move(r));
+    if (!is_root()) return;
+    if (!provenance_logged_) r.provenance = run_provenance(device_, ranks());
+    provenance_logged_ = true;
+    telemetry_->append(std::move(r));
   }
   void progress(const std::string& line) const {
     if (options_.progress && is_root()) std::cerr << "sprout-train: " << line << "\n";
@@ -100,6 +105,7 @@ class Trainer {
   std::unique_ptr<StageRuntime> runtime_;                // the current stage's
   std::optional<size_t> configured_stage_;               // the stage runtime_ is for
   long long last_checkpoint_step_ = -1;
+  bool provenance_logged_ = false;
 };
 
 // The whole run; the steps it calls follow in the order they run.
@@ -362,7 +368,8 @@ void Trainer::write_summary(bool complete) {
                            .collectives = comm_->backend_name(),
                            .rendezvous = rendezvous_.style,
                            .bucket_bytes = options_.bucket_bytes,
-                           .unigram_entropy_nats = data_->unigram_entropy_nats};
+                           .unigram_entropy_nats = data_->unigram_entropy_nats,
+                           .provenance = run_provenance(device_, ranks())};
   const bool zero1 = runtime_ && runtime_->full_model_moments().sharded();
   write_run_summary(paths_.summary, run, zero1, state().counters, complete);
 }

@@ -85,7 +85,7 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   double norms = 2 * (2 * kBf16Bytes) * replicated;                    // 2 LayerNorms
   double residual = 2 * (3 * kBf16Bytes + dropout_mask) * replicated;  // 2 bias-dropout-adds
   double activation = (swiglu ? 3 : 2) * kBf16Bytes * tokens * f / t;  // GELU / SwiGLU
-  double rotary = s.position == PositionEmbedding::kRotary ? 2 * kBf16Bytes * tokens * (h + kv) / t : 0;
+  double rotary = s.position != PositionEmbedding::kLearned ? 2 * kBf16Bytes * tokens * (h + kv) / t : 0;
   double softmax = 0, attn_dropout = 0;
   if (w.attention == AttentionKernel::kStandard) {
     const double scores = b * heads_per_rank * seq * seq;

@@ -188,6 +188,7 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "val_loss_after", r.val_loss_after);
   put(j, "train_loss_before", r.train_loss_before);
   put(j, "path", r.path);
+  if (r.provenance) j["provenance"] = provenance_to_json(*r.provenance);
   return j;
 }
 
@@ -225,6 +226,7 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.val_loss_after = r.optional_number("val_loss_after");
   rec.train_loss_before = r.optional_number("train_loss_before");
   rec.path = r.optional_text("path");
+  rec.provenance = r.optional_object("provenance", provenance_from_json);
   return rec;
 }
 

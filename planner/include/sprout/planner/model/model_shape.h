@@ -16,13 +16,15 @@ struct EnumNameTable<Activation> {
   static constexpr EnumName<Activation> entries[] = {{Activation::kGelu, "gelu"}, {Activation::kSwiglu, "swiglu"}};
 };
 
-enum class PositionEmbedding { kLearned, kRotary };  // rotary covers RoPE and xPos: no parameters
+// RoPE and xPos (FLM-101B's) cost the same (no parameters, one rotation of q
+// and k); they are told apart for exports: Megatron-LM has RoPE, not xPos.
+enum class PositionEmbedding { kLearned, kRotary, kXpos };
 template <>
 struct EnumNameTable<PositionEmbedding> {
   static constexpr EnumName<PositionEmbedding> entries[] = {
       {PositionEmbedding::kLearned, "learned"},
       {PositionEmbedding::kRotary, "rotary"},
-      {PositionEmbedding::kRotary, "xpos"},  // FLM-101B's name: rotary as far as costs go
+      {PositionEmbedding::kXpos, "xpos"},
   };
 };
 

@@ -15,6 +15,7 @@
 
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/model/model_shape.h"
+#include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::planner {
 
@@ -67,6 +68,8 @@ struct TelemetryRecord {
   std::optional<double> val_loss_before, val_loss_after, train_loss_before;
 
   std::optional<std::string> path;  // checkpoint: its directory
+
+  std::optional<RunProvenance> provenance;  // the first record sprout-train logs (per start or resume)
 };
 
 nlohmann::json telemetry_to_json(const TelemetryRecord& record);

@@ -15,7 +15,7 @@ struct StageTemplate {
   int vocab = 100256;  // FLM-101B
   int seq_len = 2048;  // FLM-101B
   Activation activation = Activation::kGelu;
-  PositionEmbedding position = PositionEmbedding::kRotary;  // FLM-101B's xPos
+  PositionEmbedding position = PositionEmbedding::kXpos;  // FLM-101B's
   bool tied_embeddings = true;
   double global_batch_tokens = 4.72e6;                     // FLM-101B 16B and 51B stages
   double dropout = 0.1;                                    // Megatron-LM default (plans/flm-101b.yaml guess)
