@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/gui/budget_tab.h"
 
-#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -10,17 +9,19 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QScatterSeries>
-#include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QValueAxis>
 
 #include "sprout/gui/background_task.h"
+#include "sprout/gui/chart_axes.h"
 #include "sprout/gui/chart_box.h"
+#include "sprout/gui/cluster_editor.h"
+#include "sprout/gui/count_text.h"
+#include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/gui/result_table.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/units.h"
-#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
 namespace {
@@ -28,29 +29,31 @@ namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
 const QStringList kColumns = {"rank", "schedule", "tokens", "time", "USD", "energy", "CO2e", "predicted loss"};
+// Column 0 keeps the candidate's rank (0 = best; the scratch row after the ranked ones) whatever the sort.
+constexpr int kRankRole = Qt::UserRole + 1;
 
-QStringList cells(const QString& rank, const planner::ScheduleCandidate& c) {
+TableRow row_of(const QString& rank, double rank_key, const planner::ScheduleCandidate& c) {
   const auto& t = c.estimate.total;
-  return {rank,
-          q(c.shapes),
-          q(planner::human_count(c.tokens)),
-          q(planner::human_duration(t.seconds)),
-          q(planner::human_usd(t.cost_usd)),
-          q(planner::human_energy_kwh(t.energy_kwh)),
-          q(planner::human_mass_kg(t.co2e_kg)),
-          QString::number(c.predicted_loss, 'f', 4)};
-}
-
-QStringList names_of(const char* kind) {
-  QStringList out;
-  for (const auto& n : planner::list_profiles(kind)) out << q(n);
-  return out;
+  return {{rank, rank_key},
+          {q(c.shapes), std::nullopt},
+          {q(planner::human_count(c.tokens)), c.tokens},
+          {q(planner::human_duration(t.seconds)), t.seconds},
+          {q(planner::human_usd(t.cost_usd)), t.cost_usd},
+          {q(planner::human_energy_kwh(t.energy_kwh)), t.energy_kwh},
+          {q(planner::human_mass_kg(t.co2e_kg)), t.co2e_kg},
+          {QString::number(c.predicted_loss, 'f', 4), c.predicted_loss}};
 }
 
 }  // namespace
 
 BudgetTab::BudgetTab(PlanDocument* document, QWidget* parent) : QWidget(parent), document_(document) {
-  auto* form = new QFormLayout;
+  cluster_ = new ClusterEditor(ClusterEditor::Layout::kOneColumn, this);
+  cluster_->setObjectName("budgetCluster");
+  cluster_->set_value("hardware", "a800");
+  cluster_->set_value("gpus", "192");
+  cluster_->set_value("region", "cn-north");
+  cluster_->set_value("power_model", "tdp");
+  QFormLayout* form = cluster_->form();
   budget_ = new QDoubleSpinBox(this);
   budget_->setObjectName("budgetUsd");
   budget_->setRange(1, 1e12);
@@ -60,21 +63,7 @@ BudgetTab::BudgetTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   budget_->setValue(100000);
   target_ = new QLineEdit("101e9", this);
   target_->setObjectName("targetParams");
-  target_->setToolTip(tr("Parameters of the final model, e.g. 101e9"));
-  hardware_ = new QComboBox(this);
-  hardware_->setObjectName("budgetHardware");
-  hardware_->addItems(names_of("hardware"));
-  hardware_->setCurrentText("a800");
-  gpus_ = new QSpinBox(this);
-  gpus_->setObjectName("budgetGpus");
-  gpus_->setRange(1, 1000000);
-  gpus_->setValue(192);
-  region_ = new QComboBox(this);
-  region_->setObjectName("budgetRegion");
-  region_->addItems(names_of("regions"));
-  region_->setCurrentText("cn-north");
-  price_ = new QLineEdit(this);
-  price_->setPlaceholderText(tr("hardware default"));
+  target_->setToolTip(tr("Parameters of the final model: 101B, 101e9 or 101000000000"));
   deadline_days_ = new QDoubleSpinBox(this);
   deadline_days_->setRange(0, 10000);
   deadline_days_->setSpecialValueText(tr("none"));
@@ -83,12 +72,8 @@ BudgetTab::BudgetTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   max_co2e_t_->setRange(0, 1e9);
   max_co2e_t_->setSpecialValueText(tr("none"));
   max_co2e_t_->setSuffix(" tCO2e");
-  form->addRow(tr("&Budget"), budget_);
-  form->addRow(tr("&Target parameters"), target_);
-  form->addRow(tr("Hardware"), hardware_);
-  form->addRow(tr("GPUs"), gpus_);
-  form->addRow(tr("Region"), region_);
-  form->addRow(tr("Price $/GPU-h"), price_);
+  form->insertRow(0, tr("&Budget"), budget_);
+  form->insertRow(1, tr("&Target parameters"), target_);
   form->addRow(tr("Deadline"), deadline_days_);
   form->addRow(tr("Carbon cap"), max_co2e_t_);
   auto* search = new QPushButton(tr("Find schedules"), this);
@@ -102,11 +87,11 @@ BudgetTab::BudgetTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   table_->setObjectName("candidates");
   table_->setColumnCount(kColumns.size());
   table_->setHorizontalHeaderLabels(kColumns);
-  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  make_sortable(table_);
   summary_ = new QLabel(this);
   summary_->setObjectName("searchSummary");
   summary_->setWordWrap(true);
@@ -114,45 +99,54 @@ BudgetTab::BudgetTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   task_ = new BackgroundTask(this);
   chart_ = new ChartBox(this);
 
+  auto* left = new QVBoxLayout;
+  left->addWidget(cluster_);
+  left->addStretch();
   auto* right = new QVBoxLayout;
   right->addWidget(task_);
   right->addWidget(summary_);
-  right->addWidget(table_, 2);
+  right->addWidget(table_, 1);
   right->addWidget(chart_, 1);
   auto* layout = new QHBoxLayout(this);
-  layout->addLayout(form);
+  layout->addLayout(left);
   layout->addLayout(right, 1);
 
   connect(search, &QPushButton::clicked, this, &BudgetTab::run_search);
   connect(use, &QPushButton::clicked, this, [this] {
     const auto rows = table_->selectionModel()->selectedRows();
-    if (!rows.isEmpty()) use_candidate(rows.first().row());
+    if (!rows.isEmpty()) use_candidate(rank_at_row(rows.first().row()));
   });
-  connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { use_candidate(row); });
+  connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { use_candidate(rank_at_row(row)); });
 }
 
 void BudgetTab::set_budget_usd(double usd) { budget_->setValue(usd); }
 void BudgetTab::set_target_params(double params) { target_->setText(QString::number(params, 'g', 6)); }
 void BudgetTab::set_hardware(const QString& name, int gpus) {
-  hardware_->setCurrentText(name);
-  gpus_->setValue(gpus);
+  cluster_->set_value("hardware", name);
+  cluster_->set_value("gpus", QString::number(gpus));
 }
-void BudgetTab::set_region(const QString& name) { region_->setCurrentText(name); }
+void BudgetTab::set_region(const QString& name) { cluster_->set_value("region", name); }
+
+int BudgetTab::rank_at_row(int row) const {
+  const QTableWidgetItem* item = table_->item(row, 0);
+  return item ? item->data(kRankRole).toInt() : -1;
+}
 
 void BudgetTab::run_search() {
-  bool ok = false;
-  const double params = target_->text().toDouble(&ok);
-  if (!ok || params <= 0) {
-    summary_->setText(tr("Target parameters must be a positive number such as 101e9."));
+  const ParsedCount params = parse_count(target_->text());
+  if (!params.value || *params.value <= 0) {
+    summary_->setText(tr("Target parameters must be a positive number such as 101B or 101e9."));
     return;
   }
-  planner::ClusterOverrides cluster{.hardware = hardware_->currentText().toStdString(),
-                                    .gpus = gpus_->value(),
-                                    .region = region_->currentText().toStdString()};
-  if (!price_->text().trimmed().isEmpty()) cluster.price_usd_per_gpu_hour = price_->text().toDouble();
+  QString error;
+  const std::optional<planner::ClusterOverrides> cluster = cluster_->overrides(&error);
+  if (!cluster) {
+    summary_->setText(error);
+    return;
+  }
   planner::SearchRequest request;
   try {
-    request = planner::make_search_request(params, planner::find_cluster(cluster), budget_->value());
+    request = planner::make_search_request(*params.value, planner::find_cluster(*cluster), budget_->value());
   } catch (const std::exception& e) {
     summary_->setText(q(e.what()));
     return;
@@ -160,11 +154,11 @@ void BudgetTab::run_search() {
   if (deadline_days_->value() > 0) request.deadline_seconds = deadline_days_->value() * planner::kSecondsPerDay;
   if (max_co2e_t_->value() > 0) request.max_co2e_kg = max_co2e_t_->value() * 1000;
   auto out = std::make_shared<std::optional<planner::SearchResult>>();
-  auto error = std::make_shared<QString>();
+  auto failure = std::make_shared<QString>();
   summary_->setText(tr("Searching…"));
   task_->start(
       tr("Searching growth schedules…"),
-      [request, out, error](const TaskContext& ctx) {
+      [request, out, failure](const TaskContext& ctx) {
         try {
           *out = planner::search_schedules(request, [&ctx](const planner::SearchProgress& p) {
             // Three phases of roughly equal weight.
@@ -173,12 +167,12 @@ void BudgetTab::run_search() {
             return !ctx.cancelled();
           });
         } catch (const std::exception& e) {
-          *error = q(e.what());
+          *failure = q(e.what());
         }
       },
-      [this, out, error] {
-        if (!error->isEmpty()) {
-          summary_->setText(*error);
+      [this, out, failure] {
+        if (!failure->isEmpty()) {
+          summary_->setText(*failure);
           return;
         }
         result_ = *out;
@@ -198,18 +192,19 @@ void BudgetTab::show_result() {
     summary_->setText(tr("Nothing fits: %1").arg(q(r.infeasible->explanation)));
     return;
   }
-  std::vector<QStringList> rows;
-  for (size_t i = 0; i < r.ranked.size(); ++i) rows.push_back(cells(QString::number(i + 1), r.ranked[i]));
-  if (r.scratch) rows.push_back(cells(tr("scratch"), *r.scratch));
-  table_->setRowCount(static_cast<int>(rows.size()));
-  for (int row = 0; row < static_cast<int>(rows.size()); ++row) {
-    for (int c = 0; c < rows[row].size(); ++c) {
-      auto* item = new QTableWidgetItem(rows[row][c]);
-      if (c >= 2) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-      table_->setItem(row, c, item);
+  std::vector<TableRow> rows;
+  for (size_t i = 0; i < r.ranked.size(); ++i) rows.push_back(row_of(QString::number(i + 1), i + 1.0, r.ranked[i]));
+  if (r.scratch) rows.push_back(row_of(tr("scratch"), r.ranked.size() + 1.0, *r.scratch));
+  fill_table(table_, rows);
+  for (int row = 0; row < table_->rowCount(); ++row) {
+    QTableWidgetItem* rank = table_->item(row, 0);
+    rank->setData(kRankRole, static_cast<int>(rank->data(kSortKeyRole).toDouble()) - 1);
+  }
+  if (!r.ranked.empty()) {
+    for (int row = 0; row < table_->rowCount(); ++row) {
+      if (rank_at_row(row) == 0) table_->selectRow(row);
     }
   }
-  if (!r.ranked.empty()) table_->selectRow(0);
   QString text = tr("%1 schedules on the Pareto front over USD, days, CO2e and predicted loss (%2 s).")
                      .arg(r.ranked.size())
                      .arg(r.stats.seconds, 0, 'f', 2);
@@ -224,42 +219,29 @@ void BudgetTab::show_result() {
   }
   summary_->setText(text);
 
-  auto* chart = new QChart;
-  chart->setTitle(tr("Predicted loss vs cost: the front and from scratch"));
+  QChart* chart = new_chart(tr("Predicted loss vs cost: the front and from scratch"), palette());
+  const XyAxes axes = add_xy_axes(chart, tr("cost"), tr("predicted loss"));
   auto* front = new QScatterSeries;
   front->setName(tr("growth schedules"));
   front->setMarkerSize(8);
   double lo = 1e300, hi = 0, max_usd = 0;
-  for (const auto& c : r.ranked) {
-    front->append(c.estimate.total.cost_usd, c.predicted_loss);
+  auto add = [&](QScatterSeries* series, const planner::ScheduleCandidate& c) {
+    series->append(c.estimate.total.cost_usd, c.predicted_loss);
     lo = std::min(lo, c.predicted_loss);
     hi = std::max(hi, c.predicted_loss);
     max_usd = std::max(max_usd, c.estimate.total.cost_usd);
-  }
-  chart->addSeries(front);
+  };
+  for (const auto& c : r.ranked) add(front, c);
   auto* scratch = new QScatterSeries;
   scratch->setName(tr("from scratch"));
   scratch->setMarkerSize(14);
-  if (r.scratch) {
-    scratch->append(r.scratch->estimate.total.cost_usd, r.scratch->predicted_loss);
-    lo = std::min(lo, r.scratch->predicted_loss);
-    hi = std::max(hi, r.scratch->predicted_loss);
-  }
-  chart->addSeries(scratch);
-  auto* x = new QValueAxis;
-  x->setTitleText("USD");
-  x->setLabelFormat("%.0f");
-  x->setRange(0, max_usd * 1.05 + 1);
-  auto* y = new QValueAxis;
-  y->setTitleText(tr("loss"));
-  y->setLabelFormat("%.3f");
-  y->setRange(lo - 0.01, hi + 0.01);
-  chart->addAxis(x, Qt::AlignBottom);
-  chart->addAxis(y, Qt::AlignLeft);
-  for (auto* s : {front, scratch}) {
-    s->attachAxis(x);
-    s->attachAxis(y);
-  }
+  if (r.scratch) add(scratch, *r.scratch);
+  add_xy_series(chart, front, axes);
+  add_xy_series(chart, scratch, axes);
+  // Room past the last point for its marker.
+  set_nice_range(axes.x, 0, max_usd * 1.05, usd_unit());
+  set_nice_range(axes.y, lo, hi, plain_unit(), 6);
+  chart->legend()->setAlignment(Qt::AlignBottom);
   chart_->set_chart(chart);
 }
 
@@ -273,6 +255,7 @@ bool BudgetTab::use_candidate(int rank) {
     c = &*r.scratch;
   }
   if (!c) return false;
+  if (replace_guard_ && !replace_guard_()) return false;
   document_->load_plan(c->plan);
   emit plan_chosen();
   return true;

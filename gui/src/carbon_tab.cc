@@ -2,7 +2,6 @@
 #include "sprout/gui/carbon_tab.h"
 
 #include <QComboBox>
-#include <QDateTimeAxis>
 #include <QDateTimeEdit>
 #include <QDir>
 #include <QFileDialog>
@@ -12,11 +11,13 @@
 #include <QLineSeries>
 #include <QPushButton>
 #include <QVBoxLayout>
-#include <QValueAxis>
+#include <algorithm>
 
 #include "sprout/gui/background_task.h"
+#include "sprout/gui/chart_axes.h"
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/charts.h"
+#include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/planner/base/data_dirs.h"
 #include "sprout/planner/base/format_units.h"
@@ -48,10 +49,18 @@ CarbonTab::CarbonTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   start_->setObjectName("carbonStart");
   start_->setTimeSpec(Qt::UTC);
   start_->setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'");
+  start_->setToolTip(tr("Earliest start (UTC), within the loaded trace"));
   deadline_ = new QDateTimeEdit(this);
   deadline_->setObjectName("carbonDeadline");
   deadline_->setTimeSpec(Qt::UTC);
   deadline_->setDisplayFormat("yyyy-MM-dd HH:mm 'UTC'");
+  deadline_->setToolTip(tr("When the run must be done (UTC), within the loaded trace"));
+  // No window before a trace: the dates would be Qt's default (2000-01-01), not the trace's.
+  for (QDateTimeEdit* edit : {start_, deadline_}) {
+    edit->setEnabled(false);
+    edit->setSpecialValueText(tr("load a trace"));
+    edit->setDateTime(edit->minimumDateTime());
+  }
   mode_ = new QComboBox(this);
   mode_->setObjectName("carbonMode");
   mode_->addItem(tr("best start time"), static_cast<int>(simulator::CarbonAwareMode::kStart));
@@ -92,6 +101,8 @@ CarbonTab::CarbonTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   });
   connect(go, &QPushButton::clicked, this,
           [this] { run_carbon_aware(static_cast<simulator::CarbonAwareMode>(mode_->currentData().toInt())); });
+  connect(start_, &QDateTimeEdit::editingFinished, this, &CarbonTab::show_trace);
+  connect(deadline_, &QDateTimeEdit::editingFinished, this, &CarbonTab::show_trace);
   connect(document_, &PlanDocument::estimate_changed, this, &CarbonTab::refresh);
   refresh();
 }
@@ -100,9 +111,7 @@ bool CarbonTab::load_trace(const QString& path) {
   try {
     trace_ = simulator::load_carbon_trace(path.toStdString());
   } catch (const std::exception& e) {
-    trace_.reset();
-    result_label_->setStyleSheet("color: #b00020;");
-    result_label_->setText(QString::fromStdString(e.what()));
+    show_error(QString::fromStdString(e.what()));
     return false;
   }
   trace_path_ = path;
@@ -112,8 +121,15 @@ bool CarbonTab::load_trace(const QString& path) {
     item = trace_box_->count() - 1;
   }
   trace_box_->setCurrentIndex(item);
+  // The window defaults to the whole trace, and cannot leave it.
   const QDateTime first = QDateTime::fromSecsSinceEpoch(trace_->start_unix_s, Qt::UTC);
-  set_window(first, first.addDays(45));
+  const QDateTime last = first.addSecs(simulator::kTraceStepSeconds * trace_->hours());
+  for (QDateTimeEdit* edit : {start_, deadline_}) {
+    edit->setSpecialValueText(QString());
+    edit->setDateTimeRange(first, last);
+    edit->setEnabled(true);
+  }
+  set_window(first, last);
   result_label_->setStyleSheet("");
   result_label_->setText(tr("Trace: %1 hours from %2, mean %3 gCO2e/kWh")
                              .arg(trace_->hours())
@@ -130,29 +146,30 @@ void CarbonTab::set_window(const QDateTime& start_utc, const QDateTime& deadline
 }
 
 void CarbonTab::show_trace() {
-  auto* chart = new QChart;
-  chart->setTitle(tr("Grid intensity over the window (gCO2e/kWh)"));
+  QChart* chart = new_chart(tr("Grid intensity over the window"), palette());
   chart->legend()->hide();
   if (trace_) {
     auto* line = new QLineSeries;
     const qint64 from = start_->dateTime().toSecsSinceEpoch(), to = deadline_->dateTime().toSecsSinceEpoch();
+    double lo = 1e300, hi = 0;
     for (long long h = 0; h < trace_->hours(); ++h) {
       const qint64 t = trace_->start_unix_s + simulator::kTraceStepSeconds * h;
       if (t < from || t > to) continue;
-      line->append(static_cast<double>(t) * 1000.0, trace_->g_co2e_per_kwh[h]);
+      line->append(static_cast<double>(t), trace_->g_co2e_per_kwh[h]);
+      lo = std::min(lo, trace_->g_co2e_per_kwh[h]);
+      hi = std::max(hi, trace_->g_co2e_per_kwh[h]);
     }
-    chart->addSeries(line);
-    auto* x = new QDateTimeAxis;
-    x->setFormat("MMM d");
-    x->setTitleText("UTC");
-    chart->addAxis(x, Qt::AlignBottom);
-    line->attachAxis(x);
-    auto* y = new QValueAxis;
-    y->setLabelFormat("%.0f");
-    chart->addAxis(y, Qt::AlignLeft);
-    line->attachAxis(y);
+    const XyAxes axes = add_xy_axes(chart, tr("UTC"), tr("gCO2e/kWh"));
+    add_xy_series(chart, line, axes);
+    set_utc_range(axes.x, from, to);
+    if (line->count() > 0) set_nice_range(axes.y, 0, hi, plain_unit(), 6);
   }
   trace_chart_->set_chart(chart);
+}
+
+void CarbonTab::show_error(const QString& text) {
+  result_label_->setStyleSheet(QString("color: %1;").arg(error_text(palette()).name()));
+  result_label_->setText(text);
 }
 
 void CarbonTab::run_carbon_aware(simulator::CarbonAwareMode mode, long long trials) {
@@ -160,6 +177,7 @@ void CarbonTab::run_carbon_aware(simulator::CarbonAwareMode mode, long long tria
     result_label_->setText(tr("Open a valid plan and load an hourly trace first."));
     return;
   }
+  mode_->setCurrentIndex(mode_->findData(static_cast<int>(mode)));  // the mode shown is the mode simulated
   simulator::SimulationOptions o;
   o.trials = trials;
   o.carbon_trace_csv = trace_path_.toStdString();
@@ -185,8 +203,7 @@ void CarbonTab::run_carbon_aware(simulator::CarbonAwareMode mode, long long tria
       },
       [this, report, error] {
         if (!error->isEmpty()) {
-          result_label_->setStyleSheet("color: #b00020;");
-          result_label_->setText(*error);
+          show_error(*error);
           return;
         }
         if (!*report || !(*report)->carbon_aware) return;

@@ -16,6 +16,7 @@
 #include "sprout/gui/background_task.h"
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/gui/result_table.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/base/units.h"
@@ -25,27 +26,40 @@
 namespace sprout::gui {
 namespace {
 
+const QString kScratchSuffix = " (scratch)";
+// Enough for stable P10/P90 of a plan and quick (well under a second for FLM-101B).
+constexpr long long kAutomaticTrials = 2000;
+
 const QStringList kColumns = {"plan",  "final params",   "tokens",           "days",    "GPU-hours", "USD", "MWh",
                               "tCO2e", "embodied tCO2e", "days P10-P50-P90", "USD P50", "tCO2e P50"};
 
-QStringList row_of(const NamedEstimate& p, const std::map<QString, simulator::MetricBands>& risk) {
+// The table's row of a plan; its text is the CSV's.
+TableRow row_of(const NamedEstimate& p, const std::map<QString, simulator::MetricBands>& risk) {
   const auto& t = p.estimate.total;
-  QStringList bands = {"", "", ""};
+  auto number = [](double value, int decimals, double scale = 1) {
+    return TableCell{QString::number(value / scale, 'f', decimals), value};
+  };
+  TableRow row = {
+      TableCell{p.name, std::nullopt},
+      {QString::fromStdString(planner::human_count(p.estimate.stages.back().params)), p.estimate.stages.back().params},
+      {QString::fromStdString(planner::human_count(p.estimate.total_tokens)), p.estimate.total_tokens},
+      number(t.seconds / planner::kSecondsPerDay, 2),
+      number(t.gpu_hours, 0),
+      number(t.cost_usd, 0),
+      number(t.energy_kwh, 2, 1000),
+      number(t.co2e_kg, 2, 1000),
+      number(t.embodied_co2e_kg, 3, 1000)};
   if (auto it = risk.find(p.name); it != risk.end()) {
     const auto& b = it->second;
-    bands = {QString("%1 / %2 / %3").arg(b.days.p10, 0, 'f', 2).arg(b.days.p50, 0, 'f', 2).arg(b.days.p90, 0, 'f', 2),
-             QString::number(b.cost_usd.p50, 'f', 0), QString::number(b.co2e_kg.p50 / 1000, 'f', 2)};
+    row.push_back(
+        {QString("%1 / %2 / %3").arg(b.days.p10, 0, 'f', 2).arg(b.days.p50, 0, 'f', 2).arg(b.days.p90, 0, 'f', 2),
+         b.days.p50});
+    row.push_back(number(b.cost_usd.p50, 0));
+    row.push_back(number(b.co2e_kg.p50, 2, 1000));
+  } else {
+    row.insert(row.end(), 3, TableCell{});
   }
-  return QStringList{p.name,
-                     QString::fromStdString(planner::human_count(p.estimate.stages.back().params)),
-                     QString::fromStdString(planner::human_count(p.estimate.total_tokens)),
-                     QString::number(t.seconds / planner::kSecondsPerDay, 'f', 2),
-                     QString::number(t.gpu_hours, 'f', 0),
-                     QString::number(t.cost_usd, 'f', 0),
-                     QString::number(t.energy_kwh / 1000, 'f', 2),
-                     QString::number(t.co2e_kg / 1000, 'f', 2),
-                     QString::number(t.embodied_co2e_kg / 1000, 'f', 3)} +
-         bands;
+  return row;
 }
 
 // The plan that trains the final shape from scratch on all the plan's tokens
@@ -57,7 +71,7 @@ planner::Plan scratch_plan_of(const planner::Plan& plan) {
   last.tokens = 0;
   for (const auto& st : plan.stages) last.tokens += st.tokens;
   last.grow.reset();
-  scratch.name = plan.name + " (scratch)";
+  scratch.name = plan.name + kScratchSuffix.toStdString();
   scratch.stages = {last};
   return scratch;
 }
@@ -65,7 +79,7 @@ planner::Plan scratch_plan_of(const planner::Plan& plan) {
 // The from-scratch baseline of a plan as a one-stage plan estimate.
 NamedEstimate baseline_of(const NamedEstimate& p) {
   NamedEstimate b;
-  b.name = p.name + " (scratch)";
+  b.name = p.name + kScratchSuffix;
   b.estimate.name = b.name.toStdString();
   b.estimate.stages.push_back(*p.estimate.scratch_baseline);
   b.estimate.total = p.estimate.scratch_total;
@@ -84,6 +98,9 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
   baselines_ = new QCheckBox(tr("Include from-scratch baselines"), this);
   baselines_->setObjectName("includeBaselines");
   baselines_->setChecked(true);
+  auto* simulate = new QPushButton(tr("Simulate risk"), this);
+  simulate->setObjectName("simulateRisk");
+  simulate->setToolTip(tr("Monte Carlo over failures, checkpoints and evaluations again: P10/P50/P90 per plan"));
   metric_ = new QComboBox(this);
   metric_->setObjectName("compareMetric");
   for (auto m : {StageMetric::kCostUsd, StageMetric::kDays, StageMetric::kCo2eTonnes, StageMetric::kEnergyMwh,
@@ -92,9 +109,7 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
   }
   auto* csv = new QPushButton(tr("Export CSV…"), this);
   csv->setObjectName("exportCsv");
-  controls->addWidget(add);
-  controls->addWidget(clear);
-  controls->addWidget(baselines_);
+  for (QWidget* w : std::initializer_list<QWidget*>{add, clear, baselines_, simulate}) controls->addWidget(w);
   controls->addStretch();
   controls->addWidget(metric_);
   controls->addWidget(csv);
@@ -103,10 +118,9 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
   table_->setObjectName("compareTable");
   table_->setColumnCount(kColumns.size());
   table_->setHorizontalHeaderLabels(kColumns);
-  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->setMaximumHeight(180);
+  make_sortable(table_);
 
   bars_ = new ChartBox(this);
   timeline_ = new ChartBox(this);
@@ -118,11 +132,8 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
   charts->addWidget(timeline_, 1, 0);
   charts->addWidget(risk_chart_, 1, 1);
   task_ = new BackgroundTask(this);
-  auto* simulate = new QPushButton(tr("Simulate risk"), this);
-  simulate->setObjectName("simulateRisk");
-  simulate->setToolTip(tr("Monte Carlo over failures, checkpoints and evaluations: P10/P50/P90 per plan"));
-  controls->insertWidget(3, simulate);
-  connect(simulate, &QPushButton::clicked, this, [this] { simulate_risk(); });
+  risk_timer_.setSingleShot(true);
+  risk_timer_.setInterval(300);  // a burst of edits simulates once
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
@@ -138,7 +149,11 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
     }
   });
   connect(clear, &QPushButton::clicked, this, &CompareTab::clear_added);
-  connect(baselines_, &QCheckBox::toggled, this, &CompareTab::refresh);
+  connect(simulate, &QPushButton::clicked, this, [this] { simulate_risk(); });
+  connect(baselines_, &QCheckBox::toggled, this, [this] {
+    refresh();
+    risk_timer_.start();
+  });
   connect(metric_, &QComboBox::currentIndexChanged, this, &CompareTab::refresh);
   connect(csv, &QPushButton::clicked, this, [this] {
     const QString path =
@@ -146,7 +161,18 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
     QString error;
     if (!path.isEmpty() && !write_csv(path, &error)) emit message(error, true);
   });
-  connect(document_, &PlanDocument::estimate_changed, this, &CompareTab::refresh);
+  connect(&risk_timer_, &QTimer::timeout, this, &CompareTab::simulate_missing_risk);
+  connect(document_, &PlanDocument::estimate_changed, this, [this] {
+    // The edited plan's bands (and its baseline's) are for its previous draft.
+    if (document_->has_plan()) {
+      const QString name = QString::fromStdString(document_->plan().name);
+      risk_.erase(name);
+      risk_.erase(name + kScratchSuffix);
+    }
+    ++generation_;
+    refresh();
+    risk_timer_.start();
+  });
   refresh();
 }
 
@@ -165,6 +191,7 @@ void CompareTab::add_estimate(const NamedEstimate& estimate, const planner::Plan
   added_.push_back(estimate);
   added_plans_.push_back(plan);
   refresh();
+  risk_timer_.start();
 }
 
 void CompareTab::clear_added() {
@@ -172,9 +199,10 @@ void CompareTab::clear_added() {
   added_plans_.clear();
   risk_.clear();
   refresh();
+  risk_timer_.start();
 }
 
-void CompareTab::simulate_risk(long long trials) {
+std::vector<planner::Plan> CompareTab::simulation_inputs() const {
   std::vector<planner::Plan> inputs;
   if (document_->has_plan() && !document_->error()) inputs.push_back(document_->plan());
   inputs.insert(inputs.end(), added_plans_.begin(), added_plans_.end());
@@ -184,10 +212,41 @@ void CompareTab::simulate_risk(long long trials) {
       if (inputs[i].stages.size() > 1) inputs.push_back(scratch_plan_of(inputs[i]));
     }
   }
+  return inputs;
+}
+
+void CompareTab::simulate_missing_risk() {
+  if (!isVisible()) {
+    risk_wanted_ = true;  // when the tab is shown: a hidden chart needs no simulation
+    return;
+  }
+  if (task_->busy()) {
+    risk_timer_.start();
+    return;
+  }
+  std::vector<planner::Plan> missing;
+  for (const planner::Plan& plan : simulation_inputs()) {
+    if (!risk_.count(QString::fromStdString(plan.name))) missing.push_back(plan);
+  }
+  run_simulations(std::move(missing), kAutomaticTrials);
+}
+
+void CompareTab::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (risk_wanted_) {
+    risk_wanted_ = false;
+    risk_timer_.start();
+  }
+}
+
+void CompareTab::simulate_risk(long long trials) { run_simulations(simulation_inputs(), trials); }
+
+void CompareTab::run_simulations(std::vector<planner::Plan> inputs, long long trials) {
   if (inputs.empty()) return;
   auto results = std::make_shared<std::map<QString, simulator::MetricBands>>();
   auto failure = std::make_shared<QString>();
-  task_->start(
+  const int generation = generation_;
+  const bool started = task_->start(
       tr("Simulating %1 plans…").arg(inputs.size()),
       [inputs, trials, results, failure](const TaskContext& ctx) {
         for (size_t i = 0; i < inputs.size() && !ctx.cancelled(); ++i) {
@@ -207,11 +266,17 @@ void CompareTab::simulate_risk(long long trials) {
           }
         }
       },
-      [this, results, failure] {
-        for (auto& [name, bands] : *results) risk_[name] = bands;
+      [this, results, failure, generation] {
+        // An edit while simulating: these bands are for an older draft.
+        if (generation == generation_) {
+          for (auto& [name, bands] : *results) risk_[name] = bands;
+        } else {
+          risk_timer_.start();
+        }
         if (!failure->isEmpty()) emit message(*failure, true);
         refresh();
       });
+  if (started) refresh();  // the placeholder says what is being computed
 }
 
 std::vector<NamedEstimate> CompareTab::plans() const {
@@ -235,9 +300,10 @@ std::vector<NamedEstimate> CompareTab::plans() const {
 bool CompareTab::write_csv(const QString& path, QString* error) const {
   QString text = kColumns.join(',') + "\n";
   for (const auto& p : plans()) {
-    QStringList cells = row_of(p, risk_);
-    for (auto& c : cells) {
-      if (c.contains(',') || c.contains('"')) c = '"' + QString(c).replace("\"", "\"\"") + '"';
+    QStringList cells;
+    for (const TableCell& cell : row_of(p, risk_)) {
+      const bool quote = cell.text.contains(',') || cell.text.contains('"');
+      cells << (quote ? '"' + QString(cell.text).replace("\"", "\"\"") + '"' : cell.text);
     }
     text += cells.join(',') + "\n";
   }
@@ -251,26 +317,34 @@ bool CompareTab::write_csv(const QString& path, QString* error) const {
 
 void CompareTab::refresh() {
   const auto all = plans();
-  table_->setRowCount(static_cast<int>(all.size()));
-  for (int r = 0; r < static_cast<int>(all.size()); ++r) {
-    const QStringList cells = row_of(all[r], risk_);
-    for (int c = 0; c < cells.size(); ++c) {
-      auto* item = new QTableWidgetItem(cells[c]);
-      if (c > 0) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-      table_->setItem(r, c, item);
-    }
-  }
+  std::vector<TableRow> rows;
+  for (const auto& p : all) rows.push_back(row_of(p, risk_));
+  fill_table(table_, rows);
+  fit_to_rows(table_);
   const auto metric = static_cast<StageMetric>(metric_->currentData().toInt());
   bars_->set_chart(make_stage_bars(all, metric));
   timeline_->set_chart(make_timeline(all));
   scatter_->set_chart(make_cost_carbon_scatter(all));
+  // Each plan's bands as time added to its own estimate: spreads of hours on
+  // runs of weeks stay visible, and plans of any length share one axis.
   std::vector<Band> bands;
   for (const auto& p : all) {
     if (auto it = risk_.find(p.name); it != risk_.end()) {
-      bands.push_back({p.name, it->second.days.p10, it->second.days.p50, it->second.days.p90});
+      const double planned_days = p.estimate.total.seconds / planner::kSecondsPerDay;
+      // Failures, checkpoints and evaluations only add time: below the estimate is noise.
+      auto added = [planned_days](double days) { return std::max(0.0, 100 * (days / planned_days - 1)); };
+      const auto& d = it->second.days;
+      bands.push_back({p.name, added(d.p10), added(d.p50), added(d.p90)});
     }
   }
-  risk_chart_->set_chart(make_band_boxes(bands, "days"));
+  if (!bands.empty()) {
+    risk_chart_->set_chart(make_band_bars(tr("Risk: time added by failures, checkpoints and evaluations"), bands,
+                                          plain_unit("%"), tr("time added to the estimate")));
+  } else if (all.empty()) {
+    risk_chart_->set_chart(make_placeholder(tr("Risk: open a plan to see its P10 / P50 / P90")));
+  } else {
+    risk_chart_->set_chart(make_placeholder(tr("Risk: simulating P10 / P50 / P90 of %1 plans…").arg(all.size())));
+  }
 }
 
 }  // namespace sprout::gui

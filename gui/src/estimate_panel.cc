@@ -7,6 +7,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/cost/estimate_rows.h"
@@ -32,7 +33,7 @@ EstimatePanel::EstimatePanel(PlanDocument* document, QWidget* parent) : QWidget(
   status_ = new QLabel(this);
   status_->setObjectName("estimateStatus");
   status_->setWordWrap(true);
-  status_->setStyleSheet("color: #b00020;");
+  status_->setStyleSheet(QString("color: %1;").arg(error_text(palette()).name()));
   table_ = new QTableWidget(this);
   table_->setObjectName("estimateTable");
   QStringList header;

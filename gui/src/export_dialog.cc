@@ -13,6 +13,7 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/planner/export/cluster_export.h"
 
@@ -90,7 +91,7 @@ bool ExportDialog::run_export() {
     result_->setText(text);
     return true;
   } catch (const std::exception& e) {
-    result_->setStyleSheet("color: #b00020;");
+    result_->setStyleSheet(QString("color: %1;").arg(error_text(palette()).name()));
     result_->setText(QString::fromStdString(e.what()));
     return false;
   }

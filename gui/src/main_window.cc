@@ -10,19 +10,41 @@
 #include <QMessageBox>
 #include <QSettings>
 #include <QTabWidget>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 #include "sprout/gui/budget_tab.h"
 #include "sprout/gui/carbon_tab.h"
 #include "sprout/gui/compare_tab.h"
 #include "sprout/gui/export_dialog.h"
+#include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/gui/plan_tab.h"
 #include "sprout/gui/run_tab.h"
 
 namespace sprout::gui {
 
+namespace {
+
 constexpr int kMaxRecent = 8;
+
+UnsavedChoice ask_with_message_box(QWidget* parent, const QString& name) {
+  QMessageBox box(QMessageBox::Warning, QObject::tr("Unsaved changes"),
+                  QObject::tr("%1 has unsaved edits. Save them first?").arg(name),
+                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, parent);
+  box.setObjectName("unsavedQuestion");
+  box.setDefaultButton(QMessageBox::Save);
+  switch (box.exec()) {
+    case QMessageBox::Save:
+      return UnsavedChoice::kSave;
+    case QMessageBox::Discard:
+      return UnsavedChoice::kDiscard;
+    default:
+      return UnsavedChoice::kCancel;
+  }
+}
+
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   document_ = new PlanDocument(this);
@@ -49,6 +71,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setCentralWidget(central);
   build_menus();
   connect(document_, &PlanDocument::changed, this, &MainWindow::update_title);
+  connect(document_, &PlanDocument::modified_changed, this, &MainWindow::update_title);
+  ask_unsaved_ = [this](const QString& name) { return ask_with_message_box(this, name); };
+  budget_tab_->set_replace_guard([this] { return maybe_save(); });
   connect(compare_tab_, &CompareTab::message, this, &MainWindow::show_message);
   connect(run_tab_, &RunTab::message, this, &MainWindow::show_message);
   connect(budget_tab_, &BudgetTab::plan_chosen, this, [this] {
@@ -81,14 +106,7 @@ void MainWindow::build_menus() {
     if (!path.isEmpty()) open_plan(path);
   });
   recent_menu_ = file->addMenu(tr("Open &recent"));
-  add(tr("&Save"), QKeySequence::Save, [this] {
-    if (document_->path().isEmpty()) {
-      const QString path = QFileDialog::getSaveFileName(this, tr("Save plan"), QString(), tr("Plans (*.yaml)"));
-      if (!path.isEmpty()) save_plan(path);
-    } else {
-      save_plan(document_->path());
-    }
-  });
+  add(tr("&Save"), QKeySequence::Save, [this] { save_current(); });
   add(tr("Save &as…"), QKeySequence::SaveAs, [this] {
     const QString path =
         QFileDialog::getSaveFileName(this, tr("Save plan as"), document_->path(), tr("Plans (*.yaml)"));
@@ -105,9 +123,40 @@ void MainWindow::build_menus() {
   });
   file->addSeparator();
   add(tr("&Quit"), QKeySequence::Quit, [this] { close(); });
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = document_->undo_stack()->createUndoAction(this, tr("&Undo"));
+  undo->setObjectName("undo");
+  undo->setShortcuts(QKeySequence::Undo);
+  QAction* redo = document_->undo_stack()->createRedoAction(this, tr("&Redo"));
+  redo->setObjectName("redo");
+  redo->setShortcuts(QKeySequence::Redo);  // Ctrl+Shift+Z and Ctrl+Y on Linux
+  edit->addAction(undo);
+  edit->addAction(redo);
+}
+
+bool MainWindow::save_current() {
+  if (!document_->path().isEmpty()) return save_plan(document_->path());
+  const QString path = QFileDialog::getSaveFileName(this, tr("Save plan"), QString(), tr("Plans (*.yaml)"));
+  return !path.isEmpty() && save_plan(path);
+}
+
+bool MainWindow::maybe_save() {
+  if (!document_->has_plan() || !document_->is_modified()) return true;
+  const QString name = document_->path().isEmpty() ? tr("The plan") : QFileInfo(document_->path()).fileName();
+  switch (ask_unsaved_(name)) {
+    case UnsavedChoice::kSave:
+      return save_current();
+    case UnsavedChoice::kDiscard:
+      return true;
+    case UnsavedChoice::kCancel:
+      return false;
+  }
+  return false;
 }
 
 bool MainWindow::open_plan(const QString& path) {
+  if (!maybe_save()) return false;
   if (!document_->load(path)) {
     show_message(document_->last_load_error(), true);
     return false;
@@ -144,8 +193,7 @@ bool MainWindow::save_plan(const QString& path) {
 
 void MainWindow::show_message(const QString& text, bool is_error) {
   message_->setProperty("isError", is_error);
-  message_->setStyleSheet(is_error ? "QLabel { background: #ffe0e0; color: #8b0000; padding: 6px; }"
-                                   : "QLabel { background: #e6f4ea; color: #1e4620; padding: 6px; }");
+  message_->setStyleSheet(message_style(palette(), is_error));
   message_->setText(text);
   message_->show();
 }
@@ -170,11 +218,17 @@ void MainWindow::rebuild_recent_menu() {
 }
 
 void MainWindow::update_title() {
-  QString name = document_->path().isEmpty() ? tr("untitled") : QFileInfo(document_->path()).fileName();
-  setWindowTitle(QString("%1%2 - sprout").arg(name, document_->is_modified() ? "*" : ""));
+  const QString name = document_->path().isEmpty() ? tr("untitled") : QFileInfo(document_->path()).fileName();
+  // Qt shows "[*]" as "*" while the window is modified, and hides it otherwise.
+  setWindowTitle(QString("%1[*] - sprout").arg(name));
+  setWindowModified(document_->has_plan() && document_->is_modified());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!maybe_save()) {
+    event->ignore();
+    return;
+  }
   QSettings settings;
   settings.setValue("geometry", saveGeometry());
   settings.setValue("windowState", saveState());

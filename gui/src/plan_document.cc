@@ -2,7 +2,11 @@
 #include "sprout/gui/plan_document.h"
 
 #include <QFileInfo>
+#include <QUndoCommand>
+#include <QUndoStack>
 #include <algorithm>
+#include <functional>
+#include <utility>
 #include <vector>
 
 #include "sprout/planner/base/file_io.h"
@@ -10,8 +14,44 @@
 #include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
+namespace {
 
-PlanDocument::PlanDocument(QObject* parent) : QObject(parent) {}
+// One edit of the draft, kept as the whole draft before and after it: plans
+// are small, and a snapshot cannot miss what sync_grow_flags changed too.
+class DraftEdit : public QUndoCommand {
+ public:
+  DraftEdit(const QString& text, YAML::Node before, YAML::Node after, std::function<void(const YAML::Node&)> apply)
+      : QUndoCommand(text), before_(std::move(before)), after_(std::move(after)), apply_(std::move(apply)) {}
+  void undo() override { apply_(before_); }
+  void redo() override {
+    // Pushing runs redo(): the edit is already in the draft then.
+    if (pushed_) apply_(after_);
+    pushed_ = true;
+  }
+
+ private:
+  YAML::Node before_, after_;
+  std::function<void(const YAML::Node&)> apply_;
+  bool pushed_ = false;
+};
+
+}  // namespace
+
+PlanDocument::PlanDocument(QObject* parent) : QObject(parent), undo_(new QUndoStack(this)) {
+  connect(undo_, &QUndoStack::cleanChanged, this, [this] { emit modified_changed(is_modified()); });
+}
+
+bool PlanDocument::is_modified() const { return unsaved_new_ || !undo_->isClean(); }
+
+void PlanDocument::edit_draft(const QString& what, const std::function<void()>& edit) {
+  YAML::Node before = YAML::Clone(draft_);
+  edit();
+  revalidate();
+  undo_->push(new DraftEdit(what, std::move(before), YAML::Clone(draft_), [this](const YAML::Node& draft) {
+    draft_ = YAML::Clone(draft);
+    revalidate();
+  }));
+}
 
 bool PlanDocument::load(const QString& path) {
   try {
@@ -30,8 +70,11 @@ bool PlanDocument::load(const QString& path) {
 void PlanDocument::load_plan(const planner::Plan& plan, const QString& path) {
   draft_ = YAML::Load(planner::plan_to_yaml(plan));
   path_ = path;
-  modified_ = false;
+  undo_->clear();
+  // A plan that comes from no file (a budget candidate) is unsaved work.
+  unsaved_new_ = path.isEmpty();
   revalidate();
+  emit modified_changed(is_modified());
 }
 
 bool PlanDocument::save(const QString& path) {
@@ -43,8 +86,10 @@ bool PlanDocument::save(const QString& path) {
     return false;
   }
   path_ = path;
-  modified_ = false;
+  unsaved_new_ = false;
+  undo_->setClean();
   emit changed();
+  emit modified_changed(false);
   return true;
 }
 
@@ -83,27 +128,25 @@ static void set_scalar(YAML::Node node, const std::string& key, const QString& v
 
 void PlanDocument::set_stage_value(int stage, const QString& key, const QString& value) {
   if (stage < 0 || stage >= stage_count()) return;
-  YAML::Node st = draft_["stages"][stage];
-  const std::string k = key.toStdString();
-  const auto dot = k.find('.');
-  if (dot != std::string::npos) {
-    YAML::Node parent = st[k.substr(0, dot)];
-    if (!parent || !parent.IsMap()) {
-      st[k.substr(0, dot)] = YAML::Node(YAML::NodeType::Map);
-      parent = st[k.substr(0, dot)];
+  edit_draft(tr("edit %1 of stage %2").arg(key).arg(stage + 1), [&] {
+    YAML::Node st = draft_["stages"][stage];
+    const std::string k = key.toStdString();
+    const auto dot = k.find('.');
+    if (dot != std::string::npos) {
+      YAML::Node parent = st[k.substr(0, dot)];
+      if (!parent || !parent.IsMap()) {
+        st[k.substr(0, dot)] = YAML::Node(YAML::NodeType::Map);
+        parent = st[k.substr(0, dot)];
+      }
+      set_scalar(parent, k.substr(dot + 1), value);
+    } else {
+      set_scalar(st, k, value);
     }
-    set_scalar(parent, k.substr(dot + 1), value);
-  } else {
-    set_scalar(st, k, value);
-  }
-  modified_ = true;
-  revalidate();
+  });
 }
 
 void PlanDocument::set_top_value(const QString& key, const QString& value) {
-  set_scalar(draft_, key.toStdString(), value);
-  modified_ = true;
-  revalidate();
+  edit_draft(tr("edit %1").arg(key), [&] { set_scalar(draft_, key.toStdString(), value); });
 }
 
 // YAML::Node assignment copies into the referenced node, so reordering by
@@ -123,13 +166,13 @@ void PlanDocument::add_stage_after(int stage) {
     order.push_back(i);
     if (i == stage) order.push_back(i);
   }
-  YAML::Node stages = sequence_of(draft_["stages"], order);
-  YAML::Node copy = stages[stage + 1];
-  copy.remove("grow");
-  copy["name"] = copy["name"].Scalar() + " copy";
-  draft_["stages"] = stages;
-  modified_ = true;
-  revalidate();
+  edit_draft(tr("add stage"), [&] {
+    YAML::Node stages = sequence_of(draft_["stages"], order);
+    YAML::Node copy = stages[stage + 1];
+    copy.remove("grow");
+    copy["name"] = copy["name"].Scalar() + " copy";
+    draft_["stages"] = stages;
+  });
 }
 
 void PlanDocument::remove_stage(int stage) {
@@ -138,9 +181,7 @@ void PlanDocument::remove_stage(int stage) {
   for (int i = 0; i < stage_count(); ++i) {
     if (i != stage) order.push_back(i);
   }
-  draft_["stages"] = sequence_of(draft_["stages"], order);
-  modified_ = true;
-  revalidate();
+  edit_draft(tr("remove stage"), [&] { draft_["stages"] = sequence_of(draft_["stages"], order); });
 }
 
 void PlanDocument::move_stage(int stage, int delta) {
@@ -151,9 +192,7 @@ void PlanDocument::move_stage(int stage, int delta) {
     if (i != stage) order.push_back(i);
   }
   order.insert(order.begin() + target, stage);
-  draft_["stages"] = sequence_of(draft_["stages"], order);
-  modified_ = true;
-  revalidate();
+  edit_draft(tr("move stage"), [&] { draft_["stages"] = sequence_of(draft_["stages"], order); });
 }
 
 static std::optional<long long> integer_of(const YAML::Node& n) {

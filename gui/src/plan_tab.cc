@@ -1,64 +1,25 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/gui/plan_tab.h"
 
-#include <QComboBox>
-#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
 #include <QPushButton>
-#include <QSignalBlocker>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "sprout/gui/cluster_editor.h"
 #include "sprout/gui/estimate_panel.h"
+#include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
 #include "sprout/gui/stages_model.h"
-#include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::gui {
 
-static QStringList profile_names(const char* kind) {
-  QStringList out;
-  for (const auto& n : planner::list_profiles(kind)) out << QString::fromStdString(n);
-  return out;
-}
-
 PlanTab::PlanTab(PlanDocument* document, QWidget* parent) : QWidget(parent), document_(document) {
-  auto* top = new QHBoxLayout;
-  auto* form_left = new QFormLayout;
-  auto* form_right = new QFormLayout;
-  hardware_ = new QComboBox(this);
-  hardware_->setObjectName("hardware");
-  hardware_->addItems(profile_names("hardware"));
-  gpus_ = new QSpinBox(this);
-  gpus_->setObjectName("gpus");
-  gpus_->setRange(1, 1000000);
-  gpus_->setKeyboardTracking(false);
-  region_ = new QComboBox(this);
-  region_->setObjectName("region");
-  region_->addItems(profile_names("regions"));
-  price_ = new QLineEdit(this);
-  price_->setObjectName("price");
-  price_->setPlaceholderText(tr("hardware default"));
-  price_->setToolTip(tr("USD per GPU-hour; empty = the hardware profile's price"));
-  power_model_ = new QComboBox(this);
-  power_model_->setObjectName("powerModel");
-  for (const std::string& name : planner::EnumNames<planner::PowerModel>::names()) {
-    power_model_->addItem(QString::fromStdString(name));  // the plan file's spelling
-  }
-  power_model_->setToolTip(tr("tdp: GPU-hours x TDP x PUE (as papers report); typical: measured draw + node overhead"));
-  form_left->addRow(tr("&Hardware"), hardware_);
-  form_left->addRow(tr("&GPUs"), gpus_);
-  form_left->addRow(tr("&Region"), region_);
-  form_right->addRow(tr("&Price $/GPU-h"), price_);
-  form_right->addRow(tr("Po&wer model"), power_model_);
-  top->addLayout(form_left);
-  top->addLayout(form_right);
-  top->addStretch();
+  cluster_ = new ClusterEditor(ClusterEditor::Layout::kTwoColumns, this);
+  cluster_->setObjectName("planCluster");
 
   model_ = new StagesModel(document_, this);
   stages_view_ = new QTableView(this);
@@ -84,7 +45,7 @@ PlanTab::PlanTab(PlanDocument* document, QWidget* parent) : QWidget(parent), doc
   field_error_ = new QLabel(this);
   field_error_->setObjectName("fieldError");
   field_error_->setWordWrap(true);
-  field_error_->setStyleSheet("QLabel { background: #ffe0e0; color: #8b0000; padding: 4px; border-radius: 3px; }");
+  field_error_->setStyleSheet(message_style(palette(), true));
   field_error_->hide();
 
   estimate_ = new EstimatePanel(document_, this);
@@ -92,7 +53,7 @@ PlanTab::PlanTab(PlanDocument* document, QWidget* parent) : QWidget(parent), doc
   auto* editor = new QWidget(this);
   auto* editor_layout = new QVBoxLayout(editor);
   editor_layout->setContentsMargins(0, 0, 0, 0);
-  editor_layout->addLayout(top);
+  editor_layout->addWidget(cluster_);
   editor_layout->addWidget(stages_view_, 1);
   editor_layout->addLayout(buttons);
   editor_layout->addWidget(field_error_);
@@ -104,20 +65,13 @@ PlanTab::PlanTab(PlanDocument* document, QWidget* parent) : QWidget(parent), doc
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(split);
 
-  connect(hardware_, &QComboBox::textActivated, this,
-          [this](const QString& v) { document_->set_top_value("hardware", v); });
-  connect(gpus_, &QSpinBox::valueChanged, this, [this](int v) {
-    if (document_->top_value("gpus") != QString::number(v)) document_->set_top_value("gpus", QString::number(v));
+  connect(cluster_, &ClusterEditor::edited, this, [this](const QString& key, const QString& value) {
+    if (document_->top_value(key) != value) document_->set_top_value(key, value);
   });
-  connect(region_, &QComboBox::textActivated, this,
-          [this](const QString& v) { document_->set_top_value("region", v); });
-  connect(price_, &QLineEdit::editingFinished, this, [this] {
-    if (price_->text() != document_->top_value("price_usd_per_gpu_hour")) {
-      document_->set_top_value("price_usd_per_gpu_hour", price_->text());
-    }
+  connect(model_, &StagesModel::input_rejected, this, [this](const QString& field, const QString& why) {
+    field_error_->setText(QString("<b>%1</b>: %2").arg(field.toHtmlEscaped(), why.toHtmlEscaped()));
+    field_error_->show();
   });
-  connect(power_model_, &QComboBox::textActivated, this,
-          [this](const QString& v) { document_->set_top_value("power_model", v); });
   connect(document_, &PlanDocument::changed, this, &PlanTab::refresh_controls);
   refresh_controls();
 }
@@ -128,20 +82,7 @@ int PlanTab::current_stage() const {
 }
 
 void PlanTab::refresh_controls() {
-  const QSignalBlocker b1(hardware_), b2(gpus_), b3(region_), b4(price_), b5(power_model_);
-  auto select = [](QComboBox* box, const QString& value) {
-    int i = box->findText(value);
-    if (i < 0 && !value.isEmpty()) {
-      box->addItem(value);  // a profile given by path
-      i = box->count() - 1;
-    }
-    box->setCurrentIndex(i);
-  };
-  select(hardware_, document_->top_value("hardware"));
-  select(region_, document_->top_value("region"));
-  select(power_model_, document_->top_value("power_model"));
-  gpus_->setValue(document_->top_value("gpus").toInt());
-  price_->setText(document_->top_value("price_usd_per_gpu_hour"));
+  cluster_->show_values([this](const QString& key) { return document_->top_value(key); });
   const auto& err = document_->error();
   field_error_->setVisible(err.has_value());
   if (err)

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QGridLayout>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -14,11 +15,14 @@
 #include <QScatterSeries>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QValueAxis>
 #include <cmath>
 
+#include "sprout/gui/chart_axes.h"
 #include "sprout/gui/chart_box.h"
+#include "sprout/gui/charts.h"
+#include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/gui/result_table.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/cost/cost_model.h"
 
@@ -30,18 +34,36 @@ using planner::TelemetryRecord;
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
+// Short labels (200K, 1.4M): room for steps fine enough to end near the last token.
+constexpr int kTokenTicks = 10;
+
 const char* metric_title(RunMetric m) {
   switch (m) {
     case RunMetric::kSeconds:
-      return "seconds";
+      return "time";
     case RunMetric::kCostUsd:
-      return "USD";
+      return "cost";
     case RunMetric::kEnergyKwh:
-      return "kWh";
+      return "energy";
     case RunMetric::kCo2eKg:
-      return "kg CO2e";
+      return "CO2e";
   }
   return "";
+}
+
+// metric_of_seconds' numbers are seconds, USD, kWh and kg.
+AxisUnit metric_unit(RunMetric m) {
+  switch (m) {
+    case RunMetric::kSeconds:
+      return duration_unit(1);
+    case RunMetric::kCostUsd:
+      return usd_unit();
+    case RunMetric::kEnergyKwh:
+      return energy_unit(1);
+    case RunMetric::kCo2eKg:
+      return mass_unit(1);
+  }
+  return plain_unit();
 }
 
 // Value of `metric` for `seconds` of the plan's GPUs (prediction) or ranks.
@@ -62,50 +84,34 @@ double metric_of_seconds(RunMetric m, double seconds, int gpus, const planner::P
   return 0;
 }
 
-QValueAxis* axis(const QString& title, const char* format) {
-  auto* a = new QValueAxis;
-  a->setTitleText(title);
-  a->setLabelFormat(format);
-  return a;
-}
-
-// A chart with a value axis at the bottom and one on the left.
-struct XyChart {
+// A chart of something against tokens trained.
+struct TokensChart {
   QChart* chart;
-  QValueAxis* x;
-  QValueAxis* y;
+  XyAxes axes;
 };
-XyChart xy_chart(const QString& title, const QString& x_title, const QString& y_title, const char* y_format) {
-  XyChart c{new QChart, axis(x_title, "%.3g"), axis(y_title, y_format)};
-  c.chart->setTitle(title);
-  c.chart->addAxis(c.x, Qt::AlignBottom);
-  c.chart->addAxis(c.y, Qt::AlignLeft);
-  return c;
-}
-
-void attach(QChart* chart, QAbstractSeries* s, QValueAxis* x, QValueAxis* y) {
-  chart->addSeries(s);
-  s->attachAxis(x);
-  s->attachAxis(y);
+TokensChart tokens_chart(const QString& title, const QString& y_title, const QPalette& palette) {
+  QChart* chart = new_chart(title, palette);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  return {chart, add_xy_axes(chart, "tokens", y_title)};
 }
 
 // Vertical dashed lines at the tokens where the run grew.
-void mark_growth(QChart* chart, const RunRecord& run, QValueAxis* x, QValueAxis* y, double lo, double hi) {
+void mark_growth(const TokensChart& c, const RunRecord& run, double lo, double hi) {
   bool first = true;
   for (const auto& r : run.records) {
     if (r.event != "grow") continue;
     auto* line = new QLineSeries;
     line->setName(first ? "growth" : "");
     first = false;
-    QPen pen(QColor(200, 40, 40));
+    QPen pen(growth_color(QGuiApplication::palette()));
     pen.setStyle(Qt::DashLine);
     line->setPen(pen);
     line->append(r.tokens, lo);
     line->append(r.tokens, hi);
     const bool named = !line->name().isEmpty();
-    attach(chart, line, x, y);
+    add_xy_series(c.chart, line, c.axes);
     if (!named) {
-      for (QLegendMarker* m : chart->legend()->markers(line)) m->setVisible(false);
+      for (QLegendMarker* m : c.chart->legend()->markers(line)) m->setVisible(false);
     }
   }
 }
@@ -113,27 +119,27 @@ void mark_growth(QChart* chart, const RunRecord& run, QValueAxis* x, QValueAxis*
 // Seconds of training since the run started at each record (resume gaps out).
 // One row per stage the run reached, then the total.
 void fill_comparison_table(QTableWidget* table, const planner::RunComparison& c) {
-  std::vector<const planner::StageComparison*> rows;
-  for (const auto& s : c.stages) {
-    if (s.reached) rows.push_back(&s);
+  std::vector<const planner::StageComparison*> reached;
+  for (const auto& stage : c.stages) {
+    if (stage.reached) reached.push_back(&stage);
   }
-  rows.push_back(&c.total);
-  table->setRowCount(static_cast<int>(rows.size()));
-  for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
-    const auto& s = *rows[r];
-    const QStringList cells = {q(s.name),
-                               q(planner::percent(s.fraction_done, 0)),
-                               q(planner::human_duration(s.wall_seconds.predicted)),
-                               q(planner::human_duration(s.wall_seconds.actual)),
-                               QString("%1%").arg(100 * s.wall_seconds.error_fraction(), 0, 'f', 1),
-                               q(planner::human_count(s.tokens_per_s.predicted)),
-                               q(planner::human_count(s.tokens_per_s.actual)),
-                               q(planner::human_usd(s.cost_usd.actual)),
-                               q(planner::human_energy_kwh(s.energy_kwh.actual)),
-                               q(planner::human_mass_kg(s.co2e_kg.actual)),
-                               s.final_val_loss ? QString::number(*s.final_val_loss, 'f', 4) : QString()};
-    for (int col = 0; col < cells.size(); ++col) table->setItem(r, col, new QTableWidgetItem(cells[col]));
+  reached.push_back(&c.total);
+  std::vector<TableRow> rows;
+  for (const planner::StageComparison* s : reached) {
+    rows.push_back(
+        {{q(s->name), std::nullopt},
+         {q(planner::percent(s->fraction_done, 0)), s->fraction_done},
+         {q(planner::human_duration(s->wall_seconds.predicted)), s->wall_seconds.predicted},
+         {q(planner::human_duration(s->wall_seconds.actual)), s->wall_seconds.actual},
+         {QString("%1%").arg(100 * s->wall_seconds.error_fraction(), 0, 'f', 1), s->wall_seconds.error_fraction()},
+         {q(planner::human_count(s->tokens_per_s.predicted)), s->tokens_per_s.predicted},
+         {q(planner::human_count(s->tokens_per_s.actual)), s->tokens_per_s.actual},
+         {q(planner::human_usd(s->cost_usd.actual)), s->cost_usd.actual},
+         {q(planner::human_energy_kwh(s->energy_kwh.actual)), s->energy_kwh.actual},
+         {q(planner::human_mass_kg(s->co2e_kg.actual)), s->co2e_kg.actual},
+         {s->final_val_loss ? QString::number(*s->final_val_loss, 'f', 4) : QString(), s->final_val_loss}});
   }
+  fill_table(table, rows);
 }
 
 std::vector<double> elapsed_seconds(const RunRecord& run) {
@@ -173,7 +179,6 @@ RunTab::RunTab(PlanDocument* document, QWidget* parent) : QWidget(parent), docum
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->setMaximumHeight(170);
   loss_chart_ = new ChartBox(this);
   cumulative_chart_ = new ChartBox(this);
   throughput_chart_ = new ChartBox(this);
@@ -254,114 +259,121 @@ void RunTab::redraw() {
   table_->setHorizontalHeaderLabels(columns);
   table_->setRowCount(0);
   if (!comparison_ || !run_) {
-    for (ChartBox* c : {loss_chart_, cumulative_chart_, throughput_chart_}) c->set_chart(new QChart);
+    for (ChartBox* c : {loss_chart_, cumulative_chart_, throughput_chart_}) {
+      c->set_chart(make_placeholder(tr("Open a run directory (Ctrl+R)")));
+    }
     return;
   }
-  const auto& c = *comparison_;
-  const auto& run = *run_;
-  fill_comparison_table(table_, c);
+  fill_comparison_table(table_, *comparison_);
+  fit_to_rows(table_);
+  draw_loss();
+  draw_cumulative();
+  draw_throughput();
+}
 
-  const double max_tokens = std::max(1.0, c.total.tokens);
-  {  // Loss against tokens.
-    auto [chart, x, y] = xy_chart(tr("Loss in nats/token (training line, validation points), growth marked"),
-                                  tr("tokens"), tr("loss"), "%.2f");
-    auto* train = new QLineSeries;
-    train->setName(tr("training loss"));
-    auto* val = new QScatterSeries;
-    val->setName(tr("validation loss"));
-    val->setMarkerSize(7);
-    auto* predicted = new QLineSeries;
-    predicted->setName(tr("predicted"));
-    double lo = 1e300, hi = 0;
-    for (const auto& p : c.loss_curve) {
-      if (p.val_loss) {
-        val->append(p.tokens, *p.val_loss);
-      } else {
-        train->append(p.tokens, p.loss);
-      }
-      if (p.predicted_loss) predicted->append(p.tokens, *p.predicted_loss);
-      lo = std::min(lo, p.loss);
-      hi = std::max(hi, p.loss);
-    }
-    attach(chart, train, x, y);
-    attach(chart, val, x, y);
-    if (predicted->count() > 0) {
-      attach(chart, predicted, x, y);
+void RunTab::draw_loss() {
+  const auto& c = *comparison_;
+  const TokensChart chart =
+      tokens_chart(tr("Loss in nats/token (training line, validation points), growth marked"), tr("loss"), palette());
+  auto* train = new QLineSeries;
+  train->setName(tr("training loss"));
+  auto* val = new QScatterSeries;
+  val->setName(tr("validation loss"));
+  val->setMarkerSize(7);
+  auto* predicted = new QLineSeries;
+  predicted->setName(tr("predicted"));
+  double lo = 1e300, hi = 0;
+  for (const auto& p : c.loss_curve) {
+    if (p.val_loss) {
+      val->append(p.tokens, *p.val_loss);
     } else {
-      delete predicted;
+      train->append(p.tokens, p.loss);
     }
-    if (hi <= lo) hi = lo + 1;
-    mark_growth(chart, run, x, y, lo, hi);
-    x->setRange(0, max_tokens);
-    y->setRange(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo));
-    loss_chart_->set_chart(chart);
+    if (p.predicted_loss) predicted->append(p.tokens, *p.predicted_loss);
+    lo = std::min(lo, p.loss);
+    hi = std::max(hi, p.loss);
   }
-  {  // Cumulative time, cost, energy or CO2e against tokens.
-    const auto metric = static_cast<RunMetric>(metric_->currentData().toInt());
-    auto [chart, x, y] = xy_chart(tr("Cumulative %1: predicted vs actual").arg(metric_title(metric)), tr("tokens"),
-                                  metric_title(metric), "%.3g");
-    auto* predicted = new QLineSeries;
-    predicted->setName(tr("predicted (sprout plan)"));
-    double tokens = 0, seconds = 0;
-    predicted->append(0, 0);
-    for (const auto& se : estimate_->stages) {
-      seconds += se.growth_transition_s;
-      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.cluster.gpus, run.plan));
-      tokens += planner::trained_tokens(se);
-      seconds += se.costs.seconds - se.growth_transition_s;
-      predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.cluster.gpus, run.plan));
-    }
-    auto* actual = new QLineSeries;
-    actual->setName(tr("actual"));
-    const std::vector<double> elapsed = elapsed_seconds(run);
-    double hi = 0;
-    for (size_t i = 0; i < run.records.size(); ++i) {
-      const auto& r = run.records[i];
-      double v = metric_of_seconds(metric, elapsed[i], r.rank_count, run.plan);
-      if ((metric == RunMetric::kEnergyKwh || metric == RunMetric::kCo2eKg) && r.energy_j) {
-        const double kwh = *r.energy_j / 3.6e6 * run.plan.cluster.region.pue;  // measured or modelled joules
-        v = metric == RunMetric::kEnergyKwh ? kwh : kwh * run.plan.cluster.region.grid_g_co2e_per_kwh / 1000;
-      }
-      actual->append(r.tokens, v);
-      hi = std::max(hi, v);
-    }
-    for (const auto& p : predicted->points()) hi = std::max(hi, p.y());
-    attach(chart, predicted, x, y);
-    attach(chart, actual, x, y);
-    mark_growth(chart, run, x, y, 0, hi);
-    x->setRange(0, std::max(max_tokens, tokens));
-    y->setRange(0, hi * 1.05 + 1e-12);
-    cumulative_chart_->set_chart(chart);
+  add_xy_series(chart.chart, train, chart.axes);
+  add_xy_series(chart.chart, val, chart.axes);
+  if (predicted->count() > 0) {
+    add_xy_series(chart.chart, predicted, chart.axes);
+  } else {
+    delete predicted;
   }
-  {  // Throughput.
-    auto [chart, x, y] =
-        xy_chart(tr("Throughput (tokens/s): logged vs predicted per stage"), tr("tokens"), tr("tok/s"), "%.3g");
-    auto* actual = new QLineSeries;
-    actual->setName(tr("actual"));
-    double hi = 0;
-    for (const auto& r : run.records) {
-      if (!r.tokens_per_s) continue;
-      actual->append(r.tokens, *r.tokens_per_s);
-      hi = std::max(hi, *r.tokens_per_s);
-    }
-    auto* predicted = new QLineSeries;
-    predicted->setName(tr("predicted"));
-    double tokens = 0;
-    for (const auto& se : estimate_->stages) {
-      const double rate =
-          static_cast<double>(se.iteration.global_batch_sequences) * se.shape.seq_len / se.iteration.iteration_s;
-      predicted->append(tokens, rate);
-      tokens += planner::trained_tokens(se);
-      predicted->append(tokens, rate);
-      hi = std::max(hi, rate);
-    }
-    attach(chart, actual, x, y);
-    attach(chart, predicted, x, y);
-    mark_growth(chart, run, x, y, 0, hi);
-    x->setRange(0, std::max(max_tokens, tokens));
-    y->setRange(0, hi * 1.1 + 1e-12);
-    throughput_chart_->set_chart(chart);
+  if (hi <= lo) hi = lo + 1;
+  const NiceScale y = set_nice_range(chart.axes.y, lo, hi, plain_unit(), 6).scale;
+  mark_growth(chart, *run_, y.lo, y.hi);
+  set_nice_range(chart.axes.x, 0, std::max(1.0, c.total.tokens), count_unit(), kTokenTicks);
+  loss_chart_->set_chart(chart.chart);
+}
+
+void RunTab::draw_cumulative() {
+  const auto& run = *run_;
+  const auto metric = static_cast<RunMetric>(metric_->currentData().toInt());
+  const TokensChart chart =
+      tokens_chart(tr("Cumulative %1: predicted vs actual").arg(metric_title(metric)), metric_title(metric), palette());
+  auto* predicted = new QLineSeries;
+  predicted->setName(tr("predicted (sprout plan)"));
+  double tokens = 0, seconds = 0;
+  predicted->append(0, 0);
+  for (const auto& se : estimate_->stages) {
+    seconds += se.growth_transition_s;
+    predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.cluster.gpus, run.plan));
+    tokens += planner::trained_tokens(se);
+    seconds += se.costs.seconds - se.growth_transition_s;
+    predicted->append(tokens, metric_of_seconds(metric, seconds, run.plan.cluster.gpus, run.plan));
   }
+  auto* actual = new QLineSeries;
+  actual->setName(tr("actual"));
+  const std::vector<double> elapsed = elapsed_seconds(run);
+  double hi = 0;
+  for (size_t i = 0; i < run.records.size(); ++i) {
+    const auto& r = run.records[i];
+    double v = metric_of_seconds(metric, elapsed[i], r.rank_count, run.plan);
+    if ((metric == RunMetric::kEnergyKwh || metric == RunMetric::kCo2eKg) && r.energy_j) {
+      const double kwh = *r.energy_j / 3.6e6 * run.plan.cluster.region.pue;  // measured or modelled joules
+      v = metric == RunMetric::kEnergyKwh ? kwh : kwh * run.plan.cluster.region.grid_g_co2e_per_kwh / 1000;
+    }
+    actual->append(r.tokens, v);
+    hi = std::max(hi, v);
+  }
+  for (const auto& p : predicted->points()) hi = std::max(hi, p.y());
+  add_xy_series(chart.chart, predicted, chart.axes);
+  add_xy_series(chart.chart, actual, chart.axes);
+  const NiceScale y = set_nice_range(chart.axes.y, 0, hi, metric_unit(metric), 6).scale;
+  mark_growth(chart, run, 0, y.hi);
+  set_nice_range(chart.axes.x, 0, std::max(comparison_->total.tokens, tokens), count_unit(), kTokenTicks);
+  cumulative_chart_->set_chart(chart.chart);
+}
+
+void RunTab::draw_throughput() {
+  const auto& run = *run_;
+  const TokensChart chart = tokens_chart(tr("Throughput: logged vs predicted per stage"), tr("tokens/s"), palette());
+  auto* actual = new QLineSeries;
+  actual->setName(tr("actual"));
+  double hi = 0;
+  for (const auto& r : run.records) {
+    if (!r.tokens_per_s) continue;
+    actual->append(r.tokens, *r.tokens_per_s);
+    hi = std::max(hi, *r.tokens_per_s);
+  }
+  auto* predicted = new QLineSeries;
+  predicted->setName(tr("predicted"));
+  double tokens = 0;
+  for (const auto& se : estimate_->stages) {
+    const double rate =
+        static_cast<double>(se.iteration.global_batch_sequences) * se.shape.seq_len / se.iteration.iteration_s;
+    predicted->append(tokens, rate);
+    tokens += planner::trained_tokens(se);
+    predicted->append(tokens, rate);
+    hi = std::max(hi, rate);
+  }
+  add_xy_series(chart.chart, actual, chart.axes);
+  add_xy_series(chart.chart, predicted, chart.axes);
+  const NiceScale y = set_nice_range(chart.axes.y, 0, hi, count_unit(), 6).scale;
+  mark_growth(chart, run, 0, y.hi);
+  set_nice_range(chart.axes.x, 0, std::max(comparison_->total.tokens, tokens), count_unit(), kTokenTicks);
+  throughput_chart_->set_chart(chart.chart);
 }
 
 }  // namespace sprout::gui

@@ -3,9 +3,14 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QGuiApplication>
+#include <QLocale>
 #include <QRegularExpression>
 #include <string>
 
+#include "sprout/gui/count_text.h"
+#include "sprout/gui/palette_colors.h"
+#include "sprout/planner/base/format_units.h"
 #include "sprout/planner/model/model_shape.h"
 
 namespace sprout::gui {
@@ -35,12 +40,28 @@ const Column kColumns[] = {
     {"grow.grow_steps", "grow steps", "MSG mask ramp length after growing into this stage"},
 };
 
+// Columns of counts, shown and typed as 245.37B / 4.72M.
+bool is_count(const QString& key) { return key == "tokens" || key == "global_batch_tokens"; }
+
+std::optional<double> number_in(const QString& text) {
+  bool ok = false;
+  const double v = text.toDouble(&ok);
+  return ok ? std::optional<double>(v) : std::nullopt;
+}
+
 }  // namespace
 
-StagesModel::StagesModel(PlanDocument* document, QObject* parent) : QAbstractTableModel(parent), document_(document) {
+StagesModel::StagesModel(PlanDocument* document, QObject* parent)
+    : QAbstractTableModel(parent), document_(document), rows_(document->stage_count()) {
+  // A reset closes the cell editor that is committing: only a new row count needs one.
   connect(document_, &PlanDocument::changed, this, [this] {
-    beginResetModel();
-    endResetModel();
+    if (rows_ != document_->stage_count()) {
+      beginResetModel();
+      rows_ = document_->stage_count();
+      endResetModel();
+    } else if (rows_ > 0) {
+      emit dataChanged(index(0, 0), index(rows_ - 1, columnCount() - 1));
+    }
   });
 }
 
@@ -55,7 +76,7 @@ const QStringList& StagesModel::column_keys() {
 
 int StagesModel::column_of(const QString& key) const { return column_keys().indexOf(key); }
 
-int StagesModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : document_->stage_count(); }
+int StagesModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
 
 int StagesModel::columnCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(std::size(kColumns));
@@ -80,20 +101,25 @@ QModelIndex StagesModel::error_index() const {
 QVariant StagesModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid()) return {};
   const QString key = column_keys()[index.column()];
+  const QString value = document_->stage_value(index.row(), key);
+  // A count column holding a number (a bad draft value shows as typed).
+  bool is_number = false;
+  const double count = is_count(key) ? value.toDouble(&is_number) : 0;
   const bool is_error = error_index() == index;
   switch (role) {
     case Qt::DisplayRole:
+      return is_number ? format_count(count) : value;
     case Qt::EditRole:
-      return document_->stage_value(index.row(), key);
+      return is_number ? exact_count_text(count) : value;
     case Qt::BackgroundRole:
-      if (is_error) return QBrush(QColor(255, 205, 205));
-      if (key == "grow.grow_steps" && document_->stage_value(index.row(), "grow.grow_steps").isEmpty()) {
-        return QBrush(QColor(240, 240, 240));
-      }
+      if (is_error) return QBrush(error_background(QGuiApplication::palette()));
+      if (key == "grow.grow_steps" && value.isEmpty()) return QBrush(muted_background(QGuiApplication::palette()));
       return {};
-    case Qt::ToolTipRole:
+    case Qt::ToolTipRole: {
       if (is_error) return document_->error()->full;
-      return QString::fromStdString(kColumns[index.column()].tip);
+      const QString tip = QString::fromStdString(kColumns[index.column()].tip);
+      return is_number ? QString("%1: %2").arg(tip, QString::fromStdString(planner::human_number(count))) : tip;
+    }
     case Qt::TextAlignmentRole:
       return index.column() == 0 ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
                                  : QVariant(Qt::AlignRight | Qt::AlignVCenter);
@@ -105,8 +131,20 @@ QVariant StagesModel::data(const QModelIndex& index, int role) const {
 bool StagesModel::setData(const QModelIndex& index, const QVariant& value, int role) {
   if (!index.isValid() || role != Qt::EditRole) return false;
   const QString key = column_keys()[index.column()];
-  if (document_->stage_value(index.row(), key) == value.toString()) return false;
-  document_->set_stage_value(index.row(), key, value.toString());
+  const QString old = document_->stage_value(index.row(), key);
+  QString text = value.toString();
+  if (is_count(key)) {
+    const ParsedCount parsed = parse_count(text);
+    if (!parsed.value) {
+      const QString kept = number_in(old) ? format_count(*number_in(old)) : old;
+      emit input_rejected(QString("stages[%1].%2").arg(index.row()).arg(key), parsed.error + "; kept " + kept);
+      return false;
+    }
+    if (number_in(old) == parsed.value) return false;
+    text = QString::number(*parsed.value, 'g', QLocale::FloatingPointShortest);
+  }
+  if (old == text) return false;
+  document_->set_stage_value(index.row(), key, text);
   return true;
 }
 

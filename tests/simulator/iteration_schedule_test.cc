@@ -13,21 +13,12 @@
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/model/pipeline_order.h"
 #include "test_paths.h"
+#include "uniform_iteration.h"
 
 namespace sprout::simulator {
 namespace {
 
-// Uniform stages without communication: forward 1 s, backward 2 s per chunk
-// (for a rank holding all its layers in one chunk), nothing else.
-IterationInputs uniform(int p, int m, int v) {
-  IterationInputs in;
-  in.pipeline_stages = p;
-  in.micro.micro_batches = m;
-  in.micro.chunks_per_stage = v;
-  in.micro.forward_s = 1.0 / v;
-  in.micro.backward_s = 2.0 / v;
-  return in;
-}
+using sprout::simulator::test_support::uniform;
 
 TEST(PipelineOrder, EveryOpOnceAndForwardBeforeBackward) {
   for (auto [p, v, m] : {std::tuple{4, 1, 8}, {4, 2, 8}, {4, 2, 4}, {3, 3, 7}, {4, 2, 6}}) {

@@ -12,21 +12,12 @@
 
 #include "iteration/iteration_summary.h"
 #include "iteration/task_graph.h"
+#include "uniform_iteration.h"
 
 namespace sprout::simulator::internal {
 namespace {
 
-// Uniform stages without communication: forward 1 s and backward 2 s per
-// rank, split evenly over its v chunks.
-IterationInputs uniform(int p, int m, int v) {
-  IterationInputs in;
-  in.pipeline_stages = p;
-  in.micro.micro_batches = m;
-  in.micro.chunks_per_stage = v;
-  in.micro.forward_s = 1.0 / v;
-  in.micro.backward_s = 2.0 / v;
-  return in;
-}
+using sprout::simulator::test_support::uniform;
 
 struct BuiltIteration {
   int tasks = 0;

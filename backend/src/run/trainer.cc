@@ -2,7 +2,7 @@
 // The training loop, top to bottom: load and check the plan, meet the other
 // ranks, find the data, start or resume, then for every stage: grow at its
 // start, hand the model to the stage's runtime (data- or model-parallel,
-// step/stage_runtime.h), train its steps, evaluate, checkpoint, log. Every
+// run/stage_runtime.h), train its steps, evaluate, checkpoint, log. Every
 // rank runs this loop in lockstep; rank 0 alone writes the run directory
 // (the ranks' checkpoint shards aside). docs/backend.md describes the files
 // it writes.

@@ -6,21 +6,21 @@
 #pragma once
 
 #include <QWidget>
+#include <functional>
 #include <optional>
 
 #include "sprout/planner/search/schedule_search.h"
 
-class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
-class QSpinBox;
 class QTableWidget;
 
 namespace sprout::gui {
 
 class BackgroundTask;
 class ChartBox;
+class ClusterEditor;
 class PlanDocument;
 
 class BudgetTab : public QWidget {
@@ -36,11 +36,17 @@ class BudgetTab : public QWidget {
   // Starts the search in the background; result() when the task finishes.
   void run_search();
   const std::optional<planner::SearchResult>& result() const { return result_; }
-  // Makes candidate `rank` (0 = best) the document's plan.
+  // Makes candidate `rank` (0 = best; the scratch baseline after the ranked
+  // ones) the document's plan, if the replace guard agrees.
   bool use_candidate(int rank);
+  // Asked before the document is replaced (unsaved edits); false keeps it.
+  void set_replace_guard(std::function<bool()> guard) { replace_guard_ = std::move(guard); }
 
   BackgroundTask* task() const { return task_; }
-  QTableWidget* table() const { return table_; }
+  QTableWidget* table() const { return table_; }  // sortable: a row's rank is rank_at_row(row)
+  int rank_at_row(int row) const;
+  ChartBox* chart() const { return chart_; }
+  ClusterEditor* cluster_editor() const { return cluster_; }
   QLabel* summary() const { return summary_; }
 
  signals:
@@ -50,12 +56,9 @@ class BudgetTab : public QWidget {
   void show_result();
 
   PlanDocument* document_;
+  ClusterEditor* cluster_;
   QDoubleSpinBox* budget_;
   QLineEdit* target_;
-  QComboBox* hardware_;
-  QSpinBox* gpus_;
-  QComboBox* region_;
-  QLineEdit* price_;
   QDoubleSpinBox* deadline_days_;
   QDoubleSpinBox* max_co2e_t_;
   QTableWidget* table_;
@@ -63,6 +66,7 @@ class BudgetTab : public QWidget {
   ChartBox* chart_;
   BackgroundTask* task_;
   std::optional<planner::SearchResult> result_;
+  std::function<bool()> replace_guard_;
 };
 
 }  // namespace sprout::gui

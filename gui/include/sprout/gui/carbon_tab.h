@@ -33,8 +33,9 @@ class CarbonTab : public QWidget {
   const std::vector<std::pair<QString, double>>& by_region() const { return by_region_; }
   ChartBox* chart() const { return chart_; }
 
-  // Loads an hourly trace (Electricity Maps CSV) and sets the window to its
-  // first month. Returns false with the simulator's message shown.
+  // Loads an hourly trace (Electricity Maps CSV) and sets the window to the
+  // whole trace (start and deadline stay within it). Returns false with the
+  // simulator's message shown.
   bool load_trace(const QString& path);
   void set_window(const QDateTime& start_utc, const QDateTime& deadline_utc);
   // Simulates the plan with the carbon-aware mode (start | pause) in the
@@ -44,10 +45,13 @@ class CarbonTab : public QWidget {
   BackgroundTask* task() const { return task_; }
   QLabel* result_label() const { return result_label_; }
   ChartBox* trace_chart() const { return trace_chart_; }
+  QDateTimeEdit* start_edit() const { return start_; }
+  QDateTimeEdit* deadline_edit() const { return deadline_; }
 
  private:
   void refresh();
   void show_trace();
+  void show_error(const QString& text);
   PlanDocument* document_;
   ChartBox* chart_;
   std::vector<std::pair<QString, double>> by_region_;

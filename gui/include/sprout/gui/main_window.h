@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sprout-gui's window: Plan, Budget, Compare, Carbon and Run tabs, File menu
-// with open/save/export/open-run and recent files, window state remembered
-// between sessions.
+// with open/save/export/open-run and recent files, Edit menu with undo/redo of
+// plan edits, window state remembered between sessions. Unsaved edits are
+// never dropped silently: closing the window, opening another plan or taking
+// a budget candidate asks Save / Discard / Cancel first.
 #pragma once
 
 #include <QMainWindow>
 #include <QStringList>
+#include <functional>
 
 class QLabel;
 class QMenu;
@@ -20,6 +23,10 @@ class PlanDocument;
 class PlanTab;
 class RunTab;
 
+enum class UnsavedChoice { kSave, kDiscard, kCancel };
+// Asks what to do with the unsaved edits of the document called `name`.
+using UnsavedQuestion = std::function<UnsavedChoice(const QString& name)>;
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
 
@@ -27,8 +34,17 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  bool open_plan(const QString& path);  // errors appear in the message bar
+  // Asks about unsaved edits first (false when the user cancels); errors
+  // appear in the message bar.
+  bool open_plan(const QString& path);
   bool save_plan(const QString& path);
+  // Saves to the plan's file (or asks for one); false when not saved.
+  bool save_current();
+  // True when the document may be replaced or closed: nothing unsaved, or the
+  // user saved or discarded it.
+  bool maybe_save();
+  // Replaces the Save / Discard / Cancel message box (tests answer it directly).
+  void set_unsaved_question(UnsavedQuestion ask) { ask_unsaved_ = std::move(ask); }
   void show_message(const QString& text, bool is_error);
 
   PlanDocument* document() const { return document_; }
@@ -61,6 +77,7 @@ class MainWindow : public QMainWindow {
   QLabel* message_;
   QMenu* recent_menu_ = nullptr;
   QStringList recent_;
+  UnsavedQuestion ask_unsaved_;
 };
 
 }  // namespace sprout::gui

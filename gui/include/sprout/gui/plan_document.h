@@ -3,14 +3,19 @@
 // planner::plan_to_yaml writes it) that the views edit field by field, and the
 // last draft that validated, with its estimate. Validation is the planner's
 // own loader, so the GUI shows exactly the CLI's errors; an invalid draft is
-// never saved.
+// never saved. Every edit is a step on an undo stack; the document is
+// modified while the stack is away from where it was last loaded or saved
+// (and a plan from no file is modified until saved).
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <optional>
+
+class QUndoStack;
 
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/plan/plan.h"
@@ -39,7 +44,8 @@ class PlanDocument : public QObject {
   bool save(const QString& path);
 
   const QString& path() const { return path_; }
-  bool is_modified() const { return modified_; }
+  bool is_modified() const;
+  QUndoStack* undo_stack() const { return undo_; }
   bool has_plan() const { return valid_.has_value(); }
   const planner::Plan& plan() const { return *valid_; }  // last valid draft
   const std::optional<planner::PlanEstimate>& estimate() const { return estimate_; }
@@ -59,8 +65,11 @@ class PlanDocument : public QObject {
  signals:
   void changed();           // draft edited (valid or not) or replaced
   void estimate_changed();  // a new valid plan was estimated
+  void modified_changed(bool modified);
 
  private:
+  // Applies `edit` to the draft as one undoable step called `what`.
+  void edit_draft(const QString& what, const std::function<void()>& edit);
   void revalidate();
   // A GUI user edits shapes, not `grow:` flags: set each stage's width/depth
   // flags to what its shape change implies (keeping grow_steps), so the only
@@ -73,7 +82,8 @@ class PlanDocument : public QObject {
   std::optional<FieldError> error_;
   QString path_;
   QString load_error_;
-  bool modified_ = false;
+  QUndoStack* undo_;
+  bool unsaved_new_ = false;
 };
 
 }  // namespace sprout::gui

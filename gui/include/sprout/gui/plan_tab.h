@@ -6,15 +6,12 @@
 
 #include <QWidget>
 
-class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
-class QLineEdit;
-class QSpinBox;
 class QTableView;
 
 namespace sprout::gui {
 
+class ClusterEditor;
 class EstimatePanel;
 class PlanDocument;
 class StagesModel;
@@ -25,9 +22,11 @@ class PlanTab : public QWidget {
  public:
   explicit PlanTab(PlanDocument* document, QWidget* parent = nullptr);
 
+  ClusterEditor* cluster_editor() const { return cluster_; }
   QTableView* stages_view() const { return stages_view_; }
   StagesModel* stages_model() const { return model_; }
   EstimatePanel* estimate_panel() const { return estimate_; }
+  // The planner's error about the draft, or why a typed value was not taken.
   QLabel* field_error() const { return field_error_; }
 
  private:
@@ -35,11 +34,7 @@ class PlanTab : public QWidget {
   int current_stage() const;
 
   PlanDocument* document_;
-  QComboBox* hardware_;
-  QSpinBox* gpus_;
-  QComboBox* region_;
-  QLineEdit* price_;
-  QComboBox* power_model_;
+  ClusterEditor* cluster_;
   QTableView* stages_view_;
   StagesModel* model_;
   QLabel* field_error_;

@@ -51,6 +51,9 @@ class RunTab : public QWidget {
 
  private:
   void redraw();
+  void draw_loss();
+  void draw_cumulative();
+  void draw_throughput();
 
   PlanDocument* document_;
   QString dir_;

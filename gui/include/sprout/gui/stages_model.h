@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The stages of the plan as an editable table: one row per stage, one column
 // per plan key. A cell whose key the planner rejects is painted red and
-// carries the planner's message as its tooltip.
+// carries the planner's message as its tooltip. Tokens and batch tokens show
+// as 245.37B / 4.72M and take either form (or plain numbers) when edited;
+// text that is no count is not taken, and input_rejected says why.
 #pragma once
 
 #include <QAbstractTableModel>
@@ -30,8 +32,13 @@ class StagesModel : public QAbstractTableModel {
   // The cell the current error is about, if it names a stage field.
   QModelIndex error_index() const;
 
+ signals:
+  // A typed value was not taken: the field ("stages[1].tokens") and why.
+  void input_rejected(const QString& field, const QString& why);
+
  private:
   PlanDocument* document_;
+  int rows_ = 0;  // the row count the views know
 };
 
 }  // namespace sprout::gui
