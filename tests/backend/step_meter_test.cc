@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The step meter (run/step_meter.h): what a step record says about the
-// steps since the last one, the pipeline's per-stage and per-op means, and
-// the progress line with its ETA.
+// steps since the last one (with the recompute and the activation peak), the
+// pipeline's per-stage and per-op means, and the progress line with its ETA.
 #include "run/step_meter.h"
 
 #include <fmt/format.h>
@@ -55,6 +55,26 @@ TEST_F(StepMeterTest, AStepRecordAveragesTheStepsSinceTheLastAndStartsAfresh) {
   meter.fill_step_record(next);
   EXPECT_DOUBLE_EQ(*next.tokens_per_s, 150.0);
   EXPECT_DOUBLE_EQ(*next.compute_s, 1.0);
+}
+
+TEST_F(StepMeterTest, AStepRecordSaysTheRecomputeAndTheLargestActivationPeakSinceTheLast) {
+  schedules_[0].recompute = planner::Recompute::kSelective;
+  StepMeter meter(plan_, schedules_, 1);
+  meter.begin_stage(0, std::nullopt);
+  ParallelStepResult step = timed_step(1, 0, 0, 0);
+  for (int64_t bytes : {300, 700, 500}) {
+    step.step.activation_peak_bytes = bytes;
+    meter.add_step(1.0, 10, step);
+  }
+  planner::TelemetryRecord r;
+  meter.fill_step_record(r);
+  EXPECT_EQ(r.recompute, planner::Recompute::kSelective);
+  EXPECT_EQ(r.activation_peak_bytes, 700);
+  step.step.activation_peak_bytes = 0;  // not measured
+  meter.add_step(1.0, 10, step);
+  planner::TelemetryRecord unmeasured;
+  meter.fill_step_record(unmeasured);
+  EXPECT_FALSE(unmeasured.activation_peak_bytes);
 }
 
 TEST_F(StepMeterTest, APipelinedStageLogsPerStageMeansAndEveryOp) {

@@ -24,8 +24,9 @@ struct TinyGrowthPlan {
   int first_heads = 2;
   double token_scale = 1;
   int gpus = 1;
-  std::string model_extra;                                               // more `model:` keys, e.g. ", dropout: 0.1"
-  std::string training_extra;                                            // more `training:` keys, e.g. ", threads: 1"
+  std::string model_extra;     // more `model:` keys, e.g. ", dropout: 0.1"
+  std::string training_extra;  // more `training:` keys, e.g. ", threads: 1"
+  std::string stage_extra;     // more keys of every stage, e.g. ", recompute: full"
   std::string first_parallel = "{tp: 1, pp: 1, dp: 1, micro_batch: 8}";  // "": none
   std::string later_parallel;                                            // "": none
   std::string deep_parallel = "same";  // the last stage's layout; "same": later_parallel
@@ -43,12 +44,12 @@ inline std::string tiny_growth_plan_yaml(const TinyGrowthPlan& p) {
     << "stages:\n"
     << "  - {name: small, layers: 1, hidden: " << p.first_hidden << ", heads: " << p.first_heads
     << ", tokens: " << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: " << p.first_lr
-    << ", warmup_fraction: 0.25" << parallel(p.first_parallel) << "}\n"
+    << ", warmup_fraction: 0.25" << p.stage_extra << parallel(p.first_parallel) << "}\n"
     << "  - {name: wide, grow: {width: true, grow_steps: 4}, layers: 1, hidden: 64, heads: 4, tokens: "
-    << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: 2e-3, warmup_fraction: 0.25"
+    << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: 2e-3, warmup_fraction: 0.25" << p.stage_extra
     << parallel(p.later_parallel) << "}\n"
     << "  - {name: deep, grow: {depth: true, grow_steps: 4}, layers: 2, hidden: 64, heads: 4, tokens: "
-    << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: 1.5e-3, warmup_fraction: 0.25"
+    << 4096 * p.token_scale << ", global_batch_tokens: 512, lr: 1.5e-3, warmup_fraction: 0.25" << p.stage_extra
     << parallel(p.deep_parallel == "same" ? p.later_parallel : p.deep_parallel) << "}\n";
   return y.str();
 }

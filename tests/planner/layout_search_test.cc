@@ -75,5 +75,21 @@ TEST(LayoutSearch, EstimatePlanSearchesStagesWithoutLayout) {
   }
 }
 
+// sprout-train runs the recompute the plan gives, else the planner's choice.
+TEST(LayoutSearch, PlannedRecomputeIsThePlansElseTheSearchsChoice) {
+  Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
+  Stage st = plan.stages.back();
+  st.recompute = Recompute::kSelective;
+  EXPECT_EQ(planned_recompute(plan, st), Recompute::kSelective);
+  st.parallel.reset();
+  st.recompute.reset();
+  const StageEstimate searched = estimate_stage(plan, st, {});
+  EXPECT_EQ(planned_recompute(plan, st), searched.layout.recompute);
+  // Where no layout fits, the planner chooses nothing: none.
+  st.shape.layers *= 1000;
+  EXPECT_THROW(estimate_stage(plan, st, {}), InputError);
+  EXPECT_EQ(planned_recompute(plan, st), Recompute::kNone);
+}
+
 }  // namespace
 }  // namespace sprout::planner

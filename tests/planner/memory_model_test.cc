@@ -47,6 +47,39 @@ TEST(MemoryModel, NoDropoutDropsTheMasks) {
   EXPECT_NEAR(activation_bytes_per_layer(m, p, AttentionKernel::kFlash, 0), sbh * 32, 1);
 }
 
+// sprout-train's footprint (docs/formulas.md "Activation memory of
+// sprout-train"), term by term for one layer: fp32 keeps 16 s b h + a s^2 b
+// elements (MHA + GELU, no dropout) and the concatenated QKV weight.
+TEST(MemoryModel, SproutTrainKeepsWhatItsAutogradKeeps) {
+  const ModelShape m = {2, 128, 4, 4, 512, 256, 128, Activation::kGelu, PositionEmbedding::kLearned, true};
+  const double sbh = 128.0 * 4 * 128, sb = 128.0 * 4, scores = 4 * 128.0 * 128 * 4, qkv_weight = 3 * 128.0 * 128;
+  auto p = layout(1, 1, 1, Recompute::kNone, false, 4);
+  const auto fp32 = ActivationFootprint::kSproutTrainFp32;
+  const auto kept = [&](Recompute rc) {
+    p.recompute = rc;
+    return activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0, fp32);
+  };
+  EXPECT_DOUBLE_EQ(kept(Recompute::kNone), 4 * (16 * sbh + 4 * sb + scores + qkv_weight));
+  EXPECT_DOUBLE_EQ(kept(Recompute::kSelective), 4 * (16 * sbh + 4 * sb + qkv_weight));
+  EXPECT_DOUBLE_EQ(kept(Recompute::kFull), 4 * sbh);
+  // bf16 autocast: the residual stream stays fp32, the rest is bf16 copies.
+  p.recompute = Recompute::kNone;
+  EXPECT_LT(activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0, ActivationFootprint::kSproutTrainBf16),
+            0.7 * kept(Recompute::kNone));
+  // The peak orders as the kept bytes do, and the default footprint is Megatron's.
+  double last = 1e30;
+  for (Recompute rc : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
+    p.recompute = rc;
+    const double peak = activation_bytes_per_gpu(m, p, AttentionKernel::kStandard, 0, 1, fp32);
+    EXPECT_LT(peak, last) << to_string(rc);
+    last = peak;
+  }
+  EXPECT_EQ(activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1),
+            activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1, ActivationFootprint::kMegatronFp16));
+  EXPECT_EQ(sprout_train_footprint("bf16"), ActivationFootprint::kSproutTrainBf16);
+  EXPECT_THROW(sprout_train_footprint("fp16"), std::invalid_argument);
+}
+
 TEST(MemoryModel, ModelStatesAre18BytesPerParameterOr6PlusTwelveOverDp) {
   HardwareProfile hw;
   hw.hbm_gb = 80;

@@ -60,7 +60,7 @@ TEST(TelemetryRecord, EveryRecordedLineRoundTrips) {
   EXPECT_GT(exact, 100);
 }
 
-// The kinds no recorded run holds: a resume and a pipelined step.
+// The kinds no recorded run holds: a resume, a pipelined step, a step with memory figures.
 TEST(TelemetryRecord, ResumeAndPipelineRecordsRoundTripByteForByte) {
   const std::string resume =
       R"({"energy_j":10.5,"energy_source":"rapl","event":"resume","model_flops":3.5,"rank_count":2,)"
@@ -73,13 +73,20 @@ TEST(TelemetryRecord, ResumeAndPipelineRecordsRoundTripByteForByte) {
       R"("p2p_s":0.001,"schedule":"1F1B","stages":2},"rank_count":2,"reduce_s":0.02,"stage":"deep",)"
       R"("stage_index":2,"step":20,"tflops_per_gpu":0.5,"time":"2026-01-02T03:04:05.678Z","tokens":10240.0,)"
       R"("tokens_per_s":100.0,"wait_s":0.003})";
-  for (const std::string& line : {resume, pipelined}) {
+  const std::string memory =
+      R"({"activation_peak_bytes":123456789,"energy_j":1.0,"energy_source":"model","loss":3.5,)"
+      R"("peak_memory_bytes":987654321,"recompute":"selective","stage":"deep","step":21,"tokens":10752.0})";
+  for (const std::string& line : {resume, pipelined, memory}) {
     EXPECT_EQ(telemetry_to_json(telemetry_from_json(nlohmann::json::parse(line), kWhere)).dump(), line);
   }
   const TelemetryRecord p = telemetry_from_json(nlohmann::json::parse(pipelined), kWhere);
   ASSERT_TRUE(p.pipeline);
   EXPECT_EQ(p.pipeline->stages, 2);
   EXPECT_EQ(p.pipeline->forward_op_s->size(), 2u);
+  const TelemetryRecord m = telemetry_from_json(nlohmann::json::parse(memory), kWhere);
+  EXPECT_EQ(m.recompute, Recompute::kSelective);
+  EXPECT_EQ(m.activation_peak_bytes, 123456789);
+  EXPECT_EQ(m.peak_memory_bytes, 987654321);
 }
 
 TEST(TelemetryRecord, UnknownKeysAreIgnoredAndAStageMayBeAnIndex) {
@@ -103,6 +110,8 @@ TEST(TelemetryRecord, BadLinesNameTheLineAndTheField) {
             "telemetry.jsonl:7: telemetry.loss: -1 is not a finite number >= 0");
   EXPECT_EQ(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "event": "checkpoint", "path": 3})"),
             "telemetry.jsonl:7: telemetry.path: expected a string, got 3");
+  EXPECT_EQ(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "recompute": "some"})"),
+            "telemetry.jsonl:7: telemetry.recompute: 'some' is not one of none | selective | full");
   EXPECT_NE(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "pipeline": {"stages": 2}})")
                 .find("telemetry.jsonl:7: telemetry.pipeline: "),
             std::string::npos);

@@ -14,6 +14,7 @@ void set_enabled(bool cuda, bool on) {
   at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, on);
   if (on) at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, at::kBFloat16);
 }
+bool is_enabled(bool cuda) { return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU); }
 #else
 void set_enabled(bool cuda, bool on) {
   if (cuda) {
@@ -24,9 +25,12 @@ void set_enabled(bool cuda, bool on) {
     if (on) at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
   }
 }
+bool is_enabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
 #endif
 
 }  // namespace
+
+bool autocast_enabled(torch::Device device) { return is_enabled(device.is_cuda()); }
 
 AutocastGuard::AutocastGuard(bool enabled, torch::Device device) : enabled_(enabled), cuda_(device.is_cuda()) {
   if (enabled_) set_enabled(cuda_, true);

@@ -7,6 +7,10 @@
 
 namespace sprout::backend {
 
+// Whether autocast is on for `device`'s kind now (a recomputed piece of the
+// forward pass re-enters the state its first run had: step/recompute.h).
+bool autocast_enabled(torch::Device device);
+
 class AutocastGuard {
  public:
   // No-op when !enabled.

@@ -26,8 +26,12 @@ void write_run_summary(const std::string& path, const RunDescription& run, bool 
   j["steps"] = c.global_step;
   j["stages"] = nlohmann::json::array();
   StageRecord total{"total"};
-  for (const auto& r : c.stages) {
-    j["stages"].push_back(stage_record_json(r, run.rank_count));
+  for (size_t i = 0; i < c.stages.size(); ++i) {
+    const StageRecord& r = c.stages[i];
+    nlohmann::json stage = stage_record_json(r, run.rank_count);
+    if (i < run.recompute.size()) stage["recompute"] = planner::to_string(run.recompute[i]);
+    if (i < run.attention.size()) stage["attention"] = planner::to_string(run.attention[i]);
+    j["stages"].push_back(std::move(stage));
     total.steps += r.steps;
     total.tokens += r.tokens;
     total.wall_seconds += r.wall_seconds;

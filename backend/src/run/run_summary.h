@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "checkpoint/run_state.h"
+#include "sprout/planner/model/parallel_layout.h"
 #include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::backend {
@@ -23,6 +25,9 @@ struct RunDescription {
   std::string rendezvous;     // single | torchrun | slurm | kubernetes
   int64_t bucket_bytes = 0;
   double unigram_entropy_nats = 0;  // of the training shard
+  // Per stage of the plan: what its backward passes recompute and its attention kernel.
+  std::vector<planner::Recompute> recompute;
+  std::vector<planner::AttentionKernel> attention;
   planner::RunProvenance provenance;
 };
 

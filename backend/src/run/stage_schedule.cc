@@ -53,6 +53,7 @@ std::vector<StageSchedule> schedule_stages(const planner::Plan& plan, int world_
     sc.accumulation = sc.sequences_per_step / (sc.micro_batch * dp);
     sc.steps = planner::iterations_for_tokens(st.tokens, st.global_batch_tokens);
     sc.warmup_steps = std::llround(st.warmup_fraction * static_cast<double>(sc.steps));
+    sc.recompute = planner::planned_recompute(plan, st);
     if (i > 0) {
       const auto& prev = plan.stages[i - 1].shape;
       if (s.head_dim() < prev.head_dim()) {

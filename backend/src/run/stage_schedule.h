@@ -22,6 +22,9 @@ struct StageSchedule {
   long long accumulation = 0;        // micro-batches per step on each rank
   long long warmup_steps = 0;
   long long grow_steps = 0;  // MSG ramp length; 0 on the first stage
+  // What the backward pass recomputes: the plan's, else the planner's choice
+  // (planner::planned_recompute).
+  planner::Recompute recompute = planner::Recompute::kNone;
 };
 
 // world_size: processes of this run (1 for the single-process trainer).

@@ -15,9 +15,11 @@ StepMeter::StepMeter(const planner::Plan& plan, const std::vector<StageSchedule>
     : plan_(plan), schedules_(schedules), rank_count_(rank_count), total_steps_(total_steps(schedules)) {}
 
 void StepMeter::begin_stage(size_t stage_index, std::optional<planner::PipelineTelemetry> pipeline) {
+  stage_index_ = stage_index;
   flops_per_token_ = planner::model_flops_per_token(plan_.stages[stage_index].shape);
   pipeline_ = std::move(pipeline);
   seconds_ = tokens_ = steps_ = compute_s_ = wait_s_ = reduce_s_ = optimizer_s_ = bubble_ = 0;
+  activation_peak_bytes_ = 0;
   ops_.assign_zeros(pipeline_ ? static_cast<size_t>(pipeline_->stages * pipeline_->chunks * pipeline_->micro_batches)
                               : 0);
 }
@@ -31,6 +33,7 @@ void StepMeter::add_step(double seconds, double tokens, const ParallelStepResult
   reduce_s_ += step.step.reduce_seconds;
   optimizer_s_ += step.step.optimizer_seconds;
   bubble_ += step.bubble_fraction;
+  activation_peak_bytes_ = std::max(activation_peak_bytes_, step.step.activation_peak_bytes);
   if (pipeline_) ops_.add(step.ops);
   flops_per_second_ = flops_per_token_ * tokens / std::max(1e-9, seconds);
 }
@@ -46,6 +49,8 @@ void StepMeter::fill_step_record(planner::TelemetryRecord& r) {
   r.wait_s = wait_s_ / steps;
   r.reduce_s = reduce_s_ / steps;
   r.optimizer_s = optimizer_s_ / steps;
+  r.recompute = schedules_[stage_index_].recompute;
+  if (activation_peak_bytes_ > 0) r.activation_peak_bytes = activation_peak_bytes_;
   if (pipeline_) {
     // What simulator::check_pipeline_bubbles compares with the iteration
     // DAG: per virtual stage the mean op time, and (up to kMaxLoggedOps ops)
@@ -70,6 +75,7 @@ void StepMeter::fill_step_record(planner::TelemetryRecord& r) {
   }
   last_tokens_per_s_ = tokens_per_s;
   seconds_ = tokens_ = steps_ = compute_s_ = wait_s_ = reduce_s_ = optimizer_s_ = bubble_ = 0;
+  activation_peak_bytes_ = 0;
   ops_.assign_zeros(ops_.ops());
 }
 

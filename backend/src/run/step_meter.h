@@ -34,7 +34,8 @@ class StepMeter {
 
   // Fills the measured fields of a step record (`tokens_per_s`,
   // `tflops_per_gpu`, the step time split and `pipeline`: means over the
-  // steps since the last record) and starts counting afresh.
+  // steps since the last record; `activation_peak_bytes`: their largest;
+  // `recompute`: the stage's) and starts counting afresh.
   void fill_step_record(planner::TelemetryRecord& record);
 
   // "[stage/stages name] step ... ETA ...": the ETA is the model FLOPs left
@@ -46,15 +47,17 @@ class StepMeter {
   const std::vector<StageSchedule>& schedules_;
   int rank_count_;
   long long total_steps_;
+  size_t stage_index_ = 0;
   double flops_per_token_ = 0;  // of the current stage's shape
   std::optional<planner::PipelineTelemetry> pipeline_;
   // Since the last record: steps' own seconds, tokens, and where the time went.
   double seconds_ = 0, tokens_ = 0, steps_ = 0;
   double compute_s_ = 0, wait_s_ = 0, reduce_s_ = 0, optimizer_s_ = 0;
   double bubble_ = 0;
-  PipelineOpTimes ops_;           // pipelined stages: every op's seconds, summed
-  double flops_per_second_ = 0;   // of the last step
-  double last_tokens_per_s_ = 0;  // of the last record
+  int64_t activation_peak_bytes_ = 0;  // 0: not measured
+  PipelineOpTimes ops_;                // pipelined stages: every op's seconds, summed
+  double flops_per_second_ = 0;        // of the last step
+  double last_tokens_per_s_ = 0;       // of the last record
 };
 
 }  // namespace sprout::backend

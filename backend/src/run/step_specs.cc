@@ -24,7 +24,9 @@ StepSpec next_step_spec(const planner::Plan& plan, const StageSchedule& sc, cons
           .grad_clip = plan.training.grad_clip,
           .bf16 = precision.bf16,
           .device = precision.device,
-          .bucket_bytes = bucket_bytes};
+          .bucket_bytes = bucket_bytes,
+          .recompute = sc.recompute,
+          .attention = s.attention};
 }
 
 EvalSpec eval_spec(const planner::Plan& plan, const std::vector<StageSchedule>& schedules, const RunCounters& c,
@@ -37,7 +39,8 @@ EvalSpec eval_spec(const planner::Plan& plan, const std::vector<StageSchedule>& 
           plan.training.eval_batches * per_batch,
           schedules[si].micro_batch,
           precision.bf16,
-          precision.device};
+          precision.device,
+          plan.stages[si].attention};
 }
 
 }  // namespace sprout::backend

@@ -20,6 +20,7 @@
 #include "comm/make_communicator.h"
 #include "comm/rank_agreement.h"
 #include "data/data_source.h"
+#include "device/memory_meter.h"
 #include "run/device_choice.h"
 #include "run/growth_step.h"
 #include "run/run_accounting.h"
@@ -35,6 +36,7 @@
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"
+#include "step/fused_attention.h"
 
 namespace sprout::backend {
 namespace {
@@ -101,6 +103,7 @@ class Trainer {
   std::optional<RunAccounting> accounting_;
   std::unique_ptr<TelemetryLog> telemetry_;  // rank 0 only
   std::optional<StepMeter> meter_;
+  std::optional<MemoryMeter> memory_;                    // this rank's device memory (activation and record peaks)
   std::map<std::string, ProcessGroups> process_groups_;  // every layout's, built once
   std::unique_ptr<StageRuntime> runtime_;                // the current stage's
   std::optional<size_t> configured_stage_;               // the stage runtime_ is for
@@ -166,6 +169,7 @@ void Trainer::load_plan() {
   if (auto problem = planner::trainer_cannot_run(plan_)) {
     throw planner::InputError({plan_.source_file, 0, 0}, "parallel", *problem);
   }
+  check_attention_kernels(plan_);
   schedules_ = schedule_stages(plan_, ranks());
   paths_ = run_dir_paths(options_.run_dir);
   fingerprint_ = layout_independent_fingerprint(plan_);
@@ -176,6 +180,7 @@ void Trainer::load_plan() {
   device_ = resolve_device(options_.device.empty() ? t.device : options_.device, rendezvous_);
   threads_ = choose_thread_count(options_.threads, t.threads, rendezvous_.local_world_size);
   torch::set_num_threads(threads_);
+  memory_.emplace(device_);
   adamw_ = {t.beta1, t.beta2, 1e-8, t.weight_decay};
   meter_.emplace(plan_, schedules_, ranks());
 }
@@ -254,6 +259,7 @@ void Trainer::start_stage() {
   r.val_loss_before = val_before;
   r.val_loss_after = val_after;
   r.train_loss_before = st.counters.last_train_loss;
+  if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
   log(std::move(r));
   progress(growth_progress_line(stage().name, from, stage().shape, val_before, val_after));
 }
@@ -280,8 +286,8 @@ void Trainer::configure_runtime(const OptimizerSharding& held) {
 
 void Trainer::train_one_step() {
   RunState& st = state();
-  const StepSpec spec =
-      next_step_spec(plan_, schedule(), st.counters, data_->train, {bf16_, device_}, options_.bucket_bytes);
+  StepSpec spec = next_step_spec(plan_, schedule(), st.counters, data_->train, {bf16_, device_}, options_.bucket_bytes);
+  spec.memory = memory_->measures() ? &*memory_ : nullptr;
   const GrowthMasks masks = growth_masks();
   const auto t0 = Clock::now();
   const ParallelStepResult r = runtime_->step(st, spec, st.ramp ? &masks : nullptr);
@@ -313,6 +319,7 @@ void Trainer::log_step(double loss, double lr, double grad_norm) {
   r.lr = lr;
   r.grad_norm = grad_norm;
   meter_->fill_step_record(r);
+  if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
   if (state().ramp) r.mask = state().ramp->mask_value();
   const std::optional<double> mask = r.mask;
   log(std::move(r));
@@ -359,6 +366,12 @@ void Trainer::checkpoint() {
 
 void Trainer::write_summary(bool complete) {
   if (!is_root()) return;
+  std::vector<planner::Recompute> recompute;
+  std::vector<planner::AttentionKernel> attention;
+  for (size_t i = 0; i < plan_.stages.size(); ++i) {
+    recompute.push_back(schedules_[i].recompute);
+    attention.push_back(plan_.stages[i].attention);
+  }
   const RunDescription run{.plan_name = plan_.name,
                            .rank_count = ranks(),
                            .device = device_.str(),
@@ -369,6 +382,8 @@ void Trainer::write_summary(bool complete) {
                            .rendezvous = rendezvous_.style,
                            .bucket_bytes = options_.bucket_bytes,
                            .unigram_entropy_nats = data_->unigram_entropy_nats,
+                           .recompute = recompute,
+                           .attention = attention,
                            .provenance = run_provenance(device_, ranks())};
   const bool zero1 = runtime_ && runtime_->full_model_moments().sharded();
   write_run_summary(paths_.summary, run, zero1, state().counters, complete);

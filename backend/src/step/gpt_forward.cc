@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "step/gpt_forward.h"
 
+#include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
 #include <cmath>
 
 #include "data/batch_sampler.h"
+#include "step/fused_attention.h"
+#include "step/recompute.h"
 
 namespace sprout::backend {
 namespace {
@@ -90,6 +93,48 @@ torch::Tensor local_mask(const torch::Tensor& full, int64_t local, const Forward
   return full.narrow(0, ctx.tp.rank * local, local);
 }
 
+// What the attention core reads: q, k, v [B, heads here, T, D] (key/value
+// heads already repeated for GQA) and how to combine them.
+struct AttentionCoreInputs {
+  torch::Tensor q, k, v;
+  double scale = 1;
+  torch::Tensor causal;  // [T, T], true above the diagonal
+  double dropout = 0;
+  int layer = 0;
+};
+
+// The attention core, the part selective recomputation re-runs (Korthikanti
+// et al. 2022 sec. 5): QK^T, scale, causal mask, softmax, dropout, x V ->
+// [B, heads here, T, D]. `attention: flash` runs it as one fused kernel
+// (without dropout: check_attention_kernels).
+torch::Tensor attention_core(const AttentionCoreInputs& in, const ForwardContext& ctx) {
+  if (ctx.attention == planner::AttentionKernel::kFlash) return fused_causal_attention(in.q, in.k, in.v, in.scale);
+  torch::Tensor scores = at::matmul(in.q, in.k.transpose(-2, -1)).mul_(in.scale);
+  scores.masked_fill_(in.causal, -std::numeric_limits<float>::infinity());
+  const torch::Tensor probs = head_dropout(at::softmax(scores, -1), in.dropout, ctx, attention_probs_site(in.layer));
+  return at::matmul(probs, in.v);
+}
+
+// The core, kept for the backward pass or (selective recomputation, when
+// gradients are on) re-run there from q, k and v. A fused kernel recomputes
+// inside its own backward already.
+torch::Tensor recomputable_attention_core(const AttentionCoreInputs& in, const ForwardContext& ctx) {
+  if (ctx.recompute != planner::Recompute::kSelective || ctx.attention == planner::AttentionKernel::kFlash ||
+      !at::GradMode::is_enabled()) {
+    return attention_core(in, ctx);
+  }
+  AttentionCoreInputs rest = in;  // what the re-run takes besides q, k, v
+  rest.q = rest.k = rest.v = torch::Tensor();
+  const ForwardPiece core = [rest, ctx](const std::vector<torch::Tensor>& qkv) {
+    AttentionCoreInputs again = rest;
+    again.q = qkv[0];
+    again.k = qkv[1];
+    again.v = qkv[2];
+    return std::vector<torch::Tensor>{attention_core(again, ctx)};
+  };
+  return run_recomputed(core, {in.q, in.k, in.v}, {})[0];
+}
+
 torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, const torch::Tensor& causal,
                         const GrowthMasks* masks, bool old_layer, const ForwardContext& ctx) {
   const std::string p = fmt::format("h.{}.", layer);
@@ -130,11 +175,9 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, co
     k = k.repeat_interleave(H / KV, 1);
     v = v.repeat_interleave(H / KV, 1);
   }
-  torch::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul_(scale);
-  scores.masked_fill_(causal, -std::numeric_limits<float>::infinity());
-  torch::Tensor probs = head_dropout(at::softmax(scores, -1), m.settings().dropout, ctx, attention_probs_site(layer));
-  torch::Tensor y = at::matmul(probs, v).transpose(1, 2).reshape({B, T, H * D});
-  return row_parallel_linear(y, m, p + "attn.wo", p + "attn.bo", ctx);
+  const torch::Tensor y =
+      recomputable_attention_core({q, k, v, scale, causal, m.settings().dropout, layer}, ctx).transpose(1, 2);
+  return row_parallel_linear(y.reshape({B, T, H * D}), m, p + "attn.wo", p + "attn.bo", ctx);
 }
 
 torch::Tensor mlp(const torch::Tensor& x, const GptModel& m, const std::string& p, const GrowthMasks* masks,
@@ -153,6 +196,29 @@ torch::Tensor mlp(const torch::Tensor& x, const GptModel& m, const std::string& 
   if (masked) gate = gate * local_mask(masks->ffn, w_gate.size(0), ctx);  // silu(0) = 0: as for GELU
   torch::Tensor a = at::silu(gate) * at::linear(in, m.get(p + "mlp.w_up"));
   return row_parallel_linear(a, m, p + "mlp.w_down", "", ctx);
+}
+
+// Block `layer` (pre-LN) applied to the residual stream x.
+torch::Tensor block(const GptModel& m, const torch::Tensor& x, int layer, const torch::Tensor& causal,
+                    const ForwardContext& ctx) {
+  const std::string p = fmt::format("h.{}.", layer);
+  const GrowthMasks* masks = ctx.masks;
+  const bool inserted = masks && layer < static_cast<int>(masks->new_layer.size()) && masks->new_layer[layer];
+  const double rate = m.settings().dropout;
+  torch::Tensor h = x + dropout(attention(norm(x, m, p + "ln1", masks), m, layer, causal, masks, !inserted, ctx), rate,
+                                ctx, attention_out_site(layer));
+  h = h + dropout(mlp(norm(h, m, p + "ln2", masks), m, p, masks, !inserted, ctx), rate, ctx, mlp_out_site(layer));
+  // MSG depth growth: an inserted block is the identity at m = 0.
+  return inserted ? x + (h - x) * masks->value : h;
+}
+
+// The parameters of block `layer` (those a recomputed block's gradients go to).
+std::vector<torch::Tensor> block_parameters(const GptModel& m, int layer) {
+  std::vector<torch::Tensor> out;
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (m.specs()[i].layer == layer) out.push_back(m.parameters()[i]);
+  }
+  return out;
 }
 
 // Which vocabulary rows this rank's embedding/output layer holds.
@@ -193,18 +259,20 @@ torch::Tensor gpt_embed(const GptModel& m, const torch::Tensor& tokens, const Fo
 
 torch::Tensor gpt_blocks(const GptModel& m, torch::Tensor x, const LayerRange& layers, const ForwardContext& ctx) {
   const int64_t T = x.size(1) * (ctx.tp.splits_sequence() ? ctx.tp.size : 1);
-  const GrowthMasks* masks = ctx.masks;
   const torch::Tensor causal =
       torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).triu(1);
+  // Full recomputation: each block keeps only its input and runs again in
+  // the backward pass (the same ops in the same order: the same values).
+  const bool recompute_blocks = ctx.recompute == planner::Recompute::kFull && at::GradMode::is_enabled();
   for (int l = layers.begin; l < layers.end; ++l) {
-    const std::string p = fmt::format("h.{}.", l);
-    const bool inserted = masks && l < static_cast<int>(masks->new_layer.size()) && masks->new_layer[l];
-    const double rate = m.settings().dropout;
-    torch::Tensor h = x + dropout(attention(norm(x, m, p + "ln1", masks), m, l, causal, masks, !inserted, ctx), rate,
-                                  ctx, attention_out_site(l));
-    h = h + dropout(mlp(norm(h, m, p + "ln2", masks), m, p, masks, !inserted, ctx), rate, ctx, mlp_out_site(l));
-    // MSG depth growth: an inserted block is the identity at m = 0.
-    x = inserted ? x + (h - x) * masks->value : h;
+    if (!recompute_blocks) {
+      x = block(m, x, l, causal, ctx);
+      continue;
+    }
+    const ForwardPiece piece = [&m, l, causal, ctx](const std::vector<torch::Tensor>& in) {
+      return std::vector<torch::Tensor>{block(m, in[0], l, causal, ctx)};
+    };
+    x = run_recomputed(piece, {x}, block_parameters(m, l))[0];
   }
   return x;
 }

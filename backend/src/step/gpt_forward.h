@@ -20,6 +20,7 @@
 #include "model/growth.h"
 #include "parallel/stage_layout.h"
 #include "parallel/tensor_parallel_ops.h"
+#include "sprout/planner/model/parallel_layout.h"
 
 namespace sprout::backend {
 
@@ -35,6 +36,13 @@ struct ForwardContext {
   // masks the single-process run does.
   uint64_t dropout_seed = 0;
   TensorParallelContext tp = {};  // tensor parallelism (none by default)
+  // What the backward pass recomputes (step/recompute.h) when gradients are
+  // on: `full` re-runs every block, `selective` the attention core only
+  // (Korthikanti et al. 2022). The values are the same either way.
+  planner::Recompute recompute = planner::Recompute::kNone;
+  // `flash`: the fused kernel (step/fused_attention.h) instead of the
+  // unfused core (check_attention_kernels refuses it with dropout).
+  planner::AttentionKernel attention = planner::AttentionKernel::kStandard;
 };
 
 // tokens [B, T] -> the residual stream [B, T, hidden] (vocab-parallel

@@ -186,6 +186,8 @@ class Pipeline {
     ctx_.masks = masks;
     ctx_.training = true;
     ctx_.tp = tensor_parallel_context(share, groups);
+    ctx_.recompute = spec.recompute;
+    ctx_.attention = spec.attention;
   }
 
   void run() {
@@ -348,6 +350,7 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   torch::NoGradGuard no_grad;
   ForwardContext ctx{masks, false};
   ctx.tp = tensor_parallel_context(share, groups);
+  ctx.attention = spec.attention;
   const VirtualStages vs(share);
   const int dp = share.layout().dp;
   const int64_t batches = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
@@ -440,8 +443,10 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   auto& params = part.model.parameters();
   auto t = Clock::now();
   zero_gradients(params, spec.buckets);
+  const int64_t bytes_before = spec.memory ? spec.memory->begin_window() : 0;
   Pipeline pipeline(part.model, masks, spec, share, groups);
   pipeline.run();
+  if (spec.memory) r.activation_peak_bytes = spec.memory->window_peak_bytes() - bytes_before;
   r.compute_seconds = seconds_since(t);
 
   t = Clock::now();

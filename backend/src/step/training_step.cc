@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "step/training_step.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "data/batch_sampler.h"
@@ -22,12 +23,18 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
   zero_gradients(params, spec.buckets);
   double loss_sum = 0;
   for (int64_t a = 0; a < spec.accumulation; ++a) {
+    // One micro-batch in flight at a time: its activations are what it holds
+    // above what was held before its forward (the gradients accumulated so
+    // far among that).
+    const int64_t bytes_before = spec.memory ? spec.memory->begin_window() : 0;
     // Sequence numbers of this micro-batch within the global batch: ranks
     // interleave, so rank r of w takes micro-batches r, r + w, ... Its
     // dropout masks depend on that number only, so any rank count draws the
     // same masks for the same sequences.
     const int64_t first = spec.first_sequence + (a * comm.world_size() + comm.rank()) * spec.micro_batch;
-    const ForwardContext ctx{masks, true, micro_batch_dropout_seed(spec, first)};
+    ForwardContext ctx{masks, true, micro_batch_dropout_seed(spec, first)};
+    ctx.recompute = spec.recompute;
+    ctx.attention = spec.attention;
     TokenBatch batch = training_batch(*spec.shard, spec.seq_len, spec.data_seed, first, spec.micro_batch, spec.device);
     torch::Tensor loss;
     {
@@ -36,6 +43,9 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
     }
     (loss / static_cast<double>(spec.accumulation)).backward();
     loss_sum += loss.item<double>();
+    if (spec.memory) {
+      r.activation_peak_bytes = std::max(r.activation_peak_bytes, spec.memory->window_peak_bytes() - bytes_before);
+    }
   }
   r.compute_seconds = seconds_since(t);
 
@@ -71,7 +81,8 @@ void apply_optimizer_step(GptModel& model, AdamWState& optimizer, const AdamWSet
 
 double evaluate(const GptModel& model, const GrowthMasks* masks, const EvalSpec& spec, Communicator& comm) {
   torch::NoGradGuard no_grad;
-  const ForwardContext ctx{masks, false};
+  ForwardContext ctx{masks, false};
+  ctx.attention = spec.attention;
   const int64_t chunks = (spec.windows + spec.micro_batch - 1) / spec.micro_batch;
   double loss_sum = 0;  // of the per-window losses of this rank's chunks
   for (int64_t c = comm.rank(); c < chunks; c += comm.world_size()) {

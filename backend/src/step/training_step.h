@@ -7,12 +7,14 @@
 
 #include "comm/communicator.h"
 #include "data/token_shard.h"
+#include "device/memory_meter.h"
 #include "model/adamw.h"
 #include "model/gpt_model.h"
 #include "model/growth.h"
 #include "parallel/gradient_buckets.h"
 #include "parallel/optimizer_sharding.h"
 #include "sprout/backend/trainer.h"
+#include "sprout/planner/model/parallel_layout.h"
 
 namespace sprout::backend {
 
@@ -28,9 +30,12 @@ struct StepSpec {
   double grad_clip = 0;  // 0: no clipping
   bool bf16 = false;     // autocast the forward pass
   torch::Device device = torch::kCPU;
-  const GradientBuckets* buckets = nullptr;     // how gradients are packed for the all-reduce
-  const OptimizerSharding* sharding = nullptr;  // who updates which parameter (ZeRO-1)
-  int64_t bucket_bytes = kDefaultBucketBytes;   // also for the parameter broadcast
+  const GradientBuckets* buckets = nullptr;                  // how gradients are packed for the all-reduce
+  const OptimizerSharding* sharding = nullptr;               // who updates which parameter (ZeRO-1)
+  int64_t bucket_bytes = kDefaultBucketBytes;                // also for the parameter broadcast
+  planner::Recompute recompute = planner::Recompute::kNone;  // what the backward pass re-runs
+  planner::AttentionKernel attention = planner::AttentionKernel::kStandard;  // flash: the fused kernel
+  MemoryMeter* memory = nullptr;  // when set: measures the activation peak of the micro-batches
 };
 
 // The dropout seed of the micro-batch whose first sequence is
@@ -45,6 +50,11 @@ struct StepResult {
   double wait_seconds = 0;       // for the slowest rank to finish its backward (one empty all-reduce)
   double reduce_seconds = 0;     // gradient and loss all-reduce
   double optimizer_seconds = 0;  // clip + AdamW (+ the ZeRO-1 parameter broadcast)
+  // Activation memory (spec.memory): the most bytes a micro-batch's forward
+  // and backward passes held on this rank's device above what it held before
+  // its forward; a pipeline's whole schedule of the step (its micro-batches
+  // in flight together) above what the rank held before it.
+  int64_t activation_peak_bytes = 0;
 };
 
 StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const GrowthMasks* masks,
@@ -64,6 +74,7 @@ struct EvalSpec {
   int64_t micro_batch = 0;  // windows per forward pass
   bool bf16 = false;
   torch::Device device = torch::kCPU;
+  planner::AttentionKernel attention = planner::AttentionKernel::kStandard;
 };
 
 // Mean loss over the fixed validation windows (no dropout, no gradients).

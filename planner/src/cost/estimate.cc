@@ -90,6 +90,19 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
   return out;
 }
 
+Recompute planned_recompute(const Plan& plan, const Stage& st) {
+  if (st.recompute) return *st.recompute;
+  EstimateOptions options;
+  options.alternatives = 0;
+  try {
+    return estimate_stage(plan, st, options).layout.recompute;
+  } catch (const InputError&) {
+    // No layout fits the plan's cluster: the planner chooses nothing, and
+    // whether sprout-train can run the stage is its own check's to say.
+    return Recompute::kNone;
+  }
+}
+
 PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
   PlanEstimate est;
   est.name = plan.name;

@@ -22,6 +22,7 @@ struct ShapeFields {
   std::optional<AttentionKernel> attention;
   std::optional<bool> tied_embeddings, overlap_grad_reduce;
   std::optional<double> dropout, init_std;
+  SourceLocation attention_at;  // where `attention` was given
 };
 
 ShapeFields read_shape_fields(YamlFields& f) {
@@ -36,6 +37,7 @@ ShapeFields read_shape_fields(YamlFields& f) {
   s.activation = f.optional_enum<Activation>("activation");
   s.position = f.optional_enum<PositionEmbedding>("position_embedding");
   s.attention = f.optional_enum<AttentionKernel>("attention");
+  if (s.attention) s.attention_at = f.location_of("attention");
   s.tied_embeddings = f.optional_boolean("tied_embeddings");
   s.overlap_grad_reduce = f.optional_boolean("overlap_grad_reduce");
   s.dropout = f.optional_number("dropout", 0, 0.99);
@@ -89,6 +91,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   s.ffn_hidden =
       static_cast<int>(pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
   st.attention = pick(own.attention, model.attention).value_or(AttentionKernel::kStandard);
+  st.attention_location = own.attention ? own.attention_at : model.attention ? model.attention_at : st.location;
   st.dropout = pick(own.dropout, model.dropout).value_or(0.0);
   st.init_std = pick(own.init_std, model.init_std).value_or(0.02);
   st.overlap_grad_reduce = pick(own.overlap_grad_reduce, model.overlap_grad_reduce).value_or(true);

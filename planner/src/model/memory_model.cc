@@ -7,11 +7,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "trainer_activations.h"
 
 namespace sprout::planner {
+namespace {
 
-double activation_bytes_per_layer(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention,
-                                  double dropout) {
+// Korthikanti et al. 2022 Table 2 (Megatron-LM, 16-bit activations).
+double megatron_bytes_per_layer(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention,
+                                double dropout) {
   const double sbh = static_cast<double>(s.seq_len) * p.micro_batch * s.hidden;
   const double t = p.tp;
   // The s^2 term per layer: 5 a s^2 b bytes = softmax output (2) + dropout
@@ -42,6 +47,42 @@ double activation_bytes_per_layer(const ModelShape& s, const ParallelLayout& p, 
   return sbh * (outside + inside_tp / t) + scores / t;
 }
 
+// Micro-batches whose activations the first pipeline stage holds at once:
+// 1F1B keeps min(p, m); the interleaved schedule (1 + (p-1)/(p v)) times
+// that (Korthikanti sec. 4.2.3).
+double micro_batches_in_flight(const ParallelLayout& p, int micro_batches_per_iteration) {
+  double in_flight = std::min<double>(p.pp, micro_batches_per_iteration);
+  if (p.interleave > 1) in_flight *= 1.0 + (p.pp - 1.0) / (p.pp * p.interleave);
+  return in_flight;
+}
+
+}  // namespace
+
+ActivationFootprint sprout_train_footprint(const std::string& dtype) {
+  if (dtype == "fp32") return ActivationFootprint::kSproutTrainFp32;
+  if (dtype == "bf16") return ActivationFootprint::kSproutTrainBf16;
+  throw std::invalid_argument("sprout-train dtype '" + dtype + "' is neither fp32 nor bf16");
+}
+
+double activation_bytes_per_layer(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention,
+                                  double dropout, ActivationFootprint footprint) {
+  if (footprint == ActivationFootprint::kMegatronFp16) return megatron_bytes_per_layer(s, p, attention, dropout);
+  return trainer_bytes_per_layer(s, p, attention, dropout, footprint == ActivationFootprint::kSproutTrainBf16);
+}
+
+double activation_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention, double dropout,
+                                int micro_batches_per_iteration, ActivationFootprint footprint) {
+  const double layers_per_stage = static_cast<double>(s.layers) / p.pp;
+  const double in_flight = micro_batches_in_flight(p, micro_batches_per_iteration);
+  if (footprint != ActivationFootprint::kMegatronFp16) {
+    return trainer_bytes_per_gpu(s, p, attention, dropout, layers_per_stage * in_flight,
+                                 footprint == ActivationFootprint::kSproutTrainBf16);
+  }
+  // Logits in fp32 for the loss on the last stage (4 s b V / t).
+  return layers_per_stage * in_flight * megatron_bytes_per_layer(s, p, attention, dropout) +
+         4.0 * s.seq_len * p.micro_batch * s.vocab / p.tp;
+}
+
 MemoryBreakdown memory_per_gpu(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention, double dropout,
                                int micro_batches_per_iteration, const HardwareProfile& hw) {
   MemoryBreakdown mem;
@@ -55,15 +96,7 @@ MemoryBreakdown memory_per_gpu(const ModelShape& s, const ParallelLayout& p, Att
   const double optimizer_bytes = p.distributed_optimizer ? 12.0 / p.dp : 12.0;
   mem.optimizer_gb = optimizer_bytes * params / kGB;
 
-  // 1F1B keeps min(p, m) micro-batches in flight on the first stage; the
-  // interleaved schedule needs (1 + (p-1)/(p v)) times that (Korthikanti sec. 4.2.3).
-  const double layers_per_stage = static_cast<double>(s.layers) / p.pp;
-  double in_flight = std::min<double>(p.pp, micro_batches_per_iteration);
-  if (p.interleave > 1) in_flight *= 1.0 + (p.pp - 1.0) / (p.pp * p.interleave);
-  double act = layers_per_stage * in_flight * activation_bytes_per_layer(s, p, attention, dropout);
-  // Logits in fp32 for the loss on the last stage (4 s b V / t).
-  act += 4.0 * s.seq_len * p.micro_batch * s.vocab / p.tp;
-  mem.activations_gb = act / kGB;
+  mem.activations_gb = activation_bytes_per_gpu(s, p, attention, dropout, micro_batches_per_iteration) / kGB;
   mem.reserved_gb = hw.memory_reserved_gb;
   return mem;
 }

@@ -180,6 +180,9 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "optimizer_s", r.optimizer_s);
   put(j, "mask", r.mask);
   if (r.pipeline) j["pipeline"] = pipeline_to_json(*r.pipeline);
+  if (r.recompute) j["recompute"] = to_string(*r.recompute);
+  put(j, "activation_peak_bytes", r.activation_peak_bytes);
+  put(j, "peak_memory_bytes", r.peak_memory_bytes);
   put(j, "val_loss", r.val_loss);
   if (r.from) j["from"] = model_shape_to_json(*r.from);
   if (r.to) j["to"] = model_shape_to_json(*r.to);
@@ -218,6 +221,11 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.optimizer_s = r.optional_number("optimizer_s");
   rec.mask = r.optional_number("mask");
   rec.pipeline = r.optional_object("pipeline", pipeline_from_json);
+  if (const auto recompute = r.optional_text("recompute")) {
+    rec.recompute = EnumNames<Recompute>::parse(*recompute, where, "telemetry.recompute");
+  }
+  rec.activation_peak_bytes = r.optional_count("activation_peak_bytes");
+  rec.peak_memory_bytes = r.optional_count("peak_memory_bytes");
   rec.val_loss = r.optional_number("val_loss");
   rec.from = r.optional_object("from", model_shape_from_json);
   rec.to = r.optional_object("to", model_shape_from_json);

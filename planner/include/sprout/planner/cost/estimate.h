@@ -72,4 +72,10 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options = {}
 // One stage on its own (used by the search and the simulator).
 StageEstimate estimate_stage(const Plan& plan, const Stage& stage, const EstimateOptions& options);
 
+// The activation recomputation a stage trains with: the plan's (`recompute:`,
+// `none` under a given layout without it), else the planner's choice (the
+// best layout of the search; `none` when no layout fits the plan's
+// cluster). sprout-train runs exactly this.
+Recompute planned_recompute(const Plan& plan, const Stage& stage);
+
 }  // namespace sprout::planner

@@ -22,11 +22,41 @@ struct MemoryBreakdown {
   double total_gb() const { return weights_gb + gradients_gb + optimizer_gb + activations_gb + reserved_gb; }
 };
 
-// Activation bytes of one layer for one micro-batch (Korthikanti et al. 2022,
-// arXiv 2205.05198, Table 2), with the dropout masks left out when dropout is
-// off and the s^2 terms left out under flash attention.
+// Which execution's activations are counted: which tensors a layer keeps
+// for its backward pass and how wide each element is (docs/formulas.md
+// "Memory per GPU").
+enum class ActivationFootprint {
+  // Korthikanti et al. 2022 (arXiv 2205.05198) Table 2: Megatron-LM with
+  // 16-bit activations and 1-byte dropout masks, the stored tensors only.
+  // The planner's estimates and the published-run validation use it.
+  kMegatronFp16,
+  // sprout-train (backend/src/step/gpt_forward.cc under LibTorch autograd)
+  // with training.dtype fp32 or bf16 autocast: fp32 dropout masks, unfused
+  // attention keeping its probabilities, the concatenated QKV weight, the
+  // logits' fp32 log-probabilities, and the peak's transients (the loss's
+  // gradients, the block recomputed in the backward pass).
+  kSproutTrainFp32,
+  kSproutTrainBf16,
+};
+
+// The footprint of sprout-train with training.dtype `dtype` (fp32 | bf16).
+ActivationFootprint sprout_train_footprint(const std::string& dtype);
+
+// Activation bytes one layer keeps for one micro-batch until its backward
+// pass (Megatron: Korthikanti et al. 2022 Table 2), with the dropout masks
+// left out when dropout is off and the s^2 terms left out under flash
+// attention.
 double activation_bytes_per_layer(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
-                                  double dropout);
+                                  double dropout, ActivationFootprint footprint = ActivationFootprint::kMegatronFp16);
+
+// Peak activation bytes on the GPU holding the most: the first pipeline
+// stage's layers for every micro-batch in flight (1F1B: min(p, m), more
+// when interleaved), plus the logits (Megatron: 4 s b V / t bytes;
+// sprout-train: the loss's saved tensors and gradients and the peak's other
+// transients).
+double activation_bytes_per_gpu(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
+                                double dropout, int micro_batches_per_iteration,
+                                ActivationFootprint footprint = ActivationFootprint::kMegatronFp16);
 
 MemoryBreakdown memory_per_gpu(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
                                double dropout, int micro_batches_per_iteration, const HardwareProfile& hw);

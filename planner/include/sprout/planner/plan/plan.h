@@ -43,6 +43,7 @@ struct Stage {
   std::string field_path;                           // "stages[1]": prefix of error fields
   SourceLocation location;                          // of the stage in the plan file
   SourceLocation parallel_location;                 // of its `parallel:` mapping
+  SourceLocation attention_location;                // of its `attention` key (the stage's, else model:'s)
 };
 
 // How sprout-train runs the plan (ignored by the cost models). Defaults are

@@ -59,6 +59,14 @@ struct TelemetryRecord {
   std::optional<double> compute_s, wait_s, reduce_s, optimizer_s;  // rank 0's step time split
   std::optional<double> mask;                                      // during an MSG ramp
   std::optional<PipelineTelemetry> pipeline;
+  std::optional<Recompute> recompute;  // what the backward passes recomputed
+  // Rank 0's device memory (tensors; CPU: LibTorch's allocator), in bytes:
+  // the most held by one step's forward and backward passes above what the
+  // step held before them (the largest of the steps since the last record)...
+  std::optional<long long> activation_peak_bytes;
+  // ...and the most held since the previous record (also on grow records:
+  // the growth's own peak).
+  std::optional<long long> peak_memory_bytes;
 
   std::optional<double> val_loss;  // eval
 
