@@ -31,7 +31,7 @@ TEST(EnumNames, TheNamesAreThePlanFilesSpellings) {
   EXPECT_EQ(EnumNames<Recompute>::list(), "none | selective | full");
   EXPECT_EQ(EnumNames<AttentionKernel>::list(), "standard | flash | flash1");
   EXPECT_EQ(EnumNames<PowerModel>::list(), "tdp | typical");
-  EXPECT_EQ(EnumNames<ExportTarget>::list(), "slurm | k8s");
+  EXPECT_EQ(EnumNames<ExportTarget>::list(), "slurm | k8s | megatron");
   EXPECT_STREQ(to_string(PowerModel::kTypical), "typical");
   EXPECT_STREQ(to_string(Recompute::kSelective), "selective");
 }
