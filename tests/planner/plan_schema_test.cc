@@ -24,10 +24,12 @@ std::string leaf_of(const std::string& path) { return path.substr(path.rfind('.'
 std::set<std::string> keys_read_by_the_loader() {
   const std::string source = read_file(test::source_path("planner/src/io/plan_loader.cc"));
   static const std::regex call(
-      R"re(\b\w+\.(?:optional_)?(?:integer|number|text|boolean|choice|child|enum<\w+>)\(\s*"(\w+)")re");
+      R"re(\b\w+\.(?:optional_)?(?:integer_list|integer|number|text|boolean|choice|child|enum<\w+>)\(\s*"(\w+)")re");
   std::set<std::string> keys;
   for (std::sregex_iterator it(source.begin(), source.end(), call), end; it != end; ++it) keys.insert((*it)[1]);
-  for (const char* container : {"model", "training", "stages", "parallel", "throughput", "grow"}) {
+  // Mappings, and the entries of a `training.data` blend ([{path, weight}], the training.data row).
+  for (const char* container :
+       {"model", "training", "stages", "parallel", "throughput", "grow", "spike", "path", "weight"}) {
     keys.erase(container);
   }
   return keys;
@@ -69,7 +71,11 @@ YAML::Node base_for(const std::string& path) {
   if (path.rfind("stages[].parallel.", 0) == 0) {
     for (auto st : doc["stages"]) {
       st["layers"] = 4;
-      st["parallel"] = YAML::Load("{tp: 1, pp: 2, dp: 2, micro_batch: 1}");
+      // ZeRO-3 is modelled without pipelining; shard_ranks needs fully_sharded.
+      const bool zero3 = path.find("sharded") != std::string::npos || path.find("shard_ranks") != std::string::npos;
+      st["parallel"] =
+          YAML::Load(zero3 ? "{tp: 1, pp: 1, dp: 4, micro_batch: 1}" : "{tp: 1, pp: 2, dp: 2, micro_batch: 1}");
+      if (path.find("shard_ranks") != std::string::npos) st["parallel"]["fully_sharded"] = true;
     }
   }
   return doc;

@@ -55,6 +55,8 @@ std::vector<PlanSchemaKey> shape_keys() {
        "not used: the gradient buckets (parallel/gradient_buckets.h) reduce the same way either way"},
       {"stages[].dropout", "0.1", kHonoured, "dropout masks in activation memory", "attention and hidden dropout"},
       {"stages[].init_std", "0.01", kHonoured, "not used (no effect on cost)", "initial weight scale"},
+      {"stages[].framework", "deepspeed", kPlannerOnly, "the codebase whose speed the model assumes",
+       "not used: sprout-train is its own codebase"},
   };
   for (auto& k : keys) k.model_default = true;
   return keys;
@@ -77,6 +79,16 @@ std::vector<PlanSchemaKey> stage_keys() {
       {"stages[].parallel.micro_batch", "2", kRefused, "micro-batches, bubble", kLayoutRefusals},
       {"stages[].parallel.interleave", "2", kRefused, "interleaved 1F1B bubble", kLayoutRefusals},
       {"stages[].parallel.sequence_parallel", "true", kRefused, "activation memory, collectives", kLayoutRefusals},
+      {"stages[].parallel.pp_layers", "[1, 3]", kRefused, "uneven pipeline stages",
+       "exits 2: uneven pipeline stages are not implemented in sprout-train"},
+      {"stages[].parallel.first_stage_layers", "1", kRefused, "uneven pipeline stages",
+       "exits 2: uneven pipeline stages are not implemented in sprout-train"},
+      {"stages[].parallel.last_stage_layers", "1", kRefused, "uneven pipeline stages",
+       "exits 2: uneven pipeline stages are not implemented in sprout-train"},
+      {"stages[].parallel.fully_sharded", "true", kRefused, "ZeRO-3 memory and collectives",
+       "exits 2: ZeRO-3 is not implemented in sprout-train (use distributed_optimizer)"},
+      {"stages[].parallel.shard_ranks", "2", kRefused, "ZeRO-3 shard groups (with fully_sharded)",
+       "exits 2 with fully_sharded"},
       {"stages[].parallel.distributed_optimizer", "false", kHonoured, "optimizer-state memory",
        "ZeRO-1 optimizer-state sharding (--zero1 overrides)"},
       {"stages[].throughput.tflops_per_gpu", "100", kPlannerOnly, "replaces the throughput model",
@@ -95,6 +107,12 @@ std::vector<PlanSchemaKey> training_keys() {
   return {
       {"training.seed", "7", kHonoured, planner, "initialisation, data order, dropout"},
       {"training.data", "corpus.txt", kHonoured, planner, "token shards or text to train on"},
+      {"training.data_split", "[900, 90, 10]", kHonoured, planner,
+       "train / validation / test weights of a Megatron-LM dataset's documents"},
+      {"training.eod_mask_loss", "true", kHonoured, planner, "no loss on the target after an end-of-document token"},
+      {"training.spike.z", "3.0", kHonoured, planner, "loss-spike guard threshold"},
+      {"training.spike.window", "20", kHonoured, planner, "loss-spike guard window"},
+      {"training.spike.action", "rollback", kHonoured, planner, "skip the step or roll back"},
       {"training.eval_every_steps", "3", kHonoured, planner, "validation cadence"},
       {"training.eval_batches", "2", kHonoured, planner, "validation batches"},
       {"training.checkpoint_every_steps", "3", kHonoured, planner, "checkpoint cadence"},
