@@ -17,6 +17,7 @@
 #include "sprout/backend/process_setup.h"
 #include "sprout/backend/trainer.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/version.h"
 
 int main(int argc, char** argv) {
   using namespace sprout;
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   backend::keep_freed_memory();
   CLI::App app("sprout-train: run a sprout growth plan with LibTorch (MSG growth between stages)");
   app.require_subcommand(0, 1);
+  app.set_version_flag("--version", planner::version_line("sprout-train"));
   backend::TrainOptions o;
   app.add_option("--plan", o.plan_path, "Plan file (YAML)");
   app.add_option("--out", o.run_dir, "Run directory (telemetry.jsonl, summary.json, checkpoints/)");

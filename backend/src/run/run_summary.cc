@@ -48,6 +48,7 @@ void write_run_summary(const std::string& path, const RunDescription& run, bool 
                       {"zero1", zero1},
                       {"bucket_bytes", run.bucket_bytes}};
   j["unigram_entropy_nats"] = run.unigram_entropy_nats;
+  j["provenance"] = planner::provenance_to_json(run.provenance);
   j["steps"] = c.global_step;
   j["stages"] = nlohmann::json::array();
   StageRecord total{"total"};

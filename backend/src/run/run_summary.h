@@ -11,6 +11,7 @@
 #include "data/token_source.h"
 #include "run/stage_schedule.h"
 #include "sprout/planner/model/parallel_layout.h"
+#include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::backend {
 
@@ -29,6 +30,7 @@ struct RunDescription {
   // Per stage of the plan: what its backward passes recompute and its attention kernel.
   std::vector<planner::Recompute> recompute;
   std::vector<planner::AttentionKernel> attention;
+  planner::RunProvenance provenance;
 };
 
 // `run` with, per stage of the plan, what its backward passes recompute

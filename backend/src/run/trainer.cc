@@ -26,6 +26,7 @@
 #include "run/growth_step.h"
 #include "run/run_accounting.h"
 #include "run/run_dir.h"
+#include "run/run_provenance.h"
 #include "run/run_summary.h"
 #include "run/spike_guard.h"
 #include "run/stage_runtime.h"
@@ -79,7 +80,8 @@ class Trainer {
                                .bucket_bytes = options_.bucket_bytes,
                                .unigram_entropy_nats = data_->source->unigram_entropy_nats(),
                                .recompute = {},
-                               .attention = {}},
+                               .attention = {},
+                               .provenance = run_provenance(device_, ranks())},
                               plan_, schedules_);
   }
   void write_summary(bool complete);
@@ -88,8 +90,12 @@ class Trainer {
   planner::TelemetryRecord record(std::string event) const {
     return telemetry_record(plan_, state().counters, ranks(), accounting_->energy_source(), std::move(event));
   }
+  // The first record this process logs says what produced the run.
   void log(planner::TelemetryRecord r) {
-    if (is_root()) telemetry_->append(std::move(r));
+    if (!is_root()) return;
+    if (!provenance_logged_) r.provenance = run_provenance(device_, ranks());
+    provenance_logged_ = true;
+    telemetry_->append(std::move(r));
   }
   void progress(const std::string& line) const {
     if (options_.progress && is_root()) std::cerr << "sprout-train: " << line << "\n";
@@ -129,6 +135,7 @@ class Trainer {
   std::optional<size_t> configured_stage_;               // the stage runtime_ is for
   long long last_checkpoint_step_ = -1;
   SpikeGuard spike_guard_{std::nullopt};
+  bool provenance_logged_ = false;
 };
 
 // The whole run; the steps it calls follow in the order they run.

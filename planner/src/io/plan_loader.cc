@@ -21,6 +21,7 @@ struct ShapeFields {
   std::optional<PositionEmbedding> position;
   std::optional<Norm> norm;
   std::optional<AttentionKernel> attention;
+  std::optional<Framework> framework;
   std::optional<bool> tied_embeddings, overlap_grad_reduce;
   std::optional<double> dropout, init_std;
   SourceLocation attention_at;  // where `attention` was given
@@ -39,6 +40,7 @@ ShapeFields read_shape_fields(YamlFields& f) {
   s.position = f.optional_enum<PositionEmbedding>("position_embedding");
   s.norm = f.optional_enum<Norm>("norm");
   s.attention = f.optional_enum<AttentionKernel>("attention");
+  s.framework = f.optional_enum<Framework>("framework");
   if (s.attention) s.attention_at = f.location_of("attention");
   s.tied_embeddings = f.optional_boolean("tied_embeddings");
   s.overlap_grad_reduce = f.optional_boolean("overlap_grad_reduce");
@@ -52,7 +54,40 @@ std::optional<T> pick(const std::optional<T>& stage, const std::optional<T>& mod
   return stage ? stage : model;
 }
 
-ParallelLayout read_layout(YamlFields& f) {
+// Uneven pipeline stages: `pp_layers: [5, 6, ..., 6, 5]` (one count per
+// stage), or `first_stage_layers` / `last_stage_layers` with the other stages
+// sharing the rest evenly (Megatron-LM's --decoder-first/last-pipeline-num-layers).
+std::vector<int> read_stage_layers(YamlFields& f, int pp, int layers) {
+  const auto listed = f.optional_integer_list("pp_layers", 1, 100000);
+  const auto first = f.optional_integer("first_stage_layers", 1, 100000);
+  const auto last = f.optional_integer("last_stage_layers", 1, 100000);
+  if (listed && (first || last)) {
+    f.fail(first ? "first_stage_layers" : "last_stage_layers", "give pp_layers or first/last_stage_layers, not both");
+  }
+  if (listed) {
+    if (static_cast<int>(listed->size()) != pp) {
+      f.fail("pp_layers", fmt::format("has {} entries but pp={}", listed->size(), pp));
+    }
+    long long sum = 0;
+    for (long long n : *listed) sum += n;
+    if (sum != layers) f.fail("pp_layers", fmt::format("sum to {} but the stage has layers={}", sum, layers));
+    return std::vector<int>(listed->begin(), listed->end());
+  }
+  if (!first && !last) return {};
+  const char* key = first ? "first_stage_layers" : "last_stage_layers";
+  if (pp < 2) f.fail(key, "needs pp >= 2");
+  const int fixed = static_cast<int>(first.value_or(0) + last.value_or(0));
+  const int open_stages = pp - (first ? 1 : 0) - (last ? 1 : 0);
+  const int rest = layers - fixed;
+  if (open_stages == 0 ? rest != 0 : (rest < open_stages || rest % open_stages != 0)) {
+    f.fail(key, fmt::format("leaves {} layers for the other {} stages of pp={} (layers={}): they must split evenly, "
+                            "at least one layer each (or give every stage's count in pp_layers)",
+                            rest, open_stages, pp, layers));
+  }
+  return split_layers(layers, pp, static_cast<int>(first.value_or(0)), static_cast<int>(last.value_or(0)));
+}
+
+ParallelLayout read_layout(YamlFields& f, int layers) {
   ParallelLayout p;
   p.tp = static_cast<int>(f.integer("tp", 1, 1 << 20));
   p.pp = static_cast<int>(f.integer("pp", 1, 1 << 20));
@@ -61,6 +96,15 @@ ParallelLayout read_layout(YamlFields& f) {
   p.interleave = static_cast<int>(f.optional_integer("interleave", 1, 1024).value_or(1));
   p.sequence_parallel = f.optional_boolean("sequence_parallel").value_or(p.tp > 1);
   p.distributed_optimizer = f.optional_boolean("distributed_optimizer").value_or(p.dp > 1);
+  p.fully_sharded = f.optional_boolean("fully_sharded").value_or(false);
+  p.shard_ranks = static_cast<int>(f.optional_integer("shard_ranks", 1, 1 << 24).value_or(0));
+  if (p.shard_ranks > 0 && !p.fully_sharded) f.fail("shard_ranks", "needs fully_sharded: true");
+  if (p.fully_sharded) p.distributed_optimizer = true;
+  p.stage_layers = read_stage_layers(f, p.pp, layers);
+  if (!uneven_stages(p)) p.stage_layers.clear();  // an even list is the default split
+  if (uneven_stages(p) && p.interleave > 1) {
+    f.fail("interleave", "uneven pipeline stages with interleave > 1 are not modelled (use interleave: 1)");
+  }
   f.finish();
   return p;
 }
@@ -94,6 +138,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   s.ffn_hidden =
       static_cast<int>(pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
   st.attention = pick(own.attention, model.attention).value_or(AttentionKernel::kStandard);
+  st.framework = pick(own.framework, model.framework).value_or(Framework::kMegatronLm);
   st.attention_location = own.attention ? own.attention_at : model.attention ? model.attention_at : st.location;
   st.dropout = pick(own.dropout, model.dropout).value_or(0.0);
   st.init_std = pick(own.init_std, model.init_std).value_or(0.02);
@@ -133,7 +178,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   st.recompute = f.optional_enum<Recompute>("recompute");
   if (auto node = f.optional_child("parallel")) {
     YamlFields pf(*node, file, path + ".parallel");
-    ParallelLayout layout = read_layout(pf);
+    ParallelLayout layout = read_layout(pf, s.layers);
     layout.recompute = st.recompute.value_or(Recompute::kNone);
     if (!st.recompute) st.recompute = layout.recompute;
     // `--gpus N` on the command line rescales data parallelism and keeps the

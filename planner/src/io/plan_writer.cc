@@ -100,6 +100,9 @@ std::string plan_to_yaml(const Plan& plan) {
     out << YAML::Key << "tied_embeddings" << YAML::Value << s.tied_embeddings;
     out << YAML::Key << "norm" << YAML::Value << to_string(s.norm);
     out << YAML::Key << "attention" << YAML::Value << to_string(st.attention);
+    if (st.framework != Framework::kMegatronLm) {
+      out << YAML::Key << "framework" << YAML::Value << to_string(st.framework);
+    }
     out << YAML::Key << "dropout" << YAML::Value << num(st.dropout);
     out << YAML::Key << "init_std" << YAML::Value << num(st.init_std);
     out << YAML::Key << "overlap_grad_reduce" << YAML::Value << st.overlap_grad_reduce;
@@ -118,6 +121,9 @@ std::string plan_to_yaml(const Plan& plan) {
       out << YAML::Key << "interleave" << YAML::Value << p.interleave;
       out << YAML::Key << "sequence_parallel" << YAML::Value << p.sequence_parallel;
       out << YAML::Key << "distributed_optimizer" << YAML::Value << p.distributed_optimizer;
+      if (p.fully_sharded) out << YAML::Key << "fully_sharded" << YAML::Value << true;
+      if (p.shard_ranks > 0) out << YAML::Key << "shard_ranks" << YAML::Value << p.shard_ranks;
+      if (uneven_stages(p)) out << YAML::Key << "pp_layers" << YAML::Value << YAML::Flow << p.stage_layers;
       out << YAML::EndMap;
     }
     if (st.throughput_tflops_per_gpu) {

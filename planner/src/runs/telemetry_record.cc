@@ -229,6 +229,7 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "train_loss_before", r.train_loss_before);
   put(j, "path", r.path);
   if (r.spike) j["spike"] = spike_to_json(*r.spike);
+  if (r.provenance) j["provenance"] = provenance_to_json(*r.provenance);
   return j;
 }
 
@@ -272,6 +273,7 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.train_loss_before = r.optional_number("train_loss_before");
   rec.path = r.optional_text("path");
   rec.spike = r.optional_object("spike", spike_from_json);
+  rec.provenance = r.optional_object("provenance", provenance_from_json);
   return rec;
 }
 

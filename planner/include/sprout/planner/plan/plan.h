@@ -36,6 +36,7 @@ struct Stage {
   double warmup_fraction = 0.01;  // of the stage's steps
   double dropout = 0.0;
   AttentionKernel attention = AttentionKernel::kStandard;
+  Framework framework = Framework::kMegatronLm;
   bool overlap_grad_reduce = true;
   std::optional<ParallelLayout> parallel;           // absent: the planner searches
   std::optional<Recompute> recompute;               // absent: the planner chooses

@@ -15,6 +15,7 @@
 
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/model/model_shape.h"
+#include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::planner {
 
@@ -88,6 +89,7 @@ struct TelemetryRecord {
   std::optional<std::string> path;  // checkpoint: its directory; spike with rollback: the checkpoint restored
 
   std::optional<SpikeTelemetry> spike;
+  std::optional<RunProvenance> provenance;  // the first record sprout-train logs (per start or resume)
 };
 
 nlohmann::json telemetry_to_json(const TelemetryRecord& record);
