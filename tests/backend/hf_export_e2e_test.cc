@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <iomanip>
+#include <iostream>
 
 #include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
@@ -78,8 +80,8 @@ class HfExportE2E : public ::testing::Test {
     const double sprout_loss = summary["total"]["final_val_loss"].get<double>();
     EXPECT_EQ(numpy["layout"], layout);
     EXPECT_NEAR(numpy["loss"].get<double>(), sprout_loss, 1e-3) << "numpy " << r.out << " sprout " << sprout_loss;
-    std::cout << layout << ": sprout-train val loss " << sprout_loss << ", NumPy forward of the export "
-              << numpy["loss"].get<double>() << "\n";
+    std::cout << std::setprecision(9) << layout << ": sprout-train val loss " << sprout_loss
+              << ", NumPy forward of the export " << numpy["loss"].get<double>() << "\n";
   }
 
   // The trained and exported GPT-2-layout run (once per suite).
@@ -162,8 +164,8 @@ TEST_F(HfExportE2E, GrowingFromTheExportStartsAtTheSourceLoss) {
   const double from_hf = start_val_loss(grow_from("from-hf", source + "-hf"));
   const double from_file = start_val_loss(grow_from("from-file", source + "-hf/model.safetensors"));
   const double from_sprout = start_val_loss(grow_from("from-sprout", source));
-  std::cout << "source val loss " << source_loss << "; step-0 eval from the export " << from_hf << ", from its file "
-            << from_file << ", from the sprout run " << from_sprout << "\n";
+  std::cout << std::setprecision(9) << "source val loss " << source_loss << "; step-0 eval from the export " << from_hf
+            << ", from its file " << from_file << ", from the sprout run " << from_sprout << "\n";
   EXPECT_NEAR(from_hf, source_loss, 1e-5);
   EXPECT_NEAR(from_file, source_loss, 1e-5);
   EXPECT_NEAR(from_sprout, source_loss, 1e-5);
