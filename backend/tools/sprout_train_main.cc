@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sprout-train --plan PLAN.yaml --out RUN_DIR [--resume] [--threads N] ...
 // sprout-train prepare --out DIR [--input TEXT...] [--format sprout|megatron] [--tokenizer bytes|sentencepiece]
+// sprout-train export --checkpoint DIR --format hf --out DIR
 // Exit codes (docs/formats.md "Exit codes"): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
 // 2 bad input (one line: file:line:col: field: reason), 1 runtime failure
 // (among them a peer rank that died or timed out: one line naming it).
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "export_command.h"
 #include "prepare_command.h"
 #include "sprout/backend/process_setup.h"
 #include "sprout/backend/trainer.h"
@@ -31,6 +33,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "Intra-op threads (default: the plan's, else all cores)")
       ->check(CLI::Range(1, 4096));
   app.add_option("--data", o.data, "Token shard directory, Megatron-LM prefix or text file (overrides training.data)");
+  app.add_option("--init-from", o.init_from,
+                 "Start the first stage from this trained model: a run or checkpoint directory, or a Hugging Face "
+                 "model (config.json + model.safetensors)");
   app.add_option("--dtype", o.dtype, "fp32 | bf16 (overrides training.dtype)")->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", o.device, "auto | cpu | cuda (overrides training.device)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
@@ -47,6 +52,8 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", quiet, "No progress lines on stderr");
   train_cli::PrepareArgs prepare;
   train_cli::add_prepare_command(app, prepare);
+  train_cli::ExportArgs export_args;
+  train_cli::add_export_command(app, export_args);
 
   try {
     app.parse(argc, argv);
@@ -56,6 +63,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("prepare")) return train_cli::run_prepare(prepare);
+    if (app.got_subcommand("export")) return train_cli::run_export(export_args);
     if (o.plan_path.empty() || o.run_dir.empty()) {
       std::cerr << "sprout-train: --plan and --out are required\n";
       return 2;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 #include "sprout/planner/base/file_io.h"
@@ -123,6 +124,89 @@ NamedTensors read_tensor_archive(const std::string& path) {
   }
   if (!r.done()) throw std::runtime_error(path + ": trailing bytes after the last tensor");
   return out;
+}
+
+namespace {
+
+// Reads fixed-size fields from a stream, throwing on truncation.
+class StreamReader {
+ public:
+  explicit StreamReader(const std::string& path) : in_(path, std::ios::binary), path_(path) {
+    if (!in_) throw std::runtime_error(path + ": cannot open tensor archive");
+    in_.seekg(0, std::ios::end);
+    size_ = static_cast<uint64_t>(in_.tellg());
+    in_.seekg(0);
+  }
+  std::string take(uint64_t n) {
+    if (n > size_ - at_) throw std::runtime_error(path_ + ": truncated tensor archive");
+    std::string out(n, '\0');
+    in_.read(out.data(), static_cast<std::streamsize>(n));
+    at_ += n;
+    return out;
+  }
+  template <typename T>
+  T get() {
+    T v;
+    std::memcpy(&v, take(sizeof(T)).data(), sizeof(T));
+    return v;
+  }
+  void skip(uint64_t n) {
+    if (n > size_ - at_) throw std::runtime_error(path_ + ": truncated tensor archive");
+    at_ += n;
+    in_.seekg(static_cast<std::streamoff>(at_));
+  }
+  uint64_t at() const { return at_; }
+  bool done() const { return at_ == size_; }
+
+ private:
+  std::ifstream in_;
+  std::string path_;
+  uint64_t size_ = 0;
+  uint64_t at_ = 0;
+};
+
+}  // namespace
+
+std::vector<ArchiveRecord> index_tensor_archive(const std::string& path) {
+  StreamReader r(path);
+  if (r.take(sizeof(kMagic)) != std::string(kMagic, sizeof(kMagic))) {
+    throw std::runtime_error(path + ": not a sprout tensor archive");
+  }
+  if (r.get<uint32_t>() != kVersion) throw std::runtime_error(path + ": unsupported tensor archive version");
+  const auto count = r.get<uint64_t>();
+  std::vector<ArchiveRecord> out;
+  for (uint64_t i = 0; i < count; ++i) {
+    ArchiveRecord rec;
+    rec.path = path;
+    rec.name = r.take(r.get<uint32_t>());
+    rec.dtype = dtype_of(r.get<uint8_t>(), path);
+    const auto rank = r.get<uint32_t>();
+    if (rank > 16) throw std::runtime_error(path + ": bad tensor rank for " + rec.name);
+    int64_t numel = 1;
+    for (uint32_t d = 0; d < rank; ++d) {
+      rec.sizes.push_back(r.get<int64_t>());
+      if (rec.sizes.back() < 0) throw std::runtime_error(path + ": negative size for " + rec.name);
+      numel *= rec.sizes.back();
+    }
+    rec.nbytes = r.get<uint64_t>();
+    if (rec.nbytes != static_cast<uint64_t>(numel) * c10::elementSize(rec.dtype)) {
+      throw std::runtime_error(path + ": size mismatch for " + rec.name);
+    }
+    rec.offset = r.at();
+    r.skip(rec.nbytes);
+    out.push_back(std::move(rec));
+  }
+  if (!r.done()) throw std::runtime_error(path + ": trailing bytes after the last tensor");
+  return out;
+}
+
+torch::Tensor read_archive_record(const ArchiveRecord& record) {
+  std::ifstream in(record.path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(record.offset));
+  torch::Tensor t = torch::empty(record.sizes, record.dtype);
+  in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(record.nbytes));
+  if (!in) throw std::runtime_error(record.path + ": truncated tensor archive at " + record.name);
+  return t;
 }
 
 }  // namespace sprout::backend

@@ -11,6 +11,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 #include "model/named_tensors.h"
 
@@ -21,5 +22,22 @@ void write_tensor_archive(const std::string& path, const NamedTensors& tensors);
 
 // Throws std::runtime_error naming the file for truncation or a bad record.
 NamedTensors read_tensor_archive(const std::string& path);
+
+// Where one record's bytes lie, so a reader can load one tensor at a time.
+struct ArchiveRecord {
+  std::string path;
+  std::string name;
+  torch::ScalarType dtype = torch::kFloat32;
+  std::vector<int64_t> sizes;
+  uint64_t offset = 0;  // of the raw bytes in the file
+  uint64_t nbytes = 0;
+};
+
+// The records of `path`, reading their headers only (seeking past the data).
+// Throws std::runtime_error naming the file as read_tensor_archive does.
+std::vector<ArchiveRecord> index_tensor_archive(const std::string& path);
+
+// The one tensor of `record`, read from its file.
+torch::Tensor read_archive_record(const ArchiveRecord& record);
 
 }  // namespace sprout::backend

@@ -21,6 +21,7 @@
 #include "comm/rank_agreement.h"
 #include "data/data_source.h"
 #include "device/memory_meter.h"
+#include "export/model_import.h"
 #include "run/device_choice.h"
 #include "run/growth_step.h"
 #include "run/run_accounting.h"
@@ -163,6 +164,11 @@ TrainOutcome Trainer::run() {
   if (resume_step_) log(record("resume"));
   progress(run_start_line(description(), plan_.stages.size(), total_steps(schedules_), *data_->source));
 
+  // Started from a trained model: its validation loss before any step (the source's last evaluation).
+  if (!resume_step_ && !options_.init_from.empty()) {
+    start_stage();
+    evaluate_and_log();
+  }
   const planner::TrainingSettings& t = plan_.training;
   while (state().counters.stage_index < plan_.stages.size()) {
     const RunCounters& c = state().counters;
@@ -220,6 +226,9 @@ void Trainer::check_inputs(const DataSource& data) {
       progress("--resume: no checkpoint yet, starting from the beginning");
     }
   }
+  if (!options_.resume && !options_.init_from.empty()) {
+    check_init_from(plan_.stages.front().shape, options_.init_from, "--init-from");
+  }
   // Given data is checked before RUN_DIR is touched.
   if (data.text_to_prepare.empty() && data.parts.front().path != paths_.data) read_data(data);
 }
@@ -233,6 +242,8 @@ void Trainer::resume_or_start() {
   run_on_every_rank(*comm_, [&] {
     if (!resume_step_) {
       state_.emplace(fresh_run_state(plan_, fingerprint_, device_));
+      // Growing from a trained model: its weights, fresh optimizer state.
+      if (!options_.init_from.empty()) load_init_from(state().model, options_.init_from, "--init-from");
       return;
     }
     const std::string dir = checkpoint_dir(paths_.checkpoints, *resume_step_);

@@ -23,6 +23,7 @@ struct TrainOptions {
   bool resume = false;         // continue from the newest complete checkpoint
   int threads = 0;             // intra-op threads; 0: the plan's, else this node's cores / its ranks
   std::string data;            // overrides the plan's training.data
+  std::string init_from;       // a trained model the first stage starts from ("": the seed's random init)
   std::string dtype;           // overrides the plan's training.dtype (fp32 | bf16)
   std::string device;          // overrides the plan's training.device (auto | cpu | cuda)
   std::string zero1 = "plan";  // ZeRO-1 optimizer sharding: plan (parallel.distributed_optimizer) | on | off

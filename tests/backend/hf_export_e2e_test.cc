@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `sprout-train export --format hf` end to end: a tiny growth run exported in
+// the GPT-2 layout and one in the Llama layout (rotary, RMSNorm, SwiGLU, GQA)
+// are read back by tests/backend/hf_numpy_forward.py (its own safetensors
+// reader and a NumPy forward, no LibTorch), whose loss on the validation
+// windows equals sprout-train's last evaluation within 1e-3. A run started
+// with --init-from the export (or the sprout run itself) evaluates, before its
+// first step, to the source's last validation loss within 1e-5, and a
+// safetensors header that lies is refused with exit 2 before anything is written.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+
+#include "sprout/planner/base/file_io.h"
+#include "test_paths.h"
+#include "tiny_growth_run.h"
+
+namespace sprout::backend {
+namespace {
+namespace fs = std::filesystem;
+using sprout::test::run_command;
+
+const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
+
+// Debian's python3 (python3-numpy), else whichever python3 comes first; "" when none has NumPy.
+std::string numpy_python() {
+  for (const char* p : {"/usr/bin/python3", "python3"}) {
+    if (run_command(std::string(p) + " -c 'import numpy'").exit_code == 0) return p;
+  }
+  return "";
+}
+
+// 1x32 (4 heads, 2 KV heads) -> depth 2x32 on rotary, RMSNorm and SwiGLU.
+std::string llama_plan_yaml() {
+  return "name: e2e tiny llama\nhardware: cpu-generic\ngpus: 1\nregion: us-average\npower_model: typical\n"
+         "model: {vocab: 256, seq_len: 32, activation: swiglu, position_embedding: rotary, norm: rmsnorm}\n"
+         "training: {seed: 5, eval_every_steps: 4, eval_batches: 2, checkpoint_every_steps: 3, keep_checkpoints: 2, "
+         "log_every_steps: 1, device: cpu}\n"
+         "stages:\n"
+         "  - {name: small, layers: 1, hidden: 32, heads: 4, kv_heads: 2, tokens: 4096, global_batch_tokens: 512, "
+         "lr: 3e-3, warmup_fraction: 0.25}\n"
+         "  - {name: deep, grow: {depth: true, grow_steps: 4}, layers: 2, hidden: 32, heads: 4, kv_heads: 2, "
+         "tokens: 4096, global_batch_tokens: 512, lr: 2e-3, warmup_fraction: 0.25}\n";
+}
+
+class HfExportE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = sprout::test::make_temp_dir("hf-export");
+    test::write_tiny_corpus(dir_ + "/corpus.txt");
+    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // Trains `plan_yaml` into dir_/NAME, exports it to dir_/NAME-hf; returns the run directory.
+  static std::string train_and_export(const std::string& name, const std::string& plan_yaml) {
+    const std::string run = dir_ + "/" + name, plan = dir_ + "/" + name + ".yaml";
+    planner::write_file_atomically(plan, plan_yaml);
+    auto r =
+        run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run + " --threads 1 --quiet");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = run_command(kTrain + " export --checkpoint " + run + " --format hf --out " + run + "-hf");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return run;
+  }
+
+  // The NumPy forward's loss against the run's last evaluation.
+  static void expect_numpy_loss_equal(const std::string& run, const std::string& layout) {
+    const std::string python = numpy_python();
+    if (python.empty()) GTEST_SKIP() << "no python3 with NumPy (Debian: python3-numpy)";
+    // The validation set: eval_batches (2) x min(16, sequences per step = 512 / 32) windows of 32 tokens.
+    const auto r = run_command(python + " " + sprout::test::source_path("tests/backend/hf_numpy_forward.py") + " " +
+                               run + "-hf " + dir_ + "/data/val.bin 32 32");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto numpy = nlohmann::json::parse(r.out);
+    const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
+    const double sprout_loss = summary["total"]["final_val_loss"].get<double>();
+    EXPECT_EQ(numpy["layout"], layout);
+    EXPECT_NEAR(numpy["loss"].get<double>(), sprout_loss, 1e-3) << "numpy " << r.out << " sprout " << sprout_loss;
+    std::cout << std::setprecision(9) << layout << ": sprout-train val loss " << sprout_loss
+              << ", NumPy forward of the export " << numpy["loss"].get<double>() << "\n";
+  }
+
+  // The trained and exported GPT-2-layout run (once per suite).
+  static std::string gpt2_run() {
+    if (!fs::exists(dir_ + "/gpt2-hf/config.json")) train_and_export("gpt2", test::tiny_growth_plan_yaml({}));
+    return dir_ + "/gpt2";
+  }
+
+  // A 2-stage plan whose first stage has the tiny run's final shape (2x64,
+  // 4 heads), then grows in depth; 2 steps per stage, starting from `init_from`.
+  static std::string grow_from(const std::string& name, const std::string& init_from, int expect = 0) {
+    const std::string plan = dir_ + "/" + name + ".yaml", run = dir_ + "/" + name;
+    planner::write_file_atomically(
+        plan,
+        "name: e2e init_from\nhardware: cpu-generic\ngpus: 1\nregion: us-average\npower_model: typical\n"
+        "model: {vocab: 256, seq_len: 32, activation: gelu}\n"
+        "training: {seed: 9, eval_every_steps: 4, eval_batches: 2, checkpoint_every_steps: 100, device: cpu}\n"
+        "stages:\n"
+        "  - {name: imported, layers: 2, hidden: 64, heads: 4, tokens: 1024, global_batch_tokens: 512, lr: 1e-3}\n"
+        "  - {name: deeper, grow: {depth: true, grow_steps: 1}, layers: 3, hidden: 64, heads: 4, tokens: 1024, "
+        "global_batch_tokens: 512, lr: 1e-3}\n");
+    last_ = run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
+                        " --threads 1 --quiet --init-from " + init_from);
+    EXPECT_EQ(last_.exit_code, expect) << last_.err;
+    return run;
+  }
+
+  // The validation loss a run logged before its first step.
+  static double start_val_loss(const std::string& run) {
+    for (const auto& j : test::read_telemetry(run)) {
+      if (j.value("event", "") == "eval" && j["step"] == 0) return j["val_loss"].get<double>();
+    }
+    ADD_FAILURE() << run << ": no eval at step 0";
+    return 0;
+  }
+
+  static inline std::string dir_;
+  static inline sprout::test::CommandResult last_;
+};
+
+TEST_F(HfExportE2E, Gpt2LayoutLossMatchesAnIndependentNumpyForward) {
+  const std::string run = gpt2_run();
+  const auto config = nlohmann::json::parse(planner::read_file(run + "-hf/config.json"));
+  EXPECT_EQ(config["model_type"], "gpt2");
+  EXPECT_EQ(config["n_layer"], 2);
+  EXPECT_EQ(config["n_embd"], 64);
+  expect_numpy_loss_equal(run, "gpt2");
+}
+
+TEST_F(HfExportE2E, LlamaLayoutLossMatchesAnIndependentNumpyForward) {
+  const std::string run = train_and_export("llama", llama_plan_yaml());
+  const auto config = nlohmann::json::parse(planner::read_file(run + "-hf/config.json"));
+  EXPECT_EQ(config["model_type"], "llama");
+  EXPECT_EQ(config["num_key_value_heads"], 2);
+  EXPECT_EQ(config["num_attention_heads"], 4);
+  expect_numpy_loss_equal(run, "llama");
+}
+
+TEST_F(HfExportE2E, XposAndMissingCheckpointsAreRefusedWithExit2) {
+  const std::string plan = dir_ + "/xpos.yaml", run = dir_ + "/xpos";
+  test::TinyGrowthPlan p;
+  p.model_extra = ", position_embedding: xpos";
+  planner::write_file_atomically(plan, test::tiny_growth_plan_yaml(p));
+  auto r = run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
+                       " --threads 1 --quiet --stop-after-steps 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command(kTrain + " export --checkpoint " + run + " --format hf --out " + run + "-hf");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("xPos has no Hugging Face layout"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(run + "-hf/model.safetensors"));
+  r = run_command(kTrain + " export --checkpoint " + dir_ + "/nowhere --format hf --out " + dir_ + "/nowhere-hf");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--checkpoint"), std::string::npos) << r.err;
+}
+
+TEST_F(HfExportE2E, GrowingFromTheExportStartsAtTheSourceLoss) {
+  const std::string source = gpt2_run();
+  const double source_loss =
+      nlohmann::json::parse(planner::read_file(source + "/summary.json"))["total"]["final_val_loss"].get<double>();
+  const double from_hf = start_val_loss(grow_from("from-hf", source + "-hf"));
+  const double from_file = start_val_loss(grow_from("from-file", source + "-hf/model.safetensors"));
+  const double from_sprout = start_val_loss(grow_from("from-sprout", source));
+  std::cout << std::setprecision(9) << "source val loss " << source_loss << "; step-0 eval from the export " << from_hf
+            << ", from its file " << from_file << ", from the sprout run " << from_sprout << "\n";
+  EXPECT_NEAR(from_hf, source_loss, 1e-5);
+  EXPECT_NEAR(from_file, source_loss, 1e-5);
+  EXPECT_NEAR(from_sprout, source_loss, 1e-5);
+  const auto summary = nlohmann::json::parse(planner::read_file(dir_ + "/from-hf/summary.json"));
+  EXPECT_TRUE(summary["complete"].get<bool>());  // and the growth schedule ran on from there
+}
+
+TEST_F(HfExportE2E, ABadInitFromExitsTwoAndWritesNothing) {
+  const std::string source = gpt2_run();
+  // A header whose data_offsets claim more bytes than the shape needs.
+  const std::string lying = dir_ + "/lying";
+  fs::create_directories(lying);
+  fs::copy_file(source + "-hf/config.json", lying + "/config.json");
+  std::string bytes = planner::read_file(source + "-hf/model.safetensors");
+  const std::string claim = "\"transformer.ln_f.bias\":{\"dtype\":\"F32\",\"shape\":[64]";
+  const auto at = bytes.find(claim);
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at + claim.size() - 3, 2, "65");  // shape [65]: 260 bytes, but data_offsets span 256
+  planner::write_file_atomically(lying + "/model.safetensors", bytes);
+  std::string run = grow_from("from-lying", lying, 2);
+  EXPECT_NE(last_.err.find("model.safetensors"), std::string::npos) << last_.err;
+  EXPECT_NE(last_.err.find("tensors.transformer.ln_f.bias.data_offsets"), std::string::npos) << last_.err;
+  EXPECT_FALSE(fs::exists(run));
+  // Another shape: exit 2 naming both shapes.
+  run = grow_from("from-llama", dir_ + "/llama-hf", 2);
+  if (fs::exists(dir_ + "/llama-hf")) {
+    EXPECT_NE(last_.err.find("but the first stage's is"), std::string::npos) << last_.err;
+  }
+  EXPECT_FALSE(fs::exists(run));
+}
+
+}  // namespace
+}  // namespace sprout::backend
