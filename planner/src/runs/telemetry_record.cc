@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/planner/runs/telemetry_record.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -206,6 +207,7 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "val_loss_after", r.val_loss_after);
   put(j, "train_loss_before", r.train_loss_before);
   put(j, "path", r.path);
+  if (r.resume_bytes_read) j["resume_bytes_read"] = *r.resume_bytes_read;
   return j;
 }
 
@@ -248,6 +250,13 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.val_loss_after = r.optional_number("val_loss_after");
   rec.train_loss_before = r.optional_number("train_loss_before");
   rec.path = r.optional_text("path");
+  if (j.contains("resume_bytes_read")) {
+    const auto& v = j["resume_bytes_read"];
+    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); })) {
+      r.fail("resume_bytes_read", "expected an array of byte counts, one per rank");
+    }
+    rec.resume_bytes_read = v.get<std::vector<double>>();
+  }
   return rec;
 }
 

@@ -75,6 +75,9 @@ struct TelemetryRecord {
   std::optional<double> val_loss_before, val_loss_after, train_loss_before;
 
   std::optional<std::string> path;  // checkpoint: its directory
+
+  // resume: the checkpoint bytes each rank read (index: rank), CRC checks included.
+  std::optional<std::vector<double>> resume_bytes_read;
 };
 
 nlohmann::json telemetry_to_json(const TelemetryRecord& record);
