@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Checkpoints: exact round trip, keep-last-K, and a truncated or corrupt
-// newest checkpoint is detected and the previous one loaded.
+// newest checkpoint is detected and the previous one loaded; a load reads
+// each file once.
 #include "checkpoint/checkpoint.h"
 
 #include <gtest/gtest.h>
@@ -75,6 +76,21 @@ TEST(Checkpoint, TruncatedCorruptOrUnfinishedNewestFallsBackToThePrevious) {
   found = load_newest_checkpoint(dir);
   EXPECT_FALSE(found.newest);
   EXPECT_EQ(found.rejected.size(), 2u);
+}
+
+TEST(Checkpoint, ALoadReadsEachFileOnceItsCrcCheckIncluded) {
+  const std::string dir = sprout::test::make_temp_dir("ckpt-bytes");
+  const std::string written = write_checkpoint(dir, 5, sample(5), 2);
+  uintmax_t on_disk = 0;
+  for (const auto& e : fs::directory_iterator(written)) on_disk += fs::file_size(e.path());
+  const long long before = checkpoint_bytes_read();
+  const LoadedCheckpoint loaded = load_checkpoint(written);
+  // DONE, tensors.bin and state.json, each once: the CRC is checked on the bytes that are parsed.
+  EXPECT_EQ(static_cast<uintmax_t>(checkpoint_bytes_read() - before), on_disk);
+  EXPECT_EQ(loaded.data.state_json, sample(5).state_json);
+  const long long checked = checkpoint_bytes_read();
+  EXPECT_EQ(checkpoint_problem(written), "");
+  EXPECT_EQ(static_cast<uintmax_t>(checkpoint_bytes_read() - checked), on_disk);
 }
 
 }  // namespace

@@ -8,13 +8,20 @@
 // RMSNorm (relative tolerance 1e-5 in fp32, 1e-6 for the latter; measured
 // below 2e-7); full and selective recomputation give a layout's losses bit
 // for bit; sharded checkpoints resume under other
-// layouts, and an incomplete one is refused; layouts the model cannot be
+// layouts, each rank reading every checkpoint file once (the resume record's
+// resume_bytes_read), and an incomplete one, or one whose slices do not cover
+// a tensor, is refused on every rank; layouts the model cannot be
 // split into are refused before training (exit 2, no hang).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <iostream>
 
+#include "checkpoint/crc32.h"
+#include "checkpoint/tensor_archive.h"
 #include "rank_processes.h"
 #include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
@@ -251,6 +258,87 @@ TEST_F(ModelParallel, AnIncompleteShardedCheckpointIsRefusedBeforeTraining) {
             std::string::npos)
       << p.log(0);
   EXPECT_NE(p.log(0).find("--resume: no complete, intact checkpoint to resume from"), std::string::npos) << p.log(0);
+  EXPECT_NE(p.log(1).find("stopped: rank 0 found bad input"), std::string::npos) << p.log(1);
+  EXPECT_EQ(series(run).size(), 6u) << "nothing trained or logged after the refusal";
+}
+
+// Every file of a checkpoint, in bytes (DONE included).
+uintmax_t checkpoint_bytes(const std::string& dir) {
+  uintmax_t total = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) total += std::filesystem::file_size(e.path());
+  return total;
+}
+
+TEST_F(ModelParallel, AResumeReadsEachCheckpointFileOnceOnEveryRank) {
+  // TP2 x DP2, a width growth, a depth growth into TP2 x PP2, stopped there
+  // (checkpoint at step 21), resumed as TP2 x PP2 and as TP2 x DP2.
+  const std::string written = dir_ + "/bytes";
+  train(4, write_plan("bytes", 4, layout(2, 1, 2), layout(2, 1, 2), layout(2, 2, 1, 2)), written,
+        "--stop-after-steps 21");
+  // Rank 0's peak at each growth against its steady-state peak (the largest
+  // step record's of the stage before): the full-model assembly's cost.
+  long long steady_bytes = 0;
+  for (const auto& j : test::read_telemetry(written)) {
+    if (!j.contains("peak_memory_bytes")) continue;
+    const long long peak = j["peak_memory_bytes"].get<long long>();
+    if (j.value("event", "") != "grow") {
+      steady_bytes = std::max(steady_bytes, peak);
+      continue;
+    }
+    ASSERT_GT(steady_bytes, 0);
+    std::cout << "growth to " << j["stage"] << ": rank 0 peak " << peak << " bytes, steady " << steady_bytes
+              << " bytes (x" << static_cast<double>(peak) / static_cast<double>(steady_bytes) << ")\n";
+    steady_bytes = 0;
+  }
+  const std::string checkpoint = written + "/checkpoints/" + test::checkpoint_name(21);
+  const uintmax_t total = checkpoint_bytes(checkpoint);
+  for (const auto& [name, deep] : {std::pair{"bytes-tp2pp2", layout(2, 2, 1, 2)}, {"bytes-tp2dp2", layout(2, 1, 2)}}) {
+    const std::string run = dir_ + "/" + name;
+    std::filesystem::copy(written, run, std::filesystem::copy_options::recursive);
+    train(4, write_plan(name, 4, layout(2, 1, 2), layout(2, 1, 2), deep), run, "--resume");
+    expect_same_losses_as_one_process(run);
+    std::vector<double> read;
+    for (const auto& j : test::read_telemetry(run)) {
+      if (j.value("event", "") == "resume") read = j.at("resume_bytes_read").get<std::vector<double>>();
+    }
+    ASSERT_EQ(read.size(), 4u) << name;
+    for (int r = 0; r < 4; ++r) {
+      const uintmax_t share =
+          std::filesystem::file_size(checkpoint + "/optimizer-rank-0000" + std::to_string(r) + "-of-00004.bin");
+      // The figure the docs quote: every rank still reads the whole checkpoint
+      // (its files once: the CRC check and the load share one read).
+      std::cout << name << " rank " << r << ": read " << static_cast<long long>(read[static_cast<size_t>(r)])
+                << " bytes of a " << total << "-byte checkpoint; its own shard " << share << " bytes\n";
+      EXPECT_EQ(read[static_cast<size_t>(r)], static_cast<double>(total)) << name << " rank " << r;
+    }
+  }
+}
+
+// Rewrites the checkpoint file `name` in `dir` without the tensor records
+// `drop` selects, and DONE to match (a checkpoint intact but incomplete).
+void drop_records(const std::string& dir, const std::string& name,
+                  const std::function<bool(const std::string&)>& drop) {
+  const std::string path = dir + "/" + name;
+  NamedTensors kept;
+  for (auto& [tensor_name, t] : read_tensor_archive(path)) {
+    if (!drop(tensor_name)) kept.emplace_back(tensor_name, t);
+  }
+  write_tensor_archive(path, kept);
+  nlohmann::json done = nlohmann::json::parse(planner::read_file(dir + "/DONE"));
+  const std::string bytes = planner::read_file(path);
+  done["files"][name] = {{"bytes", bytes.size()}, {"crc32", crc32_of(bytes)}};
+  planner::write_file_atomically(dir + "/DONE", done.dump() + "\n");
+}
+
+TEST_F(ModelParallel, ACheckpointWhoseSlicesDoNotCoverATensorIsRefusedOnEveryRank) {
+  const std::string run = dir_ + "/uncovered";
+  const std::string plan = write_plan("uncovered", 2, layout(2, 1, 1), layout(2, 1, 1), layout(2, 1, 1));
+  train(2, plan, run, "--stop-after-steps 6");
+  drop_records(run + "/checkpoints/" + test::checkpoint_name(6), "optimizer-rank-00001-of-00002.bin",
+               [](const std::string& n) { return n.rfind("param/h.0.mlp.w1#", 0) == 0; });
+  RankProcesses p(2, command(plan, run, "--resume"), run + ".resume.log");
+  EXPECT_EQ(p.wait_all(60), (std::vector<int>{2, 2}));
+  EXPECT_NE(p.log(0).find("checkpoint tensor param/h.0.mlp.w1: its slices cover"), std::string::npos) << p.log(0);
   EXPECT_NE(p.log(1).find("stopped: rank 0 found bad input"), std::string::npos) << p.log(1);
   EXPECT_EQ(series(run).size(), 6u) << "nothing trained or logged after the refusal";
 }

@@ -5,8 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
+#include <functional>
 #include <iterator>
+#include <stdexcept>
 
 #include "checkpoint/crc32.h"
 #include "sprout/planner/base/file_io.h"
@@ -63,6 +66,58 @@ std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long l
   const int excess = static_cast<int>(all.size()) - std::max(1, keep);
   for (int i = 0; i < excess; ++i) planner::remove_tree(all[static_cast<size_t>(i)].second);
   return final_dir.string();
+}
+
+// Why a checkpoint is incomplete or corrupt (checkpoint_problem's answer).
+struct CheckpointProblem : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Every byte this process read from checkpoints (CRC checks and loads).
+std::atomic<long long> bytes_read{0};
+
+std::string read_counted(const std::string& path) {
+  std::string bytes = planner::read_file(path);
+  bytes_read += static_cast<long long>(bytes.size());
+  return bytes;
+}
+
+// DONE's table of files; throws CheckpointProblem without DONE or when it is unreadable.
+nlohmann::json listed_files(const std::string& dir) {
+  const fs::path done_path = fs::path(dir) / "DONE";
+  if (!fs::exists(done_path)) throw CheckpointProblem("no DONE marker (incomplete)");
+  nlohmann::json files;
+  try {
+    files = nlohmann::json::parse(read_counted(done_path.string())).at("files");
+    for (const auto& [name, want] : files.items()) {
+      (void)want.at("bytes").get<size_t>();
+      (void)want.at("crc32").get<uint32_t>();
+    }
+  } catch (const std::exception& e) {
+    throw CheckpointProblem(std::string("unreadable DONE marker: ") + e.what());
+  }
+  for (const char* f : {kTensorsFile, kStateFile}) {
+    if (!files.contains(f)) throw CheckpointProblem(std::string("DONE does not list ") + f);
+  }
+  return files;
+}
+
+// Reads every file DONE lists, once, and hands it to `visit` after checking
+// its size and CRC-32; throws CheckpointProblem at the first that fails.
+void for_each_checked_file(const std::string& dir, const std::function<void(const std::string&, std::string)>& visit) {
+  const nlohmann::json files = listed_files(dir);  // named: items() must not outlive it
+  for (const auto& [name, want] : files.items()) {
+    const fs::path p = fs::path(dir) / name;
+    if (!fs::exists(p)) throw CheckpointProblem(name + " is missing");
+    std::string bytes = read_counted(p.string());
+    if (bytes.size() != want.at("bytes").get<size_t>()) {
+      throw CheckpointProblem(
+          fmt::format("{} has {} bytes, DONE says {} (truncated)", name, bytes.size(), want.at("bytes").get<size_t>()));
+    }
+    if (crc32_of(bytes) != want.at("crc32").get<uint32_t>())
+      throw CheckpointProblem(name + " fails its CRC-32 (corrupt)");
+    visit(name, std::move(bytes));
+  }
 }
 
 }  // namespace
@@ -135,47 +190,42 @@ std::string checkpoint_dir(const std::string& checkpoints_dir, long long step) {
 }
 
 std::string checkpoint_problem(const std::string& dir) {
-  const fs::path done_path = fs::path(dir) / "DONE";
-  if (!fs::exists(done_path)) return "no DONE marker (incomplete)";
   try {
-    const nlohmann::json done = nlohmann::json::parse(planner::read_file(done_path.string()));
-    const auto& files = done.at("files");
-    for (const char* f : {kTensorsFile, kStateFile}) {
-      if (!files.contains(f)) return std::string("DONE does not list ") + f;
-    }
-    for (const auto& [name, want] : files.items()) {
-      const fs::path p = fs::path(dir) / name;
-      if (!fs::exists(p)) return name + " is missing";
-      const std::string bytes = planner::read_file(p.string());
-      if (bytes.size() != want.at("bytes").get<size_t>()) {
-        return fmt::format("{} has {} bytes, DONE says {} (truncated)", name, bytes.size(),
-                           want.at("bytes").get<size_t>());
-      }
-      if (crc32_of(bytes) != want.at("crc32").get<uint32_t>()) return name + " fails its CRC-32 (corrupt)";
-    }
+    for_each_checked_file(dir, [](const std::string&, std::string) {});
+  } catch (const CheckpointProblem& e) {
+    return e.what();
   } catch (const std::exception& e) {
-    return std::string("unreadable DONE marker: ") + e.what();
+    return std::string("unreadable: ") + e.what();
   }
   return "";
 }
 
+// Each file is read once: its CRC is checked on the bytes that are then parsed.
 LoadedCheckpoint load_checkpoint(const std::string& dir) {
-  if (std::string problem = checkpoint_problem(dir); !problem.empty()) {
-    throw std::runtime_error(fs::path(dir).filename().string() + ": " + problem);
-  }
   LoadedCheckpoint c;
   c.path = dir;
   c.step = std::stoll(fs::path(dir).filename().string().substr(5));
-  c.data.tensors = read_tensor_archive((fs::path(dir) / kTensorsFile).string());
-  c.data.state_json = planner::read_file((fs::path(dir) / kStateFile).string());
-  const nlohmann::json done = nlohmann::json::parse(planner::read_file((fs::path(dir) / "DONE").string()));
-  for (const auto& [name, _] : done.at("files").items()) {
-    if (name.rfind(kShardPrefix, 0) != 0) continue;
-    NamedTensors shard = read_tensor_archive((fs::path(dir) / name).string());
-    std::move(shard.begin(), shard.end(), std::back_inserter(c.data.tensors));
+  NamedTensors shards;
+  try {
+    for_each_checked_file(dir, [&](const std::string& name, std::string bytes) {
+      const std::string path = (fs::path(dir) / name).string();
+      if (name == kTensorsFile) {
+        c.data.tensors = parse_tensor_archive(std::move(bytes), path);
+      } else if (name == kStateFile) {
+        c.data.state_json = std::move(bytes);
+      } else if (name.rfind(kShardPrefix, 0) == 0) {
+        NamedTensors shard = parse_tensor_archive(std::move(bytes), path);
+        std::move(shard.begin(), shard.end(), std::back_inserter(shards));
+      }
+    });
+  } catch (const CheckpointProblem& e) {
+    throw std::runtime_error(fs::path(dir).filename().string() + ": " + e.what());
   }
+  std::move(shards.begin(), shards.end(), std::back_inserter(c.data.tensors));
   return c;
 }
+
+long long checkpoint_bytes_read() { return bytes_read.load(); }
 
 CheckpointSearch load_newest_checkpoint(const std::string& checkpoints_dir) {
   auto all = list_checkpoints(checkpoints_dir);

@@ -57,6 +57,10 @@ struct LoadedCheckpoint {
 // The checkpoint in `dir`; throws std::runtime_error when it is incomplete or corrupt.
 LoadedCheckpoint load_checkpoint(const std::string& dir);
 
+// Bytes this process has read from checkpoint files so far (CRC checks and
+// loads, each file once per load): what a resume costs a rank.
+long long checkpoint_bytes_read();
+
 struct CheckpointSearch {
   std::optional<LoadedCheckpoint> newest;  // the newest complete, intact one
   std::vector<std::string> rejected;       // "step-N: reason" for newer ones that were skipped

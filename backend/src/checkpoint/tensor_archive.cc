@@ -99,7 +99,11 @@ void write_tensor_archive(const std::string& path, const NamedTensors& tensors) 
 }
 
 NamedTensors read_tensor_archive(const std::string& path) {
-  Reader r(planner::read_file(path), path);
+  return parse_tensor_archive(planner::read_file(path), path);
+}
+
+NamedTensors parse_tensor_archive(std::string bytes, const std::string& path) {
+  Reader r(std::move(bytes), path);
   if (std::memcmp(r.take(sizeof(kMagic)), kMagic, sizeof(kMagic)) != 0) {
     throw std::runtime_error(path + ": not a sprout tensor archive");
   }

@@ -23,6 +23,10 @@ void write_tensor_archive(const std::string& path, const NamedTensors& tensors);
 // Throws std::runtime_error naming the file for truncation or a bad record.
 NamedTensors read_tensor_archive(const std::string& path);
 
+// The same from the file's bytes already in memory (`path` names it in errors):
+// a loader that checks a file's CRC parses the bytes it checked, reading it once.
+NamedTensors parse_tensor_archive(std::string bytes, const std::string& path);
+
 // Where one record's bytes lie, so a reader can load one tensor at a time.
 struct ArchiveRecord {
   std::string path;

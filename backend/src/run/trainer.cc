@@ -123,8 +123,9 @@ class Trainer {
   AdamWSettings adamw_;
   std::optional<TrainingData> data_;
   std::unique_ptr<Communicator> comm_;
-  std::optional<long long> resume_step_;  // rank 0's choice, then every rank's
-  std::optional<RunState> resume_state_;  // rank 0: read (and checked) while checking the input
+  std::optional<long long> resume_step_;   // rank 0's choice, then every rank's
+  std::optional<RunState> resume_state_;   // rank 0: read (and checked) while checking the input
+  std::vector<double> resume_bytes_read_;  // checkpoint bytes each rank read to resume (index: rank)
   std::optional<RunState> state_;
   std::optional<RunAccounting> accounting_;
   std::unique_ptr<TelemetryLog> telemetry_;  // rank 0 only
@@ -161,7 +162,11 @@ TrainOutcome Trainer::run() {
   resume_or_start();
   accounting_.emplace(std::move(energy), rendezvous_.local_rank == 0, state().counters);
   if (is_root()) telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);
-  if (resume_step_) log(record("resume"));
+  if (resume_step_) {
+    planner::TelemetryRecord r = record("resume");
+    r.resume_bytes_read = resume_bytes_read_;
+    log(std::move(r));
+  }
   progress(run_start_line(description(), plan_.stages.size(), total_steps(schedules_), *data_->source));
 
   // Started from a trained model: its validation loss before any step (the source's last evaluation).
@@ -254,6 +259,12 @@ void Trainer::resume_or_start() {
     if (is_root()) TelemetryLog::truncate_after(paths_.telemetry, state().counters.global_step);
     last_checkpoint_step_ = state().counters.global_step;
   });
+  if (resume_step_) {
+    // What each rank read of the checkpoint (rank 0 also the newer ones it skipped).
+    resume_bytes_read_.assign(static_cast<size_t>(ranks()), 0.0);
+    resume_bytes_read_[static_cast<size_t>(rendezvous_.rank)] = static_cast<double>(checkpoint_bytes_read());
+    resume_bytes_read_ = sum_over_ranks(*comm_, resume_bytes_read_);
+  }
   check_replicas(resume_step_ ? "after resume" : "at start");
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/planner/runs/telemetry_record.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -228,6 +229,7 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "val_loss_after", r.val_loss_after);
   put(j, "train_loss_before", r.train_loss_before);
   put(j, "path", r.path);
+  if (r.resume_bytes_read) j["resume_bytes_read"] = *r.resume_bytes_read;
   if (r.spike) j["spike"] = spike_to_json(*r.spike);
   if (r.provenance) j["provenance"] = provenance_to_json(*r.provenance);
   return j;
@@ -272,6 +274,13 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.val_loss_after = r.optional_number("val_loss_after");
   rec.train_loss_before = r.optional_number("train_loss_before");
   rec.path = r.optional_text("path");
+  if (j.contains("resume_bytes_read")) {
+    const auto& v = j["resume_bytes_read"];
+    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); })) {
+      r.fail("resume_bytes_read", "expected an array of byte counts, one per rank");
+    }
+    rec.resume_bytes_read = v.get<std::vector<double>>();
+  }
   rec.spike = r.optional_object("spike", spike_from_json);
   rec.provenance = r.optional_object("provenance", provenance_from_json);
   return rec;

@@ -90,6 +90,9 @@ struct TelemetryRecord {
 
   std::optional<SpikeTelemetry> spike;
   std::optional<RunProvenance> provenance;  // the first record sprout-train logs (per start or resume)
+
+  // resume: the checkpoint bytes each rank read (index: rank), CRC checks included.
+  std::optional<std::vector<double>> resume_bytes_read;
 };
 
 nlohmann::json telemetry_to_json(const TelemetryRecord& record);
