@@ -26,7 +26,8 @@ StepSpec next_step_spec(const planner::Plan& plan, const StageSchedule& sc, cons
           .device = precision.device,
           .bucket_bytes = bucket_bytes,
           .recompute = sc.recompute,
-          .attention = s.attention};
+          .attention = s.attention,
+          .overlap_grad_reduce = s.overlap_grad_reduce};
 }
 
 EvalSpec eval_spec(const planner::Plan& plan, const std::vector<StageSchedule>& schedules, const RunCounters& c,
