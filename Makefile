@@ -2,6 +2,7 @@
 # Thin wrapper: every target installs what it needs first (scripts/install-deps.sh
 # is idempotent), then configures and builds with CMake + Ninja (+ ccache).
 #   make demo   plan FLM-101B vs from scratch, then train the tiny CPU schedule
+#               (builds only what the demo runs: sprout and sprout-train)
 #   make test   build and run every test through ctest
 #   make bench  build and run the benchmarks
 BUILD_DIR ?= build
@@ -21,7 +22,9 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR)
 
-demo: build
+# sprout-train is a target only when LibTorch was found (demo.sh skips training then).
+demo: configure
+	@cmake --build $(BUILD_DIR) --target sprout $$(cmake --build $(BUILD_DIR) --target help | grep -q '^sprout-train:' && echo sprout-train)
 	@scripts/demo.sh $(BUILD_DIR)
 
 test: build

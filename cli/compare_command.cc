@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sprout compare PLAN.yaml RUN_DIR [--format table|json|csv] [--calibrate OUT.yaml]
 //                [--loss-model F] [plan overrides]
-// Predicted versus actual, also for a run still writing.
+// sprout compare PLAN.yaml --megatron-log FILE... [same options]
+// Predicted versus actual, also for a run still writing; a Megatron-LM run
+// from its training logs (planner/runs/megatron_log.h).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,7 @@
 #include "sprout/planner/io/loss_model_file.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/runs/calibration.h"
+#include "sprout/planner/runs/megatron_log.h"
 #include "sprout/planner/runs/run_comparison.h"
 #include "sprout/simulator/iteration/pipeline_bubble.h"
 
@@ -100,25 +103,50 @@ planner::CalibrationResult write_calibrated_profile(const planner::Plan& p, cons
   return cal;
 }
 
+// Megatron-LM prints its own TFLOP/s per GPU (its FLOP count, attention and
+// recompute as it counts them): the mean per stage, beside the planner's.
+std::string logged_tflops_line(const planner::RunRecord& run) {
+  std::string out;
+  for (size_t k = 0; k < run.plan.stages.size(); ++k) {
+    double sum = 0;
+    int n = 0;
+    for (const auto* r : run.stage_records(k)) {
+      if (r->tflops_per_gpu) sum += *r->tflops_per_gpu, ++n;
+    }
+    if (n > 0) out += fmt::format("{}{} {:.1f}", out.empty() ? "" : ", ", run.plan.stages[k].name, sum / n);
+  }
+  return out.empty() ? out : "\nTFLOP/s per GPU as the log counts them (mean per stage): " + out + "\n";
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("compare", "Predicted versus actual for a sprout-train run (also in progress)");
+  auto* cmd = app.add_subcommand(
+      "compare", "Predicted versus actual for a sprout-train run (also in progress) or Megatron-LM logs");
   auto plan = std::make_shared<PlanOptionValues>();
   auto run_dir = std::make_shared<std::string>();
+  auto megatron_logs = std::make_shared<std::vector<std::string>>();
   auto calibrate = std::make_shared<std::string>();
   auto loss_model_file = std::make_shared<std::string>();
   add_plan_options(*cmd, *plan);
-  cmd->add_option("run_dir", *run_dir, "Run directory written by sprout-train")->required();
+  auto* run_dir_option = cmd->add_option("run_dir", *run_dir, "Run directory written by sprout-train");
+  cmd->add_option("--megatron-log", *megatron_logs,
+                  "Megatron-LM training logs of the plan's stages, in stage order (instead of RUN_DIR)")
+      ->excludes(run_dir_option)
+      ->expected(1, -1);
   cmd->add_option("--calibrate", *calibrate, "Fit the hardware profile to the run and write it here");
   cmd->add_option("--loss-model", *loss_model_file, "Loss model (sprout fit-loss) for the predicted loss curve");
-  cmd->callback([plan, run_dir, calibrate, loss_model_file] {
+  cmd->callback([plan, run_dir, megatron_logs, calibrate, loss_model_file] {
     const Format format = plan->format;
     const planner::Plan p = plan->load();
-    const planner::RunRecord run = planner::read_run(*run_dir);
+    if (run_dir->empty() && megatron_logs->empty()) {
+      throw planner::InputError({"sprout compare", 0, 0}, "run_dir", "give a RUN_DIR or --megatron-log FILE...");
+    }
+    const planner::PlanEstimate estimate = planner::estimate_plan(p);
+    const planner::RunRecord run =
+        megatron_logs->empty() ? planner::read_run(*run_dir) : planner::read_megatron_logs(p, estimate, *megatron_logs);
     std::optional<planner::LossModel> loss_model;
     if (!loss_model_file->empty()) loss_model = planner::load_loss_model(*loss_model_file);
-    const planner::PlanEstimate estimate = planner::estimate_plan(p);
     const planner::RunComparison c = planner::compare_run(p, estimate, run, loss_model ? &*loss_model : nullptr);
     const std::vector<simulator::PipelineBubbleCheck> bubbles = simulator::check_pipeline_bubbles(run);
 
@@ -191,6 +219,7 @@ void add_compare_command(CLI::App& app) {
           b.replayed_fraction ? fmt::format(", replaying every op {:.3f}", *b.replayed_fraction) : std::string(),
           b.analytic_fraction);
     }
+    if (!megatron_logs->empty()) std::cout << logged_tflops_line(run);
     if (c.total.final_val_loss) {
       std::cout << fmt::format("\nfinal validation loss {:.4f} after {} tokens\n", *c.total.final_val_loss,
                                human_count(c.total.tokens));

@@ -35,9 +35,41 @@ std::vector<std::string> csv_row(const EstimateRow& r) {
   return cells;
 }
 
+// The P50 costs of a row: its stage's, the run's on the total row, none for
+// the from-scratch baseline.
+const Costs* median_of(const EstimateRow& row, const simulator::PercentileRunCosts* median) {
+  if (!median || row.kind == EstimateRowKind::kScratch) return nullptr;
+  if (row.kind == EstimateRowKind::kTotal) return &median->total;
+  for (const auto& [name, costs] : median->stages) {
+    if (name == row.name) return &costs;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
-std::string estimate_table(const PlanEstimate& e, const Plan& plan) {
+nlohmann::json median_json(const simulator::PercentileRunCosts& median) {
+  auto costs = [](const Costs& c) {
+    return nlohmann::json{{"days", c.seconds / kSecondsPerDay},
+                          {"gpu_hours", c.gpu_hours},
+                          {"cost_usd", c.cost_usd},
+                          {"energy_kwh", c.energy_kwh},
+                          {"co2e_kg", c.co2e_kg}};
+  };
+  nlohmann::json stages = nlohmann::json::array();
+  for (const auto& [name, c] : median.stages) {
+    nlohmann::json j = costs(c);
+    j["name"] = name;
+    stages.push_back(j);
+  }
+  return {{"percentile", median.percentile},
+          {"trials", median.trials},
+          {"seed", median.seed},
+          {"stages", stages},
+          {"total", costs(median.total)}};
+}
+
+std::string estimate_table(const PlanEstimate& e, const Plan& plan, const simulator::PercentileRunCosts* median) {
   const Cluster& cluster = plan.cluster;
   std::string out = fmt::format(
       "{}\n{} x {} GPUs ({:g} TFLOP/s peak), region {} ({:.0f} gCO2e/kWh, PUE {:.2f}), "
@@ -45,12 +77,25 @@ std::string estimate_table(const PlanEstimate& e, const Plan& plan) {
       e.name, cluster.hardware.name, cluster.gpus, cluster.hardware.peak_tflops, cluster.region.name,
       cluster.region.grid_g_co2e_per_kwh, cluster.region.pue, cluster.price_usd_per_gpu_hour,
       to_string(cluster.power_model));
-  TextTable table(estimate_columns());
+  std::vector<std::string> columns = estimate_columns();
+  if (median) columns.insert(columns.end(), {"P50 time", "P50 GPU-h", "P50 USD", "P50 CO2e"});
+  TextTable table(columns);
   for (EstimateRow& row : estimate_rows(e, cluster.gpus)) {
     if (row.kind == EstimateRowKind::kTotal) table.add_separator();
+    if (median) {
+      const Costs* c = median_of(row, median);
+      row.cells.insert(row.cells.end(), {c ? human_duration(c->seconds) : "", c ? human_hours(c->gpu_hours) : "",
+                                         c ? human_usd(c->cost_usd) : "", c ? human_mass_kg(c->co2e_kg) : ""});
+    }
     table.add_row(std::move(row.cells));
   }
   out += table.render();
+  if (median) {
+    out += fmt::format(
+        "\nP50: the simulator's median run ({} trials, seed {}): failures, restarts, checkpoints and "
+        "evaluations included (sprout simulate shows the spread)\n",
+        median->trials, median->seed);
+  }
   out += "\n* layout chosen by the planner (fastest that fits); embodied carbon ";
   out += human_mass_kg(e.total.embodied_co2e_kg) + " extra\n";
   double growth_s = 0;
@@ -67,30 +112,44 @@ std::string estimate_table(const PlanEstimate& e, const Plan& plan) {
   return out;
 }
 
-std::string estimate_csv(const PlanEstimate& e, const Plan& plan) {
-  TextTable t({"stage",
-               "params",
-               "tokens",
-               "flops",
-               "tp",
-               "pp",
-               "dp",
-               "micro_batch",
-               "interleave",
-               "recompute",
-               "tflops_per_gpu",
-               "hardware_tflops_per_gpu",
-               "mfu",
-               "iteration_seconds",
-               "gpus",
-               "days",
-               "gpu_hours",
-               "cost_usd",
-               "energy_kwh",
-               "co2e_kg",
-               "embodied_co2e_kg",
-               "memory_gb_per_gpu"});
-  for (const EstimateRow& row : estimate_rows(e, plan.cluster.gpus)) t.add_row(csv_row(row));
+std::string estimate_csv(const PlanEstimate& e, const Plan& plan, const simulator::PercentileRunCosts* median) {
+  std::vector<std::string> header = {"stage",
+                                     "params",
+                                     "tokens",
+                                     "flops",
+                                     "tp",
+                                     "pp",
+                                     "dp",
+                                     "micro_batch",
+                                     "interleave",
+                                     "recompute",
+                                     "tflops_per_gpu",
+                                     "hardware_tflops_per_gpu",
+                                     "mfu",
+                                     "iteration_seconds",
+                                     "gpus",
+                                     "days",
+                                     "gpu_hours",
+                                     "cost_usd",
+                                     "energy_kwh",
+                                     "co2e_kg",
+                                     "embodied_co2e_kg",
+                                     "memory_gb_per_gpu"};
+  if (median) header.insert(header.end(), {"p50_days", "p50_gpu_hours", "p50_cost_usd", "p50_co2e_kg"});
+  TextTable t(header);
+  for (const EstimateRow& row : estimate_rows(e, plan.cluster.gpus)) {
+    std::vector<std::string> cells = csv_row(row);
+    if (median) {
+      const Costs* c = median_of(row, median);
+      if (c) {
+        cells.insert(cells.end(), {number(c->seconds / kSecondsPerDay), number(c->gpu_hours), number(c->cost_usd),
+                                   number(c->co2e_kg)});
+      } else {
+        cells.insert(cells.end(), 4, "");
+      }
+    }
+    t.add_row(std::move(cells));
+  }
   return t.render_csv();
 }
 

@@ -11,6 +11,7 @@
 #include "sprout/backend/process_setup.h"
 #endif
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/version.h"
 
 int main(int argc, char** argv) {
 #ifdef SPROUT_HAS_BACKEND
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
 #endif
   CLI::App app{"sprout: plan, simulate, run and check growth training of large language models"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "sprout 0.1.0");
+  app.set_version_flag("--version", sprout::planner::version_line("sprout"));
   sprout::cli::add_plan_command(app);
   sprout::cli::add_simulate_command(app);
   sprout::cli::add_validate_command(app);

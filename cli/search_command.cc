@@ -3,7 +3,7 @@
 //               [--region R] [--price USD] [--power-model tdp|typical]
 //               [--deadline-days D] [--max-co2e-t T] [--loss-model F] [--max-stages N]
 //               [--grid N] [--top K] [--write-plans DIR] [--compare PLAN.yaml] [--like PLAN.yaml]
-//               [--shapes LxH,...]
+//               [--shapes LxH,...] [--confidence 0.5|0.9|none]
 //               [--format table|json|csv]
 // docs/search.md explains the search, the loss model and the output.
 #include <fmt/format.h>
@@ -24,6 +24,7 @@
 #include "sprout/planner/base/units.h"
 #include "sprout/planner/io/loss_model_file.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/run/percentile_costs.h"
 #include "sprout/simulator/run/simulation.h"
 
 namespace sprout::cli {
@@ -46,7 +47,12 @@ struct SearchOptions {
   std::vector<std::string> shapes;
   Format format = Format::kTable;
   long long risk_trials = 1000;
+  std::string confidence = "0.5";
 };
+
+// Trials per schedule when screening by --confidence: enough for a stable
+// P50/P90 of the totals, few enough for the search to stay interactive.
+constexpr long long kScreenTrials = 300;
 
 // "80x10240" (heads of 128) or "80x10240x80"; `flag` names the option in errors.
 planner::ModelShape parse_shape(const std::string& text, const planner::StageTemplate& t, const char* flag) {
@@ -91,6 +97,12 @@ planner::SearchRequest make_request(const SearchOptions& o) {
   if (o.loss_model) r.loss_model = planner::load_loss_model(*o.loss_model);
   r.max_stages = o.max_stages;
   r.grid_points_per_doubling = o.grid;
+  if (o.confidence != "none") {
+    const double percentile = std::stod(o.confidence);
+    r.risk = planner::SearchRequest::RiskScreen{percentile, [percentile](const planner::Plan& plan) {
+                                                  return simulator::run_costs_at(plan, percentile, kScreenTrials).total;
+                                                }};
+  }
   return r;
 }
 
@@ -209,6 +221,10 @@ void add_search_command(CLI::App& app) {
   cmd->add_option("--risk-trials", o->risk_trials,
                   "Monte Carlo trials per shown schedule for P10/P50/P90 (default 1000; 0: skip)")
       ->check(CLI::Range(0LL, 1000000LL));
+  cmd->add_option("--confidence", o->confidence,
+                  "Keep only schedules whose simulated cost, days and CO2e at this percentile (failures and restarts "
+                  "included) stay within the limits: 0.5 (default), 0.9, or none (failure-free costs)")
+      ->check(CLI::IsMember({"0.5", "0.9", "none"}));
   cmd->callback([o] { run_search(*o); });
 }
 

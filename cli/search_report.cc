@@ -97,17 +97,31 @@ std::string file_at(const std::vector<std::string>& files, size_t i) { return i 
 
 }  // namespace
 
+namespace {
+
+// Which run the limits hold for (--confidence; the default is P50).
+std::string confidence_text(const SearchReport& r) {
+  const auto& risk = r.result.stats.risk;
+  if (!risk) return "held by the failure-free costs (--confidence none)";
+  return fmt::format(
+      "held at P{:.0f} of the simulated run, failures and restarts included (--confidence {:g}; {} simulated, {} "
+      "shortened to fit, {} dropped)",
+      100 * risk->percentile, risk->percentile, risk->simulated, risk->shortened, risk->dropped);
+}
+
+}  // namespace
+
 std::string search_table(const SearchReport& r) {
   const SearchRequest& q = r.request;
   std::string out = fmt::format(
       "target {} ({} parameters) on {} x {}, region {}, ${:.2f}/GPU-hour, power model {}\n"
-      "limits: budget {}{}{}\n"
+      "limits: budget {}{}{}; {}\n"
       "loss model: {}: {}\n  ({})\n\n",
       shape_label(q.target), human_count(parameter_count(q.target)), q.cluster.gpus, q.cluster.hardware.name,
       q.cluster.region.name, q.cluster.price_usd_per_gpu_hour, to_string(q.cluster.power_model),
       human_usd(q.budget_usd), q.deadline_seconds ? ", deadline " + human_duration(*q.deadline_seconds) : "",
-      q.max_co2e_kg ? ", carbon cap " + human_mass_kg(*q.max_co2e_kg) + " CO2e" : "", q.loss_model.name,
-      describe_law(q.loss_model), q.loss_model.source);
+      q.max_co2e_kg ? ", carbon cap " + human_mass_kg(*q.max_co2e_kg) + " CO2e" : "", confidence_text(r),
+      q.loss_model.name, describe_law(q.loss_model), q.loss_model.source);
   std::vector<std::string> header = {"rank", "schedule", "stage tokens", "tokens", "time",
                                      "USD",  "energy",   "CO2e",         "loss"};
   if (!r.risk.empty()) {
@@ -207,6 +221,11 @@ nlohmann::json search_json(const SearchReport& r) {
                         {"labels", s.labels},
                         {"schedules", s.schedules},
                         {"seconds", s.seconds}}}};
+  j["confidence"] = s.risk ? nlohmann::json{{"percentile", s.risk->percentile},
+                                            {"simulated", s.risk->simulated},
+                                            {"shortened", s.risk->shortened},
+                                            {"dropped", s.risk->dropped}}
+                           : nlohmann::json(nullptr);
   if (r.result.scratch) j["scratch"] = candidate_json(*r.result.scratch, r.scratch_plan_file);
   if (r.comparison) {
     const auto& p = r.comparison->placement;

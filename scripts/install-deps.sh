@@ -11,13 +11,18 @@ PACKAGES=(
   # source checks run by ctest (SourceRules.format)
   clang-format
   # planner / simulator / cli
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libboost-graph-dev libfccp-dev libeigen3-dev   # Boost.Graph (iteration DAG, search), CSV parser (carbon traces), Eigen (loss fits)
+  # install and package (cmake/SproutPackaging.cmake): man pages, cpack -G DEB with Depends
+  # computed by dpkg-shlibdeps (cpack finds the binaries with `file`)
+  help2man dpkg-dev file
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # backend: LibTorch (CPU) + Gloo for c10d, zlib (gzip/dictzip corpora), a fast BLAS. Without
   # libopenblas0-pthread libtorch calls the reference BLAS (~17x slower here).
   libtorch-dev libgloo-dev libopenblas0-pthread zlib1g-dev
+  # backend: SentencePiece tokenizers (`sprout-train prepare --tokenizer sentencepiece`)
+  libsentencepiece-dev
   # PyTorch peer for the trainer speed benchmark (same libtorch underneath)
   python3-torch python3-numpy
   # gui

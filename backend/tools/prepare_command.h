@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// `sprout-train prepare`: text files -> token shards.
+// `sprout-train prepare`: text or JSONL files -> token shards or a Megatron-LM dataset.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sprout-train --plan PLAN.yaml --out RUN_DIR [--resume] [--threads N] ...
-// sprout-train prepare --out DIR [--input TEXT...]
+// sprout-train prepare --out DIR [--input TEXT...] [--format sprout|megatron] [--tokenizer bytes|sentencepiece]
 // Exit codes (docs/formats.md "Exit codes"): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
 // 2 bad input (one line: file:line:col: field: reason), 1 runtime failure
 // (among them a peer rank that died or timed out: one line naming it).
@@ -15,6 +15,7 @@
 #include "sprout/backend/process_setup.h"
 #include "sprout/backend/trainer.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/version.h"
 
 int main(int argc, char** argv) {
   using namespace sprout;
@@ -22,13 +23,14 @@ int main(int argc, char** argv) {
   backend::keep_freed_memory();
   CLI::App app("sprout-train: run a sprout growth plan with LibTorch (MSG growth between stages)");
   app.require_subcommand(0, 1);
+  app.set_version_flag("--version", planner::version_line("sprout-train"));
   backend::TrainOptions o;
   app.add_option("--plan", o.plan_path, "Plan file (YAML)");
   app.add_option("--out", o.run_dir, "Run directory (telemetry.jsonl, summary.json, checkpoints/)");
   app.add_flag("--resume", o.resume, "Continue from the newest complete checkpoint in --out");
   app.add_option("--threads", o.threads, "Intra-op threads (default: the plan's, else all cores)")
       ->check(CLI::Range(1, 4096));
-  app.add_option("--data", o.data, "Token shard directory or text file (overrides training.data)");
+  app.add_option("--data", o.data, "Token shard directory, Megatron-LM prefix or text file (overrides training.data)");
   app.add_option("--dtype", o.dtype, "fp32 | bf16 (overrides training.dtype)")->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", o.device, "auto | cpu | cuda (overrides training.device)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -9,13 +9,16 @@
 #include "sprout/gui/chart_box.h"
 #include "sprout/gui/compare_tab.h"
 #include "sprout/gui/main_window.h"
+#include "sprout/planner/base/version.h"
 
 int main(int argc, char** argv) {
   QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
   QApplication app(argc, argv);
   QApplication::setOrganizationName("sprout");
   QApplication::setApplicationName("sprout-gui");
-  QApplication::setApplicationVersion("0.1.0");
+  // `sprout-gui --version` prints "sprout-gui 0.2.0 (commit abc1234)", as the other programs.
+  const std::string version = sprout::planner::version_line("sprout-gui");
+  QApplication::setApplicationVersion(QString::fromStdString(version.substr(version.find(' ') + 1)));
   QCommandLineParser parser;
   parser.setApplicationDescription("Budget, compare and export growth-training plans");
   parser.addHelpOption();

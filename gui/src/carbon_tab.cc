@@ -19,6 +19,7 @@
 #include "sprout/gui/charts.h"
 #include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/planner/base/data_dirs.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/utc_time.h"
 #include "sprout/planner/cost/cost_model.h"
@@ -39,8 +40,10 @@ CarbonTab::CarbonTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   trace_box_ = new QComboBox(this);
   trace_box_->setObjectName("traceFile");
   trace_box_->addItem(tr("(no trace)"), QString());
-  const QDir traces(QString::fromStdString(std::string(SPROUT_SOURCE_PROFILES_DIR) + "/regions/traces"));
-  for (const QString& f : traces.entryList({"*.csv"}, QDir::Files)) trace_box_->addItem(f, traces.filePath(f));
+  if (const auto dir = planner::find_data_file("profiles/regions/traces")) {
+    const QDir traces(QString::fromStdString(*dir));
+    for (const QString& f : traces.entryList({"*.csv"}, QDir::Files)) trace_box_->addItem(f, traces.filePath(f));
+  }
   auto* browse = new QPushButton(tr("Load trace…"), this);
   start_ = new QDateTimeEdit(this);
   start_->setObjectName("carbonStart");

@@ -8,10 +8,14 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "comm/communicator.h"
+#include "data/shard_source.h"
 #include "device/memory_meter.h"
 #include "sprout/planner/model/memory_model.h"
 #include "step/training_step.h"
+#include "test_paths.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {
@@ -57,10 +61,18 @@ int64_t measured_activation_peak(const MemoryCase& c, const Execution& x, Recomp
   at::Generator gen = make_cpu_generator(21);
   GptModel model = make_gpt({c.shape, 0.02, x.dropout}, gen);
   AdamWState optimizer = make_adamw_state(model.parameters());
-  TokenShard shard{"in memory", static_cast<uint32_t>(c.shape.vocab),
-                   torch::randint(0, c.shape.vocab, {50000}, gen, torch::kInt32)};
+  const std::string dir = sprout::test::make_temp_dir("activation-memory");
+  std::vector<uint32_t> tokens(50000);
+  std::mt19937 random(21);
+  for (uint32_t& t : tokens) t = static_cast<uint32_t>(random() % static_cast<uint32_t>(c.shape.vocab));
+  for (const char* name : {"/train.bin", "/val.bin"}) {
+    write_token_shard(dir + name, tokens, static_cast<uint32_t>(c.shape.vocab));
+  }
+  TrainingData data;
+  data.source = std::make_unique<ShardTokenSource>(TokenShard(dir + "/train.bin"), TokenShard(dir + "/val.bin"), 21,
+                                                   c.shape.seq_len);
   StepSpec spec;
-  spec.shard = &shard;
+  spec.data = &data;
   spec.seq_len = c.shape.seq_len;
   spec.micro_batch = c.micro_batch;
   spec.accumulation = 1;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <torch/cuda.h>
+#include <torch/version.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/version.h"
 #include "test_paths.h"
 #include "tiny_growth_run.h"
 
@@ -107,9 +109,20 @@ TEST_F(TrainerE2E, GrowthKeepsTheLossAndTheRunIsRecorded) {
   EXPECT_EQ(masked_steps, 6);
   EXPECT_EQ(last_masked_step, 19);
   EXPECT_EQ(records.front()["energy_source"], "model");  // no NVML or RAPL on the CI machine
+  // What produced the run: in the first record only, and in summary.json.
+  ASSERT_TRUE(records.front().contains("provenance")) << records.front().dump();
+  for (size_t i = 1; i < records.size(); ++i) EXPECT_FALSE(records[i].contains("provenance")) << i;
 
   const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
   EXPECT_TRUE(summary["complete"].get<bool>());
+  for (const auto& provenance : {records.front()["provenance"], summary["provenance"]}) {
+    EXPECT_EQ(provenance["sprout_version"], std::string(planner::sprout_version()));
+    EXPECT_EQ(provenance["sprout_commit"], std::string(planner::sprout_commit()));
+    EXPECT_EQ(provenance["libtorch_version"], TORCH_VERSION);
+    ASSERT_EQ(provenance["devices"].size(), 1u);  // the CPU's model name
+    EXPECT_FALSE(provenance["devices"][0].get<std::string>().empty());
+    EXPECT_EQ(provenance["rank_count"], 1);
+  }
   ASSERT_EQ(summary["stages"].size(), 3u);
   for (const auto& s : summary["stages"]) {
     EXPECT_EQ(s["steps"], 8);

@@ -59,6 +59,30 @@ TEST(CliPlan, OverridesChangeTheAnswer) {
   EXPECT_NEAR(b["total"]["co2e_kg"].get<double>() / a["total"]["co2e_kg"].get<double>(), 56.0 / 582, 1e-9);
 }
 
+// --with-failures: the simulator's P50 beside the failure-free figures, in
+// every format; failures, checkpoints and evaluations only add.
+TEST(CliPlan, WithFailuresAddsTheSimulatorsMedianRun) {
+  const std::string plan = test::source_path("plans/flm-101b.yaml");
+  auto j_run = test::run_command(sprout_cmd() + " plan " + plan + " --format json --with-failures --trials 200");
+  ASSERT_EQ(j_run.exit_code, 0) << j_run.err;
+  const auto j = nlohmann::json::parse(j_run.out);
+  ASSERT_TRUE(j.contains("with_failures"));
+  const auto& p50 = j["with_failures"];
+  EXPECT_DOUBLE_EQ(p50["percentile"].get<double>(), 0.5);
+  for (const char* key : {"days", "gpu_hours", "cost_usd", "co2e_kg"}) {
+    EXPECT_GT(p50["total"][key].get<double>(), j["total"][key].get<double>()) << key;
+  }
+  auto table = test::run_command(sprout_cmd() + " plan " + plan + " --with-failures --trials 200");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("P50"), std::string::npos) << table.out;
+  auto csv = test::run_command(sprout_cmd() + " plan " + plan + " --format csv --with-failures --trials 200");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.substr(0, csv.out.find('\n')).find("p50"), std::string::npos) << csv.out;
+  // Without the flag nothing changes.
+  auto plain = test::run_command(sprout_cmd() + " plan " + plan + " --format json");
+  EXPECT_FALSE(nlohmann::json::parse(plain.out).contains("with_failures"));
+}
+
 TEST(CliPlan, BadInputExitsTwoWithOneLine) {
   for (const auto& entry : std::filesystem::directory_iterator(test::source_path("tests/data/bad"))) {
     auto r = test::run_command(sprout_cmd() + " plan " + entry.path().string());

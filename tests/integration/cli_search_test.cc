@@ -98,7 +98,7 @@ TEST(CliSearch, InfeasibleConstraintsExitTwoWithTheTightestOne) {
   EXPECT_EQ(budget.exit_code, 2);
   EXPECT_TRUE(budget.out.empty());
   EXPECT_EQ(std::count(budget.err.begin(), budget.err.end(), '\n'), 1) << budget.err;
-  EXPECT_EQ(budget.err.rfind("error: --budget-usd: $1000 covers 219 iterations of the target 80x10240", 0), 0u)
+  EXPECT_EQ(budget.err.rfind("error: --budget-usd: $1000 covers 222 iterations of the target 80x10240", 0), 0u)
       << budget.err;
   auto deadline = test::run_command(sprout_cmd() +
                                     " search --target-params 101e9 --budget-usd 100000 "
@@ -194,6 +194,39 @@ TEST(CliSearchRisk, ShownSchedulesCarrySimulatedBands) {
     // Failures, checkpoints and evaluations only add to the failure-free cost.
     EXPECT_GT(usd["p50"].get<double>(), c["cost_usd"].get<double>());
   }
+}
+
+// --confidence (default 0.5): the budget holds for the simulated run, failures
+// included, not only for the failure-free plan; the output says which.
+TEST(CliSearchRisk, TheBudgetHoldsAtTheChosenPercentile) {
+  const std::string base = test::binary_path("cli/sprout") +
+                           " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
+                           "--region cn-north --top 3 --risk-trials 300 --format json";
+  for (const char* confidence : {"", " --confidence 0.9"}) {
+    auto r = test::run_command(base + confidence);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const double percentile = j["confidence"]["percentile"].get<double>();
+    EXPECT_DOUBLE_EQ(percentile, *confidence ? 0.9 : 0.5);
+    EXPECT_GT(j["confidence"]["simulated"].get<int>(), 0);
+    ASSERT_GE(j["candidates"].size(), 1u);
+    const char* band = percentile > 0.5 ? "p90" : "p50";
+    for (const auto& c : j["candidates"]) {
+      // The shown bands use more trials than the screen: allow their noise.
+      EXPECT_LE(c["risk"]["cost_usd"][band].get<double>(), 100000 * 1.01) << confidence;
+      EXPECT_LT(c["cost_usd"].get<double>(), 100000);
+    }
+  }
+  auto none = test::run_command(base + " --confidence none");
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_TRUE(nlohmann::json::parse(none.out)["confidence"].is_null());
+  auto table = test::run_command(test::binary_path("cli/sprout") +
+                                 " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
+                                 "--region cn-north --top 1 --risk-trials 0");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("(--confidence 0.5"), std::string::npos) << table.out;
+  auto bad = test::run_command(base + " --confidence 0.7");
+  EXPECT_EQ(bad.exit_code, 2);
 }
 
 }  // namespace

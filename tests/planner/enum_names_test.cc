@@ -29,9 +29,9 @@ TEST(EnumNames, TheNamesAreThePlanFilesSpellings) {
   EXPECT_EQ(EnumNames<PositionEmbedding>::list(), "learned | rotary | xpos");
   EXPECT_EQ(EnumNames<Norm>::list(), "layernorm | rmsnorm");
   EXPECT_EQ(EnumNames<Recompute>::list(), "none | selective | full");
-  EXPECT_EQ(EnumNames<AttentionKernel>::list(), "standard | flash");
+  EXPECT_EQ(EnumNames<AttentionKernel>::list(), "standard | flash | flash1");
   EXPECT_EQ(EnumNames<PowerModel>::list(), "tdp | typical");
-  EXPECT_EQ(EnumNames<ExportTarget>::list(), "slurm | k8s");
+  EXPECT_EQ(EnumNames<ExportTarget>::list(), "slurm | k8s | megatron");
   EXPECT_STREQ(to_string(PowerModel::kTypical), "typical");
   EXPECT_STREQ(to_string(Recompute::kSelective), "selective");
 }

@@ -89,6 +89,52 @@ TEST(PlanLoader, WrittenPlansReloadToTheSameNumbers) {
   }
 }
 
+// training.data as a blend, data_split, eod_mask_loss and spike: read
+// (paths relative to the plan's folder), written, and read back the same.
+TEST(PlanLoader, DataBlendSplitAndSpikeSettingsRoundTrip) {
+  const std::string dir = test::make_temp_dir("data-settings");
+  std::ofstream(dir + "/plan.yaml") << R"(name: blend
+hardware: a100-80
+gpus: 8
+region: us-average
+model: {vocab: 512, seq_len: 128}
+training:
+  data: [{path: web/text_document, weight: 0.7}, {path: /data/books, weight: 0.3}]
+  data_split: [98, 2]
+  eod_mask_loss: true
+  spike: {z: 3.5, window: 20, action: rollback}
+stages:
+  - {name: s, layers: 2, hidden: 64, heads: 4, tokens: 1e6, global_batch_tokens: 1024, lr: 1e-3}
+)";
+  const Plan plan = load_plan(dir + "/plan.yaml");
+  const TrainingSettings& t = plan.training;
+  EXPECT_TRUE(t.data.empty());
+  ASSERT_EQ(t.data_blend.size(), 2u);
+  EXPECT_EQ(t.data_blend[0].path, dir + "/web/text_document");
+  EXPECT_DOUBLE_EQ(t.data_blend[0].weight, 0.7);
+  EXPECT_EQ(t.data_blend[1].path, "/data/books");
+  EXPECT_EQ(t.data_split, (std::vector<double>{98, 2, 0}));
+  EXPECT_TRUE(t.eod_mask_loss);
+  ASSERT_TRUE(t.spike);
+  EXPECT_DOUBLE_EQ(t.spike->z, 3.5);
+  EXPECT_EQ(t.spike->window, 20);
+  EXPECT_EQ(t.spike->action, SpikeAction::kRollback);
+
+  std::ofstream(dir + "/again.yaml") << plan_to_yaml(plan);
+  const TrainingSettings again = load_plan(dir + "/again.yaml").training;
+  ASSERT_EQ(again.data_blend.size(), 2u);
+  EXPECT_EQ(again.data_blend[0].path, t.data_blend[0].path);
+  EXPECT_DOUBLE_EQ(again.data_blend[1].weight, 0.3);
+  EXPECT_EQ(again.data_split, t.data_split);
+  EXPECT_TRUE(again.eod_mask_loss);
+  ASSERT_TRUE(again.spike);
+  EXPECT_EQ(again.spike->window, 20);
+  EXPECT_EQ(again.spike->action, SpikeAction::kRollback);
+  // Without them, nothing is written (older plans keep their fingerprint).
+  const std::string plain = plan_to_yaml(load_plan(test::source_path("plans/tiny-cpu.yaml")));
+  for (const char* key : {"data_split", "eod_mask_loss", "spike"}) EXPECT_EQ(plain.find(key), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sprout::planner
 

@@ -112,7 +112,10 @@ TEST(ScheduleSearch, ALargeFrontIsThinnedButKeepsTheBestSchedule) {
   // 20 graph schedules at most, each with its budget-filling variant.
   EXPECT_LE(thin.ranked.size(), 40u);
   EXPECT_LT(thin.ranked.size(), flm_result().ranked.size());
-  EXPECT_DOUBLE_EQ(thin.ranked.front().predicted_loss, flm_result().ranked.front().predicted_loss);
+  // The graph's best-loss schedule is kept; its budget-filling variant may
+  // land a grid step away from the full front's best (uneven-stage layouts
+  // made the 80-layer shapes' costs less round): within 1e-4 nats.
+  EXPECT_NEAR(thin.ranked.front().predicted_loss, flm_result().ranked.front().predicted_loss, 1e-4);
 }
 
 TEST(ScheduleSearch, DeadlineAndCarbonCapAreRespected) {
@@ -132,11 +135,11 @@ TEST(ScheduleSearch, DeadlineAndCarbonCapAreRespected) {
 
 TEST(ScheduleSearch, InfeasibleRequestsNameTheTightestConstraint) {
   SearchRequest r = flm_request();
-  r.budget_usd = 1000;  // 219 iterations of the target at $4.56; a schedule needs 500
+  r.budget_usd = 1000;  // 222 iterations of the target at $4.50; a schedule needs 500
   auto result = search_schedules(r);
   ASSERT_TRUE(result.infeasible);
   EXPECT_EQ(result.infeasible->constraint, "budget_usd");
-  EXPECT_NE(result.infeasible->explanation.find("covers 219 iterations of the target 80x10240"), std::string::npos)
+  EXPECT_NE(result.infeasible->explanation.find("covers 222 iterations of the target 80x10240"), std::string::npos)
       << result.infeasible->explanation;
   EXPECT_TRUE(result.ranked.empty());
   r.deadline_seconds = 3600;  // now the deadline is even further off than the budget

@@ -59,6 +59,38 @@ TEST(CarbonTrace, ReadsARealElectricityMapsExport) {
   EXPECT_DOUBLE_EQ(lca.g_co2e_per_kwh[12], 480);
 }
 
+TEST(CarbonTrace, ReadsTheCurrentElectricityMapsColumnNames) {
+  // 2024 exports: "Carbon intensity" in lower case and "(Life cycle)" for "(LCA)".
+  const std::string path = test::source_path("tests/data/traces/electricity-maps-2024.csv");
+  const CarbonTrace t = load_carbon_trace(path);
+  ASSERT_EQ(t.hours(), 24);
+  EXPECT_EQ(planner::format_utc_timestamp(t.start_unix_s), "2024-03-10T00:00:00Z");
+  EXPECT_DOUBLE_EQ(t.g_co2e_per_kwh[0], 50);
+  EXPECT_DOUBLE_EQ(t.g_co2e_per_kwh[23], 96);
+  EXPECT_DOUBLE_EQ(load_carbon_trace(path, TraceColumn::kLifeCycle).g_co2e_per_kwh[23], 126);
+}
+
+TEST(CarbonTrace, ReadsWattTimeMoerAsHourlyMeansInGramsPerKwh) {
+  // 5-minute points in lbs/MWh; each hour is the mean of its 12 points, x 0.45359237.
+  const std::string path = test::source_path("tests/data/traces/watttime-moer.csv");
+  const CarbonTrace t = load_carbon_trace(path);
+  ASSERT_EQ(t.hours(), 3);
+  EXPECT_EQ(planner::format_utc_timestamp(t.start_unix_s), "2023-06-01T00:00:00Z");
+  EXPECT_NEAR(t.g_co2e_per_kwh[0], 1005.5 * 0.45359237, 1e-9);
+  EXPECT_NEAR(t.g_co2e_per_kwh[2], 1205.5 * 0.45359237, 1e-9);
+  try {
+    load_carbon_trace(path, TraceColumn::kLifeCycle);
+    ADD_FAILURE() << "a life-cycle column was read from a WattTime file";
+  } catch (const planner::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("value: WattTime's MOER is an operating (direct) emission rate"),
+              std::string::npos)
+        << e.what();
+  }
+  // A missing hour between 5-minute points is a gap, as in an hourly trace.
+  EXPECT_THROW(parse_carbon_trace("point_time,value\n2023-06-01T00:55:00Z,900\n2023-06-01T02:00:00Z,900\n", "gap.csv"),
+               planner::InputError);
+}
+
 TEST(CarbonTrace, SkipsCommentLinesAndKeepsColumnOrderFree) {
   const CarbonTrace t = parse_carbon_trace(
       "# synthetic\n"
@@ -89,6 +121,9 @@ TEST(CarbonTrace, RejectsMalformedFilesWithFileLineColumnAndField) {
       {"too-few-fields.csv", ":3: row: too few fields"},
       {"header-only.csv", ":1: Carbon Intensity gCO2eq/kWh (direct): the trace has no rows"},
       {"empty.csv", ":1: header: empty file"},
+      {"unknown-layout.csv",
+       ":1:1: header: not a carbon trace layout sprout knows; columns found: `timestamp`, `gCO2/kWh`, `zone`; expected "
+       "Electricity Maps"},
   };
   size_t seen = 0;
   for (const auto& entry : std::filesystem::directory_iterator(test::source_path("tests/data/bad-traces"))) {

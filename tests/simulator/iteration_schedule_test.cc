@@ -91,6 +91,28 @@ TEST(IterationSchedule, UniformOneF1BBubbleIsPMinusOneOverM) {
   }
 }
 
+// Unequal stages (2/4/5/3 layers; the per-chunk times are the mean
+// stage's): each stage's ops scale with its layers and the busiest stage
+// paces the steady state. The planner's closed form (m - 1) max T + sum T
+// is the flow-shop bound; the DAG's exact 1F1B schedule overlaps the
+// busiest stage's first forward with the later stages' round trip, so it
+// is at most one busiest-stage forward shorter.
+TEST(IterationSchedule, UnevenStagesScaleTheirOpsAndTheBusiestPacesThePipeline) {
+  for (int m : {4, 8, 32}) {
+    IterationInputs in = uniform(4, m, 1);
+    in.micro.layers_by_stage = {2, 4, 5, 3};
+    const IterationSchedule s = simulate_iteration(in);
+    const double mean = 3.5, busiest = 3.0 * 5 / mean, sum = 3.0 * 14 / mean, busiest_forward = 5 / mean;
+    const double planner_s = (m - 1) * busiest + sum;
+    EXPECT_LE(s.iteration_s, planner_s + 1e-9) << m;
+    EXPECT_GE(s.iteration_s, planner_s - busiest_forward - 1e-9) << m;
+    EXPECT_GT(s.iteration_s, (m + 3) * 3.0) << "slower than four equal 3.5-layer stages";
+  }
+  IterationInputs bad = uniform(4, 8, 1);
+  bad.micro.layers_by_stage = {2, 4, 0, 3};
+  EXPECT_THROW(simulate_iteration(bad), std::invalid_argument);
+}
+
 TEST(IterationSchedule, UniformInterleavedBubbleIsPMinusOneOverVM) {
   for (auto [p, m, v] : {std::tuple{4, 64, 2}, {4, 8, 2}, {4, 16, 4}, {2, 8, 3}, {8, 16, 2}}) {
     const IterationSchedule s = simulate_iteration(uniform(p, m, v));

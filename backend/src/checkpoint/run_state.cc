@@ -40,6 +40,12 @@ void count_step(RunCounters& c, long long sequences, double tokens, double model
   stage.final_train_loss = loss;
 }
 
+std::vector<double> replica_counters(const RunState& state) {
+  const RunCounters& c = state.counters;
+  return {static_cast<double>(c.global_step), static_cast<double>(c.stage_index), static_cast<double>(c.step_in_stage),
+          static_cast<double>(c.sequences_consumed), static_cast<double>(state.optimizer.step)};
+}
+
 nlohmann::json stage_record_json(const StageRecord& r, int rank_count) {
   return {{"name", r.name},
           {"steps", r.steps},
@@ -66,6 +72,7 @@ nlohmann::json checkpoint_state_json(const RunState& st) {
   j["model_flops"] = c.model_flops;
   j["energy_j"] = c.energy_j;
   j["last_train_loss"] = number_or_null(c.last_train_loss);
+  if (!c.recent_losses.empty()) j["recent_losses"] = c.recent_losses;
   j["shape"] = planner::model_shape_to_json(st.model.shape());
   j["init_std"] = st.model.settings().init_std;
   j["dropout"] = st.model.settings().dropout;
@@ -150,6 +157,7 @@ RunState from_checkpoint(const CheckpointData& data) {
   c.model_flops = j.at("model_flops");
   c.energy_j = j.at("energy_j");
   c.last_train_loss = number_from(j.at("last_train_loss"));
+  if (j.contains("recent_losses")) c.recent_losses = j.at("recent_losses").get<std::vector<double>>();
   for (const auto& s : j.at("stages")) {
     StageRecord r;
     r.name = s.at("name");

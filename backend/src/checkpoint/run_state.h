@@ -42,6 +42,7 @@ struct RunCounters {
   double energy_j = 0;
   double last_train_loss = std::numeric_limits<double>::quiet_NaN();
   std::vector<StageRecord> stages;
+  std::vector<double> recent_losses;  // the loss-spike guard's window (run/spike_guard.h); empty without it
 };
 
 // One optimizer step done in the current stage: the counters move on.
@@ -53,6 +54,10 @@ struct RunState {
   AdamWState optimizer;
   std::optional<GrowthRamp> ramp;
 };
+
+// What every rank's state must agree on besides the parameters (the
+// replica check): step, stage, step in stage, data position, Adam step.
+std::vector<double> replica_counters(const RunState& state);
 
 // The counters, shape and growth ramp of a checkpoint's state.json (no
 // tensors): what every checkpoint's index starts from.

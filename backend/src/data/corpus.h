@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Text -> token shards (`sprout-train prepare`): a byte-level tokenizer
-// (vocab 256, every byte is a token, nothing to train or ship) and a
-// deterministic train/validation split by fixed-size chunks.
+// Text -> training data (`sprout-train prepare`, docs/backend.md "Data"):
+// documents (a text file each, or a JSONL line's "text" each, as Megatron-LM's
+// tools/preprocess_data.py reads them), a tokenizer (byte-level by default,
+// or SentencePiece BPE: trained here or an existing model), and one of two
+// formats: sprout token shards with a deterministic train/validation split by
+// fixed-size chunks, or a Megatron-LM indexed dataset (split at training time
+// by the plan's data_split).
 #pragma once
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
@@ -18,30 +24,48 @@ std::vector<std::string> default_corpus_files();
 struct PrepareOptions {
   std::vector<std::string> inputs;  // files or directories (gzip/dictzip .gz/.dz are decompressed)
   std::string out_dir;
-  int64_t max_bytes = 0;          // 0: all of it
-  int64_t chunk_bytes = 4096;     // split unit
-  int64_t validation_every = 20;  // every 20th chunk goes to validation (5%)
+  int64_t max_bytes = 0;            // 0: all of it
+  int64_t chunk_tokens = 4096;      // split unit of the shard format (bytes for the byte-level tokenizer)
+  int64_t validation_every = 20;    // every 20th chunk goes to validation (5%)
+  std::string tokenizer = "bytes";  // bytes | sentencepiece
+  int64_t vocab = 0;                // sentencepiece: pieces to train (0: --tokenizer-model gives them)
+  std::string tokenizer_model;      // an existing SentencePiece .model (implies sentencepiece)
+  std::string format = "sprout";    // sprout (train.bin, val.bin) | megatron (text_document.bin/.idx)
+  std::string json_key = "text";    // the text field of a JSONL line
 };
 
 struct PreparedCorpus {
-  std::string train_path;
-  std::string validation_path;
-  int64_t train_tokens = 0;
+  std::string format;
+  std::string train_path, validation_path;  // sprout format
+  std::string prefix;                       // megatron format: PREFIX of PREFIX.bin/.idx
+  int64_t train_tokens = 0;                 // megatron: every token
   int64_t validation_tokens = 0;
-  double unigram_entropy_nats = 0;  // of the training shard
+  int64_t documents = 0;
+  double unigram_entropy_nats = 0;  // of the training tokens
+  std::string tokenizer;
+  int64_t vocab = 0;
   std::vector<std::string> sources;
 };
 
-// Writes out_dir/train.bin, out_dir/val.bin and out_dir/corpus.json (all
-// atomically). Throws planner::InputError for a missing or empty input.
+// Writes into out_dir (each file atomically): train.bin + val.bin, or
+// text_document.bin + .idx; tokenizer.json (+ tokenizer.model); corpus.json.
+// Throws planner::InputError for a missing or empty input, a JSONL line
+// without its text, bad tokenizer options or a model that does not load,
+// before anything is written.
 PreparedCorpus prepare_corpus(const PrepareOptions& options);
+
+// What was prepared, as corpus.json and `prepare --json` say it: format,
+// tokenizer, vocab, sources, documents, unigram entropy, and the files with
+// their token counts.
+nlohmann::json prepared_corpus_json(const PreparedCorpus& corpus);
 
 // Whole file, decompressed when it starts with the gzip magic (dictzip is
 // gzip-compatible, so /usr/share/dictd/gcide.dict.dz reads directly).
 std::string read_text(const std::string& path);
 
-// Names of the shard files inside a prepared data directory.
+// Names of the files inside a prepared data directory.
 inline constexpr const char* kTrainShardName = "train.bin";
 inline constexpr const char* kValidationShardName = "val.bin";
+inline constexpr const char* kMegatronPrefixName = "text_document";  // as preprocess_data.py's {prefix}_text_document
 
 }  // namespace sprout::backend

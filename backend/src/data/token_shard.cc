@@ -3,9 +3,7 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <cstring>
-#include <fstream>
 
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
@@ -13,18 +11,9 @@
 namespace sprout::backend {
 namespace {
 
-// x86-64 and aarch64 are little-endian, as the format is.
-static_assert(std::endian::native == std::endian::little, "token shards are little-endian");
-
 template <typename T>
 void put(std::string& out, T v) {
   out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-template <typename T>
-T get(const std::string& in, size_t at) {
-  T v;
-  std::memcpy(&v, in.data() + at, sizeof(T));
-  return v;
 }
 
 [[noreturn]] void bad(const std::string& path, const std::string& field, const std::string& reason) {
@@ -52,55 +41,50 @@ void write_token_shard(const std::string& path, const std::vector<uint32_t>& tok
   planner::write_file_atomically(path, out);
 }
 
-TokenShard read_token_shard(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad(path, "data", "cannot open the token shard (missing file? run `sprout-train prepare`)");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < kShardHeaderBytes) {
-    bad(path, "header", fmt::format("{} bytes is shorter than the {}-byte header", bytes.size(), kShardHeaderBytes));
+TokenShard::TokenShard(const std::string& path) {
+  try {
+    file_ = std::make_shared<const MappedFile>(path);
+  } catch (const planner::InputError& e) {
+    bad(path, "data", e.reason() + " (missing file? run `sprout-train prepare`)");
   }
-  if (std::memcmp(bytes.data(), kShardMagic, sizeof(kShardMagic)) != 0) {
+  const MappedFile& f = *file_;
+  if (f.size() < kShardHeaderBytes) {
+    bad(path, "header", fmt::format("{} bytes is shorter than the {}-byte header", f.size(), kShardHeaderBytes));
+  }
+  if (std::memcmp(f.bytes(), kShardMagic, sizeof(kShardMagic)) != 0) {
     bad(path, "magic", "not a sprout token shard (expected \"SPROUTTK\")");
   }
-  const auto version = get<uint32_t>(bytes, 8);
+  const auto version = f.load<uint32_t>(8);
   if (version != kShardVersion)
     bad(path, "version", fmt::format("{} is not supported (expected {})", version, kShardVersion));
-  const auto width = get<uint32_t>(bytes, 12);
+  const auto width = f.load<uint32_t>(12);
   if (width != 2 && width != 4) bad(path, "token_bytes", fmt::format("{} must be 2 or 4", width));
-  const auto vocab = get<uint32_t>(bytes, 16);
-  if (vocab < 2 || (width == 2 && vocab > 65536)) {
-    bad(path, "vocab", fmt::format("{} does not fit {}-byte tokens", vocab, width));
+  vocab_ = f.load<uint32_t>(16);
+  if (vocab_ < 2 || (width == 2 && vocab_ > 65536)) {
+    bad(path, "vocab", fmt::format("{} does not fit {}-byte tokens", vocab_, width));
   }
-  const auto count = get<uint64_t>(bytes, 24);
-  const uint64_t payload = bytes.size() - kShardHeaderBytes;
+  const auto count = f.load<uint64_t>(24);
+  const uint64_t payload = f.size() - kShardHeaderBytes;
   if (count > payload / width || payload != count * width) {
     bad(path, "count",
         fmt::format("header says {} tokens but the file holds {} bytes of tokens (truncated?)", count, payload));
   }
-  TokenShard shard;
-  shard.path = path;
-  shard.vocab = vocab;
-  shard.tokens = torch::empty({static_cast<int64_t>(count)}, torch::kInt32);
-  int32_t* dst = shard.tokens.data_ptr<int32_t>();
-  uint32_t max_token = 0;
-  for (uint64_t i = 0; i < count; ++i) {
-    uint32_t t =
-        width == 2 ? get<uint16_t>(bytes, kShardHeaderBytes + 2 * i) : get<uint32_t>(bytes, kShardHeaderBytes + 4 * i);
-    max_token = std::max(max_token, t);
-    dst[i] = static_cast<int32_t>(t);
-  }
-  if (count > 0 && max_token >= vocab) {
-    bad(path, "tokens", fmt::format("token {} is outside the vocabulary ({})", max_token, vocab));
-  }
-  return shard;
+  dtype_ = width == 2 ? TokenDtype::kUint16 : TokenDtype::kUint32;
+  count_ = static_cast<int64_t>(count);
+  if (vocab_ <= kMaxCountedVocab) token_counts_.assign(vocab_, 0);
+  scan_tokens(f, kShardHeaderBytes, dtype_, 0, count_, vocab_, token_counts_.empty() ? nullptr : &token_counts_);
 }
 
-double unigram_entropy_nats(const TokenShard& shard) {
-  if (shard.size() == 0) return 0;
-  torch::Tensor counts = torch::bincount(shard.tokens.to(torch::kInt64), {}, shard.vocab).to(torch::kFloat64);
-  torch::Tensor p = counts / counts.sum();
-  torch::Tensor nz = p.masked_select(p > 0);
-  return -(nz * nz.log()).sum().item<double>();
+void TokenShard::read(int64_t begin, int64_t count, int64_t* out) const {
+  const size_t width = token_bytes(dtype_);
+  widen_tokens(dtype_, file_->bytes() + kShardHeaderBytes + static_cast<size_t>(begin) * width,
+               static_cast<size_t>(count), out);
+}
+
+int64_t TokenShard::token(int64_t i) const {
+  int64_t t = 0;
+  read(i, 1, &t);
+  return t;
 }
 
 }  // namespace sprout::backend

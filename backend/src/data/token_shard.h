@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Token shards: the training data on disk (docs/formats.md "Token shards").
+// Token shards: sprout's own training data on disk (docs/formats.md "Token
+// shards"), read through mmap.
 //
 //   offset size  field
 //   0      8     magic "SPROUTTK"
@@ -11,11 +12,13 @@
 //   32     count * token_bytes   the tokens, little-endian
 #pragma once
 
-#include <torch/types.h>
-
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "data/mapped_file.h"
+#include "data/token_dtype.h"
 
 namespace sprout::backend {
 
@@ -23,23 +26,32 @@ inline constexpr char kShardMagic[8] = {'S', 'P', 'R', 'O', 'U', 'T', 'T', 'K'};
 inline constexpr uint32_t kShardVersion = 1;
 inline constexpr size_t kShardHeaderBytes = 32;
 
-struct TokenShard {
-  std::string path;
-  uint32_t vocab = 0;
-  torch::Tensor tokens;  // 1-D int32 on the CPU
-  int64_t size() const { return tokens.numel(); }
+class TokenShard {
+ public:
+  // Maps the file and checks it whole: header, size, every token < vocab
+  // (counting them on the way). Throws planner::InputError naming the file
+  // and the bad field for a missing file, a wrong magic/version/token width,
+  // a size that disagrees with the header's count (truncated), or a token >= vocab.
+  explicit TokenShard(const std::string& path);
+
+  const std::string& path() const { return file_->path(); }
+  uint32_t vocab() const { return vocab_; }
+  int64_t size() const { return count_; }
+  // Tokens [begin, begin + count) as int64 (the caller keeps within size()).
+  void read(int64_t begin, int64_t count, int64_t* out) const;
+  int64_t token(int64_t i) const;
+  // How often each token id < vocab occurs (empty past kMaxCountedVocab).
+  const std::vector<int64_t>& token_counts() const { return token_counts_; }
+
+ private:
+  std::shared_ptr<const MappedFile> file_;
+  uint32_t vocab_ = 0;
+  TokenDtype dtype_ = TokenDtype::kUint16;
+  int64_t count_ = 0;
+  std::vector<int64_t> token_counts_;
 };
 
 // Writes atomically; uint16 tokens when vocab <= 65536, else uint32.
 void write_token_shard(const std::string& path, const std::vector<uint32_t>& tokens, uint32_t vocab);
-
-// Throws planner::InputError naming the file and the bad field for a missing
-// file, a wrong magic/version/token width, a size that disagrees with the
-// header's count (truncated), or a token >= vocab.
-TokenShard read_token_shard(const std::string& path);
-
-// Unigram (zeroth-order) entropy of the tokens in nats: -sum p log p. A
-// model whose loss falls below it has learned more than symbol frequencies.
-double unigram_entropy_nats(const TokenShard& shard);
 
 }  // namespace sprout::backend

@@ -22,6 +22,24 @@ OptimizerSharding grow_run_state(RunState& state, const planner::Plan& plan, siz
   return grown_sharding;
 }
 
+void advance_growth_ramp(RunState& state) {
+  if (!state.ramp) return;
+  state.ramp->steps_done += 1;
+  if (!state.ramp->active()) state.ramp.reset();
+}
+
+planner::TelemetryRecord grow_record(planner::TelemetryRecord base, const planner::ModelShape& from,
+                                     const planner::ModelShape& to, long long grow_steps, double val_loss_before,
+                                     double val_loss_after, double train_loss_before) {
+  base.from = from;
+  base.to = to;
+  base.grow_steps = grow_steps;
+  base.val_loss_before = val_loss_before;
+  base.val_loss_after = val_loss_after;
+  base.train_loss_before = train_loss_before;
+  return base;
+}
+
 std::string growth_progress_line(const std::string& stage_name, const planner::ModelShape& a,
                                  const planner::ModelShape& b, double before, double after) {
   return fmt::format(

@@ -1,11 +1,37 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "run/run_summary.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {
+
+RunDescription with_stage_kernels(RunDescription run, const planner::Plan& plan,
+                                  const std::vector<StageSchedule>& schedules) {
+  run.recompute.clear();
+  run.attention.clear();
+  for (size_t i = 0; i < plan.stages.size(); ++i) {
+    run.recompute.push_back(schedules[i].recompute);
+    run.attention.push_back(plan.stages[i].attention);
+  }
+  return run;
+}
+
+std::string run_start_line(const RunDescription& run, size_t stages, long long steps, const TokenSource& tokens) {
+  return fmt::format(
+      "plan '{}': {} stage(s), {} steps; {} rank(s) ({}), {} on {} thread(s) each, {}; {}: {} train / {} val tokens "
+      "(unigram entropy {:.4f} nats)",
+      run.plan_name, stages, steps, run.rank_count, run.rendezvous, run.device, run.threads,
+      run.dtype == "bf16" ? "bf16 autocast" : "fp32", tokens.describe(), tokens.training_tokens(),
+      tokens.validation_tokens(), run.unigram_entropy_nats);
+}
+
+std::string stage_done_line(const StageRecord& r) {
+  return fmt::format("stage '{}' done: {} steps, {:.0f} tokens, {:.1f} s, train loss {:.4f}, val loss {:.4f}", r.name,
+                     r.steps, r.tokens, r.wall_seconds, r.final_train_loss, r.final_val_loss);
+}
 
 void write_run_summary(const std::string& path, const RunDescription& run, bool zero1, const RunCounters& c,
                        bool complete) {
@@ -22,6 +48,7 @@ void write_run_summary(const std::string& path, const RunDescription& run, bool 
                       {"zero1", zero1},
                       {"bucket_bytes", run.bucket_bytes}};
   j["unigram_entropy_nats"] = run.unigram_entropy_nats;
+  j["provenance"] = planner::provenance_to_json(run.provenance);
   j["steps"] = c.global_step;
   j["stages"] = nlohmann::json::array();
   StageRecord total{"total"};

@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "checkpoint/run_state.h"
+#include "data/token_source.h"
+#include "run/stage_schedule.h"
 #include "sprout/planner/model/parallel_layout.h"
+#include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::backend {
 
@@ -23,11 +26,24 @@ struct RunDescription {
   std::string collectives;    // single | gloo | nccl
   std::string rendezvous;     // single | torchrun | slurm | kubernetes
   int64_t bucket_bytes = 0;
-  double unigram_entropy_nats = 0;  // of the training shard
+  double unigram_entropy_nats = 0;  // of the training tokens (TokenSource::unigram_entropy_nats)
   // Per stage of the plan: what its backward passes recompute and its attention kernel.
   std::vector<planner::Recompute> recompute;
   std::vector<planner::AttentionKernel> attention;
+  planner::RunProvenance provenance;
 };
+
+// `run` with, per stage of the plan, what its backward passes recompute
+// (from its schedule) and its attention kernel.
+RunDescription with_stage_kernels(RunDescription run, const planner::Plan& plan,
+                                  const std::vector<StageSchedule>& schedules);
+
+// The run's first progress line: plan, stages and steps, ranks, device,
+// threads, precision, and the data (`tokens`).
+std::string run_start_line(const RunDescription& run, size_t stages, long long steps, const TokenSource& tokens);
+
+// "stage 'NAME' done: N steps, T tokens, S s, train loss L, val loss V"
+std::string stage_done_line(const StageRecord& stage);
 
 // `zero1`: whether the current stage shards the full model's Adam moments.
 void write_run_summary(const std::string& path, const RunDescription& run, bool zero1, const RunCounters& counters,

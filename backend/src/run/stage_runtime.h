@@ -23,6 +23,7 @@
 #include "comm/communicator.h"
 #include "parallel/process_groups.h"
 #include "parallel/stage_layout.h"
+#include "run/stage_schedule.h"
 #include "sprout/planner/runs/telemetry_record.h"
 #include "step/parallel_step.h"
 #include "step/training_step.h"
@@ -82,6 +83,11 @@ class StageRuntime {
 
 // The sprout-train --zero1 option (plan | on | off) for one stage.
 bool zero1_for_stage(const std::string& option, const planner::Stage& stage, int world_size);
+
+// A stage as its runtime trains it on `world_size` ranks: its layout,
+// ZeRO-1 (--zero1 `zero1_option`), micro-batch and accumulation.
+RuntimeStage runtime_stage(const planner::Stage& stage, const StageSchedule& schedule, int world_size,
+                           const std::string& zero1_option);
 
 // A data-parallel runtime when the layout splits nothing (tp = pp = 1),
 // else a model-parallel one.

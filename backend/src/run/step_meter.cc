@@ -86,6 +86,16 @@ void StepMeter::fill_step_record(planner::TelemetryRecord& r) {
   ops_.assign_zeros(ops_.ops());
 }
 
+planner::TelemetryRecord StepMeter::step_record(planner::TelemetryRecord base, double loss, double lr, double grad_norm,
+                                                std::optional<double> mask) {
+  base.loss = loss;
+  base.lr = lr;
+  base.grad_norm = grad_norm;
+  base.mask = mask;
+  fill_step_record(base);
+  return base;
+}
+
 std::string StepMeter::progress_line(const RunCounters& c, double loss, double lr, std::optional<double> mask) const {
   double flops_left = 0;
   for (size_t i = c.stage_index; i < plan_.stages.size(); ++i) {

@@ -38,6 +38,11 @@ class StepMeter {
   // `recompute`: the stage's) and starts counting afresh.
   void fill_step_record(planner::TelemetryRecord& record);
 
+  // A step record on `base`: the step's loss, lr, gradient norm (before
+  // clipping) and mask, and the measured fields (fill_step_record).
+  planner::TelemetryRecord step_record(planner::TelemetryRecord base, double loss, double lr, double grad_norm,
+                                       std::optional<double> mask);
+
   // "[stage/stages name] step ... ETA ...": the ETA is the model FLOPs left
   // in the plan at the last step's FLOP rate; tok/s is the last record's.
   std::string progress_line(const RunCounters& counters, double loss, double lr, std::optional<double> mask) const;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "checkpoint/run_state.h"
-#include "data/token_shard.h"
+#include "data/data_source.h"
 #include "run/stage_schedule.h"
 #include "step/training_step.h"
 
@@ -22,10 +22,19 @@ struct Precision {
 // The step after `counters` (stage counters.stage_index); buckets and
 // sharding are left to the stage's runtime.
 StepSpec next_step_spec(const planner::Plan& plan, const StageSchedule& schedule, const RunCounters& counters,
-                        const TokenShard& train, Precision precision, int64_t bucket_bytes);
+                        const TrainingData& data, Precision precision, int64_t bucket_bytes);
 
 // The fixed validation set of the current stage (the last after the run).
 EvalSpec eval_spec(const planner::Plan& plan, const std::vector<StageSchedule>& schedules, const RunCounters& counters,
-                   const TokenShard& validation, Precision precision);
+                   const TrainingData& data, Precision precision);
+
+// One step of `stage` done: the counters move on (its sequences, tokens,
+// model FLOPs and loss). Returns the step's tokens.
+double count_trained_step(RunCounters& counters, const planner::Stage& stage, const StageSchedule& schedule,
+                          double loss);
+
+// What the whole run reads: its windows (every stage's steps x sequences),
+// the largest validation set, the sequence length and the data seed.
+DataNeeds data_needs(const planner::Plan& plan, const std::vector<StageSchedule>& schedules);
 
 }  // namespace sprout::backend

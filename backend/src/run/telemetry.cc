@@ -30,6 +30,13 @@ void TelemetryLog::append(planner::TelemetryRecord record) {
   if (!out_) throw std::runtime_error(path_ + ": write failed");
 }
 
+void TelemetryLog::keep_until(long long last_step) {
+  out_.close();  // the file is replaced: the log appends to the new one
+  truncate_after(path_, last_step);
+  out_.open(path_, std::ios::app);
+  if (!out_) throw std::runtime_error(path_ + ": cannot open for appending");
+}
+
 planner::TelemetryRecord telemetry_record(const planner::Plan& plan, const RunCounters& c, int rank_count,
                                           const std::string& energy_source, std::string event) {
   const size_t si = std::min(c.stage_index, plan.stages.size() - 1);

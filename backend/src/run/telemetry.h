@@ -23,6 +23,8 @@ class TelemetryLog {
   // the checkpoint contains), rewriting the file atomically, so re-run steps
   // are not logged twice.
   static void truncate_after(const std::string& path, long long last_step);
+  // The same on this log's own file (a rollback: the steps after last_step run again).
+  void keep_until(long long last_step);
 
  private:
   std::string path_;

@@ -25,7 +25,9 @@
 #include "run/growth_step.h"
 #include "run/run_accounting.h"
 #include "run/run_dir.h"
+#include "run/run_provenance.h"
 #include "run/run_summary.h"
+#include "run/spike_guard.h"
 #include "run/stage_runtime.h"
 #include "run/stage_schedule.h"
 #include "run/step_meter.h"
@@ -48,29 +50,57 @@ class Trainer {
  private:
   void load_plan();
   void check_inputs(const DataSource& data);
-  void read_data(const DataSource& data);
+  void read_data(const DataSource& d) {
+    if (!data_) data_ = open_training_data(d, plan_, data_needs(plan_, schedules_));
+  }
   void resume_or_start();
   void start_stage();
   void configure_runtime(const OptimizerSharding& held);
-  void train_one_step();
+  bool train_one_step();
+  void roll_back();
+  void log_spike(long long step, std::optional<std::string> restored) {
+    planner::TelemetryRecord e = spike_guard_.event(record("spike"), step, std::move(restored));
+    progress(spike_progress_line(e));
+    log(std::move(e));
+  }
   void log_step(double loss, double lr, double grad_norm);
   void finish_stage();
   void evaluate_and_log();
   void checkpoint();
+  RunDescription description() const {
+    return with_stage_kernels({.plan_name = plan_.name,
+                               .rank_count = ranks(),
+                               .device = device_.str(),
+                               .threads = threads_,
+                               .dtype = bf16_ ? "bf16" : "fp32",
+                               .energy_source = accounting_->energy_source(),
+                               .collectives = comm_->backend_name(),
+                               .rendezvous = rendezvous_.style,
+                               .bucket_bytes = options_.bucket_bytes,
+                               .unigram_entropy_nats = data_->source->unigram_entropy_nats(),
+                               .recompute = {},
+                               .attention = {},
+                               .provenance = run_provenance(device_, ranks())},
+                              plan_, schedules_);
+  }
   void write_summary(bool complete);
   TrainOutcome stop(bool signalled);
   void check_replicas(const std::string& when);
   planner::TelemetryRecord record(std::string event) const {
     return telemetry_record(plan_, state().counters, ranks(), accounting_->energy_source(), std::move(event));
   }
+  // The first record this process logs says what produced the run.
   void log(planner::TelemetryRecord r) {
-    if (is_root()) telemetry_->append(std::move(r));
+    if (!is_root()) return;
+    if (!provenance_logged_) r.provenance = run_provenance(device_, ranks());
+    provenance_logged_ = true;
+    telemetry_->append(std::move(r));
   }
   void progress(const std::string& line) const {
     if (options_.progress && is_root()) std::cerr << "sprout-train: " << line << "\n";
   }
   EvalSpec eval_spec() const {
-    return backend::eval_spec(plan_, schedules_, state().counters, data_->validation, {bf16_, device_});
+    return backend::eval_spec(plan_, schedules_, state().counters, *data_, {bf16_, device_});
   }
   GrowthMasks growth_masks() const { return state().ramp ? make_growth_masks(*state().ramp, device_) : GrowthMasks{}; }
   bool is_root() const { return rendezvous_.rank == 0; }
@@ -103,6 +133,8 @@ class Trainer {
   std::unique_ptr<StageRuntime> runtime_;                // the current stage's
   std::optional<size_t> configured_stage_;               // the stage runtime_ is for
   long long last_checkpoint_step_ = -1;
+  SpikeGuard spike_guard_{std::nullopt};
+  bool provenance_logged_ = false;
 };
 
 // The whole run; the steps it calls follow in the order they run.
@@ -129,17 +161,13 @@ TrainOutcome Trainer::run() {
   accounting_.emplace(std::move(energy), rendezvous_.local_rank == 0, state().counters);
   if (is_root()) telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);
   if (resume_step_) log(record("resume"));
-  progress(fmt::format(
-      "plan '{}': {} stage(s), {} steps; {} rank(s) ({}), {} on {} thread(s) each, {}; "
-      "{} train / {} val tokens (unigram entropy {:.4f} nats)",
-      plan_.name, plan_.stages.size(), total_steps(schedules_), ranks(), rendezvous_.style, device_.str(), threads_,
-      bf16_ ? "bf16 autocast" : "fp32", data_->train.size(), data_->validation.size(), data_->unigram_entropy_nats));
+  progress(run_start_line(description(), plan_.stages.size(), total_steps(schedules_), *data_->source));
 
   const planner::TrainingSettings& t = plan_.training;
   while (state().counters.stage_index < plan_.stages.size()) {
     const RunCounters& c = state().counters;
     if (configured_stage_ != c.stage_index) start_stage();
-    train_one_step();
+    if (!train_one_step()) continue;  // rolled back: from the restored checkpoint on
     if (c.step_in_stage >= schedule().steps) {
       finish_stage();
     } else if (c.global_step % t.eval_every_steps == 0) {
@@ -177,6 +205,7 @@ void Trainer::load_plan() {
   memory_.emplace(device_);
   adamw_ = {t.beta1, t.beta2, 1e-8, t.weight_decay};
   meter_.emplace(plan_, schedules_, ranks());
+  spike_guard_ = SpikeGuard(t.spike);
 }
 
 // Everything that can be wrong with the input, checked before anything in
@@ -191,13 +220,8 @@ void Trainer::check_inputs(const DataSource& data) {
       progress("--resume: no checkpoint yet, starting from the beginning");
     }
   }
-  // Given shards are validated before RUN_DIR is touched.
-  if (data.text_to_prepare.empty() && data.shard_dir != paths_.data) data_ = read_shards(data.shard_dir);
-}
-
-void Trainer::read_data(const DataSource& data) {
-  if (!data_) data_ = read_shards(data.shard_dir);
-  check_vocabulary(plan_, data_->train);
+  // Given data is checked before RUN_DIR is touched.
+  if (data.text_to_prepare.empty() && data.parts.front().path != paths_.data) read_data(data);
 }
 
 // All ranks load the checkpoint rank 0 chose (a shared run directory), or
@@ -246,13 +270,8 @@ void Trainer::start_stage() {
   check_replicas("after growing to stage '" + stage().name + "'");
   const GrowthMasks masks = growth_masks();
   const double val_after = evaluate(st.model, st.ramp ? &masks : nullptr, eval_spec(), *comm_);
-  planner::TelemetryRecord r = record("grow");
-  r.from = from;
-  r.to = stage().shape;
-  r.grow_steps = schedule().grow_steps;
-  r.val_loss_before = val_before;
-  r.val_loss_after = val_after;
-  r.train_loss_before = st.counters.last_train_loss;
+  planner::TelemetryRecord r = grow_record(record("grow"), from, stage().shape, schedule().grow_steps, val_before,
+                                           val_after, st.counters.last_train_loss);
   if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
   log(std::move(r));
   progress(growth_progress_line(stage().name, from, stage().shape, val_before, val_after));
@@ -267,55 +286,56 @@ void Trainer::configure_runtime(const OptimizerSharding& held) {
                                .bucket_bytes = options_.bucket_bytes,
                                .process_groups = &process_groups_,
                                .progress = [this](const std::string& line) { progress(line); }};
-  const RuntimeStage runtime_stage{.stage = &stage(),
-                                   .layout = layout_for_stage(stage(), ranks()),
-                                   .zero1 = zero1_for_stage(options_.zero1, stage(), ranks()),
-                                   .micro_batch = schedule().micro_batch,
-                                   .accumulation = schedule().accumulation};
-  runtime_ = make_stage_runtime(context, runtime_stage);
+  runtime_ = make_stage_runtime(context, runtime_stage(stage(), schedule(), ranks(), options_.zero1));
   runtime_->configure(state(), held);
   configured_stage_ = si;
   meter_->begin_stage(si, runtime_->pipeline());
 }
 
-void Trainer::train_one_step() {
+// One step; false when a loss spike rolled the run back (training.spike).
+bool Trainer::train_one_step() {
   RunState& st = state();
-  StepSpec spec = next_step_spec(plan_, schedule(), st.counters, data_->train, {bf16_, device_}, options_.bucket_bytes);
+  StepSpec spec = next_step_spec(plan_, schedule(), st.counters, *data_, {bf16_, device_}, options_.bucket_bytes);
   spec.memory = memory_->measures() ? &*memory_ : nullptr;
+  spike_guard_.watch(spec, st.counters.recent_losses);
   const GrowthMasks masks = growth_masks();
   const auto t0 = Clock::now();
   const ParallelStepResult r = runtime_->step(st, spec, st.ramp ? &masks : nullptr);
   const double step_seconds = seconds_since(t0);
   const double loss = r.step.loss;
-  if (!std::isfinite(loss)) {
-    throw std::runtime_error(fmt::format("loss is {} at step {}", loss, st.counters.global_step + 1));
-  }
-  if (st.ramp) {
-    // The mask reaches exactly 1 after grow_steps steps; then the ramp (and
-    // with it every mask operation) is dropped from the forward pass.
-    st.ramp->steps_done += 1;
-    if (!st.ramp->active()) st.ramp.reset();
-  }
-  const StageSchedule& sc = schedule();
-  const double step_tokens = static_cast<double>(sc.sequences_per_step) * stage().shape.seq_len;
-  const double step_flops = planner::model_flops_per_token(stage().shape) * step_tokens;
-  count_step(st.counters, sc.sequences_per_step, step_tokens, step_flops, loss);
+  if (spike_guard_.rolls_back()) return roll_back(), false;
+  spike_guard_.require_finite(loss, st.counters.global_step + 1);
+  advance_growth_ramp(st);
+  const double step_tokens = count_trained_step(st.counters, stage(), schedule(), loss);
   meter_->add_step(step_seconds, step_tokens, r);
   accounting_->account(*comm_, st.counters);
-  if (st.counters.global_step % plan_.training.log_every_steps == 0 || st.counters.step_in_stage == sc.steps) {
+  spike_guard_.after_step(loss, st.counters.recent_losses);
+  if (std::isfinite(loss) &&
+      (st.counters.global_step % plan_.training.log_every_steps == 0 || st.counters.step_in_stage == schedule().steps))
     log_step(loss, spec.lr, r.step.grad_norm);
-  }
+  if (spike_guard_.spiked()) log_spike(st.counters.global_step, std::nullopt);
+  return true;
+}
+
+// training.spike's rollback: every rank resumes from the last checkpoint (or
+// starts afresh) and goes on with the data after the bad batch.
+void Trainer::roll_back() {
+  const RunCounters spent = state().counters;
+  spike_guard_.count_rollback(last_checkpoint_step_);
+  runtime_.reset();
+  configured_stage_.reset();
+  if (last_checkpoint_step_ >= 0) resume_step_ = last_checkpoint_step_;
+  resume_or_start();
+  continue_after_rollback(spent, schedules_[spent.stage_index].sequences_per_step, state().counters);
+  if (is_root()) telemetry_->keep_until(state().counters.global_step);
+  log_spike(spent.global_step + 1,
+            resume_step_ ? std::optional(checkpoint_dir(paths_.checkpoints, *resume_step_)) : std::nullopt);
 }
 
 void Trainer::log_step(double loss, double lr, double grad_norm) {
-  planner::TelemetryRecord r = record("");
-  r.loss = loss;
-  r.lr = lr;
-  r.grad_norm = grad_norm;
-  meter_->fill_step_record(r);
+  const std::optional<double> mask = state().ramp ? std::optional(state().ramp->mask_value()) : std::nullopt;
+  planner::TelemetryRecord r = meter_->step_record(record(""), loss, lr, grad_norm, mask);
   if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
-  if (state().ramp) r.mask = state().ramp->mask_value();
-  const std::optional<double> mask = r.mask;
   log(std::move(r));
   progress(meter_->progress_line(state().counters, loss, lr, mask));
 }
@@ -325,9 +345,7 @@ void Trainer::finish_stage() {
   evaluate_and_log();
   c.stages[c.stage_index].done = true;
   accounting_->account(*comm_, c);
-  const StageRecord& r = c.stages[c.stage_index];
-  progress(fmt::format("stage '{}' done: {} steps, {:.0f} tokens, {:.1f} s, train loss {:.4f}, val loss {:.4f}", r.name,
-                       r.steps, r.tokens, r.wall_seconds, r.final_train_loss, r.final_val_loss));
+  progress(stage_done_line(c.stages[c.stage_index]));
   c.stage_index += 1;
   c.step_in_stage = 0;
   write_summary(c.stage_index == plan_.stages.size());
@@ -359,27 +377,8 @@ void Trainer::checkpoint() {
 }
 
 void Trainer::write_summary(bool complete) {
-  if (!is_root()) return;
-  std::vector<planner::Recompute> recompute;
-  std::vector<planner::AttentionKernel> attention;
-  for (size_t i = 0; i < plan_.stages.size(); ++i) {
-    recompute.push_back(schedules_[i].recompute);
-    attention.push_back(plan_.stages[i].attention);
-  }
-  const RunDescription run{.plan_name = plan_.name,
-                           .rank_count = ranks(),
-                           .device = device_.str(),
-                           .threads = threads_,
-                           .dtype = bf16_ ? "bf16" : "fp32",
-                           .energy_source = accounting_->energy_source(),
-                           .collectives = comm_->backend_name(),
-                           .rendezvous = rendezvous_.style,
-                           .bucket_bytes = options_.bucket_bytes,
-                           .unigram_entropy_nats = data_->unigram_entropy_nats,
-                           .recompute = recompute,
-                           .attention = attention};
   const bool zero1 = runtime_ && runtime_->full_model_moments().sharded();
-  write_run_summary(paths_.summary, run, zero1, state().counters, complete);
+  if (is_root()) write_run_summary(paths_.summary, description(), zero1, state().counters, complete);
 }
 
 TrainOutcome Trainer::stop(bool signalled) {
@@ -393,12 +392,7 @@ TrainOutcome Trainer::stop(bool signalled) {
 
 void Trainer::check_replicas(const std::string& when) {
   if (runtime_) runtime_->assemble_full_model(state());
-  const RunCounters& c = state().counters;
-  check_replicas_agree(
-      *comm_,
-      {static_cast<double>(c.global_step), static_cast<double>(c.stage_index), static_cast<double>(c.step_in_stage),
-       static_cast<double>(c.sequences_consumed), static_cast<double>(state().optimizer.step)},
-      state().model.parameters(), when);
+  check_replicas_agree(*comm_, replica_counters(state()), state().model.parameters(), when);
 }
 
 }  // namespace

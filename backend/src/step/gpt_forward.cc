@@ -288,7 +288,10 @@ torch::Tensor gpt_cross_entropy(const torch::Tensor& logits, const torch::Tensor
   const torch::Tensor outside = target.lt(begin).logical_or(target.ge(end));
   const torch::Tensor local = (target - begin).masked_fill(outside, 0);
   const torch::Tensor picked = shifted.gather(1, local.unsqueeze(1)).squeeze(1).masked_fill(outside, 0.0);
-  return (sum_exp.log() - reduce_from_tensor_parallel(picked, ctx.tp)).mean();
+  // Targets the batch masks (kIgnoredTarget) are left out of the mean, as
+  // at::cross_entropy_loss leaves them out above.
+  const torch::Tensor per_token = sum_exp.log() - reduce_from_tensor_parallel(picked, ctx.tp);
+  return per_token.masked_select(target.ne(kIgnoredTarget)).mean();
 }
 
 torch::Tensor gpt_logits(const GptModel& m, const torch::Tensor& tokens, const ForwardContext& ctx) {

@@ -272,8 +272,7 @@ class Pipeline {
     if (!first) f.input = x = timed_receive().set_requires_grad(true);
     TokenBatch batch;
     if (first || last) {
-      batch =
-          training_batch(*spec_.shard, spec_.seq_len, spec_.data_seed, first_sequence, spec_.micro_batch, spec_.device);
+      batch = training_batch(*spec_.data, spec_.seq_len, first_sequence, spec_.micro_batch, spec_.device);
     }
     ctx_.dropout_seed = micro_batch_dropout_seed(spec_, first_sequence);
     {
@@ -370,7 +369,7 @@ double parallel_evaluate(const ModelPart& part, const GrowthMasks* masks, const 
   for (int64_t b = share.position().dp; b < batches; b += dp) {
     const int64_t begin = b * spec.micro_batch;
     const int64_t count = windows_of(b);
-    const TokenBatch batch = validation_batch(*spec.shard, spec.seq_len, begin, count, spec.windows, spec.device);
+    const TokenBatch batch = validation_batch(*spec.data, spec.seq_len, begin, count, spec.windows, spec.device);
     for (int chunk = 0; chunk < vs.v; ++chunk) {  // forward through the virtual stages in order
       AutocastGuard autocast(spec.bf16, spec.device);
       torch::Tensor x;
@@ -497,6 +496,7 @@ ParallelStepResult parallel_train_step(ModelPart& part, const AdamWSettings& ada
   r.reduce_seconds = seconds_since(t);
 
   t = Clock::now();
+  if (!keeps_update(spec, r)) return out;
   r.grad_norm = clip_global_grad_norm(part, share, world, spec.grad_clip);
   apply_optimizer_step(part.model, part.optimizer, adamw, spec, *groups.data);  // ZeRO-1 over the DP group
   r.optimizer_seconds = seconds_since(t);

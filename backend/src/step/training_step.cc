@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <memory>
 
 #include "data/batch_sampler.h"
@@ -26,6 +27,12 @@ uint64_t micro_batch_dropout_seed(const StepSpec& spec, int64_t first_sequence) 
   return splitmix64(spec.dropout_seed ^ static_cast<uint64_t>(first_sequence));
 }
 
+bool keeps_update(const StepSpec& spec, StepResult& r) {
+  r.update_skipped = spec.keep_update && !spec.keep_update(r.loss);
+  if (r.update_skipped) r.grad_norm = std::numeric_limits<double>::quiet_NaN();
+  return !r.update_skipped;
+}
+
 StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const GrowthMasks* masks,
                       const StepSpec& spec, Communicator& comm) {
   StepResult r;
@@ -47,7 +54,7 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
     ForwardContext ctx{masks, true, micro_batch_dropout_seed(spec, first)};
     ctx.recompute = spec.recompute;
     ctx.attention = spec.attention;
-    TokenBatch batch = training_batch(*spec.shard, spec.seq_len, spec.data_seed, first, spec.micro_batch, spec.device);
+    TokenBatch batch = training_batch(*spec.data, spec.seq_len, first, spec.micro_batch, spec.device);
     torch::Tensor loss;
     {
       AutocastGuard autocast(spec.bf16, spec.device);
@@ -87,6 +94,7 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
   r.reduce_seconds = seconds_since(t);
 
   t = Clock::now();
+  if (!keeps_update(spec, r)) return r;
   r.grad_norm = clip_grad_norm(params, spec.grad_clip);
   apply_optimizer_step(model, optimizer, adamw, spec, comm);
   r.optimizer_seconds = seconds_since(t);
@@ -112,7 +120,7 @@ double evaluate(const GptModel& model, const GrowthMasks* masks, const EvalSpec&
   for (int64_t c = comm.rank(); c < chunks; c += comm.world_size()) {
     const int64_t first = c * spec.micro_batch;
     const int64_t count = std::min(spec.micro_batch, spec.windows - first);
-    TokenBatch batch = validation_batch(*spec.shard, spec.seq_len, first, count, spec.windows, spec.device);
+    TokenBatch batch = validation_batch(*spec.data, spec.seq_len, first, count, spec.windows, spec.device);
     AutocastGuard autocast(spec.bf16, spec.device);
     loss_sum += gpt_loss(model, batch.inputs, batch.targets, ctx).item<double>() * static_cast<double>(count);
   }

@@ -5,10 +5,11 @@
 // of the parameters under ZeRO-1, then broadcast from their owners).
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "comm/communicator.h"
-#include "data/token_shard.h"
+#include "data/data_source.h"
 #include "device/memory_meter.h"
 #include "model/adamw.h"
 #include "model/gpt_model.h"
@@ -21,9 +22,8 @@
 namespace sprout::backend {
 
 struct StepSpec {
-  const TokenShard* shard = nullptr;
+  const TrainingData* data = nullptr;
   int64_t seq_len = 0;
-  uint64_t data_seed = 0;
   uint64_t dropout_seed = 0;   // micro-batch masks come from (dropout_seed, its first sequence)
   int64_t first_sequence = 0;  // of this step's global batch
   int64_t micro_batch = 0;
@@ -42,6 +42,10 @@ struct StepSpec {
   // (overlapped_reduction.h; the stage's overlap_grad_reduce) when the
   // gradients live in the buckets' buffers.
   bool overlap_grad_reduce = false;
+  // Asked with the step's loss (the same on every rank) before clipping and
+  // the optimizer: false leaves the parameters and moments as they are (the
+  // loss-spike guard's skip). Unset: every update is applied.
+  std::function<bool(double loss)> keep_update;
 };
 
 // The dropout seed of the micro-batch whose first sequence is
@@ -61,6 +65,7 @@ struct StepResult {
   std::optional<double> exposed_comm_seconds;  // measured by the data-parallel step only
   int overlapped_buckets = 0;                  // buckets whose all-reduce started during backward
   double optimizer_seconds = 0;                // clip + AdamW (+ the ZeRO-1 parameter broadcast)
+  bool update_skipped = false;                 // keep_update said no: grad_norm not computed (NaN)
   // Activation memory (spec.memory): the most bytes a micro-batch's forward
   // and backward passes held on this rank's device above what it held before
   // its forward; a pipeline's whole schedule of the step (its micro-batches
@@ -71,6 +76,10 @@ struct StepResult {
 StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSettings& adamw, const GrowthMasks* masks,
                       const StepSpec& spec, Communicator& comm);
 
+// Whether the step applies its update (spec.keep_update, asked with r.loss);
+// marks a skipped one in `r`.
+bool keeps_update(const StepSpec& spec, StepResult& r);
+
 // The update after the gradients are averaged and clipped: AdamW on every
 // parameter with a gradient and moments here (its own decay flag), then,
 // with ZeRO-1 (spec.sharding), each parameter broadcast from its owner over
@@ -79,9 +88,9 @@ void apply_optimizer_step(GptModel& model, AdamWState& optimizer, const AdamWSet
                           Communicator& data_parallel);
 
 struct EvalSpec {
-  const TokenShard* shard = nullptr;
+  const TrainingData* data = nullptr;
   int64_t seq_len = 0;
-  int64_t windows = 0;      // the validation set: this many windows spread over the shard
+  int64_t windows = 0;      // the validation set: this many windows (TokenSource::validation_window)
   int64_t micro_batch = 0;  // windows per forward pass
   bool bf16 = false;
   torch::Device device = torch::kCPU;

@@ -12,6 +12,7 @@ StageWorkload workload_of(const Stage& st) {
   StageWorkload w;
   w.shape = st.shape;
   w.attention = st.attention;
+  w.framework = st.framework;
   w.dropout = st.dropout;
   w.overlap_grad_reduce = st.overlap_grad_reduce;
   w.global_batch_sequences = std::max<long long>(1, std::llround(st.global_batch_tokens / st.shape.seq_len));

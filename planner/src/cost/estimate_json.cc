@@ -7,14 +7,17 @@
 namespace sprout::planner {
 
 nlohmann::json to_json(const ParallelLayout& p) {
-  return {{"tp", p.tp},
-          {"pp", p.pp},
-          {"dp", p.dp},
-          {"micro_batch", p.micro_batch},
-          {"interleave", p.interleave},
-          {"sequence_parallel", p.sequence_parallel},
-          {"distributed_optimizer", p.distributed_optimizer},
-          {"recompute", to_string(p.recompute)}};
+  nlohmann::json j = {{"tp", p.tp},
+                      {"pp", p.pp},
+                      {"dp", p.dp},
+                      {"micro_batch", p.micro_batch},
+                      {"interleave", p.interleave},
+                      {"sequence_parallel", p.sequence_parallel},
+                      {"distributed_optimizer", p.distributed_optimizer},
+                      {"recompute", to_string(p.recompute)}};
+  if (uneven_stages(p)) j["pp_layers"] = p.stage_layers;
+  if (p.fully_sharded) j["shard_ranks"] = p.shard_group();
+  return j;
 }
 
 nlohmann::json to_json(const StageEstimate& s, int gpus) {

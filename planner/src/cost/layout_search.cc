@@ -9,6 +9,44 @@
 #include <limits>
 
 namespace sprout::planner {
+namespace {
+
+// How `pp` stages may hold the layers: evenly when pp divides them; else the
+// most even split (the first and last stages, which also hold the embedding
+// and the logits, get the fewer layers) and, with more than two stages, one
+// with the first and last stage a layer lighter still (as Llama 3 405B ran:
+// 126 layers on 16 stages, 7 on each end). The ranking keeps what is faster.
+std::vector<std::vector<int>> stage_splits(int layers, int pp) {
+  if (layers % pp == 0) return {{}};
+  std::vector<std::vector<int>> out = {split_layers(layers, pp)};
+  const int fewest = layers / pp;
+  if (pp > 2 && fewest > 1) {
+    std::vector<int> lighter_ends = split_layers(layers, pp, fewest - 1, fewest - 1);
+    if (!lighter_ends.empty()) out.push_back(std::move(lighter_ends));
+  }
+  return out;
+}
+
+// Ranks the workload's layout if it fits in memory; else remembers how far
+// off the closest miss was.
+void consider(const StageWorkload& w, const HardwareProfile& hw, LayoutSearchResult& result, double& least_overshoot) {
+  const ParallelLayout& p = w.layout;
+  const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
+  MemoryBreakdown mem = memory_per_gpu(w.shape, p, w.attention, w.dropout, m, hw);
+  ++result.evaluated;
+  if (auto problem = memory_problem(mem, hw)) {
+    ++result.rejected_memory;
+    const double overshoot = mem.total_gb() - hw.hbm_gb;
+    if (overshoot < least_overshoot) {
+      least_overshoot = overshoot;
+      result.tightest_reason = describe(p) + ": " + *problem;
+    }
+    return;
+  }
+  result.ranked.push_back({p, estimate_iteration(w, hw), mem});
+}
+
+}  // namespace
 
 LayoutSearchResult search_layouts(const StageWorkload& base, int gpus, const HardwareProfile& hw,
                                   const LayoutSearchOptions& options) {
@@ -24,36 +62,27 @@ LayoutSearchResult search_layouts(const StageWorkload& base, int gpus, const Har
   for (int tp = 1; tp <= std::min(max_tp, gpus); ++tp) {
     if (gpus % tp || s.heads % tp || s.kv_heads % tp || s.ffn_hidden % tp) continue;
     for (int pp = 1; pp <= std::min(s.layers, gpus / tp); ++pp) {
-      if ((gpus / tp) % pp || s.layers % pp) continue;
+      if ((gpus / tp) % pp) continue;
       const int dp = gpus / (tp * pp);
       const long long per_replica = base.global_batch_sequences / dp;
       if (per_replica < 1) continue;
-      for (int mb = 1; mb <= options.max_micro_batch && mb <= per_replica; mb *= 2) {
-        for (int v = 1; v <= (pp > 1 ? options.max_interleave : 1); ++v) {
-          if (s.layers % (pp * v)) continue;
-          for (Recompute rc : recomputes) {
-            ParallelLayout& p = w.layout;
-            p.tp = tp;
-            p.pp = pp;
-            p.dp = dp;
-            p.micro_batch = mb;
-            p.interleave = v;
-            p.sequence_parallel = tp > 1;
-            p.distributed_optimizer = dp > 1;
-            p.recompute = rc;
-            const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
-            MemoryBreakdown mem = memory_per_gpu(s, p, w.attention, w.dropout, m, hw);
-            ++result.evaluated;
-            if (auto problem = memory_problem(mem, hw)) {
-              ++result.rejected_memory;
-              const double overshoot = mem.total_gb() - hw.hbm_gb;
-              if (overshoot < least_overshoot) {
-                least_overshoot = overshoot;
-                result.tightest_reason = describe(p) + ": " + *problem;
-              }
-              continue;
+      for (const std::vector<int>& split : stage_splits(s.layers, pp)) {
+        for (int mb = 1; mb <= options.max_micro_batch && mb <= per_replica; mb *= 2) {
+          for (int v = 1; v <= (pp > 1 && split.empty() ? options.max_interleave : 1); ++v) {
+            if (s.layers % (pp * v) && split.empty()) continue;
+            for (Recompute rc : recomputes) {
+              ParallelLayout& p = w.layout;
+              p.tp = tp;
+              p.pp = pp;
+              p.dp = dp;
+              p.micro_batch = mb;
+              p.interleave = v;
+              p.sequence_parallel = tp > 1;
+              p.distributed_optimizer = dp > 1;
+              p.recompute = rc;
+              p.stage_layers = split;
+              consider(w, hw, result, least_overshoot);
             }
-            result.ranked.push_back({p, estimate_iteration(w, hw), mem});
           }
         }
       }

@@ -21,6 +21,7 @@ struct ShapeFields {
   std::optional<PositionEmbedding> position;
   std::optional<Norm> norm;
   std::optional<AttentionKernel> attention;
+  std::optional<Framework> framework;
   std::optional<bool> tied_embeddings, overlap_grad_reduce;
   std::optional<double> dropout, init_std;
   SourceLocation attention_at;  // where `attention` was given
@@ -39,6 +40,7 @@ ShapeFields read_shape_fields(YamlFields& f) {
   s.position = f.optional_enum<PositionEmbedding>("position_embedding");
   s.norm = f.optional_enum<Norm>("norm");
   s.attention = f.optional_enum<AttentionKernel>("attention");
+  s.framework = f.optional_enum<Framework>("framework");
   if (s.attention) s.attention_at = f.location_of("attention");
   s.tied_embeddings = f.optional_boolean("tied_embeddings");
   s.overlap_grad_reduce = f.optional_boolean("overlap_grad_reduce");
@@ -52,7 +54,40 @@ std::optional<T> pick(const std::optional<T>& stage, const std::optional<T>& mod
   return stage ? stage : model;
 }
 
-ParallelLayout read_layout(YamlFields& f) {
+// Uneven pipeline stages: `pp_layers: [5, 6, ..., 6, 5]` (one count per
+// stage), or `first_stage_layers` / `last_stage_layers` with the other stages
+// sharing the rest evenly (Megatron-LM's --decoder-first/last-pipeline-num-layers).
+std::vector<int> read_stage_layers(YamlFields& f, int pp, int layers) {
+  const auto listed = f.optional_integer_list("pp_layers", 1, 100000);
+  const auto first = f.optional_integer("first_stage_layers", 1, 100000);
+  const auto last = f.optional_integer("last_stage_layers", 1, 100000);
+  if (listed && (first || last)) {
+    f.fail(first ? "first_stage_layers" : "last_stage_layers", "give pp_layers or first/last_stage_layers, not both");
+  }
+  if (listed) {
+    if (static_cast<int>(listed->size()) != pp) {
+      f.fail("pp_layers", fmt::format("has {} entries but pp={}", listed->size(), pp));
+    }
+    long long sum = 0;
+    for (long long n : *listed) sum += n;
+    if (sum != layers) f.fail("pp_layers", fmt::format("sum to {} but the stage has layers={}", sum, layers));
+    return std::vector<int>(listed->begin(), listed->end());
+  }
+  if (!first && !last) return {};
+  const char* key = first ? "first_stage_layers" : "last_stage_layers";
+  if (pp < 2) f.fail(key, "needs pp >= 2");
+  const int fixed = static_cast<int>(first.value_or(0) + last.value_or(0));
+  const int open_stages = pp - (first ? 1 : 0) - (last ? 1 : 0);
+  const int rest = layers - fixed;
+  if (open_stages == 0 ? rest != 0 : (rest < open_stages || rest % open_stages != 0)) {
+    f.fail(key, fmt::format("leaves {} layers for the other {} stages of pp={} (layers={}): they must split evenly, "
+                            "at least one layer each (or give every stage's count in pp_layers)",
+                            rest, open_stages, pp, layers));
+  }
+  return split_layers(layers, pp, static_cast<int>(first.value_or(0)), static_cast<int>(last.value_or(0)));
+}
+
+ParallelLayout read_layout(YamlFields& f, int layers) {
   ParallelLayout p;
   p.tp = static_cast<int>(f.integer("tp", 1, 1 << 20));
   p.pp = static_cast<int>(f.integer("pp", 1, 1 << 20));
@@ -61,6 +96,15 @@ ParallelLayout read_layout(YamlFields& f) {
   p.interleave = static_cast<int>(f.optional_integer("interleave", 1, 1024).value_or(1));
   p.sequence_parallel = f.optional_boolean("sequence_parallel").value_or(p.tp > 1);
   p.distributed_optimizer = f.optional_boolean("distributed_optimizer").value_or(p.dp > 1);
+  p.fully_sharded = f.optional_boolean("fully_sharded").value_or(false);
+  p.shard_ranks = static_cast<int>(f.optional_integer("shard_ranks", 1, 1 << 24).value_or(0));
+  if (p.shard_ranks > 0 && !p.fully_sharded) f.fail("shard_ranks", "needs fully_sharded: true");
+  if (p.fully_sharded) p.distributed_optimizer = true;
+  p.stage_layers = read_stage_layers(f, p.pp, layers);
+  if (!uneven_stages(p)) p.stage_layers.clear();  // an even list is the default split
+  if (uneven_stages(p) && p.interleave > 1) {
+    f.fail("interleave", "uneven pipeline stages with interleave > 1 are not modelled (use interleave: 1)");
+  }
   f.finish();
   return p;
 }
@@ -94,6 +138,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   s.ffn_hidden =
       static_cast<int>(pick(own.ffn_hidden, model.ffn_hidden).value_or(default_ffn_hidden(s.hidden, s.activation)));
   st.attention = pick(own.attention, model.attention).value_or(AttentionKernel::kStandard);
+  st.framework = pick(own.framework, model.framework).value_or(Framework::kMegatronLm);
   st.attention_location = own.attention ? own.attention_at : model.attention ? model.attention_at : st.location;
   st.dropout = pick(own.dropout, model.dropout).value_or(0.0);
   st.init_std = pick(own.init_std, model.init_std).value_or(0.02);
@@ -133,7 +178,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   st.recompute = f.optional_enum<Recompute>("recompute");
   if (auto node = f.optional_child("parallel")) {
     YamlFields pf(*node, file, path + ".parallel");
-    ParallelLayout layout = read_layout(pf);
+    ParallelLayout layout = read_layout(pf, s.layers);
     layout.recompute = st.recompute.value_or(Recompute::kNone);
     if (!st.recompute) st.recompute = layout.recompute;
     // `--gpus N` on the command line rescales data parallelism and keeps the
@@ -204,13 +249,63 @@ void check_growth(const Plan& plan, const YAML::Node& stages, const std::string&
   }
 }
 
+// A data path as the plan names it: relative to the plan's folder.
+std::string data_path_of(const std::string& path, const std::string& plan_file) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(plan_file).parent_path() / path).lexically_normal().string();
+}
+
+// `data`: one path, or a blend [{path, weight}, ...]; `data_split`: Megatron's
+// train / validation / test weights (1 to 3 numbers, missing ones 0).
+void read_training_data(YamlFields& f, TrainingSettings& t) {
+  if (std::optional<YAML::Node> data = f.optional_child("data")) {
+    if (data->IsScalar()) {
+      t.data = data_path_of(data->Scalar(), f.file());
+    } else if (data->IsSequence() && data->size() > 0) {
+      for (size_t i = 0; i < data->size(); ++i) {
+        YamlFields entry((*data)[i], f.file(), fmt::format("training.data[{}]", i));
+        t.data_blend.push_back({data_path_of(entry.text("path"), f.file()), entry.number("weight", 1e-12, 1e12)});
+        entry.finish();
+      }
+    } else if (!data->IsNull()) {
+      f.fail("data", "a path, or a blend: a non-empty list of {path, weight}");
+    }
+  }
+  if (std::optional<YAML::Node> split = f.optional_child("data_split")) {
+    std::vector<double> weights;
+    for (size_t i = 0; split->IsSequence() && i < split->size(); ++i) {
+      const std::optional<double> w = (*split)[i].IsScalar() ? parse_finite_number((*split)[i].Scalar()) : std::nullopt;
+      if (!w || *w < 0) f.fail("data_split", "weights must be numbers >= 0");
+      weights.push_back(*w);
+    }
+    if (weights.empty() || weights.size() > 3)
+      f.fail("data_split", "a list of 1 to 3 weights: train, validation, test");
+    weights.resize(3, 0.0);
+    if (weights[0] <= 0 || weights[1] <= 0) {
+      f.fail("data_split", "the train and validation weights must be > 0 (sprout-train evaluates on validation)");
+    }
+    t.data_split = weights;
+  }
+  t.eod_mask_loss = f.optional_boolean("eod_mask_loss").value_or(t.eod_mask_loss);
+}
+
+std::optional<SpikeSettings> read_spike(YamlFields& training) {
+  const std::optional<YAML::Node> node = training.optional_child("spike");
+  if (!node) return std::nullopt;
+  YamlFields f(*node, training.file(), "training.spike");
+  SpikeSettings s;
+  s.z = f.optional_number("z", 1e-3, 1e6).value_or(s.z);
+  s.window = f.optional_integer("window", 2, 1000000).value_or(s.window);
+  s.action = f.optional_enum<SpikeAction>("action").value_or(s.action);
+  f.finish();
+  return s;
+}
+
 void read_training(const YAML::Node& node, const std::string& file, TrainingSettings& t) {
   YamlFields f(node, file, "training");
   t.seed = f.optional_integer("seed", 0, (1LL << 62)).value_or(t.seed);
-  t.data = f.optional_text("data").value_or(t.data);
-  if (!t.data.empty() && std::filesystem::path(t.data).is_relative()) {
-    t.data = (std::filesystem::path(file).parent_path() / t.data).lexically_normal().string();
-  }
+  read_training_data(f, t);
+  t.spike = read_spike(f);
   t.eval_every_steps = f.optional_integer("eval_every_steps", 1, 1LL << 40).value_or(t.eval_every_steps);
   t.eval_batches = f.optional_integer("eval_batches", 1, 1LL << 20).value_or(t.eval_batches);
   t.checkpoint_every_steps =

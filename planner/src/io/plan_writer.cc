@@ -39,6 +39,27 @@ std::string plan_to_yaml(const Plan& plan) {
   out << YAML::Key << "training" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "seed" << YAML::Value << t.seed;
   if (!t.data.empty()) out << YAML::Key << "data" << YAML::Value << t.data;
+  // The data settings below are written only when they differ from the
+  // defaults, so that the plans written before them keep their fingerprint.
+  if (!t.data_blend.empty()) {
+    out << YAML::Key << "data" << YAML::Value << YAML::BeginSeq;
+    for (const WeightedData& d : t.data_blend) {
+      out << YAML::Flow << YAML::BeginMap << YAML::Key << "path" << YAML::Value << d.path << YAML::Key << "weight"
+          << YAML::Value << num(d.weight) << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
+  if (t.data_split != TrainingSettings{}.data_split) {
+    out << YAML::Key << "data_split" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (double w : t.data_split) out << num(w);
+    out << YAML::EndSeq;
+  }
+  if (t.eod_mask_loss) out << YAML::Key << "eod_mask_loss" << YAML::Value << true;
+  if (t.spike) {
+    out << YAML::Key << "spike" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "z" << YAML::Value
+        << num(t.spike->z) << YAML::Key << "window" << YAML::Value << t.spike->window << YAML::Key << "action"
+        << YAML::Value << EnumNames<SpikeAction>::name(t.spike->action) << YAML::EndMap;
+  }
   out << YAML::Key << "eval_every_steps" << YAML::Value << t.eval_every_steps;
   out << YAML::Key << "eval_batches" << YAML::Value << t.eval_batches;
   out << YAML::Key << "checkpoint_every_steps" << YAML::Value << t.checkpoint_every_steps;
@@ -79,6 +100,9 @@ std::string plan_to_yaml(const Plan& plan) {
     out << YAML::Key << "tied_embeddings" << YAML::Value << s.tied_embeddings;
     out << YAML::Key << "norm" << YAML::Value << to_string(s.norm);
     out << YAML::Key << "attention" << YAML::Value << to_string(st.attention);
+    if (st.framework != Framework::kMegatronLm) {
+      out << YAML::Key << "framework" << YAML::Value << to_string(st.framework);
+    }
     out << YAML::Key << "dropout" << YAML::Value << num(st.dropout);
     out << YAML::Key << "init_std" << YAML::Value << num(st.init_std);
     out << YAML::Key << "overlap_grad_reduce" << YAML::Value << st.overlap_grad_reduce;
@@ -97,6 +121,9 @@ std::string plan_to_yaml(const Plan& plan) {
       out << YAML::Key << "interleave" << YAML::Value << p.interleave;
       out << YAML::Key << "sequence_parallel" << YAML::Value << p.sequence_parallel;
       out << YAML::Key << "distributed_optimizer" << YAML::Value << p.distributed_optimizer;
+      if (p.fully_sharded) out << YAML::Key << "fully_sharded" << YAML::Value << true;
+      if (p.shard_ranks > 0) out << YAML::Key << "shard_ranks" << YAML::Value << p.shard_ranks;
+      if (uneven_stages(p)) out << YAML::Key << "pp_layers" << YAML::Value << YAML::Flow << p.stage_layers;
       out << YAML::EndMap;
     }
     if (st.throughput_tflops_per_gpu) {

@@ -3,12 +3,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "sprout/planner/base/data_dirs.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/io/yaml_fields.h"
-
-#ifndef SPROUT_SOURCE_PROFILES_DIR
-#define SPROUT_SOURCE_PROFILES_DIR ""
-#endif
 
 namespace sprout::planner {
 namespace fs = std::filesystem;
@@ -128,7 +125,8 @@ std::vector<std::string> profile_search_dirs(const std::string& plan_file) {
     dirs.push_back((plan_dir.parent_path() / "profiles").string());
   }
   dirs.emplace_back("profiles");
-  if (std::string(SPROUT_SOURCE_PROFILES_DIR).size()) dirs.emplace_back(SPROUT_SOURCE_PROFILES_DIR);
+  // Then sprout's own: installed, the build's source tree, XDG_DATA_DIRS.
+  for (const auto& dir : data_dirs()) dirs.push_back((fs::path(dir) / "profiles").string());
   return dirs;
 }
 

@@ -139,6 +139,28 @@ std::optional<long long> YamlFields::optional_integer(const std::string& key, lo
   return integer(key, min, max);
 }
 
+std::optional<std::vector<long long>> YamlFields::optional_integer_list(const std::string& key, long long min,
+                                                                        long long max) {
+  used_.insert(key);
+  if (!has(key)) return std::nullopt;
+  const YAML::Node list = child(key);
+  if (!list.IsSequence() || list.size() == 0) fail(key, "expected a non-empty list of whole numbers");
+  std::vector<long long> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string entry = field_name(key) + "[" + std::to_string(i) + "]";
+    const SourceLocation at = planner::location_of(list[i], file_);
+    const auto v = list[i].IsScalar() ? parse_finite_number(list[i].Scalar()) : std::nullopt;
+    if (!v || *v != std::floor(*v)) throw InputError(at, entry, "expected a whole number");
+    if (*v < static_cast<double>(min) || *v > static_cast<double>(max)) {
+      std::ostringstream msg;
+      msg << list[i].Scalar() << " is out of range [" << min << ", " << max << "]";
+      throw InputError(at, entry, msg.str());
+    }
+    out.push_back(static_cast<long long>(*v));
+  }
+  return out;
+}
+
 std::string YamlFields::text(const std::string& key) {
   const YAML::Node n = scalar(key);
   if (n.Scalar().empty()) fail(key, "must not be empty");

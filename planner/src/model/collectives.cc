@@ -6,9 +6,9 @@
 namespace sprout::planner::internal {
 
 double bus_bandwidth(const HardwareProfile& hw, int ranks, int ranks_per_node) {
-  const double intra = hw.intra_node_gb_per_s * 1e9;
+  const double intra = hw.intra_node_gb_per_s * 1e9 * hw.calibration.network_efficiency;
   if (ranks <= ranks_per_node) return intra;
-  const double inter = hw.inter_node_gb_per_s * 1e9 * std::max(1, ranks_per_node);
+  const double inter = hw.inter_node_gb_per_s * 1e9 * hw.calibration.network_efficiency * std::max(1, ranks_per_node);
   return std::min(intra, inter);
 }
 
@@ -32,8 +32,9 @@ double allgather_seconds(const HardwareProfile& hw, double bytes, int ranks, int
 
 double p2p_seconds(const HardwareProfile& hw, double bytes, bool same_node) {
   if (bytes <= 0) return 0;
-  if (same_node) return bytes / (hw.intra_node_gb_per_s * 1e9) + hw.intra_node_latency_us * 1e-6;
-  return bytes / (hw.inter_node_gb_per_s * 1e9) + hw.inter_node_latency_us * 1e-6;
+  const double efficiency = hw.calibration.network_efficiency;
+  if (same_node) return bytes / (hw.intra_node_gb_per_s * 1e9 * efficiency) + hw.intra_node_latency_us * 1e-6;
+  return bytes / (hw.inter_node_gb_per_s * 1e9 * efficiency) + hw.inter_node_latency_us * 1e-6;
 }
 
 }  // namespace sprout::planner::internal

@@ -23,7 +23,7 @@ double megatron_bytes_per_layer(const ModelShape& s, const ParallelLayout& p, At
   // mask (1) + dropout output (2); without dropout only the softmax output.
   const double score_bytes_per_elem = dropout > 0 ? 5 : 2;
   const double scores =
-      attention == AttentionKernel::kFlash
+      attention != AttentionKernel::kStandard
           ? 0
           : score_bytes_per_elem * s.heads * static_cast<double>(s.seq_len) * s.seq_len * p.micro_batch;
   // 34 s b h = attention 11 + MLP 19 + LayerNorms 4; of these, 2 are the two
@@ -56,6 +56,53 @@ double micro_batches_in_flight(const ParallelLayout& p, int micro_batches_per_it
   return in_flight;
 }
 
+constexpr double kGB = 1e9;
+
+// Model states of `params` parameters per GPU: Megatron-LM mixed-precision
+// Adam, 18 bytes each, or 6 + 12/DP with the distributed optimizer. ZeRO-3
+// shards all 18 bytes over its group and holds two layers' gathered bf16
+// weights (the one computing and the one prefetched) and one layer's bf16
+// gradients before their reduce-scatter (Rajbhandari et al. 2020, ZeRO
+// stage 3).
+void set_model_states(MemoryBreakdown& mem, double params, const ParallelLayout& p, double layer_params = 0) {
+  mem.parameters_per_gpu = params;
+  if (p.fully_sharded) {
+    const double shards = p.shard_group();
+    mem.weights_gb = (2 * params / shards + 2 * 2 * layer_params) / kGB;
+    mem.gradients_gb = (4 * params / shards + 2 * layer_params) / kGB;
+    mem.optimizer_gb = 12 * params / shards / kGB;
+    return;
+  }
+  mem.weights_gb = 2 * params / kGB;
+  mem.gradients_gb = 4 * params / kGB;
+  const double optimizer_bytes = p.distributed_optimizer ? 12.0 / p.dp : 12.0;
+  mem.optimizer_gb = optimizer_bytes * params / kGB;
+}
+
+// Logits in fp32 for the loss on the last stage (4 s b V / t).
+double logits_bytes(const ModelShape& s, const ParallelLayout& p) {
+  return 4.0 * s.seq_len * p.micro_batch * s.vocab / p.tp;
+}
+
+// Uneven stages: stage i keeps min(p - i, m) micro-batches in flight under
+// 1F1B (Narayanan et al. 2021, sec. 2.2); the busiest stage is the answer.
+MemoryBreakdown busiest_uneven_stage(const ModelShape& s, const ParallelLayout& p, double activation_per_layer,
+                                     int micro_batches, const HardwareProfile& hw) {
+  MemoryBreakdown best;
+  for (int i = 0; i < p.pp; ++i) {
+    const double n = p.stage_layers[static_cast<size_t>(i)];
+    const bool ends = i == 0 || i == p.pp - 1;
+    MemoryBreakdown mem;
+    set_model_states(mem, (n * parameters_per_layer(s) + (ends ? embedding_parameters(s) : 0)) / p.tp, p);
+    double act = n * std::min(p.pp - i, micro_batches) * activation_per_layer;
+    if (i == p.pp - 1) act += logits_bytes(s, p);
+    mem.activations_gb = act / kGB;
+    mem.reserved_gb = hw.memory_reserved_gb;
+    if (mem.total_gb() > best.total_gb()) best = mem;
+  }
+  return best;
+}
+
 }  // namespace
 
 ActivationFootprint sprout_train_footprint(const std::string& dtype) {
@@ -79,22 +126,27 @@ double activation_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, At
                                  footprint == ActivationFootprint::kSproutTrainBf16);
   }
   // Logits in fp32 for the loss on the last stage (4 s b V / t).
-  return layers_per_stage * in_flight * megatron_bytes_per_layer(s, p, attention, dropout) +
-         4.0 * s.seq_len * p.micro_batch * s.vocab / p.tp;
+  return layers_per_stage * in_flight * megatron_bytes_per_layer(s, p, attention, dropout) + logits_bytes(s, p);
+}
+
+double stage_parameters_per_gpu(const ModelShape& s, const ParallelLayout& p) {
+  if (!uneven_stages(p)) return (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
+  double most = 0;
+  for (size_t i = 0; i < p.stage_layers.size(); ++i) {
+    const bool ends = i == 0 || i + 1 == p.stage_layers.size();
+    most = std::max(most, p.stage_layers[i] * parameters_per_layer(s) + (ends ? embedding_parameters(s) : 0));
+  }
+  return most / p.tp;
 }
 
 MemoryBreakdown memory_per_gpu(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention, double dropout,
                                int micro_batches_per_iteration, const HardwareProfile& hw) {
+  const double activation_per_layer = activation_bytes_per_layer(s, p, attention, dropout);
+  if (uneven_stages(p)) return busiest_uneven_stage(s, p, activation_per_layer, micro_batches_per_iteration, hw);
   MemoryBreakdown mem;
-  constexpr double kGB = 1e9;
   // The most loaded pipeline stage: its layers plus the tied embedding (the
   // first stage for lookup, the last for the logits; one each when pp > 1).
-  const double params = (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
-  mem.parameters_per_gpu = params;
-  mem.weights_gb = 2 * params / kGB;
-  mem.gradients_gb = 4 * params / kGB;
-  const double optimizer_bytes = p.distributed_optimizer ? 12.0 / p.dp : 12.0;
-  mem.optimizer_gb = optimizer_bytes * params / kGB;
+  set_model_states(mem, stage_parameters_per_gpu(s, p), p, parameters_per_layer(s) / p.tp);
 
   mem.activations_gb = activation_bytes_per_gpu(s, p, attention, dropout, micro_batches_per_iteration) / kGB;
   mem.reserved_gb = hw.memory_reserved_gb;

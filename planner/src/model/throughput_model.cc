@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "model/collectives.h"
+#include "sprout/planner/model/memory_model.h"
 
 namespace sprout::planner {
 namespace {
@@ -15,26 +16,37 @@ namespace {
 constexpr double kBf16Bytes = 2;
 constexpr double kFp32Bytes = 4;
 
+// Achieved HBM bandwidth of memory-bound kernels, bytes/s.
+double hbm_bytes_per_s(const HardwareProfile& hw) {
+  return hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency * hw.calibration.memory_efficiency_scale;
+}
+
 // One GEMM (or a batch of equal GEMMs launched as one kernel): the slower of
 // compute at the profile's efficiency for its size and moving its operands
 // through HBM (roofline).
 double gemm_seconds(const HardwareProfile& hw, double m, double n, double k, double batch = 1) {
   const double flops = 2 * m * n * k * batch;
-  const double efficiency =
-      batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
+  const double table = batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
+  const double efficiency = std::min(1.0, table * hw.calibration.gemm_efficiency_scale);
   const double compute = flops / (hw.peak_tflops * 1e12 * efficiency);
   const double bytes = kBf16Bytes * (m * k + k * n + m * n) * batch;
-  const double memory = bytes / (hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency);
+  const double memory = bytes / hbm_bytes_per_s(hw);
   return std::max(compute, memory);
 }
 
-double memory_seconds(const HardwareProfile& hw, double bytes) {
-  return bytes / (hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency);
+double memory_seconds(const HardwareProfile& hw, double bytes) { return bytes / hbm_bytes_per_s(hw); }
+
+// Launch overhead of one layer's kernels for one micro-batch, forward and
+// backward (matmuls, norms, activations, softmax, dropout, residuals).
+double layer_launch_seconds(const HardwareProfile& hw) {
+  return hw.calibration.kernels_per_layer * hw.kernel_overhead_us * 1e-6;
 }
 
-// Kernels per layer per micro-batch, forward + backward (matmuls, norms,
-// activations, softmax, dropout, residuals): used for launch overheads.
-constexpr double kKernelsPerLayer = 40;
+// How fast the stage's codebase runs the model's kernels relative to
+// Megatron-LM's (1 for Megatron-LM itself).
+double framework_speed(const StageWorkload& w, const HardwareProfile& hw) {
+  return w.framework == Framework::kMegatronLm ? 1.0 : hw.calibration.other_framework_efficiency;
+}
 
 struct LayerTimes {
   double forward_compute = 0;   // GEMMs + memory-bound kernels
@@ -65,11 +77,13 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
                  gemm_seconds(hw, tokens, h, f / t);                      // FFN down
   double attention_fwd = 0;                                               // attention core forward
   double attention_bwd = 0;
-  if (w.attention == AttentionKernel::kFlash) {
+  if (w.attention != AttentionKernel::kStandard) {
     // Fused kernel: causal masking skips half of the score matrix; backward
     // recomputes QK^T, 2.5x the forward work (Dao 2023, FlashAttention-2).
+    // FlashAttention-1 runs at about half FA2's speed (Dao 2023, sec. 4).
     const double fwd_flops = 0.5 * 4 * b * seq * seq * d * heads_per_rank;
-    attention_fwd = fwd_flops / (hw.peak_tflops * 1e12 * hw.flash_attention_efficiency);
+    const double kernel_speed = w.attention == AttentionKernel::kFlash1 ? 0.5 : 1.0;
+    attention_fwd = fwd_flops / (hw.peak_tflops * 1e12 * hw.flash_attention_efficiency * kernel_speed);
     attention_bwd = 2.5 * attention_fwd;
   } else {
     attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank) +  // QK^T
@@ -100,10 +114,11 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   const double attention_memory = memory_seconds(hw, softmax + attn_dropout);
 
   LayerTimes lt;
-  lt.forward_compute = dense + attention_fwd + fwd_memory;
+  const double speed = framework_speed(w, hw);
+  lt.forward_compute = (dense + attention_fwd + fwd_memory) / speed;
   // Backward: input and weight gradients, each as costly as the forward GEMM;
   // memory-bound kernels read the saved input and the gradient, write one.
-  lt.backward_compute = 2 * dense + attention_bwd + 2 * fwd_memory;
+  lt.backward_compute = (2 * dense + attention_bwd + 2 * fwd_memory) / speed;
 
   // --- TP collectives: 2 all-reduces (or 2 all-gather + 2 reduce-scatter
   // with sequence parallelism, the same volume) forward and backward ---------
@@ -126,7 +141,7 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
       // Only the attention core is recomputed (Korthikanti 2022, sec. 5); a
       // flash kernel recomputes inside its own backward already.
       if (w.attention == AttentionKernel::kStandard) {
-        lt.backward_compute += attention_fwd + attention_memory;
+        lt.backward_compute += (attention_fwd + attention_memory) / speed;
       }
       break;
     case Recompute::kFull:
@@ -135,6 +150,95 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
       break;
   }
   return lt;
+}
+
+// How the pipeline paces an iteration: the busiest stage's compute and TP
+// communication per micro-batch (all its chunks), and the fill and drain.
+struct PipelinePace {
+  double stage_compute_s = 0;
+  double stage_comm_s = 0;
+  double bubble_s = 0;
+  double stage_layers = 0;  // layers of the busiest stage
+};
+
+PipelinePace pipeline_pace(const ParallelLayout& p, int layers, const LayerTimes& lt, double embedding_s,
+                           double logits_s) {
+  PipelinePace pace;
+  const double layer_compute = lt.forward_compute + lt.backward_compute;
+  const double layer_comm = lt.forward_comm + lt.backward_comm;
+  if (!uneven_stages(p)) {
+    const double layers_per_chunk = static_cast<double>(layers) / (p.pp * p.interleave);
+    const double chunk_compute = layers_per_chunk * layer_compute;
+    const double chunk_comm = layers_per_chunk * layer_comm;
+    // Slowest pipeline stage sets the pace: with one stage it carries both ends.
+    const double extra = p.pp == 1 ? embedding_s + logits_s : std::max(embedding_s, logits_s);
+    pace.stage_compute_s = p.interleave * chunk_compute + extra;
+    pace.stage_comm_s = p.interleave * chunk_comm;
+    // 1F1B fill and drain: (p-1) chunk-times, i.e. (p-1)/(v m) of the ideal
+    // time (Narayanan et al. 2021, sec. 2.2).
+    pace.bubble_s = (p.pp - 1) * (chunk_compute + chunk_comm);
+    pace.stage_layers = p.interleave * layers_per_chunk;
+    return pace;
+  }
+  // Unequal stages (interleave 1): stage i takes T_i = n_i (F + B) plus its
+  // end's embedding or logits per micro-batch. Every micro-batch passes every
+  // stage once each way and the slowest stage works through all m of them
+  // back to back, so the 1F1B iteration is (m - 1) max T_i + sum T_i (the
+  // flow-shop makespan of a synchronous pipeline; equal stages give
+  // Narayanan's (m + p - 1) T): the bubble is sum T_i - max T_i. It bounds
+  // the exact 1F1B schedule from above (the simulator's DAG overlaps the
+  // busiest stage's first forward with the later stages' round trip: at
+  // most one busiest-stage forward shorter).
+  double sum_s = 0, busiest_s = -1;
+  for (int i = 0; i < p.pp; ++i) {
+    const double n = p.stage_layers[static_cast<size_t>(i)];
+    const double extra = (i == 0 ? embedding_s : 0) + (i == p.pp - 1 ? logits_s : 0);
+    const double compute = n * layer_compute + extra;
+    const double comm = n * layer_comm;
+    sum_s += compute + comm;
+    if (compute + comm > busiest_s) {
+      busiest_s = compute + comm;
+      pace.stage_compute_s = compute;
+      pace.stage_comm_s = comm;
+      pace.stage_layers = n;
+    }
+  }
+  pace.bubble_s = sum_s - busiest_s;
+  return pace;
+}
+
+// ZeRO-3 / FSDP (Rajbhandari et al. 2020): every micro-batch all-gathers
+// the bf16 weights for the forward and again for the backward, and
+// reduce-scatters the gradients, over the shard group; prefetching hides
+// each layer's transfer behind the previous layer's compute, so a pass
+// exposes what its transfers take beyond its compute, plus the first
+// layer's. Shard groups that do not span all of DP (replicas, as
+// BloombergGPT's 4 copies of 128-GPU shards) then all-reduce their fp32
+// gradient shards after the last micro-batch.
+double fully_sharded_seconds(const ParallelLayout& p, const HardwareProfile& hw, double stage_params,
+                             const PipelinePace& pace, const LayerTimes& lt, int micro_batches) {
+  const int shards = p.shard_group();
+  const int per_node = std::clamp(hw.gpus_per_node / std::max(1, p.tp), 1, shards);
+  const double gather = internal::allgather_seconds(hw, stage_params * kBf16Bytes, shards, per_node);
+  const double scatter = gather;  // a reduce-scatter moves what an all-gather does
+  const double first_layer = 1.0 / std::max(1.0, pace.stage_layers);
+  const double forward = pace.stage_layers * lt.forward_compute;
+  const double backward = pace.stage_layers * lt.backward_compute;
+  const double per_micro_batch = std::max(0.0, gather - forward) + first_layer * gather +
+                                 std::max(0.0, gather + scatter - backward) + first_layer * scatter;
+  const int replicas = p.dp / shards;
+  const double replica_reduce = internal::allreduce_seconds(hw, stage_params / shards * kFp32Bytes, replicas, 1);
+  return micro_batches * per_micro_batch + replica_reduce;
+}
+
+// The exposed ZeRO-3 time as the DP reduction the simulator's DAG places
+// after the last backward (nothing of it overlaps there: it already is the
+// part no compute hides).
+void set_fully_sharded_times(MicroBatchTimes& mb, double exposed_s) {
+  mb.dp_allreduce_s = exposed_s;
+  mb.dp_param_gather_s = 0;
+  mb.dp_overlap = false;
+  mb.dp_overlappable_s = 0;
 }
 
 }  // namespace
@@ -183,10 +287,11 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   const double tokens = static_cast<double>(p.micro_batch) * s.seq_len;
 
   // Embedding (first stage) and logits + cross-entropy (last stage).
-  const double embedding_s = memory_seconds(hw, 3 * tokens * s.hidden * kBf16Bytes);
+  const double speed = framework_speed(w, hw);
+  const double embedding_s = memory_seconds(hw, 3 * tokens * s.hidden * kBf16Bytes) / speed;
   const double logits_fwd = gemm_seconds(hw, tokens, static_cast<double>(s.vocab) / p.tp, s.hidden);
   const double loss_memory = memory_seconds(hw, 5 * kFp32Bytes * tokens * s.vocab / p.tp);
-  const double logits_s = 3 * logits_fwd + loss_memory;
+  const double logits_s = (3 * logits_fwd + loss_memory) / speed;
 
   MicroBatchTimes& mb = est.micro;
   mb.forward_s = layers_per_chunk * (lt.forward_compute + lt.forward_comm);
@@ -197,6 +302,7 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   mb.last_stage_extra_s = logits_s;
   mb.chunks_per_stage = p.interleave;
   mb.micro_batches = m;
+  if (uneven_stages(p)) mb.layers_by_stage = p.stage_layers;
 
   // Pipeline neighbours: Megatron orders ranks TP fastest, then DP, then PP,
   // so stage i and i+1 are tp*dp ranks apart. Each of the t TP ranks sends
@@ -206,53 +312,50 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   const double p2p_bytes = tokens * s.hidden * kBf16Bytes / p.tp;
   mb.p2p_s = p.pp > 1 ? internal::p2p_seconds(hw, p2p_bytes, pp_same_node) : 0;
 
-  // Slowest pipeline stage sets the pace: with one stage it carries both ends.
-  const double extra = p.pp == 1 ? embedding_s + logits_s : std::max(embedding_s, logits_s);
-  const double chunk_compute = layers_per_chunk * (lt.forward_compute + lt.backward_compute);
-  const double chunk_comm = layers_per_chunk * (lt.forward_comm + lt.backward_comm);
-
+  const PipelinePace pace = pipeline_pace(p, s.layers, lt, embedding_s, logits_s);
   IterationBreakdown& br = est.breakdown;
-  br.compute_s = m * (p.interleave * chunk_compute + extra);
-  br.tp_comm_s = m * p.interleave * chunk_comm;
-  // 1F1B fill and drain: (p-1) chunk-times, i.e. (p-1)/(v m) of the ideal
-  // time (Narayanan et al. 2021, sec. 2.2).
-  br.bubble_s = (p.pp - 1) * (chunk_compute + chunk_comm);
+  br.compute_s = m * pace.stage_compute_s;
+  br.tp_comm_s = m * pace.stage_comm_s;
+  br.bubble_s = pace.bubble_s;
   // Blocking send/recv of activations forward and gradients backward.
   br.pp_comm_s = p.pp > 1 ? 2.0 * (m * p.interleave + p.pp - 1) * mb.p2p_s : 0;
 
   // --- data-parallel gradient reduction ---------------------------------
-  // Megatron keeps fp32 main gradients in bf16 training and reduces them in
-  // fp32. The distributed optimizer (ZeRO-1) reduce-scatters gradients and
-  // all-gathers bf16 parameters instead: 3/4 of the all-reduce volume.
   // The most loaded stage holds its layers and the (tied) embedding.
-  const double stage_params = (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
-  const int dp_per_node = std::clamp(hw.gpus_per_node / std::max(1, p.tp), 1, p.dp);
-  double grad_reduce_s = 0;   // may overlap the last backward
-  double param_gather_s = 0;  // after the optimizer step: never overlapped here
-  if (p.dp > 1) {
-    if (p.distributed_optimizer) {
-      grad_reduce_s = internal::allgather_seconds(hw, stage_params * kFp32Bytes, p.dp, dp_per_node);
-      param_gather_s = internal::allgather_seconds(hw, stage_params * kBf16Bytes, p.dp, dp_per_node);
-    } else {
-      grad_reduce_s = internal::allreduce_seconds(hw, stage_params * kFp32Bytes, p.dp, dp_per_node);
+  const double stage_params = stage_parameters_per_gpu(s, p);
+  if (p.fully_sharded) {
+    set_fully_sharded_times(mb, fully_sharded_seconds(p, hw, stage_params, pace, lt, m));
+  } else {
+    // Megatron keeps fp32 main gradients in bf16 training and reduces them in
+    // fp32. The distributed optimizer (ZeRO-1) reduce-scatters gradients and
+    // all-gathers bf16 parameters instead: 3/4 of the all-reduce volume.
+    const int dp_per_node = std::clamp(hw.gpus_per_node / std::max(1, p.tp), 1, p.dp);
+    double grad_reduce_s = 0;   // may overlap the last backward
+    double param_gather_s = 0;  // after the optimizer step: never overlapped here
+    if (p.dp > 1) {
+      if (p.distributed_optimizer) {
+        grad_reduce_s = internal::allgather_seconds(hw, stage_params * kFp32Bytes, p.dp, dp_per_node);
+        param_gather_s = internal::allgather_seconds(hw, stage_params * kBf16Bytes, p.dp, dp_per_node);
+      } else {
+        grad_reduce_s = internal::allreduce_seconds(hw, stage_params * kFp32Bytes, p.dp, dp_per_node);
+      }
     }
+    mb.dp_allreduce_s = grad_reduce_s + param_gather_s;
+    mb.dp_param_gather_s = param_gather_s;
+    mb.dp_overlap = w.overlap_grad_reduce;
+    const double last_backward = pace.stage_layers * (lt.backward_compute + lt.backward_comm);
+    mb.dp_overlappable_s = w.overlap_grad_reduce ? std::min(grad_reduce_s, last_backward) : 0;
   }
-  const double dp_s = grad_reduce_s + param_gather_s;
-  mb.dp_allreduce_s = dp_s;
-  mb.dp_param_gather_s = param_gather_s;
-  mb.dp_overlap = w.overlap_grad_reduce;
-  const double last_backward = p.interleave * layers_per_chunk * (lt.backward_compute + lt.backward_comm);
-  mb.dp_overlappable_s = w.overlap_grad_reduce ? std::min(grad_reduce_s, last_backward) : 0;
-  br.dp_comm_s = dp_s - mb.dp_overlappable_s;
+  br.dp_comm_s = mb.dp_allreduce_s - mb.dp_overlappable_s;
 
   // --- optimizer: Adam is memory-bound; reads fp32 master, m, v, grad and
   // writes master, m, v and the bf16 copy: 30 bytes per local parameter ----
-  const double local_params = stage_params / (p.distributed_optimizer ? p.dp : 1);
+  const double local_params = stage_params / (p.fully_sharded ? p.shard_group() : (p.distributed_optimizer ? p.dp : 1));
   mb.optimizer_s = memory_seconds(hw, 30 * local_params);
   br.optimizer_s = mb.optimizer_s;
 
-  mb.launch_overhead_s = layers_per_chunk * kKernelsPerLayer * hw.kernel_overhead_us * 1e-6;
-  br.other_s = m * p.interleave * mb.launch_overhead_s;
+  mb.launch_overhead_s = layers_per_chunk * layer_launch_seconds(hw);
+  br.other_s = m * pace.stage_layers * layer_launch_seconds(hw);
 
   const double batch_tokens = static_cast<double>(est.global_batch_sequences) * s.seq_len;
   est.model_flops = model_flops_per_token(s) * batch_tokens;

@@ -40,7 +40,7 @@ double mlp_elements_per_token(const ModelShape& s) {
 // The bytes of the s^2 terms: the softmax output, with dropout also its
 // keep mask and the dropped probabilities x V reads; none for a fused kernel.
 double score_bytes(const LayerSizes& z, AttentionKernel attention, double dropout, const ElementBytes& e) {
-  if (attention == AttentionKernel::kFlash) return 0;
+  if (attention != AttentionKernel::kStandard) return 0;
   const double per_element = dropout > 0 ? 2 * e.gemm + e.mask : e.gemm;
   return z.score_elements * per_element / z.t;
 }

@@ -12,6 +12,11 @@ namespace sprout::planner {
 
 std::optional<std::string> trainer_cannot_run(const Plan& plan) {
   for (const Stage& st : plan.stages) {
+    if (st.attention == AttentionKernel::kFlash1) {
+      // A cost-model setting for runs before FlashAttention-2: the trainer
+      // has one fused kernel (flash) and would silently run another one.
+      return fmt::format("stage '{}': attention flash1 cannot run in sprout-train: use flash or standard", st.name);
+    }
     if (!st.parallel) continue;  // the trainer runs such a stage data-parallel on all ranks
     const ParallelLayout& p = *st.parallel;
     const ModelShape& s = st.shape;
@@ -20,6 +25,16 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
     };
     // tp | heads, kv_heads, ffn and pp * interleave | layers are the planner's
     // own layout rules (layout_problem); these are the trainer's.
+    if (p.fully_sharded) {
+      return refuse("fully_sharded (ZeRO-3) is not implemented in sprout-train; use distributed_optimizer (ZeRO-1)");
+    }
+    if (uneven_stages(p)) {
+      // The trainer's pipeline partition splits layers / pp evenly; running
+      // the plan evenly would silently train another layout.
+      return refuse(
+          "uneven pipeline stages (pp_layers) are not implemented in sprout-train yet; it splits the "
+          "layers evenly over the stages");
+    }
     if (s.vocab % p.tp != 0) {
       return refuse(
           fmt::format("vocab={} is not divisible by tp={} (the embedding and the output layer are "

@@ -2,6 +2,7 @@
 #include "sprout/planner/runs/telemetry_record.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
@@ -75,6 +76,27 @@ std::variant<std::string, long long> stage_of(const FieldReader& r, const nlohma
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_integer()) return v.get<long long>();
   r.fail("stage", v.dump() + " is neither a stage name nor a 0-based index into plan.yaml's stages");
+}
+
+nlohmann::json spike_to_json(const SpikeTelemetry& s) {
+  auto finite_or_null = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  return {{"step", s.step}, {"loss", finite_or_null(s.loss)}, {"mean", s.mean},
+          {"std", s.std},   {"z", finite_or_null(s.z)},       {"action", s.action}};
+}
+
+SpikeTelemetry spike_from_json(const nlohmann::json& j) {
+  auto number_or_nan = [&](const char* key) {
+    return j.at(key).is_null() ? std::numeric_limits<double>::quiet_NaN() : j.at(key).get<double>();
+  };
+  SpikeTelemetry s;
+  s.step = j.at("step").get<long long>();
+  s.loss = number_or_nan("loss");
+  s.mean = j.at("mean").get<double>();
+  s.std = j.at("std").get<double>();
+  s.z = number_or_nan("z");
+  s.action = j.at("action").get<std::string>();
+  if (s.action != "skip" && s.action != "rollback") throw std::invalid_argument("action is neither skip nor rollback");
+  return s;
 }
 
 PipelineTelemetry pipeline_from_json(const nlohmann::json& p) {
@@ -207,6 +229,8 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "val_loss_after", r.val_loss_after);
   put(j, "train_loss_before", r.train_loss_before);
   put(j, "path", r.path);
+  if (r.spike) j["spike"] = spike_to_json(*r.spike);
+  if (r.provenance) j["provenance"] = provenance_to_json(*r.provenance);
   return j;
 }
 
@@ -250,6 +274,8 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.val_loss_after = r.optional_number("val_loss_after");
   rec.train_loss_before = r.optional_number("train_loss_before");
   rec.path = r.optional_text("path");
+  rec.spike = r.optional_object("spike", spike_from_json);
+  rec.provenance = r.optional_object("provenance", provenance_from_json);
   return rec;
 }
 

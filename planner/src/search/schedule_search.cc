@@ -152,6 +152,12 @@ long long iterations_left(const SearchRequest& r, const Costs& used, const Shape
   return std::isfinite(n) ? std::max(0LL, static_cast<long long>(n)) : 0;
 }
 
+// A schedule with the stages it was built from (to shorten it).
+struct PooledSchedule {
+  std::vector<PlannedStage> stages;
+  ScheduleCandidate candidate;
+};
+
 class CandidateBuilder {
  public:
   CandidateBuilder(const SearchRequest& r, const Plan& base) : r_(r), base_(base) {}
@@ -174,13 +180,13 @@ class CandidateBuilder {
 
   // The same schedule with its last stage extended to whatever the limits
   // still allow: what the whole budget buys with this shape sequence.
-  std::optional<ScheduleCandidate> filled(std::vector<PlannedStage> stages, const ScheduleCandidate& c) const {
+  std::optional<PooledSchedule> filled(std::vector<PlannedStage> stages, const ScheduleCandidate& c) const {
     const long long extra = iterations_left(r_, c.estimate.total, *stages.back().shape);
     if (extra <= 0) return std::nullopt;
     stages.back().iterations += extra;
     ScheduleCandidate out = build(stages);
     if (!within_limits(out.estimate.total)) return std::nullopt;  // rounding, never expected
-    return out;
+    return PooledSchedule{std::move(stages), std::move(out)};
   }
 
   bool within_limits(const Costs& c) const {
@@ -193,6 +199,93 @@ class CandidateBuilder {
  private:
   const SearchRequest& r_;
   const Plan& base_;
+};
+
+// How close costs come to the limits: the largest cost / limit.
+double fill_of(const SearchRequest& r, const Costs& c) {
+  double fill = 0;
+  for (const Limit& l : limits_of(r)) {
+    if (std::isfinite(l.limit)) fill = std::max(fill, c.*l.field / l.limit);
+  }
+  return fill;
+}
+
+// Keeps the schedules whose simulated costs at the request's percentile stay
+// within the limits (SearchRequest::RiskScreen). Schedules are visited from
+// the one closest to a limit; a schedule whose failure-free costs stay below
+// every limit by more than 1.5 x the largest overhead simulated so far is kept
+// without a simulation (the overhead of failures grows with the run's length,
+// and these runs are shorter than ones already simulated).
+class RiskScreener {
+ public:
+  RiskScreener(const SearchRequest& r, const CandidateBuilder& builder, RiskScreenStats& stats)
+      : r_(r), builder_(builder), stats_(stats) {
+    stats_.percentile = r.risk->percentile;
+  }
+
+  std::vector<PooledSchedule> screen(std::vector<PooledSchedule> schedules) {
+    std::sort(schedules.begin(), schedules.end(), [&](const PooledSchedule& a, const PooledSchedule& b) {
+      return fill_of(r_, a.candidate.estimate.total) > fill_of(r_, b.candidate.estimate.total);
+    });
+    std::vector<PooledSchedule> kept;
+    for (PooledSchedule& s : schedules) {
+      if (auto held = hold(std::move(s))) kept.push_back(std::move(*held));
+    }
+    return kept;
+  }
+
+  // The schedule as it is if it holds at the percentile, else shortened
+  // until it does; nothing when even the shortest version breaks a limit.
+  std::optional<PooledSchedule> hold(PooledSchedule s) {
+    const double fill = fill_of(r_, s.candidate.estimate.total);
+    if (simulated_any_ && fill * (1 + 1.5 * overhead_) <= 1) return s;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      const Costs at = simulate(s.candidate);
+      if (builder_.within_limits(at)) {
+        if (attempt > 0) ++stats_.shortened;
+        return s;
+      }
+      if (!shorten(s, at)) break;
+    }
+    ++stats_.dropped;
+    return std::nullopt;
+  }
+
+ private:
+  Costs simulate(const ScheduleCandidate& c) {
+    const Costs at = r_.risk->costs_at(c.plan);
+    ++stats_.simulated;
+    simulated_any_ = true;
+    const Costs& plain = c.estimate.total;
+    for (const Limit& l : limits_of(r_)) {
+      if (plain.*l.field > 0) overhead_ = std::max(overhead_, at.*l.field / plain.*l.field - 1);
+    }
+    return at;
+  }
+
+  // Takes enough iterations off the last stage for the percentile costs to
+  // fit, scaling each limit's excess by that run's own overhead ratio.
+  bool shorten(PooledSchedule& s, const Costs& at) {
+    const Costs& plain = s.candidate.estimate.total;
+    PlannedStage& last = s.stages.back();
+    double remove = 0;
+    for (const Limit& l : limits_of(r_)) {
+      const double excess = at.*l.field - l.limit;
+      const double per_iteration = last.shape->per_iteration.*l.field * at.*l.field / plain.*l.field;
+      if (excess > 0 && per_iteration > 0) remove = std::max(remove, excess / per_iteration);
+    }
+    const long long iterations = last.iterations - static_cast<long long>(std::ceil(remove * 1.01)) - 1;
+    if (iterations < r_.stage.grow_steps) return false;
+    last.iterations = iterations;
+    s.candidate = builder_.build(s.stages);
+    return true;
+  }
+
+  const SearchRequest& r_;
+  const CandidateBuilder& builder_;
+  RiskScreenStats& stats_;
+  double overhead_ = 0;  // largest (percentile / failure-free) - 1 simulated so far
+  bool simulated_any_ = false;
 };
 
 std::vector<double> token_grid(double first, double last, int points_per_doubling) {
@@ -235,6 +328,15 @@ ScheduleGraphProblem graph_problem(const SearchRequest& r, const std::vector<con
     }
   }
   return graph;
+}
+
+// The Pareto front of the schedules (cost, days, CO2e, loss).
+std::vector<PooledSchedule> front_of(std::vector<PooledSchedule> pool) {
+  std::vector<ScheduleObjectives> objectives;
+  for (const PooledSchedule& p : pool) objectives.push_back(p.candidate.objectives());
+  std::vector<PooledSchedule> front;
+  for (size_t i : pareto_front(objectives)) front.push_back(std::move(pool[i]));
+  return front;
 }
 
 // A graph schedule's stages in whole iterations (rounded down: never over a limit).
@@ -333,7 +435,7 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
   // 4. Every schedule as a plan, costed by the planner, plus its variant that
   // spends what the limits leave; then the exact Pareto front.
   const CandidateBuilder builder(r, base);
-  std::vector<ScheduleCandidate> pool;
+  std::vector<PooledSchedule> pool;
   for (size_t i = 0; i < found.schedules.size(); ++i) {
     if (i % 64 == 0 && !report("evaluating schedules", static_cast<double>(i) / found.schedules.size())) {
       return finish();
@@ -342,10 +444,16 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
     ScheduleCandidate c = builder.build(stages);
     if (!builder.within_limits(c.estimate.total)) continue;
     if (auto more = builder.filled(stages, c)) pool.push_back(std::move(*more));
-    pool.push_back(std::move(c));
+    pool.push_back({stages, std::move(c)});
   }
-  const std::vector<ScheduleObjectives> objectives = objectives_of(pool);
-  for (size_t i : pareto_front(objectives)) result.ranked.push_back(std::move(pool[i]));
+  pool = front_of(std::move(pool));
+  if (r.risk) {
+    if (!report("simulating failures", 0)) return finish();
+    result.stats.risk.emplace();
+    RiskScreener screener(r, builder, *result.stats.risk);
+    pool = front_of(screener.screen(std::move(pool)));
+  }
+  for (PooledSchedule& p : pool) result.ranked.push_back(std::move(p.candidate));
   std::stable_sort(result.ranked.begin(), result.ranked.end(),
                    [](const ScheduleCandidate& a, const ScheduleCandidate& b) {
                      if (a.predicted_loss != b.predicted_loss) return a.predicted_loss < b.predicted_loss;
@@ -353,7 +461,14 @@ SearchResult search_schedules(const SearchRequest& r, const SearchProgressCallba
                    });
 
   // 5. The from-scratch baseline: the target alone, as long as the limits allow.
-  result.scratch = builder.build({{&target, iterations_left(r, Costs{}, target)}}, " from scratch");
+  const std::vector<PlannedStage> alone = {{&target, iterations_left(r, Costs{}, target)}};
+  result.scratch = builder.build(alone, " from scratch");
+  if (r.risk) {
+    RiskScreener screener(r, builder, *result.stats.risk);
+    std::optional<PooledSchedule> held = screener.hold({alone, std::move(*result.scratch)});
+    result.scratch.reset();
+    if (held) result.scratch = std::move(held->candidate);
+  }
   return finish();
 }
 

@@ -53,6 +53,14 @@ void check_inputs(const IterationInputs& in) {
   if (m.chunks_per_stage < 1) throw std::invalid_argument("chunks per stage must be >= 1");
   if (in.gradient_buckets_per_chunk < 1) throw std::invalid_argument("gradient buckets must be >= 1");
   const size_t virtual_stages = static_cast<size_t>(in.pipeline_stages) * m.chunks_per_stage;
+  if (!m.layers_by_stage.empty()) {
+    if (m.layers_by_stage.size() != static_cast<size_t>(in.pipeline_stages) || m.chunks_per_stage != 1) {
+      throw std::invalid_argument("layers by stage need one entry per pipeline stage and no interleaving");
+    }
+    for (int n : m.layers_by_stage) {
+      if (n < 1) throw std::invalid_argument("every pipeline stage needs at least one layer");
+    }
+  }
   for (const auto* measured : {&in.forward_s_by_virtual_stage, &in.backward_s_by_virtual_stage}) {
     if (!measured->empty() && measured->size() != virtual_stages) {
       throw std::invalid_argument("measured op times need one entry per virtual stage (p * v)");

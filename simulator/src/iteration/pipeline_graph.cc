@@ -8,6 +8,16 @@
 namespace sprout::simulator::internal {
 namespace {
 
+// With uneven pipeline stages the planner's per-chunk times are for the mean
+// stage: a stage's layer ops scale with its layer count.
+double layer_scale(const planner::MicroBatchTimes& mt, int virtual_stage) {
+  if (mt.layers_by_stage.empty()) return 1;
+  double layers = 0;
+  for (int n : mt.layers_by_stage) layers += n;
+  const double mean = layers / static_cast<double>(mt.layers_by_stage.size());
+  return mt.layers_by_stage[static_cast<size_t>(virtual_stage)] / mean;
+}
+
 // Embedding on the first virtual stage, logits + loss on the last; both
 // split 1:2 between forward and backward like the layers. Kernel launches
 // likewise (backward launches about twice the kernels).
@@ -19,7 +29,8 @@ double forward_op_s(const IterationInputs& in, int virtual_stage, int micro_batc
   }
   if (!in.forward_s_by_virtual_stage.empty()) return in.forward_s_by_virtual_stage[static_cast<size_t>(virtual_stage)];
   const int last_virtual_stage = in.pipeline_stages * mt.chunks_per_stage - 1;
-  return mt.forward_s + mt.launch_overhead_s / 3 + (virtual_stage == 0 ? mt.first_stage_extra_s / 3 : 0) +
+  return (mt.forward_s + mt.launch_overhead_s / 3) * layer_scale(mt, virtual_stage) +
+         (virtual_stage == 0 ? mt.first_stage_extra_s / 3 : 0) +
          (virtual_stage == last_virtual_stage ? mt.last_stage_extra_s / 3 : 0);
 }
 
@@ -32,7 +43,8 @@ double backward_op_s(const IterationInputs& in, int virtual_stage, int micro_bat
     return in.backward_s_by_virtual_stage[static_cast<size_t>(virtual_stage)];
   }
   const int last_virtual_stage = in.pipeline_stages * mt.chunks_per_stage - 1;
-  return mt.backward_s + 2 * mt.launch_overhead_s / 3 + (virtual_stage == 0 ? 2 * mt.first_stage_extra_s / 3 : 0) +
+  return (mt.backward_s + 2 * mt.launch_overhead_s / 3) * layer_scale(mt, virtual_stage) +
+         (virtual_stage == 0 ? 2 * mt.first_stage_extra_s / 3 : 0) +
          (virtual_stage == last_virtual_stage ? 2 * mt.last_stage_extra_s / 3 : 0);
 }
 
@@ -61,7 +73,7 @@ class RankOpAdder {
   void add_forward(ScheduledTask t, int virtual_stage) {
     const size_t cell = ops_.cell(virtual_stage, t.micro_batch);
     t.kind = TaskKind::kForward;
-    t.comm_s = in_.micro.forward_tp_comm_s;
+    t.comm_s = in_.micro.forward_tp_comm_s * layer_scale(in_.micro, virtual_stage);
     const TaskId id = graph_.add(t, forward_op_s(in_, virtual_stage, t.micro_batch));
     ops_.forward[cell] = id;
     append(id);
@@ -72,7 +84,7 @@ class RankOpAdder {
   void add_backward(ScheduledTask t, int virtual_stage) {
     const size_t cell = ops_.cell(virtual_stage, t.micro_batch);
     t.kind = TaskKind::kBackward;
-    t.comm_s = in_.micro.backward_tp_comm_s;
+    t.comm_s = in_.micro.backward_tp_comm_s * layer_scale(in_.micro, virtual_stage);
     const TaskId id = graph_.add(t, backward_op_s(in_, virtual_stage, t.micro_batch));
     ops_.backward[cell] = id;
     append(id);

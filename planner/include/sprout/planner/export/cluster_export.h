@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // `sprout export`: a plan as a Slurm batch script or Kubernetes manifests that
 // launch sprout-train with one rank per GPU, survive preemption (checkpoint,
-// exit, requeue, resume) and carry the planner's prediction in their header.
-// The GUI's export button calls the same function.
+// exit, requeue, resume) and carry the planner's prediction in their header;
+// or as Megatron-LM scripts (megatron_export.h). The GUI's export button
+// calls the same function.
 #pragma once
 
 #include <string>
@@ -14,11 +15,12 @@
 
 namespace sprout::planner {
 
-enum class ExportTarget { kSlurm, kKubernetes };
+// kMegatron: pretrain_gpt.py scripts for Megatron-LM (megatron_export.h).
+enum class ExportTarget { kSlurm, kKubernetes, kMegatron };
 template <>
 struct EnumNameTable<ExportTarget> {
-  static constexpr EnumName<ExportTarget> entries[] = {{ExportTarget::kSlurm, "slurm"},
-                                                       {ExportTarget::kKubernetes, "k8s"}};
+  static constexpr EnumName<ExportTarget> entries[] = {
+      {ExportTarget::kSlurm, "slurm"}, {ExportTarget::kKubernetes, "k8s"}, {ExportTarget::kMegatron, "megatron"}};
 };
 
 struct ExportOptions {
@@ -41,8 +43,9 @@ struct ExportOptions {
 struct ExportResult {
   std::vector<std::string> files;  // paths written
   int nodes = 0;
-  int tasks = 0;        // ranks = one per GPU
-  std::string summary;  // one paragraph for the user
+  int tasks = 0;                      // ranks = one per GPU
+  std::string summary;                // one paragraph for the user
+  std::vector<std::string> warnings;  // where the target runs the plan differently (stderr)
 };
 
 // Throws InputError for options that cannot work (GPU count not divisible by

@@ -17,8 +17,9 @@ namespace sprout::planner {
 // Where profile names are looked up, first match wins:
 //   1. an explicit path (contains '/' or ends in .yaml)
 //   2. $SPROUT_PROFILES_DIR
-//   3. `profiles/` next to the plan's directory (plans/../profiles)
-//   4. the source tree's profiles/ (compiled in) and the installed share dir
+//   3. `profiles/` in or next to the plan's directory (plans/../profiles), then ./profiles
+//   4. profiles/ of every data directory (base/data_dirs.h: $SPROUT_DATA_DIR, the
+//      installed share/sprout, the build's source tree, $XDG_DATA_DIRS)
 std::vector<std::string> profile_search_dirs(const std::string& plan_file);
 
 // Throws InputError (file:line:col: field: reason) for anything wrong. The

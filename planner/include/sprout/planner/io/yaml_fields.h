@@ -38,6 +38,9 @@ class YamlFields {
   // Integers may be written as 40, 4.0e1 or 101e9 but must be whole numbers.
   long long integer(const std::string& key, long long min, long long max);
   std::optional<long long> optional_integer(const std::string& key, long long min, long long max);
+  // A list of whole numbers ([5, 6, 6, 5]); an entry out of range is
+  // reported at the entry ("key[3]").
+  std::optional<std::vector<long long>> optional_integer_list(const std::string& key, long long min, long long max);
   std::string text(const std::string& key);
   std::optional<std::string> optional_text(const std::string& key);
   bool boolean(const std::string& key);

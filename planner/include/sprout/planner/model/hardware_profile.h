@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "sprout/planner/model/model_calibration.h"
+
 namespace sprout::planner {
 
 // Achieved fraction of peak for a matrix multiply of a given size (2 m n k
@@ -56,6 +58,10 @@ struct HardwareProfile {
   double restart_overhead_s = 0;         // detect + reschedule + reload
   double mtbf_gpu_hours = 0;             // mean GPU-hours between job interruptions
   std::string measured;                  // date and method when `sprout profile` wrote it
+
+  // The model's fitted constants (model_calibration.h); not part of the
+  // profile file: the same on every GPU type.
+  ModelCalibration calibration;
 
   // Efficiency for a GEMM of `flops` (log-linear interpolation, clamped).
   double gemm_efficiency_at(double flops) const;

@@ -58,6 +58,13 @@ double activation_bytes_per_gpu(const ModelShape& shape, const ParallelLayout& l
                                 double dropout, int micro_batches_per_iteration,
                                 ActivationFootprint footprint = ActivationFootprint::kMegatronFp16);
 
+// Parameters per GPU on the most loaded pipeline stage: its layers plus the
+// (tied) embedding, which the first stage holds for the lookup and the last
+// for the logits. With uneven stages, the stage with the most.
+double stage_parameters_per_gpu(const ModelShape& shape, const ParallelLayout& layout);
+
+// Memory per GPU of the busiest pipeline stage (with uneven stages each
+// stage's own layers, embedding and in-flight micro-batches are counted).
 MemoryBreakdown memory_per_gpu(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
                                double dropout, int micro_batches_per_iteration, const HardwareProfile& hw);
 

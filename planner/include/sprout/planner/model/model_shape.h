@@ -19,6 +19,8 @@ struct EnumNameTable<Activation> {
 // Learned absolute positions (GPT-2: a [seq_len, hidden] table), rotary
 // (RoPE, Su et al. 2021, arXiv 2104.09864) or xPos (Sun et al. 2022, arXiv
 // 2212.10554; FLM-101B's). Rotary and xPos have no parameters.
+// RoPE and xPos cost the same; they are told apart for exports: Megatron-LM has
+// RoPE, not xPos.
 enum class PositionEmbedding { kLearned, kRotary, kXpos };
 template <>
 struct EnumNameTable<PositionEmbedding> {

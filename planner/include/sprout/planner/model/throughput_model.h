@@ -6,6 +6,8 @@
 // Every term is in docs/formulas.md with its source.
 #pragma once
 
+#include <vector>
+
 #include "sprout/planner/model/hardware_profile.h"
 #include "sprout/planner/model/model_shape.h"
 #include "sprout/planner/model/parallel_layout.h"
@@ -16,6 +18,7 @@ struct StageWorkload {
   ModelShape shape;
   ParallelLayout layout;
   AttentionKernel attention = AttentionKernel::kStandard;
+  Framework framework = Framework::kMegatronLm;
   double dropout = 0;
   long long global_batch_sequences = 0;  // sequences per optimizer step
   // Bucketed DP gradient reduction may start during the last micro-batch's
@@ -52,6 +55,10 @@ struct MicroBatchTimes {
   double launch_overhead_s = 0;  // kernel launches of one chunk's forward + backward
   int chunks_per_stage = 1;      // interleave v
   int micro_batches = 0;         // per iteration per pipeline
+  // Uneven pipeline stages: layers on each stage (interleave 1). forward_s,
+  // backward_s, their TP parts and launch_overhead_s are then for the mean
+  // stage (layers / pp) and scale with each stage's layers. Empty: even.
+  std::vector<int> layers_by_stage;
 };
 
 struct IterationEstimate {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sprout/planner/base/enum_names.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/model/model_shape.h"
 #include "sprout/planner/model/parallel_layout.h"
@@ -35,6 +36,7 @@ struct Stage {
   double warmup_fraction = 0.01;  // of the stage's steps
   double dropout = 0.0;
   AttentionKernel attention = AttentionKernel::kStandard;
+  Framework framework = Framework::kMegatronLm;
   bool overlap_grad_reduce = true;
   std::optional<ParallelLayout> parallel;           // absent: the planner searches
   std::optional<Recompute> recompute;               // absent: the planner chooses
@@ -46,11 +48,40 @@ struct Stage {
   SourceLocation attention_location;                // of its `attention` key (the stage's, else model:'s)
 };
 
+// One dataset of a blend (`training.data` as a list, Megatron-LM's weighted
+// data paths): a prepared directory or a Megatron prefix, and its weight.
+struct WeightedData {
+  std::string path;
+  double weight = 1;  // relative; the blend's weights are normalized to sum 1
+};
+
+// The loss-spike guard (`training.spike`, docs/backend.md "Loss spikes").
+enum class SpikeAction { kSkip, kRollback };
+template <>
+struct EnumNameTable<SpikeAction> {
+  static constexpr EnumName<SpikeAction> entries[] = {{SpikeAction::kSkip, "skip"},
+                                                      {SpikeAction::kRollback, "rollback"}};
+};
+
+struct SpikeSettings {
+  double z = 4.0;         // a step whose loss exceeds the window's mean by z standard deviations spikes
+  long long window = 50;  // steps in the running mean and deviation
+  SpikeAction action = SpikeAction::kSkip;
+};
+
 // How sprout-train runs the plan (ignored by the cost models). Defaults are
 // documented in docs/formats.md.
 struct TrainingSettings {
   long long seed = 1234;
-  std::string data;  // token shard directory or text file; "" = built-in default corpus
+  // Token shard directory, text file or Megatron-LM prefix; "" = built-in
+  // default corpus (or the blend below).
+  std::string data;
+  std::vector<WeightedData> data_blend;  // `data:` as a list of {path, weight}
+  // Megatron datasets: the train / validation / test weights of their
+  // documents (Megatron-LM's --split "969, 30, 1").
+  std::vector<double> data_split = {969, 30, 1};
+  bool eod_mask_loss = false;  // no loss where the input token is the end-of-document token
+  std::optional<SpikeSettings> spike;
   long long eval_every_steps = 50;
   long long eval_batches = 4;
   long long checkpoint_every_steps = 100;

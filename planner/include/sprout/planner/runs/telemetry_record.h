@@ -15,6 +15,7 @@
 
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/model/model_shape.h"
+#include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::planner {
 
@@ -34,8 +35,19 @@ struct PipelineTelemetry {
   std::optional<std::vector<double>> forward_op_s, backward_op_s, forward_p2p_op_s, backward_p2p_op_s;
 };
 
+// `spike` of a "spike" event (sprout-train's training.spike): the step whose
+// loss exceeded the running mean by z standard deviations and what was done.
+struct SpikeTelemetry {
+  long long step = 0;  // the step whose loss spiked
+  double loss = 0;
+  double mean = 0, std = 0;  // of the window of earlier steps' losses
+  double z = 0;              // (loss - mean) / std; null in JSON for a non-finite loss
+  std::string action;        // "skip" (update not applied) | "rollback" (restored, data moved past the batch)
+};
+
 // Absent optional fields are not written. Every record kind is this one
-// struct: a training step (event ""), "eval", "grow", "checkpoint", "resume".
+// struct: a training step (event ""), "eval", "grow", "checkpoint", "resume",
+// "spike".
 struct TelemetryRecord {
   std::string time;    // ISO-8601 UTC with milliseconds; "" when not logged
   long long step = 0;  // global optimizer step
@@ -77,7 +89,10 @@ struct TelemetryRecord {
   std::optional<long long> grow_steps;
   std::optional<double> val_loss_before, val_loss_after, train_loss_before;
 
-  std::optional<std::string> path;  // checkpoint: its directory
+  std::optional<std::string> path;  // checkpoint: its directory; spike with rollback: the checkpoint restored
+
+  std::optional<SpikeTelemetry> spike;
+  std::optional<RunProvenance> provenance;  // the first record sprout-train logs (per start or resume)
 };
 
 nlohmann::json telemetry_to_json(const TelemetryRecord& record);

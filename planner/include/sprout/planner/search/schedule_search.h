@@ -51,6 +51,18 @@ struct SearchRequest {
   // best-loss schedule always kept.
   int max_schedules = 1000;
   std::string name = "searched";  // prefix of the plans' names
+  // The limits must hold for the run the user will have, failures and
+  // restarts included: with a screen, a schedule's costs at `percentile` of
+  // the simulated run must stay within the budget, deadline and carbon cap.
+  // Schedules are ranked by their failure-free costs first; those near a
+  // limit are simulated, and one that breaks it is shortened (its last
+  // stage) until it holds. The planner cannot depend on the simulator: the
+  // caller passes the simulation in (sprout search --confidence, the GUI).
+  struct RiskScreen {
+    double percentile = 0.5;                     // 0.5 (P50) or 0.9 (P90)
+    std::function<Costs(const Plan&)> costs_at;  // the plan's run at that percentile
+  };
+  std::optional<RiskScreen> risk;
 };
 
 // A request for the target closest to `target_params` (target_shape_for_params)
@@ -75,6 +87,13 @@ struct Infeasibility {
   std::string explanation;
 };
 
+struct RiskScreenStats {
+  double percentile = 0;
+  int simulated = 0;  // schedules simulated
+  int shortened = 0;  // broke a limit at the percentile and were shortened until they held
+  int dropped = 0;    // broke a limit and could not be shortened enough
+};
+
 struct SearchStats {
   int shapes = 0;  // in the ladder (fitting in memory)
   int grid_points = 0;
@@ -82,6 +101,7 @@ struct SearchStats {
   long long edges = 0;
   long long labels = 0;     // partial schedules the search extended
   long long schedules = 0;  // complete ones it kept (before the final front)
+  std::optional<RiskScreenStats> risk;
   double seconds = 0;
 };
 

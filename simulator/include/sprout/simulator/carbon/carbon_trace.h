@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Hourly grid carbon intensity, read from CSV in the Electricity Maps column
-// format (docs/references.md "Energy and carbon"): `Datetime (UTC)`, `Carbon
-// Intensity gCO2eq/kWh (direct)`, `Carbon Intensity gCO2eq/kWh (LCA)`; the
-// downloads spell it gCO₂eq and carry more columns (zone, renewable share,
-// ...), which are accepted and ignored. Lines starting with '#' are comments
-// (the shipped synthetic traces say so in one).
+// Hourly grid carbon intensity, read from CSV (docs/simulator.md "Carbon
+// traces"; sources in docs/references.md "Energy and carbon"): Electricity
+// Maps hourly exports, current (`Datetime (UTC)`, `Carbon intensity
+// gCO₂eq/kWh (direct)`, `... (Life cycle)`) and older (`Carbon Intensity
+// gCO₂eq/kWh (direct)`, `... (LCA)`; hand-made files may write "2" for "₂"),
+// extra columns ignored; and WattTime historical MOER (`point_time`, `value`
+// in lbs/MWh every 5 minutes: averaged per hour and converted to g/kWh).
+// Lines starting with '#' are comments (the shipped synthetic traces say so
+// in one).
 #pragma once
 
 #include <string>
@@ -47,7 +50,8 @@ struct CarbonTrace {
 };
 
 // Throws planner::InputError (`file:line:col: field: reason`) for a missing
-// file or column, an unreadable or non-UTC timestamp, timestamps that are not
+// file or column, a header of no known layout (naming the columns found),
+// an unreadable or non-UTC timestamp, timestamps that are not
 // hourly, go backwards, repeat or leave a gap, and empty, non-numeric or
 // negative intensities. An empty trace is an error too.
 CarbonTrace load_carbon_trace(const std::string& path, TraceColumn column = TraceColumn::kDirect);

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "data/sentencepiece_tokenizer.h"
+
+#include <dlfcn.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "data/sentencepiece_module.h"
+#include "sprout/planner/base/input_error.h"
+
+namespace sprout::backend {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kModuleName = "libsprout_sentencepiece.so";
+
+// Where libsprout_sentencepiece.so may be: $SPROUT_SENTENCEPIECE_MODULE,
+// beside the running program, in ../lib/sprout of it, and where the build
+// put it.
+std::vector<std::string> module_candidates() {
+  std::vector<std::string> out;
+  if (const char* env = std::getenv("SPROUT_SENTENCEPIECE_MODULE")) out.push_back(env);
+  std::error_code ec;
+  const fs::path program = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    out.push_back((program.parent_path() / kModuleName).string());
+    out.push_back((program.parent_path().parent_path() / "lib" / "sprout" / kModuleName).string());
+  }
+#ifdef SPROUT_SENTENCEPIECE_MODULE
+  out.push_back(SPROUT_SENTENCEPIECE_MODULE);
+#endif
+  return out;
+}
+
+// The module's functions (sentencepiece_module.h), loaded once.
+struct Module {
+  decltype(&sprout_spm_train) train;
+  decltype(&sprout_spm_load) load;
+  decltype(&sprout_spm_encode) encode;
+  decltype(&sprout_spm_piece_size) piece_size;
+  decltype(&sprout_spm_eos_id) eos_id;
+  decltype(&sprout_spm_free_processor) free_processor;
+  decltype(&sprout_spm_free) free;
+};
+
+template <typename F>
+F symbol(void* handle, const char* name) {
+  void* f = ::dlsym(handle, name);
+  if (!f) throw std::runtime_error(fmt::format("{}: no {}", kModuleName, name));
+  return reinterpret_cast<F>(f);
+}
+
+Module load_module() {
+  std::string tried;
+  for (const std::string& path : module_candidates()) {
+    if (!fs::exists(path)) continue;
+    // Local and deep-bound: its protobuf neither joins the process's symbols
+    // nor binds to LibTorch's.
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (!handle) {
+      tried += fmt::format(" {} ({})", path, ::dlerror());
+      continue;
+    }
+    return {symbol<decltype(&sprout_spm_train)>(handle, "sprout_spm_train"),
+            symbol<decltype(&sprout_spm_load)>(handle, "sprout_spm_load"),
+            symbol<decltype(&sprout_spm_encode)>(handle, "sprout_spm_encode"),
+            symbol<decltype(&sprout_spm_piece_size)>(handle, "sprout_spm_piece_size"),
+            symbol<decltype(&sprout_spm_eos_id)>(handle, "sprout_spm_eos_id"),
+            symbol<decltype(&sprout_spm_free_processor)>(handle, "sprout_spm_free_processor"),
+            symbol<decltype(&sprout_spm_free)>(handle, "sprout_spm_free")};
+  }
+  throw std::runtime_error(
+      fmt::format("cannot load {} (SentencePiece; tried:{})", kModuleName, tried.empty() ? " none found" : tried));
+}
+
+const Module& module() {
+  static const Module m = load_module();
+  return m;
+}
+
+// The module's error message, freed.
+std::string take_error(char* error) {
+  std::string text = error ? error : "failed";
+  module().free(error);
+  return text;
+}
+
+class SentencePieceTokenizer : public Tokenizer {
+ public:
+  // Throws InputError {where, field, ...} when `model` is not a usable model.
+  SentencePieceTokenizer(std::string model, const std::string& where, const std::string& field)
+      : model_(std::move(model)) {
+    char* error = nullptr;
+    processor_ = module().load(model_.data(), model_.size(), &error);
+    if (!processor_) throw planner::InputError({where, 0, 0}, field, "not a SentencePiece model: " + take_error(error));
+    if (module().eos_id(processor_) < 0) {
+      module().free_processor(processor_);
+      throw planner::InputError({where, 0, 0}, field,
+                                "the model has no end-of-sentence piece for the end of a document");
+    }
+  }
+  ~SentencePieceTokenizer() override { module().free_processor(processor_); }
+  SentencePieceTokenizer(const SentencePieceTokenizer&) = delete;
+  SentencePieceTokenizer& operator=(const SentencePieceTokenizer&) = delete;
+
+  std::vector<uint32_t> encode(std::string_view text) const override {
+    int32_t* ids = nullptr;
+    size_t count = 0;
+    char* error = nullptr;
+    if (module().encode(processor_, text.data(), text.size(), &ids, &count, &error) != 0) {
+      throw std::runtime_error("SentencePiece cannot encode the text: " + take_error(error));
+    }
+    std::vector<uint32_t> out(ids, ids + count);
+    module().free(ids);
+    return out;
+  }
+
+  TokenizerRecord record() const override {
+    TokenizerRecord r;
+    r.name = "sentencepiece";
+    r.vocab = module().piece_size(processor_);
+    r.eod = module().eos_id(processor_);
+    return r;
+  }
+  const std::string& model_bytes() const override { return model_; }
+
+ private:
+  std::string model_;
+  void* processor_ = nullptr;
+};
+
+// SentencePiece samples sentences with its own generator; a fixed seed (and
+// one thread) makes the trained model the same on every run.
+constexpr unsigned kTrainingSeed = 1234;
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_sentencepiece(const std::string& model_path) {
+  std::ifstream in(model_path, std::ios::binary);
+  if (!in) throw planner::InputError({model_path, 0, 0}, "tokenizer_model", "cannot open the file");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return std::make_unique<SentencePieceTokenizer>(bytes.str(), model_path, "tokenizer_model");
+}
+
+std::unique_ptr<Tokenizer> train_sentencepiece(const std::vector<std::string>& documents, int64_t vocab) {
+  // One sentence per non-empty line of the documents.
+  std::vector<const char*> sentences;
+  std::vector<size_t> lengths;
+  for (const std::string& d : documents) {
+    for (size_t at = 0; at < d.size();) {
+      const size_t end = std::min(d.find('\n', at), d.size());
+      if (end > at) {
+        sentences.push_back(d.data() + at);
+        lengths.push_back(end - at);
+      }
+      at = end + 1;
+    }
+  }
+  char* model = nullptr;
+  size_t model_size = 0;
+  char* error = nullptr;
+  if (module().train(sentences.data(), lengths.data(), sentences.size(), vocab, kTrainingSeed, &model, &model_size,
+                     &error) != 0) {
+    throw planner::InputError({"--vocab", 0, 0}, "vocab", take_error(error));
+  }
+  std::string bytes(model, model_size);
+  module().free(model);
+  return std::make_unique<SentencePieceTokenizer>(std::move(bytes), "--vocab", "vocab");
+}
+
+}  // namespace sprout::backend
