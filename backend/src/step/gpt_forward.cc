@@ -7,6 +7,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "data/batch_sampler.h"
 #include "model/norms.h"
 #include "model/positions.h"
 #include "step/dropout_mask.h"
