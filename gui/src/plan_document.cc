@@ -141,6 +141,11 @@ void PlanDocument::set_stage_value(int stage, const QString& key, const QString&
       set_scalar(parent, k.substr(dot + 1), value);
     } else {
       set_scalar(st, k, value);
+      // The plan takes exactly one of the two batch keys: typing one drops the other.
+      const std::string other = k == "global_batch_tokens"      ? "global_batch_sequences"
+                                : k == "global_batch_sequences" ? "global_batch_tokens"
+                                                                : "";
+      if (!other.empty() && !value.trimmed().isEmpty()) st.remove(other);
     }
   });
 }

@@ -61,8 +61,8 @@ TEST(PlanTable, TokensAndBatchesReadAsCountsAndTakeEitherForm) {
   ShownWindow w;
   ASSERT_TRUE(w.open_plan(src("plans/flm-101b.yaml")));
   EXPECT_EQ(shown(w, 0, "tokens"), "245.37B");  // once 245370000000
-  EXPECT_EQ(shown(w, 0, "global_batch_tokens"), "4.72M");
-  EXPECT_EQ(shown(w, 2, "global_batch_tokens"), "4.31M");
+  EXPECT_EQ(shown(w, 0, "global_batch_sequences"), "2304");
+  EXPECT_EQ(shown(w, 2, "global_batch_sequences"), "2160");
   PlanDocument* doc = w.document();
   type_into_cell(w, 0, "tokens", "300B");
   EXPECT_DOUBLE_EQ(doc->stage_value(0, "tokens").toDouble(), 300e9);
@@ -74,6 +74,10 @@ TEST(PlanTable, TokensAndBatchesReadAsCountsAndTakeEitherForm) {
   EXPECT_EQ(doc->undo_stack()->count(), steps);
   type_into_cell(w, 1, "global_batch_tokens", "4.5M");
   EXPECT_DOUBLE_EQ(doc->stage_value(1, "global_batch_tokens").toDouble(), 4.5e6);
+  EXPECT_TRUE(doc->stage_value(1, "global_batch_sequences").isEmpty());  // a plan takes one of the two
+  EXPECT_FALSE(doc->error().has_value());
+  type_into_cell(w, 1, "global_batch_sequences", "2304");
+  EXPECT_TRUE(doc->stage_value(1, "global_batch_tokens").isEmpty());
   EXPECT_FALSE(doc->error().has_value());
 
   // Not a count: the old value stays and the user is told why.

@@ -143,11 +143,40 @@ TEST(CliExport, ATensorAndPipelineParallelPlanExportsOneTaskPerRank) {
   }
 }
 
+// FLM-101B as published (batches in sequences, xPos, heads growing with the
+// width at head size 128) exports for both schedulers: 192 ranks.
+TEST(CliExport, Flm101BExportsForSlurmAndKubernetes) {
+  const std::string dir = test::make_temp_dir("export-flm");
+  const std::string plan = test::source_path("plans/flm-101b.yaml");
+  auto slurm = test::run_command(sprout_cmd() + " export " + plan + " --target slurm --out " + dir + "/slurm");
+  ASSERT_EQ(slurm.exit_code, 0) << slurm.err;
+  const std::string script = planner::read_file(dir + "/slurm/sprout.sbatch");
+  EXPECT_NE(script.find("--ntasks=192"), std::string::npos) << script;
+  auto k8s = test::run_command(sprout_cmd() + " export " + plan + " --target k8s --out " + dir +
+                               "/k8s --container registry.example/sprout:1");
+  ASSERT_EQ(k8s.exit_code, 0) << k8s.err;
+  std::string files;
+  for (const char* f : {"service.yaml", "pvc.yaml", "configmap.yaml", "job.yaml"}) files += " " + dir + "/k8s/" + f;
+  auto check = test::run_command("/usr/bin/python3 " + test::source_path("scripts/check-k8s-manifests.py") + files);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_EQ(YAML::LoadFile(dir + "/k8s/job.yaml")["spec"]["completions"].as<int>(), 192);
+  // Its CPU twin (the same kinds of choices on 4 processes) too.
+  auto twin = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-twin-cpu.yaml") +
+                                " --target slurm --out " + dir + "/twin");
+  ASSERT_EQ(twin.exit_code, 0) << twin.err;
+  EXPECT_NE(planner::read_file(dir + "/twin/sprout.sbatch").find("--ntasks=4"), std::string::npos);
+}
+
 TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
   const std::string dir = test::make_temp_dir("export-bad");
-  // FLM-101B's guessed 16B stage grows the head size under xPos (72 -> 128), which no MSG copy keeps.
-  auto flm = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-101b.yaml") +
-                               " --target slurm --out " + dir + "/flm");
+  // FLM-101B with the 16B guess of earlier versions (40 x 5760, 80 heads of
+  // 72) grows the head size under xPos (72 -> 128), which no MSG copy keeps.
+  std::string flm_text = planner::read_file(test::source_path("plans/flm-101b.yaml"));
+  flm_text.replace(flm_text.find("hidden: 5632"), 12, "hidden: 5760");
+  flm_text.replace(flm_text.find("heads: 44"), 9, "heads: 80");
+  const std::string head_growth = dir + "/flm-head-growth.yaml";
+  planner::write_file_atomically(head_growth, flm_text);
+  auto flm = test::run_command(sprout_cmd() + " export " + head_growth + " --target slurm --out " + dir + "/flm");
   EXPECT_EQ(flm.exit_code, 2);
   EXPECT_NE(flm.err.find("stages[1].hidden: cannot grow from stage '16B': hidden changes the head size hidden/heads "
                          "from 72 to 128, but xpos turns pair i"),

@@ -54,7 +54,7 @@ TEST(CliSearch, WrittenPlansReproduceTheirNumbersThroughSproutPlan) {
   EXPECT_LE(j["candidates"][0]["cost_usd"].get<double>(), 100000);
   EXPECT_GT(j["candidates"][0]["tokens"].get<double>(), 3 * j["scratch"]["tokens"].get<double>());
   EXPECT_LT(j["candidates"][0]["predicted_loss"].get<double>(), j["scratch"]["predicted_loss"].get<double>());
-  EXPECT_EQ(j["comparison"]["shapes"], "40x5760 -> 40x10240 -> 80x10240");
+  EXPECT_EQ(j["comparison"]["shapes"], "40x5632 -> 40x10240 -> 80x10240");
   EXPECT_LT(j["comparison"]["placement"]["loss_gap"].get<double>(), 0.02);
   EXPECT_EQ(j["loss_model"]["name"], "chinchilla-2022");
 }
@@ -65,7 +65,7 @@ TEST(CliSearch, TableAndCsv) {
   ASSERT_EQ(t.exit_code, 0) << t.err;
   for (const char* text : {"target 80x10240 (101.7B parameters) on 192 x a800", "rank", "scratch",
                            "Pareto front over USD, days, CO2e and predicted loss",
-                           "FLM-101B growth schedule (40x5760 -> 40x10240 -> 80x10240)", "Hoffmann et al. 2022"}) {
+                           "FLM-101B growth schedule (40x5632 -> 40x10240 -> 80x10240)", "Hoffmann et al. 2022"}) {
     EXPECT_NE(t.out.find(text), std::string::npos) << text;
   }
   EXPECT_TRUE(t.err.empty()) << t.err;  // no progress output when stderr is not a terminal

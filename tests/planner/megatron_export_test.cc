@@ -61,9 +61,9 @@ TEST_F(FlmExport, ValuesAreThePlans) {
   const auto first = by_flag(m.stages[0]);
   const std::map<std::string, std::string> expected_16b = {
       {"--num-layers", "40"},
-      {"--hidden-size", "5760"},
-      {"--num-attention-heads", "80"},
-      {"--ffn-hidden-size", "23040"},
+      {"--hidden-size", "5632"},
+      {"--num-attention-heads", "44"},
+      {"--ffn-hidden-size", "22528"},
       {"--seq-length", "2048"},
       {"--max-position-embeddings", "2048"},
       {"--position-embedding-type", "rope"},
@@ -97,7 +97,7 @@ TEST_F(FlmExport, ValuesAreThePlans) {
   EXPECT_EQ(last.at("--hidden-size"), "10240");
   EXPECT_EQ(last.at("--tensor-model-parallel-size"), "4");
   EXPECT_EQ(last.at("--pipeline-model-parallel-size"), "4");
-  EXPECT_EQ(last.at("--global-batch-size"), "2100");  // 4.31e6 / 2048 = 2104.5, in micro-batches of DP 12
+  EXPECT_EQ(last.at("--global-batch-size"), "2160");  // the plan's global_batch_sequences (FLM-101B)
   EXPECT_EQ(last.at("--lr"), "0.0002");
   EXPECT_EQ(m.stages[1].script, "stage-2-51b.sh");
   EXPECT_EQ(m.stages[1].log, "stage-2-51b.log");

@@ -28,12 +28,12 @@ struct FlmLogs : ::testing::Test {
 
 TEST_F(FlmLogs, IterationLinesBecomeTheRunRecordTheComparisonReads) {
   const RunRecord run = read_megatron_logs(plan, estimate, files);
-  EXPECT_TRUE(run.in_progress);  // the 101B stage has run 3000 of 6171 iterations
+  EXPECT_TRUE(run.in_progress);  // the 101B stage has run 3000 of 6000 iterations
   const std::vector<double> tokens = run.stage_tokens();
   ASSERT_EQ(tokens.size(), 3u);
   EXPECT_DOUBLE_EQ(tokens[0], 52000.0 * 2304 * 2048);  // the last logged iteration: 52000
   EXPECT_DOUBLE_EQ(tokens[1], 8000.0 * 2304 * 2048);
-  EXPECT_DOUBLE_EQ(tokens[2], 3000.0 * 2100 * 2048);
+  EXPECT_DOUBLE_EQ(tokens[2], 3000.0 * 2160 * 2048);
   const RunTelemetryRecord& first = run.records.front();
   EXPECT_EQ(first.rank_count, 192);  // world_size of the argument dump
   EXPECT_NEAR(*first.loss, 3.222608, 1e-6);
@@ -57,7 +57,7 @@ TEST_F(FlmLogs, ComparisonUsesMegatronsIterationTimesNotTheGapsBetweenJobs) {
   EXPECT_NEAR(c.stages[1].wall_seconds.actual, 8000 * 47.0, 1e-6);
   EXPECT_NEAR(c.stages[2].wall_seconds.actual, 3000 * 85.0, 1e-6);
   EXPECT_FALSE(c.stages[2].complete);
-  EXPECT_NEAR(c.stages[2].fraction_done, 3000.0 / 6171, 1e-9);
+  EXPECT_NEAR(c.stages[2].fraction_done, 3000.0 / 6000, 1e-9);
   // The test logs run a little slower than predicted.
   for (const auto& s : c.stages) {
     EXPECT_GT(s.wall_seconds.error_fraction(), -0.25) << s.name;
@@ -82,7 +82,7 @@ TEST_F(FlmLogs, WithoutArgumentDumpsARestartOfSamplesStartsTheNextStage) {
   const RunRecord run = read_megatron_logs(plan, estimate, {path});
   const std::vector<double> tokens = run.stage_tokens();
   ASSERT_EQ(tokens.size(), 3u);
-  EXPECT_DOUBLE_EQ(tokens[2], 3000.0 * 2100 * 2048);
+  EXPECT_DOUBLE_EQ(tokens[2], 3000.0 * 2160 * 2048);
   EXPECT_EQ(run.records.back().rank_count, 192);  // the plan's GPUs
 }
 

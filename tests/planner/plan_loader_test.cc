@@ -22,7 +22,13 @@ TEST(PlanLoader, LoadsTheFlmPlanWithItsGuessesStated) {
   EXPECT_DOUBLE_EQ(plan.cluster.price_usd_per_gpu_hour, 1.0);
   ASSERT_EQ(plan.stages.size(), 3u);
   EXPECT_DOUBLE_EQ(plan.stages[0].tokens, 245.37e9);
-  EXPECT_EQ(plan.stages[0].shape.hidden, 5760);
+  EXPECT_EQ(plan.stages[0].shape.hidden, 5632);
+  EXPECT_EQ(plan.stages[0].shape.heads, 44);
+  EXPECT_EQ(plan.stages[0].shape.head_dim(), plan.stages[2].shape.head_dim());
+  // Batches in sequences (2304 / 2304 / 2160, arXiv 2309.03852) x seq_len 2048.
+  EXPECT_DOUBLE_EQ(plan.stages[0].global_batch_tokens, 2304.0 * 2048);
+  EXPECT_DOUBLE_EQ(plan.stages[1].global_batch_tokens, 2304.0 * 2048);
+  EXPECT_DOUBLE_EQ(plan.stages[2].global_batch_tokens, 2160.0 * 2048);
   EXPECT_EQ(plan.stages[1].shape.hidden, 10240);
   EXPECT_EQ(plan.stages[2].shape.layers, 80);
   EXPECT_EQ(plan.stages[2].shape.ffn_hidden, 40960);

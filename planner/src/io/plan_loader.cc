@@ -54,6 +54,22 @@ std::optional<T> pick(const std::optional<T>& stage, const std::optional<T>& mod
   return stage ? stage : model;
 }
 
+// The global batch: exactly one of `global_batch_tokens` and
+// `global_batch_sequences` (FLM-101B and Megatron-LM state batches in
+// sequences). Returns tokens: everything downstream works in tokens, and the
+// GUI edits the plan's own YAML, so the key the plan used is kept there.
+double read_global_batch_tokens(YamlFields& f, int seq_len) {
+  const bool in_tokens = f.has("global_batch_tokens");
+  if (in_tokens && f.has("global_batch_sequences")) {
+    f.fail("global_batch_sequences", "give either global_batch_tokens or global_batch_sequences, not both");
+  }
+  if (in_tokens) return f.number("global_batch_tokens", 1, 1e12);
+  if (!f.has("global_batch_sequences")) {
+    f.fail("global_batch_tokens", "missing (required: global_batch_tokens or global_batch_sequences)");
+  }
+  return static_cast<double>(f.integer("global_batch_sequences", 1, 1LL << 30)) * seq_len;
+}
+
 // Uneven pipeline stages: `pp_layers: [5, 6, ..., 6, 5]` (one count per
 // stage), or `first_stage_layers` / `last_stage_layers` with the other stages
 // sharing the rest evenly (Megatron-LM's --decoder-first/last-pipeline-num-layers).
@@ -165,7 +181,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
   }
 
   st.tokens = f.number("tokens", 1, 1e16);
-  st.global_batch_tokens = f.number("global_batch_tokens", 1, 1e12);
+  st.global_batch_tokens = read_global_batch_tokens(f, s.seq_len);
   if (st.global_batch_tokens < s.seq_len) {
     f.fail("global_batch_tokens",
            fmt::format("{} is less than one sequence (seq_len={})", st.global_batch_tokens, s.seq_len));

@@ -38,6 +38,12 @@ GrowthCheck infer_growth(const ModelShape& a, const ModelShape& b) {
                               b.heads / b.kv_heads);
     out.problem_field = "kv_heads";
   }
+  if (!out.problem) {
+    if (auto problem = head_size_growth_problem(a, b)) {
+      out.problem = *problem;
+      out.problem_field = "hidden";
+    }
+  }
   out.kind.width = b.hidden > a.hidden || b.ffn_hidden > a.ffn_hidden || b.heads > a.heads;
   out.kind.depth = b.layers > a.layers;
   return out;

@@ -19,7 +19,8 @@ struct GrowthKind {
 
 // What changed from `from` to `to`, or an error text when `to` cannot be
 // reached by growth (something shrank; vocab, seq_len, activation, position
-// embedding, norm or heads per KV group changed).
+// embedding, norm or heads per KV group changed; the head size changed under
+// rotary/xPos).
 struct GrowthCheck {
   GrowthKind kind;
   std::optional<std::string> problem;
@@ -31,11 +32,9 @@ GrowthCheck infer_growth(const ModelShape& from, const ModelShape& to);
 // frequencies (and xPos's scales) depend on it, so no MSG copy of the old
 // weights keeps the old function (docs/formulas.md "Growth"); heads must be
 // added instead. The reason (for the `hidden` key), or nullopt.
-// sprout-train, grow_gpt and the export refuse such a growth
-// (require_trainer_can_run). infer_growth does not call it yet: the guessed
-// 16B stage of plans/flm-101b.yaml (xPos, 80 heads of 72 -> 80 of 128) must
-// keep planning until that plan is rewritten with heads of 128; then
-// infer_growth calls it and `sprout plan` refuses too.
+// infer_growth calls it, so the plan loader (`sprout plan`, export, the GUI)
+// refuses such a growth; sprout-train and grow_gpt check it again
+// (require_trainable_growth) for plans built in code.
 std::optional<std::string> head_size_growth_problem(const ModelShape& from, const ModelShape& to);
 
 std::string describe(const GrowthKind& kind);  // "width", "depth", "width+depth", "none"
