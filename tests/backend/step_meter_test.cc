@@ -50,11 +50,19 @@ TEST_F(StepMeterTest, AStepRecordAveragesTheStepsSinceTheLastAndStartsAfresh) {
   EXPECT_DOUBLE_EQ(*r.optimizer_s, 0.1);
   EXPECT_FALSE(r.pipeline);  // not pipelined
 
-  meter.add_step(2.0, 300, timed_step(1.0, 0, 0, 0));
+  EXPECT_FALSE(r.exposed_comm_s);  // no step measured it
+
+  // The data-parallel step's exposed communication: the mean of the steps that measured it.
+  ParallelStepResult measured = timed_step(1.0, 0, 0, 0);
+  measured.step.exposed_comm_seconds = 0.25;
+  meter.add_step(2.0, 300, measured);
+  measured.step.exposed_comm_seconds = 0.75;
+  meter.add_step(2.0, 300, measured);
   planner::TelemetryRecord next;
   meter.fill_step_record(next);
   EXPECT_DOUBLE_EQ(*next.tokens_per_s, 150.0);
   EXPECT_DOUBLE_EQ(*next.compute_s, 1.0);
+  EXPECT_DOUBLE_EQ(*next.exposed_comm_s, 0.5);
 }
 
 TEST_F(StepMeterTest, AStepRecordSaysTheRecomputeAndTheLargestActivationPeakSinceTheLast) {

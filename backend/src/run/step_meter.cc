@@ -19,6 +19,7 @@ void StepMeter::begin_stage(size_t stage_index, std::optional<planner::PipelineT
   flops_per_token_ = planner::model_flops_per_token(plan_.stages[stage_index].shape);
   pipeline_ = std::move(pipeline);
   seconds_ = tokens_ = steps_ = compute_s_ = wait_s_ = reduce_s_ = optimizer_s_ = bubble_ = 0;
+  exposed_comm_s_ = exposed_comm_steps_ = 0;
   activation_peak_bytes_ = 0;
   ops_.assign_zeros(pipeline_ ? static_cast<size_t>(pipeline_->stages * pipeline_->chunks * pipeline_->micro_batches)
                               : 0);
@@ -32,6 +33,10 @@ void StepMeter::add_step(double seconds, double tokens, const ParallelStepResult
   wait_s_ += step.step.wait_seconds;
   reduce_s_ += step.step.reduce_seconds;
   optimizer_s_ += step.step.optimizer_seconds;
+  if (step.step.exposed_comm_seconds) {
+    exposed_comm_s_ += *step.step.exposed_comm_seconds;
+    exposed_comm_steps_ += 1;
+  }
   bubble_ += step.bubble_fraction;
   activation_peak_bytes_ = std::max(activation_peak_bytes_, step.step.activation_peak_bytes);
   if (pipeline_) ops_.add(step.ops);
@@ -49,6 +54,7 @@ void StepMeter::fill_step_record(planner::TelemetryRecord& r) {
   r.wait_s = wait_s_ / steps;
   r.reduce_s = reduce_s_ / steps;
   r.optimizer_s = optimizer_s_ / steps;
+  if (rank_count_ > 1 && exposed_comm_steps_ > 0) r.exposed_comm_s = exposed_comm_s_ / exposed_comm_steps_;
   r.recompute = schedules_[stage_index_].recompute;
   if (activation_peak_bytes_ > 0) r.activation_peak_bytes = activation_peak_bytes_;
   if (pipeline_) {
@@ -75,6 +81,7 @@ void StepMeter::fill_step_record(planner::TelemetryRecord& r) {
   }
   last_tokens_per_s_ = tokens_per_s;
   seconds_ = tokens_ = steps_ = compute_s_ = wait_s_ = reduce_s_ = optimizer_s_ = bubble_ = 0;
+  exposed_comm_s_ = exposed_comm_steps_ = 0;
   activation_peak_bytes_ = 0;
   ops_.assign_zeros(ops_.ops());
 }

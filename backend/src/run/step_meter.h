@@ -58,6 +58,7 @@ class StepMeter {
   // Since the last record: steps' own seconds, tokens, and where the time went.
   double seconds_ = 0, tokens_ = 0, steps_ = 0;
   double compute_s_ = 0, wait_s_ = 0, reduce_s_ = 0, optimizer_s_ = 0;
+  double exposed_comm_s_ = 0, exposed_comm_steps_ = 0;  // over the steps that measured it
   double bubble_ = 0;
   int64_t activation_peak_bytes_ = 0;  // 0: not measured
   PipelineOpTimes ops_;                // pipelined stages: every op's seconds, summed

@@ -35,6 +35,7 @@ StepSpec next_step_spec(const planner::Plan& plan, const StageSchedule& sc, cons
           .bucket_bytes = bucket_bytes,
           .recompute = sc.recompute,
           .attention = s.attention,
+          .overlap_grad_reduce = s.overlap_grad_reduce,
           .keep_update = {}};  // the run loop sets it when the loss-spike guard is on
 }
 

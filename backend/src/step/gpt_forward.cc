@@ -10,6 +10,7 @@
 #include "data/batch_sampler.h"
 #include "model/norms.h"
 #include "model/positions.h"
+#include "step/dropout_mask.h"
 #include "step/fused_attention.h"
 #include "step/recompute.h"
 
@@ -45,39 +46,29 @@ uint64_t attention_probs_site(int layer) { return 3 * static_cast<uint64_t>(laye
 uint64_t attention_out_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 2; }
 uint64_t mlp_out_site(int layer) { return 3 * static_cast<uint64_t>(layer) + 3; }
 
-// 0/1 fp32 mask of `sizes` from a CPU generator of its own (never the global
-// one, so a CUDA run draws the masks of a CPU run and nothing else shifts them).
-torch::Tensor keep_mask(at::IntArrayRef sizes, double p, const ForwardContext& ctx, uint64_t site, uint64_t part) {
-  at::Generator gen = make_cpu_generator(splitmix64(splitmix64(ctx.dropout_seed ^ splitmix64(site)) ^ part));
-  return at::empty(sizes, torch::kFloat32).bernoulli_(1.0 - p, gen);
-}
-
 torch::Tensor apply_keep_mask(const torch::Tensor& x, const torch::Tensor& keep, double p) {
-  return x * keep.to(x.device(), x.scalar_type()) / (1.0 - p);
+  return x * keep.to(x.scalar_type()) / (1.0 - p);
 }
 
 // Dropout on the residual stream [B, T, hidden]: the mask of the full
-// sequence, cut to this rank's positions under sequence parallelism.
+// sequence, this rank's block of positions under sequence parallelism
+// (Philox, drawn on x's device: dropout_mask.h).
 torch::Tensor dropout(const torch::Tensor& x, double p, const ForwardContext& ctx, uint64_t site) {
   if (!ctx.training || p <= 0) return x;
-  if (!ctx.tp.splits_sequence()) return apply_keep_mask(x, keep_mask(x.sizes(), p, ctx, site, 0), p);
-  std::vector<int64_t> full = x.sizes().vec();
-  full[1] *= ctx.tp.size;
-  return apply_keep_mask(x, keep_mask(full, p, ctx, site, 0).narrow(1, ctx.tp.rank * x.size(1), x.size(1)), p);
+  const MaskPlacement where = ctx.tp.splits_sequence()
+                                  ? block_along(x.sizes(), 1, ctx.tp.rank * x.size(1), ctx.tp.size * x.size(1))
+                                  : whole_tensor(x.numel());
+  return apply_keep_mask(x, philox_keep_mask(x.sizes(), where, p, ctx.dropout_seed, site, x.device()), p);
 }
 
-// Dropout on attention probabilities [B, heads here, T, T]: one draw per
-// head, by its index in the full model, so tensor-parallel ranks draw
-// exactly their heads' masks.
+// Dropout on attention probabilities [B, heads here, T, T]: the mask of the
+// full model's heads, so tensor-parallel ranks draw exactly their heads'.
 torch::Tensor head_dropout(const torch::Tensor& probs, double p, const ForwardContext& ctx, uint64_t site) {
   if (!ctx.training || p <= 0) return probs;
-  const int64_t B = probs.size(0), H = probs.size(1), T = probs.size(2);
-  const int64_t first_head = ctx.tp.active() ? ctx.tp.rank * H : 0;
-  torch::Tensor keep = at::empty({B, H, T, T}, torch::kFloat32);
-  for (int64_t h = 0; h < H; ++h) {
-    keep.select(1, h).copy_(keep_mask({B, T, T}, p, ctx, site, static_cast<uint64_t>(first_head + h)));
-  }
-  return apply_keep_mask(probs, keep, p);
+  const int64_t H = probs.size(1);
+  const MaskPlacement where =
+      ctx.tp.active() ? block_along(probs.sizes(), 1, ctx.tp.rank * H, ctx.tp.size * H) : whole_tensor(probs.numel());
+  return apply_keep_mask(probs, philox_keep_mask(probs.sizes(), where, p, ctx.dropout_seed, site, probs.device()), p);
 }
 
 // The model's norm (LayerNorm or RMSNorm: norms.h), masked during an MSG

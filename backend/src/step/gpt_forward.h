@@ -29,12 +29,12 @@ struct ForwardContext {
   const GrowthMasks* masks = nullptr;  // set only during an MSG ramp (full-model masks; cut to the TP slice here)
   bool training = false;               // dropout active (when the model has dropout > 0)
   // Dropout randomness of this micro-batch (from its first sequence number:
-  // training_step.h). Each mask is drawn from its own CPU generator, seeded
-  // by this and the place it applies (the embedding; block l's attention
-  // probabilities, one draw per head; its attention and MLP outputs), always
-  // for the full tensor, so a rank that computes only some layers, heads or
+  // training_step.h): the Philox key of every mask (dropout_mask.h). A mask
+  // depends on this, the place it applies (the embedding; block l's attention
+  // probabilities, attention and MLP outputs) and each element's index in the
+  // full tensor only, so a rank that computes only some layers, heads or
   // positions (pipeline, tensor, sequence parallelism) applies exactly the
-  // masks the single-process run does.
+  // masks the single-process run does, on any device.
   uint64_t dropout_seed = 0;
   TensorParallelContext tp = {};  // tensor parallelism (none by default)
   // What the backward pass recomputes (step/recompute.h) when gradients are

@@ -4,13 +4,24 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <memory>
 
 #include "data/batch_sampler.h"
 #include "device/autocast.h"
 #include "device/stopwatch.h"
+#include "parallel/overlapped_reduction.h"
 #include "step/gpt_forward.h"
 
 namespace sprout::backend {
+
+namespace {
+
+// Overlap needs gradients living in the bucket buffers and someone to talk to.
+bool overlaps_reduction(const StepSpec& spec, const Communicator& comm) {
+  return spec.overlap_grad_reduce && comm.world_size() > 1 && spec.buckets && !spec.buckets->buffers.empty();
+}
+
+}  // namespace
 
 uint64_t micro_batch_dropout_seed(const StepSpec& spec, int64_t first_sequence) {
   return splitmix64(spec.dropout_seed ^ static_cast<uint64_t>(first_sequence));
@@ -29,6 +40,7 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
   auto& params = model.parameters();
   zero_gradients(params, spec.buckets);
   double loss_sum = 0;
+  std::unique_ptr<OverlappedGradientReduction> overlapped;
   for (int64_t a = 0; a < spec.accumulation; ++a) {
     // One micro-batch in flight at a time: its activations are what it holds
     // above what was held before its forward (the gradients accumulated so
@@ -48,6 +60,10 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
       AutocastGuard autocast(spec.bf16, spec.device);
       loss = gpt_loss(model, batch.inputs, batch.targets, ctx);
     }
+    // The last backward starts each bucket's all-reduce once its gradients are final.
+    if (a + 1 == spec.accumulation && overlaps_reduction(spec, comm)) {
+      overlapped = std::make_unique<OverlappedGradientReduction>(comm, params, *spec.buckets);
+    }
     (loss / static_cast<double>(spec.accumulation)).backward();
     loss_sum += loss.item<double>();
     if (spec.memory) {
@@ -56,16 +72,24 @@ StepResult train_step(GptModel& model, AdamWState& optimizer, const AdamWSetting
   }
   r.compute_seconds = seconds_since(t);
 
-  // Waiting for the slowest rank is measured apart from the transfer itself
-  // (costs one empty all-reduce, ~0.1 ms on loopback).
   t = Clock::now();
-  if (comm.world_size() > 1) comm.barrier();
-  r.wait_seconds = seconds_since(t);
-
-  t = Clock::now();
-  const GradientBuckets all_in_one =
-      spec.buckets ? GradientBuckets{} : make_gradient_buckets(params, spec.bucket_bytes);
-  average_gradients(comm, params, spec.buckets ? *spec.buckets : all_in_one);
+  if (overlapped) {
+    // What is left of the communication after backward: its exposed part
+    // (no barrier first, which would queue behind the buckets in flight).
+    torch::NoGradGuard no_grad;
+    overlapped->finish();
+    r.overlapped_buckets = overlapped->buckets_started_in_backward();
+  } else {
+    // Waiting for the slowest rank is measured apart from the transfer itself
+    // (costs one empty all-reduce, ~0.1 ms on loopback).
+    if (comm.world_size() > 1) comm.barrier();
+    r.wait_seconds = seconds_since(t);
+    t = Clock::now();
+    const GradientBuckets all_in_one =
+        spec.buckets ? GradientBuckets{} : make_gradient_buckets(params, spec.bucket_bytes);
+    average_gradients(comm, params, spec.buckets ? *spec.buckets : all_in_one);
+  }
+  r.exposed_comm_seconds = seconds_since(t);
   r.loss = average_scalar(comm, loss_sum / static_cast<double>(spec.accumulation));
   r.reduce_seconds = seconds_since(t);
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 
 #include "comm/communicator.h"
 #include "data/data_source.h"
@@ -37,6 +38,10 @@ struct StepSpec {
   planner::Recompute recompute = planner::Recompute::kNone;  // what the backward pass re-runs
   planner::AttentionKernel attention = planner::AttentionKernel::kStandard;  // flash: the fused kernel
   MemoryMeter* memory = nullptr;  // when set: measures the activation peak of the micro-batches
+  // Data parallelism: all-reduce each bucket during the last backward
+  // (overlapped_reduction.h; the stage's overlap_grad_reduce) when the
+  // gradients live in the buckets' buffers.
+  bool overlap_grad_reduce = false;
   // Asked with the step's loss (the same on every rank) before clipping and
   // the optimizer: false leaves the parameters and moments as they are (the
   // loss-spike guard's skip). Unset: every update is applied.
@@ -51,11 +56,16 @@ struct StepResult {
   double loss = 0;       // mean over the global batch
   double grad_norm = 0;  // before clipping
   // Where the step's time went (this rank's wall clock).
-  double compute_seconds = 0;    // forward + backward
-  double wait_seconds = 0;       // for the slowest rank to finish its backward (one empty all-reduce)
-  double reduce_seconds = 0;     // gradient and loss all-reduce
-  double optimizer_seconds = 0;  // clip + AdamW (+ the ZeRO-1 parameter broadcast)
-  bool update_skipped = false;   // keep_update said no: grad_norm not computed (NaN)
+  double compute_seconds = 0;  // forward + backward
+  double wait_seconds = 0;     // for the slowest rank to finish its backward (one empty all-reduce)
+  double reduce_seconds = 0;   // gradient and loss all-reduce
+  // Gradient communication after backward ended, not hidden behind it: all
+  // of the gradient all-reduce without overlap, the wait for the buckets
+  // still in flight with it.
+  std::optional<double> exposed_comm_seconds;  // measured by the data-parallel step only
+  int overlapped_buckets = 0;                  // buckets whose all-reduce started during backward
+  double optimizer_seconds = 0;                // clip + AdamW (+ the ZeRO-1 parameter broadcast)
+  bool update_skipped = false;                 // keep_update said no: grad_norm not computed (NaN)
   // Activation memory (spec.memory): the most bytes a micro-batch's forward
   // and backward passes held on this rank's device above what it held before
   // its forward; a pipeline's whole schedule of the step (its micro-batches

@@ -216,6 +216,7 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "wait_s", r.wait_s);
   put(j, "reduce_s", r.reduce_s);
   put(j, "optimizer_s", r.optimizer_s);
+  put(j, "exposed_comm_s", r.exposed_comm_s);
   put(j, "mask", r.mask);
   if (r.pipeline) j["pipeline"] = pipeline_to_json(*r.pipeline);
   if (r.recompute) j["recompute"] = to_string(*r.recompute);
@@ -259,6 +260,7 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.wait_s = r.optional_number("wait_s");
   rec.reduce_s = r.optional_number("reduce_s");
   rec.optimizer_s = r.optional_number("optimizer_s");
+  rec.exposed_comm_s = r.optional_number("exposed_comm_s");
   rec.mask = r.optional_number("mask");
   rec.pipeline = r.optional_object("pipeline", pipeline_from_json);
   if (const auto recompute = r.optional_text("recompute")) {

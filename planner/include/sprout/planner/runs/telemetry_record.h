@@ -68,7 +68,10 @@ struct TelemetryRecord {
   std::optional<double> tokens_per_s;
   std::optional<double> tflops_per_gpu;
   std::optional<double> compute_s, wait_s, reduce_s, optimizer_s;  // rank 0's step time split
-  std::optional<double> mask;                                      // during an MSG ramp
+  // Data parallelism: rank 0's gradient communication after its backward
+  // ended (not hidden behind it by overlap_grad_reduce), seconds per step.
+  std::optional<double> exposed_comm_s;
+  std::optional<double> mask;  // during an MSG ramp
   std::optional<PipelineTelemetry> pipeline;
   std::optional<Recompute> recompute;  // what the backward passes recomputed
   // Rank 0's device memory (tensors; CPU: LibTorch's allocator), in bytes:
