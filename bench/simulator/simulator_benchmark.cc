@@ -72,14 +72,12 @@ void BM_IterationDag101bP4M64V2(benchmark::State& state) {
   w.shape = st.shape;
   w.dropout = st.dropout;
   w.attention = st.attention;
-  w.layout = {.tp = 4,
-              .pp = 4,
-              .dp = 12,
-              .micro_batch = 1,
-              .interleave = 2,
-              .sequence_parallel = false,
-              .distributed_optimizer = true,
-              .recompute = planner::Recompute::kSelective};
+  w.layout.tp = 4;
+  w.layout.pp = 4;
+  w.layout.dp = 12;
+  w.layout.interleave = 2;
+  w.layout.distributed_optimizer = true;
+  w.layout.recompute = planner::Recompute::kSelective;
   w.global_batch_sequences = 64LL * 12;  // m = 64 per pipeline
   const planner::IterationEstimate analytic = planner::estimate_iteration(w, plan.cluster.hardware);
   const simulator::IterationInputs inputs = simulator::iteration_inputs(w, analytic);
