@@ -36,7 +36,7 @@ TEST(PlanDocument, EditsUpdateTheEstimateAndErrorsNameTheField) {
   doc.set_stage_value(0, "heads", "7");
   ASSERT_TRUE(doc.error().has_value());
   EXPECT_EQ(doc.error()->field, "stages[0].heads");
-  EXPECT_NE(doc.error()->message.indexOf("heads=7 does not divide hidden=5760"), -1) << doc.error()->full.toStdString();
+  EXPECT_NE(doc.error()->message.indexOf("heads=7 does not divide hidden=5632"), -1) << doc.error()->full.toStdString();
   StagesModel model(&doc);
   EXPECT_EQ(model.error_index(), model.index(0, model.column_of("heads")));
   // The estimate stays at the last valid plan.

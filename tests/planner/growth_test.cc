@@ -44,8 +44,11 @@ TEST(Growth, RotaryAndXposKeepTheHeadSizeLearnedPositionsMayGrowIt) {
     EXPECT_EQ(*problem, std::string("changes the head size hidden/heads from 72 to 128, but ") + to_string(p) +
                             " turns pair i by theta_i = 10000^(-2i/d) of the head size d: grow the heads instead "
                             "(keep hidden/heads = 72)");
-    // Not yet a plan-load error (plans/flm-101b.yaml's guessed 16B stage does this): growth.h.
-    EXPECT_FALSE(infer_growth(from, to).problem);
+    // A plan-load error too: infer_growth reports it for the `hidden` key.
+    const auto g = infer_growth(from, to);
+    ASSERT_TRUE(g.problem) << to_string(p);
+    EXPECT_EQ(*g.problem, *problem);
+    EXPECT_EQ(g.problem_field, "hidden");
     // Heads of 128 added: fine.
     EXPECT_FALSE(head_size_growth_problem(shape(40, 5632, 44), to));
     from.position = to.position = PositionEmbedding::kLearned;

@@ -69,7 +69,7 @@ TEST_F(FlmExport, ValuesAreThePlans) {
       {"--position-embedding-type", "rope"},
       {"--normalization", "LayerNorm"},
       {"--micro-batch-size", "1"},
-      {"--global-batch-size", "2304"},  // 4.72e6 tokens / 2048 = 2304.7, in whole micro-batches of DP 96
+      {"--global-batch-size", "2304"},  // the plan's 2304 sequences (FLM-101B)
       {"--tensor-model-parallel-size", "2"},
       {"--pipeline-model-parallel-size", "1"},
       {"--use-distributed-optimizer", ""},

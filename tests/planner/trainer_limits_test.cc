@@ -84,7 +84,7 @@ TEST(TrainerSupport, RefusesHeadSizeGrowthUnderRotaryAndXposOnly) {
   // Heads of 8 -> 16: learned positions only (docs/formulas.md "Growth").
   EXPECT_EQ(growth_error("learned", 8), "");
   EXPECT_EQ(growth_error("rotary", 8),
-            "t.yaml:8:5: stages[1].hidden: cannot grow from stage 'small': hidden changes the head size hidden/heads "
+            "t.yaml:8:58: stages[1].hidden: cannot grow from stage 'small': hidden changes the head size hidden/heads "
             "from 8 to 16, but rotary turns pair i by theta_i = 10000^(-2i/d) of the head size d: grow the heads "
             "instead (keep hidden/heads = 8)");
   EXPECT_NE(growth_error("xpos", 8).find("but xpos turns pair i"), std::string::npos);

@@ -182,6 +182,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
 
   st.tokens = f.number("tokens", 1, 1e16);
   st.global_batch_tokens = read_global_batch_tokens(f, s.seq_len);
+  st.batch_in_sequences = !f.has("global_batch_tokens");
   if (st.global_batch_tokens < s.seq_len) {
     f.fail("global_batch_tokens",
            fmt::format("{} is less than one sequence (seq_len={})", st.global_batch_tokens, s.seq_len));

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "sprout/planner/io/plan_loader.h"
@@ -107,7 +108,12 @@ std::string plan_to_yaml(const Plan& plan) {
     out << YAML::Key << "init_std" << YAML::Value << num(st.init_std);
     out << YAML::Key << "overlap_grad_reduce" << YAML::Value << st.overlap_grad_reduce;
     out << YAML::Key << "tokens" << YAML::Value << num(st.tokens);
-    out << YAML::Key << "global_batch_tokens" << YAML::Value << num(st.global_batch_tokens);
+    if (st.batch_in_sequences) {
+      out << YAML::Key << "global_batch_sequences" << YAML::Value
+          << std::llround(st.global_batch_tokens / st.shape.seq_len);
+    } else {
+      out << YAML::Key << "global_batch_tokens" << YAML::Value << num(st.global_batch_tokens);
+    }
     out << YAML::Key << "lr" << YAML::Value << num(st.lr);
     out << YAML::Key << "warmup_fraction" << YAML::Value << num(st.warmup_fraction);
     if (st.recompute) out << YAML::Key << "recompute" << YAML::Value << to_string(*st.recompute);

@@ -177,20 +177,25 @@ void keep_pareto_set(std::vector<Label>& labels, const DominatesLabel& dominates
   labels = std::move(kept);
 }
 
-// At most `limit` of the sink's labels (sorted by cost), evenly spread over
-// them and always with the one furthest along the loss curve.
+// At most `limit` of the sink's labels (sorted by cost): the quarter furthest
+// along the loss curve, and the rest evenly spread over the cost range. More
+// than the single best is kept because the ranking refills each schedule's
+// budget afterwards, which can reorder the near-best ones.
 std::vector<size_t> thin_out(const std::vector<Label>& labels, size_t limit) {
   std::vector<size_t> out;
   if (labels.size() <= limit || limit < 2) {
     for (size_t i = 0; i < labels.size(); ++i) out.push_back(i);
     return out;
   }
-  size_t best = 0;
-  for (size_t i = 1; i < labels.size(); ++i) {
-    if (labels[i].loss.effective_tokens > labels[best].loss.effective_tokens) best = i;
-  }
-  for (size_t k = 0; k < limit; ++k) out.push_back(k * (labels.size() - 1) / (limit - 1));
-  out.push_back(best);
+  std::vector<size_t> by_tokens(labels.size());
+  for (size_t i = 0; i < labels.size(); ++i) by_tokens[i] = i;
+  const size_t best_kept = std::max<size_t>(1, limit / 4);
+  std::partial_sort(by_tokens.begin(), by_tokens.begin() + best_kept, by_tokens.end(), [&](size_t a, size_t b) {
+    return labels[a].loss.effective_tokens > labels[b].loss.effective_tokens;
+  });
+  out.assign(by_tokens.begin(), by_tokens.begin() + best_kept);
+  const size_t spread = std::max<size_t>(2, limit - best_kept);
+  for (size_t k = 0; k < spread; ++k) out.push_back(k * (labels.size() - 1) / (spread - 1));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -31,6 +31,7 @@ struct Stage {
   ModelShape shape;
   double tokens = 0;
   double global_batch_tokens = 0;
+  bool batch_in_sequences = false;  // the plan gave global_batch_sequences (written back so)
   double lr = 0;
   double init_std = 0.02;
   double warmup_fraction = 0.01;  // of the stage's steps
