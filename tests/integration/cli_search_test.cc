@@ -86,8 +86,7 @@ TEST(CliSearch, ShapesRestrictTheLadderAndComparisonsNoteAnotherCluster) {
     const std::string shapes = c["shapes"];
     // Under xPos (the search's FLM-101B template) a width step would change the
     // head size, which growth refuses: only the depth step is left.
-    EXPECT_TRUE(shapes == "40x10240 -> 80x10240" || shapes == "80x10240")
-        << shapes;
+    EXPECT_TRUE(shapes == "40x10240 -> 80x10240" || shapes == "80x10240") << shapes;
   }
   EXPECT_EQ(j["comparison"]["note"],
             "it plans 192 x a800 in cn-north at $1.00/GPU-hour, the search 192 x a800 in france at $1.00");
