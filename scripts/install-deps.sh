@@ -37,6 +37,12 @@ PACKAGES=(
   python3-yaml python3-kubernetes
 )
 
+# `--fuzz` (make fuzz): clang and its libFuzzer / sanitizer runtimes, needed
+# only by the fuzz build (docs/reliability.md "Fuzzing").
+if [ "${1:-}" = "--fuzz" ]; then
+  PACKAGES+=(clang-14 libclang-rt-14-dev)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -100,5 +100,13 @@ TEST(BadInput, HardwareProfileWithMissingFieldIsRejected) {
   }
 }
 
+// Found by fuzzing: yaml-cpp's "unknown escape character" message ends in the
+// character itself, a line break; the CLI's error must stay one line.
+TEST(BadInput, ControlCharactersInAReasonAreEscaped) {
+  const InputError e({"p.yaml", 4, 1}, "name", "unknown escape character: \n, \r, \x01 and\ttab");
+  EXPECT_STREQ(e.what(), "p.yaml:4:1: name: unknown escape character: \\n, \\r, \\x01 and\ttab");
+  EXPECT_EQ(e.reason(), "unknown escape character: \n, \r, \x01 and\ttab");  // as given
+}
+
 }  // namespace
 }  // namespace sprout::planner

@@ -238,5 +238,29 @@ TEST(RunComparison, BadRunDirectoriesAreClearErrors) {
   EXPECT_NE(error_of("/no/such/run").find("does not exist"), std::string::npos);
 }
 
+// Found by fuzzing: nlohmann's out_of_range (a number beyond double) and
+// type errors (a summary that is not an object) escaped as exit 1.
+TEST(RunRecord, NumbersBeyondDoubleAndOddSummariesAreInputErrors) {
+  auto error_of = [](const std::string& dir) -> std::string {
+    try {
+      read_run(dir);
+    } catch (const InputError& err) {
+      return err.what();
+    }
+    return "no error";
+  };
+  const std::string overflow = copy_of_recorded("overflow");
+  std::string text = read_file(overflow + "/telemetry.jsonl");
+  text.insert(text.find('\n') + 1, "{\"step\": 1e999}\n");
+  write_file_atomically(overflow + "/telemetry.jsonl", text);
+  EXPECT_NE(error_of(overflow).find("telemetry.jsonl:2: telemetry.line: not valid JSON"), std::string::npos)
+      << error_of(overflow);
+  for (const char* summary : {"[true]", "{\"complete\": 1e999}", "{\"complete\": \"yes\"}"}) {
+    const std::string dir = copy_of_recorded("summary");
+    write_file_atomically(dir + "/summary.json", summary);
+    EXPECT_NE(error_of(dir).find("summary.json"), std::string::npos) << summary << ": " << error_of(dir);
+  }
+}
+
 }  // namespace
 }  // namespace sprout::planner

@@ -94,6 +94,9 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError({path, 0, 0}, "", std::string("cannot open file: ") + std::strerror(errno));
+  // A directory opens like a file on Linux and then reads as empty.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw InputError({path, 0, 0}, "", "cannot read file: is a directory");
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw InputError({path, 0, 0}, "", "cannot read file");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/planner/base/input_error.h"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace sprout::planner {
@@ -14,7 +16,22 @@ std::string format_input_error(const SourceLocation& where, const std::string& f
   out += ": ";
   if (!field.empty()) out += field + ": ";
   out += reason;
-  return out;
+  // One line, always: a value quoted in the reason (a YAML block scalar, a
+  // telemetry line, a parser's message) may hold line breaks or other control
+  // characters, shown escaped.
+  std::string line;
+  for (const char c : out) {
+    if (c == '\n') {
+      line += "\\n";
+    } else if (c == '\r') {
+      line += "\\r";
+    } else if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+      line += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      line += c;
+    }
+  }
+  return line;
 }
 
 InputError::InputError(SourceLocation where, std::string field, std::string reason)

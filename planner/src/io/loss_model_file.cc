@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/utf8.h"
 #include "sprout/planner/io/yaml_fields.h"
 
 namespace sprout::planner {
@@ -45,8 +46,8 @@ LossFitSummary read_fit(YamlFields& f) {
     throw InputError(location_of(runs, f.file()), f.field_name("runs"), "expected a list of run directories");
   }
   for (const auto& r : runs) {
-    if (!r.IsScalar() || r.Scalar().empty()) {
-      throw InputError(location_of(r, f.file()), f.field_name("runs"), "expected a run directory name");
+    if (!r.IsScalar() || r.Scalar().empty() || first_invalid_utf8(r.Scalar())) {
+      throw InputError(location_of(r, f.file()), f.field_name("runs"), "expected a run directory name (UTF-8 text)");
     }
     fit.runs.push_back(r.Scalar());
   }

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "sprout/planner/base/units.h"
+#include "sprout/planner/base/utf8.h"
 #include "sprout/planner/io/yaml_fields.h"
 #include "sprout/planner/model/growth.h"
 
@@ -277,6 +278,7 @@ std::string data_path_of(const std::string& path, const std::string& plan_file) 
 void read_training_data(YamlFields& f, TrainingSettings& t) {
   if (std::optional<YAML::Node> data = f.optional_child("data")) {
     if (data->IsScalar()) {
+      if (first_invalid_utf8(data->Scalar())) f.fail("data", "the path is not valid UTF-8");
       t.data = data_path_of(data->Scalar(), f.file());
     } else if (data->IsSequence() && data->size() > 0) {
       for (size_t i = 0; i < data->size(); ++i) {
@@ -342,6 +344,20 @@ void read_training(const YAML::Node& node, const std::string& file, TrainingSett
   f.finish();
 }
 
+// A file the plan names (hardware, region, price list), loaded: whatever is
+// wrong with it is reported at the plan's key, the file's own message kept
+// ("plan.yaml:4:11: hardware: profiles/hardware/x.yaml:3:1: peak_tflops: ...").
+template <typename Load>
+auto load_referenced(const SourceLocation& at, const std::string& field, Load load) -> decltype(load()) {
+  try {
+    return load();
+  } catch (const InputError& e) {
+    throw InputError(at, field, e.what());
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw InputError(at, field, e.path1().string() + ": " + e.code().message());
+  }
+}
+
 Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOverrides& ov) {
   YamlFields f(root, file, "");
   Plan plan;
@@ -353,7 +369,8 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOv
   std::string hardware = ov.hardware ? *ov.hardware : f.text("hardware");
   SourceLocation hw_at = ov.hardware ? SourceLocation{"--hardware", 0, 0} : f.location_of("hardware");
   if (ov.hardware) f.optional_text("hardware");
-  plan.cluster.hardware = load_hardware_profile(resolve_profile(hardware, "hardware", dirs, hw_at, "hardware"));
+  const std::string hardware_file = resolve_profile(hardware, "hardware", dirs, hw_at, "hardware");
+  plan.cluster.hardware = load_referenced(hw_at, "hardware", [&] { return load_hardware_profile(hardware_file); });
 
   plan.cluster.gpus = static_cast<int>(f.integer("gpus", 1, 10000000));
   if (ov.gpus) {
@@ -364,14 +381,16 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOv
   std::string region = ov.region ? *ov.region : f.text("region");
   SourceLocation region_at = ov.region ? SourceLocation{"--region", 0, 0} : f.location_of("region");
   if (ov.region) f.optional_text("region");
-  plan.cluster.region = load_region_profile(resolve_profile(region, "regions", dirs, region_at, "region"));
+  const std::string region_file = resolve_profile(region, "regions", dirs, region_at, "region");
+  plan.cluster.region = load_referenced(region_at, "region", [&] { return load_region_profile(region_file); });
 
   // Price: --price, else the plan's number, else its price list's entry for
   // this hardware, else the hardware profile's default.
   auto price = f.optional_number("price_usd_per_gpu_hour", 0, 1e4);
   if (auto list_name = f.optional_text("price_list")) {
-    PriceList list =
-        load_price_list(resolve_profile(*list_name, "prices", dirs, f.location_of("price_list"), "price_list"));
+    const SourceLocation list_at = f.location_of("price_list");
+    const std::string list_file = resolve_profile(*list_name, "prices", dirs, list_at, "price_list");
+    const PriceList list = load_referenced(list_at, "price_list", [&] { return load_price_list(list_file); });
     auto it = list.usd_per_gpu_hour.find(plan.cluster.hardware.name);
     if (it == list.usd_per_gpu_hour.end()) {
       f.fail("price_list", "'" + list.name + "' has no price for hardware '" + plan.cluster.hardware.name + "'");

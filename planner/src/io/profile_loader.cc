@@ -86,8 +86,11 @@ RegionProfile load_region_profile(const std::string& path) {
   if (auto trace = f.optional_text("carbon_trace_csv")) {
     fs::path p(*trace);
     if (p.is_relative()) p = fs::path(path).parent_path() / p;
-    if (!fs::exists(p)) f.fail("carbon_trace_csv", "file not found: " + p.string());
+    std::error_code ec;
+    if (!fs::exists(p, ec))
+      f.fail("carbon_trace_csv", (ec ? "path unusable: " + ec.message() : "file not found") + ": " + p.string());
     r.carbon_trace_csv = p.lexically_normal().string();
+    r.carbon_trace_at = f.location_of("carbon_trace_csv");
   }
   f.finish();
   return r;
@@ -135,22 +138,27 @@ std::string resolve_profile(const std::string& name_or_path, const std::string& 
                             const std::string& field) {
   const bool is_path = name_or_path.find('/') != std::string::npos ||
                        (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".yaml") == 0);
+  // The error_code forms: a name longer than the system allows (ENAMETOOLONG)
+  // is a bad reference, not a std::filesystem_error escaping as exit 1.
+  std::error_code ec;
+  // A name as long as the one that once got here (5000 characters) is cut for the one-line error.
+  const std::string shown = name_or_path.size() > 120 ? name_or_path.substr(0, 120) + "..." : name_or_path;
   if (is_path) {
     fs::path p(name_or_path);
-    if (p.is_relative() && !referenced_at.file.empty() && !fs::exists(p)) {
+    if (p.is_relative() && !referenced_at.file.empty() && !fs::exists(p, ec)) {
       p = fs::path(referenced_at.file).parent_path() / p;
     }
-    if (fs::exists(p)) return p.string();
-    throw InputError(referenced_at, field, kind + " profile file not found: " + name_or_path);
+    if (fs::exists(p, ec)) return p.string();
+    if (ec) throw InputError(referenced_at, field, kind + " profile path unusable: " + ec.message() + ": " + shown);
+    throw InputError(referenced_at, field, kind + " profile file not found: " + shown);
   }
   std::string looked;
   for (const auto& dir : search_dirs) {
     fs::path candidate = fs::path(dir) / kind / (name_or_path + ".yaml");
-    if (fs::exists(candidate)) return candidate.string();
+    if (fs::exists(candidate, ec)) return candidate.string();
     looked += (looked.empty() ? "" : ", ") + (fs::path(dir) / kind).string();
   }
-  throw InputError(referenced_at, field,
-                   "no " + kind + " profile named '" + name_or_path + "' (looked in " + looked + ")");
+  throw InputError(referenced_at, field, "no " + kind + " profile named '" + shown + "' (looked in " + looked + ")");
 }
 
 HardwareProfile find_hardware_profile(const std::string& name_or_path, const std::string& plan_file) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/utf8.h"
 
 namespace sprout::planner {
 
@@ -64,6 +65,10 @@ YamlFields::YamlFields(const YAML::Node& node, std::string file, std::string pat
   std::map<std::string, int> seen;
   for (const auto& kv : node_) {
     std::string key = kv.first.Scalar();
+    if (first_invalid_utf8(key)) {
+      throw InputError(planner::location_of(kv.first, file_), path_.empty() ? "<top level>" : path_,
+                       "a key is not valid UTF-8");
+    }
     if (++seen[key] > 1) {
       throw InputError(planner::location_of(kv.first, file_), field_name(key), "duplicate key");
     }
@@ -164,6 +169,9 @@ std::optional<std::vector<long long>> YamlFields::optional_integer_list(const st
 std::string YamlFields::text(const std::string& key) {
   const YAML::Node n = scalar(key);
   if (n.Scalar().empty()) fail(key, "must not be empty");
+  if (const auto bad = first_invalid_utf8(n.Scalar())) {
+    fail(key, "is not valid UTF-8 (byte " + std::to_string(*bad + 1) + " of the value)");
+  }
   return n.Scalar();
 }
 

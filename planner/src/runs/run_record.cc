@@ -120,6 +120,9 @@ RunRecord read_run(const std::string& run_dir) {
         break;
       }
       throw InputError({path, number, 0}, "telemetry.line", "not valid JSON");
+    } catch (const nlohmann::json::exception& e) {
+      // out_of_range.406: a number beyond double's range (1e999).
+      throw InputError({path, number, 0}, "telemetry.line", std::string("not valid JSON: ") + e.what());
     }
     RunTelemetryRecord rec = parse_record(path, number, j, run.plan);
     // A resumed run logs again from its checkpoint's step: later records of
@@ -145,8 +148,12 @@ RunRecord read_run(const std::string& run_dir) {
   if (fs::exists(summary_path)) {
     try {
       run.summary = nlohmann::json::parse(read_file(summary_path));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       throw InputError({summary_path, 0, 0}, "summary.json", std::string("not valid JSON: ") + e.what());
+    }
+    if (!run.summary->is_object()) throw InputError({summary_path, 1, 0}, "summary.json", "expected a JSON object");
+    if (run.summary->contains("complete") && !(*run.summary)["complete"].is_boolean()) {
+      throw InputError({summary_path, 1, 0}, "summary.complete", "expected true or false");
     }
   }
   const bool complete = run.summary && run.summary->value("complete", false);

@@ -23,8 +23,17 @@ std::string day_text(double seconds) { return fmt::format("{:.2f} d", seconds / 
 
 RunCalendar base_calendar(const planner::Plan& plan, const SimulationOptions& o) {
   RunCalendar c = constant_calendar(plan.cluster.region.grid_g_co2e_per_kwh);
-  const std::string trace_file = o.carbon_trace_csv.value_or(plan.cluster.region.carbon_trace_csv);
-  if (!trace_file.empty()) c.trace = load_carbon_trace(trace_file, o.trace_column);
+  const planner::RegionProfile& region = plan.cluster.region;
+  if (o.carbon_trace_csv) {
+    c.trace = load_carbon_trace(*o.carbon_trace_csv, o.trace_column);
+  } else if (!region.carbon_trace_csv.empty()) {
+    // The region profile names the trace: a bad trace is reported where it is named.
+    try {
+      c.trace = load_carbon_trace(region.carbon_trace_csv, o.trace_column);
+    } catch (const planner::InputError& e) {
+      throw planner::InputError(region.carbon_trace_at, "carbon_trace_csv", e.what());
+    }
+  }
   c.start_unix_s = o.start_unix_s.value_or(c.trace ? c.trace->start_unix_s : 0);
   if (c.trace && (c.start_unix_s < c.trace->start_unix_s || c.start_unix_s >= c.trace->end_unix_s())) {
     bad_option(
