@@ -35,7 +35,7 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$crashes/" "$corpus" "$seeds" >"$log" 2>&1
   rc=$?
   set -e
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || echo "?")
   inputs=$(find "$corpus" -type f | wc -l)
   found=$(find "$crashes" -type f | wc -l)
   echo "fuzz_$t: $runs executions in $seconds s, corpus $inputs inputs, $found crashes"

@@ -9,6 +9,7 @@
 
 #include <fstream>
 
+#include "sprout/planner/base/file_io.h"
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/runs/run_comparison.h"
@@ -106,6 +107,17 @@ TEST_F(FlmLogs, BadLogsNameTheFile) {
   // The 16B log against a plan of other batches: another run.
   const Plan tiny = load_plan(test::source_path("plans/tiny-cpu.yaml"));
   expect_input_error(tiny, {files[0]}, files[0] + ":", "num_layers: the log is of another model");
+}
+
+// Found by fuzzing: a count beyond long long's range was cast (undefined behaviour).
+TEST_F(FlmLogs, ACountBeyondLongLongIsAnInputError) {
+  std::string text = read_file(files[0]);
+  const size_t at = text.find("consumed samples:      2304000");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 30, "consumed samples: 4.4e117");
+  const std::string path = test::make_temp_dir("megatron-huge") + "/stage-1.log";
+  write_file_atomically(path, text);
+  expect_input_error(plan, {path}, path + ":21: megatron log.consumed samples: ", "too large for a count");
 }
 
 }  // namespace

@@ -120,6 +120,15 @@ TEST(TelemetryRecord, BadLinesNameTheLineAndTheField) {
             std::string::npos);
 }
 
+// A count beyond long long's range was cast (undefined behaviour under UBSan).
+TEST(TelemetryRecord, CountsBeyondTwoToThe53AreRefused) {
+  EXPECT_EQ(error_of(R"({"step": 1e300, "stage": "s", "tokens": 1, "loss": 1})"),
+            "telemetry.jsonl:7: telemetry.step: 1e+300 is too large for a count (at most 9.0072e+15)");
+  EXPECT_NE(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "rank_count": 1e10})")
+                .find("telemetry.rank_count: 10000000000.0 is too large for a count"),
+            std::string::npos);
+}
+
 TEST(TelemetryRecord, ModelShapeJsonRoundTrips) {
   ModelShape s{2, 64, 4, 2, 192, 256, 32, Activation::kSwiglu, PositionEmbedding::kXpos, false, Norm::kRmsNorm};
   const ModelShape back = model_shape_from_json(model_shape_to_json(s));

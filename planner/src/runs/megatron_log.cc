@@ -59,6 +59,14 @@ double to_number(const std::string& text, const SourceLocation& where, const std
   return v;
 }
 
+// A count (iteration, samples, batch, ranks) as an integer: a number beyond
+// `max` is refused, as the cast of one beyond long long's range is undefined
+// (found by fuzzing: "consumed samples: 4.4e117").
+long long count_of(double v, const SourceLocation& where, const std::string& key, double max = 0x1p53) {
+  if (std::fabs(v) > max) throw InputError(where, "megatron log." + key, fmt::format("{} is too large for a count", v));
+  return static_cast<long long>(v);
+}
+
 std::optional<double> optional_number(const std::map<std::string, std::string>& f, const std::string& key,
                                       const SourceLocation& where) {
   const auto it = f.find(key);
@@ -84,11 +92,11 @@ std::optional<IterationLine> parse_iteration(const std::string& text, const Sour
         text.find_first_not_of("0123456789", digits) == slash) {
       IterationLine l;
       l.line = where.line;
-      l.iteration = static_cast<long long>(to_number(text.substr(digits, slash - digits), where, "iteration"));
+      l.iteration = count_of(to_number(text.substr(digits, slash - digits), where, "iteration"), where, "iteration");
       const std::map<std::string, std::string> f = fields_of(text.substr(bar));
-      l.consumed_samples = static_cast<long long>(required_number(f, "consumed samples", where));
+      l.consumed_samples = count_of(required_number(f, "consumed samples", where), where, "consumed samples");
       l.elapsed_ms = required_number(f, "elapsed time per iteration (ms)", where);
-      l.global_batch = static_cast<long long>(required_number(f, "global batch size", where));
+      l.global_batch = count_of(required_number(f, "global batch size", where), where, "global batch size");
       l.tflops_per_gpu = optional_number(f, "throughput per GPU (TFLOP/s/GPU)", where);
       l.lr = optional_number(f, "learning rate", where);
       l.loss = optional_number(f, "lm loss", where);
@@ -244,8 +252,10 @@ void LogReader::iteration(const IterationLine& l, const std::string& path) {
   }
   const double iterations = static_cast<double>(l.consumed_samples - last_samples_) / l.global_batch;
   const double seconds = iterations * l.elapsed_ms / 1000;
-  const int ranks = args_.count("world_size") ? static_cast<int>(to_number(args_.at("world_size"), where, "world_size"))
-                                              : plan_.cluster.gpus;
+  const int ranks = args_.count("world_size")
+                        ? static_cast<int>(count_of(to_number(args_.at("world_size"), where, "world_size"), where,
+                                                    "world_size", 1 << 30))
+                        : plan_.cluster.gpus;
   seconds_ += seconds;
   iterations_ += iterations;
   if (l.energy_j_per_gpu) {

@@ -37,9 +37,19 @@ class FieldReader {
     return *v;
   }
 
-  std::optional<long long> optional_count(const char* field) const {
-    const auto v = optional_number(field);
+  // A count, cast to an integer: a number beyond `max` (2^53 by default, where
+  // doubles stop counting exactly) is refused, as the cast of one beyond long
+  // long's range is undefined (found by fuzzing).
+  std::optional<long long> optional_count(const char* field, double min = 0, double max = 0x1p53) const {
+    const auto v = optional_number(field, min);
+    if (v && *v > max) fail(field, j_[field].dump() + " is too large for a count (at most " + shortest(max) + ")");
     return v ? std::optional<long long>(static_cast<long long>(*v)) : std::nullopt;
+  }
+
+  long long count(const char* field) const {
+    const auto v = optional_count(field);
+    if (!v) fail(field, "missing");
+    return *v;
   }
 
   std::string text(const char* field) const { return optional_text(field).value_or(""); }
@@ -241,10 +251,10 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   if (!j.is_object()) r.fail("line", "expected a JSON object");
   TelemetryRecord rec;
   rec.time = r.text("time");
-  rec.step = static_cast<long long>(r.number("step"));
+  rec.step = r.count("step");
   rec.stage = stage_of(r, j);
   rec.stage_index = r.optional_count("stage_index");
-  rec.rank_count = static_cast<int>(r.optional_number("rank_count", 1).value_or(0));
+  rec.rank_count = static_cast<int>(r.optional_count("rank_count", 1, 1 << 24).value_or(0));
   rec.tokens = r.number("tokens");
   rec.model_flops = r.optional_number("model_flops");
   rec.energy_j = r.optional_number("energy_j");
