@@ -39,7 +39,7 @@ class FieldReader {
 
   // A count, cast to an integer: a number beyond `max` (2^53 by default, where
   // doubles stop counting exactly) is refused, as the cast of one beyond long
-  // long's range is undefined (found by fuzzing).
+  // long's range is undefined (as fuzzing found in the Megatron-LM log reader).
   std::optional<long long> optional_count(const char* field, double min = 0, double max = 0x1p53) const {
     const auto v = optional_number(field, min);
     if (v && *v > max) fail(field, j_[field].dump() + " is too large for a count (at most " + shortest(max) + ")");
