@@ -75,15 +75,20 @@ class Trainer {
                                .threads = threads_,
                                .dtype = bf16_ ? "bf16" : "fp32",
                                .energy_source = accounting_->energy_source(),
+                               .energy_model_power_w = model_power_w(),
                                .collectives = comm_->backend_name(),
                                .rendezvous = rendezvous_.style,
                                .bucket_bytes = options_.bucket_bytes,
+                               .collective_timeout_s = plan_.training.collective_timeout_s,
                                .unigram_entropy_nats = data_->source->unigram_entropy_nats(),
                                .recompute = {},
                                .attention = {},
+                               .layouts = {},
                                .provenance = run_provenance(device_, ranks())},
-                              plan_, schedules_);
+                              plan_, schedules_, options_.zero1);
   }
+  // The power the energy estimate assumes when no meter reads the device.
+  double model_power_w() const { return planner::gpu_power_w(plan_.cluster.hardware, plan_.cluster.power_model); }
   void write_summary(bool complete);
   TrainOutcome stop(bool signalled);
   void check_replicas(const std::string& when);
@@ -157,8 +162,7 @@ TrainOutcome Trainer::run() {
     prepare_data(data, [this](const std::string& line) { progress(line); });
   });
   run_on_every_rank(*comm_, [&] { read_data(data); });
-  auto energy = make_energy_meter(device_.is_cuda(), device_.is_cuda() ? device_.index() : 0,
-                                  planner::gpu_power_w(plan_.cluster.hardware, plan_.cluster.power_model));
+  auto energy = make_energy_meter(device_.is_cuda(), device_.is_cuda() ? device_.index() : 0, model_power_w());
   resume_or_start();
   accounting_.emplace(std::move(energy), rendezvous_.local_rank == 0, state().counters);
   if (is_root()) telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);
@@ -199,9 +203,7 @@ TrainOutcome Trainer::run() {
 // Every rank alike, before meeting the others: the plan and what it asks for.
 void Trainer::load_plan() {
   plan_ = planner::load_plan(options_.plan_path);
-  if (auto problem = planner::trainer_cannot_run(plan_)) {
-    throw planner::InputError({plan_.source_file, 0, 0}, "parallel", *problem);
-  }
+  planner::require_trainer_can_run(plan_);
   check_attention_kernels(plan_);
   schedules_ = schedule_stages(plan_, ranks());
   paths_ = run_dir_paths(options_.run_dir);
@@ -210,7 +212,12 @@ void Trainer::load_plan() {
   const std::string dtype = options_.dtype.empty() ? t.dtype : options_.dtype;
   if (dtype != "fp32" && dtype != "bf16") throw planner::InputError({"--dtype", 0, 0}, "dtype", "fp32 or bf16");
   bf16_ = dtype == "bf16";
-  device_ = resolve_device(options_.device.empty() ? t.device : options_.device, rendezvous_);
+  try {
+    device_ = resolve_device(options_.device.empty() ? t.device : options_.device, rendezvous_);
+  } catch (const planner::InputError& e) {
+    if (!options_.device.empty()) throw;  // --device: its own message
+    throw planner::InputError(planner::training_key_location(plan_, "device"), "training.device", e.reason());
+  }
   threads_ = choose_thread_count(options_.threads, t.threads, rendezvous_.local_world_size);
   torch::set_num_threads(threads_);
   memory_.emplace(device_);
