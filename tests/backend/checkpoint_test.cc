@@ -2,7 +2,7 @@
 // Checkpoints: exact round trip, keep-last-K, and a truncated or corrupt
 // newest checkpoint is detected and the previous one loaded; a load reads
 // each file once; a shard-local read counts only what it reads and checks
-// each record's CRC-32.
+// each record's CRC-32; a version 1 archive (no record CRC-32) is still read.
 #include "checkpoint/checkpoint.h"
 
 #include <gtest/gtest.h>
@@ -122,6 +122,32 @@ TEST(Checkpoint, AShardLocalReadCountsWhatItReadsAndChecksEachRecordsCrc) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("tensor b fails its CRC-32 (corrupt)"), std::string::npos) << e.what();
   }
+}
+
+TEST(Checkpoint, AVersionOneArchiveWithoutRecordCrcsIsStillRead) {
+  // "SPROUTTA" | version 1 | 1 record: "x", f32, rank 1, size 2, 8 bytes, no CRC-32.
+  std::string bytes = "SPROUTTA";
+  auto put = [&bytes](auto v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  put(uint32_t{1});
+  put(uint64_t{1});
+  put(uint32_t{1});
+  bytes += "x";
+  put(uint8_t{0});
+  put(uint32_t{1});
+  put(int64_t{2});
+  put(uint64_t{8});
+  put(1.5f);
+  put(-2.0f);
+  const std::string path = sprout::test::make_temp_dir("archive-v1") + "/v1.bin";
+  planner::write_file_atomically(path, bytes);
+  const torch::Tensor want = torch::tensor({1.5f, -2.0f});
+  const NamedTensors all = read_tensor_archive(path);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(torch::equal(all[0].second, want));
+  const std::vector<ArchiveRecord> records = index_tensor_archive(path);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_FALSE(records[0].crc32.has_value());
+  EXPECT_TRUE(torch::equal(read_archive_record(records[0]), want));
 }
 
 }  // namespace
