@@ -342,6 +342,7 @@ void read_training(const YAML::Node& node, const std::string& file, TrainingSett
   t.collective_timeout_s = f.optional_integer("collective_timeout_s", 1, static_cast<long long>(kSecondsPerDay))
                                .value_or(t.collective_timeout_s);
   f.finish();
+  for (const auto& kv : node) t.key_locations[kv.first.Scalar()] = location_of(kv.second, file);
 }
 
 // A file the plan names (hardware, region, price list), loaded: whatever is
