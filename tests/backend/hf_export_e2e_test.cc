@@ -65,18 +65,9 @@ class HfExportE2E : public ::testing::Test {
 
   // The NumPy forward's loss against the run's last evaluation.
   static void expect_numpy_loss_equal(const std::string& run, const std::string& layout) {
-    const std::string python = test::numpy_python();
-    if (python.empty()) GTEST_SKIP() << "no python3 with NumPy (Debian: python3-numpy)";
-    // The validation set: eval_batches (2) x min(16, sequences per step = 512 / 32) windows of 32 tokens.
-    const auto numpy = test::numpy_forward(python, run + "-hf", dir_ + "/data/val.bin", 32, 32);
-    ASSERT_FALSE(numpy.is_null());
-    const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
-    const double sprout_loss = summary["total"]["final_val_loss"].get<double>();
+    const auto numpy = test::expect_export_loss_equal(run, dir_ + "/data/val.bin", layout);
+    if (numpy.is_null()) GTEST_SKIP() << "no python3 with NumPy (Debian: python3-numpy), or it failed";
     EXPECT_EQ(numpy["layout"], layout);
-    EXPECT_NEAR(numpy["loss"].get<double>(), sprout_loss, 1e-3)
-        << "numpy " << numpy.dump() << " sprout " << sprout_loss;
-    std::cout << std::setprecision(9) << layout << ": sprout-train val loss " << sprout_loss
-              << ", NumPy forward of the export " << numpy["loss"].get<double>() << "\n";
   }
 
   // The trained and exported GPT-2-layout run (once per suite).

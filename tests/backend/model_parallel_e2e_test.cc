@@ -22,7 +22,6 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
-#include <iomanip>
 #include <iostream>
 #include <map>
 
@@ -424,16 +423,11 @@ TEST_F(ModelParallel, ATp2xPp2CheckpointExportsToHuggingFaceAsTheOneProcessModel
   }
   // The layouts' training differs by rounding only (losses within 1e-5 relative).
   EXPECT_LT(max_difference, 1e-3);
-  const std::string python = test::numpy_python();
-  if (python.empty()) GTEST_SKIP() << "no python3 with NumPy (Debian: python3-numpy)";
-  const auto numpy = test::numpy_forward(python, run + "-hf", dir_ + "/data/val.bin", 32, 32);
-  ASSERT_FALSE(numpy.is_null());
-  const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
-  const double sprout_loss = summary["total"]["final_val_loss"].get<double>();
-  EXPECT_NEAR(numpy["loss"].get<double>(), sprout_loss, 1e-3);
-  std::cout << std::setprecision(9) << "TP2 x PP2 export: sprout-train val loss " << sprout_loss
-            << ", NumPy forward of the export " << numpy["loss"].get<double>()
-            << "; largest weight difference from the one-process run's export " << max_difference << "\n";
+  std::cout << "TP2 x PP2 export: largest weight difference from the one-process run's export " << max_difference
+            << "\n";
+  if (test::expect_export_loss_equal(run, dir_ + "/data/val.bin", "TP2 x PP2 export").is_null()) {
+    GTEST_SKIP() << "no python3 with NumPy (Debian: python3-numpy), or it failed";
+  }
 }
 
 TEST_F(ModelParallel, LayoutsTheModelCannotBeSplitIntoAreRefusedBeforeTraining) {
