@@ -2,6 +2,7 @@
 # Installation (GNUInstallDirs) and the Debian package (`cpack -G DEB` in the
 # build directory; docs/environment.md "Install"):
 #   bin/sprout, bin/sprout-train, bin/sprout-gui       (those built)
+#   lib/sprout/libsprout_sentencepiece.so              sprout-train's SentencePiece module
 #   share/sprout/{profiles,plans}                      found at run time relative to the
 #                                                      executable (planner/base/data_dirs.h)
 #   share/man/man1/*.1.gz                              help2man, from each program's --help
@@ -15,6 +16,12 @@ foreach(program sprout sprout-train sprout-gui)
     install(TARGETS ${program} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
   endif()
 endforeach()
+# sprout-train's SentencePiece module (dlopen'ed, backend/src/data/sentencepiece_tokenizer.cc) in
+# lib/sprout of the prefix: the loader looks in ../lib/sprout of the running program, so it is found
+# wherever the prefix is (Debian policy: a package's private modules in /usr/lib/<package>).
+if(TARGET sprout_sentencepiece)
+  install(TARGETS sprout_sentencepiece LIBRARY DESTINATION lib/sprout)
+endif()
 install(DIRECTORY profiles plans DESTINATION ${CMAKE_INSTALL_DATADIR}/sprout)
 foreach(command sprout sprout-train)
   install(FILES cli/completion/sprout.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions

@@ -8,7 +8,8 @@
 # --version of each, `sprout plan` of a plan copied there (its hardware and
 # region profiles come from ROOT/usr/share/sprout), `sprout validate` (its
 # published numbers too), the same through XDG_DATA_DIRS for a relocated
-# binary, the man pages and the bash completion.
+# binary, the man pages, the bash completion, and sprout-train's SentencePiece
+# module (installed in /usr/lib/sprout and the one it loads).
 set -euo pipefail
 build=$(cd "$1" && pwd)
 source_dir=$(cat "$build/sprout-source-dir")
@@ -64,6 +65,21 @@ cp "$root/usr/bin/sprout" "$scratch/moved/bin/"
 XDG_DATA_DIRS="$root/usr/share" "$scratch/moved/bin/sprout" plan plan.yaml > /dev/null || fail "XDG_DATA_DIRS not searched"
 if "$scratch/moved/bin/sprout" plan plan.yaml > /dev/null 2> missing.txt; then fail "found profiles without any data directory"; fi
 grep -q "no hardware profile named 'a800'" missing.txt || { cat missing.txt; fail "unclear error without data"; }
+
+# sprout-train's SentencePiece module: installed, and the one the installed
+# sprout-train loads (LD_DEBUG names every file the dynamic loader opens).
+if [ -x "$root/usr/bin/sprout-train" ]; then
+  module=$root/usr/lib/sprout/libsprout_sentencepiece.so
+  [ -e "$module" ] || fail "missing /usr/lib/sprout/libsprout_sentencepiece.so in the package"
+  grep -q libsentencepiece <<< "$depends" || fail "Depends lacks libsentencepiece (the module's library)"
+  for i in $(seq 1 400); do echo "the model grows from a small one and its loss falls as new heads learn words"; done > spm.txt
+  LD_DEBUG=files "$root/usr/bin/sprout-train" prepare --input spm.txt --out spm --tokenizer sentencepiece --vocab 64 \
+    > spm.log 2>&1 || { tail -20 spm.log; fail "sprout-train prepare --tokenizer sentencepiece failed"; }
+  grep -q "file=$module \[0\];  dynamically loaded" spm.log || {
+    grep libsprout_sentencepiece spm.log; fail "sprout-train did not load the installed SentencePiece module"; }
+  [ -e spm/tokenizer.json ] || fail "prepare --tokenizer sentencepiece wrote no tokenizer.json"
+  echo "sentencepiece module: $module"
+fi
 
 # Bash completion: registered, and completes subcommands and options from --help.
 "$source_dir/scripts/check-completion.sh" "$root/usr/share/bash-completion/completions/sprout" "$root/usr/bin/sprout"

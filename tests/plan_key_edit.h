@@ -13,13 +13,18 @@
 namespace sprout::test {
 
 // Sets (or, with no value, removes) `path` in `doc`: stage keys on every
-// stage, except grow: keys, on the last.
+// stage, except grow: keys, on the last, and stages[0]. keys on the first.
 inline void edit_plan_key(YAML::Node doc, const std::string& path, const std::optional<std::string>& value) {
-  const std::string stage_prefix = "stages[].";
+  const std::string stage_prefix = "stages[].", first_stage_prefix = "stages[0].";
   const bool stage_key = path.rfind(stage_prefix, 0) == 0;
-  const std::string key_path = stage_key ? path.substr(stage_prefix.size()) : path;
+  const bool first_stage_key = path.rfind(first_stage_prefix, 0) == 0;
+  const std::string key_path = stage_key         ? path.substr(stage_prefix.size())
+                               : first_stage_key ? path.substr(first_stage_prefix.size())
+                                                 : path;
   std::vector<YAML::Node> targets;
-  if (stage_key) {
+  if (first_stage_key) {
+    targets.push_back(doc["stages"][0]);
+  } else if (stage_key) {
     const size_t n = doc["stages"].size();
     for (size_t i = key_path.rfind("grow.", 0) == 0 ? n - 1 : 0; i < n; ++i) targets.push_back(doc["stages"][i]);
   } else {

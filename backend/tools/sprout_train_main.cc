@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", o.data, "Token shard directory, Megatron-LM prefix or text file (overrides training.data)");
   app.add_option("--init-from", o.init_from,
                  "Start the first stage from this trained model: a run or checkpoint directory, or a Hugging Face "
-                 "model (config.json + model.safetensors)");
+                 "model (config.json + model.safetensors); overrides the first stage's init_from");
   app.add_option("--dtype", o.dtype, "fp32 | bf16 (overrides training.dtype)")->check(CLI::IsMember({"fp32", "bf16"}));
   app.add_option("--device", o.device, "auto | cpu | cuda (overrides training.device)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));

@@ -175,6 +175,7 @@ void PlanDocument::add_stage_after(int stage) {
     YAML::Node stages = sequence_of(draft_["stages"], order);
     YAML::Node copy = stages[stage + 1];
     copy.remove("grow");
+    copy.remove("init_from");  // the first stage's alone
     copy["name"] = copy["name"].Scalar() + " copy";
     draft_["stages"] = stages;
   });

@@ -5,8 +5,10 @@
 // reader and a NumPy forward, no LibTorch), whose loss on the validation
 // windows equals sprout-train's last evaluation within 1e-3. A run started
 // with --init-from the export (or the sprout run itself) evaluates, before its
-// first step, to the source's last validation loss within 1e-5, and a
+// first step, to the source's last validation loss within 1e-5 (so does one
+// whose plan names the export in its first stage's init_from), and a
 // safetensors header that lies is refused with exit 2 before anything is written.
+// SentencePiece data exports its tokenizer.model beside the model.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,7 +16,9 @@
 #include <iomanip>
 #include <iostream>
 
+#include "numpy_forward.h"
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 #include "tiny_growth_run.h"
 
@@ -24,14 +28,6 @@ namespace fs = std::filesystem;
 using sprout::test::run_command;
 
 const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
-
-// Debian's python3 (python3-numpy), else whichever python3 comes first; "" when none has NumPy.
-std::string numpy_python() {
-  for (const char* p : {"/usr/bin/python3", "python3"}) {
-    if (run_command(std::string(p) + " -c 'import numpy'").exit_code == 0) return p;
-  }
-  return "";
-}
 
 // 1x32 (4 heads, 2 KV heads) -> depth 2x32 on rotary, RMSNorm and SwiGLU.
 std::string llama_plan_yaml() {
@@ -69,19 +65,9 @@ class HfExportE2E : public ::testing::Test {
 
   // The NumPy forward's loss against the run's last evaluation.
   static void expect_numpy_loss_equal(const std::string& run, const std::string& layout) {
-    const std::string python = numpy_python();
-    if (python.empty()) GTEST_SKIP() << "no python3 with NumPy (Debian: python3-numpy)";
-    // The validation set: eval_batches (2) x min(16, sequences per step = 512 / 32) windows of 32 tokens.
-    const auto r = run_command(python + " " + sprout::test::source_path("tests/backend/hf_numpy_forward.py") + " " +
-                               run + "-hf " + dir_ + "/data/val.bin 32 32");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    const auto numpy = nlohmann::json::parse(r.out);
-    const auto summary = nlohmann::json::parse(planner::read_file(run + "/summary.json"));
-    const double sprout_loss = summary["total"]["final_val_loss"].get<double>();
+    const auto numpy = test::expect_export_loss_equal(run, dir_ + "/data/val.bin", layout);
+    if (numpy.is_null()) GTEST_SKIP() << "no python3 with NumPy (Debian: python3-numpy), or it failed";
     EXPECT_EQ(numpy["layout"], layout);
-    EXPECT_NEAR(numpy["loss"].get<double>(), sprout_loss, 1e-3) << "numpy " << r.out << " sprout " << sprout_loss;
-    std::cout << std::setprecision(9) << layout << ": sprout-train val loss " << sprout_loss
-              << ", NumPy forward of the export " << numpy["loss"].get<double>() << "\n";
   }
 
   // The trained and exported GPT-2-layout run (once per suite).
@@ -91,8 +77,11 @@ class HfExportE2E : public ::testing::Test {
   }
 
   // A 2-stage plan whose first stage has the tiny run's final shape (2x64,
-  // 4 heads), then grows in depth; 2 steps per stage, starting from `init_from`.
-  static std::string grow_from(const std::string& name, const std::string& init_from, int expect = 0) {
+  // 4 heads), then grows in depth; 2 steps per stage, starting from
+  // `init_from` (--init-from, unless ""); `first_keys` / `second_keys` are
+  // added to the stages (line 9 and 10 of the plan).
+  static std::string grow_from(const std::string& name, const std::string& init_from, int expect = 0,
+                               const std::string& first_keys = "", const std::string& second_keys = "") {
     const std::string plan = dir_ + "/" + name + ".yaml", run = dir_ + "/" + name;
     planner::write_file_atomically(
         plan,
@@ -100,11 +89,14 @@ class HfExportE2E : public ::testing::Test {
         "model: {vocab: 256, seq_len: 32, activation: gelu}\n"
         "training: {seed: 9, eval_every_steps: 4, eval_batches: 2, checkpoint_every_steps: 100, device: cpu}\n"
         "stages:\n"
-        "  - {name: imported, layers: 2, hidden: 64, heads: 4, tokens: 1024, global_batch_tokens: 512, lr: 1e-3}\n"
-        "  - {name: deeper, grow: {depth: true, grow_steps: 1}, layers: 3, hidden: 64, heads: 4, tokens: 1024, "
-        "global_batch_tokens: 512, lr: 1e-3}\n");
-    last_ = run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
-                        " --threads 1 --quiet --init-from " + init_from);
+        "  - {name: imported, layers: 2, hidden: 64, heads: 4, tokens: 1024, global_batch_tokens: 512, lr: 1e-3" +
+            first_keys +
+            "}\n"
+            "  - {name: deeper, grow: {depth: true, grow_steps: 1}, layers: 3, hidden: 64, heads: 4, tokens: 1024, "
+            "global_batch_tokens: 512, lr: 1e-3" +
+            second_keys + "}\n");
+    last_ = run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run + " --threads 1 --quiet" +
+                        (init_from.empty() ? "" : " --init-from " + init_from));
     EXPECT_EQ(last_.exit_code, expect) << last_.err;
     return run;
   }
@@ -140,6 +132,31 @@ TEST_F(HfExportE2E, LlamaLayoutLossMatchesAnIndependentNumpyForward) {
   expect_numpy_loss_equal(run, "llama");
 }
 
+TEST_F(HfExportE2E, SentencePieceDataExportsItsTokenizerBesideTheModel) {
+  auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+                       "/spm --tokenizer sentencepiece --vocab 100 --chunk-tokens 1024 --validation-every 4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string plan = test::tiny_growth_plan_yaml({});
+  plan.replace(plan.find("vocab: 256"), 10, "vocab: 128");  // 100 pieces, padded to a multiple of 128
+  planner::write_file_atomically(dir_ + "/spm.yaml", plan);
+  const std::string run = dir_ + "/spm-run";
+  r = run_command(kTrain + " --plan " + dir_ + "/spm.yaml --data " + dir_ + "/spm --out " + run +
+                  " --threads 1 --quiet --stop-after-steps 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command(kTrain + " export --checkpoint " + run + " --format hf --data " + dir_ + "/spm --out " + run + "-hf");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The model file the data was tokenized with, byte for byte, and a config naming it.
+  EXPECT_EQ(planner::read_file(run + "-hf/tokenizer.model"), planner::read_file(dir_ + "/spm/tokenizer.model"));
+  const auto config = nlohmann::json::parse(planner::read_file(run + "-hf/tokenizer_config.json"));
+  const auto record = nlohmann::json::parse(planner::read_file(dir_ + "/spm/tokenizer.json"));
+  EXPECT_EQ(config["tokenizer_class"], "LlamaTokenizer");
+  EXPECT_EQ(config["sprout_vocab"], 100);
+  EXPECT_EQ(config["sprout_model_sha256"], record["model_sha256"]);
+  EXPECT_EQ(nlohmann::json::parse(planner::read_file(run + "-hf/config.json"))["vocab_size"], 128);
+  // Byte-level data has no tokenizer file to export.
+  EXPECT_FALSE(fs::exists(gpt2_run() + "-hf/tokenizer.model"));
+}
+
 TEST_F(HfExportE2E, XposAndMissingCheckpointsAreRefusedWithExit2) {
   const std::string plan = dir_ + "/xpos.yaml", run = dir_ + "/xpos";
   test::TinyGrowthPlan p;
@@ -171,6 +188,33 @@ TEST_F(HfExportE2E, GrowingFromTheExportStartsAtTheSourceLoss) {
   EXPECT_NEAR(from_sprout, source_loss, 1e-5);
   const auto summary = nlohmann::json::parse(planner::read_file(dir_ + "/from-hf/summary.json"));
   EXPECT_TRUE(summary["complete"].get<bool>());  // and the growth schedule ran on from there
+}
+
+TEST_F(HfExportE2E, ThePlanKeyInitFromStartsAtTheSourceLossAndIsCheckedAtItsLine) {
+  const std::string source = gpt2_run();
+  const double source_loss =
+      nlohmann::json::parse(planner::read_file(source + "/summary.json"))["total"]["final_val_loss"].get<double>();
+  // Relative to the plan's folder (dir_), as training.data is.
+  const std::string run = grow_from("from-key", "", 0, ", init_from: gpt2-hf");
+  const double from_key = start_val_loss(run);
+  std::cout << std::setprecision(9) << "source val loss " << source_loss << "; step-0 eval from the plan key "
+            << from_key << "\n";
+  EXPECT_NEAR(from_key, source_loss, 1e-5);
+  // The run's plan copy names the model resolved, so sprout status/compare read it from anywhere.
+  EXPECT_EQ(planner::load_plan(run + "/plan.yaml").stages.front().init_from,
+            fs::absolute(source + "-hf").lexically_normal().string());
+  // --init-from overrides the key (which names a directory that is no model).
+  EXPECT_NEAR(start_val_loss(grow_from("from-key-flag", source, 0, ", init_from: data")), source_loss, 1e-5);
+  // On a later stage, or a path that is not there: exit 2 at the key's line, nothing written.
+  std::string bad = grow_from("key-later", "", 2, "", ", init_from: gpt2-hf");
+  EXPECT_NE(last_.err.find("key-later.yaml:10:"), std::string::npos) << last_.err;
+  EXPECT_NE(last_.err.find("stages[1].init_from: only the first stage"), std::string::npos) << last_.err;
+  EXPECT_FALSE(fs::exists(bad));
+  bad = grow_from("key-missing", "", 2, ", init_from: gpt2-gone");
+  EXPECT_NE(last_.err.find("key-missing.yaml:9:"), std::string::npos) << last_.err;
+  EXPECT_NE(last_.err.find("stages[0].init_from: " + dir_ + "/gpt2-gone: no such file"), std::string::npos)
+      << last_.err;
+  EXPECT_FALSE(fs::exists(bad));
 }
 
 TEST_F(HfExportE2E, ABadInitFromExitsTwoAndWritesNothing) {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <QFile>
+#include <filesystem>
 
 #include "sprout/gui/stages_model.h"
+#include "sprout/planner/base/file_io.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
@@ -91,6 +93,30 @@ TEST(PlanDocument, StagesCanBeAddedRemovedAndReordered) {
   doc.remove_stage(3);
   EXPECT_EQ(doc.stage_count(), 3);
   EXPECT_FALSE(doc.error());
+}
+
+TEST(PlanDocument, TheFirstStagesInitFromRoundTripsUnchanged) {
+  // A plan that starts from a trained model beside it (relative path); edited and saved in another folder.
+  const std::string dir = test::make_temp_dir("gui-init-from");
+  std::filesystem::create_directories(dir + "/trained");
+  std::string yaml = planner::read_file(test::source_path("plans/tiny-cpu.yaml"));
+  const std::string first = "  - name: small\n";
+  ASSERT_NE(yaml.find(first), std::string::npos);
+  yaml.insert(yaml.find(first) + first.size(), "    init_from: trained\n");
+  planner::write_file_atomically(dir + "/plan.yaml", yaml);
+  PlanDocument doc;
+  ASSERT_TRUE(doc.load(QString::fromStdString(dir + "/plan.yaml"))) << doc.last_load_error().toStdString();
+  const QString trained = QString::fromStdString(dir + "/trained");
+  EXPECT_EQ(doc.stage_value(0, "init_from"), trained);
+  doc.set_stage_value(1, "lr", "1e-3");
+  doc.add_stage_after(0);  // the copy does not start from the model
+  ASSERT_FALSE(doc.error()) << doc.error()->full.toStdString();
+  EXPECT_EQ(doc.stage_value(1, "init_from"), "");
+  const std::string saved = test::make_temp_dir("gui-init-from-saved") + "/plan.yaml";
+  ASSERT_TRUE(doc.save(QString::fromStdString(saved)));
+  const planner::Plan reloaded = planner::load_plan(saved);
+  EXPECT_EQ(reloaded.stages[0].init_from, trained.toStdString());
+  EXPECT_EQ(reloaded.stages[1].init_from, "");
 }
 
 TEST(PlanDocument, BadFileLeavesTheDocumentAlone) {

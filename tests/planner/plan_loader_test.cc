@@ -141,6 +141,35 @@ stages:
   for (const char* key : {"data_split", "eod_mask_loss", "spike"}) EXPECT_EQ(plain.find(key), std::string::npos);
 }
 
+// The first stage's init_from: relative to the plan's folder, kept absolute,
+// so a plan written into another folder names the same model.
+TEST(PlanLoader, InitFromIsResolvedAndRoundTripsFromAnotherFolder) {
+  const std::string dir = test::make_temp_dir("init-from");
+  std::filesystem::create_directories(dir + "/runs/small-hf");
+  std::ofstream(dir + "/plan.yaml") << R"(name: grown from a trained model
+hardware: a100-80
+gpus: 8
+region: us-average
+model: {vocab: 512, seq_len: 128}
+stages:
+  - {name: s, layers: 2, hidden: 64, heads: 4, tokens: 1e6, global_batch_tokens: 1024, lr: 1e-3,
+     init_from: runs/../runs/small-hf}
+  - {name: d, layers: 4, hidden: 64, heads: 4, tokens: 1e6, global_batch_tokens: 1024, lr: 1e-3, grow: {depth: true}}
+)";
+  const Plan plan = load_plan(dir + "/plan.yaml");
+  const std::string model = std::filesystem::absolute(dir + "/runs/small-hf").lexically_normal().string();
+  EXPECT_EQ(plan.stages[0].init_from, model);
+  EXPECT_EQ(plan.stages[1].init_from, "");
+  const std::string elsewhere = test::make_temp_dir("init-from-elsewhere");
+  std::ofstream(elsewhere + "/again.yaml") << plan_to_yaml(plan);
+  EXPECT_EQ(load_plan(elsewhere + "/again.yaml").stages[0].init_from, model);
+  // The cost models ignore it.
+  Plan fresh = plan;
+  fresh.stages[0].init_from.clear();
+  EXPECT_DOUBLE_EQ(estimate_plan(plan).total.cost_usd, estimate_plan(fresh).total.cost_usd);
+  EXPECT_EQ(plan_to_yaml(load_plan(test::source_path("plans/tiny-cpu.yaml"))).find("init_from"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sprout::planner
 

@@ -2,6 +2,7 @@
 #include "run/run_dir.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 
@@ -30,6 +31,9 @@ std::string plan_fingerprint_of_yaml(const std::string& canonical_plan_yaml) {
 std::string layout_independent_fingerprint(planner::Plan plan) {
   plan.cluster.gpus = 1;
   for (auto& st : plan.stages) st.parallel.reset();
+  // A resume continues from its own checkpoint whatever the run started
+  // from, and the plan copy names the same model by another path.
+  plan.stages.front().init_from.clear();
   return plan_fingerprint_of_yaml(planner::plan_to_yaml(plan));
 }
 
@@ -41,10 +45,29 @@ void check_fresh_run_dir(const RunDirPaths& p) {
   }
 }
 
-void prepare_run_dir(const RunDirPaths& paths, const std::string& plan_path, bool resuming) {
+namespace {
+
+// The plan file as written, or, when its first stage's init_from is a
+// relative path, re-emitted with the resolved one (comments are then lost).
+std::string plan_copy_text(const std::string& plan_path, const std::string& init_from) {
+  std::string text = planner::read_file(plan_path);
+  if (init_from.empty()) return text;
+  YAML::Node plan = YAML::Load(text);
+  YAML::Node first = plan["stages"][0];
+  if (first["init_from"].as<std::string>() == init_from) return text;
+  first["init_from"] = init_from;
+  YAML::Emitter out;
+  out << plan;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace
+
+void prepare_run_dir(const RunDirPaths& paths, const std::string& plan_path, const std::string& init_from,
+                     bool resuming) {
   fs::create_directories(paths.root);
   if (!resuming && !fs::exists(paths.plan)) {
-    planner::write_file_atomically(paths.plan, planner::read_file(plan_path));
+    planner::write_file_atomically(paths.plan, plan_copy_text(plan_path, init_from));
   }
 }
 

@@ -24,8 +24,11 @@ RunDirPaths run_dir_paths(const std::string& root);
 void check_fresh_run_dir(const RunDirPaths& paths);
 
 // RUN_DIR itself and, unless the run resumes from a checkpoint, the copy of
-// the plan (a first start's copy is kept).
-void prepare_run_dir(const RunDirPaths& paths, const std::string& plan_path, bool resuming);
+// the plan (a first start's copy is kept). `init_from` is the plan's first
+// stage's, resolved: the copy names it so (a path relative to the plan's
+// folder would not resolve from RUN_DIR).
+void prepare_run_dir(const RunDirPaths& paths, const std::string& plan_path, const std::string& init_from,
+                     bool resuming);
 
 // A short stable hash of the plan as the trainer sees it (stage shapes,
 // tokens, batches, lr, seed, ...): checkpoints of another plan are refused.

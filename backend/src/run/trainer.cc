@@ -120,6 +120,7 @@ class Trainer {
   const RunState& state() const { return *state_; }
 
   TrainOptions options_;
+  std::string init_from_field_ = "--init-from";  // where options_.init_from came from, for its errors
   Rendezvous rendezvous_;
   planner::Plan plan_;
   std::vector<StageSchedule> schedules_;
@@ -161,7 +162,7 @@ TrainOutcome Trainer::run() {
   });
   run_on_every_rank(*comm_, [&] {
     if (!is_root()) return;
-    prepare_run_dir(paths_, options_.plan_path, resume_step_.has_value());
+    prepare_run_dir(paths_, options_.plan_path, plan_.stages.front().init_from, resume_step_.has_value());
     prepare_data(data, [this](const std::string& line) { progress(line); });
   });
   run_on_every_rank(*comm_, [&] { read_data(data); });
@@ -211,6 +212,11 @@ void Trainer::load_plan() {
   schedules_ = schedule_stages(plan_, ranks());
   paths_ = run_dir_paths(options_.run_dir);
   fingerprint_ = layout_independent_fingerprint(plan_);
+  // The plan's first stage may name the model it starts from; --init-from overrides it.
+  if (options_.init_from.empty() && !plan_.stages.front().init_from.empty()) {
+    options_.init_from = plan_.stages.front().init_from;
+    init_from_field_ = plan_.stages.front().field_path + ".init_from";
+  }
   const planner::TrainingSettings& t = plan_.training;
   const std::string dtype = options_.dtype.empty() ? t.dtype : options_.dtype;
   if (dtype != "fp32" && dtype != "bf16") throw planner::InputError({"--dtype", 0, 0}, "dtype", "fp32 or bf16");
@@ -244,7 +250,7 @@ void Trainer::check_inputs(const DataSource& data) {
     }
   }
   if (!options_.resume && !options_.init_from.empty()) {
-    check_init_from(plan_.stages.front().shape, options_.init_from, "--init-from");
+    check_init_from(plan_.stages.front().shape, options_.init_from, init_from_field_);
   }
   // Given data is checked before RUN_DIR is touched.
   if (data.text_to_prepare.empty() && data.parts.front().path != paths_.data) read_data(data);
@@ -264,7 +270,7 @@ void Trainer::resume_or_start() {
     if (!resume_step_) {
       state_.emplace(fresh_run_state(plan_, fingerprint_, device_));
       // Growing from a trained model: its weights, fresh optimizer state.
-      if (!options_.init_from.empty()) load_init_from(state().model, options_.init_from, "--init-from");
+      if (!options_.init_from.empty()) load_init_from(state().model, options_.init_from, init_from_field_);
       return;
     }
     const std::string dir = checkpoint_dir(paths_.checkpoints, *resume_step_);

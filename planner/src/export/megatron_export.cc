@@ -149,6 +149,10 @@ std::string stage_script(const Plan& plan, const PlanEstimate& e, size_t k, cons
     s += "# Growth: this stage starts from the previous stage grown by " + describe(se.growth) +
          "; Megatron-LM cannot grow a model.\n# Set GROWN_CHECKPOINT to a grown checkpoint, or the stage trains "
          "from scratch (README.md).\n";
+  } else if (!st.init_from.empty()) {
+    s += "# init_from: " + comment_safe(st.init_from) +
+         " (a sprout or Hugging Face model): convert it to a Megatron-LM\n# checkpoint and set GROWN_CHECKPOINT "
+         "to it, or the stage trains from scratch.\n";
   }
   s += "#\n# Run on every node (NODE_RANK 0.." + std::to_string(g.nodes - 1) +
        ") with MEGATRON_LM pointing to a Megatron-LM checkout.\n\n";
@@ -227,6 +231,11 @@ MegatronExport megatron_arguments(const Plan& plan, const PlanEstimate& estimate
     ms.script = fmt::format("stage-{}-{}.sh", k + 1, name_slug(st.name));
     ms.log = fmt::format("stage-{}-{}.log", k + 1, name_slug(st.name));
     add_shape(ms.arguments, st, m.warnings);
+    if (!st.init_from.empty()) {
+      m.warnings.push_back("the first stage starts from " + st.init_from +
+                           " (init_from), which Megatron-LM cannot read: convert it to a Megatron-LM checkpoint and "
+                           "set GROWN_CHECKPOINT");
+    }
     add_layout(ms.arguments, st, estimate.stages[k]);
     add_schedule(ms.arguments, plan, st, estimate.stages[k]);
     m.stages.push_back(std::move(ms));

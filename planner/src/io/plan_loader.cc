@@ -126,6 +126,27 @@ ParallelLayout read_layout(YamlFields& f, int layers) {
   return p;
 }
 
+// A data path as the plan names it: relative to the plan's folder.
+std::string data_path_of(const std::string& path, const std::string& plan_file) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(plan_file).parent_path() / path).lexically_normal().string();
+}
+
+// `init_from` (docs/formats.md): the trained model the first stage starts
+// from, relative to the plan's folder. Kept absolute so that a plan written
+// elsewhere (the GUI, sprout-train's run copy) still names the same model.
+std::string read_init_from(YamlFields& f, int stage_index) {
+  const std::optional<std::string> given = f.optional_text("init_from");
+  if (!given) return "";
+  if (stage_index > 0) {
+    f.fail("init_from", "only the first stage starts from a trained model (later stages grow from the one before)");
+  }
+  if (given->empty()) f.fail("init_from", "empty path (a sprout run or checkpoint, or a Hugging Face model)");
+  const std::string path = std::filesystem::absolute(data_path_of(*given, f.file())).lexically_normal().string();
+  if (!std::filesystem::exists(path)) f.fail("init_from", path + ": no such file or directory");
+  return path;
+}
+
 Stage read_stage(const YAML::Node& node, const std::string& file, int index, const ShapeFields& model,
                  const Plan& plan) {
   const std::string path = fmt::format("stages[{}]", index);
@@ -233,6 +254,7 @@ Stage read_stage(const YAML::Node& node, const std::string& file, int index, con
     if (!g.width && !g.depth) gf.fail_here("say what grows: width: true and/or depth: true");
     st.grow = g;
   }
+  st.init_from = read_init_from(f, index);
   f.finish();
   return st;
 }
@@ -265,12 +287,6 @@ void check_growth(const Plan& plan, const YAML::Node& stages, const std::string&
       }
     }
   }
-}
-
-// A data path as the plan names it: relative to the plan's folder.
-std::string data_path_of(const std::string& path, const std::string& plan_file) {
-  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(plan_file).parent_path() / path).lexically_normal().string();
 }
 
 // `data`: one path, or a blend [{path, weight}, ...]; `data_split`: Megatron's

@@ -98,6 +98,9 @@ std::vector<PlanSchemaKey> stage_keys() {
        "MSG depth growth (checked against the shapes)"},
       {"stages[].grow.grow_steps", "40", kHonoured, "growth transition",
        "MSG mask ramp; longer than the stage exits 2"},
+      {"stages[0].init_from", ".", kHonoured, "not used (the schedule's cost is the same)",
+       "the first stage starts from this trained model (--init-from overrides); on a later stage, or a "
+       "missing path, exit 2"},
   };
 }
 

@@ -89,6 +89,7 @@ std::string plan_to_yaml(const Plan& plan) {
       out << YAML::Key << "grow_steps" << YAML::Value << st.grow->grow_steps;
       out << YAML::EndMap;
     }
+    if (!st.init_from.empty()) out << YAML::Key << "init_from" << YAML::Value << st.init_from;
     out << YAML::Key << "layers" << YAML::Value << s.layers;
     out << YAML::Key << "hidden" << YAML::Value << s.hidden;
     out << YAML::Key << "heads" << YAML::Value << s.heads;

@@ -48,6 +48,9 @@ struct Stage {
   SourceLocation location;                          // of the stage in the plan file
   SourceLocation parallel_location;                 // of its `parallel:` mapping
   SourceLocation attention_location;                // of its `attention` key (the stage's, else model:'s)
+  // First stage only: a trained model (sprout run or checkpoint, Hugging Face
+  // directory or .safetensors file) it starts from, absolute ("": random init).
+  std::string init_from;
 };
 
 // One dataset of a blend (`training.data` as a list, Megatron-LM's weighted
