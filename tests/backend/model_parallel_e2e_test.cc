@@ -20,8 +20,8 @@
 #include <functional>
 #include <iostream>
 
-#include "checkpoint/crc32.h"
 #include "checkpoint/tensor_archive.h"
+#include "data/crc32.h"
 #include "rank_processes.h"
 #include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
