@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "sprout/planner/base/file_io.h"
 #include "test_paths.h"
@@ -109,6 +110,7 @@ TEST(Checkpoint, EveryFlippedByteOfEveryFileIsRejectedNamingTheFile) {
     EXPECT_EQ(checkpoint_problem(newest), "");
   }
   EXPECT_GT(flips, 400);
+  std::cout << "[ flips    ] " << flips << " flipped bytes, each rejected naming its file\n";
   // The older one corrupt too: nothing to resume from (sprout-train exits 2).
   const std::string older_state = dir + "/step-000000001/state.json";
   std::string state = planner::read_file(older_state);

@@ -274,11 +274,21 @@ int restarts_of(const std::string& job) {
   return at == std::string::npos ? -1 : std::atoi(show.out.c_str() + at + 9);
 }
 
-// The newest step any telemetry record of `run` names.
-long long newest_step(const std::string& run) {
+// How far the run's current start got: the number of `resume` events and
+// the newest step trained since the last one (records before it may be
+// dropped again, and signals before the ranks are up are not preemptions).
+std::pair<int, long long> progress_of(const std::string& run) {
+  int resumes = 0;
   long long step = 0;
-  for (const auto& j : telemetry_of(run)) step = std::max(step, j.value("step", 0LL));
-  return step;
+  for (const auto& j : telemetry_of(run)) {
+    if (j.value("event", "") == "resume") {
+      ++resumes;
+      step = 0;
+    } else if (!j.contains("event")) {
+      step = std::max(step, j.value("step", 0LL));
+    }
+  }
+  return {resumes, step};
 }
 
 // The weights of the newest checkpoint, every file but state.json (wall time
@@ -329,7 +339,8 @@ TEST_F(SlurmExport, SoakFourTaskGrowthRunKilledOrPreemptedFiveTimesEndsBitwiseEq
   std::mt19937 rng(20261205);
   std::vector<long long> moments;
   while (moments.size() < 5) {
-    const long long step = std::uniform_int_distribution<long long>(2, 36)(rng);
+    // From step 5 on a checkpoint (every 4) exists, so every restart resumes.
+    const long long step = std::uniform_int_distribution<long long>(5, 36)(rng);
     if (std::find(moments.begin(), moments.end(), step) == moments.end()) moments.push_back(step);
   }
   std::sort(moments.begin(), moments.end());
@@ -339,15 +350,19 @@ TEST_F(SlurmExport, SoakFourTaskGrowthRunKilledOrPreemptedFiveTimesEndsBitwiseEq
   std::string done;
   for (size_t i = 0; i < moments.size(); ++i) {
     const bool preempt = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
-    for (int t = 0; t < 3000 && newest_step(run) < moments[i]; ++t) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_GE(newest_step(run), moments[i]) << planner::read_file(log);
+    auto started = [&] {
+      const auto [resumes, step] = progress_of(run);
+      return resumes == static_cast<int>(i) && step >= moments[i];
+    };
+    for (int t = 0; t < 3000 && !started(); ++t) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(started()) << "interruption " << i << done << "\n" << planner::read_file(log);
     const int restarts = restarts_of(job);
     if (preempt) {
       ASSERT_EQ(run_command(env() + "scancel --signal=USR1 --batch " + job).exit_code, 0);
     } else {
-      ASSERT_EQ(run_command(env() + "scancel --signal=KILL " + job).exit_code, 0);
+      // SIGKILL to the job step's tasks only (a signal to the job would
+      // cancel it): srun fails, so does the script, and the job with it.
+      ASSERT_EQ(run_command(env() + "scancel --signal=KILL " + job + ".0").exit_code, 0);
       for (int t = 0; t < 600; ++t) {
         const std::string state = run_command(env() + "scontrol show job -o " + job).out;
         if (state.find("JobState=FAILED") != std::string::npos) break;
@@ -355,20 +370,20 @@ TEST_F(SlurmExport, SoakFourTaskGrowthRunKilledOrPreemptedFiveTimesEndsBitwiseEq
       }
       ASSERT_EQ(run_command(env() + "scontrol requeue " + job).exit_code, 0);
     }
-    done += std::string(preempt ? " preempt@" : " kill@") + std::to_string(newest_step(run));
+    done += std::string(preempt ? " preempt@" : " kill@") + std::to_string(progress_of(run).second);
     // Wait for this requeue, then start it (as start_requeued_job, per restart).
-    bool started = false;
-    for (int t = 0; t < 600 && !started; ++t) {
+    bool requeued = false;
+    for (int t = 0; t < 600 && !requeued; ++t) {
       const std::string show = run_command(env() + "scontrol show job -o " + job).out;
       if (restarts_of(job) > restarts) {
-        if (show.find("JobState=RUNNING") != std::string::npos) started = true;
+        if (show.find("JobState=RUNNING") != std::string::npos) requeued = true;
         if (show.find("JobState=PENDING") != std::string::npos && t % 20 == 19) {
           run_command(env() + "scontrol update jobid=" + job + " StartTime=now");
         }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(150));
     }
-    ASSERT_TRUE(started) << "interruption " << i << done << "\n" << planner::read_file(log);
+    ASSERT_TRUE(requeued) << "interruption " << i << done << "\n" << planner::read_file(log);
   }
   ASSERT_EQ(wait_for_job(job, 600), "COMPLETED") << done << "\n" << planner::read_file(log);
   std::cout << "[ soak     ] interrupted:" << done << "\n";
