@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Checkpoints: exact round trip, keep-last-K, and a truncated or corrupt
 // newest checkpoint is detected and the previous one loaded; a load reads
-// each file once.
+// each file once; a shard-local read counts only what it reads and checks
+// each record's CRC-32; a version 1 archive (no record CRC-32) is still read.
 #include "checkpoint/checkpoint.h"
 
 #include <gtest/gtest.h>
@@ -137,6 +138,61 @@ TEST(Checkpoint, ALoadReadsEachFileOnceItsCrcCheckIncluded) {
   const long long checked = checkpoint_bytes_read();
   EXPECT_EQ(checkpoint_problem(written), "");
   EXPECT_EQ(static_cast<uintmax_t>(checkpoint_bytes_read() - checked), on_disk);
+}
+
+TEST(Checkpoint, AShardLocalReadCountsWhatItReadsAndChecksEachRecordsCrc) {
+  const std::string dir = sprout::test::make_temp_dir("ckpt-records");
+  const std::string written = write_checkpoint(dir, 5, sample(5), 2);
+  const long long before = checkpoint_bytes_read();
+  EXPECT_EQ(read_checkpoint_state(written), sample(5).state_json);
+  const uintmax_t state_and_done = fs::file_size(written + "/state.json") + fs::file_size(written + "/DONE");
+  EXPECT_EQ(static_cast<uintmax_t>(checkpoint_bytes_read() - before), state_and_done);
+  const std::map<std::string, ArchiveRecord> records = index_checkpoint(written);
+  ASSERT_EQ(records.size(), 3u);
+  const long long indexed = checkpoint_bytes_read();
+  // One record: its bytes alone, bit for bit.
+  EXPECT_TRUE(torch::equal(read_checkpoint_record(records.at("a")), sample(5).tensors[0].second));
+  EXPECT_EQ(checkpoint_bytes_read() - indexed, 3 * 2 * 4);
+  // The index: DONE again (it lists the archives) and the headers, i.e. the archive less its records' data.
+  EXPECT_EQ(static_cast<uintmax_t>(indexed - before - static_cast<long long>(state_and_done)),
+            fs::file_size(written + "/DONE") + fs::file_size(written + "/tensors.bin") - (3 * 2 * 4 + 5 * 8 + 2));
+  // A flipped byte in record b: reading b fails its CRC-32, reading a does not.
+  std::string bytes = planner::read_file(written + "/tensors.bin");
+  bytes[records.at("b").offset] ^= 0x01;
+  planner::write_file_atomically(written + "/tensors.bin", bytes);
+  EXPECT_NO_THROW(read_checkpoint_record(records.at("a")));
+  try {
+    read_checkpoint_record(records.at("b"));
+    ADD_FAILURE() << "a corrupt record was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("tensor b fails its CRC-32 (corrupt)"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Checkpoint, AVersionOneArchiveWithoutRecordCrcsIsStillRead) {
+  // "SPROUTTA" | version 1 | 1 record: "x", f32, rank 1, size 2, 8 bytes, no CRC-32.
+  std::string bytes = "SPROUTTA";
+  auto put = [&bytes](auto v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  put(uint32_t{1});
+  put(uint64_t{1});
+  put(uint32_t{1});
+  bytes += "x";
+  put(uint8_t{0});
+  put(uint32_t{1});
+  put(int64_t{2});
+  put(uint64_t{8});
+  put(1.5f);
+  put(-2.0f);
+  const std::string path = sprout::test::make_temp_dir("archive-v1") + "/v1.bin";
+  planner::write_file_atomically(path, bytes);
+  const torch::Tensor want = torch::tensor({1.5f, -2.0f});
+  const NamedTensors all = read_tensor_archive(path);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_TRUE(torch::equal(all[0].second, want));
+  const std::vector<ArchiveRecord> records = index_tensor_archive(path);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_FALSE(records[0].crc32.has_value());
+  EXPECT_TRUE(torch::equal(read_archive_record(records[0]), want));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // 1e-5; measured ~1.5e-7), ZeRO-1 on and off bitwise equal, a signal on one
 // rank stops all at the same step, a rank killed or stopped makes the others
 // exit 1 within the collective timeout, and resume continues exactly.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -286,11 +287,17 @@ TEST_F(DataParallel, ALayoutTheTrainerCannotRunIsRefusedAtStartAsAtExport) {
   y.replace(y.find("vocab: 256"), 10, "vocab: 257");
   const std::string plan = dir_ + "/tp2.yaml";
   planner::write_file_atomically(plan, y);
+  const auto refusal = planner::trainer_refusal(planner::load_plan(plan));
+  ASSERT_TRUE(refusal);
   const auto problem = planner::trainer_cannot_run(planner::load_plan(plan));
-  ASSERT_TRUE(problem);
+  ASSERT_EQ(problem, refusal->reason);
   auto r = run_command(command(plan, dir_ + "/tp2"));
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, plan + ": parallel: " + *problem + "\n");
+  // Where in the plan: the stage's parallel: mapping.
+  EXPECT_EQ(refusal->where.file, plan);
+  EXPECT_GT(refusal->where.line, 1);
+  EXPECT_EQ(r.err, fmt::format("{}:{}:{}: stages[0].parallel: {}\n", plan, refusal->where.line, refusal->where.column,
+                               *problem));
   auto ex = run_command(sprout::test::binary_path("cli/sprout") + " export " + plan + " --target slurm --out " + dir_ +
                         "/tp2-export");
   EXPECT_EQ(ex.exit_code, 2);

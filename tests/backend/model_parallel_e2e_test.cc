@@ -8,10 +8,12 @@
 // RMSNorm (relative tolerance 1e-5 in fp32, 1e-6 for the latter; measured
 // below 2e-7); full and selective recomputation give a layout's losses bit
 // for bit; sharded checkpoints resume under other
-// layouts, each rank reading every checkpoint file once (the resume record's
-// resume_bytes_read), and an incomplete one, or one whose slices do not cover
-// a tensor, is refused on every rank; layouts the model cannot be
-// split into are refused before training (exit 2, no hang).
+// layouts, each rank reading only its part (the resume record's
+// resume_bytes_read: at most 1.2x its parameters and moments), a record
+// that fails its CRC-32 on one rank sends every rank back to an intact
+// checkpoint, and an incomplete one, or one whose slices do not cover a
+// tensor, is refused on every rank; layouts the model cannot be split into
+// are refused before training (exit 2, no hang), also at a resume.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -22,8 +24,12 @@
 
 #include "checkpoint/tensor_archive.h"
 #include "data/crc32.h"
+#include "parallel/stage_layout.h"
+#include "parallel/tensor_sharding.h"
 #include "rank_processes.h"
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/runs/telemetry_record.h"
 #include "test_paths.h"
 #include "tiny_growth_run.h"
 
@@ -263,16 +269,43 @@ TEST_F(ModelParallel, AnIncompleteShardedCheckpointIsRefusedBeforeTraining) {
   EXPECT_EQ(series(run).size(), 6u) << "nothing trained or logged after the refusal";
 }
 
-// Every file of a checkpoint, in bytes (DONE included).
-uintmax_t checkpoint_bytes(const std::string& dir) {
-  uintmax_t total = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) total += std::filesystem::file_size(e.path());
-  return total;
+// The bytes of the parameters and Adam moments (fp32) that `rank` of
+// `world` holds in the stage a checkpoint resumes into under `plan`: its
+// pipeline stage's parameters, tensor-parallel ones as its slice,
+// replicated ones whole. What a shard-local resume needs to read.
+double part_bytes(const std::string& plan, const std::string& checkpoint, int rank, int world) {
+  const auto state = nlohmann::json::parse(planner::read_file(checkpoint + "/state.json"));
+  const planner::ModelShape shape = planner::model_shape_from_json(state.at("shape"));
+  const planner::Plan p = planner::load_plan(plan);
+  const RankShare share(layout_for_stage(p.stages.at(state.at("stage_index").get<size_t>()), world), rank);
+  double bytes = 0;
+  for (const ParameterSpec& spec : gpt_parameter_specs(shape)) {
+    if (!share.holds(spec, shape)) continue;
+    const bool split = share.layout().tp > 1 && tensor_parallel_axis(spec).has_value();
+    const AxisRange range =
+        split ? tensor_parallel_range(spec, shape, share.layout().tp, share.position().tp) : AxisRange{};
+    double elements = 1;
+    for (int64_t d : slice_storage_sizes(spec, shape, range)) elements *= static_cast<double>(d);
+    bytes += 3 * sizeof(float) * elements;  // the parameter and its two moments
+  }
+  return bytes;
 }
 
-TEST_F(ModelParallel, AResumeReadsEachCheckpointFileOnceOnEveryRank) {
+// Flips one byte in the first tensor record of checkpoint file `name`
+// (DONE left as it was: the file and the record now fail their CRC-32).
+void corrupt_first_record(const std::string& dir, const std::string& name) {
+  const std::string path = dir + "/" + name;
+  const std::vector<ArchiveRecord> records = index_tensor_archive(path);
+  ASSERT_FALSE(records.empty());
+  std::string bytes = planner::read_file(path);
+  bytes[records.front().offset] = static_cast<char>(bytes[records.front().offset] ^ 0x5a);
+  planner::write_file_atomically(path, bytes);
+}
+
+TEST_F(ModelParallel, AResumeReadsOnlyEachRanksPartOfTheCheckpoint) {
   // TP2 x DP2, a width growth, a depth growth into TP2 x PP2, stopped there
-  // (checkpoint at step 21), resumed as TP2 x PP2 and as TP2 x DP2.
+  // (checkpoint at step 21), resumed as TP2 x PP2, TP2 x DP2 and PP2 x DP2,
+  // each rank reading its part (at most 1.2x its parameters and moments).
   const std::string written = dir_ + "/bytes";
   train(4, write_plan("bytes", 4, layout(2, 1, 2), layout(2, 1, 2), layout(2, 2, 1, 2)), written,
         "--stop-after-steps 21");
@@ -292,11 +325,13 @@ TEST_F(ModelParallel, AResumeReadsEachCheckpointFileOnceOnEveryRank) {
     steady_bytes = 0;
   }
   const std::string checkpoint = written + "/checkpoints/" + test::checkpoint_name(21);
-  const uintmax_t total = checkpoint_bytes(checkpoint);
-  for (const auto& [name, deep] : {std::pair{"bytes-tp2pp2", layout(2, 2, 1, 2)}, {"bytes-tp2dp2", layout(2, 1, 2)}}) {
+  for (const auto& [name, deep] : {std::pair{"bytes-tp2pp2", layout(2, 2, 1, 2)},
+                                   {"bytes-tp2dp2", layout(2, 1, 2)},
+                                   {"bytes-pp2dp2", layout(1, 2, 2, 2)}}) {
     const std::string run = dir_ + "/" + name;
     std::filesystem::copy(written, run, std::filesystem::copy_options::recursive);
-    train(4, write_plan(name, 4, layout(2, 1, 2), layout(2, 1, 2), deep), run, "--resume");
+    const std::string plan = write_plan(name, 4, layout(2, 1, 2), layout(2, 1, 2), deep);
+    train(4, plan, run, "--resume");
     expect_same_losses_as_one_process(run);
     std::vector<double> read;
     for (const auto& j : test::read_telemetry(run)) {
@@ -304,15 +339,41 @@ TEST_F(ModelParallel, AResumeReadsEachCheckpointFileOnceOnEveryRank) {
     }
     ASSERT_EQ(read.size(), 4u) << name;
     for (int r = 0; r < 4; ++r) {
-      const uintmax_t share =
-          std::filesystem::file_size(checkpoint + "/optimizer-rank-0000" + std::to_string(r) + "-of-00004.bin");
-      // The figure the docs quote: every rank still reads the whole checkpoint
-      // (its files once: the CRC check and the load share one read).
-      std::cout << name << " rank " << r << ": read " << static_cast<long long>(read[static_cast<size_t>(r)])
-                << " bytes of a " << total << "-byte checkpoint; its own shard " << share << " bytes\n";
-      EXPECT_EQ(read[static_cast<size_t>(r)], static_cast<double>(total)) << name << " rank " << r;
+      // DONE, state.json and the record headers on top of the part's tensors.
+      const double part = part_bytes(plan, checkpoint, r, 4);
+      const double got = read[static_cast<size_t>(r)];
+      std::cout << name << " rank " << r << ": read " << static_cast<long long>(got) << " bytes, its part "
+                << static_cast<long long>(part) << " bytes (x" << got / part << ")\n";
+      EXPECT_GE(got, part) << name << " rank " << r;
+      EXPECT_LE(got, 1.2 * part) << name << " rank " << r;
     }
   }
+  // A record of rank 3's file fails its CRC-32: rank 3 finds it reading its
+  // part, every rank searches again reading whole checkpoints, skips step 21
+  // and resumes from step 18 (the same losses).
+  const std::string run = dir_ + "/bytes-corrupt";
+  std::filesystem::copy(written, run, std::filesystem::copy_options::recursive);
+  corrupt_first_record(run + "/checkpoints/" + test::checkpoint_name(21), "optimizer-rank-00003-of-00004.bin");
+  RankProcesses p(4, command(dir_ + "/bytes.yaml", run, "--resume"), run + ".log");
+  EXPECT_EQ(p.wait_all(120), (std::vector<int>{0, 0, 0, 0})) << p.log(0) << p.log(3);
+  EXPECT_NE(p.log(3).find("fails its CRC-32 (corrupt)"), std::string::npos) << p.log(3);
+  EXPECT_NE(p.log(0).find("skipping checkpoint step-000000021: optimizer-rank-00003-of-00004.bin fails its CRC-32"),
+            std::string::npos)
+      << p.log(0);
+  expect_same_losses_as_one_process(run);
+}
+
+TEST_F(ModelParallel, ResumingIntoALayoutTheModelCannotBeSplitIntoIsRefusedOnEveryRank) {
+  // The checkpoint of a TP2 run resumed with TP4 for 2 heads: exit 2 on every
+  // rank before anything is read or trained.
+  const std::string run = dir_ + "/unreachable";
+  train(2, write_plan("unreachable-tp2", 2, layout(2, 1, 1), layout(2, 1, 1), layout(2, 1, 1)), run,
+        "--stop-after-steps 6");
+  const std::string plan = write_plan("unreachable-tp4", 4, layout(4, 1, 1), layout(4, 1, 1), layout(4, 1, 1));
+  RankProcesses p(4, command(plan, run, "--resume"), run + ".resume.log");
+  EXPECT_EQ(p.wait_all(60), (std::vector<int>{2, 2, 2, 2}));
+  for (int r = 0; r < 4; ++r) EXPECT_NE(p.log(r).find("tp=4 does not divide heads=2"), std::string::npos) << p.log(r);
+  EXPECT_EQ(series(run).size(), 6u) << "nothing trained or logged after the refusal";
 }
 
 // Rewrites the checkpoint file `name` in `dir` without the tensor records

@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 
+#include "plan_key_edit.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/io/plan_loader.h"
@@ -81,42 +82,10 @@ YAML::Node base_for(const std::string& path) {
   return doc;
 }
 
-// Sets (or, with no value, removes) `path` in `doc`: stage keys on every
-// stage, except grow: keys, on the last.
-void edit(YAML::Node doc, const std::string& path, const std::optional<std::string>& value) {
-  const std::string stage_prefix = "stages[].";
-  const bool stage_key = path.rfind(stage_prefix, 0) == 0;
-  const std::string key_path = stage_key ? path.substr(stage_prefix.size()) : path;
-  std::vector<YAML::Node> targets;
-  if (stage_key) {
-    const size_t n = doc["stages"].size();
-    for (size_t i = key_path.rfind("grow.", 0) == 0 ? n - 1 : 0; i < n; ++i) targets.push_back(doc["stages"][i]);
-  } else {
-    targets.push_back(doc);
-  }
-  for (YAML::Node node : targets) {
-    std::string rest = key_path;
-    for (size_t dot; (dot = rest.find('.')) != std::string::npos; rest = rest.substr(dot + 1)) {
-      const std::string head = rest.substr(0, dot);
-      if (!node[head]) node[head] = YAML::Node(YAML::NodeType::Map);
-      node.reset(node[head]);
-    }
-    if (value) {
-      node[rest] = YAML::Load(*value);
-      // A stage takes exactly one of the two batch keys.
-      if (rest == "global_batch_sequences") node.remove("global_batch_tokens");
-    } else {
-      node.remove(rest);
-    }
-  }
-}
-
 Plan load(const YAML::Node& doc, const std::string& path) {
-  YAML::Emitter out;
-  out << doc;
   ClusterOverrides o;
   if (path.rfind("stages[].parallel.", 0) == 0) o.gpus = 4;
-  return load_plan_from_string(out.c_str(), "walk.yaml", o);
+  return load_plan_from_string(test::yaml_text(doc), "walk.yaml", o);
 }
 
 TEST(PlanSchema, EveryKeyLoadsAndChangesThePlanOrIsRequired) {
@@ -124,7 +93,7 @@ TEST(PlanSchema, EveryKeyLoadsAndChangesThePlanOrIsRequired) {
     SCOPED_TRACE(k.path);
     const std::string before = plan_to_yaml(load(base_for(k.path), k.path));
     YAML::Node with = base_for(k.path);
-    edit(with, k.path, k.example);
+    test::edit_plan_key(with, k.path, k.example);
     std::string after;
     try {
       after = plan_to_yaml(load(with, k.path));
@@ -136,7 +105,7 @@ TEST(PlanSchema, EveryKeyLoadsAndChangesThePlanOrIsRequired) {
     // The example is the base's own value: the key must then be one the
     // plan cannot do without.
     YAML::Node without = base_for(k.path);
-    edit(without, k.path, std::nullopt);
+    test::edit_plan_key(without, k.path, std::nullopt);
     EXPECT_THROW(load(without, k.path), InputError) << k.path << " neither changes the plan nor is required";
   }
 }

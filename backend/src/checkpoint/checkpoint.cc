@@ -162,6 +162,30 @@ void for_each_checked_file(const std::string& dir, const std::function<void(cons
   }
 }
 
+// The files DONE lists, each present with its listed size (not read).
+void check_listed_sizes(const std::string& dir, const nlohmann::json& files) {
+  for (const auto& [name, want] : files.items()) {
+    const fs::path p = fs::path(dir) / name;
+    if (!fs::exists(p)) throw CheckpointProblem(name + " (listed in DONE) is missing");
+    const auto bytes = fs::file_size(p);
+    if (bytes != want.at("bytes").get<size_t>()) {
+      throw CheckpointProblem(
+          fmt::format("{} has {} bytes, DONE says {} (truncated)", name, bytes, want.at("bytes").get<size_t>()));
+    }
+  }
+}
+
+// `work` on checkpoint `dir`; a CheckpointProblem becomes std::runtime_error
+// "step-N: reason".
+template <typename Work>
+auto naming_the_checkpoint(const std::string& dir, Work work) {
+  try {
+    return work();
+  } catch (const CheckpointProblem& e) {
+    throw std::runtime_error(fs::path(dir).filename().string() + ": " + e.what());
+  }
+}
+
 }  // namespace
 
 std::vector<std::pair<long long, std::string>> list_checkpoints(const std::string& dir) {
@@ -265,6 +289,45 @@ LoadedCheckpoint load_checkpoint(const std::string& dir) {
   }
   std::move(shards.begin(), shards.end(), std::back_inserter(c.data.tensors));
   return c;
+}
+
+std::string read_checkpoint_state(const std::string& dir) {
+  return naming_the_checkpoint(dir, [&] {
+    const nlohmann::json files = listed_files(dir);
+    check_listed_sizes(dir, files);
+    std::string state = read_counted((fs::path(dir) / kStateFile).string());
+    if (crc32_of(state) != files.at(kStateFile).at("crc32").get<uint32_t>()) {
+      throw CheckpointProblem(std::string(kStateFile) + " fails its CRC-32 (corrupt)");
+    }
+    return state;
+  });
+}
+
+std::map<std::string, ArchiveRecord> index_checkpoint(const std::string& dir) {
+  return naming_the_checkpoint(dir, [&] {
+    std::map<std::string, ArchiveRecord> out;
+    const nlohmann::json files = listed_files(dir);
+    for (const auto& [name, want] : files.items()) {
+      if (fs::path(name).extension() != ".bin") continue;
+      const std::string path = (fs::path(dir) / name).string();
+      uint64_t header_bytes = want.at("bytes").get<uint64_t>();  // the file less its records' data
+      for (ArchiveRecord& r : index_tensor_archive(path)) {
+        header_bytes -= r.nbytes;
+        const std::string record_name = r.name;
+        if (!out.emplace(record_name, std::move(r)).second) {
+          throw CheckpointProblem(name + ": tensor " + record_name + " is also in another file");
+        }
+      }
+      bytes_read += static_cast<long long>(header_bytes);
+    }
+    return out;
+  });
+}
+
+torch::Tensor read_checkpoint_record(const ArchiveRecord& record) {
+  torch::Tensor t = read_archive_record(record);
+  bytes_read += static_cast<long long>(record.nbytes);
+  return t;
 }
 
 long long checkpoint_bytes_read() { return bytes_read.load(); }

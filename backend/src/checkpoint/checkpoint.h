@@ -11,6 +11,7 @@
 // named tensors, so a checkpoint does not depend on how many ranks wrote it.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -56,6 +57,24 @@ struct LoadedCheckpoint {
 
 // The checkpoint in `dir`; throws std::runtime_error when it is incomplete or corrupt.
 LoadedCheckpoint load_checkpoint(const std::string& dir);
+
+// A shard-local resume's reads (docs/backend.md "Resume semantics"): a rank
+// reads DONE, state.json and the headers of the archives, then only the
+// records it needs, each checked against its own CRC-32.
+//
+// state.json of the checkpoint in `dir`, checked against DONE (read in
+// full, CRC-32 checked); the other files DONE lists must exist with their
+// listed sizes (not read). Throws std::runtime_error ("step-N: reason") when
+// the checkpoint is incomplete or corrupt.
+std::string read_checkpoint_state(const std::string& dir);
+
+// Every tensor record of the archives DONE lists, by name, from their
+// headers alone. Throws std::runtime_error for a bad header or a name that
+// two records share.
+std::map<std::string, ArchiveRecord> index_checkpoint(const std::string& dir);
+
+// One record's tensor (its bytes counted and checked against its CRC-32).
+torch::Tensor read_checkpoint_record(const ArchiveRecord& record);
 
 // Bytes this process has read from checkpoint files so far (CRC checks and
 // loads, each file once per load): what a resume costs a rank.

@@ -120,31 +120,34 @@ std::string checkpoint_plan_fingerprint(const CheckpointData& data) {
 }
 
 RunState from_checkpoint(const CheckpointData& data) {
-  const auto j = nlohmann::json::parse(data.state_json);
+  std::map<std::string, torch::Tensor> tensors(data.tensors.begin(), data.tensors.end());
+  // Whole tensors, or (a tensor/pipeline-parallel checkpoint) assembled from
+  // the slices in the ranks' shards.
+  return run_state_from_json(nlohmann::json::parse(data.state_json),
+                             [&](const std::string& name, const ParameterSpec& spec, const planner::ModelShape& shape) {
+                               return checkpoint_tensor(tensors, name, spec, shape);
+                             });
+}
+
+RunState run_state_from_json(const nlohmann::json& j, const CheckpointTensorSource& tensor) {
   if (j.at("format") != kStateFormat) {
     throw std::runtime_error(
         fmt::format("checkpoint state format {} is not {} (written by another sprout-train version)",
                     j.at("format").dump(), kStateFormat));
   }
-  std::map<std::string, torch::Tensor> tensors(data.tensors.begin(), data.tensors.end());
-
   GptSettings settings{planner::model_shape_from_json(j.at("shape")), j.at("init_std"), j.at("dropout")};
   auto specs = gpt_parameter_specs(settings.shape);
   std::vector<torch::Tensor> params;
   AdamWState opt;
   opt.step = j.at("adam_step");
-  // Whole tensors, or (a tensor/pipeline-parallel checkpoint) assembled from
-  // the slices in the ranks' shards.
-  auto full = [&](const std::string& kind, const ParameterSpec& spec) {
-    return checkpoint_tensor(tensors, kind + spec.name, spec, settings.shape);
-  };
   for (const auto& spec : specs) {
-    torch::Tensor p = full("param/", spec);
-    if (p.sizes() != torch::IntArrayRef(storage_sizes(spec, settings.shape))) {
+    torch::Tensor p = tensor("param/" + spec.name, spec, settings.shape);
+    if (p.defined() && p.sizes() != torch::IntArrayRef(storage_sizes(spec, settings.shape))) {
       throw std::runtime_error("checkpoint tensor " + spec.name + " has the wrong shape");
     }
-    params.push_back(p.set_requires_grad(true));
-    opt.moments.push_back({full("adam.exp_avg/", spec), full("adam.exp_avg_sq/", spec)});
+    params.push_back(p.defined() ? p.set_requires_grad(true) : p);
+    opt.moments.push_back({tensor("adam.exp_avg/" + spec.name, spec, settings.shape),
+                           tensor("adam.exp_avg_sq/" + spec.name, spec, settings.shape)});
   }
 
   RunCounters c;
@@ -198,11 +201,14 @@ RunState fresh_run_state(const planner::Plan& plan, const std::string& plan_fing
 
 void move_to_device(RunState& state, torch::Device device) {
   std::vector<torch::Tensor> moved;
-  for (auto& p : state.model.parameters()) moved.push_back(p.detach().to(device).set_requires_grad(true));
+  // Undefined tensors (a rank's part after a shard-local resume) stay so.
+  for (auto& p : state.model.parameters()) {
+    moved.push_back(p.defined() ? p.detach().to(device).set_requires_grad(true) : p);
+  }
   state.model = GptModel(state.model.settings(), state.model.specs(), std::move(moved));
   for (auto& m : state.optimizer.moments) {
-    m.exp_avg = m.exp_avg.to(device);
-    m.exp_avg_sq = m.exp_avg_sq.to(device);
+    if (m.exp_avg.defined()) m.exp_avg = m.exp_avg.to(device);
+    if (m.exp_avg_sq.defined()) m.exp_avg_sq = m.exp_avg_sq.to(device);
   }
 }
 

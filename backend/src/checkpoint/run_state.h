@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -53,6 +54,11 @@ struct RunState {
   GptModel model;
   AdamWState optimizer;
   std::optional<GrowthRamp> ramp;
+  // A shard-local resume (checkpoint/shard_local_resume.h): the model and
+  // moments hold only what this rank's part needs (other parameters
+  // undefined, a tensor-parallel slice inside zeros) until its runtime
+  // assembles the full model.
+  bool model_is_rank_part = false;
 };
 
 // What every rank's state must agree on besides the parameters (the
@@ -74,6 +80,16 @@ NamedTensors optimizer_shard(const RunState& state);
 // Rebuilds the state (every moment: a checkpoint's files merged); throws
 // std::runtime_error for a checkpoint whose tensors do not match its shape.
 RunState from_checkpoint(const CheckpointData& data);
+
+// Tensor `name` ("param/...", "adam.exp_avg/...", "adam.exp_avg_sq/...") of
+// parameter `spec` of a model of `shape`: undefined when it is not wanted.
+using CheckpointTensorSource =
+    std::function<torch::Tensor(const std::string& name, const ParameterSpec& spec, const planner::ModelShape& shape)>;
+
+// The state of a checkpoint's state.json with its tensors from `tensor`;
+// throws std::runtime_error for another state format or a defined tensor of
+// the wrong shape.
+RunState run_state_from_json(const nlohmann::json& state, const CheckpointTensorSource& tensor);
 
 // The fingerprint stored in a checkpoint (checked before anything else).
 std::string checkpoint_plan_fingerprint(const CheckpointData& data);

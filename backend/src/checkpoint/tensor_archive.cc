@@ -6,14 +6,30 @@
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 
+#include "checkpoint/crc32.h"
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'P', 'R', 'O', 'U', 'T', 'T', 'A'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: a CRC-32 per record
+
+// The archive's version: 1 or 2; throws for anything else.
+uint32_t checked_version(uint32_t version, const std::string& path) {
+  if (version != 1 && version != kVersion) throw std::runtime_error(path + ": unsupported tensor archive version");
+  return version;
+}
+
+// A version 1 record has no CRC-32 (`checked` false).
+void check_record_crc(std::string_view bytes, bool checked, uint32_t want, const std::string& path,
+                      const std::string& name) {
+  if (checked && crc32_of(bytes) != want) {
+    throw std::runtime_error(path + ": tensor " + name + " fails its CRC-32 (corrupt)");
+  }
+}
 
 uint8_t dtype_code(torch::ScalarType t) {
   switch (t) {
@@ -93,7 +109,9 @@ void write_tensor_archive(const std::string& path, const NamedTensors& tensors) 
     for (int64_t s : t.sizes()) put<int64_t>(out, s);
     const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
     put<uint64_t>(out, nbytes);
-    out.append(static_cast<const char*>(t.data_ptr()), nbytes);
+    const std::string_view raw(static_cast<const char*>(t.data_ptr()), nbytes);
+    put<uint32_t>(out, crc32_of(raw));
+    out.append(raw);
   }
   planner::write_file_synced(path, out);
 }
@@ -107,7 +125,7 @@ NamedTensors parse_tensor_archive(std::string bytes, const std::string& path) {
   if (std::memcmp(r.take(sizeof(kMagic)), kMagic, sizeof(kMagic)) != 0) {
     throw std::runtime_error(path + ": not a sprout tensor archive");
   }
-  if (r.get<uint32_t>() != kVersion) throw std::runtime_error(path + ": unsupported tensor archive version");
+  const uint32_t version = checked_version(r.get<uint32_t>(), path);
   const auto count = r.get<uint64_t>();
   NamedTensors out;
   for (uint64_t i = 0; i < count; ++i) {
@@ -119,11 +137,14 @@ NamedTensors parse_tensor_archive(std::string bytes, const std::string& path) {
     std::vector<int64_t> sizes;
     for (uint32_t d = 0; d < rank; ++d) sizes.push_back(r.get<int64_t>());
     const auto nbytes = r.get<uint64_t>();
+    const uint32_t crc = version >= 2 ? r.get<uint32_t>() : 0;
     torch::Tensor t = torch::empty(sizes, dtype);
     if (nbytes != static_cast<uint64_t>(t.numel()) * t.element_size()) {
       throw std::runtime_error(path + ": size mismatch for " + name);
     }
-    std::memcpy(t.data_ptr(), r.take(nbytes), nbytes);
+    const char* raw = r.take(nbytes);
+    check_record_crc({raw, nbytes}, version >= 2, crc, path, name);
+    std::memcpy(t.data_ptr(), raw, nbytes);
     out.emplace_back(std::move(name), std::move(t));
   }
   if (!r.done()) throw std::runtime_error(path + ": trailing bytes after the last tensor");
@@ -176,7 +197,7 @@ std::vector<ArchiveRecord> index_tensor_archive(const std::string& path) {
   if (r.take(sizeof(kMagic)) != std::string(kMagic, sizeof(kMagic))) {
     throw std::runtime_error(path + ": not a sprout tensor archive");
   }
-  if (r.get<uint32_t>() != kVersion) throw std::runtime_error(path + ": unsupported tensor archive version");
+  const uint32_t version = checked_version(r.get<uint32_t>(), path);
   const auto count = r.get<uint64_t>();
   std::vector<ArchiveRecord> out;
   for (uint64_t i = 0; i < count; ++i) {
@@ -193,6 +214,7 @@ std::vector<ArchiveRecord> index_tensor_archive(const std::string& path) {
       numel *= rec.sizes.back();
     }
     rec.nbytes = r.get<uint64_t>();
+    if (version >= 2) rec.crc32 = r.get<uint32_t>();
     if (rec.nbytes != static_cast<uint64_t>(numel) * c10::elementSize(rec.dtype)) {
       throw std::runtime_error(path + ": size mismatch for " + rec.name);
     }
@@ -210,6 +232,8 @@ torch::Tensor read_archive_record(const ArchiveRecord& record) {
   torch::Tensor t = torch::empty(record.sizes, record.dtype);
   in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(record.nbytes));
   if (!in) throw std::runtime_error(record.path + ": truncated tensor archive at " + record.name);
+  check_record_crc({static_cast<const char*>(t.data_ptr()), record.nbytes}, record.crc32.has_value(),
+                   record.crc32.value_or(0), record.path, record.name);
   return t;
 }
 

@@ -3,13 +3,18 @@
 // tensor, so a loader can pick single parameters (sharded loading later) and
 // the bytes do not depend on the libtorch version (docs/backend.md).
 //
-//   "SPROUTTA" | u32 version 1 | u64 record count
+//   "SPROUTTA" | u32 version 2 | u64 record count
 //   per record: u32 name length | name | u8 dtype (0 f32, 1 u8, 2 i64, 3 f64, 4 bf16)
-//               | u32 rank | i64 sizes[rank] | u64 byte count | raw bytes (little-endian)
+//               | u32 rank | i64 sizes[rank] | u64 byte count | u32 CRC-32 of the raw bytes
+//               | raw bytes (little-endian)
+// Version 1 (read still) has no per-record CRC-32. The record's CRC lets a
+// rank that reads only some records of a file (a shard-local resume) check
+// what it read without reading the whole file.
 #pragma once
 
 #include <torch/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,13 +40,15 @@ struct ArchiveRecord {
   std::vector<int64_t> sizes;
   uint64_t offset = 0;  // of the raw bytes in the file
   uint64_t nbytes = 0;
+  std::optional<uint32_t> crc32;  // of the raw bytes (version 2 archives)
 };
 
 // The records of `path`, reading their headers only (seeking past the data).
 // Throws std::runtime_error naming the file as read_tensor_archive does.
 std::vector<ArchiveRecord> index_tensor_archive(const std::string& path);
 
-// The one tensor of `record`, read from its file.
+// The one tensor of `record`, read from its file; throws std::runtime_error
+// naming the file and the record when its bytes fail their CRC-32.
 torch::Tensor read_archive_record(const ArchiveRecord& record);
 
 }  // namespace sprout::backend

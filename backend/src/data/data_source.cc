@@ -70,6 +70,12 @@ std::unique_ptr<TokenSource> open_part(const DataPath& d, const std::optional<To
                                        const planner::Plan& plan, const DataNeeds& needs, int64_t windows,
                                        uint64_t seed) {
   if (d.kind == DataKind::kShards) {
+    if (plan.training.key_locations.count("data_split")) {
+      // Refused rather than ignored: the shards' split was made by prepare.
+      throw planner::InputError(planner::training_key_location(plan, "data_split"), "training.data_split",
+                                "applies to Megatron-LM datasets only; token shards (" + d.path +
+                                    ") were split by `sprout-train prepare --validation-every`");
+    }
     TokenShard train((fs::path(d.path) / kTrainShardName).string());
     TokenShard validation((fs::path(d.path) / kValidationShardName).string());
     if (!record) check_shard_vocabulary(plan, train);
@@ -97,7 +103,7 @@ std::optional<TokenizerRecord> common_tokenizer(const std::vector<std::optional<
     } else if (records[i]->name != first->name || records[i]->vocab != first->vocab ||
                records[i]->model_sha256 != first->model_sha256) {
       throw planner::InputError(
-          {plan.source_file, 0, 0}, fmt::format("training.data[{}]", i),
+          planner::training_key_location(plan, "data"), fmt::format("training.data[{}]", i),
           "its tokenizer (" + describe(*records[i]) + ") is not the blend's first one (" + describe(*first) + ")");
     }
   }
@@ -126,7 +132,7 @@ DataSource resolve_data(const std::string& data, const planner::Plan& plan, cons
   if (data.empty()) {
     DataSource d{{{prepared_dir, 1}}, ready ? nothing : default_corpus_files()};
     if (!ready && d.text_to_prepare.empty()) {
-      throw planner::InputError({plan.source_file, 0, 0}, "training.data",
+      throw planner::InputError(planner::training_key_location(plan, "data"), "training.data",
                                 "no data given and the default corpus (/usr/share/games/fortunes, Debian package "
                                 "fortunes) is not installed: run scripts/install-deps.sh or set training.data");
     }
@@ -160,7 +166,7 @@ TrainingData open_training_data(const DataSource& source, const planner::Plan& p
   if (plan.training.eod_mask_loss) {
     if (!out.tokenizer || !out.tokenizer->eod) {
       throw planner::InputError(
-          {plan.source_file, 0, 0}, "training.eod_mask_loss",
+          planner::training_key_location(plan, "eod_mask_loss"), "training.eod_mask_loss",
           out.tokenizer ? "the data's tokenizer (" + describe(*out.tokenizer) + ") has no end-of-document token"
                         : "the data has no tokenizer record (tokenizer.json) naming an "
                           "end-of-document token");

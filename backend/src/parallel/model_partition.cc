@@ -119,26 +119,28 @@ nlohmann::json checkpoint_shard_index(const GptModel& full, const StageLayout& l
   return index;
 }
 
-torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tensors, const std::string& name,
-                                const ParameterSpec& spec, const planner::ModelShape& shape) {
-  if (auto it = tensors.find(name); it != tensors.end()) return it->second;
-  const auto axis = tensor_parallel_axis(spec);
-  if (!axis) throw std::runtime_error("checkpoint lacks tensor " + name);
-  const std::vector<int64_t> logical = logical_sizes(spec, shape);
-  const int64_t extent = logical[*axis];
-  torch::Tensor full = torch::empty(logical, torch::kFloat32);
+namespace {
+
+struct CheckpointSlice {
+  std::string record;
+  AxisRange range;
+};
+
+// The slices NAME#AXIS:BEGIN:END of `name` among `records`, checked to
+// cover the split axis (extent `extent`) exactly once.
+std::vector<CheckpointSlice> covering_slices(const std::vector<std::string>& records, const std::string& name,
+                                             size_t axis, int64_t extent) {
+  std::vector<CheckpointSlice> out;
   std::vector<int> covered(static_cast<size_t>(extent), 0);
-  // Slices are named NAME#AXIS:BEGIN:END; the map is sorted, so they follow NAME#.
   const std::string prefix = name + "#";
-  for (auto it = tensors.lower_bound(prefix); it != tensors.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+  for (const std::string& record : records) {
+    if (record.rfind(prefix, 0) != 0) continue;
     long long a = -1, begin = -1, end = -1;
-    if (std::sscanf(it->first.c_str() + prefix.size(), "%lld:%lld:%lld", &a, &begin, &end) != 3 ||
-        a != static_cast<long long>(*axis) || begin < 0 || end > extent || begin >= end) {
-      throw std::runtime_error("checkpoint tensor " + it->first + ": not a slice of " + name);
+    if (std::sscanf(record.c_str() + prefix.size(), "%lld:%lld:%lld", &a, &begin, &end) != 3 ||
+        a != static_cast<long long>(axis) || begin < 0 || end > extent || begin >= end) {
+      throw std::runtime_error("checkpoint tensor " + record + ": not a slice of " + name);
     }
-    std::vector<int64_t> sizes = logical;
-    sizes[*axis] = end - begin;
-    full.narrow(static_cast<int64_t>(*axis), begin, end - begin).copy_(it->second.reshape(sizes));
+    out.push_back({record, {begin, end}});
     for (long long u = begin; u < end; ++u) covered[static_cast<size_t>(u)] += 1;
   }
   const auto once = std::count(covered.begin(), covered.end(), 1);
@@ -148,7 +150,68 @@ torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tens
                     "is missing or overlaps)",
                     name, once, extent));
   }
-  return full.reshape(storage_sizes(spec, shape));
+  return out;
+}
+
+}  // namespace
+
+void check_checkpoint_records_cover(const std::vector<std::string>& records, const std::string& name,
+                                    const ParameterSpec& spec, const planner::ModelShape& shape) {
+  if (std::find(records.begin(), records.end(), name) != records.end()) return;
+  const auto axis = tensor_parallel_axis(spec);
+  if (!axis) throw std::runtime_error("checkpoint lacks tensor " + name);
+  covering_slices(records, name, *axis, logical_sizes(spec, shape)[*axis]);
+}
+
+std::vector<std::string> checkpoint_records_of(const std::vector<std::string>& records, const std::string& name) {
+  std::vector<std::string> out;
+  for (auto it = std::lower_bound(records.begin(), records.end(), name); it != records.end() && it->rfind(name, 0) == 0;
+       ++it) {
+    if (it->size() == name.size() || (*it)[name.size()] == '#') out.push_back(*it);
+  }
+  return out;
+}
+
+torch::Tensor checkpoint_tensor_part(const std::vector<std::string>& records,
+                                     const std::function<torch::Tensor(const std::string&)>& read,
+                                     const std::string& name, const ParameterSpec& spec,
+                                     const planner::ModelShape& shape, const AxisRange& range) {
+  const auto axis = tensor_parallel_axis(spec);
+  const std::vector<int64_t> logical = logical_sizes(spec, shape);
+  const bool whole = !axis || range.size() == 0;
+  check_checkpoint_records_cover(records, name, spec, shape);
+  if (std::find(records.begin(), records.end(), name) != records.end()) {
+    torch::Tensor t = read(name);
+    return whole ? t : slice_logical(t, spec.axes, logical, *axis, range);
+  }
+  const int64_t extent = logical[*axis];
+  const AxisRange want = whole ? AxisRange{0, extent} : range;
+  const std::vector<CheckpointSlice> slices = covering_slices(records, name, *axis, extent);
+  std::vector<int64_t> sizes = logical;
+  sizes[*axis] = want.size();
+  torch::Tensor out = torch::empty(sizes, torch::kFloat32);
+  const auto dim = static_cast<int64_t>(*axis);
+  for (const CheckpointSlice& s : slices) {
+    const int64_t begin = std::max(s.range.begin, want.begin);
+    const int64_t end = std::min(s.range.end, want.end);
+    if (begin >= end) continue;  // not read: another rank's
+    std::vector<int64_t> piece = logical;
+    piece[*axis] = s.range.size();
+    out.narrow(dim, begin - want.begin, end - begin)
+        .copy_(read(s.record).reshape(piece).narrow(dim, begin - s.range.begin, end - begin));
+  }
+  return out.reshape(slice_storage_sizes(spec, shape, want));
+}
+
+torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tensors, const std::string& name,
+                                const ParameterSpec& spec, const planner::ModelShape& shape) {
+  std::vector<std::string> names;  // the map is sorted: `name` and its slices follow each other
+  for (auto it = tensors.lower_bound(name); it != tensors.end() && it->first.rfind(name, 0) == 0; ++it) {
+    names.push_back(it->first);
+  }
+  return checkpoint_tensor_part(
+      checkpoint_records_of(names, name), [&](const std::string& n) { return tensors.at(n); }, name, spec, shape,
+      AxisRange{});
 }
 
 void assemble_full_model(Communicator& world, const ModelPart& part, const RankShare& share, GptModel& full,

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "model/named_tensors.h"
 #include "parallel/optimizer_sharding.h"
 #include "parallel/stage_layout.h"
+#include "parallel/tensor_sharding.h"
 
 namespace sprout::backend {
 
@@ -68,6 +70,25 @@ nlohmann::json checkpoint_shard_index(const GptModel& full, const StageLayout& l
 // split axis exactly once (a shard is missing).
 torch::Tensor checkpoint_tensor(const std::map<std::string, torch::Tensor>& tensors, const std::string& name,
                                 const ParameterSpec& spec, const planner::ModelShape& shape);
+
+// The same from a checkpoint's record names `records` (a sorted map's keys:
+// the names that start with `name`), reading only the records that overlap
+// `range` of the split axis (empty: the whole tensor) through `read`: the
+// part a tensor-parallel rank holds, in storage shape. Throws as
+// checkpoint_tensor does, whatever `range` is.
+torch::Tensor checkpoint_tensor_part(const std::vector<std::string>& records,
+                                     const std::function<torch::Tensor(const std::string&)>& read,
+                                     const std::string& name, const ParameterSpec& spec,
+                                     const planner::ModelShape& shape, const AxisRange& range);
+
+// Throws as checkpoint_tensor does unless `records` (checkpoint_records_of)
+// hold `name` whole or slices that cover its split axis exactly once; reads
+// nothing.
+void check_checkpoint_records_cover(const std::vector<std::string>& records, const std::string& name,
+                                    const ParameterSpec& spec, const planner::ModelShape& shape);
+
+// The names in `records` (sorted) of tensor `name`: itself and its slices.
+std::vector<std::string> checkpoint_records_of(const std::vector<std::string>& records, const std::string& name);
 
 // Collective over `world` (every rank of the layout): every rank's `full`
 // and `full_optimizer` get the trained values of every part. Exact: each

@@ -12,6 +12,18 @@
 namespace sprout::backend {
 namespace {
 
+// From the specs: after a shard-local resume the full model's tensors are
+// this rank's only (the others undefined).
+int64_t parameter_count_of(const GptModel& model) {
+  int64_t n = 0;
+  for (const ParameterSpec& spec : model.specs()) {
+    int64_t elements = 1;
+    for (int64_t d : storage_sizes(spec, model.shape())) elements *= d;
+    n += elements;
+  }
+  return n;
+}
+
 class ModelParallelRuntime : public StageRuntime {
  public:
   ModelParallelRuntime(const RuntimeContext& context, const RuntimeStage& stage)
@@ -31,7 +43,12 @@ class ModelParallelRuntime : public StageRuntime {
       all_groups.emplace(layout.group_key(), make_process_groups(world, layout));
     groups_ = &all_groups.at(layout.group_key());
     part_.emplace(partition_model(state.model, state.optimizer, share_));
-    full_stale_ = false;  // until the first step: the full model is still current
+    // Until the first step the full model is still current, unless the state
+    // held only this rank's part (a shard-local resume): then only the parts are.
+    const int64_t full_parameters = parameter_count_of(state.model);
+    full_stale_ = state.model_is_rank_part;
+    if (full_stale_) state.model = released_full_model(state.model, state.optimizer);
+    state.model_is_rank_part = false;
     auto& local = part_->model.parameters();
     if (layout.dp > 1 && stage_.zero1) {
       const OptimizerSharding zero1 = balanced_sharding(local, layout.dp);
@@ -43,12 +60,11 @@ class ModelParallelRuntime : public StageRuntime {
     const planner::ModelShape& shape = stage_.stage->shape;
     p2p_s_ = measure_pipeline_p2p_seconds(share_, *groups_, stage_.micro_batch, shape.seq_len, shape.hidden,
                                           context_.device);
-    context_.progress(
-        fmt::format("stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, "
-                    "ZeRO-1 {}: {} Adam moment elements",
-                    stage_.stage->name, layout.describe(), world.world_size(), world.backend_name(),
-                    part_->model.parameter_count(), state.model.parameter_count(),
-                    part_->sharding.sharded() ? "on" : "off", moment_elements_held(part_->optimizer)));
+    context_.progress(fmt::format(
+        "stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, "
+        "ZeRO-1 {}: {} Adam moment elements",
+        stage_.stage->name, layout.describe(), world.world_size(), world.backend_name(), part_->model.parameter_count(),
+        full_parameters, part_->sharding.sharded() ? "on" : "off", moment_elements_held(part_->optimizer)));
   }
 
   // The part is what trains (and what checkpoints and evaluation read): no

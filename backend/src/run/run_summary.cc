@@ -4,17 +4,22 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "run/stage_runtime.h"
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {
 
 RunDescription with_stage_kernels(RunDescription run, const planner::Plan& plan,
-                                  const std::vector<StageSchedule>& schedules) {
+                                  const std::vector<StageSchedule>& schedules, const std::string& zero1_option) {
   run.recompute.clear();
   run.attention.clear();
+  run.layouts.clear();
   for (size_t i = 0; i < plan.stages.size(); ++i) {
     run.recompute.push_back(schedules[i].recompute);
     run.attention.push_back(plan.stages[i].attention);
+    const RuntimeStage rs = runtime_stage(plan.stages[i], schedules[i], run.rank_count, zero1_option);
+    run.layouts.push_back(fmt::format("{}{}, micro-batch {} x {}", rs.layout.describe(), rs.zero1 ? " ZeRO-1" : "",
+                                      rs.micro_batch, rs.accumulation));
   }
   return run;
 }
@@ -43,10 +48,12 @@ void write_run_summary(const std::string& path, const RunDescription& run, bool 
   j["threads"] = run.threads;
   j["dtype"] = run.dtype;
   j["energy_source"] = run.energy_source;
+  j["energy_model_power_w"] = run.energy_model_power_w;
   j["distributed"] = {{"backend", run.collectives},
                       {"rendezvous", run.rendezvous},
                       {"zero1", zero1},
-                      {"bucket_bytes", run.bucket_bytes}};
+                      {"bucket_bytes", run.bucket_bytes},
+                      {"collective_timeout_s", run.collective_timeout_s}};
   j["unigram_entropy_nats"] = run.unigram_entropy_nats;
   j["provenance"] = planner::provenance_to_json(run.provenance);
   j["steps"] = c.global_step;
@@ -57,6 +64,7 @@ void write_run_summary(const std::string& path, const RunDescription& run, bool 
     nlohmann::json stage = stage_record_json(r, run.rank_count);
     if (i < run.recompute.size()) stage["recompute"] = planner::to_string(run.recompute[i]);
     if (i < run.attention.size()) stage["attention"] = planner::to_string(run.attention[i]);
+    if (i < run.layouts.size()) stage["layout"] = run.layouts[i];
     j["stages"].push_back(std::move(stage));
     total.steps += r.steps;
     total.tokens += r.tokens;

@@ -21,22 +21,26 @@ struct RunDescription {
   int rank_count = 1;
   std::string device;  // "cpu", "cuda:0"
   int threads = 1;
-  std::string dtype;          // fp32 | bf16
-  std::string energy_source;  // nvml | rapl | model
-  std::string collectives;    // single | gloo | nccl
-  std::string rendezvous;     // single | torchrun | slurm | kubernetes
+  std::string dtype;                // fp32 | bf16
+  std::string energy_source;        // nvml | rapl | model
+  double energy_model_power_w = 0;  // per device, when energy_source is model (the plan's hardware and power_model)
+  std::string collectives;          // single | gloo | nccl
+  std::string rendezvous;           // single | torchrun | slurm | kubernetes
   int64_t bucket_bytes = 0;
+  long long collective_timeout_s = 0;
   double unigram_entropy_nats = 0;  // of the training tokens (TokenSource::unigram_entropy_nats)
   // Per stage of the plan: what its backward passes recompute and its attention kernel.
   std::vector<planner::Recompute> recompute;
   std::vector<planner::AttentionKernel> attention;
+  std::vector<std::string> layouts;  // "TP2 SP PP1 DP2 ZeRO-1, micro-batch 1 x 8", as each stage runs
   planner::RunProvenance provenance;
 };
 
 // `run` with, per stage of the plan, what its backward passes recompute
-// (from its schedule) and its attention kernel.
+// (from its schedule), its attention kernel and the layout it runs on
+// (`zero1_option`: sprout-train's --zero1).
 RunDescription with_stage_kernels(RunDescription run, const planner::Plan& plan,
-                                  const std::vector<StageSchedule>& schedules);
+                                  const std::vector<StageSchedule>& schedules, const std::string& zero1_option);
 
 // The run's first progress line: plan, stages and steps, ranks, device,
 // threads, precision, and the data (`tokens`).

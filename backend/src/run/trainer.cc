@@ -17,6 +17,7 @@
 #include <map>
 
 #include "checkpoint/resume_point.h"
+#include "checkpoint/shard_local_resume.h"
 #include "comm/make_communicator.h"
 #include "comm/rank_agreement.h"
 #include "data/data_source.h"
@@ -55,6 +56,8 @@ class Trainer {
     if (!data_) data_ = open_training_data(d, plan_, data_needs(plan_, schedules_));
   }
   void resume_or_start();
+  std::optional<RankShare> resume_share(const nlohmann::json& checkpoint_state) const;
+  std::optional<RunState> load_resume_state(const std::string& dir, bool& unreadable);
   void start_stage();
   void configure_runtime(const OptimizerSharding& held);
   bool train_one_step();
@@ -75,15 +78,20 @@ class Trainer {
                                .threads = threads_,
                                .dtype = bf16_ ? "bf16" : "fp32",
                                .energy_source = accounting_->energy_source(),
+                               .energy_model_power_w = model_power_w(),
                                .collectives = comm_->backend_name(),
                                .rendezvous = rendezvous_.style,
                                .bucket_bytes = options_.bucket_bytes,
+                               .collective_timeout_s = plan_.training.collective_timeout_s,
                                .unigram_entropy_nats = data_->source->unigram_entropy_nats(),
                                .recompute = {},
                                .attention = {},
+                               .layouts = {},
                                .provenance = run_provenance(device_, ranks())},
-                              plan_, schedules_);
+                              plan_, schedules_, options_.zero1);
   }
+  // The power the energy estimate assumes when no meter reads the device.
+  double model_power_w() const { return planner::gpu_power_w(plan_.cluster.hardware, plan_.cluster.power_model); }
   void write_summary(bool complete);
   TrainOutcome stop(bool signalled);
   void check_replicas(const std::string& when);
@@ -157,8 +165,7 @@ TrainOutcome Trainer::run() {
     prepare_data(data, [this](const std::string& line) { progress(line); });
   });
   run_on_every_rank(*comm_, [&] { read_data(data); });
-  auto energy = make_energy_meter(device_.is_cuda(), device_.is_cuda() ? device_.index() : 0,
-                                  planner::gpu_power_w(plan_.cluster.hardware, plan_.cluster.power_model));
+  auto energy = make_energy_meter(device_.is_cuda(), device_.is_cuda() ? device_.index() : 0, model_power_w());
   resume_or_start();
   accounting_.emplace(std::move(energy), rendezvous_.local_rank == 0, state().counters);
   if (is_root()) telemetry_ = std::make_unique<TelemetryLog>(paths_.telemetry);
@@ -199,9 +206,7 @@ TrainOutcome Trainer::run() {
 // Every rank alike, before meeting the others: the plan and what it asks for.
 void Trainer::load_plan() {
   plan_ = planner::load_plan(options_.plan_path);
-  if (auto problem = planner::trainer_cannot_run(plan_)) {
-    throw planner::InputError({plan_.source_file, 0, 0}, "parallel", *problem);
-  }
+  planner::require_trainer_can_run(plan_);
   check_attention_kernels(plan_);
   schedules_ = schedule_stages(plan_, ranks());
   paths_ = run_dir_paths(options_.run_dir);
@@ -210,7 +215,12 @@ void Trainer::load_plan() {
   const std::string dtype = options_.dtype.empty() ? t.dtype : options_.dtype;
   if (dtype != "fp32" && dtype != "bf16") throw planner::InputError({"--dtype", 0, 0}, "dtype", "fp32 or bf16");
   bf16_ = dtype == "bf16";
-  device_ = resolve_device(options_.device.empty() ? t.device : options_.device, rendezvous_);
+  try {
+    device_ = resolve_device(options_.device.empty() ? t.device : options_.device, rendezvous_);
+  } catch (const planner::InputError& e) {
+    if (!options_.device.empty()) throw;  // --device: its own message
+    throw planner::InputError(planner::training_key_location(plan_, "device"), "training.device", e.reason());
+  }
   threads_ = choose_thread_count(options_.threads, t.threads, rendezvous_.local_world_size);
   torch::set_num_threads(threads_);
   memory_.emplace(device_);
@@ -224,9 +234,11 @@ void Trainer::load_plan() {
 void Trainer::check_inputs(const DataSource& data) {
   if (!options_.resume) check_fresh_run_dir(paths_);
   if (options_.resume && is_root()) {
-    if (std::optional<ResumePoint> found = find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan)) {
+    const ShardLocalTest shard_local = [this](const nlohmann::json& s) { return resume_share(s).has_value(); };
+    if (std::optional<ResumePoint> found =
+            find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan, shard_local)) {
       resume_step_ = found->step;
-      resume_state_.emplace(std::move(found->state));
+      if (found->state) resume_state_.emplace(std::move(*found->state));
     } else {
       progress("--resume: no checkpoint yet, starting from the beginning");
     }
@@ -239,11 +251,15 @@ void Trainer::check_inputs(const DataSource& data) {
 }
 
 // All ranks load the checkpoint rank 0 chose (a shared run directory), or
-// build the same fresh model from the plan's seed.
+// build the same fresh model from the plan's seed. Into a tensor/pipeline-
+// parallel stage each rank reads only its part; should a record fail its
+// CRC-32 on any rank, every rank searches the checkpoints again reading them
+// whole (skipping corrupt ones, as a data-parallel resume does).
 void Trainer::resume_or_start() {
   std::vector<double> chosen = {is_root() && resume_step_ ? static_cast<double>(*resume_step_ + 1) : 0.0};
   chosen = sum_over_ranks(*comm_, chosen);
   if (chosen[0] > 0) resume_step_ = static_cast<long long>(chosen[0]) - 1;
+  bool unreadable = false;
   run_on_every_rank(*comm_, [&] {
     if (!resume_step_) {
       state_.emplace(fresh_run_state(plan_, fingerprint_, device_));
@@ -253,19 +269,57 @@ void Trainer::resume_or_start() {
     }
     const std::string dir = checkpoint_dir(paths_.checkpoints, *resume_step_);
     progress("resuming from " + dir);
-    state_.emplace(resume_state_ ? std::move(*resume_state_) : from_checkpoint(load_checkpoint(dir).data));
+    if (!resume_state_) resume_state_ = load_resume_state(dir, unreadable);
+    if (resume_state_) state_.emplace(std::move(*resume_state_));
     resume_state_.reset();
+  });
+  if (resume_step_ && any_rank(*comm_, unreadable)) {
+    run_on_every_rank(*comm_, [&] {
+      auto found =
+          find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan, [](const nlohmann::json&) { return false; });
+      if (!found) throw planner::InputError({paths_.checkpoints, 0, 0}, "--resume", "no checkpoint to resume from");
+      resume_step_ = found->step;
+      state_.emplace(std::move(*found->state));
+    });
+  }
+  if (resume_step_) {
     move_to_device(state(), device_);
     if (is_root()) TelemetryLog::truncate_after(paths_.telemetry, state().counters.global_step);
     last_checkpoint_step_ = state().counters.global_step;
-  });
-  if (resume_step_) {
     // What each rank read of the checkpoint (rank 0 also the newer ones it skipped).
     resume_bytes_read_.assign(static_cast<size_t>(ranks()), 0.0);
     resume_bytes_read_[static_cast<size_t>(rendezvous_.rank)] = static_cast<double>(checkpoint_bytes_read());
     resume_bytes_read_ = sum_over_ranks(*comm_, resume_bytes_read_);
   }
   check_replicas(resume_step_ ? "after resume" : "at start");
+}
+
+// This rank's part when the checkpoint resumes into a tensor/pipeline-
+// parallel stage with the model it holds (no growth first).
+std::optional<RankShare> Trainer::resume_share(const nlohmann::json& checkpoint_state) const {
+  const auto index = checkpoint_state.at("stage_index").get<size_t>();
+  if (index >= plan_.stages.size()) return std::nullopt;
+  const planner::Stage& s = plan_.stages[index];
+  if (!same_shape(planner::model_shape_from_json(checkpoint_state.at("shape")), s.shape)) return std::nullopt;
+  const StageLayout layout = runtime_stage(s, schedules_[index], ranks(), options_.zero1).layout;
+  if (layout.tp == 1 && layout.pp == 1) return std::nullopt;  // data-parallel: every rank the whole model
+  return RankShare(layout, rendezvous_.rank);
+}
+
+// Nothing, and `unreadable` set, when this rank's part failed to read (a record's CRC-32).
+std::optional<RunState> Trainer::load_resume_state(const std::string& dir, bool& unreadable) {
+  try {
+    if (auto part = load_rank_part(dir, [this](const nlohmann::json& s) { return resume_share(s); })) {
+      return std::move(*part);
+    }
+  } catch (const planner::InputError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    std::cerr << "sprout-train: rank " << rendezvous_.rank << ": " << e.what() << "\n";
+    unreadable = true;
+    return std::nullopt;
+  }
+  return from_checkpoint(load_checkpoint(dir).data);
 }
 
 // The stage's runtime takes over the full model: as the last stage's
@@ -417,7 +471,10 @@ TrainOutcome Trainer::stop(bool signalled) {
 
 void Trainer::check_replicas(const std::string& when) {
   if (runtime_) runtime_->assemble_full_model(state());
-  check_replicas_agree(*comm_, replica_counters(state()), state().model.parameters(), when);
+  // A rank's part (shard-local resume): its runtime assembles the model; the counters must agree already.
+  const std::vector<torch::Tensor> none;
+  check_replicas_agree(*comm_, replica_counters(state()),
+                       state().model_is_rank_part ? none : state().model.parameters(), when);
 }
 
 }  // namespace

@@ -270,7 +270,7 @@ ExportResult export_plan(const Plan& plan, const PlanEstimate& estimate, const E
   ExportOptions o = in;
   if (o.out_dir.empty()) throw InputError({"--out", 0, 0}, "out", "an output directory is required");
   require_trainable_growth(plan);
-  if (auto problem = trainer_cannot_run(plan)) throw InputError({plan.source_file, 0, 0}, "parallel", *problem);
+  require_trainer_can_run(plan);
   const bool cpu_hardware = plan.cluster.hardware.name.rfind("cpu", 0) == 0;
   o.cpu_only = o.cpu_only || cpu_hardware;
   require_token(o.partition, "partition");

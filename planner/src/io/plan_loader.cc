@@ -340,6 +340,7 @@ void read_training(const YAML::Node& node, const std::string& file, TrainingSett
   t.collective_timeout_s = f.optional_integer("collective_timeout_s", 1, static_cast<long long>(kSecondsPerDay))
                                .value_or(t.collective_timeout_s);
   f.finish();
+  for (const auto& kv : node) t.key_locations[kv.first.Scalar()] = location_of(kv.second, file);
 }
 
 Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOverrides& ov) {

@@ -10,18 +10,23 @@
 
 namespace sprout::planner {
 
-std::optional<std::string> trainer_cannot_run(const Plan& plan) {
-  for (const Stage& st : plan.stages) {
+std::optional<TrainerRefusal> trainer_refusal(const Plan& plan) {
+  for (size_t i = 0; i < plan.stages.size(); ++i) {
+    const Stage& st = plan.stages[i];
     if (st.attention == AttentionKernel::kFlash1) {
       // A cost-model setting for runs before FlashAttention-2: the trainer
       // has one fused kernel (flash) and would silently run another one.
-      return fmt::format("stage '{}': attention flash1 cannot run in sprout-train: use flash or standard", st.name);
+      return TrainerRefusal{
+          st.attention_location, fmt::format("stages[{}].attention", i),
+          fmt::format("stage '{}': attention flash1 cannot run in sprout-train: use flash or standard", st.name)};
     }
     if (!st.parallel) continue;  // the trainer runs such a stage data-parallel on all ranks
     const ParallelLayout& p = *st.parallel;
     const ModelShape& s = st.shape;
     auto refuse = [&](const std::string& reason) {
-      return fmt::format("stage '{}': layout {} cannot run in sprout-train: {}", st.name, describe(p), reason);
+      return TrainerRefusal{
+          st.parallel_location, fmt::format("stages[{}].parallel", i),
+          fmt::format("stage '{}': layout {} cannot run in sprout-train: {}", st.name, describe(p), reason)};
     };
     // tp | heads, kv_heads, ffn and pp * interleave | layers are the planner's
     // own layout rules (layout_problem); these are the trainer's.
@@ -58,6 +63,15 @@ std::optional<std::string> trainer_cannot_run(const Plan& plan) {
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::string> trainer_cannot_run(const Plan& plan) {
+  if (auto refusal = trainer_refusal(plan)) return refusal->reason;
+  return std::nullopt;
+}
+
+void require_trainer_can_run(const Plan& plan) {
+  if (auto refusal = trainer_refusal(plan)) throw InputError(refusal->where, refusal->field, refusal->reason);
 }
 
 void require_trainable_growth(const Plan& plan) {

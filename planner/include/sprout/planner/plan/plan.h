@@ -3,6 +3,7 @@
 // parsing, with profiles resolved. Plain data; everything downstream works on it.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,6 +98,9 @@ struct TrainingSettings {
   std::string dtype = "fp32";    // fp32 | bf16 (autocast for matmuls)
   long long threads = 0;         // 0 = all cores
   long long collective_timeout_s = 300;
+  // Where each key given under training: is ("seed" -> plan.yaml:12:9), so
+  // sprout-train's refusals name the line (training_key_location).
+  std::map<std::string, SourceLocation> key_locations;
 };
 
 struct Plan {
@@ -108,5 +112,12 @@ struct Plan {
   std::string notes;  // free text carried along (e.g. shape guesses)
   TrainingSettings training;
 };
+
+// Where `training.<key>` is in the plan file; the plan file itself when the
+// key was not given (a default the trainer refuses, e.g. no data).
+inline SourceLocation training_key_location(const Plan& plan, const std::string& key) {
+  const auto it = plan.training.key_locations.find(key);
+  return it != plan.training.key_locations.end() ? it->second : SourceLocation{plan.source_file, 0, 0};
+}
 
 }  // namespace sprout::planner

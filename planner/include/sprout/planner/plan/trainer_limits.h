@@ -23,6 +23,19 @@ namespace sprout::planner {
 // evenly), ZeRO-3 (fully_sharded) and attention flash1 (a cost-model setting).
 std::optional<std::string> trainer_cannot_run(const Plan& plan);
 
+// The same refusal with the plan line and key it is about
+// (stages[i].parallel or stages[i].attention).
+struct TrainerRefusal {
+  SourceLocation where;
+  std::string field;
+  std::string reason;
+};
+std::optional<TrainerRefusal> trainer_refusal(const Plan& plan);
+
+// Throws trainer_refusal(plan) as an InputError: "plan.yaml:14:17:
+// stages[1].parallel: stage '51B': layout ... cannot run in sprout-train: ...".
+void require_trainer_can_run(const Plan& plan);
+
 // Throws InputError for a growth sprout-train cannot make
 // function-preserving: a head-size change under rotary/xPos
 // (head_size_growth_problem), as "file:line:col: stages[i].hidden: cannot
