@@ -26,6 +26,64 @@ REQUIRED = {
     "V1EnvVar": ["name"],
 }
 
+# Fields newer than the client's models (python3-kubernetes 22.6 predates the
+# Job pod failure policy, batch/v1 since Kubernetes 1.26, GA in 1.31): their
+# types as the API reference defines them, used only where the installed
+# client lacks the field.
+NEWER_FIELDS = {"V1JobSpec": {"podFailurePolicy": "V1PodFailurePolicy"}}
+NEWER_TYPES = {
+    "V1PodFailurePolicy": {"rules": "list[V1PodFailurePolicyRule]"},
+    "V1PodFailurePolicyRule": {
+        "action": "str",
+        "onExitCodes": "V1PodFailurePolicyOnExitCodesRequirement",
+        "onPodConditions": "list[V1PodFailurePolicyOnPodConditionsPattern]",
+    },
+    "V1PodFailurePolicyOnExitCodesRequirement": {"containerName": "str", "operator": "str", "values": "list[int]"},
+    "V1PodFailurePolicyOnPodConditionsPattern": {"type": "str", "status": "str"},
+}
+REQUIRED.update({
+    "V1PodFailurePolicy": ["rules"],
+    "V1PodFailurePolicyRule": ["action"],
+    "V1PodFailurePolicyOnExitCodesRequirement": ["operator", "values"],
+    "V1PodFailurePolicyOnPodConditionsPattern": ["type", "status"],
+})
+# Enumerations the API server enforces.
+ENUMS = {
+    ("V1PodFailurePolicyRule", "action"): {"FailJob", "FailIndex", "Ignore", "Count"},
+    ("V1PodFailurePolicyOnExitCodesRequirement", "operator"): {"In", "NotIn"},
+    ("V1PodFailurePolicyOnPodConditionsPattern", "status"): {"True", "False", "Unknown"},
+    ("V1PodSpec", "restartPolicy"): {"Always", "OnFailure", "Never"},
+    ("V1EmptyDirVolumeSource", "medium"): {"", "Memory"},
+}
+
+
+def fields_of(type_name):
+    """JSON field name -> type name of an object type."""
+    if type_name in NEWER_TYPES:
+        return dict(NEWER_TYPES[type_name])
+    cls = getattr(k8s, type_name)
+    fields = {json: cls.openapi_types[attr] for attr, json in cls.attribute_map.items()}
+    for key, field_type in NEWER_FIELDS.get(type_name, {}).items():
+        fields.setdefault(key, field_type)
+    return fields
+
+
+def check_job_rules(doc, errors):
+    """Cross-field rules of a Job that the API server validates."""
+    spec = doc.get("spec") or {}
+    policy = spec.get("podFailurePolicy")
+    if policy is None:
+        return
+    restart = ((spec.get("template") or {}).get("spec") or {}).get("restartPolicy")
+    if restart != "Never":
+        errors.append(f"Job.spec.podFailurePolicy: needs template.spec.restartPolicy Never, got {restart!r}")
+    for i, rule in enumerate(policy.get("rules") or []):
+        if ("onExitCodes" in rule) == ("onPodConditions" in rule):
+            errors.append(f"Job.spec.podFailurePolicy.rules[{i}]: needs exactly one of onExitCodes, onPodConditions")
+        codes = (rule.get("onExitCodes") or {}).get("values") or []
+        if (rule.get("onExitCodes") or {}).get("operator") == "In" and 0 in codes:
+            errors.append(f"Job.spec.podFailurePolicy.rules[{i}].onExitCodes: 0 is not allowed with operator In")
+
 
 def check(value, type_name, path, errors):
     if type_name in ("str",):
@@ -58,16 +116,18 @@ def check(value, type_name, path, errors):
         for key, item in value.items():
             check(item, m.group(2), f"{path}.{key}", errors)
         return
-    cls = getattr(k8s, type_name)
     if not isinstance(value, dict):
         errors.append(f"{path}: expected a {type_name} mapping")
         return
-    by_json = {json: attr for attr, json in cls.attribute_map.items()}
+    fields = fields_of(type_name)
     for key, item in value.items():
-        if key not in by_json:
+        if key not in fields:
             errors.append(f"{path}.{key}: not a field of {type_name}")
             continue
-        check(item, cls.openapi_types[by_json[key]], f"{path}.{key}", errors)
+        check(item, fields[key], f"{path}.{key}", errors)
+        allowed = ENUMS.get((type_name, key))
+        if allowed is not None and item not in allowed:
+            errors.append(f"{path}.{key}: {item!r} is not one of {sorted(allowed)}")
     for key in REQUIRED.get(type_name, []):
         if key not in value:
             errors.append(f"{path}: {type_name} needs '{key}'")
@@ -84,6 +144,8 @@ def main(files):
             errors.append(f"unknown apiVersion/kind {doc.get('apiVersion')}/{doc.get('kind')}")
         else:
             check(doc, kind, doc["kind"], errors)
+            if kind == "V1Job":
+                check_job_rules(doc, errors)
             if not (doc.get("metadata") or {}).get("name"):
                 errors.append(f"{doc['kind']}.metadata: a top-level object needs 'name'")
         for e in errors:

@@ -2,9 +2,11 @@
 // sprout-train --plan PLAN.yaml --out RUN_DIR [--resume] [--threads N] ...
 // sprout-train prepare --out DIR [--input TEXT...] [--format sprout|megatron] [--tokenizer bytes|sentencepiece]
 // sprout-train export --checkpoint DIR --format hf --out DIR
-// Exit codes (docs/formats.md "Exit codes"): 0 ok (also after SIGTERM/SIGUSR1: checkpointed),
-// 2 bad input (one line: file:line:col: field: reason), 1 runtime failure
-// (among them a peer rank that died or timed out: one line naming it).
+// Exit codes (docs/formats.md "Exit codes", planner/base/exit_codes.h): 0 ok (also a
+// --stop-after-steps stop: checkpointed), 75 stopped by SIGTERM/SIGUSR1 before the
+// end (checkpointed: restart with --resume), 2 bad input (one line: file:line:col:
+// field: reason), 1 runtime failure (among them a peer rank that died or timed
+// out: one line naming it).
 // Started once per rank by torchrun, srun or a Kubernetes Indexed Job, it
 // finds the others from the environment (sprout/backend/rendezvous.h).
 #include <CLI/CLI.hpp>
@@ -16,6 +18,7 @@
 #include "prepare_command.h"
 #include "sprout/backend/process_setup.h"
 #include "sprout/backend/trainer.h"
+#include "sprout/planner/base/exit_codes.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/base/version.h"
 
@@ -71,7 +74,9 @@ int main(int argc, char** argv) {
     o.progress = !quiet;
     o.bucket_bytes = static_cast<int64_t>(bucket_mb * (1 << 20));
     const backend::TrainOutcome r = backend::train(o);
-    return r.finished || r.stopped_by_signal || o.stop_after_steps > 0 ? 0 : 1;
+    if (r.finished) return planner::kExitOk;
+    if (r.stopped_by_signal) return planner::kExitStoppedBySignal;
+    return o.stop_after_steps > 0 ? planner::kExitOk : planner::kExitRuntimeFailure;
   } catch (const planner::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;

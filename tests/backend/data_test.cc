@@ -4,6 +4,7 @@
 // records) and the counter-based sampler of the shard format.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -58,7 +59,7 @@ TEST(TokenShard, CorruptHeadersAreInputErrorsNamingTheField) {
   b[0] = 'X';
   expect_field(b, "magic");
   b = good;
-  b[8] = 2;
+  b[8] = 9;
   expect_field(b, "version");
   b = good;
   b[12] = 3;
@@ -70,6 +71,26 @@ TEST(TokenShard, CorruptHeadersAreInputErrorsNamingTheField) {
   b[kShardHeaderBytes + 1] = 0x01;  // token 257 >= vocab 256
   expect_field(b, "tokens");
   expect_input_error([&] { TokenShard s(dir + "/missing.bin"); }, "data", "missing.bin");
+}
+
+// Version 2 headers hold a CRC-32 of the rest of the file (docs/formats.md
+// "Token shards"): one flipped byte anywhere is refused naming the file, and a
+// version 1 shard (no CRC) still reads.
+TEST(TokenShard, AFlippedByteFailsTheCrcAndVersionOneStillReads) {
+  const std::string dir = sprout::test::make_temp_dir("shard-crc");
+  write_token_shard(dir + "/good.bin", {1, 2, 3, 4}, 256);
+  const std::string good = shard_bytes(dir + "/good.bin");
+  for (size_t at : {size_t{16}, kShardCrcOffset, kShardHeaderBytes, good.size() - 2}) {
+    std::string b = good;
+    b[at] = static_cast<char>(b[at] ^ 0x01);  // a token stays < vocab, the vocab stays valid
+    planner::write_file_atomically(dir + "/flipped.bin", b);
+    expect_input_error([&] { TokenShard s(dir + "/flipped.bin"); }, "crc32", "flipped.bin");
+  }
+  std::string v1 = good;
+  v1[8] = 1;
+  std::fill(v1.begin() + kShardCrcOffset, v1.begin() + kShardCrcOffset + 4, '\0');
+  planner::write_file_atomically(dir + "/v1.bin", v1);
+  EXPECT_EQ(all_tokens(TokenShard(dir + "/v1.bin")), (std::vector<int64_t>{1, 2, 3, 4}));
 }
 
 TEST(TokenShard, UnigramEntropyOfKnownDistributions) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // sprout-train end to end on tiny shapes (seconds): growth keeps the loss,
 // exact resume across a growth boundary (bitwise on CPU), SIGTERM
-// checkpoints and exits 0, and bad input exits 2 without touching a run.
+// checkpoints and exits 75, and bad input exits 2 without touching a run.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -198,7 +198,8 @@ TEST_F(TrainerE2E, OnCudaTheLossesFollowTheCpuAndResumeContinues) {
 }
 
 // Starts a long run, sends `signal` after a few steps, and checks that it
-// checkpointed and exited 0, then that --resume continues from there.
+// checkpointed and exited 75 (stopped by a signal, not finished), then that
+// --resume continues from there.
 void TrainerE2E::preempt_and_resume(int signal, const std::string& name) {
   const std::string plan = dir_ + "/long.yaml";
   planner::write_file_atomically(plan, plan_yaml(3e-3, 32, 2, 40));  // 320 steps per stage
@@ -218,7 +219,7 @@ void TrainerE2E::preempt_and_resume(int signal, const std::string& name) {
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal instead of checkpointing";
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(WEXITSTATUS(status), 75);  // docs/formats.md "Exit codes"
   const auto before = losses(run);
   ASSERT_LT(before.size(), 960u);  // stopped early
   const long long stopped_at = std::stoll(before.back());
@@ -231,10 +232,10 @@ void TrainerE2E::preempt_and_resume(int signal, const std::string& name) {
   EXPECT_EQ(std::stoll(after.back()), stopped_at + 2);
 }
 
-TEST_F(TrainerE2E, SigtermCheckpointsExitsZeroAndResumeContinues) { preempt_and_resume(SIGTERM, "sigterm"); }
+TEST_F(TrainerE2E, SigtermCheckpointsExits75AndResumeContinues) { preempt_and_resume(SIGTERM, "sigterm"); }
 
 // Slurm's --signal=B:USR1@120 (issue #6's export) sends SIGUSR1.
-TEST_F(TrainerE2E, Sigusr1CheckpointsExitsZeroAndResumeContinues) { preempt_and_resume(SIGUSR1, "sigusr1"); }
+TEST_F(TrainerE2E, Sigusr1CheckpointsExits75AndResumeContinues) { preempt_and_resume(SIGUSR1, "sigusr1"); }
 
 TEST_F(TrainerE2E, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
   const std::string run = dir_ + "/corrupt";
@@ -247,6 +248,26 @@ TEST_F(TrainerE2E, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
   const auto l = losses(run);
   ASSERT_EQ(l.size(), 9u);  // steps 7.. re-run from step 6, no duplicates
   EXPECT_EQ(std::stoll(l.back()), 9);
+
+  // One flipped byte in state.json of the newest (step 9), then in the one
+  // before (step 6, via its tensors.bin): both skipped, nothing left: exit 2.
+  auto flip = [](const std::string& path) {
+    std::string bytes = planner::read_file(path);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+    planner::write_file_synced(path, bytes);
+  };
+  flip(run + "/checkpoints/step-000000009/state.json");
+  flip(run + "/checkpoints/step-000000006/tensors.bin");
+  const std::string before = planner::read_file(run + "/telemetry.jsonl");
+  auto none = run_command(kTrain + " --plan " + dir_ + "/plan.yaml --data " + dir_ + "/data --out " + run +
+                          " --threads 1 --quiet --resume");
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_NE(none.err.find("skipping checkpoint step-000000009: state.json fails its CRC-32"), std::string::npos)
+      << none.err;
+  EXPECT_NE(none.err.find("skipping checkpoint step-000000006: tensors.bin fails its CRC-32"), std::string::npos)
+      << none.err;
+  EXPECT_NE(none.err.find("no complete, intact checkpoint to resume from"), std::string::npos) << none.err;
+  EXPECT_EQ(planner::read_file(run + "/telemetry.jsonl"), before);
 }
 
 TEST_F(TrainerE2E, BadInputExitsTwoWithOneClearLineAndWritesNothing) {

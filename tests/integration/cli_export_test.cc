@@ -87,6 +87,20 @@ TEST(CliExport, SlurmScriptRunsWithStubSchedulerAndQuotesEverything) {
                           "/fake-train' ARGS_FILE='" + dir + "/args' bash '" + out + "/sprout.sbatch'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(planner::read_file(dir + "/args").find("--resume"), std::string::npos);
+
+  // A trainer stopped by a signal Slurm sent the tasks (not the batch script)
+  // exits 75: the script requeues the job and leaves with 0; exit 2 is final.
+  write_stub(bin + "/scontrol", "[ \"$1\" = show ] && echo node-a\necho \"$*\" >> \"$ARGS_FILE.scontrol\"\n");
+  for (const auto& [code, requeued] : {std::pair{75, true}, {2, false}, {1, false}}) {
+    write_stub(bin + "/fake-train", "exit " + std::to_string(code) + "\n");
+    fs::remove(dir + "/args.scontrol");
+    run = test::run_command("PATH='" + bin + "':$PATH SLURM_JOB_ID=7 SLURM_JOB_NODELIST=node-a SPROUT_TRAIN='" + bin +
+                            "/fake-train' ARGS_FILE='" + dir + "/args' bash '" + out + "/sprout.sbatch'");
+    const std::string scontrol = fs::exists(dir + "/args.scontrol") ? planner::read_file(dir + "/args.scontrol") : "";
+    EXPECT_EQ(run.exit_code, requeued ? 0 : code) << code << ": " << run.err;
+    EXPECT_EQ(scontrol.find("requeue 7") != std::string::npos, requeued) << code << ": " << scontrol;
+    EXPECT_EQ(run.err.find("requeueing job 7") != std::string::npos, requeued) << code << ": " << run.err;
+  }
 }
 
 TEST(CliExport, KubernetesManifestsPassTheSchemaCheck) {
@@ -112,6 +126,44 @@ TEST(CliExport, KubernetesManifestsPassTheSchemaCheck) {
   for (const auto& e : pod["containers"][0]["env"]) env[e["name"].as<std::string>()] = e["value"].as<std::string>();
   EXPECT_EQ(env["WORLD_SIZE"], "2");
   EXPECT_EQ(env["MASTER_ADDR"], name + "-0." + name);
+  // Preemption (docs/backend.md "Slurm and Kubernetes"): exit 2 fails the Job,
+  // exit 75 and a disrupted pod are ignored (the pod is replaced), /dev/shm is
+  // memory-backed.
+  EXPECT_EQ(pod["restartPolicy"].as<std::string>(), "Never");
+  const YAML::Node rules = job["spec"]["podFailurePolicy"]["rules"];
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0]["action"].as<std::string>(), "FailJob");
+  EXPECT_EQ(rules[0]["onExitCodes"]["values"][0].as<int>(), 2);
+  EXPECT_EQ(rules[0]["onExitCodes"]["containerName"].as<std::string>(), "trainer");
+  EXPECT_EQ(rules[1]["action"].as<std::string>(), "Ignore");
+  EXPECT_EQ(rules[1]["onExitCodes"]["values"][0].as<int>(), 75);
+  EXPECT_EQ(rules[2]["action"].as<std::string>(), "Ignore");
+  EXPECT_EQ(rules[2]["onPodConditions"][0]["type"].as<std::string>(), "DisruptionTarget");
+  bool shm_mounted = false;
+  for (const auto& m : pod["containers"][0]["volumeMounts"]) {
+    shm_mounted =
+        shm_mounted || (m["mountPath"].as<std::string>() == "/dev/shm" && m["name"].as<std::string>() == "shm");
+  }
+  EXPECT_TRUE(shm_mounted);
+  bool shm_in_memory = false;
+  for (const auto& v : pod["volumes"]) {
+    shm_in_memory = shm_in_memory ||
+                    (v["name"].as<std::string>() == "shm" && v["emptyDir"]["medium"].as<std::string>() == "Memory");
+  }
+  EXPECT_TRUE(shm_in_memory);
+  // The schema check knows the API server's rules: a pod failure policy
+  // under restartPolicy OnFailure, or an unknown action, is refused.
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"restartPolicy: Never", "restartPolicy: OnFailure"},
+        {"action: FailJob", "action: Restart"}}) {
+    std::string text = planner::read_file(dir + "/k8s/job.yaml");
+    ASSERT_NE(text.find(from), std::string::npos) << from;
+    text.replace(text.find(from), from.size(), to);
+    planner::write_file_atomically(dir + "/broken-job.yaml", text);
+    auto broken = test::run_command("/usr/bin/python3 " + test::source_path("scripts/check-k8s-manifests.py") + " " +
+                                    dir + "/broken-job.yaml");
+    EXPECT_EQ(broken.exit_code, 1) << to << "\n" << broken.out;
+  }
   YAML::Node svc = YAML::LoadFile(dir + "/k8s/service.yaml");
   EXPECT_EQ(svc["spec"]["clusterIP"].as<std::string>(), "None");
   // The ConfigMap carries a plan that sprout reads back.

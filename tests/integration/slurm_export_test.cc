@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
 #include <thread>
 
 #include "local_slurm.h"
@@ -20,22 +23,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class SlurmExport : public LocalSlurm {};
+class SlurmExport : public LocalSlurm {
+ protected:
+  static void preempt_stand_in_trainer(const std::string& name, bool to_batch_script);
+};
 
 // Stands in for sprout-train: logs its rank and arguments, and on USR1 writes a
-// complete checkpoint and exits 0, as the real trainer does.
+// complete checkpoint and exits 75 (stopped by a signal), as the real trainer does.
 const char* kFakeTrainer = R"(#!/bin/bash
 out=""; prev=""
 for a in "$@"; do [ "$prev" = "--out" ] && out=$a; prev=$a; done
 echo "start rank=$SLURM_PROCID/$SLURM_NTASKS master=$MASTER_ADDR args=$*" >> "$out/ranks.log"
-trap 'echo "checkpoint rank=$SLURM_PROCID" >> "$out/ranks.log"; mkdir -p "$out/checkpoints/step-000001"; touch "$out/checkpoints/step-000001/DONE"; exit 0' USR1
+trap 'echo "checkpoint rank=$SLURM_PROCID" >> "$out/ranks.log"; mkdir -p "$out/checkpoints/step-000001"; touch "$out/checkpoints/step-000001/DONE"; exit 75' USR1
 if [[ " $* " == *" --resume "* ]]; then echo "resumed rank=$SLURM_PROCID" >> "$out/ranks.log"; exit 0; fi
 for i in $(seq 1 900); do sleep 0.1; done
 exit 3
 )";
 
-TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
-  const std::string dir = make_temp_dir("slurm-export");
+// Preempts the exported script's job running the stand-in trainer: with
+// `to_batch_script`, as Slurm does before the time limit (--signal=B:USR1@120:
+// the script forwards USR1 to srun), else USR1 straight to the tasks (the
+// script sees srun return 75). Either way the job requeues and resumes.
+void SlurmExport::preempt_stand_in_trainer(const std::string& name, bool to_batch_script) {
+  const std::string dir = make_temp_dir(name);
   fs::permissions(dir, fs::perms::all, fs::perm_options::add);
   const std::string trainer = dir + "/fake-train";
   std::ofstream(trainer) << kFakeTrainer;
@@ -59,7 +69,7 @@ TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // What Slurm does 120 s before the time limit or on preemption (--signal=B:USR1@120).
-  auto sig = run_command(env() + "scancel --signal=USR1 --batch " + job);
+  auto sig = run_command(env() + "scancel --signal=USR1 " + (to_batch_script ? "--batch " : "") + job);
   ASSERT_EQ(sig.exit_code, 0) << sig.err;
   // The requeued job waits for a begin time; let it start now.
   EXPECT_TRUE(start_requeued_job(job, 60));
@@ -72,6 +82,13 @@ TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) {
   }
   EXPECT_NE(ranks.find("--out " + dir + "/job/run --resume"), std::string::npos) << ranks;
   EXPECT_NE(planner::read_file(dir + "/slurm-" + job + ".out").find("requeueing job " + job), std::string::npos);
+}
+
+TEST_F(SlurmExport, PreemptionCheckpointsRequeuesAndResumes) { preempt_stand_in_trainer("slurm-export", true); }
+
+// The tasks signalled, not the script: the trainer's exit 75 requeues the job.
+TEST_F(SlurmExport, ATaskStoppedBySignalExits75AndTheScriptRequeues) {
+  preempt_stand_in_trainer("slurm-export-step", false);
 }
 
 // A short growth plan for the real runs: 2 ranks x 1 thread, ~120 steps of a
@@ -248,6 +265,131 @@ TEST_F(SlurmExport, FourTasksOfATensorAndPipelineParallelPlanMatchOneProcess) {
     EXPECT_EQ(got[i].first, want[i].first);
     EXPECT_NEAR(got[i].second, want[i].second, 1e-5 * want[i].second) << "step " << want[i].first;
   }
+}
+
+// Restarts=N of `scontrol show job` (how often the job was requeued).
+int restarts_of(const std::string& job) {
+  auto show = run_command(LocalSlurm::env() + "scontrol show job -o " + job);
+  const auto at = show.out.find("Restarts=");
+  return at == std::string::npos ? -1 : std::atoi(show.out.c_str() + at + 9);
+}
+
+// How far the run's current start got: the number of `resume` events and
+// the newest step trained since the last one (records before it may be
+// dropped again, and signals before the ranks are up are not preemptions).
+std::pair<int, long long> progress_of(const std::string& run) {
+  int resumes = 0;
+  long long step = 0;
+  for (const auto& j : telemetry_of(run)) {
+    if (j.value("event", "") == "resume") {
+      ++resumes;
+      step = 0;
+    } else if (!j.contains("event")) {
+      step = std::max(step, j.value("step", 0LL));
+    }
+  }
+  return {resumes, step};
+}
+
+// The weights of the newest checkpoint, every file but state.json (wall time
+// and energy differ between runs) and DONE, by name.
+std::map<std::string, std::string> final_weights(const std::string& run) {
+  std::map<std::string, std::string> out;
+  std::string newest;
+  for (const auto& e : fs::directory_iterator(run + "/checkpoints")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("step-", 0) == 0 && name > newest) newest = name;
+  }
+  for (const auto& e : fs::directory_iterator(run + "/checkpoints/" + newest)) {
+    const std::string name = e.path().filename().string();
+    if (name != "state.json" && name != "DONE") out[name] = planner::read_file(e.path().string());
+  }
+  return out;
+}
+
+// Soak (docs/reliability.md "Soak"): the exported script of a 4-rank TP x PP
+// growth plan is interrupted at 5 seeded random steps, each time either
+// preempted (USR1 to the script: checkpoint, exit 75, requeue) or killed
+// (SIGKILL to every task: the last periodic checkpoint is all there is; the
+// job fails and is requeued by hand, as an operator or a node-failure policy
+// would), and ends with the losses and final weights of an uninterrupted run,
+// bit for bit.
+TEST_F(SlurmExport, SoakFourTaskGrowthRunKilledOrPreemptedFiveTimesEndsBitwiseEqual) {
+  const std::string trainer_ = binary_path("backend/sprout-train");
+  if (!fs::exists(trainer_)) GTEST_SKIP() << trainer_ << " not built (SPROUT_BACKEND off)";
+  const std::string dir = make_temp_dir("slurm-soak");
+  fs::permissions(dir, fs::perms::all, fs::perm_options::add);
+  auto prep = run_command(trainer_ + " prepare --out " + dir + "/data --max-bytes 400000");
+  ASSERT_EQ(prep.exit_code, 0) << prep.err;
+  std::string plan = short_layout_plan(dir + "/data", 4, "{tp: 2, pp: 1, dp: 2, micro_batch: 4}",
+                                       "{tp: 2, pp: 2, dp: 1, micro_batch: 4}");
+  plan.replace(plan.find("checkpoint_every_steps: 10"), 26, "checkpoint_every_steps: 4");
+  planner::write_file_atomically(dir + "/plan.yaml", plan);
+  for (const char* job_dir : {"reference", "soak"}) {
+    auto ex = run_command(binary_path("cli/sprout") + " export " + dir + "/plan.yaml --target slurm --out " + dir +
+                          "/" + job_dir + " --nodes 1");
+    ASSERT_EQ(ex.exit_code, 0) << ex.err;
+  }
+  const std::string ref_job = submit(dir, trainer_, dir + "/reference/sprout.sbatch");
+  ASSERT_EQ(wait_for_job(ref_job, 300), "COMPLETED") << planner::read_file(dir + "/slurm-" + ref_job + ".out");
+  const auto want = step_losses(dir + "/reference/run");
+  ASSERT_EQ(want.size(), 39u);
+  const auto want_weights = final_weights(dir + "/reference/run");
+
+  std::mt19937 rng(20261205);
+  std::vector<long long> moments;
+  while (moments.size() < 5) {
+    // From step 5 on a checkpoint (every 4) exists, so every restart resumes.
+    const long long step = std::uniform_int_distribution<long long>(5, 36)(rng);
+    if (std::find(moments.begin(), moments.end(), step) == moments.end()) moments.push_back(step);
+  }
+  std::sort(moments.begin(), moments.end());
+  const std::string job = submit(dir, trainer_, dir + "/soak/sprout.sbatch");
+  const std::string run = dir + "/soak/run";
+  const std::string log = dir + "/slurm-" + job + ".out";
+  std::string done;
+  for (size_t i = 0; i < moments.size(); ++i) {
+    const bool preempt = std::uniform_int_distribution<int>(0, 1)(rng) == 1;
+    auto started = [&] {
+      const auto [resumes, step] = progress_of(run);
+      return resumes == static_cast<int>(i) && step >= moments[i];
+    };
+    for (int t = 0; t < 3000 && !started(); ++t) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(started()) << "interruption " << i << done << "\n" << planner::read_file(log);
+    const int restarts = restarts_of(job);
+    if (preempt) {
+      ASSERT_EQ(run_command(env() + "scancel --signal=USR1 --batch " + job).exit_code, 0);
+    } else {
+      // SIGKILL to the job step's tasks only (a signal to the job would
+      // cancel it): srun fails, so does the script, and the job with it.
+      ASSERT_EQ(run_command(env() + "scancel --signal=KILL " + job + ".0").exit_code, 0);
+      for (int t = 0; t < 600; ++t) {
+        const std::string state = run_command(env() + "scontrol show job -o " + job).out;
+        if (state.find("JobState=FAILED") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      ASSERT_EQ(run_command(env() + "scontrol requeue " + job).exit_code, 0);
+    }
+    done += std::string(preempt ? " preempt@" : " kill@") + std::to_string(progress_of(run).second);
+    // Wait for this requeue, then start it (as start_requeued_job, per restart).
+    bool requeued = false;
+    for (int t = 0; t < 600 && !requeued; ++t) {
+      const std::string show = run_command(env() + "scontrol show job -o " + job).out;
+      if (restarts_of(job) > restarts) {
+        if (show.find("JobState=RUNNING") != std::string::npos) requeued = true;
+        if (show.find("JobState=PENDING") != std::string::npos && t % 20 == 19) {
+          run_command(env() + "scontrol update jobid=" + job + " StartTime=now");
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    }
+    ASSERT_TRUE(requeued) << "interruption " << i << done << "\n" << planner::read_file(log);
+  }
+  ASSERT_EQ(wait_for_job(job, 600), "COMPLETED") << done << "\n" << planner::read_file(log);
+  std::cout << "[ soak     ] interrupted:" << done << "\n";
+  EXPECT_EQ(step_losses(run), want) << done;  // every step, bit for bit
+  EXPECT_EQ(final_weights(run), want_weights) << done;
+  EXPECT_EQ(restarts_of(job), 5);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include <iterator>
 #include <stdexcept>
 
-#include "checkpoint/crc32.h"
+#include "data/crc32.h"
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {
@@ -47,6 +47,39 @@ void prepare_temp_dir(const fs::path& checkpoints_dir, const fs::path& tmp) {
   fs::create_directories(tmp);
 }
 
+// Whether DONE exists and every file it lists has its size: what pruning can
+// tell without reading the files (an interrupted write, a truncated file).
+bool looks_complete(const fs::path& dir) {
+  try {
+    const nlohmann::json done = nlohmann::json::parse(planner::read_file((dir / "DONE").string()));
+    for (const auto& [name, want] : done.at("files").items()) {
+      std::error_code ec;
+      if (fs::file_size(dir / name, ec) != want.at("bytes").get<uintmax_t>() || ec) return false;
+    }
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// After publishing step `step`: keeps the newest `keep` checkpoints up to it
+// that look complete; older ones, and any older one that does not look
+// complete (e.g. one a resume skipped, which would otherwise count as one of
+// the `keep`), are removed. Newer ones (left by a run that was resumed from
+// an earlier step) are left alone: the run writes those steps again.
+void prune(const fs::path& checkpoints_dir, long long step, int keep) {
+  auto all = list_checkpoints(checkpoints_dir.string());
+  int kept = 0;
+  for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    if (it->first > step) continue;
+    if (kept < std::max(1, keep) && looks_complete(it->second)) {
+      ++kept;
+    } else if (kept > 0) {
+      planner::remove_tree(it->second);
+    }
+  }
+}
+
 // Rank 0 only: rename into place, then DONE, then prune.
 std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long long step, const nlohmann::json& files,
                     int keep) {
@@ -55,6 +88,7 @@ std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long l
   // A leftover directory of the same step (e.g. a corrupt one that resume
   // skipped) is replaced.
   planner::remove_tree(final_dir.string());
+  planner::file_step("rename", final_dir.string());
   fs::rename(tmp, final_dir);
   planner::fsync_directory(checkpoints_dir.string());
   nlohmann::json done;
@@ -62,9 +96,7 @@ std::string publish(const fs::path& checkpoints_dir, const fs::path& tmp, long l
   done["files"] = files;
   planner::write_file_atomically((final_dir / "DONE").string(), done.dump() + "\n");
 
-  auto all = list_checkpoints(checkpoints_dir.string());
-  const int excess = static_cast<int>(all.size()) - std::max(1, keep);
-  for (int i = 0; i < excess; ++i) planner::remove_tree(all[static_cast<size_t>(i)].second);
+  prune(checkpoints_dir, step, keep);
   return final_dir.string();
 }
 
@@ -87,14 +119,24 @@ nlohmann::json listed_files(const std::string& dir) {
   const fs::path done_path = fs::path(dir) / "DONE";
   if (!fs::exists(done_path)) throw CheckpointProblem("no DONE marker (incomplete)");
   nlohmann::json files;
+  long long step = -1;
   try {
-    files = nlohmann::json::parse(read_counted(done_path.string())).at("files");
+    const nlohmann::json done = nlohmann::json::parse(read_counted(done_path.string()));
+    step = done.at("step").get<long long>();
+    files = done.at("files");
     for (const auto& [name, want] : files.items()) {
       (void)want.at("bytes").get<size_t>();
       (void)want.at("crc32").get<uint32_t>();
     }
   } catch (const std::exception& e) {
     throw CheckpointProblem(std::string("unreadable DONE marker: ") + e.what());
+  }
+  // Every other byte of DONE is a size, a CRC or JSON syntax, which the
+  // checks below or the parser catch; the step is checked against the name
+  // (a checkpoint copied under another name, e.g. for --init-from, keeps it).
+  const std::string dir_name = fs::path(dir).filename().string();
+  if (dir_name.rfind("step-", 0) == 0 && dir_name != step_name(step)) {
+    throw CheckpointProblem(fmt::format("DONE names step {}, not the directory's {} (corrupt)", step, dir_name));
   }
   for (const char* f : {kTensorsFile, kStateFile}) {
     if (!files.contains(f)) throw CheckpointProblem(std::string("DONE does not list ") + f);
@@ -108,14 +150,14 @@ void for_each_checked_file(const std::string& dir, const std::function<void(cons
   const nlohmann::json files = listed_files(dir);  // named: items() must not outlive it
   for (const auto& [name, want] : files.items()) {
     const fs::path p = fs::path(dir) / name;
-    if (!fs::exists(p)) throw CheckpointProblem(name + " is missing");
+    if (!fs::exists(p)) throw CheckpointProblem(name + " (listed in DONE) is missing");
     std::string bytes = read_counted(p.string());
     if (bytes.size() != want.at("bytes").get<size_t>()) {
       throw CheckpointProblem(
           fmt::format("{} has {} bytes, DONE says {} (truncated)", name, bytes.size(), want.at("bytes").get<size_t>()));
     }
     if (crc32_of(bytes) != want.at("crc32").get<uint32_t>())
-      throw CheckpointProblem(name + " fails its CRC-32 (corrupt)");
+      throw CheckpointProblem(name + " fails its CRC-32 in DONE (corrupt)");
     visit(name, std::move(bytes));
   }
 }
@@ -124,7 +166,7 @@ void for_each_checked_file(const std::string& dir, const std::function<void(cons
 void check_listed_sizes(const std::string& dir, const nlohmann::json& files) {
   for (const auto& [name, want] : files.items()) {
     const fs::path p = fs::path(dir) / name;
-    if (!fs::exists(p)) throw CheckpointProblem(name + " is missing");
+    if (!fs::exists(p)) throw CheckpointProblem(name + " (listed in DONE) is missing");
     const auto bytes = fs::file_size(p);
     if (bytes != want.at("bytes").get<size_t>()) {
       throw CheckpointProblem(

@@ -1,14 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// CRC-32 of checkpoint files (their DONE markers list it) and of canonical
-// plans (run ids). File reading and writing is planner/base/file_io.h.
+// The CRC-32 moved to data/crc32.h (token shards use it too, and data/ may
+// not include checkpoint/); this name stays for code written against it.
 #pragma once
 
-#include <cstdint>
-#include <string_view>
-
-namespace sprout::backend {
-
-// zlib CRC-32 of a byte string.
-uint32_t crc32_of(std::string_view bytes);
-
-}  // namespace sprout::backend
+#include "data/crc32.h"

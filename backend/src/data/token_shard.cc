@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "data/crc32.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
 
@@ -18,6 +19,11 @@ void put(std::string& out, T v) {
 
 [[noreturn]] void bad(const std::string& path, const std::string& field, const std::string& reason) {
   throw planner::InputError({path, 0, 0}, field, reason);
+}
+
+// CRC-32 of every byte but the CRC field's own four.
+uint32_t shard_crc32(std::string_view file) {
+  return crc32_update(crc32_of(file.substr(0, kShardCrcOffset)), file.substr(kShardCrcOffset + 4));
 }
 
 }  // namespace
@@ -38,6 +44,8 @@ void write_token_shard(const std::string& path, const std::vector<uint32_t>& tok
     else
       put<uint32_t>(out, t);
   }
+  const uint32_t crc = shard_crc32(out);
+  std::memcpy(out.data() + kShardCrcOffset, &crc, sizeof(crc));
   planner::write_file_atomically(path, out);
 }
 
@@ -55,8 +63,10 @@ TokenShard::TokenShard(const std::string& path) {
     bad(path, "magic", "not a sprout token shard (expected \"SPROUTTK\")");
   }
   const auto version = f.load<uint32_t>(8);
-  if (version != kShardVersion)
-    bad(path, "version", fmt::format("{} is not supported (expected {})", version, kShardVersion));
+  if (version != kShardVersion && version != kShardVersionWithoutCrc) {
+    bad(path, "version",
+        fmt::format("{} is not supported (expected {} or {})", version, kShardVersionWithoutCrc, kShardVersion));
+  }
   const auto width = f.load<uint32_t>(12);
   if (width != 2 && width != 4) bad(path, "token_bytes", fmt::format("{} must be 2 or 4", width));
   vocab_ = f.load<uint32_t>(16);
@@ -73,6 +83,16 @@ TokenShard::TokenShard(const std::string& path) {
   count_ = static_cast<int64_t>(count);
   if (vocab_ <= kMaxCountedVocab) token_counts_.assign(vocab_, 0);
   scan_tokens(f, kShardHeaderBytes, dtype_, 0, count_, vocab_, token_counts_.empty() ? nullptr : &token_counts_);
+  if (version == kShardVersion) {
+    const std::string_view bytes(reinterpret_cast<const char*>(f.bytes()), f.size());
+    const auto stored = f.load<uint32_t>(kShardCrcOffset);
+    const uint32_t computed = shard_crc32(bytes);
+    if (stored != computed) {
+      bad(path, "crc32",
+          fmt::format("the shard fails its CRC-32 (corrupt): header says {:08x}, the bytes give {:08x}", stored,
+                      computed));
+    }
+  }
 }
 
 void TokenShard::read(int64_t begin, int64_t count, int64_t* out) const {

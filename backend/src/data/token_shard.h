@@ -4,10 +4,11 @@
 //
 //   offset size  field
 //   0      8     magic "SPROUTTK"
-//   8      4     version (1), little-endian uint32
+//   8      4     version (2; 1 is read too), little-endian uint32
 //   12     4     token_bytes: 2 (uint16 tokens) or 4 (uint32 tokens)
 //   16     4     vocab: every token is < vocab
-//   20     4     reserved, 0
+//   20     4     version 2: CRC-32 of the file's other bytes (0..20, 24..end);
+//                version 1: reserved, 0
 //   24     8     count: number of tokens, uint64
 //   32     count * token_bytes   the tokens, little-endian
 #pragma once
@@ -23,15 +24,18 @@
 namespace sprout::backend {
 
 inline constexpr char kShardMagic[8] = {'S', 'P', 'R', 'O', 'U', 'T', 'T', 'K'};
-inline constexpr uint32_t kShardVersion = 1;
+inline constexpr uint32_t kShardVersion = 2;
+inline constexpr uint32_t kShardVersionWithoutCrc = 1;
+inline constexpr size_t kShardCrcOffset = 20;
 inline constexpr size_t kShardHeaderBytes = 32;
 
 class TokenShard {
  public:
   // Maps the file and checks it whole: header, size, every token < vocab
-  // (counting them on the way). Throws planner::InputError naming the file
-  // and the bad field for a missing file, a wrong magic/version/token width,
-  // a size that disagrees with the header's count (truncated), or a token >= vocab.
+  // (counting them on the way), the CRC-32 (version 2). Throws
+  // planner::InputError naming the file and the bad field for a missing file,
+  // a wrong magic/version/token width, a size that disagrees with the
+  // header's count (truncated), a token >= vocab or a CRC-32 mismatch.
   explicit TokenShard(const std::string& path);
 
   const std::string& path() const { return file_->path(); }

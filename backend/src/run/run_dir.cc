@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "checkpoint/crc32.h"
+#include "data/crc32.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/io/plan_loader.h"

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "export_common.h"
+#include "sprout/planner/base/exit_codes.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/base/shell_quote.h"
 #include "sprout/planner/export/megatron_export.h"
@@ -55,8 +56,9 @@ std::string slurm_script(const Plan& plan, const PlanEstimate& e, const ExportOp
   }
   s += "#\n# Submit with: sbatch " + comment_safe(export_dir) + "/sprout.sbatch\n";
   s += "# One task per GPU; rank 0 on the first node is the rendezvous point. On preemption or\n";
-  s += "# near the time limit Slurm sends USR1: every rank checkpoints and exits, the job is\n";
-  s += "# requeued and resumes from the newest complete checkpoint.\n";
+  s += "# near the time limit Slurm sends USR1: every rank checkpoints and exits 75 (stopped by\n";
+  s += "# a signal, not finished), the job is requeued and resumes from the newest complete\n";
+  s += "# checkpoint. Exit 2 (bad input) is final.\n";
   s += fmt::format("#SBATCH --job-name={}\n", name_slug(plan.name));
   s += fmt::format("#SBATCH --nodes={}\n", g.nodes);
   s += fmt::format("#SBATCH --ntasks-per-node={}\n", g.gpus_per_node);
@@ -103,7 +105,9 @@ std::string slurm_script(const Plan& plan, const PlanEstimate& e, const ExportOp
   s += "  if wait \"$srun_pid\"; then status=0; else status=$?; fi\n";
   s += "  kill -0 \"$srun_pid\" 2>/dev/null || break\n";
   s += "done\n";
-  s += "if [ \"$preempted\" = 1 ]; then\n";
+  s += fmt::format("# {}: the ranks were stopped by a signal (ours or one Slurm sent them) and checkpointed.\n",
+                   kExitStoppedBySignal);
+  s += fmt::format("if [ \"$preempted\" = 1 ] || [ \"$status\" = {} ]; then\n", kExitStoppedBySignal);
   s += "  echo \"sprout: ranks checkpointed; requeueing job $SLURM_JOB_ID\" >&2\n";
   s += "  scontrol requeue \"$SLURM_JOB_ID\"\n";
   s += "  exit 0\n";
@@ -114,6 +118,103 @@ std::string slurm_script(const Plan& plan, const PlanEstimate& e, const ExportOp
 
 std::string yaml_doc(const std::string& header, const YAML::Emitter& e) {
   return header + std::string(e.c_str()) + "\n";
+}
+
+// The pod failure policy (batch/v1, Kubernetes >= 1.26): exit 2 (bad input)
+// fails the Job at once; exit 75 (stopped by a signal after its checkpoint)
+// and a disrupted pod (preempted, evicted, node drained) are ignored: the pod
+// is replaced and the Job resumes without using up backoffLimit; any other
+// failure (a rank that saw a peer die: exit 1) counts against it.
+void emit_pod_failure_policy(YAML::Emitter& e) {
+  auto on_exit_code = [&](const char* action, int code) {
+    e << YAML::BeginMap << YAML::Key << "action" << YAML::Value << action << YAML::Key << "onExitCodes" << YAML::Value
+      << YAML::BeginMap << YAML::Key << "containerName" << YAML::Value << "trainer" << YAML::Key << "operator"
+      << YAML::Value << "In" << YAML::Key << "values" << YAML::Value << YAML::Flow << YAML::BeginSeq << code
+      << YAML::EndSeq << YAML::EndMap << YAML::EndMap;
+  };
+  e << YAML::Key << "podFailurePolicy" << YAML::Value << YAML::BeginMap << YAML::Key << "rules" << YAML::Value
+    << YAML::BeginSeq;
+  on_exit_code("FailJob", kExitBadInput);
+  on_exit_code("Ignore", kExitStoppedBySignal);
+  e << YAML::BeginMap << YAML::Key << "action" << YAML::Value << "Ignore" << YAML::Key << "onPodConditions"
+    << YAML::Value << YAML::BeginSeq << YAML::BeginMap << YAML::Key << "type" << YAML::Value << "DisruptionTarget"
+    << YAML::Key << "status" << YAML::Value << YAML::DoubleQuoted << "True" << YAML::EndMap << YAML::EndSeq
+    << YAML::EndMap;
+  e << YAML::EndSeq << YAML::EndMap;
+}
+
+// Indexed Job: one pod per rank; JOB_COMPLETION_INDEX is the rank.
+std::string k8s_job(const ExportOptions& o, const Geometry& g, const std::string& name, const std::string& run_dir) {
+  const std::string launch = "if ls " + shell_quote(run_dir) +
+                             "/checkpoints/*/DONE >/dev/null 2>&1; then set -- --resume; fi; "
+                             "exec \"$SPROUT_TRAIN\" --plan /plan/plan.yaml --out " +
+                             shell_quote(run_dir) + " \"$@\"";
+  auto env = [](YAML::Emitter& e, const std::string& k, const std::string& v) {
+    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << k << YAML::Key << "value" << YAML::Value
+      << YAML::DoubleQuoted << v << YAML::EndMap;
+  };
+  YAML::Emitter e;
+  e << YAML::BeginMap << YAML::Key << "apiVersion" << YAML::Value << "batch/v1" << YAML::Key << "kind" << YAML::Value
+    << "Job" << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name
+    << YAML::EndMap;
+  e << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "completionMode" << YAML::Value << "Indexed";
+  e << YAML::Key << "completions" << YAML::Value << g.tasks;
+  e << YAML::Key << "parallelism" << YAML::Value << g.tasks;
+  // Failures other than preemption (emit_pod_failure_policy): a few per rank.
+  e << YAML::Key << "backoffLimit" << YAML::Value << 3 * g.tasks;
+  emit_pod_failure_policy(e);
+  e << YAML::Key << "template" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "labels" << YAML::Value
+    << YAML::BeginMap << YAML::Key << "sprout/run" << YAML::Value << name << YAML::EndMap << YAML::EndMap;
+  e << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "subdomain" << YAML::Value << name;
+  // A pod failure policy needs Never: a failed pod is replaced by a new one.
+  e << YAML::Key << "restartPolicy" << YAML::Value << "Never";
+  // SIGTERM -> checkpoint -> exit 75; give it time before SIGKILL.
+  e << YAML::Key << "terminationGracePeriodSeconds" << YAML::Value << 180;
+  e << YAML::Key << "containers" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << "trainer";
+  e << YAML::Key << "image" << YAML::Value << o.container_image;
+  e << YAML::Key << "command" << YAML::Value << YAML::BeginSeq << "/bin/sh"
+    << "-c" << launch << YAML::EndSeq;
+  e << YAML::Key << "env" << YAML::Value << YAML::BeginSeq;
+  env(e, "SPROUT_TRAIN", o.trainer);
+  env(e, "WORLD_SIZE", std::to_string(g.tasks));
+  env(e, "MASTER_ADDR", name + "-0." + name);
+  env(e, "MASTER_PORT", std::to_string(o.master_port));
+  env(e, "SPROUT_K8S_SERVICE", name);
+  e << YAML::EndSeq;
+  e << YAML::Key << "ports" << YAML::Value << YAML::BeginSeq << YAML::BeginMap << YAML::Key << "containerPort"
+    << YAML::Value << o.master_port << YAML::EndMap << YAML::EndSeq;
+  if (!o.cpu_only) {
+    e << YAML::Key << "resources" << YAML::Value << YAML::BeginMap << YAML::Key << "limits" << YAML::Value
+      << YAML::BeginMap << YAML::Key << "nvidia.com/gpu" << YAML::Value << YAML::DoubleQuoted << "1" << YAML::EndMap
+      << YAML::EndMap;
+  }
+  e << YAML::Key << "volumeMounts" << YAML::Value << YAML::BeginSeq;
+  e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "run" << YAML::Key << "mountPath" << YAML::Value
+    << run_dir << YAML::EndMap;
+  e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "plan" << YAML::Key << "mountPath" << YAML::Value
+    << "/plan" << YAML::Key << "readOnly" << YAML::Value << true << YAML::EndMap;
+  e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "shm" << YAML::Key << "mountPath" << YAML::Value
+    << "/dev/shm" << YAML::EndMap;
+  e << YAML::EndSeq;
+  e << YAML::EndMap << YAML::EndSeq;  // containers
+  e << YAML::Key << "volumes" << YAML::Value << YAML::BeginSeq;
+  e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "run" << YAML::Key << "persistentVolumeClaim"
+    << YAML::Value << YAML::BeginMap << YAML::Key << "claimName" << YAML::Value << name + "-run" << YAML::EndMap
+    << YAML::EndMap;
+  e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "plan" << YAML::Key << "configMap" << YAML::Value
+    << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name + "-plan" << YAML::EndMap << YAML::EndMap;
+  // A container runtime's default /dev/shm is 64 MiB, too small for NCCL's
+  // shared-memory transport between the GPUs of a node: memory-backed, as
+  // large as the pod's memory allows.
+  e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "shm" << YAML::Key << "emptyDir" << YAML::Value
+    << YAML::BeginMap << YAML::Key << "medium" << YAML::Value << "Memory" << YAML::EndMap << YAML::EndMap;
+  e << YAML::EndSeq;
+  e << YAML::EndMap << YAML::EndMap << YAML::EndMap << YAML::EndMap;  // spec, template, spec, root
+  return std::string(e.c_str()) + "\n";
 }
 
 std::vector<std::pair<std::string, std::string>> k8s_manifests(const Plan& plan, const PlanEstimate& est,
@@ -157,68 +258,7 @@ std::vector<std::pair<std::string, std::string>> k8s_manifests(const Plan& plan,
       << "plan.yaml" << YAML::Value << YAML::Literal << plan_to_yaml(plan) << YAML::EndMap << YAML::EndMap;
     files.emplace_back("configmap.yaml", yaml_doc(header, e));
   }
-  {  // Indexed Job: one pod per rank; JOB_COMPLETION_INDEX is the rank.
-    const std::string launch = "if ls " + shell_quote(run_dir) +
-                               "/checkpoints/*/DONE >/dev/null 2>&1; then set -- --resume; fi; "
-                               "exec \"$SPROUT_TRAIN\" --plan /plan/plan.yaml --out " +
-                               shell_quote(run_dir) + " \"$@\"";
-    auto env = [](YAML::Emitter& e, const std::string& k, const std::string& v) {
-      e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << k << YAML::Key << "value" << YAML::Value
-        << YAML::DoubleQuoted << v << YAML::EndMap;
-    };
-    YAML::Emitter e;
-    e << YAML::BeginMap << YAML::Key << "apiVersion" << YAML::Value << "batch/v1" << YAML::Key << "kind" << YAML::Value
-      << "Job" << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name
-      << YAML::EndMap;
-    e << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
-    e << YAML::Key << "completionMode" << YAML::Value << "Indexed";
-    e << YAML::Key << "completions" << YAML::Value << g.tasks;
-    e << YAML::Key << "parallelism" << YAML::Value << g.tasks;
-    e << YAML::Key << "backoffLimit" << YAML::Value << 3 * g.tasks;
-    e << YAML::Key << "template" << YAML::Value << YAML::BeginMap;
-    e << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "labels" << YAML::Value
-      << YAML::BeginMap << YAML::Key << "sprout/run" << YAML::Value << name << YAML::EndMap << YAML::EndMap;
-    e << YAML::Key << "spec" << YAML::Value << YAML::BeginMap;
-    e << YAML::Key << "subdomain" << YAML::Value << name;
-    e << YAML::Key << "restartPolicy" << YAML::Value << "OnFailure";
-    // SIGTERM -> checkpoint -> exit 0; give it time before SIGKILL.
-    e << YAML::Key << "terminationGracePeriodSeconds" << YAML::Value << 180;
-    e << YAML::Key << "containers" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
-    e << YAML::Key << "name" << YAML::Value << "trainer";
-    e << YAML::Key << "image" << YAML::Value << o.container_image;
-    e << YAML::Key << "command" << YAML::Value << YAML::BeginSeq << "/bin/sh"
-      << "-c" << launch << YAML::EndSeq;
-    e << YAML::Key << "env" << YAML::Value << YAML::BeginSeq;
-    env(e, "SPROUT_TRAIN", o.trainer);
-    env(e, "WORLD_SIZE", std::to_string(g.tasks));
-    env(e, "MASTER_ADDR", name + "-0." + name);
-    env(e, "MASTER_PORT", std::to_string(o.master_port));
-    env(e, "SPROUT_K8S_SERVICE", name);
-    e << YAML::EndSeq;
-    e << YAML::Key << "ports" << YAML::Value << YAML::BeginSeq << YAML::BeginMap << YAML::Key << "containerPort"
-      << YAML::Value << o.master_port << YAML::EndMap << YAML::EndSeq;
-    if (!o.cpu_only) {
-      e << YAML::Key << "resources" << YAML::Value << YAML::BeginMap << YAML::Key << "limits" << YAML::Value
-        << YAML::BeginMap << YAML::Key << "nvidia.com/gpu" << YAML::Value << YAML::DoubleQuoted << "1" << YAML::EndMap
-        << YAML::EndMap;
-    }
-    e << YAML::Key << "volumeMounts" << YAML::Value << YAML::BeginSeq;
-    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "run" << YAML::Key << "mountPath" << YAML::Value
-      << run_dir << YAML::EndMap;
-    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "plan" << YAML::Key << "mountPath" << YAML::Value
-      << "/plan" << YAML::Key << "readOnly" << YAML::Value << true << YAML::EndMap;
-    e << YAML::EndSeq;
-    e << YAML::EndMap << YAML::EndSeq;  // containers
-    e << YAML::Key << "volumes" << YAML::Value << YAML::BeginSeq;
-    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "run" << YAML::Key << "persistentVolumeClaim"
-      << YAML::Value << YAML::BeginMap << YAML::Key << "claimName" << YAML::Value << name + "-run" << YAML::EndMap
-      << YAML::EndMap;
-    e << YAML::BeginMap << YAML::Key << "name" << YAML::Value << "plan" << YAML::Key << "configMap" << YAML::Value
-      << YAML::BeginMap << YAML::Key << "name" << YAML::Value << name + "-plan" << YAML::EndMap << YAML::EndMap;
-    e << YAML::EndSeq;
-    e << YAML::EndMap << YAML::EndMap << YAML::EndMap << YAML::EndMap;  // spec, template, spec, root
-    files.emplace_back("job.yaml", yaml_doc(header, e));
-  }
+  files.emplace_back("job.yaml", header + k8s_job(o, g, name, run_dir));
   return files;
 }
 

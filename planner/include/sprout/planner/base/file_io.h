@@ -37,4 +37,13 @@ std::string read_file(const std::string& path);
 // PyTorch's LibTorch").
 void remove_tree(const std::string& path);
 
+// Test-only fault injection (docs/reliability.md "Fault injection"). Every
+// step of the writers above (create, write, fsync, rename, directory fsync,
+// remove) and of the checkpoint writer's directory rename calls this first,
+// numbering the steps of the process from 1. With SPROUT_FAULT_AT=N in the
+// environment the process SIGKILLs itself just before step N; with
+// SPROUT_FAULT_TRACE=FILE it appends "N KIND PATH" to FILE for every step.
+// Neither set (production): one test of a flag read once.
+void file_step(const char* kind, const std::string& path);
+
 }  // namespace sprout::planner
