@@ -2,7 +2,6 @@
 #include "data/token_dtype.h"
 
 #include <fmt/format.h>
-#include <torch/torch.h>
 
 #include <bit>
 #include <cmath>
@@ -126,17 +125,6 @@ void scan_tokens(const MappedFile& file, size_t byte_offset, TokenDtype dtype, i
     file.release(at, static_cast<size_t>(n) * width);
     done += n;
   }
-}
-
-double unigram_entropy_nats(const std::vector<int64_t>& counts) {
-  int64_t total = 0;
-  for (int64_t c : counts) total += c;
-  if (total == 0) return 0;
-  // As torch computed it when shards were read whole (the same bits in summary.json).
-  const torch::Tensor c = torch::tensor(counts, torch::kInt64).to(torch::kFloat64);
-  const torch::Tensor p = c / c.sum();
-  const torch::Tensor nz = p.masked_select(p > 0);
-  return -(nz * nz.log()).sum().item<double>();
 }
 
 }  // namespace sprout::backend
