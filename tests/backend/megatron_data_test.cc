@@ -158,6 +158,13 @@ TEST(IndexedDataset, ATokenOutsideTheVocabularyOrNotWholeIsNamed) {
   planner::write_file_atomically(dir + "/f.bin", bin);
   const auto fractional = std::make_shared<const IndexedDataset>(dir + "/f");
   expect_input_error([&] { MegatronTokenSource s(fractional, spec(8, 10, 4000)); }, "tokens", "f.bin");
+  // A whole float beyond int64 (2^65): refused before it is cast, which would
+  // be undefined behaviour (tests/fuzz/regressions/megatron_index/).
+  const float huge = 36893488147419103232.0f;
+  std::memcpy(bin.data() + 8, &huge, 4);
+  planner::write_file_atomically(dir + "/f.bin", bin);
+  const auto beyond = std::make_shared<const IndexedDataset>(dir + "/f");
+  expect_input_error([&] { MegatronTokenSource s(beyond, spec(8, 10, 4000)); }, "tokens", "within int64");
 }
 
 // Megatron-LM's split: part k is [round(c_k n), round(c_{k+1} n)), Python's round.

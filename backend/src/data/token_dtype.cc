@@ -42,13 +42,16 @@ void widen(const unsigned char* src, size_t count, int64_t* out) {
   }
 }
 
-// The first float token that is not a whole number, if any.
+// The first float token that is not a whole number within int64's range, if
+// any: widen casts the others to int64, and a cast of 2^63 or more (or NaN)
+// is undefined behaviour (found by tests/fuzz/fuzz_megatron_index).
 template <typename T>
 std::optional<size_t> first_fraction(const unsigned char* src, size_t count) {
+  constexpr T kTwoToThe63 = static_cast<T>(9223372036854775808.0);
   for (size_t i = 0; i < count; ++i) {
     T v;
     std::memcpy(&v, src + i * sizeof(T), sizeof(T));
-    if (!std::isfinite(v) || std::trunc(v) != v) return i;
+    if (!(v >= -kTwoToThe63 && v < kTwoToThe63) || std::trunc(v) != v) return i;
   }
   return std::nullopt;
 }
@@ -109,7 +112,7 @@ void scan_tokens(const MappedFile& file, size_t byte_offset, TokenDtype dtype, i
     if (dtype == TokenDtype::kFloat64) fraction = first_fraction<double>(src, static_cast<size_t>(n));
     if (fraction) {
       throw planner::InputError({file.path(), 0, 0}, "tokens",
-                                fmt::format("token at index {} is not a whole number ({} tokens)",
+                                fmt::format("token at index {} is not a whole number within int64 ({} tokens)",
                                             first_token + done + static_cast<int64_t>(*fraction), dtype_name(dtype)));
     }
     widen_tokens(dtype, src, static_cast<size_t>(n), chunk.data());
