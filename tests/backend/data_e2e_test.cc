@@ -107,6 +107,26 @@ TEST_F(DataE2E, SentencePieceDataTrainsWithTheEodMaskAndRefusesAnotherVocabulary
   EXPECT_FALSE(fs::exists(dir_ + "/spm-bad"));
 }
 
+// A file the plan names is reported at the plan's training.data line, with
+// what is wrong in the file itself; the same file given by --data as it is.
+TEST_F(DataE2E, BadDataThePlanNamesIsReportedAtItsTrainingDataLine) {
+  const std::string prefix = dir_ + "/bad-magic";
+  std::string idx = planner::read_file(dir_ + "/mega/text_document.idx");
+  idx[0] = 'X';
+  planner::write_file_atomically(prefix + ".idx", idx);
+  planner::write_file_atomically(prefix + ".bin", planner::read_file(dir_ + "/mega/text_document.bin"));
+  const std::string named = plan("names-bad-data", ", data: " + prefix);
+  const auto r = train(named, dir_ + "/run-names-bad-data");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind(named + ":7:", 0), 0u) << r.err;  // training: is line 7 of the tiny plan
+  EXPECT_NE(r.err.find(": training.data: " + prefix + ".idx"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("magic"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  const auto given = train(plan("mega", ""), dir_ + "/run-given-bad-data", "--data " + prefix);
+  EXPECT_EQ(given.exit_code, 2);
+  EXPECT_EQ(given.err.rfind(prefix + ".idx", 0), 0u) << given.err;
+}
+
 TEST_F(DataE2E, BadMegatronFilesExitTwoAndWriteNothing) {
   auto expect_bad = [&](const std::string& name, const std::function<void(std::string&, std::string&)>& spoil,
                         const std::string& needle) {

@@ -71,8 +71,10 @@ YAML::Node base_for(const std::string& path, const std::string& data) {
 }
 
 // Where the planner's example shows nothing in a run of 8 steps on a CPU:
-// the value the trainer walk sets instead.
-std::string trainer_example(const planner::PlanSchemaKey& k) {
+// the value the trainer walk sets instead. `trained_model`: a run of the
+// first stage's shape to start from.
+std::string trainer_example(const planner::PlanSchemaKey& k, const std::string& trained_model) {
+  if (k.path == "stages[0].init_from") return trained_model;
   if (k.path == "training.device") return "cuda";          // cpu is what auto picks here
   if (k.path == "stages[].grow.grow_steps") return "2";    // the example (40) is longer than the stage
   if (k.path == "stages[].tokens") return "8192";          // 8 steps, not 128
@@ -148,22 +150,29 @@ class PlanKeysOnTheTrainer : public ::testing::Test {
     return run;
   }
 
-  // The base's fingerprint for `path` (one run per kind of base).
-  static const nlohmann::json& base_fingerprint(const std::string& path) {
+  struct BaseRun {
+    std::string dir;
+    nlohmann::json fingerprint;
+  };
+
+  // The base run for `path` (one run per kind of base).
+  static const BaseRun& base_run(const std::string& path) {
     const std::string text = sprout::test::yaml_text(base_for(path, data()));
     auto it = bases_.find(text);
     if (it == bases_.end()) {
       const Run run = train(base_for(path, data()), ranks_for(path));
       EXPECT_EQ(run.result.exit_code, 0) << run.result.err;
-      it = bases_.emplace(text, run.result.exit_code == 0 ? fingerprint(run.dir) : nlohmann::json()).first;
+      it = bases_.emplace(text, BaseRun{run.dir, run.result.exit_code == 0 ? fingerprint(run.dir) : nlohmann::json()})
+               .first;
     }
     return it->second;
   }
+  static const nlohmann::json& base_fingerprint(const std::string& path) { return base_run(path).fingerprint; }
 
   static std::string data() { return dir_ + "/data"; }
   static inline std::string dir_;
   static inline int runs_ = 0;
-  static inline std::map<std::string, nlohmann::json> bases_;
+  static inline std::map<std::string, BaseRun> bases_;
 };
 
 TEST_F(PlanKeysOnTheTrainer, TwoRunsOfOnePlanHaveOneFingerprint) {
@@ -176,9 +185,10 @@ TEST_F(PlanKeysOnTheTrainer, TwoRunsOfOnePlanHaveOneFingerprint) {
 TEST_F(PlanKeysOnTheTrainer, EveryKeyIsHonouredRefusedOrPlannerOnly) {
   int honoured = 0, refused = 0, planner_only = 0, required = 0;
   for (const auto& k : planner::plan_schema_keys()) {
-    SCOPED_TRACE(k.path + " = " + trainer_example(k));
+    const std::string example = trainer_example(k, base_run("").dir);
+    SCOPED_TRACE(k.path + " = " + example);
     YAML::Node doc = base_for(k.path, data());
-    sprout::test::edit_plan_key(doc, k.path, trainer_example(k));
+    sprout::test::edit_plan_key(doc, k.path, example);
     if (sprout::test::yaml_text(doc) == sprout::test::yaml_text(base_for(k.path, data()))) {
       ++required;  // the base's own value: a key the plan cannot do without
       continue;

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <iostream>
 #include <map>
 
@@ -53,7 +54,20 @@ class Trainer {
   void load_plan();
   void check_inputs(const DataSource& data);
   void read_data(const DataSource& d) {
-    if (!data_) data_ = open_training_data(d, plan_, data_needs(plan_, schedules_));
+    at_the_data_key([&] {
+      if (!data_) data_ = open_training_data(d, plan_, data_needs(plan_, schedules_));
+    });
+  }
+  // The data the plan names is reported at its `training.data` line, the
+  // inner error (which file, which field) kept; --data's errors as they are.
+  void at_the_data_key(const std::function<void()>& read) const {
+    try {
+      read();
+    } catch (const planner::InputError& e) {
+      const bool from_plan = options_.data.empty() && plan_.training.key_locations.count("data");
+      if (!from_plan || e.where().file == plan_.source_file) throw;
+      throw planner::InputError(planner::training_key_location(plan_, "data"), "training.data", e.what());
+    }
   }
   void resume_or_start();
   std::optional<RankShare> resume_share(const nlohmann::json& checkpoint_state) const;
@@ -157,7 +171,8 @@ TrainOutcome Trainer::run() {
   comm_ = make_communicator(rendezvous_, device_, timeout, timeout);
   DataSource data;
   run_on_every_rank(*comm_, [&] {
-    data = resolve_data(options_.data.empty() ? plan_.training.data : options_.data, plan_, paths_.data);
+    at_the_data_key(
+        [&] { data = resolve_data(options_.data.empty() ? plan_.training.data : options_.data, plan_, paths_.data); });
     check_inputs(data);
   });
   run_on_every_rank(*comm_, [&] {
