@@ -169,8 +169,9 @@ TEST(Checkpoint, AShardLocalReadCountsWhatItReadsAndChecksEachRecordsCrc) {
   }
 }
 
-TEST(Checkpoint, AVersionOneArchiveWithoutRecordCrcsIsStillRead) {
-  // "SPROUTTA" | version 1 | 1 record: "x", f32, rank 1, size 2, 8 bytes, no CRC-32.
+// "SPROUTTA" | version 1 | 1 record: "x", f32, `sizes`, `nbytes`, then `data`
+// (version 1: no CRC-32).
+std::string version_one_archive(const std::vector<int64_t>& sizes, uint64_t nbytes, const std::string& data) {
   std::string bytes = "SPROUTTA";
   auto put = [&bytes](auto v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
   put(uint32_t{1});
@@ -178,11 +179,15 @@ TEST(Checkpoint, AVersionOneArchiveWithoutRecordCrcsIsStillRead) {
   put(uint32_t{1});
   bytes += "x";
   put(uint8_t{0});
-  put(uint32_t{1});
-  put(int64_t{2});
-  put(uint64_t{8});
-  put(1.5f);
-  put(-2.0f);
+  put(static_cast<uint32_t>(sizes.size()));
+  for (int64_t s : sizes) put(s);
+  put(nbytes);
+  return bytes + data;
+}
+
+TEST(Checkpoint, AVersionOneArchiveWithoutRecordCrcsIsStillRead) {
+  const float data[] = {1.5f, -2.0f};
+  const std::string bytes = version_one_archive({2}, 8, std::string(reinterpret_cast<const char*>(data), 8));
   const std::string path = sprout::test::make_temp_dir("archive-v1") + "/v1.bin";
   planner::write_file_atomically(path, bytes);
   const torch::Tensor want = torch::tensor({1.5f, -2.0f});
@@ -193,6 +198,22 @@ TEST(Checkpoint, AVersionOneArchiveWithoutRecordCrcsIsStillRead) {
   ASSERT_EQ(records.size(), 1u);
   EXPECT_FALSE(records[0].crc32.has_value());
   EXPECT_TRUE(torch::equal(read_archive_record(records[0]), want));
+}
+
+// A corrupt record header (docs/reliability.md "Fuzzing"): a negative size, a
+// size whose bytes overflow uint64, or bytes the file does not hold are
+// refused as std::runtime_error naming the file, before anything is
+// allocated (torch::empty threw c10::Error, or tried 4 TiB).
+TEST(Checkpoint, ACorruptRecordHeaderIsRefusedBeforeAllocating) {
+  const std::string dir = sprout::test::make_temp_dir("archive-corrupt");
+  const std::pair<std::vector<int64_t>, uint64_t> bad[] = {
+      {{-1}, 0}, {{int64_t{1} << 62, int64_t{1} << 62}, 0}, {{int64_t{1} << 40}, uint64_t{4} << 40}};
+  for (const auto& [sizes, nbytes] : bad) {
+    const std::string path = dir + "/bad.bin";
+    planner::write_file_atomically(path, version_one_archive(sizes, nbytes, std::string(8, '\0')));
+    EXPECT_THROW(read_tensor_archive(path), std::runtime_error) << sizes[0];
+    EXPECT_THROW(index_tensor_archive(path), std::runtime_error) << sizes[0];
+  }
 }
 
 }  // namespace

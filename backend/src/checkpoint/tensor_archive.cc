@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
 
@@ -63,6 +64,23 @@ torch::ScalarType dtype_of(uint8_t code, const std::string& path) {
     default:
       throw std::runtime_error(fmt::format("{}: unknown dtype code {}", path, code));
   }
+}
+
+// The bytes a record of `sizes` x `dtype` holds, checked before anything is
+// allocated: a corrupt header's negative size or a count beyond uint64 throws
+// (torch::empty would throw c10::Error, or allocate what the file cannot hold).
+uint64_t record_bytes(const std::vector<int64_t>& sizes, torch::ScalarType dtype, const std::string& path,
+                      const std::string& name) {
+  uint64_t bytes = c10::elementSize(dtype);
+  for (int64_t s : sizes) {
+    if (s < 0) throw std::runtime_error(path + ": negative size for " + name);
+    const auto u = static_cast<uint64_t>(s);
+    if (u != 0 && bytes > std::numeric_limits<uint64_t>::max() / u) {
+      throw std::runtime_error(path + ": size mismatch for " + name);
+    }
+    bytes *= u;
+  }
+  return bytes;
 }
 
 template <typename T>
@@ -138,12 +156,12 @@ NamedTensors parse_tensor_archive(std::string bytes, const std::string& path) {
     for (uint32_t d = 0; d < rank; ++d) sizes.push_back(r.get<int64_t>());
     const auto nbytes = r.get<uint64_t>();
     const uint32_t crc = version >= 2 ? r.get<uint32_t>() : 0;
-    torch::Tensor t = torch::empty(sizes, dtype);
-    if (nbytes != static_cast<uint64_t>(t.numel()) * t.element_size()) {
+    if (nbytes != record_bytes(sizes, dtype, path, name)) {
       throw std::runtime_error(path + ": size mismatch for " + name);
     }
     const char* raw = r.take(nbytes);
     check_record_crc({raw, nbytes}, version >= 2, crc, path, name);
+    torch::Tensor t = torch::empty(sizes, dtype);
     std::memcpy(t.data_ptr(), raw, nbytes);
     out.emplace_back(std::move(name), std::move(t));
   }
@@ -207,15 +225,10 @@ std::vector<ArchiveRecord> index_tensor_archive(const std::string& path) {
     rec.dtype = dtype_of(r.get<uint8_t>(), path);
     const auto rank = r.get<uint32_t>();
     if (rank > 16) throw std::runtime_error(path + ": bad tensor rank for " + rec.name);
-    int64_t numel = 1;
-    for (uint32_t d = 0; d < rank; ++d) {
-      rec.sizes.push_back(r.get<int64_t>());
-      if (rec.sizes.back() < 0) throw std::runtime_error(path + ": negative size for " + rec.name);
-      numel *= rec.sizes.back();
-    }
+    for (uint32_t d = 0; d < rank; ++d) rec.sizes.push_back(r.get<int64_t>());
     rec.nbytes = r.get<uint64_t>();
     if (version >= 2) rec.crc32 = r.get<uint32_t>();
-    if (rec.nbytes != static_cast<uint64_t>(numel) * c10::elementSize(rec.dtype)) {
+    if (rec.nbytes != record_bytes(rec.sizes, rec.dtype, path, rec.name)) {
       throw std::runtime_error(path + ": size mismatch for " + rec.name);
     }
     rec.offset = r.at();
