@@ -20,7 +20,7 @@ Rendezvous node(int world_size, int local_rank, int local_world_size) {
 
 std::string error_of(const std::string& requested, const Rendezvous& r, int cuda_devices) {
   try {
-    resolve_device(requested, r, cuda_devices);
+    resolve_device({requested}, r, cuda_devices);
   } catch (const planner::InputError& e) {
     return e.what();
   }
@@ -28,31 +28,31 @@ std::string error_of(const std::string& requested, const Rendezvous& r, int cuda
 }
 
 TEST(ResolveDevice, CpuIsTheCpu) {
-  EXPECT_EQ(resolve_device("cpu", node(1, 0, 1), 0), torch::Device(torch::kCPU));
-  EXPECT_EQ(resolve_device("cpu", node(2, 1, 2), 2), torch::Device(torch::kCPU));  // Gloo runs several CPU ranks
+  EXPECT_EQ(resolve_device({"cpu"}, node(1, 0, 1), 0), torch::Device(torch::kCPU));
+  EXPECT_EQ(resolve_device({"cpu"}, node(2, 1, 2), 2), torch::Device(torch::kCPU));  // Gloo runs several CPU ranks
 }
 
 TEST(ResolveDevice, AutoTakesAGpuPerLocalRankOrTheCpu) {
-  EXPECT_EQ(resolve_device("auto", node(1, 0, 1), 0), torch::Device(torch::kCPU));
-  EXPECT_EQ(resolve_device("auto", node(1, 0, 1), 2), torch::Device(torch::kCUDA, 0));
-  EXPECT_EQ(resolve_device("auto", node(1, 0, 3), 2), torch::Device(torch::kCPU));  // fewer GPUs than local ranks
+  EXPECT_EQ(resolve_device({"auto"}, node(1, 0, 1), 0), torch::Device(torch::kCPU));
+  EXPECT_EQ(resolve_device({"auto"}, node(1, 0, 1), 2), torch::Device(torch::kCUDA, 0));
+  EXPECT_EQ(resolve_device({"auto"}, node(1, 0, 3), 2), torch::Device(torch::kCPU));  // fewer GPUs than local ranks
 }
 
 TEST(ResolveDevice, AutoOnThisMachineWithoutCudaIsTheCpu) {
   if (visible_cuda_devices() > 0) GTEST_SKIP() << "this machine has CUDA";
-  EXPECT_EQ(resolve_device("auto", node(1, 0, 1)), torch::Device(torch::kCPU));
+  EXPECT_EQ(resolve_device({"auto"}, node(1, 0, 1)), torch::Device(torch::kCPU));
 }
 
 TEST(ResolveDevice, CudaWithoutEnoughGpusIsBadInput) {
   EXPECT_EQ(error_of("cuda", node(1, 0, 1), 0),
             "--device: device: cuda requested but no CUDA device/libtorch is available");
   EXPECT_EQ(error_of("cuda", node(2, 0, 2), 1), "--device: device: cuda: 2 ranks on this node need 2 GPUs, it has 1");
-  EXPECT_EQ(resolve_device("cuda", node(1, 0, 1), 1), torch::Device(torch::kCUDA, 0));
+  EXPECT_EQ(resolve_device({"cuda"}, node(1, 0, 1), 1), torch::Device(torch::kCUDA, 0));
 }
 
 TEST(ResolveDevice, SeveralRanksNeedCollectivesForTheDevice) {
 #ifdef SPROUT_CUDA
-  EXPECT_EQ(resolve_device("cuda", node(2, 1, 2), 2), torch::Device(torch::kCUDA, 1));
+  EXPECT_EQ(resolve_device({"cuda"}, node(2, 1, 2), 2), torch::Device(torch::kCUDA, 1));
 #else
   EXPECT_NE(error_of("cuda", node(2, 1, 2), 2).find("cuda:1: this build has no collectives for it"), std::string::npos);
 #endif

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "checkpoint/crc32.h"
+#include "data/crc32.h"
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {

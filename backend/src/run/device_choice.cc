@@ -15,16 +15,17 @@ namespace sprout::backend {
 
 int visible_cuda_devices() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
 
-torch::Device resolve_device(const std::string& requested, const Rendezvous& rendezvous, int cuda_devices) {
-  const planner::SourceLocation where{"--device", 0, 0};
+torch::Device resolve_device(const DeviceRequest& request, const Rendezvous& rendezvous, int cuda_devices) {
+  const std::string& requested = request.device;
+  const planner::SourceLocation& where = request.where;
   if (requested == "cuda" && cuda_devices == 0) {
-    throw planner::InputError(where, "device", "cuda requested but no CUDA device/libtorch is available");
+    throw planner::InputError(where, request.field, "cuda requested but no CUDA device/libtorch is available");
   }
   // One GPU per local rank (cuda:local_rank): more ranks on this node than
   // GPUs cannot run on CUDA (NCCL refuses two ranks on one GPU).
   const bool enough_gpus = rendezvous.local_world_size <= cuda_devices;
   if (requested == "cuda" && !enough_gpus) {
-    throw planner::InputError(where, "device",
+    throw planner::InputError(where, request.field,
                               fmt::format("cuda: {} ranks on this node need {} GPUs, it has {}",
                                           rendezvous.local_world_size, rendezvous.local_world_size, cuda_devices));
   }
@@ -32,7 +33,7 @@ torch::Device resolve_device(const std::string& requested, const Rendezvous& ren
   const torch::Device device = cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(rendezvous.local_rank))
                                     : torch::Device(torch::kCPU);
   if (rendezvous.world_size > 1 && !collectives_available(device)) {
-    throw planner::InputError(where, "device",
+    throw planner::InputError(where, request.field,
                               device.str() +
                                   ": this build has no collectives for it (NCCL needs SPROUT_CUDA); "
                                   "use --device cpu");

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sprout/backend/rendezvous.h"
+#include "sprout/planner/base/input_error.h"
 
 namespace sprout::backend {
 
@@ -21,7 +22,14 @@ int visible_cuda_devices();
 // planner::InputError (field `device`) for cuda without CUDA or with fewer
 // GPUs than local ranks, and for several ranks on a device this build has
 // no collectives for.
-torch::Device resolve_device(const std::string& requested, const Rendezvous& rendezvous,
+// `where`/`field`: where the request came from (the plan's training.device
+// line, or --device), for the error.
+struct DeviceRequest {
+  std::string device;  // auto | cpu | cuda
+  planner::SourceLocation where{"--device", 0, 0};
+  std::string field = "device";
+};
+torch::Device resolve_device(const DeviceRequest& request, const Rendezvous& rendezvous,
                              int cuda_devices = visible_cuda_devices());
 
 // Cores this process may run on (Slurm and containers restrict the set).

@@ -236,12 +236,11 @@ void Trainer::load_plan() {
   const std::string dtype = options_.dtype.empty() ? t.dtype : options_.dtype;
   if (dtype != "fp32" && dtype != "bf16") throw planner::InputError({"--dtype", 0, 0}, "dtype", "fp32 or bf16");
   bf16_ = dtype == "bf16";
-  try {
-    device_ = resolve_device(options_.device.empty() ? t.device : options_.device, rendezvous_);
-  } catch (const planner::InputError& e) {
-    if (!options_.device.empty()) throw;  // --device: its own message
-    throw planner::InputError(planner::training_key_location(plan_, "device"), "training.device", e.reason());
-  }
+  device_ =
+      resolve_device(options_.device.empty()
+                         ? DeviceRequest{t.device, planner::training_key_location(plan_, "device"), "training.device"}
+                         : DeviceRequest{options_.device},
+                     rendezvous_);
   threads_ = choose_thread_count(options_.threads, t.threads, rendezvous_.local_world_size);
   torch::set_num_threads(threads_);
   memory_.emplace(device_);
