@@ -37,6 +37,7 @@
 #include "run/step_specs.h"
 #include "run/stop_signal.h"
 #include "run/telemetry.h"
+#include "sprout/planner/base/referenced_input.h"
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/plan/trainer_limits.h"
@@ -61,13 +62,8 @@ class Trainer {
   // The data the plan names is reported at its `training.data` line, the
   // inner error (which file, which field) kept; --data's errors as they are.
   void at_the_data_key(const std::function<void()>& read) const {
-    try {
-      read();
-    } catch (const planner::InputError& e) {
-      const bool from_plan = options_.data.empty() && plan_.training.key_locations.count("data");
-      if (!from_plan || e.where().file == plan_.source_file) throw;
-      throw planner::InputError(planner::training_key_location(plan_, "data"), "training.data", e.what());
-    }
+    if (!options_.data.empty() || !plan_.training.key_locations.count("data")) return read();
+    planner::load_referenced(planner::training_key_location(plan_, "data"), "training.data", read);
   }
   void resume_or_start();
   std::optional<RankShare> resume_share(const nlohmann::json& checkpoint_state) const;

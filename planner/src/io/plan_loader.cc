@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "sprout/planner/base/referenced_input.h"
 #include "sprout/planner/base/units.h"
 #include "sprout/planner/base/utf8.h"
 #include "sprout/planner/io/yaml_fields.h"
@@ -359,20 +360,6 @@ void read_training(const YAML::Node& node, const std::string& file, TrainingSett
                                .value_or(t.collective_timeout_s);
   f.finish();
   for (const auto& kv : node) t.key_locations[kv.first.Scalar()] = location_of(kv.second, file);
-}
-
-// A file the plan names (hardware, region, price list), loaded: whatever is
-// wrong with it is reported at the plan's key, the file's own message kept
-// ("plan.yaml:4:11: hardware: profiles/hardware/x.yaml:3:1: peak_tflops: ...").
-template <typename Load>
-auto load_referenced(const SourceLocation& at, const std::string& field, Load load) -> decltype(load()) {
-  try {
-    return load();
-  } catch (const InputError& e) {
-    throw InputError(at, field, e.what());
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw InputError(at, field, e.path1().string() + ": " + e.code().message());
-  }
 }
 
 Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOverrides& ov) {
