@@ -18,11 +18,22 @@ namespace sprout::backend {
 namespace {
 namespace fs = std::filesystem;
 
+// A state.json as the trainer writes it (read_checkpoint_state parses it), `v` its token count.
+std::string state_text(float v) {
+  CheckpointState state;
+  state.counters.plan_fingerprint = "checkpoint-test";
+  state.counters.stages = {StageRecord{"only"}};
+  state.counters.tokens = v;
+  state.shape = {1, 8, 2, 2, 32, 16, 4, planner::Activation::kGelu};
+  state.init_std = 0.02;
+  return checkpoint_state_to_json(state).dump(2) + "\n";
+}
+
 CheckpointData sample(float v) {
   return {{{"a", torch::full({3, 2}, v)},
            {"b", torch::arange(5, torch::kInt64)},
            {"c", torch::tensor({v}).to(torch::kBFloat16)}},
-          "{\"v\": " + std::to_string(v) + "}\n"};
+          state_text(v)};
 }
 
 TEST(Checkpoint, RoundTripsBitExactAndKeepsTheLastK) {
@@ -144,7 +155,7 @@ TEST(Checkpoint, AShardLocalReadCountsWhatItReadsAndChecksEachRecordsCrc) {
   const std::string dir = sprout::test::make_temp_dir("ckpt-records");
   const std::string written = write_checkpoint(dir, 5, sample(5), 2);
   const long long before = checkpoint_bytes_read();
-  EXPECT_EQ(read_checkpoint_state(written), sample(5).state_json);
+  EXPECT_EQ(checkpoint_state_to_json(read_checkpoint_state(written)).dump(2) + "\n", sample(5).state_json);
   const uintmax_t state_and_done = fs::file_size(written + "/state.json") + fs::file_size(written + "/DONE");
   EXPECT_EQ(static_cast<uintmax_t>(checkpoint_bytes_read() - before), state_and_done);
   const std::map<std::string, ArchiveRecord> records = index_checkpoint(written);

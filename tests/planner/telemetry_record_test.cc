@@ -142,6 +142,21 @@ TEST(TelemetryRecord, ModelShapeJsonRoundTrips) {
   bad = model_shape_to_json(s);
   bad["norm"] = "batchnorm";
   EXPECT_THROW(model_shape_from_json(bad), std::invalid_argument);
+  // Sizes are positive ints: casting 1e20 to int would be undefined behaviour.
+  auto error_of_shape = [&](const char* key, const nlohmann::json& value) {
+    nlohmann::json j = model_shape_to_json(s);
+    j[key] = value;
+    try {
+      (void)model_shape_from_json(j);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(error_of_shape("layers", 1e20), "layers: 1e+20 is too large for a count (at most 2147483647)");
+  EXPECT_EQ(error_of_shape("hidden", 0), "hidden: 0 is not a finite number >= 1");
+  EXPECT_EQ(error_of_shape("heads", 2.5), "heads: 2.5 is not a whole number");
+  EXPECT_EQ(error_of_shape("tied_embeddings", 1), "tied_embeddings: expected true or false, got 1");
   // Checkpoints written before positions and norms were recorded: learned, LayerNorm.
   nlohmann::json older = model_shape_to_json(s);
   older.erase("position_embedding");

@@ -13,6 +13,7 @@
 
 #include "data/crc32.h"
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/input_error.h"
 
 namespace sprout::backend {
 namespace fs = std::filesystem;
@@ -291,17 +292,24 @@ LoadedCheckpoint load_checkpoint(const std::string& dir) {
   return c;
 }
 
-std::string read_checkpoint_state(const std::string& dir) {
+CheckpointState read_checkpoint_state(const std::string& dir) {
   return naming_the_checkpoint(dir, [&] {
     const nlohmann::json files = listed_files(dir);
     check_listed_sizes(dir, files);
-    std::string state = read_counted((fs::path(dir) / kStateFile).string());
+    const std::string path = checkpoint_state_path(dir);
+    const std::string state = read_counted(path);
     if (crc32_of(state) != files.at(kStateFile).at("crc32").get<uint32_t>()) {
       throw CheckpointProblem(std::string(kStateFile) + " fails its CRC-32 (corrupt)");
     }
-    return state;
+    try {
+      return parse_checkpoint_state(state, path);
+    } catch (const planner::InputError& e) {
+      throw CheckpointProblem(std::string(kStateFile) + ": " + e.field() + ": " + e.reason());
+    }
   });
 }
+
+std::string checkpoint_state_path(const std::string& dir) { return (fs::path(dir) / kStateFile).string(); }
 
 std::map<std::string, ArchiveRecord> index_checkpoint(const std::string& dir) {
   return naming_the_checkpoint(dir, [&] {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "checkpoint/checkpoint_state.h"
 #include "checkpoint/tensor_archive.h"
 #include "comm/communicator.h"
 
@@ -63,10 +64,14 @@ LoadedCheckpoint load_checkpoint(const std::string& dir);
 // records it needs, each checked against its own CRC-32.
 //
 // state.json of the checkpoint in `dir`, checked against DONE (read in
-// full, CRC-32 checked); the other files DONE lists must exist with their
-// listed sizes (not read). Throws std::runtime_error ("step-N: reason") when
-// the checkpoint is incomplete or corrupt.
-std::string read_checkpoint_state(const std::string& dir);
+// full, CRC-32 checked) and parsed; the other files DONE lists must exist
+// with their listed sizes (not read). Throws std::runtime_error ("step-N:
+// reason", never an InputError: an older checkpoint may do) when the
+// checkpoint is incomplete or corrupt, or its state not one sprout-train wrote.
+CheckpointState read_checkpoint_state(const std::string& dir);
+
+// The path of the state.json of the checkpoint in `dir`.
+std::string checkpoint_state_path(const std::string& dir);
 
 // Every tensor record of the archives DONE lists, by name, from their
 // headers alone. Throws std::runtime_error for a bad header or a name that

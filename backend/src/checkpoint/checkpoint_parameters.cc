@@ -18,9 +18,10 @@ CheckpointParameters::CheckpointParameters(const std::string& dir) {
     if (entry.path().extension() != ".bin") continue;
     for (auto& r : index_tensor_archive(entry.path().string())) records_.emplace(r.name, std::move(r));
   }
-  const auto state = nlohmann::json::parse(planner::read_file(dir + "/state.json"));
-  shape_ = planner::model_shape_from_json(state.at("shape"));
-  if (state.contains("ramp") && !state["ramp"].is_null()) {
+  const std::string state_path = checkpoint_state_path(dir);
+  const CheckpointState state = parse_checkpoint_state(planner::read_file(state_path), state_path);
+  shape_ = state.shape;
+  if (state.ramp) {
     throw planner::InputError({dir, 0, 0}, "checkpoint",
                               "the model is inside a growth ramp (MSG masks active): use a checkpoint after it");
   }

@@ -12,9 +12,9 @@ namespace sprout::backend {
 namespace {
 
 // Refuses a checkpoint that another plan wrote.
-void check_fingerprint(const nlohmann::json& state, const std::string& dir, const std::string& plan_fingerprint,
+void check_fingerprint(const CheckpointState& state, const std::string& dir, const std::string& plan_fingerprint,
                        const std::string& plan_copy) {
-  if (state.at("plan_fingerprint").get<std::string>() == plan_fingerprint) return;
+  if (state.counters.plan_fingerprint == plan_fingerprint) return;
   throw planner::InputError({dir, 0, 0}, "plan",
                             "the checkpoint was written by another plan (fingerprint differs); resume it "
                             "with the plan in " +
@@ -30,11 +30,11 @@ std::optional<ResumePoint> find_resume_point(const std::string& checkpoints_dir,
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
     const std::string& dir = it->second;
     try {
-      const nlohmann::json state = nlohmann::json::parse(read_checkpoint_state(dir));
+      const CheckpointState state = read_checkpoint_state(dir);
       check_fingerprint(state, dir, plan_fingerprint, plan_copy);
       if (shard_local(state)) {
         try {
-          check_checkpoint_covers(dir, state);
+          check_checkpoint_covers(dir, state.shape);
         } catch (const std::runtime_error& e) {
           throw planner::InputError({dir, 0, 0}, "checkpoint", e.what());
         }
@@ -42,7 +42,7 @@ std::optional<ResumePoint> find_resume_point(const std::string& checkpoints_dir,
       }
       const LoadedCheckpoint loaded = load_checkpoint(dir);
       try {
-        return ResumePoint{it->first, from_checkpoint(loaded.data)};
+        return ResumePoint{it->first, from_checkpoint(loaded.data, dir)};
       } catch (const std::exception& e) {
         throw planner::InputError({dir, 0, 0}, "checkpoint", e.what());
       }

@@ -21,7 +21,7 @@ struct ResumePoint {
 };
 
 // Whether a checkpoint with state.json `state` resumes shard-locally.
-using ShardLocalTest = std::function<bool(const nlohmann::json& state)>;
+using ShardLocalTest = std::function<bool(const CheckpointState& state)>;
 
 // Rank 0: the checkpoint to resume from, nothing when there is none yet.
 // Newer checkpoints that are incomplete or corrupt are reported on stderr

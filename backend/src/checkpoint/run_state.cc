@@ -13,83 +13,21 @@
 #include "sprout/planner/runs/telemetry_record.h"
 
 namespace sprout::backend {
-namespace {
-
-// 2: dropout masks derived per micro-batch (no generator state); optimizer
-// moments may live in per-rank shard files.
-constexpr int kStateFormat = 2;
-
-nlohmann::json number_or_null(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
-double number_from(const nlohmann::json& j) {
-  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
-}
-
-}  // namespace
-
-void count_step(RunCounters& c, long long sequences, double tokens, double model_flops, double loss) {
-  c.global_step += 1;
-  c.step_in_stage += 1;
-  c.sequences_consumed += sequences;
-  c.tokens += tokens;
-  c.model_flops += model_flops;
-  c.last_train_loss = loss;
-  StageRecord& stage = c.stages[c.stage_index];
-  stage.steps += 1;
-  stage.tokens += tokens;
-  stage.model_flops += model_flops;
-  stage.final_train_loss = loss;
-}
-
 std::vector<double> replica_counters(const RunState& state) {
   const RunCounters& c = state.counters;
   return {static_cast<double>(c.global_step), static_cast<double>(c.stage_index), static_cast<double>(c.step_in_stage),
           static_cast<double>(c.sequences_consumed), static_cast<double>(state.optimizer.step)};
 }
 
-nlohmann::json stage_record_json(const StageRecord& r, int rank_count) {
-  return {{"name", r.name},
-          {"steps", r.steps},
-          {"tokens", r.tokens},
-          {"wall_seconds", r.wall_seconds},
-          {"gpu_hours", r.wall_seconds / planner::kSecondsPerHour * rank_count},
-          {"energy_kwh", r.energy_j / 3.6e6},
-          {"model_flops", r.model_flops},
-          {"final_train_loss", number_or_null(r.final_train_loss)},
-          {"final_val_loss", number_or_null(r.final_val_loss)},
-          {"done", r.done}};
+CheckpointState checkpoint_state_of(const RunState& st) {
+  CheckpointState out{st.counters,       st.model.shape(), st.model.settings().init_std, st.model.settings().dropout,
+                      st.optimizer.step, std::nullopt};
+  if (st.ramp)
+    out.ramp = CheckpointState::Ramp{st.ramp->from, st.ramp->grow_steps, st.ramp->steps_done, st.ramp->new_layer};
+  return out;
 }
 
-nlohmann::json checkpoint_state_json(const RunState& st) {
-  const RunCounters& c = st.counters;
-  nlohmann::json j;
-  j["format"] = kStateFormat;
-  j["plan_fingerprint"] = c.plan_fingerprint;
-  j["global_step"] = c.global_step;
-  j["stage_index"] = c.stage_index;
-  j["step_in_stage"] = c.step_in_stage;
-  j["sequences_consumed"] = c.sequences_consumed;
-  j["tokens"] = c.tokens;
-  j["model_flops"] = c.model_flops;
-  j["energy_j"] = c.energy_j;
-  j["last_train_loss"] = number_or_null(c.last_train_loss);
-  if (!c.recent_losses.empty()) j["recent_losses"] = c.recent_losses;
-  j["shape"] = planner::model_shape_to_json(st.model.shape());
-  j["init_std"] = st.model.settings().init_std;
-  j["dropout"] = st.model.settings().dropout;
-  j["adam_step"] = st.optimizer.step;
-  if (st.ramp) {
-    j["ramp"] = {{"from", planner::model_shape_to_json(st.ramp->from)},
-                 {"grow_steps", st.ramp->grow_steps},
-                 {"steps_done", st.ramp->steps_done},
-                 {"new_layer", st.ramp->new_layer}};
-  }
-  for (const auto& r : c.stages) {
-    nlohmann::json s = stage_record_json(r, 1);
-    s["energy_j"] = r.energy_j;
-    j["stages"].push_back(s);
-  }
-  return j;
-}
+nlohmann::json checkpoint_state_json(const RunState& st) { return checkpoint_state_to_json(checkpoint_state_of(st)); }
 
 CheckpointData to_checkpoint(const RunState& st, bool with_moments) {
   CheckpointData d;
@@ -115,31 +53,22 @@ NamedTensors optimizer_shard(const RunState& st) {
   return out;
 }
 
-std::string checkpoint_plan_fingerprint(const CheckpointData& data) {
-  return nlohmann::json::parse(data.state_json).at("plan_fingerprint").get<std::string>();
-}
-
-RunState from_checkpoint(const CheckpointData& data) {
+RunState from_checkpoint(const CheckpointData& data, const std::string& dir) {
   std::map<std::string, torch::Tensor> tensors(data.tensors.begin(), data.tensors.end());
   // Whole tensors, or (a tensor/pipeline-parallel checkpoint) assembled from
   // the slices in the ranks' shards.
-  return run_state_from_json(nlohmann::json::parse(data.state_json),
-                             [&](const std::string& name, const ParameterSpec& spec, const planner::ModelShape& shape) {
-                               return checkpoint_tensor(tensors, name, spec, shape);
-                             });
+  return run_state_from(parse_checkpoint_state(data.state_json, checkpoint_state_path(dir)),
+                        [&](const std::string& name, const ParameterSpec& spec, const planner::ModelShape& shape) {
+                          return checkpoint_tensor(tensors, name, spec, shape);
+                        });
 }
 
-RunState run_state_from_json(const nlohmann::json& j, const CheckpointTensorSource& tensor) {
-  if (j.at("format") != kStateFormat) {
-    throw std::runtime_error(
-        fmt::format("checkpoint state format {} is not {} (written by another sprout-train version)",
-                    j.at("format").dump(), kStateFormat));
-  }
-  GptSettings settings{planner::model_shape_from_json(j.at("shape")), j.at("init_std"), j.at("dropout")};
+RunState run_state_from(const CheckpointState& state, const CheckpointTensorSource& tensor) {
+  GptSettings settings{state.shape, state.init_std, state.dropout};
   auto specs = gpt_parameter_specs(settings.shape);
   std::vector<torch::Tensor> params;
   AdamWState opt;
-  opt.step = j.at("adam_step");
+  opt.step = state.adam_step;
   for (const auto& spec : specs) {
     torch::Tensor p = tensor("param/" + spec.name, spec, settings.shape);
     if (p.defined() && p.sizes() != torch::IntArrayRef(storage_sizes(spec, settings.shape))) {
@@ -149,43 +78,17 @@ RunState run_state_from_json(const nlohmann::json& j, const CheckpointTensorSour
     opt.moments.push_back({tensor("adam.exp_avg/" + spec.name, spec, settings.shape),
                            tensor("adam.exp_avg_sq/" + spec.name, spec, settings.shape)});
   }
-
-  RunCounters c;
-  c.plan_fingerprint = j.at("plan_fingerprint");
-  c.global_step = j.at("global_step");
-  c.stage_index = j.at("stage_index");
-  c.step_in_stage = j.at("step_in_stage");
-  c.sequences_consumed = j.at("sequences_consumed");
-  c.tokens = j.at("tokens");
-  c.model_flops = j.at("model_flops");
-  c.energy_j = j.at("energy_j");
-  c.last_train_loss = number_from(j.at("last_train_loss"));
-  if (j.contains("recent_losses")) c.recent_losses = j.at("recent_losses").get<std::vector<double>>();
-  for (const auto& s : j.at("stages")) {
-    StageRecord r;
-    r.name = s.at("name");
-    r.steps = s.at("steps");
-    r.tokens = s.at("tokens");
-    r.wall_seconds = s.at("wall_seconds");
-    r.energy_j = s.at("energy_j");
-    r.model_flops = s.at("model_flops");
-    r.final_train_loss = number_from(s.at("final_train_loss"));
-    r.final_val_loss = number_from(s.at("final_val_loss"));
-    r.done = s.at("done");
-    c.stages.push_back(r);
-  }
-
   std::optional<GrowthRamp> ramp;
-  if (j.contains("ramp")) {
+  if (state.ramp) {
     GrowthRamp r;
-    r.from = planner::model_shape_from_json(j["ramp"].at("from"));
+    r.from = state.ramp->from;
     r.to = settings.shape;
-    r.grow_steps = j["ramp"].at("grow_steps");
-    r.steps_done = j["ramp"].at("steps_done");
-    r.new_layer = j["ramp"].at("new_layer").get<std::vector<bool>>();
+    r.grow_steps = state.ramp->grow_steps;
+    r.steps_done = state.ramp->steps_done;
+    r.new_layer = state.ramp->new_layer;
     ramp = r;
   }
-  return {std::move(c), GptModel(settings, std::move(specs), std::move(params)), std::move(opt), ramp};
+  return {state.counters, GptModel(settings, std::move(specs), std::move(params)), std::move(opt), ramp};
 }
 
 RunState fresh_run_state(const planner::Plan& plan, const std::string& plan_fingerprint, torch::Device device) {

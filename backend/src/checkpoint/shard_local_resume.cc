@@ -30,14 +30,14 @@ torch::Tensor inside_zeros(const torch::Tensor& part, const ParameterSpec& spec,
 }  // namespace
 
 std::optional<RunState> load_rank_part(const std::string& dir, const ResumeShareChooser& share_for) {
-  const nlohmann::json state = nlohmann::json::parse(read_checkpoint_state(dir));
+  const CheckpointState state = read_checkpoint_state(dir);
   const std::optional<RankShare> share = share_for(state);
   if (!share) return std::nullopt;
   const std::map<std::string, ArchiveRecord> records = index_checkpoint(dir);
   const std::vector<std::string> names = names_of(records);
   const StageLayout& layout = share->layout();
-  RunState st = run_state_from_json(state, [&](const std::string& name, const ParameterSpec& spec,
-                                               const planner::ModelShape& shape) {
+  RunState st = run_state_from(state, [&](const std::string& name, const ParameterSpec& spec,
+                                          const planner::ModelShape& shape) {
     if (!share->holds(spec, shape)) return torch::Tensor();
     const bool split = layout.tp > 1 && tensor_parallel_axis(spec).has_value();
     const AxisRange range = split ? tensor_parallel_range(spec, shape, layout.tp, share->position().tp) : AxisRange{};
@@ -51,8 +51,7 @@ std::optional<RunState> load_rank_part(const std::string& dir, const ResumeShare
   return st;
 }
 
-void check_checkpoint_covers(const std::string& dir, const nlohmann::json& state) {
-  const planner::ModelShape shape = planner::model_shape_from_json(state.at("shape"));
+void check_checkpoint_covers(const std::string& dir, const planner::ModelShape& shape) {
   const std::vector<std::string> names = names_of(index_checkpoint(dir));
   for (const ParameterSpec& spec : gpt_parameter_specs(shape)) {
     for (const char* kind : kKinds) {

@@ -22,7 +22,7 @@ namespace sprout::backend {
 // What this rank will hold of the model a checkpoint's state.json
 // describes, or nothing when it resumes with the whole model (a data-
 // parallel stage, or a growth due before the next step).
-using ResumeShareChooser = std::function<std::optional<RankShare>(const nlohmann::json& state)>;
+using ResumeShareChooser = std::function<std::optional<RankShare>(const CheckpointState& state)>;
 
 // The state of checkpoint `dir` holding only the part `share_for` names
 // (RunState::model_is_rank_part); nothing when it names none. Throws
@@ -31,9 +31,9 @@ using ResumeShareChooser = std::function<std::optional<RankShare>(const nlohmann
 std::optional<RunState> load_rank_part(const std::string& dir, const ResumeShareChooser& share_for);
 
 // Throws std::runtime_error naming the first tensor (parameter or moment) of
-// the model state.json `state` describes that checkpoint `dir` holds neither
-// whole nor as slices covering its split axis exactly once. Reads headers
-// only: rank 0's check before any rank reads its part.
-void check_checkpoint_covers(const std::string& dir, const nlohmann::json& state);
+// a model of `shape` (the checkpoint's state.json's) that checkpoint `dir`
+// holds neither whole nor as slices covering its split axis exactly once.
+// Reads headers only: rank 0's check before any rank reads its part.
+void check_checkpoint_covers(const std::string& dir, const planner::ModelShape& shape);
 
 }  // namespace sprout::backend

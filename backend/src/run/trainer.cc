@@ -66,7 +66,7 @@ class Trainer {
     planner::load_referenced(planner::training_key_location(plan_, "data"), "training.data", read);
   }
   void resume_or_start();
-  std::optional<RankShare> resume_share(const nlohmann::json& checkpoint_state) const;
+  std::optional<RankShare> resume_share(const CheckpointState& checkpoint_state) const;
   std::optional<RunState> load_resume_state(const std::string& dir, bool& unreadable);
   void start_stage();
   void configure_runtime(const OptimizerSharding& held);
@@ -250,7 +250,7 @@ void Trainer::load_plan() {
 void Trainer::check_inputs(const DataSource& data) {
   if (!options_.resume) check_fresh_run_dir(paths_);
   if (options_.resume && is_root()) {
-    const ShardLocalTest shard_local = [this](const nlohmann::json& s) { return resume_share(s).has_value(); };
+    const ShardLocalTest shard_local = [this](const CheckpointState& s) { return resume_share(s).has_value(); };
     if (std::optional<ResumePoint> found =
             find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan, shard_local)) {
       resume_step_ = found->step;
@@ -292,7 +292,7 @@ void Trainer::resume_or_start() {
   if (resume_step_ && any_rank(*comm_, unreadable)) {
     run_on_every_rank(*comm_, [&] {
       auto found =
-          find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan, [](const nlohmann::json&) { return false; });
+          find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan, [](const CheckpointState&) { return false; });
       if (!found) throw planner::InputError({paths_.checkpoints, 0, 0}, "--resume", "no checkpoint to resume from");
       resume_step_ = found->step;
       state_.emplace(std::move(*found->state));
@@ -312,11 +312,11 @@ void Trainer::resume_or_start() {
 
 // This rank's part when the checkpoint resumes into a tensor/pipeline-
 // parallel stage with the model it holds (no growth first).
-std::optional<RankShare> Trainer::resume_share(const nlohmann::json& checkpoint_state) const {
-  const auto index = checkpoint_state.at("stage_index").get<size_t>();
+std::optional<RankShare> Trainer::resume_share(const CheckpointState& checkpoint_state) const {
+  const size_t index = checkpoint_state.counters.stage_index;
   if (index >= plan_.stages.size()) return std::nullopt;
   const planner::Stage& s = plan_.stages[index];
-  if (!same_shape(planner::model_shape_from_json(checkpoint_state.at("shape")), s.shape)) return std::nullopt;
+  if (!same_shape(checkpoint_state.shape, s.shape)) return std::nullopt;
   const StageLayout layout = runtime_stage(s, schedules_[index], ranks(), options_.zero1).layout;
   if (layout.tp == 1 && layout.pp == 1) return std::nullopt;  // data-parallel: every rank the whole model
   return RankShare(layout, rendezvous_.rank);
@@ -325,7 +325,7 @@ std::optional<RankShare> Trainer::resume_share(const nlohmann::json& checkpoint_
 // Nothing, and `unreadable` set, when this rank's part failed to read (a record's CRC-32).
 std::optional<RunState> Trainer::load_resume_state(const std::string& dir, bool& unreadable) {
   try {
-    if (auto part = load_rank_part(dir, [this](const nlohmann::json& s) { return resume_share(s); })) {
+    if (auto part = load_rank_part(dir, [this](const CheckpointState& s) { return resume_share(s); })) {
       return std::move(*part);
     }
   } catch (const planner::InputError&) {
@@ -335,7 +335,7 @@ std::optional<RunState> Trainer::load_resume_state(const std::string& dir, bool&
     unreadable = true;
     return std::nullopt;
   }
-  return from_checkpoint(load_checkpoint(dir).data);
+  return from_checkpoint(load_checkpoint(dir).data, dir);
 }
 
 // The stage's runtime takes over the full model: as the last stage's

@@ -4,84 +4,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
+
+#include "sprout/planner/runs/json_field_reader.h"
 
 namespace sprout::planner {
 namespace {
 
-// Reads the fields of one telemetry line; every problem names the line and
-// `telemetry.<field>`.
-class FieldReader {
- public:
-  FieldReader(const nlohmann::json& j, const SourceLocation& where) : j_(j), where_(where) {}
-
-  [[noreturn]] void fail(const std::string& field, const std::string& reason) const {
-    throw InputError(where_, "telemetry." + field, reason);
-  }
-
-  bool has(const char* field) const { return j_.contains(field) && !j_[field].is_null(); }
-
-  std::optional<double> optional_number(const char* field, double min = 0) const {
-    if (!has(field)) return std::nullopt;
-    const auto& v = j_[field];
-    if (!v.is_number()) fail(field, "expected a number, got " + v.dump());
-    const double x = v.get<double>();
-    if (!std::isfinite(x) || x < min) fail(field, v.dump() + " is not a finite number >= " + shortest(min));
-    return x;
-  }
-
-  double number(const char* field, double min = 0) const {
-    auto v = optional_number(field, min);
-    if (!v) fail(field, "missing");
-    return *v;
-  }
-
-  // A count, cast to an integer: a number beyond `max` (2^53 by default, where
-  // doubles stop counting exactly) is refused, as the cast of one beyond long
-  // long's range is undefined (as fuzzing found in the Megatron-LM log reader).
-  std::optional<long long> optional_count(const char* field, double min = 0, double max = 0x1p53) const {
-    const auto v = optional_number(field, min);
-    if (v && *v > max) fail(field, j_[field].dump() + " is too large for a count (at most " + shortest(max) + ")");
-    return v ? std::optional<long long>(static_cast<long long>(*v)) : std::nullopt;
-  }
-
-  long long count(const char* field) const {
-    const auto v = optional_count(field);
-    if (!v) fail(field, "missing");
-    return *v;
-  }
-
-  std::string text(const char* field) const { return optional_text(field).value_or(""); }
-
-  std::optional<std::string> optional_text(const char* field) const {
-    if (!has(field)) return std::nullopt;
-    if (!j_[field].is_string()) fail(field, "expected a string, got " + j_[field].dump());
-    return j_[field].get<std::string>();
-  }
-
-  // A nested object read by `parse`; its exceptions become this field's error.
-  template <typename T>
-  std::optional<T> optional_object(const char* field, T (*parse)(const nlohmann::json&)) const {
-    if (!has(field)) return std::nullopt;
-    try {
-      return parse(j_[field]);
-    } catch (const std::exception& e) {
-      fail(field, e.what());
-    }
-  }
-
- private:
-  static std::string shortest(double m) {
-    std::ostringstream s;
-    s << m;
-    return s.str();
-  }
-  const nlohmann::json& j_;
-  const SourceLocation& where_;
-};
-
-std::variant<std::string, long long> stage_of(const FieldReader& r, const nlohmann::json& j) {
+std::variant<std::string, long long> stage_of(const JsonFieldReader& r, const nlohmann::json& j) {
   if (!j.contains("stage")) r.fail("stage", "missing");
   const auto& v = j["stage"];
   if (v.is_string()) return v.get<std::string>();
@@ -177,32 +107,42 @@ nlohmann::json model_shape_to_json(const ModelShape& s) {
 namespace {
 
 // An enum field by its name (EnumNames); `fallback` when the key is absent
-// (files written before the field existed), std::invalid_argument when the
-// name is unknown.
+// (files written before the field existed).
 template <class E>
-E enum_field(const nlohmann::json& j, const char* key, std::optional<E> fallback = std::nullopt) {
-  if (!j.contains(key) && fallback) return *fallback;
-  const std::string text = j.at(key);
-  if (auto value = EnumNames<E>::parse(text)) return *value;
-  throw std::invalid_argument(std::string(key) + ": " + EnumNames<E>::not_one_of(text));
+E enum_field(const JsonFieldReader& r, const char* key, std::optional<E> fallback = std::nullopt) {
+  const std::optional<std::string> text = fallback ? r.optional_text(key) : r.required_text(key);
+  if (!text) return *fallback;
+  if (auto value = EnumNames<E>::parse(*text)) return *value;
+  r.fail(key, EnumNames<E>::not_one_of(*text));
 }
 
 }  // namespace
 
-ModelShape model_shape_from_json(const nlohmann::json& j) {
+ModelShape model_shape_from_json(const JsonFieldReader& r) {
+  // Every size a positive int: a cast of a number beyond int's range is undefined.
+  auto size = [&](const char* key) { return static_cast<int>(r.count(key, 1, std::numeric_limits<int>::max())); };
   ModelShape s;
-  s.layers = j.at("layers");
-  s.hidden = j.at("hidden");
-  s.heads = j.at("heads");
-  s.kv_heads = j.at("kv_heads");
-  s.ffn_hidden = j.at("ffn_hidden");
-  s.vocab = j.at("vocab");
-  s.seq_len = j.at("seq_len");
-  s.activation = enum_field<Activation>(j, "activation");
-  s.position = enum_field<PositionEmbedding>(j, "position_embedding", PositionEmbedding::kLearned);
-  s.norm = enum_field<Norm>(j, "norm", Norm::kLayerNorm);
-  s.tied_embeddings = j.at("tied_embeddings");
+  s.layers = size("layers");
+  s.hidden = size("hidden");
+  s.heads = size("heads");
+  s.kv_heads = size("kv_heads");
+  s.ffn_hidden = size("ffn_hidden");
+  s.vocab = size("vocab");
+  s.seq_len = size("seq_len");
+  s.activation = enum_field<Activation>(r, "activation");
+  s.position = enum_field<PositionEmbedding>(r, "position_embedding", PositionEmbedding::kLearned);
+  s.norm = enum_field<Norm>(r, "norm", Norm::kLayerNorm);
+  s.tied_embeddings = r.boolean("tied_embeddings");
   return s;
+}
+
+ModelShape model_shape_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) throw std::invalid_argument("expected a JSON object, got " + j.dump());
+  try {
+    return model_shape_from_json(JsonFieldReader(j, {}, ""));
+  } catch (const InputError& e) {
+    throw std::invalid_argument(e.field() + ": " + e.reason());
+  }
 }
 
 nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
@@ -247,7 +187,7 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
 }
 
 TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocation& where) {
-  const FieldReader r(j, where);
+  const JsonFieldReader r(j, where, "telemetry.");
   if (!j.is_object()) r.fail("line", "expected a JSON object");
   TelemetryRecord rec;
   rec.time = r.text("time");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/runs/json_field_reader.h"
 #include "sprout/planner/model/model_shape.h"
 #include "sprout/planner/runs/run_provenance.h"
 
@@ -108,8 +109,11 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& line, const SourceLoca
 // The model shape as checkpoints' state.json and grow records write it
 // (position_embedding and norm only when not learned / layernorm).
 nlohmann::json model_shape_to_json(const ModelShape& shape);
-// Throws std::invalid_argument (or nlohmann::json's errors) for a missing
-// or wrong field.
+// Throws std::invalid_argument naming a missing or wrong field (every size
+// a positive int).
 ModelShape model_shape_from_json(const nlohmann::json& j);
+// The same from a reader's object: an InputError naming the reader's file
+// and `<prefix><field>`.
+ModelShape model_shape_from_json(const JsonFieldReader& r);
 
 }  // namespace sprout::planner
