@@ -24,14 +24,15 @@ const CrossValidation& cross_validation() {
 
 TEST(CrossValidation, EveryPublishedGroupIsPredictedWithoutItsOwnFit) {
   const CrossValidation& cv = cross_validation();
-  ASSERT_GE(cv.groups.size(), 8u);
+  ASSERT_GE(cv.groups.size(), 10u);
   int numbers = 0;
   for (const GroupValidation& g : cv.groups) {
     EXPECT_EQ(g.rows.size(), g.cv_rows.size()) << g.group;
     EXPECT_GT(g.in_sample.count, 0) << g.group;
     numbers += g.in_sample.count;
   }
-  EXPECT_GE(numbers, 36);  // 21 Korthikanti and FLM-101B numbers + at least 15 more
+  // 21 Korthikanti and FLM-101B numbers + 29 of eight runs the model was not developed against.
+  EXPECT_GE(numbers, 50);
 }
 
 // The bound: predicting the speed of runs outside the fit (TF/GPU
@@ -47,10 +48,10 @@ TEST(CrossValidation, OutOfGroupTflopsErrorIsWithinTenPercent) {
   }
   auto tflops = [](const ValidationRow& r) { return is_speed_metric(r.reference.metric); };
   const ErrorSummary out_of_group = summarize_if(cv_rows, tflops);
-  EXPECT_GE(out_of_group.count, 18);
+  EXPECT_GE(out_of_group.count, 31);
   EXPECT_LE(out_of_group.mean_abs, 0.10);
   // Every speed number, campaign GPU-hours of logged iteration times included.
-  EXPECT_GE(cv.cross_validated_speed.count, 26);
+  EXPECT_GE(cv.cross_validated_speed.count, 39);
   EXPECT_LE(cv.cross_validated_speed.mean_abs, 0.11);
   // The shipped constants are fitted on every group: in sample is no worse.
   EXPECT_LE(summarize_if(in_rows, tflops).mean_abs, out_of_group.mean_abs);

@@ -38,6 +38,7 @@ PublishedNumber read_number(const YAML::Node& node, const std::string& file, siz
   n.published = f.number("published", 1e-12, 1e30);
   n.source = f.text("source");
   n.derived = f.optional_text("derived").value_or("");
+  n.quote = f.optional_text("quote").value_or("");
   n.at_p50 = f.optional_choice("compare_with", {"plan", "p50"}).value_or("plan") == "p50";
   if (n.at_p50 && is_speed_metric(n.metric)) {
     f.fail("compare_with", n.metric + " is a speed: the simulator's P50 adds failures to totals only");

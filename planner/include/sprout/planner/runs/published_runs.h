@@ -22,6 +22,7 @@ struct PublishedNumber {
   double published = 0;
   std::string source;   // paper, table or page
   std::string derived;  // how we computed it from the source's figures; "" when printed there
+  std::string quote;    // the source's words that state the number (kept with the data, not printed)
   // The published figure includes failures and restarts: compare it with the
   // simulator's median run (P50), not the failure-free plan.
   bool at_p50 = false;
