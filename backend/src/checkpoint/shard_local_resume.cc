@@ -36,17 +36,18 @@ std::optional<RunState> load_rank_part(const std::string& dir, const ResumeShare
   const std::map<std::string, ArchiveRecord> records = index_checkpoint(dir);
   const std::vector<std::string> names = names_of(records);
   const StageLayout& layout = share->layout();
-  RunState st = run_state_from(state, [&](const std::string& name, const ParameterSpec& spec,
-                                          const planner::ModelShape& shape) {
-    if (!share->holds(spec, shape)) return torch::Tensor();
-    const bool split = layout.tp > 1 && tensor_parallel_axis(spec).has_value();
-    const AxisRange range = split ? tensor_parallel_range(spec, shape, layout.tp, share->position().tp) : AxisRange{};
-    torch::Tensor part = checkpoint_tensor_part(
-        checkpoint_records_of(names, name),
-        [&](const std::string& record) { return read_checkpoint_record(records.at(record)); }, name, spec, shape,
-        range);
-    return split ? inside_zeros(part, spec, shape, range) : part;
-  });
+  RunState st =
+      run_state_from(state, [&](const std::string& name, const ParameterSpec& spec, const planner::ModelShape& shape) {
+        if (!share->holds(spec, shape)) return torch::Tensor();
+        const bool split = layout.tp > 1 && tensor_parallel_axis(spec).has_value();
+        const AxisRange range =
+            split ? tensor_parallel_range(spec, shape, layout.tp, share->position().tp) : AxisRange{};
+        torch::Tensor part = checkpoint_tensor_part(
+            checkpoint_records_of(names, name),
+            [&](const std::string& record) { return read_checkpoint_record(records.at(record)); }, name, spec, shape,
+            range);
+        return split ? inside_zeros(part, spec, shape, range) : part;
+      });
   st.model_is_rank_part = true;
   return st;
 }

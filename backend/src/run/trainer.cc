@@ -291,8 +291,8 @@ void Trainer::resume_or_start() {
   });
   if (resume_step_ && any_rank(*comm_, unreadable)) {
     run_on_every_rank(*comm_, [&] {
-      auto found =
-          find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan, [](const CheckpointState&) { return false; });
+      auto found = find_resume_point(paths_.checkpoints, fingerprint_, paths_.plan,
+                                     [](const CheckpointState&) { return false; });
       if (!found) throw planner::InputError({paths_.checkpoints, 0, 0}, "--resume", "no checkpoint to resume from");
       resume_step_ = found->step;
       state_.emplace(std::move(*found->state));

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "sprout/planner/base/input_error.h"
-#include "sprout/planner/runs/json_field_reader.h"
 #include "sprout/planner/model/model_shape.h"
+#include "sprout/planner/runs/json_field_reader.h"
 #include "sprout/planner/runs/run_provenance.h"
 
 namespace sprout::planner {
