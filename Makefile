@@ -18,9 +18,9 @@ SANITIZE_BUILD_DIR ?= build-sanitize
 # -O1 (what the ASan documentation recommends for readable reports at a
 # fair speed) with line tables only (-g1): compiles faster than
 # RelWithDebInfo (-O2 -g), and stack traces keep file:line.
-# Warnings stay warnings there: GCC's flow analysis under -fsanitize reports
-# -Wmaybe-uninitialized inside libstdc++ (<regex>'s std::function), which GCC's
-# manual says the sanitizers can cause; the normal build keeps -Werror.
+# Warnings stay warnings there: GCC 12's flow analysis under -fsanitize
+# reports -Wmaybe-uninitialized inside libstdc++ (<regex>'s std::function),
+# a false positive in the standard library; the normal build keeps -Werror.
 SANITIZE_CMAKE = -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DSPROUT_SANITIZE=ON -DSPROUT_BENCH=OFF \
   -DSPROUT_WERROR=OFF
 # Sanitizer settings of test-sanitize and fuzz (scripts/sanitizer/*.supp say why each entry is there).
