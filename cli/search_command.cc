@@ -50,10 +50,6 @@ struct SearchOptions {
   std::string confidence = "0.5";
 };
 
-// Trials per schedule when screening by --confidence: enough for a stable
-// P50/P90 of the totals, few enough for the search to stay interactive.
-constexpr long long kScreenTrials = 300;
-
 // "80x10240" (heads of 128) or "80x10240x80"; `flag` names the option in errors.
 planner::ModelShape parse_shape(const std::string& text, const planner::StageTemplate& t, const char* flag) {
   static const std::regex pattern(R"((\d+)x(\d+)(?:x(\d+))?)");
@@ -98,10 +94,7 @@ planner::SearchRequest make_request(const SearchOptions& o) {
   r.max_stages = o.max_stages;
   r.grid_points_per_doubling = o.grid;
   if (o.confidence != "none") {
-    const double percentile = std::stod(o.confidence);
-    r.risk = planner::SearchRequest::RiskScreen{percentile, [percentile](const planner::Plan& plan) {
-                                                  return simulator::run_costs_at(plan, percentile, kScreenTrials).total;
-                                                }};
+    r.risk = simulator::risk_screen(std::stod(o.confidence));
   }
   return r;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/gui/budget_tab.h"
 
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -11,6 +12,7 @@
 #include <QScatterSeries>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <stdexcept>
 
 #include "sprout/gui/background_task.h"
 #include "sprout/gui/chart_axes.h"
@@ -22,6 +24,7 @@
 #include "sprout/gui/result_table.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/units.h"
+#include "sprout/simulator/run/percentile_costs.h"
 
 namespace sprout::gui {
 namespace {
@@ -76,6 +79,16 @@ BudgetTab::BudgetTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
   form->insertRow(1, tr("&Target parameters"), target_);
   form->addRow(tr("Deadline"), deadline_days_);
   form->addRow(tr("Carbon cap"), max_co2e_t_);
+  // The limits must hold for the run the user will have (sprout search --confidence).
+  confidence_ = new QComboBox(this);
+  confidence_->setObjectName("confidence");
+  confidence_->addItem(tr("P50 of the simulated run"), 0.5);
+  confidence_->addItem(tr("P90 of the simulated run"), 0.9);
+  confidence_->addItem(tr("failure-free costs"), QVariant());
+  confidence_->setToolTip(
+      tr("Budget, deadline and carbon cap must hold at this percentile of the simulated run (failures, restarts "
+         "and checkpoints included), or for the failure-free costs"));
+  form->addRow(tr("Limits hold at"), confidence_);
   auto* search = new QPushButton(tr("Find schedules"), this);
   search->setObjectName("runSearch");
   auto* use = new QPushButton(tr("Use selected as plan"), this);
@@ -126,6 +139,16 @@ void BudgetTab::set_hardware(const QString& name, int gpus) {
   cluster_->set_value("gpus", QString::number(gpus));
 }
 void BudgetTab::set_region(const QString& name) { cluster_->set_value("region", name); }
+void BudgetTab::set_confidence(std::optional<double> percentile) {
+  for (int i = 0; i < confidence_->count(); ++i) {
+    const QVariant item = confidence_->itemData(i);
+    if (percentile ? item.isValid() && item.toDouble() == *percentile : !item.isValid()) {
+      confidence_->setCurrentIndex(i);
+      return;
+    }
+  }
+  throw std::invalid_argument("the limits hold at P50 or P90 (0.5 or 0.9) or for the failure-free costs");
+}
 
 int BudgetTab::rank_at_row(int row) const {
   const QTableWidgetItem* item = table_->item(row, 0);
@@ -153,6 +176,9 @@ void BudgetTab::run_search() {
   }
   if (deadline_days_->value() > 0) request.deadline_seconds = deadline_days_->value() * planner::kSecondsPerDay;
   if (max_co2e_t_->value() > 0) request.max_co2e_kg = max_co2e_t_->value() * 1000;
+  if (const QVariant percentile = confidence_->currentData(); percentile.isValid()) {
+    request.risk = simulator::risk_screen(percentile.toDouble());
+  }
   auto out = std::make_shared<std::optional<planner::SearchResult>>();
   auto failure = std::make_shared<QString>();
   summary_->setText(tr("Searching…"));
@@ -216,6 +242,16 @@ void BudgetTab::show_result() {
             .arg(r.ranked[0].tokens / r.scratch->tokens, 0, 'f', 2)
             .arg(r.ranked[0].predicted_loss, 0, 'f', 4)
             .arg(r.scratch->predicted_loss, 0, 'f', 4);
+  }
+  if (const auto& risk = r.stats.risk) {
+    text += tr(" Limits held at P%1 of the simulated run, failures and restarts included (%2 simulated, %3 "
+               "shortened to fit, %4 dropped).")
+                .arg(100 * risk->percentile, 0, 'f', 0)
+                .arg(risk->simulated)
+                .arg(risk->shortened)
+                .arg(risk->dropped);
+  } else {
+    text += tr(" Limits held by the failure-free costs.");
   }
   summary_->setText(text);
 

@@ -35,6 +35,7 @@
 #include "sprout/planner/base/units.h"
 #include "sprout/planner/cost/estimate_rows.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/simulator/run/percentile_costs.h"
 
 namespace sprout::gui {
 namespace {
@@ -226,6 +227,29 @@ TEST(MainWindow, BudgetModeFindsSchedulesWithinOneHundredThousandDollars) {
   EXPECT_LE(w.document()->estimate()->total.cost_usd, 100000.0);
   EXPECT_EQ(w.document()->plan().stages.back().shape.hidden, r.ranked[0].plan.stages.back().shape.hidden);
   EXPECT_EQ(w.tabs()->currentWidget(), w.plan_tab());
+
+  // By default the budget holds for the run the user will have: the best
+  // schedule's simulated P50 (failures and restarts included) stays within
+  // $100K, as `sprout search --confidence 0.5` keeps it.
+  ASSERT_TRUE(r.stats.risk.has_value());
+  EXPECT_EQ(r.stats.risk->percentile, 0.5);
+  EXPECT_NE(budget->summary()->text().indexOf("Limits held at P50 of the simulated run"), -1);
+  const double best_p50_usd =
+      simulator::run_costs_at(r.ranked[0].plan, 0.5, simulator::kRiskScreenTrials).total.cost_usd;
+  EXPECT_LE(best_p50_usd, 100000.0);
+  // Failure-free limits let the search spend the whole budget on the
+  // failure-free costs, so its best schedule's real run would overspend.
+  const double screened_usd = r.ranked[0].estimate.total.cost_usd;
+  budget->set_confidence(std::nullopt);
+  budget->run_search();
+  budget->task()->wait();
+  const auto& free = *budget->result();
+  ASSERT_FALSE(free.ranked.empty());
+  EXPECT_FALSE(free.stats.risk.has_value());
+  EXPECT_NE(budget->summary()->text().indexOf("Limits held by the failure-free costs"), -1);
+  EXPECT_GT(free.ranked[0].estimate.total.cost_usd, screened_usd);
+  EXPECT_GT(simulator::run_costs_at(free.ranked[0].plan, 0.5, simulator::kRiskScreenTrials).total.cost_usd, 100000.0);
+  EXPECT_THROW(budget->set_confidence(0.7), std::invalid_argument);
 }
 
 TEST(MainWindow, BudgetModeExplainsAnImpossibleBudget) {

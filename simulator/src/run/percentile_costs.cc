@@ -42,4 +42,12 @@ PercentileRunCosts run_costs_at(const planner::Plan& plan, double percentile, lo
   return out;
 }
 
+planner::SearchRequest::RiskScreen risk_screen(double percentile) {
+  if (!is_reported_percentile(percentile)) {
+    throw std::invalid_argument("the search screens at P50 or P90 (0.5 or 0.9), not " + std::to_string(percentile));
+  }
+  return {percentile,
+          [percentile](const planner::Plan& plan) { return run_costs_at(plan, percentile, kRiskScreenTrials).total; }};
+}
+
 }  // namespace sprout::simulator

@@ -11,6 +11,7 @@
 
 #include "sprout/planner/search/schedule_search.h"
 
+class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -33,6 +34,10 @@ class BudgetTab : public QWidget {
   void set_target_params(double params);
   void set_hardware(const QString& name, int gpus);
   void set_region(const QString& name);
+  // The percentile of the simulated run (failures and restarts included) the
+  // limits must hold at: 0.5 (the default) or 0.9; nothing for the
+  // failure-free costs (sprout search --confidence).
+  void set_confidence(std::optional<double> percentile);
   // Starts the search in the background; result() when the task finishes.
   void run_search();
   const std::optional<planner::SearchResult>& result() const { return result_; }
@@ -61,6 +66,7 @@ class BudgetTab : public QWidget {
   QLineEdit* target_;
   QDoubleSpinBox* deadline_days_;
   QDoubleSpinBox* max_co2e_t_;
+  QComboBox* confidence_;
   QTableWidget* table_;
   QLabel* summary_;
   ChartBox* chart_;

@@ -13,6 +13,7 @@
 
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/plan/plan.h"
+#include "sprout/planner/search/schedule_search.h"
 #include "sprout/simulator/run/monte_carlo.h"
 
 namespace sprout::simulator {
@@ -38,5 +39,15 @@ planner::Costs costs_at(const MetricBands& bands, double percentile);
 // 0.5 or 0.9.
 PercentileRunCosts run_costs_at(const planner::Plan& plan, double percentile, long long trials = 1000,
                                 std::uint64_t seed = 1);
+
+// Trials per schedule when a search screens by a percentile: enough for a
+// stable P50/P90 of the totals, few enough for the search to stay interactive.
+inline constexpr long long kRiskScreenTrials = 300;
+
+// The search's screen at `percentile` (sprout search --confidence, the GUI's
+// Budget tab): each plan's totals at that percentile of kRiskScreenTrials
+// simulated runs. Throws std::invalid_argument for a percentile other than
+// 0.5 or 0.9.
+planner::SearchRequest::RiskScreen risk_screen(double percentile);
 
 }  // namespace sprout::simulator
