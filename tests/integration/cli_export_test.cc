@@ -45,7 +45,7 @@ TEST(CliExport, SlurmScriptRunsWithStubSchedulerAndQuotesEverything) {
   const std::string script = planner::read_file(out + "/sprout.sbatch");
   for (const char* line :
        {"#SBATCH --nodes=1", "#SBATCH --ntasks-per-node=2", "#SBATCH --requeue", "#SBATCH --signal=B:USR1@120",
-        "#SBATCH --time=2:00:00", "#SBATCH --partition=cpu", "srun --kill-on-bad-exit=1 --ntasks=2",
+        "#SBATCH --time=2:00:00", "#SBATCH --partition=cpu", "srun --kill-on-bad-exit=0 --ntasks=2",
         "scontrol show hostnames", "trap forward_signal USR1", "--resume", "scontrol requeue", "predicted:"}) {
     EXPECT_NE(script.find(line), std::string::npos) << line;
   }
@@ -190,7 +190,7 @@ TEST(CliExport, ATensorAndPipelineParallelPlanExportsOneTaskPerRank) {
   auto r = test::run_command(sprout_cmd() + " export " + plan + " --target slurm --out " + dir + "/job --nodes 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string script = planner::read_file(dir + "/job/sprout.sbatch");
-  for (const char* line : {"#SBATCH --ntasks-per-node=4", "srun --kill-on-bad-exit=1 --ntasks=4"}) {
+  for (const char* line : {"#SBATCH --ntasks-per-node=4", "srun --kill-on-bad-exit=0 --ntasks=4"}) {
     EXPECT_NE(script.find(line), std::string::npos) << line << "\n" << script;
   }
 }

@@ -479,8 +479,9 @@ TrainOutcome Trainer::stop(bool signalled) {
   write_summary(c.stage_index == plan_.stages.size());
   progress(fmt::format("stopped after step {} ({}); resume with --resume", c.global_step,
                        signalled ? "signal" : "--stop-after-steps"));
-  // Every rank leaves only when rank 0's files are written: under `srun
-  // --kill-on-bad-exit` the first rank's exit 75 ends the others.
+  // Every rank leaves only when rank 0's files are written: a launcher that
+  // ends the step at the first exit (`srun --kill-on-bad-exit=1`) cannot cut
+  // a checkpoint short.
   comm_->barrier();
   return {c.global_step, total_steps(schedules_), c.stage_index == plan_.stages.size(), signalled};
 }

@@ -91,8 +91,14 @@ std::string slurm_script(const Plan& plan, const PlanEstimate& e, const ExportOp
   s += "  if [ -n \"$srun_pid\" ]; then kill -USR1 \"$srun_pid\" 2>/dev/null || true; fi\n";
   s += "}\n";
   s += "trap forward_signal USR1 TERM\n\n";
+  // --kill-on-bad-exit=0: ranks stopped by a signal all exit 75 after the
+  // same checkpoint, and srun returns 75 only when none of them was killed
+  // first (with =1 the first exit 75 terminates the others, srun returns
+  // their signal's code and the job is not requeued). A rank that fails is
+  // noticed by the others in the next collective (dead peer or
+  // collective_timeout_s), which then exit 1 themselves.
   std::string srun =
-      fmt::format("srun --kill-on-bad-exit=1 --ntasks={} --ntasks-per-node={}", g.tasks, g.gpus_per_node);
+      fmt::format("srun --kill-on-bad-exit=0 --ntasks={} --ntasks-per-node={}", g.tasks, g.gpus_per_node);
   if (!o.container_image.empty()) {
     srun += " --container-image=" + shell_quote(o.container_image) +
             " --container-mounts=\"$RUN_DIR:$RUN_DIR,$EXPORT_DIR:$EXPORT_DIR\"";
