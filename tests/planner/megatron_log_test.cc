@@ -120,5 +120,18 @@ TEST_F(FlmLogs, ACountBeyondLongLongIsAnInputError) {
   expect_input_error(plan, {path}, path + ":21: megatron log.consumed samples: ", "too large for a count");
 }
 
+// Found by fuzzing: an iteration time that adds up to 1.9e92 s was cast to a
+// 64-bit timestamp (undefined behaviour, UBSan float-cast-overflow).
+TEST_F(FlmLogs, ATimeBeyondAnyRunIsAnInputError) {
+  std::string text = read_file(files[0]);
+  const size_t at = text.find("elapsed time per iteration (ms): 19000.0");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 40, "elapsed time per iteration (ms): 1e92");
+  const std::string path = test::make_temp_dir("megatron-slow") + "/stage-1.log";
+  write_file_atomically(path, text);
+  expect_input_error(plan, {path}, path + ":21: megatron log.elapsed time per iteration (ms): ",
+                     "1e+92 ms per iteration puts the run beyond 100 years of training");
+}
+
 }  // namespace
 }  // namespace sprout::planner

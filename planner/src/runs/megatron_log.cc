@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "sprout/planner/base/file_io.h"
+#include "sprout/planner/base/units.h"
 #include "sprout/planner/base/utc_time.h"
 #include "sprout/planner/cost/cost_model.h"
 #include "sprout/planner/cost/estimate.h"
@@ -252,6 +253,13 @@ void LogReader::iteration(const IterationLine& l, const std::string& path) {
   }
   const double iterations = static_cast<double>(l.consumed_samples - last_samples_) / l.global_batch;
   const double seconds = iterations * l.elapsed_ms / 1000;
+  // Past any real run, and past the range of the timestamps records carry
+  // (whose cast from double would be undefined: found by fuzzing).
+  constexpr double kLongestRunSeconds = 100 * 365.25 * kSecondsPerDay;
+  if (!(seconds_ + seconds <= kLongestRunSeconds)) {
+    throw InputError(where, "megatron log.elapsed time per iteration (ms)",
+                     fmt::format("{:g} ms per iteration puts the run beyond 100 years of training", l.elapsed_ms));
+  }
   const int ranks = args_.count("world_size")
                         ? static_cast<int>(count_of(to_number(args_.at("world_size"), where, "world_size"), where,
                                                     "world_size", 1 << 30))
