@@ -25,6 +25,17 @@ struct FlmLogs : ::testing::Test {
   PlanEstimate estimate = estimate_plan(plan);
   std::vector<std::string> files = {log_path("stage-1-16b.log"), log_path("stage-2-51b.log"),
                                     log_path("stage-3-101b.log")};
+
+  // The first stage's log with its first `from` replaced by `to`, written to a new file.
+  std::string first_log_with(const std::string& from, const std::string& to) const {
+    std::string text = read_file(files[0]);
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    const std::string path = test::make_temp_dir("megatron-edited") + "/stage-1.log";
+    write_file_atomically(path, text);
+    return path;
+  }
 };
 
 TEST_F(FlmLogs, IterationLinesBecomeTheRunRecordTheComparisonReads) {
@@ -111,24 +122,15 @@ TEST_F(FlmLogs, BadLogsNameTheFile) {
 
 // Found by fuzzing: a count beyond long long's range was cast (undefined behaviour).
 TEST_F(FlmLogs, ACountBeyondLongLongIsAnInputError) {
-  std::string text = read_file(files[0]);
-  const size_t at = text.find("consumed samples:      2304000");
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, 30, "consumed samples: 4.4e117");
-  const std::string path = test::make_temp_dir("megatron-huge") + "/stage-1.log";
-  write_file_atomically(path, text);
+  const std::string path = first_log_with("consumed samples:      2304000", "consumed samples: 4.4e117");
   expect_input_error(plan, {path}, path + ":21: megatron log.consumed samples: ", "too large for a count");
 }
 
 // Found by fuzzing: an iteration time that adds up to 1.9e92 s was cast to a
 // 64-bit timestamp (undefined behaviour, UBSan float-cast-overflow).
 TEST_F(FlmLogs, ATimeBeyondAnyRunIsAnInputError) {
-  std::string text = read_file(files[0]);
-  const size_t at = text.find("elapsed time per iteration (ms): 19000.0");
-  ASSERT_NE(at, std::string::npos);
-  text.replace(at, 40, "elapsed time per iteration (ms): 1e92");
-  const std::string path = test::make_temp_dir("megatron-slow") + "/stage-1.log";
-  write_file_atomically(path, text);
+  const std::string path =
+      first_log_with("elapsed time per iteration (ms): 19000.0", "elapsed time per iteration (ms): 1e92");
   expect_input_error(plan, {path}, path + ":21: megatron log.elapsed time per iteration (ms): ",
                      "1e+92 ms per iteration puts the run beyond 100 years of training");
 }
