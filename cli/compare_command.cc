@@ -2,6 +2,7 @@
 // sprout compare PLAN.yaml RUN_DIR [--format table|json|csv] [--calibrate OUT.yaml]
 //                [--loss-model F] [plan overrides]
 // sprout compare PLAN.yaml --megatron-log FILE... [same options]
+// sprout compare RUN_DIR [same options]: the run against the plan it copied (RUN_DIR/plan.yaml)
 // Predicted versus actual, also for a run still writing; a Megatron-LM run
 // from its training logs (planner/runs/megatron_log.h).
 #include <fmt/format.h>
@@ -137,6 +138,11 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--calibrate", *calibrate, "Fit the hardware profile to the run and write it here");
   cmd->add_option("--loss-model", *loss_model_file, "Loss model (sprout fit-loss) for the predicted loss curve");
   cmd->callback([plan, run_dir, megatron_logs, calibrate, loss_model_file] {
+    // The run directory alone: compared with the plan sprout-train copied into it.
+    if (run_dir->empty() && megatron_logs->empty() && std::filesystem::is_directory(plan->plan_file)) {
+      *run_dir = plan->plan_file;
+      plan->plan_file = (std::filesystem::path(*run_dir) / "plan.yaml").string();
+    }
     const Format format = plan->format;
     const planner::Plan p = plan->load();
     if (run_dir->empty() && megatron_logs->empty()) {

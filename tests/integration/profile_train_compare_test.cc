@@ -126,5 +126,21 @@ TEST(CliCompare, BadRunsAndProfilesExitTwo) {
   EXPECT_NE(live.out.find("IN PROGRESS"), std::string::npos) << live.out;
 }
 
+// The run directory alone is compared with the plan sprout-train copied into it.
+TEST(CliCompare, TheRunDirectoryAloneIsComparedWithItsPlanCopy) {
+  const std::string recorded = test::source_path("tests/data/runs/tiny-cpu-recorded");
+  auto alone = test::run_command(sprout_cmd() + " compare " + recorded + " --format json");
+  auto both = test::run_command(sprout_cmd() + " compare " + recorded + "/plan.yaml " + recorded + " --format json");
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  ASSERT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(alone.out, both.out);
+  const auto stages = nlohmann::json::parse(alone.out)["stages"];
+  ASSERT_EQ(stages.size(), 3u);  // small, wide, deep of the recorded tiny-cpu run
+  const std::string dir = test::make_temp_dir("compare-no-plan");
+  auto no_plan = test::run_command(sprout_cmd() + " compare " + dir);
+  EXPECT_EQ(no_plan.exit_code, 2);
+  EXPECT_NE(no_plan.err.find(dir + "/plan.yaml"), std::string::npos) << no_plan.err;
+}
+
 }  // namespace
 }  // namespace sprout
