@@ -12,6 +12,7 @@
 #include <set>
 
 #include "data/token_shard.h"
+#include "sanitizer_build.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/splitmix64.h"
 #include "test_paths.h"
@@ -92,6 +93,7 @@ TEST_F(DataE2E, ABlendOfAMegatronDatasetAndTokenShardsResumesExactly) {
 }
 
 TEST_F(DataE2E, SentencePieceDataTrainsWithTheEodMaskAndRefusesAnotherVocabulary) {
+  if (sprout::test::kAddressSanitizer) GTEST_SKIP() << sprout::test::kNoSentencePieceUnderSanitizers;
   prepare("--input " + dir_ + "/docs.jsonl --out " + dir_ +
           "/spm --format megatron --tokenizer sentencepiece "
           "--vocab 100");

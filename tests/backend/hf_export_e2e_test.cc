@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "numpy_forward.h"
+#include "sanitizer_build.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
@@ -133,6 +134,7 @@ TEST_F(HfExportE2E, LlamaLayoutLossMatchesAnIndependentNumpyForward) {
 }
 
 TEST_F(HfExportE2E, SentencePieceDataExportsItsTokenizerBesideTheModel) {
+  if (sprout::test::kAddressSanitizer) GTEST_SKIP() << sprout::test::kNoSentencePieceUnderSanitizers;
   auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
                        "/spm --tokenizer sentencepiece --vocab 100 --chunk-tokens 1024 --validation-every 4");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -13,6 +13,7 @@
 #include "data/sha256.h"
 #include "data/token_shard.h"
 #include "data/tokenizer.h"
+#include "sanitizer_build.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
 #include "test_paths.h"
@@ -24,6 +25,9 @@ namespace fs = std::filesystem;
 
 class SentencePiece : public ::testing::Test {
  protected:
+  void SetUp() override {
+    if (sprout::test::kAddressSanitizer) GTEST_SKIP() << sprout::test::kNoSentencePieceUnderSanitizers;
+  }
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("sentencepiece");
     test::write_tiny_corpus(dir_ + "/corpus.txt");

@@ -56,6 +56,15 @@ F symbol(void* handle, const char* name) {
 }
 
 Module load_module() {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's runtime aborts the process on an RTLD_DEEPBIND dlopen
+  // (google/sanitizers issue 611), and without it the two protobufs clash:
+  // a sanitizer build (make test-sanitize) cannot hold SentencePiece.
+  throw std::runtime_error(
+      fmt::format("cannot load {} in a build with AddressSanitizer (it needs RTLD_DEEPBIND, "
+                  "which the sanitizer runtime refuses)",
+                  kModuleName));
+#endif
   std::string tried;
   for (const std::string& path : module_candidates()) {
     if (!fs::exists(path)) continue;
