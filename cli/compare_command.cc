@@ -119,6 +119,14 @@ std::string logged_tflops_line(const planner::RunRecord& run) {
   return out.empty() ? out : "\nTFLOP/s per GPU as the log counts them (mean per stage): " + out + "\n";
 }
 
+// `sprout compare RUN_DIR`: the run directory alone is compared with the plan
+// sprout-train copied into it (RUN_DIR/plan.yaml).
+void take_run_directory_alone(PlanOptionValues& plan, std::string& run_dir) {
+  if (!run_dir.empty() || !std::filesystem::is_directory(plan.plan_file)) return;
+  run_dir = plan.plan_file;
+  plan.plan_file = (std::filesystem::path(run_dir) / "plan.yaml").string();
+}
+
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
@@ -138,11 +146,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--calibrate", *calibrate, "Fit the hardware profile to the run and write it here");
   cmd->add_option("--loss-model", *loss_model_file, "Loss model (sprout fit-loss) for the predicted loss curve");
   cmd->callback([plan, run_dir, megatron_logs, calibrate, loss_model_file] {
-    // The run directory alone: compared with the plan sprout-train copied into it.
-    if (run_dir->empty() && megatron_logs->empty() && std::filesystem::is_directory(plan->plan_file)) {
-      *run_dir = plan->plan_file;
-      plan->plan_file = (std::filesystem::path(*run_dir) / "plan.yaml").string();
-    }
+    if (megatron_logs->empty()) take_run_directory_alone(*plan, *run_dir);
     const Format format = plan->format;
     const planner::Plan p = plan->load();
     if (run_dir->empty() && megatron_logs->empty()) {
