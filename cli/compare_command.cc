@@ -119,6 +119,51 @@ std::string logged_tflops_line(const planner::RunRecord& run) {
   return out.empty() ? out : "\nTFLOP/s per GPU as the log counts them (mean per stage): " + out + "\n";
 }
 
+// The comparison as JSON (`--format json`).
+nlohmann::json comparison_json(const planner::RunComparison& c,
+                               const std::vector<simulator::PipelineBubbleCheck>& bubbles,
+                               const std::optional<planner::CalibrationResult>& cal, const std::string& calibrate) {
+  nlohmann::json j = {{"plan", c.plan_name},
+                      {"run_dir", c.run_dir},
+                      {"in_progress", c.in_progress},
+                      {"rank_count", c.rank_count},
+                      {"energy_source", c.energy_source}};
+  j["stages"] = nlohmann::json::array();
+  for (const auto& s : c.stages) j["stages"].push_back(stage_json(s));
+  j["total"] = stage_json(c.total);
+  j["loss_curve"] = nlohmann::json::array();
+  for (const auto& pt : c.loss_curve) {
+    nlohmann::json q = {{"tokens", pt.tokens}, {"loss", pt.loss}};
+    if (pt.val_loss) q["val_loss"] = *pt.val_loss;
+    if (pt.predicted_loss) q["predicted_loss"] = *pt.predicted_loss;
+    j["loss_curve"].push_back(q);
+  }
+  j["pipeline_bubbles"] = nlohmann::json::array();
+  for (const auto& b : bubbles) {
+    nlohmann::json e = {{"stage", b.stage_name},
+                        {"schedule", b.schedule},
+                        {"stages", b.stages},
+                        {"chunks", b.chunks},
+                        {"micro_batches", b.micro_batches},
+                        {"steps", b.steps},
+                        {"measured_fraction", b.measured_fraction},
+                        {"simulated_fraction", b.simulated_fraction},
+                        {"analytic_fraction", b.analytic_fraction}};
+    if (b.replayed_fraction) e["replayed_fraction"] = *b.replayed_fraction;
+    j["pipeline_bubbles"].push_back(e);
+  }
+  if (cal) {
+    j["calibration"] = {{"profile", calibrate},
+                        {"efficiency_factor", cal->efficiency_factor},
+                        {"kernel_overhead_us", cal->kernel_overhead_us},
+                        {"power_fitted", cal->power_fitted},
+                        {"wall_error_before", cal->total_error_before},
+                        {"wall_error_after", cal->total_error_after},
+                        {"factor_at_bound", cal->factor_at_bound}};
+  }
+  return j;
+}
+
 // `sprout compare RUN_DIR`: the run directory alone is compared with the plan
 // sprout-train copied into it (RUN_DIR/plan.yaml).
 void take_run_directory_alone(PlanOptionValues& plan, std::string& run_dir) {
@@ -155,8 +200,8 @@ void add_compare_command(CLI::App& app) {
     const planner::PlanEstimate estimate = planner::estimate_plan(p);
     const planner::RunRecord run =
         megatron_logs->empty() ? planner::read_run(*run_dir) : planner::read_megatron_logs(p, estimate, *megatron_logs);
-    std::optional<planner::LossModel> loss_model;
-    if (!loss_model_file->empty()) loss_model = planner::load_loss_model(*loss_model_file);
+    const std::optional<planner::LossModel> loss_model =
+        loss_model_file->empty() ? std::nullopt : std::optional(planner::load_loss_model(*loss_model_file));
     const planner::RunComparison c = planner::compare_run(p, estimate, run, loss_model ? &*loss_model : nullptr);
     const std::vector<simulator::PipelineBubbleCheck> bubbles = simulator::check_pipeline_bubbles(run);
 
@@ -164,45 +209,7 @@ void add_compare_command(CLI::App& app) {
     if (!calibrate->empty()) cal = write_calibrated_profile(p, run, c.energy_source, *calibrate);
 
     if (format == Format::kJson) {
-      nlohmann::json j = {{"plan", c.plan_name},
-                          {"run_dir", c.run_dir},
-                          {"in_progress", c.in_progress},
-                          {"rank_count", c.rank_count},
-                          {"energy_source", c.energy_source}};
-      j["stages"] = nlohmann::json::array();
-      for (const auto& s : c.stages) j["stages"].push_back(stage_json(s));
-      j["total"] = stage_json(c.total);
-      j["loss_curve"] = nlohmann::json::array();
-      for (const auto& pt : c.loss_curve) {
-        nlohmann::json q = {{"tokens", pt.tokens}, {"loss", pt.loss}};
-        if (pt.val_loss) q["val_loss"] = *pt.val_loss;
-        if (pt.predicted_loss) q["predicted_loss"] = *pt.predicted_loss;
-        j["loss_curve"].push_back(q);
-      }
-      j["pipeline_bubbles"] = nlohmann::json::array();
-      for (const auto& b : bubbles) {
-        nlohmann::json e = {{"stage", b.stage_name},
-                            {"schedule", b.schedule},
-                            {"stages", b.stages},
-                            {"chunks", b.chunks},
-                            {"micro_batches", b.micro_batches},
-                            {"steps", b.steps},
-                            {"measured_fraction", b.measured_fraction},
-                            {"simulated_fraction", b.simulated_fraction},
-                            {"analytic_fraction", b.analytic_fraction}};
-        if (b.replayed_fraction) e["replayed_fraction"] = *b.replayed_fraction;
-        j["pipeline_bubbles"].push_back(e);
-      }
-      if (cal) {
-        j["calibration"] = {{"profile", *calibrate},
-                            {"efficiency_factor", cal->efficiency_factor},
-                            {"kernel_overhead_us", cal->kernel_overhead_us},
-                            {"power_fitted", cal->power_fitted},
-                            {"wall_error_before", cal->total_error_before},
-                            {"wall_error_after", cal->total_error_after},
-                            {"factor_at_bound", cal->factor_at_bound}};
-      }
-      std::cout << j.dump(2) << "\n";
+      std::cout << comparison_json(c, bubbles, cal, *calibrate).dump(2) << "\n";
       return;
     }
     TextTable t({"stage", "metric", "predicted", "actual", "error"});
