@@ -3,7 +3,8 @@
 // processes meeting over Gloo on this machine (tiny shapes, a few seconds per
 // run). Every layout gives the loss sequence of one process with the same
 // global batch, across a width growth and a depth growth, also when the
-// layout changes at a growth, with interleaved 1F1B, with and without
+// layout changes at a growth, with interleaved 1F1B, with uneven pipeline
+// stages (pp_layers, last_stage_layers), with and without
 // sequence parallelism, with dropout, and with rotary/xPos positions and
 // RMSNorm (relative tolerance 1e-5 in fp32, 1e-6 for the latter; measured
 // below 2e-7); full and selective recomputation give a layout's losses bit
@@ -26,6 +27,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <tuple>
 
 #include "checkpoint/tensor_archive.h"
 #include "data/crc32.h"
@@ -129,6 +131,7 @@ class ModelParallel : public ::testing::Test {
   }
 
   static std::string one_run() { return dir_ + "/one"; }
+  static std::string four_block_plan(const std::string& name, int gpus, const std::string& deep);
 
   static inline std::string dir_, one_;
 };
@@ -426,16 +429,21 @@ std::string with_vocab(int vocab, const std::string& plan) {
   return edited(plan, "vocab: 256", "vocab: " + std::to_string(vocab));
 }
 
+// The tiny growth plan whose depth stage grows 1 -> 4 blocks, run under
+// `deep` there (on 2 ranks, DP2 then TP2 before it).
+std::string ModelParallel::four_block_plan(const std::string& name, int gpus, const std::string& deep) {
+  const std::string first = gpus == 1 ? layout(1, 1, 1) : layout(1, 1, 2);
+  const std::string wide = gpus == 1 ? layout(1, 1, 1) : layout(2, 1, 1);
+  return edited(write_plan(name, gpus, first, wide, deep), "depth: true, grow_steps: 4}, layers: 2",
+                "depth: true, grow_steps: 4}, layers: 4");
+}
+
 TEST_F(ModelParallel, InterleavedPipelineMatchesOneProcessAfterADepthGrowthToFourBlocks) {
   // The depth stage grows 1 -> 4 blocks and runs PP2 with 2 chunks per rank
   // (virtual stages of one block: rank 0 holds blocks 0 and 2).
-  auto four_blocks = [](const std::string& plan) {
-    return edited(plan, "depth: true, grow_steps: 4}, layers: 2", "depth: true, grow_steps: 4}, layers: 4");
-  };
-  four_blocks(write_plan("one-4", 1, layout(1, 1, 1), layout(1, 1, 1), layout(1, 1, 1)));
-  train(1, dir_ + "/one-4.yaml", dir_ + "/one-4");
+  train(1, four_block_plan("one-4", 1, layout(1, 1, 1)), dir_ + "/one-4");
   const std::string interleaved = "{tp: 1, pp: 2, dp: 1, micro_batch: 4, interleave: 2}";
-  const std::string plan = four_blocks(write_plan("v2", 2, layout(1, 1, 2), layout(2, 1, 1), interleaved));
+  const std::string plan = four_block_plan("v2", 2, interleaved);
   train(2, plan, dir_ + "/v2");
   expect_same_losses_as_one_process(dir_ + "/v2", dir_ + "/one-4");
   const auto bubbles = pipeline_bubbles(plan, dir_ + "/v2");
@@ -448,6 +456,26 @@ TEST_F(ModelParallel, InterleavedPipelineMatchesOneProcessAfterADepthGrowthToFou
   EXPECT_GT(bubbles[0]["measured_fraction"].get<double>(), 0.0);
   EXPECT_GT(bubbles[0]["replayed_fraction"].get<double>(), 0.0);
   EXPECT_GE(bubbles[0]["simulated_fraction"].get<double>(), 0.0);
+}
+
+TEST_F(ModelParallel, UnevenPipelineStagesRunAsThePlanSplitsThemAndMatchOneProcess) {
+  // The depth stage's 4 blocks on 2 pipeline ranks as 3 + 1 (pp_layers) and
+  // as 1 + 3 (last_stage_layers, Megatron-LM's --decoder-last-pipeline-num-layers):
+  // the one-process losses, the split in the summary and on the records.
+  train(1, four_block_plan("one-4-uneven", 1, layout(1, 1, 1)), dir_ + "/one-4-uneven");
+  for (const auto& [name, deep, split] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"pp-3-1", "{tp: 1, pp: 2, dp: 1, micro_batch: 4, pp_layers: [3, 1]}", "3+1"},
+           {"pp-1-3", "{tp: 1, pp: 2, dp: 1, micro_batch: 4, last_stage_layers: 3}", "1+3"}}) {
+    const std::string plan = four_block_plan(name, 2, deep);
+    train(2, plan, dir_ + "/" + name);
+    expect_same_losses_as_one_process(dir_ + "/" + name, dir_ + "/one-4-uneven");
+    const auto summary = nlohmann::json::parse(planner::read_file(dir_ + "/" + name + "/summary.json"));
+    EXPECT_EQ(summary["stages"][2]["layout"], "TP1 PP2 DP1 (layers " + split + "), micro-batch 4 x 4")
+        << summary["stages"][2];
+    const auto bubbles = pipeline_bubbles(plan, dir_ + "/" + name);
+    ASSERT_EQ(bubbles.size(), 1u) << bubbles;
+    EXPECT_GT(bubbles[0]["measured_fraction"].get<double>(), 0.0) << name;
+  }
 }
 
 // An export's tensors: name -> (shape, fp32 values), through the strict reader's header.

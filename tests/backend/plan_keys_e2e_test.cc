@@ -40,6 +40,10 @@ const char* const kBase =
     "  - {name: b, layers: 2, hidden: 64, heads: 4, tokens: 4096, global_batch_tokens: 1024, lr: 1e-3}\n";
 
 bool is_layout_key(const std::string& path) { return path.rfind("stages[].parallel.", 0) == 0; }
+bool is_pipeline_split_key(const std::string& path) {
+  return path == "stages[].parallel.pp_layers" || path == "stages[].parallel.first_stage_layers" ||
+         path == "stages[].parallel.last_stage_layers";
+}
 
 // The processes a key's runs start: the base's gpus (the plan's own may differ: it is planner-only).
 int ranks_for(const std::string& path) { return is_layout_key(path) ? 4 : 1; }
@@ -60,6 +64,13 @@ YAML::Node base_for(const std::string& path, const std::string& data) {
     for (auto st : doc["stages"]) {
       st["parallel"] =
           YAML::Load("{tp: 2, pp: 1, dp: 2, micro_batch: 1, sequence_parallel: false, distributed_optimizer: true}");
+    }
+  }
+  if (is_pipeline_split_key(path)) {
+    // Two pipeline ranks of 4 blocks, split 2 + 2 unless the key says otherwise.
+    for (auto st : doc["stages"]) {
+      st["layers"] = 4;
+      st["parallel"] = YAML::Load("{tp: 1, pp: 2, dp: 2, micro_batch: 1, distributed_optimizer: true}");
     }
   }
   if (path.rfind("training.spike.", 0) == 0) {

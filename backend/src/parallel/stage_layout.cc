@@ -120,7 +120,14 @@ StageLayout layout_for_stage(const planner::Stage& stage, int world_size) {
   } else {
     l.dp = world_size;
   }
-  l.chunk_layers = balanced_chunk_layers(stage.shape, l.virtual_stages());
+  // The plan's own split (pp_layers, first/last_stage_layers: the planner
+  // checked it sums to the layers, one entry per stage, no interleaving) is
+  // run as written; otherwise the cheapest split of the layers.
+  if (stage.parallel && !stage.parallel->stage_layers.empty()) {
+    l.chunk_layers = stage.parallel->stage_layers;
+  } else {
+    l.chunk_layers = balanced_chunk_layers(stage.shape, l.virtual_stages());
+  }
   return l;
 }
 

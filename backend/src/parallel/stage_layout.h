@@ -69,7 +69,8 @@ LayerRange layers_of_virtual_stage(const StageLayout& layout, int virtual_stage)
 std::vector<int> balanced_chunk_layers(const planner::ModelShape& shape, int chunks);
 
 // A stage's layout from the plan (without `parallel:`, data parallel over
-// every rank), its layers split by balanced_chunk_layers.
+// every rank), its layers split as the plan's pp_layers / first_stage_layers /
+// last_stage_layers say, or else by balanced_chunk_layers.
 StageLayout layout_for_stage(const planner::Stage& stage, int world_size);
 
 // What one rank holds of a model under a layout.

@@ -10,7 +10,8 @@ constexpr TrainerUse kHonoured = TrainerUse::kHonoured;
 constexpr TrainerUse kRefused = TrainerUse::kRefused;
 constexpr TrainerUse kPlannerOnly = TrainerUse::kPlannerOnly;
 
-const char* const kUnevenStagesRefused = "exits 2: uneven pipeline stages are not implemented in sprout-train";
+const char* const kUnevenStagesHonoured =
+    "the pipeline ranks hold these layer counts (summary.json's layout, e.g. \"layers 1+3\")";
 const char* const kLayoutRefusals =
     "runs it; layouts it cannot run (vocab not divisible by tp, interleave without whole micro-batches per "
     "pipeline, sequence parallelism that does not divide seq_len, tp x pp x dp not the process count) exit 2";
@@ -81,9 +82,9 @@ std::vector<PlanSchemaKey> stage_keys() {
       {"stages[].parallel.micro_batch", "2", kRefused, "micro-batches, bubble", kLayoutRefusals},
       {"stages[].parallel.interleave", "2", kRefused, "interleaved 1F1B bubble", kLayoutRefusals},
       {"stages[].parallel.sequence_parallel", "true", kRefused, "activation memory, collectives", kLayoutRefusals},
-      {"stages[].parallel.pp_layers", "[1, 3]", kRefused, "uneven pipeline stages", kUnevenStagesRefused},
-      {"stages[].parallel.first_stage_layers", "1", kRefused, "uneven pipeline stages", kUnevenStagesRefused},
-      {"stages[].parallel.last_stage_layers", "1", kRefused, "uneven pipeline stages", kUnevenStagesRefused},
+      {"stages[].parallel.pp_layers", "[1, 3]", kHonoured, "uneven pipeline stages", kUnevenStagesHonoured},
+      {"stages[].parallel.first_stage_layers", "1", kHonoured, "uneven pipeline stages", kUnevenStagesHonoured},
+      {"stages[].parallel.last_stage_layers", "1", kHonoured, "uneven pipeline stages", kUnevenStagesHonoured},
       {"stages[].parallel.fully_sharded", "true", kRefused, "ZeRO-3 memory and collectives",
        "exits 2: ZeRO-3 is not implemented in sprout-train (use distributed_optimizer)"},
       {"stages[].parallel.shard_ranks", "2", kRefused, "ZeRO-3 shard groups (with fully_sharded)",

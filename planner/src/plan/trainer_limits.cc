@@ -33,13 +33,6 @@ std::optional<TrainerRefusal> trainer_refusal(const Plan& plan) {
     if (p.fully_sharded) {
       return refuse("fully_sharded (ZeRO-3) is not implemented in sprout-train; use distributed_optimizer (ZeRO-1)");
     }
-    if (uneven_stages(p)) {
-      // The trainer's pipeline partition splits layers / pp evenly; running
-      // the plan evenly would silently train another layout.
-      return refuse(
-          "uneven pipeline stages (pp_layers) are not implemented in sprout-train yet; it splits the "
-          "layers evenly over the stages");
-    }
     if (s.vocab % p.tp != 0) {
       return refuse(
           fmt::format("vocab={} is not divisible by tp={} (the embedding and the output layer are "

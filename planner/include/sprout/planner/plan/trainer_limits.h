@@ -18,9 +18,9 @@ namespace sprout::planner {
 // except: a vocabulary not divisible by tp, sequence parallelism with a
 // seq_len not divisible by tp, and interleaved 1F1B with micro-batches per
 // pipeline not a multiple of pp (Megatron-LM's rules). Every position
-// embedding (learned, rotary, xPos) and norm (LayerNorm, RMSNorm) runs. It
-// refuses uneven pipeline stages (pp_layers: the trainer splits layers
-// evenly), ZeRO-3 (fully_sharded) and attention flash1 (a cost-model setting).
+// embedding (learned, rotary, xPos) and norm (LayerNorm, RMSNorm) runs, and
+// uneven pipeline stages (pp_layers, first/last_stage_layers) as written. It
+// refuses ZeRO-3 (fully_sharded) and attention flash1 (a cost-model setting).
 std::optional<std::string> trainer_cannot_run(const Plan& plan);
 
 // The same refusal with the plan line and key it is about
