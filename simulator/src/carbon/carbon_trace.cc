@@ -6,7 +6,9 @@
 
 // The header's bounded strncpy of file names trips GCC 12's truncation
 // warning where it is inlined into this file; the truncation is intended.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wstringop-truncation"
+#endif
 #define CSV_IO_NO_THREAD
 #include <fmt/format.h>
 #include <libfccp/csv.h>

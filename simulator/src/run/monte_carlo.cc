@@ -196,7 +196,6 @@ Distribution run_monte_carlo(const RunModel& model, const RunCalendar& calendar,
     }
     internal::TrialWalker<internal::NoEvents> walker(model, index, trial_seed(options.seed, trial), no_events);
     const std::vector<internal::StageOutcome> outcome = walker.run();
-    planner::Costs total;
     double billed_s = 0, integral = 0;
     for (size_t i = 0; i < n_stages; ++i) {
       const internal::StageOutcome& r = outcome[i];
