@@ -161,7 +161,7 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
   const std::vector<StageSize> sizes = stage_sizes(plan);
   for (const auto& r : run.records) {
     if (!r.loss && !r.val_loss) continue;
-    LossPoint p;
+    LossCurvePoint p;
     p.tokens = r.tokens;
     p.loss = r.loss.value_or(*r.val_loss);
     p.val_loss = r.val_loss;

@@ -40,7 +40,11 @@ struct StageComparison {
   std::optional<double> final_val_loss;
 };
 
-struct LossPoint {
+// One point of the run's loss curve. (It was once called LossPoint, as
+// loss_fit.h's point of a scaling-law fit: two classes of one name in one
+// namespace broke the one-definition rule, and std::vector code instantiated
+// for one was run on the other; AddressSanitizer found it.)
+struct LossCurvePoint {
   double tokens = 0;                     // since the run started
   double loss = 0;                       // training loss logged at that point
   std::optional<double> val_loss;        // when the record is an evaluation
@@ -55,7 +59,7 @@ struct RunComparison {
   std::string energy_source;  // nvml | rapl | model (model: not a measurement)
   std::vector<StageComparison> stages;
   StageComparison total;
-  std::vector<LossPoint> loss_curve;
+  std::vector<LossCurvePoint> loss_curve;
 };
 
 // The run must be of this plan (same stages and shapes; hardware, region and
