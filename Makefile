@@ -3,32 +3,35 @@
 # is idempotent), then configures and builds with CMake + Ninja (+ ccache).
 #   make demo   plan FLM-101B vs from scratch, then train the tiny CPU schedule
 #               (builds only what the demo runs: sprout and sprout-train)
-#   make test   build and run every test through ctest
+#   make test   build and run every test through ctest, and the hardened part:
+#               the planner, simulator and CLI tests under ASan + UBSan and each
+#               fuzz target FUZZ_SECONDS (one clang build, build-hardened/)
 #   make bench  build and run the benchmarks
 #   make fuzz   build the libFuzzer targets (clang, build-fuzz/) and run each
 #               FUZZ_SECONDS (default 30) from its seed corpus (docs/reliability.md)
 #   make test-sanitize  the whole suite under ASan + UBSan (build-sanitize/)
-#   make test-sanitize-core  its planner, simulator and CLI part (build-sanitize-core/)
+#   make test-hardened  the hardened part of `make test` alone
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 CMAKE_FLAGS ?=
 FUZZ_BUILD_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 30
 SANITIZE_BUILD_DIR ?= build-sanitize
+HARDENED_BUILD_DIR ?= build-hardened
 # -O1 (what the ASan documentation recommends for readable reports at a
 # fair speed) with line tables only (-g1): compiles faster than
 # RelWithDebInfo (-O2 -g), and stack traces keep file:line.
 # Warnings stay warnings there: GCC 12's flow analysis under -fsanitize
 # reports -Wmaybe-uninitialized inside libstdc++ (<regex>'s std::function),
 # a false positive in the standard library; the normal build keeps -Werror.
-SANITIZE_CMAKE = -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DSPROUT_SANITIZE=ON -DSPROUT_BENCH=OFF \
-  -DSPROUT_WERROR=OFF
+SANITIZE_COMMON = -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DSPROUT_BENCH=OFF -DSPROUT_WERROR=OFF
+SANITIZE_CMAKE = $(SANITIZE_COMMON) -DSPROUT_SANITIZE=ON
 # Sanitizer settings of test-sanitize and fuzz (scripts/sanitizer/*.supp say why each entry is there).
 SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
   LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/sanitizer/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/scripts/sanitizer/ubsan.supp
 
-.PHONY: all deps configure build demo test bench clean fuzz fuzz-build test-sanitize test-sanitize-core
+.PHONY: all deps configure build demo test bench clean fuzz fuzz-build test-sanitize hardened-build run-hardened test-hardened
 
 all: build
 
@@ -46,8 +49,10 @@ demo: configure
 	@cmake --build $(BUILD_DIR) --target sprout $$(cmake --build $(BUILD_DIR) --target help | grep -q '^sprout-train:' && echo sprout-train)
 	@scripts/demo.sh $(BUILD_DIR)
 
-test: build
-	@scripts/run-tests.sh $(BUILD_DIR)
+# Both parts run even when one fails; the normal suite's ctest summary comes last.
+test: build hardened-build
+	@status=0; $(MAKE) --no-print-directory run-hardened || status=1; \
+	  scripts/run-tests.sh $(BUILD_DIR) || status=1; exit $$status
 
 bench: build
 	@scripts/run-benchmarks.sh $(BUILD_DIR)
@@ -73,14 +78,22 @@ test-sanitize: deps
 	@cmake --build $(SANITIZE_BUILD_DIR)
 	@$(SANITIZER_ENV) scripts/run-tests.sh $(SANITIZE_BUILD_DIR)
 
-# The CI-sized part: planner, simulator and CLI (no LibTorch, no Qt) under
-# ASan + UBSan, their ctest labels only.
-test-sanitize-core: deps
-	@cmake -S . -B $(SANITIZE_BUILD_DIR)-core -G Ninja $(SANITIZE_CMAKE) -DSPROUT_BACKEND=OFF -DSPROUT_GUI=OFF \
-	  $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(SANITIZE_BUILD_DIR)-core
-	@cd $(SANITIZE_BUILD_DIR)-core && $(SANITIZER_ENV) ctest --output-on-failure --timeout 900 -j $$(nproc) \
-	  -L 'planner|simulator|integration' -LE slurm
+# The hardened part of `make test` (docs/reliability.md "What CI runs"): the
+# planner, simulator and CLI (no LibTorch, no Qt: neither is instrumented)
+# built once with clang, -fsanitize=fuzzer-no-link,address,undefined; their
+# tests (ctest labels planner, simulator, integration) run under the
+# sanitizers, and every libFuzzer target runs FUZZ_SECONDS from its seeds
+# (label fuzz). -O1 -g1 as the sanitizer build.
+hardened-build:
+	@scripts/install-deps.sh --fuzz
+	@CC=clang CXX=clang++ cmake -S . -B $(HARDENED_BUILD_DIR) -G Ninja $(SANITIZE_COMMON) -DSPROUT_FUZZ=ON \
+	  -DSPROUT_BACKEND=OFF -DSPROUT_GUI=OFF -DSPROUT_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(HARDENED_BUILD_DIR)
+
+run-hardened:
+	@$(SANITIZER_ENV) scripts/run-tests.sh $(HARDENED_BUILD_DIR) -L 'planner|simulator|integration|fuzz' -LE slurm
+
+test-hardened: hardened-build run-hardened
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR) $(SANITIZE_BUILD_DIR) $(SANITIZE_BUILD_DIR)-core
+	rm -rf $(BUILD_DIR) $(FUZZ_BUILD_DIR) $(SANITIZE_BUILD_DIR) $(HARDENED_BUILD_DIR)
