@@ -2,8 +2,8 @@
 // A checkpoint's tensor archive (tensor_archive.h), read whole as a resume
 // reads it and record by record as a shard-local resume does. Its documented
 // answer to a bad file is std::runtime_error naming the file (InputError is
-// one); anything else escaping (c10::Error, std::bad_alloc) aborts. Replay
-// only: it links LibTorch, which the fuzz build does not instrument.
+// one); anything else escaping (c10::Error, std::bad_alloc) aborts. LibTorch
+// is linked uninstrumented: ASan and UBSan watch sprout's reader.
 #include <stdexcept>
 
 #include "checkpoint/tensor_archive.h"

@@ -162,7 +162,8 @@ NamedTensors parse_tensor_archive(std::string bytes, const std::string& path) {
     const char* raw = r.take(nbytes);
     check_record_crc({raw, nbytes}, version >= 2, crc, path, name);
     torch::Tensor t = torch::empty(sizes, dtype);
-    std::memcpy(t.data_ptr(), raw, nbytes);
+    // An empty tensor has no storage (data_ptr() is null): memcpy of null is undefined even for 0 bytes.
+    if (nbytes > 0) std::memcpy(t.data_ptr(), raw, nbytes);
     out.emplace_back(std::move(name), std::move(t));
   }
   if (!r.done()) throw std::runtime_error(path + ": trailing bytes after the last tensor");
