@@ -8,7 +8,7 @@
 
 namespace sprout::test {
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SPROUT_ADDRESS_SANITIZER)
 inline constexpr bool kAddressSanitizer = true;
 #else
 inline constexpr bool kAddressSanitizer = false;

@@ -59,18 +59,17 @@ YAML::Node base_for(const std::string& path, const std::string& data) {
         " grow: {width: true, depth: true, grow_steps: 4}}");
   }
   if (is_layout_key(path)) {
-    // On 4 processes: sequence parallelism and ZeRO-1 do nothing with tp = 1 or dp = 1.
+    // On 4 processes: sequence parallelism and ZeRO-1 do nothing with tp = 1
+    // or dp = 1. The pipeline-split keys get two pipeline ranks of 4 blocks,
+    // split 2 + 2 unless the key says otherwise.
     doc["gpus"] = 4;
+    const bool split = is_pipeline_split_key(path);
+    const char* const layout =
+        split ? "{tp: 1, pp: 2, dp: 2, micro_batch: 1, distributed_optimizer: true}"
+              : "{tp: 2, pp: 1, dp: 2, micro_batch: 1, sequence_parallel: false, distributed_optimizer: true}";
     for (auto st : doc["stages"]) {
-      st["parallel"] =
-          YAML::Load("{tp: 2, pp: 1, dp: 2, micro_batch: 1, sequence_parallel: false, distributed_optimizer: true}");
-    }
-  }
-  if (is_pipeline_split_key(path)) {
-    // Two pipeline ranks of 4 blocks, split 2 + 2 unless the key says otherwise.
-    for (auto st : doc["stages"]) {
-      st["layers"] = 4;
-      st["parallel"] = YAML::Load("{tp: 1, pp: 2, dp: 2, micro_batch: 1, distributed_optimizer: true}");
+      if (split) st["layers"] = 4;
+      st["parallel"] = YAML::Load(layout);
     }
   }
   if (path.rfind("training.spike.", 0) == 0) {

@@ -56,7 +56,7 @@ F symbol(void* handle, const char* name) {
 }
 
 Module load_module() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SPROUT_ADDRESS_SANITIZER)
   // AddressSanitizer's runtime aborts the process on an RTLD_DEEPBIND dlopen
   // (google/sanitizers issue 611), and without it the two protobufs clash:
   // a sanitizer build (make test-sanitize) cannot hold SentencePiece.

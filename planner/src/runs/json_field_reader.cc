@@ -71,29 +71,23 @@ bool JsonFieldReader::boolean(const char* field) const {
   return j_[field].get<bool>();
 }
 
-namespace {
-
-// The elements of array `field` when every one passes `is_element`, else the error `expected`.
 template <typename T, typename IsElement>
-std::vector<T> array_field(const JsonFieldReader& r, const nlohmann::json& j, const char* field, IsElement is_element,
-                           const char* expected) {
-  if (!r.has(field)) r.fail(field, "missing");
-  const auto& v = j[field];
-  if (!v.is_array() || !std::all_of(v.begin(), v.end(), is_element)) r.fail(field, expected);
+std::vector<T> JsonFieldReader::array_of(const char* field, IsElement is_element, const char* expected) const {
+  if (!has(field)) fail(field, "missing");
+  const auto& v = j_[field];
+  if (!v.is_array() || !std::all_of(v.begin(), v.end(), is_element)) fail(field, expected);
   return v.get<std::vector<T>>();
 }
 
-}  // namespace
-
 std::vector<double> JsonFieldReader::numbers(const char* field) const {
-  return array_field<double>(
-      *this, j_, field, [](const nlohmann::json& x) { return x.is_number() && std::isfinite(x.get<double>()); },
+  return array_of<double>(
+      field, [](const nlohmann::json& x) { return x.is_number() && std::isfinite(x.get<double>()); },
       "expected an array of finite numbers");
 }
 
 std::vector<bool> JsonFieldReader::booleans(const char* field) const {
-  return array_field<bool>(
-      *this, j_, field, [](const nlohmann::json& x) { return x.is_boolean(); }, "expected an array of true and false");
+  return array_of<bool>(
+      field, [](const nlohmann::json& x) { return x.is_boolean(); }, "expected an array of true and false");
 }
 
 JsonFieldReader JsonFieldReader::nested(const nlohmann::json& j, const std::string& field) const {

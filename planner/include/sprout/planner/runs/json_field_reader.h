@@ -65,6 +65,10 @@ class JsonFieldReader {
   JsonFieldReader nested(const nlohmann::json& j, const std::string& field) const;
 
  private:
+  // The elements of array `field` when every one passes `is_element`, else the error `expected`.
+  template <typename T, typename IsElement>
+  std::vector<T> array_of(const char* field, IsElement is_element, const char* expected) const;
+
   const nlohmann::json& j_;
   SourceLocation where_;
   std::string prefix_;
