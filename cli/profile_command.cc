@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// sprout profile --out profiles/hardware/NAME.yaml [--quick] [--dtype fp32|bf16]
+// sprout profile --out profiles/hardware/NAME.yaml [--quick] [--dtype fp32|bf16|bf16,fp32]
 //                [--threads N] [--base PROFILE] [--scratch DIR]
 // Measures this machine (LibTorch) and writes a hardware profile the planner
 // uses like any other. Needs the backend (LibTorch); without it, exit 1.
@@ -36,8 +36,10 @@ void add_profile_command(CLI::App& app) {
   auto a = std::make_shared<ProfileArgs>();
   cmd->add_option("--out", a->out, "Profile to write (YAML)")->required();
   cmd->add_flag("--quick", a->quick, "Fewer shapes and smaller buffers: under 30 s");
-  cmd->add_option("--dtype", a->dtype, "GEMM precision the trainer will use: fp32 | bf16")
-      ->check(CLI::IsMember({"fp32", "bf16"}));
+  cmd->add_option("--dtype", a->dtype,
+                  "Precision the trainer will use: fp32 | bf16, or both (bf16,fp32: the first is the profile's "
+                  "dtype, the others go into throughput_by_dtype; a plan picks its training.dtype's)")
+      ->check(CLI::IsMember({"fp32", "bf16", "bf16,fp32", "fp32,bf16"}));
   cmd->add_option("--threads", a->threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--base", a->base, "Profile for what cannot be measured here (power, network, price)");
   cmd->add_option("--scratch", a->scratch,
@@ -47,7 +49,9 @@ void add_profile_command(CLI::App& app) {
 #ifdef SPROUT_HAS_BACKEND
     backend::ProbeOptions o;
     o.quick = a->quick;
-    o.dtype = a->dtype;
+    const auto comma = a->dtype.find(',');
+    o.dtype = a->dtype.substr(0, comma);
+    if (comma != std::string::npos) o.other_dtypes.push_back(a->dtype.substr(comma + 1));
     o.threads = a->threads;
     o.base = planner::find_hardware_profile(a->base);
     o.base_source = o.base.source_file;

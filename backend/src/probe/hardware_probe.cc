@@ -18,6 +18,7 @@
 #include "device/autocast.h"
 #include "device/energy_meter.h"
 #include "device/stopwatch.h"
+#include "probe/trainer_operations_probe.h"
 
 namespace sprout::backend {
 namespace {
@@ -213,7 +214,9 @@ double elementwise_gb_per_s(torch::ScalarType dtype, bool quick, double budget_s
         y.sum().backward();
       },
       budget_s);
-  const double element_bytes = dtype == torch::kBFloat16 ? 2 : 4;
+  // 2 bytes an element whatever the dtype: the planner counts activations
+  // in bf16, so an fp32 trainer's slower kernels show as a lower efficiency.
+  const double element_bytes = 2;
   const double ops = 4;  // layer_norm, gelu, add, softmax
   return 3 * ops * 2 * element_bytes * static_cast<double>(rows * cols) / t / 1e9;
 }
@@ -271,6 +274,101 @@ double write_gb_per_s(const std::string& dir, long long bytes) {
   return static_cast<double>(bytes) / t / 1e9;
 }
 
+// What one precision's throughput probes share.
+struct ThroughputContext {
+  bool quick = false;
+  double budget_s = 0;
+  int threads = 1;
+  double copy_gb_per_s = 0;   // the memory-bound kernels' reference
+  double datasheet_peak = 0;  // a GPU's peak (a CPU's is measured)
+  std::string base_source;
+  std::function<void(const std::string&)> say;
+};
+
+// The values of planner::DtypeThroughput in `dtype`: the training GEMM sweep,
+// attention's batched GEMMs, the memory-bound kernels and unfused attention.
+// `sources` gets how each was obtained under `prefix` + key; `gemms` the
+// sweep's samples.
+planner::DtypeThroughput probe_throughput(const std::string& dtype, const ThroughputContext& c,
+                                          const std::string& prefix, std::map<std::string, std::string>& sources,
+                                          std::vector<GemmSample>& gemms) {
+  planner::DtypeThroughput t;
+  c.say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", dtype, c.threads));
+  const auto shapes = gemm_shapes(c.quick, on_gpu());
+  const std::vector<double> gemm_s = swept_seconds(shapes.size(), c.budget_s / 4, [&](size_t i, double b) {
+    const auto& [m, n, k] = shapes[i];
+    return training_gemm_seconds(1, m, n, k, dtype, b);
+  });
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const auto& [m, n, k] = shapes[i];
+    gemms.push_back({m, n, k, kTrainingGemmFlops * m * n * k / gemm_s[i] / 1e12});
+    c.say(fmt::format("  {}x{}x{}: {:.1f} GFLOP/s", m, n, k, gemms.back().tflops * 1e3));
+  }
+  c.say(fmt::format("batched GEMMs of attention ({}, 64 matrices; forward + backward)", dtype));
+  constexpr long long kBatch = 64;
+  const auto bshapes = batched_shapes(c.quick);
+  const std::vector<double> batched_s = swept_seconds(bshapes.size(), c.budget_s / 8, [&](size_t i, double b) {
+    const auto& [m, n, k] = bshapes[i];
+    return training_gemm_seconds(kBatch, m, n, k, dtype, b);
+  });
+  std::vector<GemmSample> batched;
+  for (size_t i = 0; i < bshapes.size(); ++i) {
+    const auto& [m, n, k] = bshapes[i];
+    batched.push_back({m, n, k, kTrainingGemmFlops * kBatch * m * n * k / batched_s[i] / 1e12});
+    c.say(fmt::format("  64 x {}x{}x{}: {:.1f} GFLOP/s", m, n, k, batched.back().tflops * 1e3));
+  }
+  // A CPU's dense peak depends on clocks and vector units that software
+  // cannot see: take the best measured GEMM as the peak (efficiency 1 there).
+  // A GPU keeps its datasheet peak from the base profile.
+  if (on_gpu()) {
+    t.peak_tflops = c.datasheet_peak;
+    sources[prefix + "peak_tflops"] = "datasheet, as in the base profile " + c.base_source;
+  } else {
+    for (const auto& g : gemms) t.peak_tflops = std::max(t.peak_tflops, g.tflops);
+    sources[prefix + "peak_tflops"] = fmt::format("measured: best {} GEMM of the sweep, {} threads", dtype, c.threads);
+  }
+  t.gemm_efficiency = efficiency_table(gemms, t.peak_tflops);
+  t.batched_gemm_efficiency = efficiency_table(batched, t.peak_tflops);
+  sources[prefix + "batched_gemm_efficiency"] = fmt::format(
+      "measured: {} batched matmul of 64 attention-shaped matrices, forward + both backward products "
+      "through autograd, by the FLOPs of one forward matrix",
+      dtype);
+  sources[prefix + "gemm_efficiency"] = fmt::format(
+      "measured: {} linear layers forward + both backward products through autograd{}, {} transformer "
+      "shapes, median per half decade of the forward FLOPs",
+      dtype, dtype == "bf16" ? " under autocast" : "", gemms.size());
+
+  c.say(fmt::format("memory-bound kernels ({}: LayerNorm, GELU, add, softmax; forward + backward)", dtype));
+  const double elementwise = elementwise_gb_per_s(gemm_dtype(dtype), c.quick, c.budget_s);
+  t.memory_efficiency = std::clamp(elementwise / c.copy_gb_per_s, 1e-3, 1.0);
+  sources[prefix + "memory_efficiency"] = fmt::format(
+      "measured: training's elementwise kernels move {:.1f} GB/s (2 bytes an element, as the planner "
+      "counts) of the copy bandwidth",
+      elementwise);
+
+  const AttentionShape a = attention_shape();
+  c.say(
+      fmt::format("attention ({}: QK^T, softmax, V; b{} h{} s{} d{}; forward + backward)", dtype, a.b, a.h, a.s, a.d));
+  const double attn = attention_tflops(dtype, c.budget_s);
+  t.flash_attention_efficiency = std::clamp(attn / t.peak_tflops, 1e-6, 1.0);
+  sources[prefix + "flash_attention_efficiency"] =
+      fmt::format("measured: unfused attention at {:.1f} GFLOP/s (no fused kernel in this LibTorch)", attn * 1e3);
+
+  c.say(fmt::format("sprout-train's memory-bound operations ({}; forward + backward)", dtype));
+  t.trainer_ns_per_element = measure_trainer_operations(
+      dtype, probe_device(), c.budget_s / 2,
+      [](const std::function<void()>& run, double budget) { return time_median(run, budget); });
+  std::string listed;
+  for (const auto& [op, ns] : t.trainer_ns_per_element)
+    listed += fmt::format("{}{} {:.2f}", listed.empty() ? "" : ", ", op, ns);
+  c.say("  ns per element: " + listed);
+  sources[prefix + "trainer_ns_per_element"] = fmt::format(
+      "measured: sprout-train's own operations in {}, forward + backward through autograd, at one layer of "
+      "micro-batch 8 x 128 tokens, hidden 128, 8 heads, FFN 512 (GPU: 4 x 1024, 2048, 16, 8192)",
+      dtype);
+  return t;
+}
+
 }  // namespace
 
 ProbeResult probe_hardware(const ProbeOptions& o) {
@@ -280,13 +378,18 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   };
   // LibTorch starts with one intra-op thread here; train as sprout-train does.
   at::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const int threads = at::get_num_threads();
-  const double budget = o.quick ? 0.15 : 0.6;
-  const torch::ScalarType dtype = gemm_dtype(o.dtype);
+  ThroughputContext context;
+  context.quick = o.quick;
+  context.budget_s = o.quick ? 0.15 : 0.6;
+  context.threads = at::get_num_threads();
+  context.datasheet_peak = o.base.peak_tflops;
+  context.base_source = o.base_source;
+  context.say = say;
   ProbeResult r;
   planner::HardwareProfile& hw = r.profile;
   hw = o.base;
   hw.name = o.name;
+  hw.throughput_by_dtype.clear();
   for (const char* key : {"hbm_gb", "intra_node_gb_per_s", "intra_node_latency_us", "inter_node_gb_per_s",
                           "inter_node_latency_us", "tdp_w", "typical_power_fraction", "idle_power_w", "node_overhead_w",
                           "embodied_kg_co2e_per_gpu", "lifetime_years", "price_usd_per_gpu_hour", "restart_overhead_s",
@@ -297,7 +400,8 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   // Energy meter first: it measures idle power before anything runs.
   auto meter = make_energy_meter(on_gpu(), 0, o.base.tdp_w * o.base.typical_power_fraction);
   const std::string power_source = meter->source();
-  if (power_source == "rapl" || power_source == "nvml") {
+  const bool metered = power_source == "rapl" || power_source == "nvml";
+  if (metered) {
     say("power: idle for 1 s (" + power_source + ")");
     const double j0 = meter->joules();
     std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -305,91 +409,43 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
     r.sources["idle_power_w"] = "measured with " + power_source + " at rest";
   }
 
-  say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", o.dtype, threads));
-  const double joules_before = meter->joules();
-  const auto busy_start = Clock::now();
-  const auto shapes = gemm_shapes(o.quick, on_gpu());
-  const std::vector<double> gemm_s = swept_seconds(shapes.size(), budget / 4, [&](size_t i, double b) {
-    const auto& [m, n, k] = shapes[i];
-    return training_gemm_seconds(1, m, n, k, o.dtype, b);
-  });
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    const auto& [m, n, k] = shapes[i];
-    r.gemms.push_back({m, n, k, kTrainingGemmFlops * m * n * k / gemm_s[i] / 1e12});
-    say(fmt::format("  {}x{}x{}: {:.1f} GFLOP/s", m, n, k, r.gemms.back().tflops * 1e3));
-  }
-  say(fmt::format("batched GEMMs of attention ({}, 64 matrices; forward + backward)", o.dtype));
-  constexpr long long kBatch = 64;
-  const auto bshapes = batched_shapes(o.quick);
-  const std::vector<double> batched_s = swept_seconds(bshapes.size(), budget / 8, [&](size_t i, double b) {
-    const auto& [m, n, k] = bshapes[i];
-    return training_gemm_seconds(kBatch, m, n, k, o.dtype, b);
-  });
-  std::vector<GemmSample> batched;
-  for (size_t i = 0; i < bshapes.size(); ++i) {
-    const auto& [m, n, k] = bshapes[i];
-    batched.push_back({m, n, k, kTrainingGemmFlops * kBatch * m * n * k / batched_s[i] / 1e12});
-    say(fmt::format("  64 x {}x{}x{}: {:.1f} GFLOP/s", m, n, k, batched.back().tflops * 1e3));
-  }
-  const double busy_s = seconds_since(busy_start);
-  const double busy_w = (meter->joules() - joules_before) / std::max(1e-9, busy_s);
-  double best = 0;
-  for (const auto& g : r.gemms) best = std::max(best, g.tflops);
-  // A CPU's dense peak depends on clocks and vector units that software
-  // cannot see: take the best measured GEMM as the peak (efficiency 1 there).
-  // A GPU keeps its datasheet peak from the base profile.
-  const bool cpu = !on_gpu();
-  if (cpu) {
-    hw.peak_tflops = best;
-    r.sources["peak_tflops"] = fmt::format("measured: best {} GEMM of the sweep, {} threads", o.dtype, threads);
-  } else {
-    r.sources["peak_tflops"] = "datasheet, as in the base profile " + o.base_source;
-  }
-  hw.gemm_efficiency = efficiency_table(r.gemms, hw.peak_tflops);
-  hw.batched_gemm_efficiency = efficiency_table(batched, hw.peak_tflops);
-  r.sources["batched_gemm_efficiency"] = fmt::format(
-      "measured: {} batched matmul of 64 attention-shaped matrices, forward + both backward products "
-      "through autograd, by the FLOPs of one forward matrix",
-      o.dtype);
-  r.sources["gemm_efficiency"] = fmt::format(
-      "measured: {} linear layers forward + both backward products through autograd{}, {} transformer "
-      "shapes, median per half decade of the forward FLOPs",
-      o.dtype, o.dtype == "bf16" ? " under autocast" : "", r.gemms.size());
-  if (power_source == "rapl" || power_source == "nvml") {
-    hw.typical_power_fraction = std::clamp(busy_w / std::max(1.0, hw.tdp_w), 0.01, 1.5);
-    r.sources["typical_power_fraction"] =
-        fmt::format("measured with {}: {:.1f} W during the GEMM sweep", power_source, busy_w);
-  }
-
   say("memory bandwidth (tensor copy)");
   // A GPU copies 256 MiB in ~0.1 ms, too short to time well: 1-2 GiB there.
   const long long copy_bytes = (o.quick ? (64LL << 20) : (256LL << 20)) * (on_gpu() ? 8 : 1);
-  hw.hbm_gb_per_s = copy_gb_per_s(copy_bytes, budget);
+  hw.hbm_gb_per_s = copy_gb_per_s(copy_bytes, context.budget_s);
+  context.copy_gb_per_s = hw.hbm_gb_per_s;
   r.sources["hbm_gb_per_s"] = "measured: tensor copy, read + write bytes / time";
-  say("memory-bound kernels (LayerNorm, GELU, add, softmax; forward + backward)");
-  const double elementwise = elementwise_gb_per_s(dtype, o.quick, budget);
-  hw.memory_efficiency = std::clamp(elementwise / hw.hbm_gb_per_s, 1e-3, 1.0);
-  r.sources["memory_efficiency"] =
-      fmt::format("measured: training's elementwise kernels move {:.1f} GB/s of the copy bandwidth", elementwise);
+
+  const double joules_before = meter->joules();
+  const auto busy_start = Clock::now();
+  hw.set_throughput(probe_throughput(o.dtype, context, "", r.sources, r.gemms));
+  hw.dtype = o.dtype;
+  const double busy_w = (meter->joules() - joules_before) / std::max(1e-9, seconds_since(busy_start));
+  if (metered) {
+    hw.typical_power_fraction = std::clamp(busy_w / std::max(1.0, hw.tdp_w), 0.01, 1.5);
+    r.sources["typical_power_fraction"] =
+        fmt::format("measured with {}: {:.1f} W during the {} throughput probes", power_source, busy_w, o.dtype);
+  }
+  for (const std::string& dtype : o.other_dtypes) {
+    std::vector<GemmSample> gemms;
+    hw.throughput_by_dtype[dtype] =
+        probe_throughput(dtype, context, "throughput_by_dtype." + dtype + ".", r.sources, gemms);
+  }
 
   say("dispatch overhead (1-element adds)");
-  hw.kernel_overhead_us = dispatch_overhead_us(budget);
+  hw.kernel_overhead_us = dispatch_overhead_us(context.budget_s);
   r.sources["kernel_overhead_us"] = "measured: tiny ops forward + backward through autograd, per kernel";
-
-  const AttentionShape a = attention_shape();
-  say(fmt::format("attention (QK^T, softmax, V; b{} h{} s{} d{}; forward + backward)", a.b, a.h, a.s, a.d));
-  const double attn = attention_tflops(o.dtype, budget);
-  hw.flash_attention_efficiency = std::clamp(attn / hw.peak_tflops, 1e-6, 1.0);
-  r.sources["flash_attention_efficiency"] =
-      fmt::format("measured: unfused attention at {:.1f} GFLOP/s (no fused kernel in this LibTorch)", attn * 1e3);
 
   say("checkpoint write bandwidth of " + o.scratch_dir);
   hw.checkpoint_write_gb_per_s = write_gb_per_s(o.scratch_dir, o.quick ? (64LL << 20) : (512LL << 20));
   r.sources["checkpoint_write_gb_per_s"] = "measured: sequential write + fsync in " + o.scratch_dir;
 
   r.seconds = seconds_since(start);
-  hw.measured = fmt::format("measured by `sprout profile{}` in {:.0f} s ({} GEMMs {}, {} threads; power: {})",
-                            o.quick ? " --quick" : "", r.seconds, o.dtype, r.gemms.size(), threads, power_source);
+  std::string dtypes = o.dtype;
+  for (const auto& d : o.other_dtypes) dtypes += ", " + d;
+  hw.measured =
+      fmt::format("measured by `sprout profile{}` in {:.0f} s ({} GEMMs {}, {} threads; power: {})",
+                  o.quick ? " --quick" : "", r.seconds, dtypes, r.gemms.size(), context.threads, power_source);
   return r;
 }
 

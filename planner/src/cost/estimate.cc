@@ -19,6 +19,23 @@ StageWorkload workload_of(const Stage& st) {
   return w;
 }
 
+// sprout-train evaluates every training.eval_every_steps steps, at the end
+// of each stage and before and after each growth (backend/src/run/
+// trainer.cc), each time eval_batches x min(16, the global batch) sequences
+// forward only, spread over the data-parallel ranks.
+double trainer_evaluation_seconds(const Plan& plan, const StageEstimate& s, bool grows) {
+  const TrainingSettings& t = plan.training;
+  const IterationEstimate& it = s.iteration;
+  const double evaluations = static_cast<double>(s.iterations / t.eval_every_steps) + 1 + (grows ? 2 : 0);
+  const double sequences = static_cast<double>(t.eval_batches) * std::min<long long>(16, it.global_batch_sequences);
+  const MicroBatchTimes& mb = it.micro;
+  // One micro-batch forward through every chunk; the logits' third of the
+  // last stage's forward + backward.
+  const double forward =
+      mb.forward_s * s.layout.pp * s.layout.interleave + mb.first_stage_extra_s + mb.last_stage_extra_s / 3;
+  return evaluations * sequences / (static_cast<double>(s.layout.micro_batch) * s.layout.dp) * forward;
+}
+
 }  // namespace
 
 long long iterations_for_tokens(double tokens, double batch_tokens) {
@@ -128,6 +145,10 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
             growth_transition_seconds(prev, se.shape, plan.cluster.gpus, plan.cluster.hardware, relaunch);
         se.costs += costs_for(se.growth_transition_s, plan.cluster);
       }
+    }
+    if (plan.stages[i].framework == Framework::kSproutTrain && !se.throughput_overridden) {
+      se.evaluation_s = trainer_evaluation_seconds(plan, se, i > 0 && se.growth.any());
+      se.costs += costs_for(se.evaluation_s, plan.cluster);
     }
     est.total += se.costs;
     est.total_flops += se.flops;

@@ -414,6 +414,8 @@ Plan parse_plan(const YAML::Node& root, const std::string& file, const ClusterOv
     mf.finish();
   }
   if (auto node = f.optional_child("training")) read_training(*node, file, plan.training);
+  // A profile measured in several precisions predicts with the plan's.
+  plan.cluster.hardware = plan.cluster.hardware.for_dtype(plan.training.dtype);
 
   YAML::Node stages = f.child("stages");
   if (!stages.IsSequence() || stages.size() == 0) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Hardware and region profiles: profiles/hardware/*.yaml, profiles/regions/*.yaml.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -34,6 +35,52 @@ std::vector<EfficiencyPoint> read_efficiency_table(const YAML::Node& node, const
   return table;
 }
 
+const std::vector<std::string> kDtypes = {"fp32", "bf16"};
+
+// The keys of DtypeThroughput, in the profile's top level or in one entry of
+// throughput_by_dtype (f names the mapping they are in).
+DtypeThroughput read_throughput(YamlFields& f) {
+  DtypeThroughput t;
+  t.peak_tflops = f.number("peak_tflops", 1e-6, 1e6);
+  t.gemm_efficiency = read_efficiency_table(f.child("gemm_efficiency"), f.file(), f.field_name("gemm_efficiency"));
+  if (auto batched = f.optional_child("batched_gemm_efficiency")) {
+    t.batched_gemm_efficiency = read_efficiency_table(*batched, f.file(), f.field_name("batched_gemm_efficiency"));
+  }
+  t.memory_efficiency = f.number("memory_efficiency", 1e-3, 1.0);
+  t.flash_attention_efficiency = f.number("flash_attention_efficiency", 1e-3, 1.0);
+  if (auto ops = f.optional_child("trainer_ns_per_element")) {
+    YamlFields of(*ops, f.file(), f.field_name("trainer_ns_per_element"));
+    if (!ops->IsMap()) of.fail_here("expected a mapping of operation: nanoseconds per element");
+    for (const std::string& op : kTrainerOps) {
+      if (auto ns = of.optional_number(op, 1e-6, 1e9)) t.trainer_ns_per_element[op] = *ns;
+    }
+    of.finish();
+  }
+  return t;
+}
+
+void read_throughput_by_dtype(YamlFields& f, HardwareProfile& hw) {
+  hw.dtype = f.optional_choice("dtype", kDtypes).value_or("");
+  const std::optional<YAML::Node> node = f.optional_child("throughput_by_dtype");
+  if (!node) return;
+  if (!node->IsMap() || node->size() == 0) {
+    f.fail("throughput_by_dtype", "expected a mapping of dtype (fp32 | bf16): throughput keys");
+  }
+  if (hw.dtype.empty()) f.fail("throughput_by_dtype", "needs `dtype`: the precision of the top-level throughput keys");
+  YamlFields dtypes(*node, f.file(), "throughput_by_dtype");
+  for (const auto& kv : *node) {
+    const std::string dtype = kv.first.Scalar();
+    if (std::find(kDtypes.begin(), kDtypes.end(), dtype) == kDtypes.end()) {
+      dtypes.fail(dtype, "is not a dtype (fp32 | bf16)");
+    }
+    if (dtype == hw.dtype) dtypes.fail(dtype, "is the profile's own dtype (its top-level keys)");
+    YamlFields entry(dtypes.child(dtype), f.file(), dtypes.field_name(dtype));
+    hw.throughput_by_dtype[dtype] = read_throughput(entry);
+    entry.finish();
+  }
+  dtypes.finish();
+}
+
 }  // namespace
 
 HardwareProfile load_hardware_profile(const std::string& path) {
@@ -43,15 +90,9 @@ HardwareProfile load_hardware_profile(const std::string& path) {
   hw.source_file = path;
   hw.name = f.text("name");
   hw.description = f.optional_text("description").value_or("");
-  hw.peak_tflops = f.number("peak_tflops", 1e-6, 1e6);
-  hw.gemm_efficiency = read_efficiency_table(f.child("gemm_efficiency"), path, "gemm_efficiency");
-  if (auto batched = f.optional_child("batched_gemm_efficiency")) {
-    hw.batched_gemm_efficiency = read_efficiency_table(*batched, path, "batched_gemm_efficiency");
-  }
+  hw.set_throughput(read_throughput(f));
   hw.hbm_gb = f.number("hbm_gb", 1e-3, 1e6);
   hw.hbm_gb_per_s = f.number("hbm_gb_per_s", 1e-3, 1e6);
-  hw.memory_efficiency = f.number("memory_efficiency", 1e-3, 1.0);
-  hw.flash_attention_efficiency = f.number("flash_attention_efficiency", 1e-3, 1.0);
   hw.memory_reserved_gb = f.number("memory_reserved_gb", 0, 1e6);
   hw.kernel_overhead_us = f.number("kernel_overhead_us", 0, 1e6);
   hw.gpus_per_node = static_cast<int>(f.integer("gpus_per_node", 1, 1024));
@@ -70,6 +111,7 @@ HardwareProfile load_hardware_profile(const std::string& path) {
   hw.restart_overhead_s = f.number("restart_overhead_s", 0, 1e7);
   hw.mtbf_gpu_hours = f.number("mtbf_gpu_hours", 1e-3, kHuge);
   hw.measured = f.optional_text("measured").value_or("");
+  read_throughput_by_dtype(f, hw);
   f.finish();
   return hw;
 }

@@ -15,45 +15,71 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
     auto it = sources.find(key);
     return "source: " + (it == sources.end() ? default_source : it->second);
   };
-  auto number = [&](const std::string& key, double v) {
-    out << YAML::Key << key << YAML::Value << fmt::format("{}", v) << YAML::Comment(source_of(key));
+  // `prefix` names the mapping a key is in for its source ("" at the top).
+  auto number = [&](const std::string& prefix, const std::string& key, double v) {
+    out << YAML::Key << key << YAML::Value << fmt::format("{}", v) << YAML::Comment(source_of(prefix + key));
   };
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << hw.name;
   if (!hw.description.empty()) out << YAML::Key << "description" << YAML::Value << hw.description;
   if (!hw.measured.empty()) out << YAML::Key << "measured" << YAML::Value << hw.measured;
-  number("peak_tflops", hw.peak_tflops);
-  auto table = [&](const std::string& key, const std::vector<EfficiencyPoint>& points) {
-    out << YAML::Key << key << YAML::Comment(source_of(key)) << YAML::Value << YAML::BeginSeq;
+  auto table = [&](const std::string& prefix, const std::string& key, const std::vector<EfficiencyPoint>& points) {
+    out << YAML::Key << key << YAML::Comment(source_of(prefix + key)) << YAML::Value << YAML::BeginSeq;
     for (const auto& p : points) {
       out << YAML::Flow << YAML::BeginMap << YAML::Key << "flops" << YAML::Value << fmt::format("{:.6g}", p.flops)
           << YAML::Key << "efficiency" << YAML::Value << fmt::format("{}", p.efficiency) << YAML::EndMap;
     }
     out << YAML::EndSeq;
   };
-  table("gemm_efficiency", hw.gemm_efficiency);
-  if (!hw.batched_gemm_efficiency.empty()) table("batched_gemm_efficiency", hw.batched_gemm_efficiency);
-  number("hbm_gb", hw.hbm_gb);
-  number("hbm_gb_per_s", hw.hbm_gb_per_s);
-  number("memory_efficiency", hw.memory_efficiency);
-  number("flash_attention_efficiency", hw.flash_attention_efficiency);
-  number("memory_reserved_gb", hw.memory_reserved_gb);
-  number("kernel_overhead_us", hw.kernel_overhead_us);
-  number("gpus_per_node", hw.gpus_per_node);
-  number("intra_node_gb_per_s", hw.intra_node_gb_per_s);
-  number("intra_node_latency_us", hw.intra_node_latency_us);
-  number("inter_node_gb_per_s", hw.inter_node_gb_per_s);
-  number("inter_node_latency_us", hw.inter_node_latency_us);
-  number("tdp_w", hw.tdp_w);
-  number("typical_power_fraction", hw.typical_power_fraction);
-  number("idle_power_w", hw.idle_power_w);
-  number("node_overhead_w", hw.node_overhead_w);
-  number("embodied_kg_co2e_per_gpu", hw.embodied_kg_co2e_per_gpu);
-  number("lifetime_years", hw.lifetime_years);
-  number("price_usd_per_gpu_hour", hw.price_usd_per_gpu_hour);
-  number("checkpoint_write_gb_per_s", hw.checkpoint_write_gb_per_s);
-  number("restart_overhead_s", hw.restart_overhead_s);
-  number("mtbf_gpu_hours", hw.mtbf_gpu_hours);
+  auto throughput = [&](const std::string& prefix, const DtypeThroughput& t) {
+    number(prefix, "peak_tflops", t.peak_tflops);
+    table(prefix, "gemm_efficiency", t.gemm_efficiency);
+    if (!t.batched_gemm_efficiency.empty()) table(prefix, "batched_gemm_efficiency", t.batched_gemm_efficiency);
+    number(prefix, "memory_efficiency", t.memory_efficiency);
+    number(prefix, "flash_attention_efficiency", t.flash_attention_efficiency);
+    if (!t.trainer_ns_per_element.empty()) {
+      out << YAML::Key << "trainer_ns_per_element" << YAML::Comment(source_of(prefix + "trainer_ns_per_element"))
+          << YAML::Value << YAML::BeginMap;
+      for (const auto& [op, ns] : t.trainer_ns_per_element)
+        out << YAML::Key << op << YAML::Value << fmt::format("{}", ns);
+      out << YAML::EndMap;
+    }
+  };
+  throughput("", hw.throughput());
+  number("", "hbm_gb", hw.hbm_gb);
+  number("", "hbm_gb_per_s", hw.hbm_gb_per_s);
+  number("", "memory_reserved_gb", hw.memory_reserved_gb);
+  number("", "kernel_overhead_us", hw.kernel_overhead_us);
+  number("", "gpus_per_node", hw.gpus_per_node);
+  number("", "intra_node_gb_per_s", hw.intra_node_gb_per_s);
+  number("", "intra_node_latency_us", hw.intra_node_latency_us);
+  number("", "inter_node_gb_per_s", hw.inter_node_gb_per_s);
+  number("", "inter_node_latency_us", hw.inter_node_latency_us);
+  number("", "tdp_w", hw.tdp_w);
+  number("", "typical_power_fraction", hw.typical_power_fraction);
+  number("", "idle_power_w", hw.idle_power_w);
+  number("", "node_overhead_w", hw.node_overhead_w);
+  number("", "embodied_kg_co2e_per_gpu", hw.embodied_kg_co2e_per_gpu);
+  number("", "lifetime_years", hw.lifetime_years);
+  number("", "price_usd_per_gpu_hour", hw.price_usd_per_gpu_hour);
+  number("", "checkpoint_write_gb_per_s", hw.checkpoint_write_gb_per_s);
+  number("", "restart_overhead_s", hw.restart_overhead_s);
+  number("", "mtbf_gpu_hours", hw.mtbf_gpu_hours);
+  if (!hw.dtype.empty()) {
+    out << YAML::Key << "dtype" << YAML::Value << hw.dtype
+        << YAML::Comment(
+               "the precision of peak_tflops, the efficiency tables, memory_efficiency and "
+               "flash_attention_efficiency");
+  }
+  if (!hw.throughput_by_dtype.empty()) {
+    out << YAML::Key << "throughput_by_dtype" << YAML::Value << YAML::BeginMap;
+    for (const auto& [dtype, t] : hw.throughput_by_dtype) {
+      out << YAML::Key << dtype << YAML::Value << YAML::BeginMap;
+      throughput("throughput_by_dtype." + dtype + ".", t);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndMap;
+  }
   out << YAML::EndMap;
   return "# SPDX-License-Identifier: GPL-3.0-or-later\n" + std::string(out.c_str()) + "\n";
 }

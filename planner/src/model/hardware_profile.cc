@@ -26,6 +26,32 @@ double interpolate(const std::vector<EfficiencyPoint>& table, double flops) {
 
 }  // namespace
 
+DtypeThroughput HardwareProfile::throughput() const {
+  return {
+      peak_tflops,           gemm_efficiency, batched_gemm_efficiency, memory_efficiency, flash_attention_efficiency,
+      trainer_ns_per_element};
+}
+
+void HardwareProfile::set_throughput(const DtypeThroughput& t) {
+  peak_tflops = t.peak_tflops;
+  gemm_efficiency = t.gemm_efficiency;
+  batched_gemm_efficiency = t.batched_gemm_efficiency;
+  memory_efficiency = t.memory_efficiency;
+  flash_attention_efficiency = t.flash_attention_efficiency;
+  trainer_ns_per_element = t.trainer_ns_per_element;
+}
+
+HardwareProfile HardwareProfile::for_dtype(const std::string& wanted) const {
+  auto it = throughput_by_dtype.find(wanted);
+  if (wanted == dtype || it == throughput_by_dtype.end()) return *this;
+  HardwareProfile out = *this;
+  out.throughput_by_dtype.erase(wanted);
+  if (!dtype.empty()) out.throughput_by_dtype[dtype] = throughput();
+  out.set_throughput(it->second);
+  out.dtype = wanted;
+  return out;
+}
+
 double HardwareProfile::gemm_efficiency_at(double flops) const { return interpolate(gemm_efficiency, flops); }
 
 double HardwareProfile::batched_gemm_efficiency_at(double flops_each, double batch) const {

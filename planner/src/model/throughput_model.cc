@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "model/collectives.h"
+#include "model/trainer_operations.h"
 #include "sprout/planner/model/memory_model.h"
 
 namespace sprout::planner {
@@ -23,29 +24,38 @@ double hbm_bytes_per_s(const HardwareProfile& hw) {
 
 // One GEMM (or a batch of equal GEMMs launched as one kernel): the slower of
 // compute at the profile's efficiency for its size and moving its operands
-// through HBM (roofline).
-double gemm_seconds(const HardwareProfile& hw, double m, double n, double k, double batch = 1) {
+// through HBM (roofline). A GEMM streams its operands at the copy bandwidth
+// (`streamed`, sprout-train's stages), not at the memory-bound kernels'
+// fraction of it: on a CPU whose bf16 elementwise kernels reach 10% of the
+// copy bandwidth, that fraction made attention's batched GEMMs 2.6x slower
+// than they run. Other stages keep the model fitted to published runs.
+double gemm_seconds(const HardwareProfile& hw, double m, double n, double k, double batch = 1, bool streamed = false) {
   const double flops = 2 * m * n * k * batch;
   const double table = batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
   const double efficiency = std::min(1.0, table * hw.calibration.gemm_efficiency_scale);
   const double compute = flops / (hw.peak_tflops * 1e12 * efficiency);
   const double bytes = kBf16Bytes * (m * k + k * n + m * n) * batch;
-  const double memory = bytes / hbm_bytes_per_s(hw);
+  const double memory = bytes / (streamed ? hw.hbm_gb_per_s * 1e9 : hbm_bytes_per_s(hw));
   return std::max(compute, memory);
 }
 
 double memory_seconds(const HardwareProfile& hw, double bytes) { return bytes / hbm_bytes_per_s(hw); }
 
 // Launch overhead of one layer's kernels for one micro-batch, forward and
-// backward (matmuls, norms, activations, softmax, dropout, residuals).
-double layer_launch_seconds(const HardwareProfile& hw) {
+// backward (matmuls, norms, activations, softmax, dropout, residuals). The
+// measured costs of sprout-train's operations include their dispatch.
+double layer_launch_seconds(const StageWorkload& w, const HardwareProfile& hw) {
+  if (internal::has_trainer_operations(w, hw)) return 0;
   return hw.calibration.kernels_per_layer * hw.kernel_overhead_us * 1e-6;
 }
 
 // How fast the stage's codebase runs the model's kernels relative to
-// Megatron-LM's (1 for Megatron-LM itself).
+// Megatron-LM's (1 for Megatron-LM itself, and for sprout-train: its
+// operations are counted where the profile measured them, else its kernels
+// are the bandwidth model's, as every CPU prediction before them was).
 double framework_speed(const StageWorkload& w, const HardwareProfile& hw) {
-  return w.framework == Framework::kMegatronLm ? 1.0 : hw.calibration.other_framework_efficiency;
+  if (w.framework == Framework::kMegatronLm || w.framework == Framework::kSproutTrain) return 1.0;
+  return hw.calibration.other_framework_efficiency;
 }
 
 struct LayerTimes {
@@ -68,14 +78,15 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   const double kv = static_cast<double>(s.kv_heads) * d;
   const double heads_per_rank = s.heads / t;
   const bool swiglu = s.activation == Activation::kSwiglu;
+  const bool streamed = internal::has_trainer_operations(w, hw);
 
   // --- GEMMs of one layer (Megatron TP: column-parallel QKV and FFN1,
   // row-parallel output projection and FFN2) -------------------------------
-  double dense = gemm_seconds(hw, tokens, (h + 2 * kv) / t, h) +          // QKV
-                 gemm_seconds(hw, tokens, h, h / t) +                     // attention output
-                 gemm_seconds(hw, tokens, (swiglu ? 2 : 1) * f / t, h) +  // FFN up (and gate)
-                 gemm_seconds(hw, tokens, h, f / t);                      // FFN down
-  double attention_fwd = 0;                                               // attention core forward
+  double dense = gemm_seconds(hw, tokens, (h + 2 * kv) / t, h, 1, streamed) +          // QKV
+                 gemm_seconds(hw, tokens, h, h / t, 1, streamed) +                     // attention output
+                 gemm_seconds(hw, tokens, (swiglu ? 2 : 1) * f / t, h, 1, streamed) +  // FFN up (and gate)
+                 gemm_seconds(hw, tokens, h, f / t, 1, streamed);                      // FFN down
+  double attention_fwd = 0;                                                            // attention core forward
   double attention_bwd = 0;
   if (w.attention != AttentionKernel::kStandard) {
     // Fused kernel: causal masking skips half of the score matrix; backward
@@ -86,8 +97,8 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
     attention_fwd = fwd_flops / (hw.peak_tflops * 1e12 * hw.flash_attention_efficiency * kernel_speed);
     attention_bwd = 2.5 * attention_fwd;
   } else {
-    attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank) +  // QK^T
-                    gemm_seconds(hw, seq, d, seq, b * heads_per_rank);   // scores x V
+    attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank, streamed) +  // QK^T
+                    gemm_seconds(hw, seq, d, seq, b * heads_per_rank, streamed);   // scores x V
     attention_bwd = 2 * attention_fwd;
   }
 
@@ -110,8 +121,16 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
     softmax = 2 * kBf16Bytes * scores;  // fused scale-mask-softmax
     attn_dropout = w.dropout > 0 ? (2 * kBf16Bytes + 1) * scores : 0;
   }
-  const double fwd_memory = memory_seconds(hw, norms + residual + activation + rotary + softmax + attn_dropout);
-  const double attention_memory = memory_seconds(hw, softmax + attn_dropout);
+  double fwd_memory = memory_seconds(hw, norms + residual + activation + rotary + softmax + attn_dropout);
+  double attention_memory = memory_seconds(hw, softmax + attn_dropout);
+  if (internal::has_trainer_operations(w, hw)) {
+    // sprout-train: its operations one by one at their measured costs (a
+    // third of each forward, as for the bandwidth terms); dropout's masks
+    // still by bandwidth.
+    const double dropout_bytes = 2 * dropout_mask * replicated + attn_dropout;
+    fwd_memory = internal::trainer_layer_operation_seconds(w, hw) / 3 + memory_seconds(hw, dropout_bytes);
+    attention_memory = memory_seconds(hw, attn_dropout);
+  }
 
   LayerTimes lt;
   const double speed = framework_speed(w, hw);
@@ -351,11 +370,12 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   // --- optimizer: Adam is memory-bound; reads fp32 master, m, v, grad and
   // writes master, m, v and the bf16 copy: 30 bytes per local parameter ----
   const double local_params = stage_params / (p.fully_sharded ? p.shard_group() : (p.distributed_optimizer ? p.dp : 1));
-  mb.optimizer_s = memory_seconds(hw, 30 * local_params);
+  mb.optimizer_s = internal::has_trainer_operations(w, hw) ? internal::trainer_optimizer_seconds(hw, local_params)
+                                                           : memory_seconds(hw, 30 * local_params);
   br.optimizer_s = mb.optimizer_s;
 
-  mb.launch_overhead_s = layers_per_chunk * layer_launch_seconds(hw);
-  br.other_s = m * pace.stage_layers * layer_launch_seconds(hw);
+  mb.launch_overhead_s = layers_per_chunk * layer_launch_seconds(w, hw);
+  br.other_s = m * pace.stage_layers * layer_launch_seconds(w, hw);
 
   const double batch_tokens = static_cast<double>(est.global_batch_sequences) * s.seq_len;
   est.model_flops = model_flops_per_token(s) * batch_tokens;

@@ -28,6 +28,9 @@ HardwareProfile scaled(const HardwareProfile& base, double factor, double kernel
   // Memory-bound kernels (LayerNorm, GELU, softmax, residuals) speed up with
   // the arithmetic, up to the copy bandwidth.
   hw.memory_efficiency = std::min(1.0, base.memory_efficiency * factor);
+  // sprout-train's measured operations, likewise (their time per element
+  // falls as the factor rises).
+  for (auto& [op, ns] : hw.trainer_ns_per_element) ns /= factor;
   hw.kernel_overhead_us = kernel_overhead_us;
   return hw;
 }

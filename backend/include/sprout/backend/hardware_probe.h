@@ -21,6 +21,7 @@ namespace sprout::backend {
 struct ProbeOptions {
   bool quick = false;                                // under 30 s: fewer shapes, smaller buffers
   std::string dtype = "fp32";                        // GEMM precision: fp32 | bf16 (what the trainer runs)
+  std::vector<std::string> other_dtypes;             // also measured, into throughput_by_dtype
   int threads = 0;                                   // 0: all cores
   std::string scratch_dir = ".";                     // where the checkpoint write test writes (and removes) a file
   std::string name;                                  // profile name

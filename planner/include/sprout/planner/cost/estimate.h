@@ -31,6 +31,7 @@ struct StageEstimate {
   double growth_transition_s = 0;             // stop before this stage to grow into it
   long long ramp_iterations = 0;              // iterations with the MSG mask active
   double mask_ramp_s = 0;                     // extra time the mask costs over those iterations
+  double evaluation_s = 0;                    // validation passes (sprout-train: its eval schedule)
   Costs costs;                                // training (mask ramp included) + growth transition
   std::vector<LayoutCandidate> alternatives;  // top layouts when searched
 };

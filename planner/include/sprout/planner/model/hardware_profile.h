@@ -3,6 +3,7 @@
 // profiles/hardware/*.yaml; every number there carries its source.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,34 @@ struct EfficiencyPoint {
   double flops = 0;
   double efficiency = 0;
 };
+
+// The throughput values that depend on the precision the trainer computes
+// in: on this project's 2-core AVX-512 CPU, bf16 GEMMs under autocast run
+// ~3.5x faster than fp32 ones and bf16 elementwise kernels ~4x slower (no
+// native bf16 arithmetic), so one set cannot predict both (docs/compare.md).
+struct DtypeThroughput {
+  double peak_tflops = 0;
+  std::vector<EfficiencyPoint> gemm_efficiency;
+  std::vector<EfficiencyPoint> batched_gemm_efficiency;
+  double memory_efficiency = 0.8;
+  double flash_attention_efficiency = 0.6;
+  // sprout-train's unfused LibTorch operations, measured by `sprout profile`
+  // running them as the trainer does (forward and backward through autograd):
+  // nanoseconds per element of the tensor each acts on (kTrainerOps; adamw:
+  // per parameter). Their per-element costs differ by 80x on one CPU (a bf16
+  // LayerNorm, a fp32 add), beyond any one bandwidth. Empty: not measured.
+  std::map<std::string, double> trainer_ns_per_element;
+};
+
+// The operation families of trainer_ns_per_element, and what an element is:
+// layer_norm, rms_norm, residual_add: the residual stream [tokens, hidden];
+// rotary: queries and keys [batch, heads, seq, head size]; gelu, swiglu: the
+// FFN's hidden activations [tokens, ffn]; attention_scores (scale, causal
+// mask, softmax): [batch, heads, seq, seq]; head_copy (heads to and from
+// their GEMM layout, GQA's repeated keys and values): each element copied;
+// adamw: each parameter (clipping, the update, zeroing the gradient).
+inline const std::vector<std::string> kTrainerOps = {"layer_norm", "rms_norm",         "residual_add", "rotary", "gelu",
+                                                     "swiglu",     "attention_scores", "head_copy",    "adamw"};
 
 struct HardwareProfile {
   std::string name;
@@ -32,10 +61,11 @@ struct HardwareProfile {
   std::vector<EfficiencyPoint> batched_gemm_efficiency;
   double hbm_gb = 0;
   double hbm_gb_per_s = 0;
-  double memory_efficiency = 0.8;           // achieved/peak for memory-bound kernels
-  double flash_attention_efficiency = 0.6;  // achieved/peak of fused attention kernels
-  double memory_reserved_gb = 0;            // context, NCCL buffers, fragmentation
-  double kernel_overhead_us = 0;            // launch/sync cost per kernel
+  double memory_efficiency = 0.8;                        // achieved/peak for memory-bound kernels
+  double flash_attention_efficiency = 0.6;               // achieved/peak of fused attention kernels
+  double memory_reserved_gb = 0;                         // context, NCCL buffers, fragmentation
+  double kernel_overhead_us = 0;                         // launch/sync cost per kernel
+  std::map<std::string, double> trainer_ns_per_element;  // DtypeThroughput's
 
   // interconnect (bus bandwidth as nccl-tests reports it)
   int gpus_per_node = 8;
@@ -59,9 +89,22 @@ struct HardwareProfile {
   double mtbf_gpu_hours = 0;             // mean GPU-hours between job interruptions
   std::string measured;                  // date and method when `sprout profile` wrote it
 
+  // Precision the throughput values above were measured in ("" when the
+  // profile does not say: a GPU profile's datasheet bf16), and the same
+  // values measured in other precisions (`sprout profile --dtype bf16,fp32`).
+  std::string dtype;
+  std::map<std::string, DtypeThroughput> throughput_by_dtype;
+
   // The model's fitted constants (model_calibration.h); not part of the
   // profile file: the same on every GPU type.
   ModelCalibration calibration;
+
+  DtypeThroughput throughput() const;
+  void set_throughput(const DtypeThroughput& t);
+  // This profile for a trainer computing in `dtype`: the throughput measured
+  // in that precision in place of the main one (which moves into
+  // throughput_by_dtype); unchanged when the profile has none for it.
+  HardwareProfile for_dtype(const std::string& dtype) const;
 
   // Efficiency for a GEMM of `flops` (log-linear interpolation, clamped).
   double gemm_efficiency_at(double flops) const;

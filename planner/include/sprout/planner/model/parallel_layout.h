@@ -26,11 +26,15 @@ struct EnumNameTable<AttentionKernel> {
 // Korthikanti et al. 2022); DeepSpeed's pipeline engine (Megatron-DeepSpeed,
 // GPT-NeoX) and other codebases (SageMaker model parallelism, FSDP) run the
 // same work at a fitted fraction of that speed (model_calibration.h).
-enum class Framework { kMegatronLm, kDeepSpeed, kOther };
+// kSproutTrain: this project's trainer (backend/), whose unfused LibTorch
+// operations the model counts one by one where the profile measured them.
+enum class Framework { kMegatronLm, kDeepSpeed, kOther, kSproutTrain };
 template <>
 struct EnumNameTable<Framework> {
-  static constexpr EnumName<Framework> entries[] = {
-      {Framework::kMegatronLm, "megatron-lm"}, {Framework::kDeepSpeed, "deepspeed"}, {Framework::kOther, "other"}};
+  static constexpr EnumName<Framework> entries[] = {{Framework::kMegatronLm, "megatron-lm"},
+                                                    {Framework::kDeepSpeed, "deepspeed"},
+                                                    {Framework::kOther, "other"},
+                                                    {Framework::kSproutTrain, "sprout-train"}};
 };
 
 struct ParallelLayout {

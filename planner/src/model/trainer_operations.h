@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The time of sprout-train's unfused memory-bound operations, counted as
+// backend/src/step/gpt_forward.cc runs them, at the per-element costs the
+// profile measured (HardwareProfile::trainer_ns_per_element; docs/formulas.md
+// "sprout-train's operations").
+#pragma once
+
+#include "sprout/planner/model/throughput_model.h"
+
+namespace sprout::planner::internal {
+
+// Whether `hw` measured every operation a layer of `w` runs in sprout-train
+// (and the optimizer's): else the model's bandwidth terms stand in.
+bool has_trainer_operations(const StageWorkload& w, const HardwareProfile& hw);
+
+// Seconds of one layer's memory-bound operations for one micro-batch,
+// forward and backward together (GEMMs excluded).
+double trainer_layer_operation_seconds(const StageWorkload& w, const HardwareProfile& hw);
+
+// Seconds of sprout-train's optimizer step over `parameters` local ones.
+double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters);
+
+}  // namespace sprout::planner::internal

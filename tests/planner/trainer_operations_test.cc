@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A profile measured in two precisions, and sprout-train's operations
+// counted one by one (issue 20, point 5): each plan is predicted with its
+// training.dtype's throughput, and a sprout-train stage's memory-bound time
+// is the trainer's operations times their measured per-element costs.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "sprout/planner/cost/estimate.h"
+#include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/model/memory_model.h"
+#include "test_paths.h"
+
+namespace sprout::planner {
+namespace {
+
+// cpu-generic as `sprout profile --dtype bf16,fp32` would write it: bf16 the
+// profile's own dtype, fp32 under throughput_by_dtype, each with the
+// trainer's operations at distinct per-element costs.
+HardwareProfile two_dtype_profile() {
+  HardwareProfile hw = find_hardware_profile("cpu-generic");
+  hw.name = "two-dtypes";
+  hw.dtype = "bf16";
+  hw.peak_tflops = 0.6;
+  double ns = 1;
+  for (const auto& op : kTrainerOps) hw.trainer_ns_per_element[op] = ns++;
+  DtypeThroughput fp32 = hw.throughput();
+  fp32.peak_tflops = 0.19;
+  fp32.memory_efficiency = 0.25;
+  for (auto& [op, value] : fp32.trainer_ns_per_element) value *= 2;
+  hw.throughput_by_dtype["fp32"] = fp32;
+  return hw;
+}
+
+std::string write_profile(const std::string& dir, const HardwareProfile& hw) {
+  const std::string path = dir + "/two-dtypes.yaml";
+  std::ofstream(path) << hardware_profile_to_yaml(hw, {}, "test");
+  return path;
+}
+
+Plan plan_for(const std::string& profile, const std::string& dtype, const std::string& norm) {
+  return load_plan_from_string(R"(name: ops
+hardware: )" + profile + R"(
+gpus: 1
+region: us-average
+model: {vocab: 256, seq_len: 128, activation: gelu, norm: )" +
+                                   norm + R"(, framework: sprout-train}
+training: {dtype: )" + dtype + R"(, eval_every_steps: 10, eval_batches: 2}
+stages:
+  - {name: main, layers: 4, hidden: 128, heads: 8, tokens: 409600, global_batch_tokens: 4096, lr: 1.0e-3,
+     parallel: {tp: 1, pp: 1, dp: 1, micro_batch: 8}}
+)",
+                               "ops.yaml");
+}
+
+TEST(TrainerOperations, AProfileOfTwoDtypesRoundTripsAndPredictsEachPlanWithItsOwn) {
+  const std::string dir = test::make_temp_dir("two-dtypes");
+  const HardwareProfile hw = two_dtype_profile();
+  const HardwareProfile back = load_hardware_profile(write_profile(dir, hw));
+  EXPECT_EQ(back.dtype, "bf16");
+  ASSERT_EQ(back.throughput_by_dtype.count("fp32"), 1u);
+  EXPECT_DOUBLE_EQ(back.throughput_by_dtype.at("fp32").peak_tflops, 0.19);
+  EXPECT_EQ(back.trainer_ns_per_element, hw.trainer_ns_per_element);
+  EXPECT_EQ(back.throughput_by_dtype.at("fp32").trainer_ns_per_element,
+            hw.throughput_by_dtype.at("fp32").trainer_ns_per_element);
+
+  const Plan bf16 = plan_for(dir + "/two-dtypes.yaml", "bf16", "layernorm");
+  const Plan fp32 = plan_for(dir + "/two-dtypes.yaml", "fp32", "layernorm");
+  EXPECT_DOUBLE_EQ(bf16.cluster.hardware.peak_tflops, 0.6);
+  EXPECT_DOUBLE_EQ(fp32.cluster.hardware.peak_tflops, 0.19);
+  EXPECT_DOUBLE_EQ(fp32.cluster.hardware.memory_efficiency, 0.25);
+  EXPECT_EQ(fp32.cluster.hardware.dtype, "fp32");
+  // The profile's own values move aside, not away: a second selection of
+  // bf16 gets them back.
+  EXPECT_DOUBLE_EQ(fp32.cluster.hardware.for_dtype("bf16").peak_tflops, 0.6);
+  EXPECT_GT(estimate_plan(fp32).stages[0].iteration.iteration_s, estimate_plan(bf16).stages[0].iteration.iteration_s);
+}
+
+TEST(TrainerOperations, NormsAndOptimizerCostWhatTheirMeasuredOperationsCost) {
+  const std::string dir = test::make_temp_dir("trainer-ops");
+  const std::string profile = write_profile(dir, two_dtype_profile());
+  const HardwareProfile& hw = plan_for(profile, "bf16", "layernorm").cluster.hardware;
+  const StageEstimate ln = estimate_plan(plan_for(profile, "bf16", "layernorm")).stages[0];
+  const StageEstimate rms = estimate_plan(plan_for(profile, "bf16", "rmsnorm")).stages[0];
+  // Two norms a layer over the residual stream (8 x 128 tokens x 128), 4
+  // layers, 4 micro-batches a step: the compute differs by exactly that
+  // many elements at rms_norm's cost minus layer_norm's (RMSNorm's missing
+  // biases leave the GEMMs as they are).
+  const double norm_elements = 2 * 8 * 128 * 128.0 * 4 * 4;
+  const double per_element = (hw.trainer_ns_per_element.at("rms_norm") - hw.trainer_ns_per_element.at("layer_norm"));
+  EXPECT_NEAR(rms.iteration.breakdown.compute_s - ln.iteration.breakdown.compute_s, norm_elements * per_element * 1e-9,
+              1e-9);
+  // The optimizer: every parameter at adamw's measured cost.
+  const double local_params = stage_parameters_per_gpu(ln.shape, ln.layout);
+  EXPECT_NEAR(ln.iteration.breakdown.optimizer_s, local_params * hw.trainer_ns_per_element.at("adamw") * 1e-9, 1e-12);
+  // Evaluation: 100 steps / 10 + the stage's last = 11 passes of 2 x 16
+  // sequences forward, 4 micro-batches of 8.
+  const MicroBatchTimes& mb = ln.iteration.micro;
+  const double forward = mb.forward_s + mb.first_stage_extra_s + mb.last_stage_extra_s / 3;
+  EXPECT_EQ(ln.iterations, 100);
+  EXPECT_NEAR(ln.evaluation_s, 11 * 4 * forward, 1e-12);
+}
+
+TEST(TrainerOperations, OtherFrameworksAndUnmeasuredProfilesKeepTheBandwidthModel) {
+  const std::string dir = test::make_temp_dir("trainer-ops-other");
+  const std::string profile = write_profile(dir, two_dtype_profile());
+  Plan megatron = plan_for(profile, "bf16", "layernorm");
+  megatron.stages[0].framework = Framework::kMegatronLm;
+  Plan generic = plan_for("cpu-generic", "bf16", "layernorm");
+  for (const Plan* plan : {&megatron, &generic}) {
+    const StageEstimate s = estimate_plan(*plan).stages[0];
+    // Adam by bandwidth: 30 bytes a parameter (throughput_model.cc).
+    const HardwareProfile& hw = plan->cluster.hardware;
+    EXPECT_NEAR(s.iteration.breakdown.optimizer_s,
+                30 * stage_parameters_per_gpu(s.shape, s.layout) /
+                    (hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency * hw.calibration.memory_efficiency_scale),
+                1e-12);
+  }
+  // Evaluation is sprout-train's schedule: counted for its stages only.
+  EXPECT_EQ(estimate_plan(megatron).stages[0].evaluation_s, 0);
+  EXPECT_GT(estimate_plan(generic).stages[0].evaluation_s, 0);
+}
+
+}  // namespace
+}  // namespace sprout::planner
