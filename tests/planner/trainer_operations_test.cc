@@ -10,6 +10,7 @@
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/model/memory_model.h"
+#include "sprout/planner/model/model_shape.h"
 #include "test_paths.h"
 
 namespace sprout::planner {
@@ -23,12 +24,19 @@ HardwareProfile two_dtype_profile() {
   hw.name = "two-dtypes";
   hw.dtype = "bf16";
   hw.peak_tflops = 0.6;
+  // Per element: falling with the size as measured (two sizes, 4x apart,
+  // the second 0.8 of the first), one operation costlier than the last.
   double ns = 1;
-  for (const auto& op : kTrainerOps) hw.trainer_ns_per_element[op] = ns++;
+  for (const auto& op : kTrainerOps) {
+    hw.trainer_ns_per_element[op] = {{1e5, ns}, {4e5, 0.8 * ns}};
+    ns += 1;
+  }
   DtypeThroughput fp32 = hw.throughput();
   fp32.peak_tflops = 0.19;
   fp32.memory_efficiency = 0.25;
-  for (auto& [op, value] : fp32.trainer_ns_per_element) value *= 2;
+  for (auto& [op, costs] : fp32.trainer_ns_per_element) {
+    for (auto& c : costs) c.ns *= 2;
+  }
   hw.throughput_by_dtype["fp32"] = fp32;
   return hw;
 }
@@ -61,9 +69,14 @@ TEST(TrainerOperations, AProfileOfTwoDtypesRoundTripsAndPredictsEachPlanWithItsO
   EXPECT_EQ(back.dtype, "bf16");
   ASSERT_EQ(back.throughput_by_dtype.count("fp32"), 1u);
   EXPECT_DOUBLE_EQ(back.throughput_by_dtype.at("fp32").peak_tflops, 0.19);
-  EXPECT_EQ(back.trainer_ns_per_element, hw.trainer_ns_per_element);
-  EXPECT_EQ(back.throughput_by_dtype.at("fp32").trainer_ns_per_element,
-            hw.throughput_by_dtype.at("fp32").trainer_ns_per_element);
+  for (const auto& op : kTrainerOps) {
+    for (double elements : {5e4, 2e5, 1e6}) {
+      EXPECT_DOUBLE_EQ(back.trainer_ns_at(op, elements), hw.trainer_ns_at(op, elements)) << op;
+      EXPECT_DOUBLE_EQ(back.for_dtype("fp32").trainer_ns_at(op, elements), 2 * hw.trainer_ns_at(op, elements)) << op;
+    }
+  }
+  // Between two sizes, log-linear: halfway in log(elements) is halfway in ns.
+  EXPECT_NEAR(hw.trainer_ns_at("gelu", 2e5), 0.9 * hw.trainer_ns_at("gelu", 1e5), 1e-12);
 
   const Plan bf16 = plan_for(dir + "/two-dtypes.yaml", "bf16", "layernorm");
   const Plan fp32 = plan_for(dir + "/two-dtypes.yaml", "fp32", "layernorm");
@@ -85,15 +98,17 @@ TEST(TrainerOperations, NormsAndOptimizerCostWhatTheirMeasuredOperationsCost) {
   const StageEstimate rms = estimate_plan(plan_for(profile, "bf16", "rmsnorm")).stages[0];
   // Two norms a layer over the residual stream (8 x 128 tokens x 128), 4
   // layers, 4 micro-batches a step: the compute differs by exactly that
-  // many elements at rms_norm's cost minus layer_norm's (RMSNorm's missing
-  // biases leave the GEMMs as they are).
-  const double norm_elements = 2 * 8 * 128 * 128.0 * 4 * 4;
-  const double per_element = (hw.trainer_ns_per_element.at("rms_norm") - hw.trainer_ns_per_element.at("layer_norm"));
+  // many elements at rms_norm's cost minus layer_norm's for that size
+  // (RMSNorm's missing biases leave the GEMMs as they are).
+  const double stream = 8 * 128 * 128.0;
+  const double norm_elements = 2 * stream * 4 * 4;
+  const double per_element = hw.trainer_ns_at("rms_norm", stream) - hw.trainer_ns_at("layer_norm", stream);
   EXPECT_NEAR(rms.iteration.breakdown.compute_s - ln.iteration.breakdown.compute_s, norm_elements * per_element * 1e-9,
               1e-9);
   // The optimizer: every parameter at adamw's measured cost.
   const double local_params = stage_parameters_per_gpu(ln.shape, ln.layout);
-  EXPECT_NEAR(ln.iteration.breakdown.optimizer_s, local_params * hw.trainer_ns_per_element.at("adamw") * 1e-9, 1e-12);
+  const double adamw_ns = hw.trainer_ns_at("adamw", parameters_per_layer(ln.shape));
+  EXPECT_NEAR(ln.iteration.breakdown.optimizer_s, local_params * adamw_ns * 1e-9, 1e-12);
   // Evaluation: 100 steps / 10 + the stage's last = 11 passes of 2 x 16
   // sequences forward, 4 micro-batches of 8.
   const MicroBatchTimes& mb = ln.iteration.micro;

@@ -355,16 +355,18 @@ planner::DtypeThroughput probe_throughput(const std::string& dtype, const Throug
       fmt::format("measured: unfused attention at {:.1f} GFLOP/s (no fused kernel in this LibTorch)", attn * 1e3);
 
   c.say(fmt::format("sprout-train's memory-bound operations ({}; forward + backward)", dtype));
-  t.trainer_ns_per_element = measure_trainer_operations(
-      dtype, probe_device(), c.budget_s / 2,
-      [](const std::function<void()>& run, double budget) { return time_median(run, budget); });
+  t.trainer_ns_per_element = measure_trainer_operations(dtype, probe_device(), c.budget_s / 2);
   std::string listed;
-  for (const auto& [op, ns] : t.trainer_ns_per_element)
-    listed += fmt::format("{}{} {:.2f}", listed.empty() ? "" : ", ", op, ns);
+  for (const auto& [op, costs] : t.trainer_ns_per_element) {
+    listed += fmt::format("{}{}", listed.empty() ? "" : ", ", op);
+    for (const auto& c : costs) listed += fmt::format(" {:.2f}", c.ns);
+  }
   c.say("  ns per element: " + listed);
   sources[prefix + "trainer_ns_per_element"] = fmt::format(
-      "measured: sprout-train's own operations in {}, forward + backward through autograd, at one layer of "
-      "micro-batch 8 x 128 tokens, hidden 128, 8 heads, FFN 512 (GPU: 4 x 1024, 2048, 16, 8192)",
+      "measured: sprout-train's own operations in {}, forward + backward through autograd on cold caches, at a layer "
+      "of "
+      "micro-batch 2, 8 and 32 x 128 tokens, hidden 128, 8 heads, FFN 512 (GPU: 1, 4, 16 x 1024 tokens, hidden "
+      "2048, 16 heads, FFN 8192); adamw at half, once and twice the width",
       dtype);
   return t;
 }

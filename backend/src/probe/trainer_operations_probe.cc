@@ -2,11 +2,14 @@
 #include "probe/trainer_operations_probe.h"
 
 #include <torch/autograd.h>
+#include <torch/cuda.h>
 
+#include <algorithm>
 #include <limits>
 #include <vector>
 
 #include "device/autocast.h"
+#include "device/stopwatch.h"
 #include "model/adamw.h"
 #include "model/norms.h"
 #include "model/positions.h"
@@ -27,27 +30,68 @@ LayerSizes layer_sizes(torch::Device device) {
   return device.is_cuda() ? LayerSizes{4, 1024, 16, 128, 8192} : LayerSizes{8, 128, 8, 16, 512};
 }
 
-// Forward under the trainer's autocast, then backward from ones.
-void forward_backward(bool autocast, torch::Device device, const std::function<std::vector<torch::Tensor>()>& forward,
-                      std::vector<torch::Tensor> leaves) {
+// Seconds of one forward under the trainer's autocast plus its backward
+// (from ones prepared beforehand), each started with the caches holding
+// other data: in a training step, the tensors an operation reads were
+// written long before (its backward runs after the whole forward), so an
+// operation timed on warm caches looked up to 2x faster than it runs there
+// (fp32, whose tensors are twice bf16's: plans of hidden 64 came out 26-37%
+// short).
+void evict_caches(torch::Device device) {
+  static torch::Tensor other_data;  // 64 MiB: larger than a CPU's last-level cache
+  if (!other_data.defined() || other_data.device() != device) {
+    other_data = torch::zeros({16LL << 20}, torch::TensorOptions().device(device));
+  }
+  other_data.add_(1.0);
+  if (device.is_cuda()) torch::cuda::synchronize();
+}
+
+double cold_forward_backward_seconds(bool autocast, torch::Device device,
+                                     const std::function<std::vector<torch::Tensor>()>& forward,
+                                     std::vector<torch::Tensor>& leaves) {
+  auto evict = [&] { evict_caches(device); };
+  auto finish = [&] {
+    if (device.is_cuda()) torch::cuda::synchronize();
+  };
   std::vector<torch::Tensor> outputs;
+  evict();
+  const auto forward_start = Clock::now();
   {
     AutocastGuard guard(autocast, device);
     outputs = forward();
   }
+  finish();
+  const double forward_s = seconds_since(forward_start);
   std::vector<torch::Tensor> grads;
   for (const auto& y : outputs) grads.push_back(torch::ones_like(y));
+  evict();
+  const auto backward_start = Clock::now();
   torch::autograd::backward(outputs, grads);
+  finish();
+  const double backward_s = seconds_since(backward_start);
   for (auto& leaf : leaves) leaf.mutable_grad() = torch::Tensor();
+  return forward_s + backward_s;
+}
+
+// The median of `seconds()` over about `budget_s` (at least 3 runs after a
+// warm-up).
+double median_seconds(const std::function<double()>& seconds, double budget_s) {
+  seconds();
+  std::vector<double> t;
+  const auto start = Clock::now();
+  while (t.size() < 3 || (seconds_since(start) < budget_s && t.size() < 200)) t.push_back(seconds());
+  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
+  return t[t.size() / 2];
 }
 
 }  // namespace
 
-std::map<std::string, double> measure_trainer_operations(
-    const std::string& dtype, torch::Device device, double budget_s,
-    const std::function<double(const std::function<void()>&, double)>& time_median) {
-  const bool bf16 = dtype == "bf16";
-  const LayerSizes z = layer_sizes(device);
+namespace {
+
+using Measured = std::map<std::string, planner::SizedCost>;
+
+// The operations of one layer of sizes `z`: elements and ns per element.
+Measured measure_layer(const LayerSizes& z, bool bf16, torch::Device device, double budget_s) {
   // The residual stream stays fp32 (the embedding's dtype); what a linear or
   // matmul returns is bf16 under autocast.
   const auto stream_options = torch::TensorOptions().device(device).dtype(torch::kFloat32);
@@ -64,11 +108,11 @@ std::map<std::string, double> measure_trainer_operations(
   auto scores = leaf(torch::randn({z.batch, z.heads, z.seq, z.seq}, computed_options));
   const auto causal = torch::ones({z.seq, z.seq}, torch::TensorOptions().dtype(torch::kBool).device(device)).triu(1);
 
-  std::map<std::string, double> ns;
+  Measured out;
   auto measure = [&](const std::string& op, double elements, const std::function<std::vector<torch::Tensor>()>& f,
                      std::vector<torch::Tensor> leaves) {
-    const double s = time_median([&] { forward_backward(bf16, device, f, leaves); }, budget_s);
-    ns[op] = s / elements * 1e9;
+    const double s = median_seconds([&] { return cold_forward_backward_seconds(bf16, device, f, leaves); }, budget_s);
+    out[op] = {elements, s / elements * 1e9};
   };
   const double stream = static_cast<double>(x.numel());
   measure("layer_norm", stream, [&] { return std::vector{layer_norm(x, gain, bias)}; }, {x, gain, bias});
@@ -93,11 +137,18 @@ std::map<std::string, double> measure_trainer_operations(
   measure("head_copy", static_cast<double>(q.numel()), [&] { return std::vector{q.transpose(1, 2).contiguous()}; },
           {q});
 
-  // The optimizer over a layer's worth of parameters, as a step runs it:
-  // clip the gradients' norm, then AdamW.
-  std::vector<torch::Tensor> params = {leaf(torch::randn({3 * hidden, hidden}, stream_options)),
-                                       leaf(torch::randn({z.ffn, hidden}, stream_options)),
-                                       leaf(torch::randn({hidden, z.ffn}, stream_options))};
+  return out;
+}
+
+// The optimizer over a layer's weights of sizes `z`, as a step runs it:
+// clip the gradients' norm, then AdamW; per parameter.
+planner::SizedCost measure_layer_optimizer(const LayerSizes& z, torch::Device device, double budget_s) {
+  const auto options = torch::TensorOptions().device(device).dtype(torch::kFloat32);
+  auto leaf = [](torch::Tensor t) { return t.set_requires_grad(true); };
+  const int64_t hidden = z.hidden();
+  std::vector<torch::Tensor> params = {leaf(torch::randn({3 * hidden, hidden}, options)),
+                                       leaf(torch::randn({z.ffn, hidden}, options)),
+                                       leaf(torch::randn({hidden, z.ffn}, options))};
   double count = 0;
   for (auto& p : params) {
     p.mutable_grad() = torch::randn_like(p);
@@ -105,14 +156,42 @@ std::map<std::string, double> measure_trainer_operations(
   }
   AdamWState state = make_adamw_state(params);
   const std::vector<bool> decay(params.size(), true);
-  const double s = time_median(
+  // Cold as in a step: the moments were last touched a step ago.
+  const double s = median_seconds(
       [&] {
+        evict_caches(device);
+        const auto start = Clock::now();
         clip_grad_norm(params, 1.0);
         adamw_step(params, decay, state, AdamWSettings{}, 1e-4);
+        if (device.is_cuda()) torch::cuda::synchronize();
+        return seconds_since(start);
       },
       budget_s);
-  ns["adamw"] = s / count * 1e9;
-  return ns;
+  return {count, s / count * 1e9};
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operations(const std::string& dtype,
+                                                                                  torch::Device device,
+                                                                                  double budget_s) {
+  // Three sizes 4x apart (a quarter of the layer, the layer, four times it):
+  // an operation's cost per element falls as its tensors grow (dispatch and
+  // threading amortised), by up to 2x over the CPU plans' range. The
+  // optimizer's size is a layer's width (hidden / 2, hidden, 2 hidden).
+  const LayerSizes base = layer_sizes(device);
+  std::map<std::string, std::vector<planner::SizedCost>> costs;
+  for (int step = 0; step < 3; ++step) {
+    LayerSizes z = base;
+    z.batch = std::max<int64_t>(1, base.batch * (1 << (2 * step)) / 4);
+    Measured layer = measure_layer(z, dtype == "bf16", device, budget_s);
+    LayerSizes wide = base;
+    wide.head_dim = base.head_dim * (1 << step) / 2;
+    wide.ffn = base.ffn * (1 << step) / 2;
+    layer["adamw"] = measure_layer_optimizer(wide, device, budget_s);
+    for (const auto& [op, cost] : layer) costs[op].push_back(cost);
+  }
+  return costs;
 }
 
 }  // namespace sprout::backend

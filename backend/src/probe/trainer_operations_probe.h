@@ -7,16 +7,19 @@
 
 #include <torch/types.h>
 
-#include <functional>
 #include <map>
 #include <string>
+#include <vector>
+
+#include "sprout/planner/model/hardware_profile.h"
 
 namespace sprout::backend {
 
-// Nanoseconds per element of each of planner::kTrainerOps, on `device`,
-// spending about `budget_s` on each. `time_median(run, budget)` times one op.
-std::map<std::string, double> measure_trainer_operations(
-    const std::string& dtype, torch::Device device, double budget_s,
-    const std::function<double(const std::function<void()>&, double)>& time_median);
+// Nanoseconds per element of each of planner::kTrainerOps at three sizes,
+// on `device`, spending about `budget_s` on each, every run started with
+// caches holding other data (as in a training step).
+std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operations(const std::string& dtype,
+                                                                                  torch::Device device,
+                                                                                  double budget_s);
 
 }  // namespace sprout::backend

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Hardware and region profiles: profiles/hardware/*.yaml, profiles/regions/*.yaml.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -15,27 +17,52 @@ namespace {
 
 constexpr double kHuge = 1e12;
 
-std::vector<EfficiencyPoint> read_efficiency_table(const YAML::Node& node, const std::string& file,
-                                                   const std::string& field) {
+// A column of a table row: its key and allowed range.
+struct Column {
+  const char* key;
+  double min, max;
+};
+
+// A non-empty list of {x: X, y: Y} rows in increasing X (the efficiency
+// tables, the trainer operations' costs by size).
+std::vector<std::pair<double, double>> read_increasing_rows(const YAML::Node& node, const std::string& file,
+                                                            const std::string& field, Column x, Column y) {
   if (!node.IsSequence() || node.size() == 0) {
-    throw InputError(location_of(node, file), field, "expected a non-empty list of {flops: F, efficiency: E}");
+    throw InputError(location_of(node, file), field,
+                     fmt::format("expected a non-empty list of {{{}: X, {}: Y}}", x.key, y.key));
   }
-  std::vector<EfficiencyPoint> table;
+  std::vector<std::pair<double, double>> rows;
   for (size_t i = 0; i < node.size(); ++i) {
     YamlFields row(node[i], file, field + "[" + std::to_string(i) + "]");
-    EfficiencyPoint p;
-    p.flops = row.number("flops", 1, 1e30);
-    p.efficiency = row.number("efficiency", 1e-6, 1.0);
+    const double xv = row.number(x.key, x.min, x.max);
+    const double yv = row.number(y.key, y.min, y.max);
     row.finish();
-    if (!table.empty() && p.flops <= table.back().flops) {
-      row.fail("flops", "rows must be in increasing flops order");
+    if (!rows.empty() && xv <= rows.back().first) {
+      row.fail(x.key, fmt::format("rows must be in increasing {} order", x.key));
     }
-    table.push_back(p);
+    rows.emplace_back(xv, yv);
   }
+  return rows;
+}
+
+std::vector<EfficiencyPoint> read_efficiency_table(const YAML::Node& node, const std::string& file,
+                                                   const std::string& field) {
+  std::vector<EfficiencyPoint> table;
+  for (auto [flops, efficiency] : read_increasing_rows(node, file, field, {"flops", 1, 1e30}, {"efficiency", 1e-6, 1}))
+    table.push_back({flops, efficiency});
   return table;
 }
 
 const std::vector<std::string> kDtypes = {"fp32", "bf16"};
+
+// One operation's costs: [{elements: E, ns: T}, ...], increasing in E.
+std::vector<SizedCost> read_sized_costs(const YAML::Node& node, const YamlFields& parent, const std::string& op) {
+  std::vector<SizedCost> costs;
+  for (auto [elements, ns] :
+       read_increasing_rows(node, parent.file(), parent.field_name(op), {"elements", 1, 1e18}, {"ns", 1e-6, 1e9}))
+    costs.push_back({elements, ns});
+  return costs;
+}
 
 // The keys of DtypeThroughput, in the profile's top level or in one entry of
 // throughput_by_dtype (f names the mapping they are in).
@@ -50,9 +77,9 @@ DtypeThroughput read_throughput(YamlFields& f) {
   t.flash_attention_efficiency = f.number("flash_attention_efficiency", 1e-3, 1.0);
   if (auto ops = f.optional_child("trainer_ns_per_element")) {
     YamlFields of(*ops, f.file(), f.field_name("trainer_ns_per_element"));
-    if (!ops->IsMap()) of.fail_here("expected a mapping of operation: nanoseconds per element");
+    if (!ops->IsMap()) of.fail_here("expected a mapping of operation: [{elements, ns}, ...]");
     for (const std::string& op : kTrainerOps) {
-      if (auto ns = of.optional_number(op, 1e-6, 1e9)) t.trainer_ns_per_element[op] = *ns;
+      if (auto sizes = of.optional_child(op)) t.trainer_ns_per_element[op] = read_sized_costs(*sizes, of, op);
     }
     of.finish();
   }

@@ -40,8 +40,15 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
     if (!t.trainer_ns_per_element.empty()) {
       out << YAML::Key << "trainer_ns_per_element" << YAML::Comment(source_of(prefix + "trainer_ns_per_element"))
           << YAML::Value << YAML::BeginMap;
-      for (const auto& [op, ns] : t.trainer_ns_per_element)
-        out << YAML::Key << op << YAML::Value << fmt::format("{}", ns);
+      for (const auto& [op, costs] : t.trainer_ns_per_element) {
+        out << YAML::Key << op << YAML::Value << YAML::BeginSeq;
+        for (const auto& c : costs) {
+          out << YAML::Flow << YAML::BeginMap << YAML::Key << "elements" << YAML::Value
+              << fmt::format("{:.6g}", c.elements) << YAML::Key << "ns" << YAML::Value << fmt::format("{}", c.ns)
+              << YAML::EndMap;
+        }
+        out << YAML::EndSeq;
+      }
       out << YAML::EndMap;
     }
   };

@@ -52,6 +52,12 @@ HardwareProfile HardwareProfile::for_dtype(const std::string& wanted) const {
   return out;
 }
 
+double HardwareProfile::trainer_ns_at(const std::string& op, double elements) const {
+  std::vector<EfficiencyPoint> table;
+  for (const SizedCost& c : trainer_ns_per_element.at(op)) table.push_back({c.elements, c.ns});
+  return interpolate(table, elements);
+}
+
 double HardwareProfile::gemm_efficiency_at(double flops) const { return interpolate(gemm_efficiency, flops); }
 
 double HardwareProfile::batched_gemm_efficiency_at(double flops_each, double batch) const {

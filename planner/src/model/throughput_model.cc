@@ -370,8 +370,9 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   // --- optimizer: Adam is memory-bound; reads fp32 master, m, v, grad and
   // writes master, m, v and the bf16 copy: 30 bytes per local parameter ----
   const double local_params = stage_params / (p.fully_sharded ? p.shard_group() : (p.distributed_optimizer ? p.dp : 1));
-  mb.optimizer_s = internal::has_trainer_operations(w, hw) ? internal::trainer_optimizer_seconds(hw, local_params)
-                                                           : memory_seconds(hw, 30 * local_params);
+  mb.optimizer_s = internal::has_trainer_operations(w, hw)
+                       ? internal::trainer_optimizer_seconds(hw, local_params, parameters_per_layer(s) / p.tp)
+                       : memory_seconds(hw, 30 * local_params);
   br.optimizer_s = mb.optimizer_s;
 
   mb.launch_overhead_s = layers_per_chunk * layer_launch_seconds(w, hw);

@@ -16,7 +16,10 @@ std::vector<std::string> operations_of(const StageWorkload& w) {
   return ops;
 }
 
-double ns(const HardwareProfile& hw, const std::string& op) { return hw.trainer_ns_per_element.at(op) * 1e-9; }
+// Seconds per element of `op` on a tensor of `elements` elements.
+double seconds_per_element(const HardwareProfile& hw, const std::string& op, double elements) {
+  return hw.trainer_ns_at(op, elements) * 1e-9;
+}
 
 }  // namespace
 
@@ -43,21 +46,26 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
   const double ffn = tokens * s.ffn_hidden / t;
   const double scores = b * heads * s.seq_len * static_cast<double>(s.seq_len);
 
+  // Each operation at its cost per element for the size it acts on (the
+  // rotary cost covers queries and keys in one measurement, as run).
+  auto cost = [&](const std::string& op, double elements) { return elements * seconds_per_element(hw, op, elements); };
   const std::string norm = s.norm == Norm::kRmsNorm ? "rms_norm" : "layer_norm";
-  double seconds = 2 * stream * ns(hw, norm) + 2 * stream * ns(hw, "residual_add");
-  seconds += ffn * ns(hw, s.activation == Activation::kSwiglu ? "swiglu" : "gelu");
-  if (rotates_queries_and_keys(s.position)) seconds += (queries + keys) * ns(hw, "rotary");
+  double seconds = 2 * cost(norm, stream) + 2 * cost("residual_add", stream);
+  seconds += cost(s.activation == Activation::kSwiglu ? "swiglu" : "gelu", ffn);
+  if (rotates_queries_and_keys(s.position)) seconds += cost("rotary", queries + keys);
   if (w.attention == AttentionKernel::kStandard) {
-    seconds += scores * ns(hw, "attention_scores");
+    seconds += cost("attention_scores", scores);
     // Heads into the batched GEMMs' layout and back: the queries and the
     // output always; keys and values copied (multi-head) or repeated to
     // every query head (GQA's repeat_interleave).
-    const double kv_copies = s.kv_heads == s.heads ? 2 * keys : 2 * queries;
-    seconds += (2 * queries + kv_copies) * ns(hw, "head_copy");
+    seconds += 2 * cost("head_copy", queries);
+    seconds += s.kv_heads == s.heads ? 2 * cost("head_copy", keys) : 2 * cost("head_copy", queries);
   }
   return seconds;
 }
 
-double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters) { return parameters * ns(hw, "adamw"); }
+double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters) {
+  return parameters * seconds_per_element(hw, "adamw", layer_parameters);
+}
 
 }  // namespace sprout::planner::internal

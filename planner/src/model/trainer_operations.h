@@ -17,7 +17,8 @@ bool has_trainer_operations(const StageWorkload& w, const HardwareProfile& hw);
 // forward and backward together (GEMMs excluded).
 double trainer_layer_operation_seconds(const StageWorkload& w, const HardwareProfile& hw);
 
-// Seconds of sprout-train's optimizer step over `parameters` local ones.
-double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters);
+// Seconds of sprout-train's optimizer step over `parameters` local ones, in
+// tensors the size of a layer of `layer_parameters` (adamw's size key).
+double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters);
 
 }  // namespace sprout::planner::internal

@@ -30,7 +30,9 @@ HardwareProfile scaled(const HardwareProfile& base, double factor, double kernel
   hw.memory_efficiency = std::min(1.0, base.memory_efficiency * factor);
   // sprout-train's measured operations, likewise (their time per element
   // falls as the factor rises).
-  for (auto& [op, ns] : hw.trainer_ns_per_element) ns /= factor;
+  for (auto& [op, costs] : hw.trainer_ns_per_element) {
+    for (auto& c : costs) c.ns /= factor;
+  }
   hw.kernel_overhead_us = kernel_overhead_us;
   return hw;
 }

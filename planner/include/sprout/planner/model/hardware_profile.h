@@ -18,6 +18,13 @@ struct EfficiencyPoint {
   double efficiency = 0;
 };
 
+// What one of sprout-train's operations costs per element when it acts on a
+// tensor of `elements` elements (forward and backward).
+struct SizedCost {
+  double elements = 0;
+  double ns = 0;
+};
+
 // The throughput values that depend on the precision the trainer computes
 // in: on this project's 2-core AVX-512 CPU, bf16 GEMMs under autocast run
 // ~3.5x faster than fp32 ones and bf16 elementwise kernels ~4x slower (no
@@ -31,9 +38,11 @@ struct DtypeThroughput {
   // sprout-train's unfused LibTorch operations, measured by `sprout profile`
   // running them as the trainer does (forward and backward through autograd):
   // nanoseconds per element of the tensor each acts on (kTrainerOps; adamw:
-  // per parameter). Their per-element costs differ by 80x on one CPU (a bf16
-  // LayerNorm, a fp32 add), beyond any one bandwidth. Empty: not measured.
-  std::map<std::string, double> trainer_ns_per_element;
+  // per parameter, by a layer's parameters), at a few sizes, increasing.
+  // Their per-element costs differ by 80x on one CPU (a bf16 LayerNorm, a
+  // fp32 add), beyond any one bandwidth, and fall with the tensor's size.
+  // Empty: not measured.
+  std::map<std::string, std::vector<SizedCost>> trainer_ns_per_element;
 };
 
 // The operation families of trainer_ns_per_element, and what an element is:
@@ -61,11 +70,11 @@ struct HardwareProfile {
   std::vector<EfficiencyPoint> batched_gemm_efficiency;
   double hbm_gb = 0;
   double hbm_gb_per_s = 0;
-  double memory_efficiency = 0.8;                        // achieved/peak for memory-bound kernels
-  double flash_attention_efficiency = 0.6;               // achieved/peak of fused attention kernels
-  double memory_reserved_gb = 0;                         // context, NCCL buffers, fragmentation
-  double kernel_overhead_us = 0;                         // launch/sync cost per kernel
-  std::map<std::string, double> trainer_ns_per_element;  // DtypeThroughput's
+  double memory_efficiency = 0.8;                                        // achieved/peak for memory-bound kernels
+  double flash_attention_efficiency = 0.6;                               // achieved/peak of fused attention kernels
+  double memory_reserved_gb = 0;                                         // context, NCCL buffers, fragmentation
+  double kernel_overhead_us = 0;                                         // launch/sync cost per kernel
+  std::map<std::string, std::vector<SizedCost>> trainer_ns_per_element;  // DtypeThroughput's
 
   // interconnect (bus bandwidth as nccl-tests reports it)
   int gpus_per_node = 8;
@@ -105,6 +114,10 @@ struct HardwareProfile {
   // in that precision in place of the main one (which moves into
   // throughput_by_dtype); unchanged when the profile has none for it.
   HardwareProfile for_dtype(const std::string& dtype) const;
+
+  // Nanoseconds per element of trainer operation `op` on `elements`
+  // elements (log-linear interpolation, clamped).
+  double trainer_ns_at(const std::string& op, double elements) const;
 
   // Efficiency for a GEMM of `flops` (log-linear interpolation, clamped).
   double gemm_efficiency_at(double flops) const;
