@@ -23,11 +23,16 @@ StageWorkload workload_of(const Stage& st) {
 // of each stage and before and after each growth (backend/src/run/
 // trainer.cc), each time eval_batches x min(16, the global batch) sequences
 // forward only, spread over the data-parallel ranks.
+// sprout-train's largest micro-batch by default, which caps the sequences
+// of one validation batch (backend/src/run/stage_schedule.h).
+constexpr long long kTrainerMaxMicroBatch = 16;
+
 double trainer_evaluation_seconds(const Plan& plan, const StageEstimate& s, bool grows) {
   const TrainingSettings& t = plan.training;
   const IterationEstimate& it = s.iteration;
   const double evaluations = static_cast<double>(s.iterations / t.eval_every_steps) + 1 + (grows ? 2 : 0);
-  const double sequences = static_cast<double>(t.eval_batches) * std::min<long long>(16, it.global_batch_sequences);
+  const double sequences =
+      static_cast<double>(t.eval_batches) * std::min(kTrainerMaxMicroBatch, it.global_batch_sequences);
   const MicroBatchTimes& mb = it.micro;
   // One micro-batch forward through every chunk; the logits' third of the
   // last stage's forward + backward.

@@ -75,8 +75,8 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
   if (!hw.dtype.empty()) {
     out << YAML::Key << "dtype" << YAML::Value << hw.dtype
         << YAML::Comment(
-               "the precision of peak_tflops, the efficiency tables, memory_efficiency and "
-               "flash_attention_efficiency");
+               "the precision of the throughput keys: peak_tflops, the efficiency tables, memory_efficiency, "
+               "flash_attention_efficiency, trainer_ns_per_element");
   }
   if (!hw.throughput_by_dtype.empty()) {
     out << YAML::Key << "throughput_by_dtype" << YAML::Value << YAML::BeginMap;

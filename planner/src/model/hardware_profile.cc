@@ -7,21 +7,28 @@ namespace sprout::planner {
 
 namespace {
 
-// Efficiency rises roughly linearly in log(size) between measured points.
-double interpolate(const std::vector<EfficiencyPoint>& table, double flops) {
+// Efficiency (or an operation's cost per element) changes roughly linearly
+// in log(size) between measured points: `x` and `y` pick a row's size and
+// value.
+template <typename Point>
+double interpolate(const std::vector<Point>& table, double size, double Point::*x, double Point::*y) {
   if (table.empty()) return 1.0;
-  if (flops <= table.front().flops) return table.front().efficiency;
-  if (flops >= table.back().flops) return table.back().efficiency;
-  const double lx = std::log(flops);
+  if (size <= table.front().*x) return table.front().*y;
+  if (size >= table.back().*x) return table.back().*y;
+  const double lx = std::log(size);
   for (size_t i = 1; i < table.size(); ++i) {
     const auto& hi = table[i];
-    if (flops <= hi.flops) {
+    if (size <= hi.*x) {
       const auto& lo = table[i - 1];
-      const double l0 = std::log(lo.flops), l1 = std::log(hi.flops);
-      return lo.efficiency + (hi.efficiency - lo.efficiency) * (lx - l0) / (l1 - l0);
+      const double l0 = std::log(lo.*x), l1 = std::log(hi.*x);
+      return lo.*y + (hi.*y - lo.*y) * (lx - l0) / (l1 - l0);
     }
   }
-  return table.back().efficiency;
+  return table.back().*y;
+}
+
+double interpolate(const std::vector<EfficiencyPoint>& table, double flops) {
+  return interpolate(table, flops, &EfficiencyPoint::flops, &EfficiencyPoint::efficiency);
 }
 
 }  // namespace
@@ -53,9 +60,7 @@ HardwareProfile HardwareProfile::for_dtype(const std::string& wanted) const {
 }
 
 double HardwareProfile::trainer_ns_at(const std::string& op, double elements) const {
-  std::vector<EfficiencyPoint> table;
-  for (const SizedCost& c : trainer_ns_per_element.at(op)) table.push_back({c.elements, c.ns});
-  return interpolate(table, elements);
+  return interpolate(trainer_ns_per_element.at(op), elements, &SizedCost::elements, &SizedCost::ns);
 }
 
 double HardwareProfile::gemm_efficiency_at(double flops) const { return interpolate(gemm_efficiency, flops); }

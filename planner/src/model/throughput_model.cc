@@ -44,8 +44,8 @@ double memory_seconds(const HardwareProfile& hw, double bytes) { return bytes / 
 // Launch overhead of one layer's kernels for one micro-batch, forward and
 // backward (matmuls, norms, activations, softmax, dropout, residuals). The
 // measured costs of sprout-train's operations include their dispatch.
-double layer_launch_seconds(const StageWorkload& w, const HardwareProfile& hw) {
-  if (internal::has_trainer_operations(w, hw)) return 0;
+double layer_launch_seconds(const HardwareProfile& hw, bool trainer_operations) {
+  if (trainer_operations) return 0;
   return hw.calibration.kernels_per_layer * hw.kernel_overhead_us * 1e-6;
 }
 
@@ -78,15 +78,17 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   const double kv = static_cast<double>(s.kv_heads) * d;
   const double heads_per_rank = s.heads / t;
   const bool swiglu = s.activation == Activation::kSwiglu;
-  const bool streamed = internal::has_trainer_operations(w, hw);
+  // sprout-train's stages with measured operations: those replace the
+  // bandwidth terms and GEMMs stream at the copy bandwidth.
+  const bool trainer_operations = internal::has_trainer_operations(w, hw);
 
   // --- GEMMs of one layer (Megatron TP: column-parallel QKV and FFN1,
   // row-parallel output projection and FFN2) -------------------------------
-  double dense = gemm_seconds(hw, tokens, (h + 2 * kv) / t, h, 1, streamed) +          // QKV
-                 gemm_seconds(hw, tokens, h, h / t, 1, streamed) +                     // attention output
-                 gemm_seconds(hw, tokens, (swiglu ? 2 : 1) * f / t, h, 1, streamed) +  // FFN up (and gate)
-                 gemm_seconds(hw, tokens, h, f / t, 1, streamed);                      // FFN down
-  double attention_fwd = 0;                                                            // attention core forward
+  double dense = gemm_seconds(hw, tokens, (h + 2 * kv) / t, h, 1, trainer_operations) +          // QKV
+                 gemm_seconds(hw, tokens, h, h / t, 1, trainer_operations) +                     // attention output
+                 gemm_seconds(hw, tokens, (swiglu ? 2 : 1) * f / t, h, 1, trainer_operations) +  // FFN up (and gate)
+                 gemm_seconds(hw, tokens, h, f / t, 1, trainer_operations);                      // FFN down
+  double attention_fwd = 0;  // attention core forward
   double attention_bwd = 0;
   if (w.attention != AttentionKernel::kStandard) {
     // Fused kernel: causal masking skips half of the score matrix; backward
@@ -97,8 +99,8 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
     attention_fwd = fwd_flops / (hw.peak_tflops * 1e12 * hw.flash_attention_efficiency * kernel_speed);
     attention_bwd = 2.5 * attention_fwd;
   } else {
-    attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank, streamed) +  // QK^T
-                    gemm_seconds(hw, seq, d, seq, b * heads_per_rank, streamed);   // scores x V
+    attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank, trainer_operations) +  // QK^T
+                    gemm_seconds(hw, seq, d, seq, b * heads_per_rank, trainer_operations);   // scores x V
     attention_bwd = 2 * attention_fwd;
   }
 
@@ -123,7 +125,7 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
   }
   double fwd_memory = memory_seconds(hw, norms + residual + activation + rotary + softmax + attn_dropout);
   double attention_memory = memory_seconds(hw, softmax + attn_dropout);
-  if (internal::has_trainer_operations(w, hw)) {
+  if (trainer_operations) {
     // sprout-train: its operations one by one at their measured costs (a
     // third of each forward, as for the bandwidth terms); dropout's masks
     // still by bandwidth.
@@ -370,13 +372,14 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   // --- optimizer: Adam is memory-bound; reads fp32 master, m, v, grad and
   // writes master, m, v and the bf16 copy: 30 bytes per local parameter ----
   const double local_params = stage_params / (p.fully_sharded ? p.shard_group() : (p.distributed_optimizer ? p.dp : 1));
-  mb.optimizer_s = internal::has_trainer_operations(w, hw)
+  const bool trainer_operations = internal::has_trainer_operations(w, hw);
+  mb.optimizer_s = trainer_operations
                        ? internal::trainer_optimizer_seconds(hw, local_params, parameters_per_layer(s) / p.tp)
                        : memory_seconds(hw, 30 * local_params);
   br.optimizer_s = mb.optimizer_s;
 
-  mb.launch_overhead_s = layers_per_chunk * layer_launch_seconds(w, hw);
-  br.other_s = m * pace.stage_layers * layer_launch_seconds(w, hw);
+  mb.launch_overhead_s = layers_per_chunk * layer_launch_seconds(hw, trainer_operations);
+  br.other_s = m * pace.stage_layers * layer_launch_seconds(hw, trainer_operations);
 
   const double batch_tokens = static_cast<double>(est.global_batch_sequences) * s.seq_len;
   est.model_flops = model_flops_per_token(s) * batch_tokens;

@@ -7,10 +7,15 @@
 namespace sprout::planner::internal {
 namespace {
 
+// The operations of the model's norm and FFN activation.
+const char* norm_operation(const ModelShape& s) { return s.norm == Norm::kRmsNorm ? "rms_norm" : "layer_norm"; }
+const char* activation_operation(const ModelShape& s) {
+  return s.activation == Activation::kSwiglu ? "swiglu" : "gelu";
+}
+
 std::vector<std::string> operations_of(const StageWorkload& w) {
   const ModelShape& s = w.shape;
-  std::vector<std::string> ops = {s.norm == Norm::kRmsNorm ? "rms_norm" : "layer_norm", "residual_add",
-                                  s.activation == Activation::kSwiglu ? "swiglu" : "gelu", "head_copy", "adamw"};
+  std::vector<std::string> ops = {norm_operation(s), "residual_add", activation_operation(s), "head_copy", "adamw"};
   if (w.attention == AttentionKernel::kStandard) ops.push_back("attention_scores");
   if (rotates_queries_and_keys(s.position)) ops.push_back("rotary");
   return ops;
@@ -49,9 +54,8 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
   // Each operation at its cost per element for the size it acts on (the
   // rotary cost covers queries and keys in one measurement, as run).
   auto cost = [&](const std::string& op, double elements) { return elements * seconds_per_element(hw, op, elements); };
-  const std::string norm = s.norm == Norm::kRmsNorm ? "rms_norm" : "layer_norm";
-  double seconds = 2 * cost(norm, stream) + 2 * cost("residual_add", stream);
-  seconds += cost(s.activation == Activation::kSwiglu ? "swiglu" : "gelu", ffn);
+  double seconds = 2 * cost(norm_operation(s), stream) + 2 * cost("residual_add", stream);
+  seconds += cost(activation_operation(s), ffn);
   if (rotates_queries_and_keys(s.position)) seconds += cost("rotary", queries + keys);
   if (w.attention == AttentionKernel::kStandard) {
     seconds += cost("attention_scores", scores);
