@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -75,13 +76,20 @@ bool LocalSlurm::wait_until_running(const std::string& id, double timeout_s) {
   return false;
 }
 
-bool LocalSlurm::start_requeued_job(const std::string& id, double timeout_s) {
+int LocalSlurm::restarts_in(const std::string& show) {
+  const auto at = show.find("Restarts=");
+  return at == std::string::npos ? -1 : std::atoi(show.c_str() + at + 9);
+}
+
+bool LocalSlurm::start_requeued_job(const std::string& id, double timeout_s, int restarts_before) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   std::optional<std::chrono::steady_clock::time_point> pending_since;
   while (std::chrono::steady_clock::now() < deadline) {
     auto show = run_command(env() + "scontrol show job -o " + id);
-    const bool requeued =
-        show.out.find("Restarts=0 ") == std::string::npos && show.out.find("Restarts=") != std::string::npos;
+    // State and restart count from one snapshot: read apart, a requeue
+    // landing between the two reads pairs the old run's RUNNING with the new
+    // count, and the job then waits out Slurm's requeue delay unstarted.
+    const bool requeued = restarts_in(show.out) > restarts_before;
     if (requeued) {
       if (show.out.find("JobState=RUNNING") != std::string::npos ||
           show.out.find("JobState=COMPLETED") != std::string::npos) {

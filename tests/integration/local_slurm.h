@@ -20,9 +20,12 @@ class LocalSlurm : public ::testing::Test {
   static std::string wait_for_job(const std::string& job_id, double timeout_s);
   // Waits until the job is RUNNING.
   static bool wait_until_running(const std::string& job_id, double timeout_s);
-  // After a requeue: starts the job again now instead of after Slurm's
-  // requeue delay; true once it runs (or already finished) again.
-  static bool start_requeued_job(const std::string& job_id, double timeout_s);
+  // After a requeue (Restarts above `restarts_before`): starts the job again
+  // now instead of after Slurm's requeue delay; true once it runs (or
+  // already finished) again.
+  static bool start_requeued_job(const std::string& job_id, double timeout_s, int restarts_before = 0);
+  // Restarts=N of one `scontrol show job -o` line (-1 when absent).
+  static int restarts_in(const std::string& show);
 
  protected:
   void SetUp() override;

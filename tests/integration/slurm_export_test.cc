@@ -269,9 +269,7 @@ TEST_F(SlurmExport, FourTasksOfATensorAndPipelineParallelPlanMatchOneProcess) {
 
 // Restarts=N of `scontrol show job` (how often the job was requeued).
 int restarts_of(const std::string& job) {
-  auto show = run_command(LocalSlurm::env() + "scontrol show job -o " + job);
-  const auto at = show.out.find("Restarts=");
-  return at == std::string::npos ? -1 : std::atoi(show.out.c_str() + at + 9);
+  return LocalSlurm::restarts_in(run_command(LocalSlurm::env() + "scontrol show job -o " + job).out);
 }
 
 // How far the run's current start got: the number of `resume` events and
@@ -375,18 +373,8 @@ TEST_F(SlurmExport, SoakFourTaskGrowthRunKilledOrPreemptedFiveTimesEndsBitwiseEq
       ASSERT_EQ(run_command(env() + "scontrol requeue " + job).exit_code, 0);
     }
     done += std::string(preempt ? " preempt@" : " kill@") + std::to_string(progress_of(run).second);
-    // Wait for this requeue, then start it (as start_requeued_job, per restart).
-    bool requeued = false;
-    for (int t = 0; t < 600 && !requeued; ++t) {
-      const std::string show = run_command(env() + "scontrol show job -o " + job).out;
-      if (restarts_of(job) > restarts) {
-        if (show.find("JobState=RUNNING") != std::string::npos) requeued = true;
-        if (show.find("JobState=PENDING") != std::string::npos && t % 20 == 19) {
-          run_command(env() + "scontrol update jobid=" + job + " StartTime=now");
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    }
+    // Wait for this requeue, then start it.
+    const bool requeued = start_requeued_job(job, 90, restarts);
     ASSERT_TRUE(requeued) << "interruption " << i << done << "\n" << planner::read_file(log);
   }
   ASSERT_EQ(wait_for_job(job, 600), "COMPLETED") << done << "\n" << planner::read_file(log);
