@@ -48,6 +48,12 @@ int main(int argc, char** argv) {
                  "ZeRO-1 optimizer-state sharding over data-parallel ranks: plan (each stage's "
                  "parallel.distributed_optimizer; on when a stage has no parallel:) | on | off")
       ->check(CLI::IsMember({"plan", "on", "off"}));
+  std::string shard_local = "on";
+  app.add_option("--shard-local-growth", shard_local,
+                 "Between two tensor/pipeline-parallel stages: on (each rank builds its part of the grown or "
+                 "re-cut model from the ranks' parts) | off (through the full model on every rank: more "
+                 "memory, the same numbers)")
+      ->check(CLI::IsMember({"on", "off"}));
   double bucket_mb = static_cast<double>(o.bucket_bytes) / (1 << 20);
   app.add_option("--bucket-mb", bucket_mb, "Gradient all-reduce bucket size in MiB (default 25, as PyTorch DDP)")
       ->check(CLI::Range(0.001, 65536.0));
@@ -72,6 +78,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     o.progress = !quiet;
+    o.shard_local_growth = shard_local == "on";
     o.bucket_bytes = static_cast<int64_t>(bucket_mb * (1 << 20));
     const backend::TrainOutcome r = backend::train(o);
     if (r.finished) return planner::kExitOk;

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "step/philox.h"
+#include "model/philox.h"
 
 namespace sprout::backend {
 namespace {

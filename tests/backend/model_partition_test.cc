@@ -15,22 +15,16 @@
 #include "local_ranks.h"
 #include "parallel/process_groups.h"
 #include "parallel/tensor_sharding.h"
+#include "partition_fixtures.h"
 #include "step/gpt_forward.h"
 #include "test_paths.h"
 #include "tiny_shapes.h"
 
 namespace sprout::backend {
 namespace {
+using test::grid;
+using test::random_moments;
 using test::run_ranks;
-
-StageLayout grid(int tp, int pp, int dp, const planner::ModelShape& shape) {
-  StageLayout l;
-  l.tp = tp;
-  l.pp = pp;
-  l.dp = dp;
-  l.chunk_layers = balanced_chunk_layers(shape, pp);
-  return l;
-}
 
 planner::ModelShape shape_with_vocab(planner::ModelShape s) {
   s.vocab = 64;  // divisible by the tensor-parallel sizes below
@@ -78,17 +72,6 @@ TEST(ProcessGroups, GroupsOfATp2Pp2LayoutTalkOnlyAmongThemselves) {
   EXPECT_EQ(received[3], 10);  // from rank 1
 }
 
-// Random moments, so that a mix-up of parameters and moments shows.
-AdamWState random_moments(const GptModel& model, at::Generator& g) {
-  AdamWState opt = make_adamw_state(model.parameters());
-  opt.step = 5;
-  for (auto& m : opt.moments) {
-    m.exp_avg.normal_(0, 1, g);
-    m.exp_avg_sq.uniform_(0, 1, g);
-  }
-  return opt;
-}
-
 TEST(ModelPartition, PartsAssembleBackToTheFullModelBitwiseUnderEveryLayout) {
   for (const bool tied : {true, false}) {
     auto shape = shape_with_vocab(test::tiny_shape(2, 32, 8, 0, planner::Activation::kSwiglu, 4));
@@ -99,7 +82,7 @@ TEST(ModelPartition, PartsAssembleBackToTheFullModelBitwiseUnderEveryLayout) {
       run_ranks(4, [&](Communicator& world) {
         at::Generator g = make_cpu_generator(11);
         const GptModel full = make_gpt(settings, g);
-        const AdamWState opt = random_moments(full, g);
+        const AdamWState opt = random_moments(full, g, 5);
         const RankShare share(layout, world.rank());
         const ModelPart part = partition_model(full, opt, share);
         // A split parameter holds 1/tp of the full one on this rank.
@@ -126,7 +109,7 @@ TEST(ShardedCheckpoint, SavedUnderOneLayoutLoadedUnderAnotherAndBackIsBitwise) {
   const GptSettings settings{shape, 0.02, 0.0};
   at::Generator g = make_cpu_generator(12);
   const GptModel original = make_gpt(settings, g);
-  const AdamWState original_opt = random_moments(original, g);
+  const AdamWState original_opt = random_moments(original, g, 5);
   const std::string dir = sprout::test::make_temp_dir("sharded-checkpoint");
   std::string missing_slice_error, missing_slice_expected;
   run_ranks(4, [&](Communicator& world) {
@@ -217,7 +200,7 @@ TEST(TensorParallelForward, GeluUnderAnMsgRampOfHeadsFfnAndDepthMatchesTheFullMo
   auto to = shape_with_vocab(test::tiny_shape(2, 32, 4));
   at::Generator g = make_cpu_generator(9);
   const GptModel old = make_gpt({from, 0.02, 0.0}, g);
-  GrownModel grown = grow_gpt(old, {to, 0.02, 0.0}, 4, g);
+  GrownModel grown = grow_gpt(old, {to, 0.02, 0.0}, 4, 9);
   grown.ramp.steps_done = 2;  // mask 0.5: every masked path contributes
   const GrowthMasks masks = make_growth_masks(grown.ramp, torch::kCPU);
   expect_tensor_parallel_matches(grown.model, &masks);

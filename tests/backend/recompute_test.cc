@@ -71,7 +71,7 @@ TEST(Recompute, FullAndSelectiveGiveTheSameLossAndGradientsBitForBit) {
 TEST(Recompute, AnMsgRampIsRecomputedWithItsMasks) {
   at::Generator gen = make_cpu_generator(5);
   const GptModel small = make_gpt({tiny_shape(1, 32, 2), 0.2, 0.1}, gen);
-  GrownModel grown = grow_gpt(small, {tiny_shape(2, 64, 4), 0.2, 0.1}, 4, gen);
+  GrownModel grown = grow_gpt(small, {tiny_shape(2, 64, 4), 0.2, 0.1}, 4, 5);
   grown.ramp.steps_done = 1;  // mask 1/4: every mask site is live
   const GrowthMasks masks = make_growth_masks(grown.ramp, torch::kCPU);
   expect_recompute_changes_nothing(grown.model, &masks, "width + depth ramp");

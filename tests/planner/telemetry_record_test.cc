@@ -64,7 +64,15 @@ TEST(TelemetryRecord, EveryRecordedLineRoundTrips) {
 TEST(TelemetryRecord, ResumeAndPipelineRecordsRoundTripByteForByte) {
   const std::string resume =
       R"({"energy_j":10.5,"energy_source":"rapl","event":"resume","model_flops":3.5,"rank_count":2,)"
-      R"("stage":"wide","stage_index":1,"step":12,"time":"2026-01-02T03:04:05.678Z","tokens":6144.0})";
+      R"("resume_bytes_read":[1000.0,2000.0],"stage":"wide","stage_index":1,"step":12,)"
+      R"("time":"2026-01-02T03:04:05.678Z","tokens":6144.0})";
+  // A growth's peak on every rank, and a stage's steady state on every rank.
+  const std::string grow_peaks =
+      R"({"event":"grow","peak_memory_bytes":3000,"rank_peak_memory_bytes":[3000.0,2500.0],"stage":"deep",)"
+      R"("step":16,"tokens":1.0})";
+  const std::string steady =
+      R"({"event":"eval","rank_steady_memory_bytes":[2000.0,1800.0],"stage":"wide","step":16,"tokens":1.0,)"
+      R"("val_loss":2.5})";
   const std::string pipelined =
       R"({"compute_s":0.5,"energy_j":1.0,"energy_source":"model","grad_norm":1.25,"loss":3.5,"lr":0.001,)"
       R"("mask":0.5,"model_flops":2.0,"optimizer_s":0.01,"pipeline":{"backward_op_s":[0.2,0.2],)"
@@ -76,7 +84,7 @@ TEST(TelemetryRecord, ResumeAndPipelineRecordsRoundTripByteForByte) {
   const std::string memory =
       R"({"activation_peak_bytes":123456789,"energy_j":1.0,"energy_source":"model","loss":3.5,)"
       R"("peak_memory_bytes":987654321,"recompute":"selective","stage":"deep","step":21,"tokens":10752.0})";
-  for (const std::string& line : {resume, pipelined, memory}) {
+  for (const std::string& line : {resume, pipelined, memory, grow_peaks, steady}) {
     EXPECT_EQ(telemetry_to_json(telemetry_from_json(nlohmann::json::parse(line), kWhere)).dump(), line);
   }
   const TelemetryRecord p = telemetry_from_json(nlohmann::json::parse(pipelined), kWhere);
@@ -87,6 +95,8 @@ TEST(TelemetryRecord, ResumeAndPipelineRecordsRoundTripByteForByte) {
   EXPECT_EQ(m.recompute, Recompute::kSelective);
   EXPECT_EQ(m.activation_peak_bytes, 123456789);
   EXPECT_EQ(m.peak_memory_bytes, 987654321);
+  EXPECT_EQ(telemetry_from_json(nlohmann::json::parse(grow_peaks), kWhere).rank_peak_memory_bytes,
+            (std::vector<double>{3000, 2500}));
 }
 
 TEST(TelemetryRecord, UnknownKeysAreIgnoredAndAStageMayBeAnIndex) {
@@ -115,6 +125,9 @@ TEST(TelemetryRecord, BadLinesNameTheLineAndTheField) {
   EXPECT_NE(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "pipeline": {"stages": 2}})")
                 .find("telemetry.jsonl:7: telemetry.pipeline: "),
             std::string::npos);
+  EXPECT_EQ(
+      error_of(R"({"step": 1, "stage": "s", "tokens": 1, "event": "eval", "rank_steady_memory_bytes": [1, "x"]})"),
+      "telemetry.jsonl:7: telemetry.rank_steady_memory_bytes: expected an array of byte counts, one per rank");
   EXPECT_NE(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "event": "grow", "from": {"layers": 1}})")
                 .find("telemetry.jsonl:7: telemetry.from: "),
             std::string::npos);

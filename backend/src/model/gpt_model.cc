@@ -30,6 +30,13 @@ int64_t GptModel::parameter_count() const {
 
 at::Generator make_cpu_generator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
 
+double normal_init_std(const ParameterSpec& spec, const GptSettings& settings) {
+  // GPT-2 (Radford et al. 2019): scale the weights of residual-stream
+  // projections by 1/sqrt(N) with N = 2 layers residual additions.
+  if (spec.init == Init::kNormalResidual) return settings.init_std / std::sqrt(2.0 * settings.shape.layers);
+  return settings.init_std;
+}
+
 torch::Tensor init_parameter(const ParameterSpec& spec, const GptSettings& settings, at::Generator& generator,
                              torch::Device device) {
   const auto sizes = storage_sizes(spec, settings.shape);
@@ -44,12 +51,8 @@ torch::Tensor init_parameter(const ParameterSpec& spec, const GptSettings& setti
       break;
     case Init::kNormal:
     case Init::kNormalResidual: {
-      double std = settings.init_std;
-      // GPT-2 (Radford et al. 2019): scale the weights of residual-stream
-      // projections by 1/sqrt(N) with N = 2 layers residual additions.
-      if (spec.init == Init::kNormalResidual) std /= std::sqrt(2.0 * settings.shape.layers);
       // Drawn on the CPU generator so a model is identical on every device.
-      t = at::normal(0.0, std, sizes, generator, cpu);
+      t = at::normal(0.0, normal_init_std(spec, settings), sizes, generator, cpu);
       break;
     }
   }

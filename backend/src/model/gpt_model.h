@@ -52,6 +52,9 @@ class GptModel {
 // 1/sqrt(2 layers) as GPT-2 does, gains 1, biases 0), on `device`.
 GptModel make_gpt(const GptSettings& settings, at::Generator& generator, torch::Device device = torch::kCPU);
 
+// The standard deviation of a kNormal or kNormalResidual parameter's draws.
+double normal_init_std(const ParameterSpec& spec, const GptSettings& settings);
+
 // One freshly initialised tensor for `spec` (used by make_gpt and by growth
 // for the new entries).
 torch::Tensor init_parameter(const ParameterSpec& spec, const GptSettings& settings, at::Generator& generator,

@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <unordered_map>
 
+#include "model/growth_init.h"
 #include "sprout/planner/model/growth.h"
 
 namespace sprout::backend {
@@ -87,41 +89,59 @@ bool same_shape(const ModelShape& a, const ModelShape& b) {
          a.position == b.position && a.tied_embeddings == b.tied_embeddings && a.norm == b.norm;
 }
 
-GrownModel grow_gpt(const GptModel& old, const GptSettings& settings, long long grow_steps, at::Generator& generator) {
-  const ModelShape& from = old.shape();
-  const ModelShape& to = settings.shape;
+void check_growth(const ModelShape& from, const ModelShape& to) {
   planner::GrowthCheck check = planner::infer_growth(from, to);
   if (check.problem) throw std::invalid_argument(check.problem_field + " " + *check.problem);
   if (auto problem = planner::head_size_growth_problem(from, to)) throw std::invalid_argument("hidden " + *problem);
   if (from.head_dim() > to.head_dim()) throw std::invalid_argument("head size shrinks");
   if (from.tied_embeddings != to.tied_embeddings) throw std::invalid_argument("tied_embeddings changes");
+}
 
-  const auto layer_source = depth_growth_sources(from.layers, to.layers);
-  auto specs = gpt_parameter_specs(to);
-  std::vector<torch::Tensor> tensors;
-  std::vector<std::optional<size_t>> sources;
-  const torch::Device device = old.parameters().front().device();
-  for (const auto& spec : specs) {
-    torch::Tensor t = init_parameter(spec, settings, generator, device);
-    std::optional<size_t> source;
-    if (spec.layer < 0) {
-      source = old.index_of(spec.name);
-    } else if (layer_source[spec.layer] >= 0) {
-      source = old.index_of(rename_layer(spec.name, layer_source[spec.layer]));
-    }
-    if (source) {
-      copy_leading_block(old.parameters()[*source], logical_sizes(old.specs()[*source], from), t,
-                         logical_sizes(spec, to));
-    }
-    tensors.push_back(t);
-    sources.push_back(source);
-  }
+GrowthRamp make_growth_ramp(const ModelShape& from, const ModelShape& to, long long grow_steps) {
   GrowthRamp ramp;
   ramp.from = from;
   ramp.to = to;
   ramp.grow_steps = grow_steps;
-  for (int s : layer_source) ramp.new_layer.push_back(s < 0);
-  return {GptModel(settings, std::move(specs), std::move(tensors)), ramp, std::move(sources)};
+  for (int s : depth_growth_sources(from.layers, to.layers)) ramp.new_layer.push_back(s < 0);
+  return ramp;
+}
+
+std::vector<std::optional<size_t>> growth_sources(const ModelShape& from, const ModelShape& to) {
+  std::unordered_map<std::string, size_t> old_index;
+  const auto old_specs = gpt_parameter_specs(from);
+  for (size_t i = 0; i < old_specs.size(); ++i) old_index.emplace(old_specs[i].name, i);
+  const auto layer_source = depth_growth_sources(from.layers, to.layers);
+  std::vector<std::optional<size_t>> out;
+  for (const auto& spec : gpt_parameter_specs(to)) {
+    std::optional<size_t> source;
+    if (spec.layer < 0) {
+      source = old_index.at(spec.name);
+    } else if (layer_source[spec.layer] >= 0) {
+      source = old_index.at(rename_layer(spec.name, layer_source[spec.layer]));
+    }
+    out.push_back(source);
+  }
+  return out;
+}
+
+GrownModel grow_gpt(const GptModel& old, const GptSettings& settings, long long grow_steps, uint64_t seed) {
+  const ModelShape& from = old.shape();
+  const ModelShape& to = settings.shape;
+  check_growth(from, to);
+  auto specs = gpt_parameter_specs(to);
+  auto sources = growth_sources(from, to);
+  std::vector<torch::Tensor> tensors;
+  const torch::Device device = old.parameters().front().device();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    torch::Tensor t = grown_parameter_init(specs[i], i, settings, seed).to(device);
+    if (const auto& source = sources[i]) {
+      copy_leading_block(old.parameters()[*source], logical_sizes(old.specs()[*source], from), t,
+                         logical_sizes(specs[i], to));
+    }
+    tensors.push_back(t.set_requires_grad(true));
+  }
+  return {GptModel(settings, std::move(specs), std::move(tensors)), make_growth_ramp(from, to, grow_steps),
+          std::move(sources)};
 }
 
 AdamWState grow_adamw_state(const AdamWState& old, const GptModel& old_model, const GrownModel& grown) {

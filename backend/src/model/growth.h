@@ -22,7 +22,6 @@
 // ramp ends and the forward path has no mask code left.
 #pragma once
 
-#include <ATen/core/Generator.h>
 #include <torch/types.h>
 
 #include <optional>
@@ -71,12 +70,24 @@ struct GrownModel {
   std::vector<std::optional<size_t>> sources;
 };
 
-// Grows `old` to `to.shape` (width and/or depth). New entries are drawn from
-// `generator` with `to`'s init_std; old values go to the leading block of
-// each tensor. Throws std::invalid_argument when `to` is not a
-// growth of the old shape (shrinks, changes vocab/seq_len/activation, or
-// changes the GQA grouping).
-GrownModel grow_gpt(const GptModel& old, const GptSettings& to, long long grow_steps, at::Generator& generator);
+// Throws std::invalid_argument when `to` is not a growth of `from` (shrinks,
+// changes vocab/seq_len/activation, the GQA grouping, tied embeddings, or
+// grows the head size where rotary/xPos positions forbid it).
+void check_growth(const planner::ModelShape& from, const planner::ModelShape& to);
+
+// The MSG ramp of a growth from `from` to `to` over `grow_steps` steps.
+GrowthRamp make_growth_ramp(const planner::ModelShape& from, const planner::ModelShape& to, long long grow_steps);
+
+// For each parameter of `to` (gpt_parameter_specs order), the index among
+// `from`'s parameters whose values fill its leading block, or nothing for a
+// new one (a block inserted by depth growth).
+std::vector<std::optional<size_t>> growth_sources(const planner::ModelShape& from, const planner::ModelShape& to);
+
+// Grows `old` (a full model) to `to.shape` (width and/or depth): every
+// tensor starts as grown_parameter_init draws it for `seed`
+// (growth_init.h), and the old values go to its leading block. Throws
+// as check_growth does.
+GrownModel grow_gpt(const GptModel& old, const GptSettings& to, long long grow_steps, uint64_t seed);
 
 // Adam state transfer (MSG): the old moments go to the leading block of
 // every grown tensor, new entries get zeros, the step count is kept. Moments

@@ -31,13 +31,7 @@ int64_t axis_size(Axis axis, const ModelShape& s) {
 }
 
 std::vector<int64_t> storage_sizes(const ParameterSpec& spec, const ModelShape& s) {
-  std::vector<int64_t> out;
-  for (const auto& group : spec.axes) {
-    int64_t n = 1;
-    for (Axis a : group) n *= axis_size(a, s);
-    out.push_back(n);
-  }
-  return out;
+  return storage_of(spec.axes, logical_sizes(spec, s));
 }
 
 std::vector<int64_t> logical_sizes(const ParameterSpec& spec, const ModelShape& s) {
@@ -117,6 +111,17 @@ std::string rename_layer(const std::string& name, int new_layer) {
   const auto dot = name.find('.', 2);
   if (name.rfind("h.", 0) != 0 || dot == std::string::npos) return name;
   return fmt::format("h.{}{}", new_layer, name.substr(dot));
+}
+
+std::vector<int64_t> storage_of(const std::vector<std::vector<Axis>>& groups, const std::vector<int64_t>& logical) {
+  std::vector<int64_t> out;
+  size_t i = 0;
+  for (const auto& g : groups) {
+    int64_t n = 1;
+    for (size_t k = 0; k < g.size(); ++k) n *= logical[i++];
+    out.push_back(n);
+  }
+  return out;
 }
 
 }  // namespace sprout::backend

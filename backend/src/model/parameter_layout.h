@@ -46,6 +46,8 @@ int64_t axis_size(Axis axis, const planner::ModelShape& shape);
 // Storage shape (one entry per axis group) and logical shape (one per axis).
 std::vector<int64_t> storage_sizes(const ParameterSpec& spec, const planner::ModelShape& shape);
 std::vector<int64_t> logical_sizes(const ParameterSpec& spec, const planner::ModelShape& shape);
+// The storage shape of logical sizes `logical` grouped as `groups` (a spec's axes).
+std::vector<int64_t> storage_of(const std::vector<std::vector<Axis>>& groups, const std::vector<int64_t>& logical);
 
 // "h.3.attn.wq" with the block index replaced: the same part in another block.
 std::string rename_layer(const std::string& name, int new_layer);

@@ -36,21 +36,6 @@ std::vector<int64_t> slice_logical_sizes(const ParameterSpec& spec, const planne
   return sizes;
 }
 
-namespace {
-
-std::vector<int64_t> storage_of(const std::vector<std::vector<Axis>>& groups, const std::vector<int64_t>& logical) {
-  std::vector<int64_t> out;
-  size_t i = 0;
-  for (const auto& g : groups) {
-    int64_t n = 1;
-    for (size_t k = 0; k < g.size(); ++k) n *= logical[i++];
-    out.push_back(n);
-  }
-  return out;
-}
-
-}  // namespace
-
 std::vector<int64_t> slice_storage_sizes(const ParameterSpec& spec, const planner::ModelShape& shape,
                                          const AxisRange& range) {
   return storage_of(spec.axes, slice_logical_sizes(spec, shape, range));

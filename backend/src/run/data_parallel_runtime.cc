@@ -5,6 +5,9 @@
 // "Distributed training").
 #include <fmt/format.h>
 
+#include <numeric>
+
+#include "parallel/part_regrowth.h"
 #include "run/stage_runtime.h"
 
 namespace sprout::backend {
@@ -50,6 +53,33 @@ class DataParallelRuntime : public StageRuntime {
             shards ? optimizer_shard(state) : NamedTensors{}};
   }
 
+  bool holds_parts() const override { return false; }
+
+  // From a tensor/pipeline-parallel stage's parts: every rank's part of a
+  // data-parallel layout is the whole model, which the state then holds.
+  void take_over_parts(RunState& state, StageRuntime& previous, const GptSettings& to, uint64_t seed) override {
+    const auto [old_part, old_share] = previous.spend_part(state);
+    ModelPart whole =
+        regrow_model_part(*context_.world, *old_part, *old_share, to, RankShare(stage_.layout, context_.rank), seed,
+                          fmt::format("stage-boundary/{}", context_.takeovers));
+    state.model = std::move(whole.model);
+    state.optimizer = std::move(whole.optimizer);
+    state.model_is_rank_part = false;
+    configure(state, replicated_sharding(state.model.size()));
+  }
+
+  // The whole model as this rank's part of the data-parallel layout (the
+  // state's tensors, not copied), the moments it holds under ZeRO-1.
+  std::pair<const ModelPart*, const RankShare*> spend_part(RunState& state) override {
+    for (auto& p : state.model.parameters()) p.mutable_grad() = torch::Tensor();
+    buckets_ = GradientBuckets{};
+    std::vector<size_t> index(state.model.size());
+    std::iota(index.begin(), index.end(), size_t{0});
+    part_.emplace(ModelPart{state.model, std::move(index), state.optimizer, sharding_});
+    share_.emplace(stage_.layout, context_.rank);
+    return {&*part_, &*share_};
+  }
+
   void assemble_full_model(RunState&) override {}  // the full model is what trains
   const OptimizerSharding& full_model_moments() const override { return sharding_; }
   std::optional<planner::PipelineTelemetry> pipeline() const override { return std::nullopt; }
@@ -59,6 +89,8 @@ class DataParallelRuntime : public StageRuntime {
   RuntimeStage stage_;
   OptimizerSharding sharding_;
   GradientBuckets buckets_;
+  std::optional<ModelPart> part_;  // spend_part's
+  std::optional<RankShare> share_;
 };
 
 }  // namespace

@@ -7,13 +7,15 @@
 
 namespace sprout::backend {
 
+uint64_t growth_seed(const planner::Plan& plan, size_t stage_index) {
+  return splitmix64(static_cast<uint64_t>(plan.training.seed) + 1000003ULL * stage_index);
+}
+
 OptimizerSharding grow_run_state(RunState& state, const planner::Plan& plan, size_t stage_index, long long grow_steps,
                                  const OptimizerSharding& held) {
   const planner::Stage& to = plan.stages[stage_index];
   const GptModel old = state.model;
-  at::Generator gen =
-      make_cpu_generator(splitmix64(static_cast<uint64_t>(plan.training.seed) + 1000003ULL * stage_index));
-  GrownModel grown = grow_gpt(old, {to.shape, to.init_std, to.dropout}, grow_steps, gen);
+  GrownModel grown = grow_gpt(old, {to.shape, to.init_std, to.dropout}, grow_steps, growth_seed(plan, stage_index));
   state.optimizer = grow_adamw_state(state.optimizer, old, grown);
   OptimizerSharding grown_sharding;
   for (const auto& src : grown.sources) grown_sharding.owner.push_back(src ? held.owner[*src] : kReplicated);

@@ -13,10 +13,13 @@
 
 namespace sprout::backend {
 
+// The seed of the new weights at the growth into stage `stage_index`
+// (model/growth_init.h): from the plan's seed and the stage, so every rank,
+// every layout and a resumed run grow exactly alike.
+uint64_t growth_seed(const planner::Plan& plan, size_t stage_index);
+
 // Grows `state` (model, moments, mask ramp) to stage `stage_index` of
-// `plan`, its mask ramping over `grow_steps`. New weights come from a
-// generator seeded by the plan's seed and the stage, so every rank, and a
-// resumed run, grows exactly alike. `held`: who holds which moment now;
+// `plan`, its mask ramping over `grow_steps`, on the full model. `held`: who holds which moment now;
 // returns the same for the grown model: grown moments stay with the rank
 // that held the old ones, new ones (zeros) are everywhere.
 OptimizerSharding grow_run_state(RunState& state, const planner::Plan& plan, size_t stage_index, long long grow_steps,

@@ -7,6 +7,7 @@
 // again (docs/backend.md "Tensor and pipeline parallelism").
 #include <fmt/format.h>
 
+#include "parallel/part_regrowth.h"
 #include "run/stage_runtime.h"
 
 namespace sprout::backend {
@@ -33,15 +34,9 @@ class ModelParallelRuntime : public StageRuntime {
   // with ZeRO-1 the ranks of each DP group then split the part's moments
   // among themselves.
   void configure(RunState& state, const OptimizerSharding& held) override {
-    Communicator& world = *context_.world;
-    const StageLayout& layout = stage_.layout;
     auto& params = state.model.parameters();
     full_moments_ = replicated_sharding(params.size());
-    reshard_moments(world, state.optimizer, params, held, full_moments_);
-    auto& all_groups = *context_.process_groups;
-    if (!all_groups.count(layout.group_key()))
-      all_groups.emplace(layout.group_key(), make_process_groups(world, layout));
-    groups_ = &all_groups.at(layout.group_key());
+    reshard_moments(*context_.world, state.optimizer, params, held, full_moments_);
     part_.emplace(partition_model(state.model, state.optimizer, share_));
     // Until the first step the full model is still current, unless the state
     // held only this rank's part (a shard-local resume): then only the parts are.
@@ -49,22 +44,29 @@ class ModelParallelRuntime : public StageRuntime {
     full_stale_ = state.model_is_rank_part;
     if (full_stale_) state.model = released_full_model(state.model, state.optimizer);
     state.model_is_rank_part = false;
-    auto& local = part_->model.parameters();
-    if (layout.dp > 1 && stage_.zero1) {
-      const OptimizerSharding zero1 = balanced_sharding(local, layout.dp);
-      reshard_moments(*groups_->data, part_->optimizer, local, part_->sharding, zero1);
-      part_->sharding = zero1;
-    }
-    buckets_ = make_gradient_buckets(local, context_.bucket_bytes);
-    if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
-    const planner::ModelShape& shape = stage_.stage->shape;
-    p2p_s_ = measure_pipeline_p2p_seconds(share_, *groups_, stage_.micro_batch, shape.seq_len, shape.hidden,
-                                          context_.device);
-    context_.progress(fmt::format(
-        "stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, "
-        "ZeRO-1 {}: {} Adam moment elements",
-        stage_.stage->name, layout.describe(), world.world_size(), world.backend_name(), part_->model.parameter_count(),
-        full_parameters, part_->sharding.sharded() ? "on" : "off", moment_elements_held(part_->optimizer)));
+    adopt_part(full_parameters);
+  }
+
+  bool holds_parts() const override { return true; }
+
+  void take_over_parts(RunState& state, StageRuntime& previous, const GptSettings& to, uint64_t seed) override {
+    const auto [old_part, old_share] = previous.spend_part(state);
+    part_.emplace(regrow_model_part(*context_.world, *old_part, *old_share, to, share_, seed,
+                                    fmt::format("stage-boundary/{}", context_.takeovers)));
+    const size_t n = gpt_parameter_specs(to.shape).size();
+    state.model = GptModel(to, gpt_parameter_specs(to.shape), std::vector<torch::Tensor>(n));
+    state.optimizer.moments.assign(n, AdamWMoments{});
+    state.optimizer.step = part_->optimizer.step;
+    state.model_is_rank_part = false;
+    full_moments_ = replicated_sharding(n);
+    full_stale_ = true;
+    adopt_part(parameter_count_of(state.model));
+  }
+
+  std::pair<const ModelPart*, const RankShare*> spend_part(RunState&) override {
+    for (auto& p : part_->model.parameters()) p.mutable_grad() = torch::Tensor();
+    buckets_ = GradientBuckets{};
+    return {&*part_, &share_};
   }
 
   // The part is what trains (and what checkpoints and evaluation read): no
@@ -119,6 +121,33 @@ class ModelParallelRuntime : public StageRuntime {
   }
 
  private:
+  // The stage's process groups, ZeRO-1 over the part's moments, gradient
+  // buckets and the pipeline's measured p2p time, for the part now held.
+  void adopt_part(int64_t full_parameters) {
+    Communicator& world = *context_.world;
+    const StageLayout& layout = stage_.layout;
+    auto& all_groups = *context_.process_groups;
+    if (!all_groups.count(layout.group_key()))
+      all_groups.emplace(layout.group_key(), make_process_groups(world, layout));
+    groups_ = &all_groups.at(layout.group_key());
+    auto& local = part_->model.parameters();
+    if (layout.dp > 1 && stage_.zero1) {
+      const OptimizerSharding zero1 = balanced_sharding(local, layout.dp);
+      reshard_moments(*groups_->data, part_->optimizer, local, part_->sharding, zero1);
+      part_->sharding = zero1;
+    }
+    buckets_ = make_gradient_buckets(local, context_.bucket_bytes);
+    if (layout.dp > 1) attach_gradient_buffers(local, buckets_);
+    const planner::ModelShape& shape = stage_.stage->shape;
+    p2p_s_ = measure_pipeline_p2p_seconds(share_, *groups_, stage_.micro_batch, shape.seq_len, shape.hidden,
+                                          context_.device);
+    context_.progress(fmt::format(
+        "stage '{}': layout {} on {} ranks ({}); this rank holds {} of {} parameters, "
+        "ZeRO-1 {}: {} Adam moment elements",
+        stage_.stage->name, layout.describe(), world.world_size(), world.backend_name(), part_->model.parameter_count(),
+        full_parameters, part_->sharding.sharded() ? "on" : "off", moment_elements_held(part_->optimizer)));
+  }
+
   RuntimeContext context_;
   RuntimeStage stage_;
   RankShare share_;

@@ -21,6 +21,7 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/run_state.h"
 #include "comm/communicator.h"
+#include "parallel/model_partition.h"
 #include "parallel/process_groups.h"
 #include "parallel/stage_layout.h"
 #include "run/stage_schedule.h"
@@ -41,6 +42,9 @@ struct RuntimeContext {
   // names in the rendezvous store must not repeat.
   std::map<std::string, ProcessGroups>* process_groups = nullptr;
   std::function<void(const std::string&)> progress;  // a line for the user (rank 0 prints it)
+  // Stage starts from parts in this process so far: names the communicator
+  // each one splits (take_over_parts), which must not repeat in the run.
+  int takeovers = 0;
 };
 
 // The stage a runtime trains.
@@ -76,6 +80,17 @@ class StageRuntime {
   virtual void assemble_full_model(RunState& state) = 0;
   // Who holds which moment of the state's full model (ZeRO-1 or replicated).
   virtual const OptimizerSharding& full_model_moments() const = 0;
+  // Tensor/pipeline-parallel runtimes: each rank trains a part of the model.
+  virtual bool holds_parts() const = 0;
+  // Instead of configure: starts this stage from `previous`'s parts (a
+  // data-parallel runtime's part is the whole model) without the full model
+  // on a rank that does not train it (parallel/part_regrowth.h): grown to
+  // `to` with `seed` when the shapes differ, re-cut for this stage's layout
+  // otherwise. `previous` is spent. Collective.
+  virtual void take_over_parts(RunState& state, StageRuntime& previous, const GptSettings& to, uint64_t seed) = 0;
+  // `previous`'s side of take_over_parts: this rank's part and its share,
+  // the gradients released first.
+  virtual std::pair<const ModelPart*, const RankShare*> spend_part(RunState& state) = 0;
   // Pipelined stages only: what a step record's `pipeline` describes, the
   // op times not yet filled in (StepMeter adds them).
   virtual std::optional<planner::PipelineTelemetry> pipeline() const = 0;

@@ -11,11 +11,13 @@
 #include <fmt/format.h>
 #include <torch/utils.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <utility>
 
 #include "checkpoint/resume_point.h"
 #include "checkpoint/shard_local_resume.h"
@@ -69,6 +71,10 @@ class Trainer {
   std::optional<RankShare> resume_share(const CheckpointState& checkpoint_state) const;
   std::optional<RunState> load_resume_state(const std::string& dir, bool& unreadable);
   void start_stage();
+  bool take_over_parts();
+  void log_growth(const planner::ModelShape& from, double val_before, double val_after);
+  RuntimeContext runtime_context();
+  RuntimeStage this_stage_runtime() const { return runtime_stage(stage(), schedule(), ranks(), options_.zero1); }
   void configure_runtime(const OptimizerSharding& held);
   bool train_one_step();
   void roll_back();
@@ -79,7 +85,15 @@ class Trainer {
   }
   void log_step(double loss, double lr, double grad_norm);
   void finish_stage();
-  void evaluate_and_log();
+  // stage_end: the stage's last evaluation, which also reports every rank's
+  // steady-state peak memory in the stage.
+  void evaluate_and_log(bool stage_end = false);
+  // Every rank's `mine`, by rank (collective).
+  std::vector<double> per_rank(double mine) {
+    std::vector<double> v(static_cast<size_t>(ranks()), 0.0);
+    v[static_cast<size_t>(rendezvous_.rank)] = mine;
+    return sum_over_ranks(*comm_, v);
+  }
   void checkpoint();
   RunDescription description() const {
     return with_stage_kernels({.plan_name = plan_.name,
@@ -104,7 +118,8 @@ class Trainer {
   double model_power_w() const { return planner::gpu_power_w(plan_.cluster.hardware, plan_.cluster.power_model); }
   void write_summary(bool complete);
   TrainOutcome stop(bool signalled);
-  void check_replicas(const std::string& when);
+  // Every rank's counters agree, and (model_too) the model's replicas.
+  void check_replicas(const std::string& when, bool model_too = true);
   planner::TelemetryRecord record(std::string event) const {
     return telemetry_record(plan_, state().counters, ranks(), accounting_->energy_source(), std::move(event));
   }
@@ -151,8 +166,10 @@ class Trainer {
   std::optional<StepMeter> meter_;
   std::optional<MemoryMeter> memory_;                    // this rank's device memory (activation and record peaks)
   std::map<std::string, ProcessGroups> process_groups_;  // every layout's, built once
-  std::unique_ptr<StageRuntime> runtime_;                // the current stage's
-  std::optional<size_t> configured_stage_;               // the stage runtime_ is for
+  long long steady_peak_bytes_ = 0;        // this rank's largest step peak in this stage so far, its first step's aside
+  int takeovers_ = 0;                      // stage starts from parts so far (RuntimeContext::takeovers)
+  std::unique_ptr<StageRuntime> runtime_;  // the current stage's
+  std::optional<size_t> configured_stage_;  // the stage runtime_ is for
   long long last_checkpoint_step_ = -1;
   SpikeGuard spike_guard_{std::nullopt};
   bool provenance_logged_ = false;
@@ -311,15 +328,24 @@ void Trainer::resume_or_start() {
 }
 
 // This rank's part when the checkpoint resumes into a tensor/pipeline-
-// parallel stage with the model it holds (no growth first).
+// parallel stage with the model it holds; with a growth due first, its part
+// under the stage before's layout when that stage is tensor/pipeline-
+// parallel too (the growth is then shard-local: start_stage).
 std::optional<RankShare> Trainer::resume_share(const CheckpointState& checkpoint_state) const {
   const size_t index = checkpoint_state.counters.stage_index;
   if (index >= plan_.stages.size()) return std::nullopt;
-  const planner::Stage& s = plan_.stages[index];
-  if (!same_shape(checkpoint_state.shape, s.shape)) return std::nullopt;
-  const StageLayout layout = runtime_stage(s, schedules_[index], ranks(), options_.zero1).layout;
-  if (layout.tp == 1 && layout.pp == 1) return std::nullopt;  // data-parallel: every rank the whole model
-  return RankShare(layout, rendezvous_.rank);
+  auto layout_of = [&](size_t i) {
+    return runtime_stage(plan_.stages[i], schedules_[i], ranks(), options_.zero1).layout;
+  };
+  auto splits = [](const StageLayout& l) { return l.tp > 1 || l.pp > 1; };  // else every rank the whole model
+  const StageLayout layout = layout_of(index);
+  if (!splits(layout)) return std::nullopt;
+  if (same_shape(checkpoint_state.shape, plan_.stages[index].shape)) return RankShare(layout, rendezvous_.rank);
+  if (index == 0 || !options_.shard_local_growth || !same_shape(checkpoint_state.shape, plan_.stages[index - 1].shape))
+    return std::nullopt;
+  const StageLayout before = layout_of(index - 1);
+  if (!splits(before)) return std::nullopt;
+  return RankShare(before, rendezvous_.rank);
 }
 
 // Nothing, and `unreadable` set, when this rank's part failed to read (a record's CRC-32).
@@ -338,12 +364,26 @@ std::optional<RunState> Trainer::load_resume_state(const std::string& dir, bool&
   return from_checkpoint(load_checkpoint(dir).data, dir);
 }
 
-// The stage's runtime takes over the full model: as the last stage's
-// runtime gives it back, grown first (every rank alike) when the stage's
-// shape differs. The growth logs the old model's validation loss and the
-// grown model's at mask 0.
+// The stage's runtime takes over the model: from the last stage's parts
+// unless both stages are data-parallel (take_over_parts), else the full
+// model as the last stage's runtime gives it back (or as loaded), grown
+// first (every rank alike) when the stage's shape differs. The growth logs the old model's validation loss
+// and the grown model's at mask 0.
 void Trainer::start_stage() {
   RunState& st = state();
+  steady_peak_bytes_ = 0;
+  // Resumed with a growth due: the stage before's runtime takes what this
+  // rank holds (its part, resume_share, or the whole model), and the growth
+  // starts from it as without the resume.
+  const size_t index = st.counters.stage_index;
+  if (!runtime_ && options_.shard_local_growth && index > 0 && !same_shape(st.model.shape(), stage().shape) &&
+      same_shape(st.model.shape(), plan_.stages[index - 1].shape)) {
+    const size_t before = index - 1;
+    runtime_ = make_stage_runtime(runtime_context(),
+                                  runtime_stage(plan_.stages[before], schedules_[before], ranks(), options_.zero1));
+    runtime_->configure(st, replicated_sharding(st.model.size()));
+  }
+  if (runtime_ && options_.shard_local_growth && take_over_parts()) return;
   OptimizerSharding held = replicated_sharding(st.model.size());  // loaded or fresh: every rank holds every moment
   if (runtime_) {
     runtime_->assemble_full_model(st);
@@ -361,27 +401,63 @@ void Trainer::start_stage() {
   configure_runtime(held);
   check_replicas("after growing to stage '" + stage().name + "'");
   const GrowthMasks masks = growth_masks();
-  const double val_after = evaluate(st.model, st.ramp ? &masks : nullptr, eval_spec(), *comm_);
+  log_growth(from, val_before, evaluate(st.model, st.ramp ? &masks : nullptr, eval_spec(), *comm_));
+}
+
+// Shard-local (docs/backend.md "Shard-local growth"): each rank builds its
+// part of the stage's model, grown or re-cut, from the parts of the last
+// stage (a data-parallel stage's part: the whole model), and no rank that
+// does not train the full model holds it. False, nothing done, when both
+// stages are data-parallel (every rank grows the whole model it holds).
+bool Trainer::take_over_parts() {
+  RunState& st = state();
+  std::unique_ptr<StageRuntime> next = make_stage_runtime(runtime_context(), this_stage_runtime());
+  if (!runtime_->holds_parts() && !next->holds_parts()) return false;
+  const planner::ModelShape from = st.model.shape();
+  const bool grows = !same_shape(from, stage().shape);
+  const double val_before = grows ? runtime_->evaluate(st, nullptr, eval_spec()) : 0.0;
+  next->take_over_parts(st, *runtime_, {stage().shape, stage().init_std, stage().dropout},
+                        growth_seed(plan_, st.counters.stage_index));
+  runtime_ = std::move(next);
+  ++takeovers_;
+  configured_stage_ = st.counters.stage_index;
+  meter_->begin_stage(state().counters.stage_index, runtime_->pipeline());
+  if (!grows) return true;
+  const GrowthRamp ramp = make_growth_ramp(from, stage().shape, schedule().grow_steps);
+  st.ramp = ramp.active() ? std::optional<GrowthRamp>(ramp) : std::nullopt;
+  check_replicas("after growing to stage '" + stage().name + "'", /*model_too=*/false);
+  const GrowthMasks masks = growth_masks();
+  log_growth(from, val_before, runtime_->evaluate(st, st.ramp ? &masks : nullptr, eval_spec()));
+  return true;
+}
+
+void Trainer::log_growth(const planner::ModelShape& from, double val_before, double val_after) {
   planner::TelemetryRecord r = grow_record(record("grow"), from, stage().shape, schedule().grow_steps, val_before,
-                                           val_after, st.counters.last_train_loss);
-  if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
+                                           val_after, state().counters.last_train_loss);
+  if (memory_->measures()) {
+    r.peak_memory_bytes = memory_->take_peak_bytes();
+    r.rank_peak_memory_bytes = per_rank(static_cast<double>(*r.peak_memory_bytes));
+  }
   log(std::move(r));
   progress(growth_progress_line(stage().name, from, stage().shape, val_before, val_after));
 }
 
+RuntimeContext Trainer::runtime_context() {
+  return {.world = comm_.get(),
+          .rank = rendezvous_.rank,
+          .device = device_,
+          .adamw = adamw_,
+          .bucket_bytes = options_.bucket_bytes,
+          .process_groups = &process_groups_,
+          .progress = [this](const std::string& line) { progress(line); },
+          .takeovers = takeovers_};
+}
+
 void Trainer::configure_runtime(const OptimizerSharding& held) {
-  const size_t si = state().counters.stage_index;
-  const RuntimeContext context{.world = comm_.get(),
-                               .rank = rendezvous_.rank,
-                               .device = device_,
-                               .adamw = adamw_,
-                               .bucket_bytes = options_.bucket_bytes,
-                               .process_groups = &process_groups_,
-                               .progress = [this](const std::string& line) { progress(line); }};
-  runtime_ = make_stage_runtime(context, runtime_stage(stage(), schedule(), ranks(), options_.zero1));
+  runtime_ = make_stage_runtime(runtime_context(), this_stage_runtime());
   runtime_->configure(state(), held);
-  configured_stage_ = si;
-  meter_->begin_stage(si, runtime_->pipeline());
+  configured_stage_ = state().counters.stage_index;
+  meter_->begin_stage(state().counters.stage_index, runtime_->pipeline());
 }
 
 // One step; false when a loss spike rolled the run back (training.spike).
@@ -427,14 +503,19 @@ void Trainer::roll_back() {
 void Trainer::log_step(double loss, double lr, double grad_norm) {
   const std::optional<double> mask = state().ramp ? std::optional(state().ramp->mask_value()) : std::nullopt;
   planner::TelemetryRecord r = meter_->step_record(record(""), loss, lr, grad_norm, mask);
-  if (memory_->measures()) r.peak_memory_bytes = memory_->take_peak_bytes();
+  if (memory_->measures()) {
+    r.peak_memory_bytes = memory_->take_peak_bytes();
+    // The first step's window still holds what the stage's start left (the
+    // full model until the step releases it): not the steady state.
+    if (state().counters.step_in_stage > 1) steady_peak_bytes_ = std::max(steady_peak_bytes_, *r.peak_memory_bytes);
+  }
   log(std::move(r));
   progress(meter_->progress_line(state().counters, loss, lr, mask));
 }
 
 void Trainer::finish_stage() {
   RunCounters& c = state().counters;
-  evaluate_and_log();
+  evaluate_and_log(/*stage_end=*/true);
   c.stages[c.stage_index].done = true;
   accounting_->account(*comm_, c);
   progress(stage_done_line(c.stages[c.stage_index]));
@@ -443,13 +524,14 @@ void Trainer::finish_stage() {
   write_summary(c.stage_index == plan_.stages.size());
 }
 
-void Trainer::evaluate_and_log() {
+void Trainer::evaluate_and_log(bool stage_end) {
   const GrowthMasks masks = growth_masks();
   const double val = runtime_->evaluate(state(), state().ramp ? &masks : nullptr, eval_spec());
   RunCounters& c = state().counters;
   c.stages[std::min(c.stage_index, c.stages.size() - 1)].final_val_loss = val;
   planner::TelemetryRecord r = record("eval");
   r.val_loss = val;
+  if (stage_end && memory_->measures()) r.rank_steady_memory_bytes = per_rank(static_cast<double>(steady_peak_bytes_));
   log(std::move(r));
 }
 
@@ -486,12 +568,12 @@ TrainOutcome Trainer::stop(bool signalled) {
   return {c.global_step, total_steps(schedules_), c.stage_index == plan_.stages.size(), signalled};
 }
 
-void Trainer::check_replicas(const std::string& when) {
-  if (runtime_) runtime_->assemble_full_model(state());
+void Trainer::check_replicas(const std::string& when, bool model_too) {
+  if (runtime_ && model_too) runtime_->assemble_full_model(state());
   // A rank's part (shard-local resume): its runtime assembles the model; the counters must agree already.
   const std::vector<torch::Tensor> none;
-  check_replicas_agree(*comm_, replica_counters(state()),
-                       state().model_is_rank_part ? none : state().model.parameters(), when);
+  const bool counters_only = !model_too || state().model_is_rank_part;
+  check_replicas_agree(*comm_, replica_counters(state()), counters_only ? none : state().model.parameters(), when);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <utility>
 
-#include "step/philox.h"
+#include "model/philox.h"
 
 namespace sprout::backend {
 namespace {

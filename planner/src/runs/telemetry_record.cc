@@ -181,6 +181,8 @@ nlohmann::json telemetry_to_json(const TelemetryRecord& r) {
   put(j, "train_loss_before", r.train_loss_before);
   put(j, "path", r.path);
   if (r.resume_bytes_read) j["resume_bytes_read"] = *r.resume_bytes_read;
+  if (r.rank_peak_memory_bytes) j["rank_peak_memory_bytes"] = *r.rank_peak_memory_bytes;
+  if (r.rank_steady_memory_bytes) j["rank_steady_memory_bytes"] = *r.rank_steady_memory_bytes;
   if (r.spike) j["spike"] = spike_to_json(*r.spike);
   if (r.provenance) j["provenance"] = provenance_to_json(*r.provenance);
   return j;
@@ -226,13 +228,18 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   rec.val_loss_after = r.optional_number("val_loss_after");
   rec.train_loss_before = r.optional_number("train_loss_before");
   rec.path = r.optional_text("path");
-  if (j.contains("resume_bytes_read")) {
-    const auto& v = j["resume_bytes_read"];
+  // Byte counts, one per rank.
+  auto per_rank = [&](const char* key) -> std::optional<std::vector<double>> {
+    if (!j.contains(key)) return std::nullopt;
+    const auto& v = j[key];
     if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); })) {
-      r.fail("resume_bytes_read", "expected an array of byte counts, one per rank");
+      r.fail(key, "expected an array of byte counts, one per rank");
     }
-    rec.resume_bytes_read = v.get<std::vector<double>>();
-  }
+    return v.get<std::vector<double>>();
+  };
+  rec.resume_bytes_read = per_rank("resume_bytes_read");
+  rec.rank_peak_memory_bytes = per_rank("rank_peak_memory_bytes");
+  rec.rank_steady_memory_bytes = per_rank("rank_steady_memory_bytes");
   rec.spike = r.optional_object("spike", spike_from_json);
   rec.provenance = r.optional_object("provenance", provenance_from_json);
   return rec;

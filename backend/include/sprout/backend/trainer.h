@@ -28,8 +28,12 @@ struct TrainOptions {
   std::string device;          // overrides the plan's training.device (auto | cpu | cuda)
   std::string zero1 = "plan";  // ZeRO-1 optimizer sharding: plan (parallel.distributed_optimizer) | on | off
   int64_t bucket_bytes = kDefaultBucketBytes;  // gradient all-reduce bucket size
-  long long stop_after_steps = 0;              // > 0: checkpoint and stop after this global step
-  bool progress = true;                        // progress lines on stderr (rank 0 only)
+  // Between two tensor/pipeline-parallel stages each rank builds its part of
+  // the next model from the parts (on); off: through the full model on every
+  // rank (the path when either stage is data-parallel), same numbers.
+  bool shard_local_growth = true;
+  long long stop_after_steps = 0;  // > 0: checkpoint and stop after this global step
+  bool progress = true;            // progress lines on stderr (rank 0 only)
   // How this process meets the others; nothing: read from the environment.
   std::optional<Rendezvous> rendezvous;
 };

@@ -97,6 +97,11 @@ struct TelemetryRecord {
 
   // resume: the checkpoint bytes each rank read (index: rank), CRC checks included.
   std::optional<std::vector<double>> resume_bytes_read;
+  // grow: each rank's peak memory during the growth (index: rank).
+  std::optional<std::vector<double>> rank_peak_memory_bytes;
+  // eval at a stage's end: each rank's largest step peak in the stage (its
+  // first step aside: that window still holds what the stage's start left).
+  std::optional<std::vector<double>> rank_steady_memory_bytes;
 };
 
 nlohmann::json telemetry_to_json(const TelemetryRecord& record);

@@ -2,9 +2,10 @@
 // Philox4x32-10, the counter-based generator of Salmon, Moraes, Dror and Shaw,
 // "Parallel random numbers: as easy as 1, 2, 3" (SC 2011): a keyed bijection
 // of a 128-bit counter, so the n-th number is drawn without drawing the
-// n - 1 before it, on any device, by any rank. Dropout masks use it
-// (dropout_mask.h): the mask of an element is a function of the element's
-// index in the full tensor and the key, nothing else.
+// n - 1 before it, on any device, by any rank. Dropout masks
+// (step/dropout_mask.h) and growth's new weights (model/growth_init.h) use
+// it: the draw for an element is a function of the element's index in the
+// full tensor and the key, nothing else.
 #pragma once
 
 #include <array>
