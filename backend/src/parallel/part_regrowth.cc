@@ -165,7 +165,8 @@ ModelPart regrow_model_part(Communicator& world, const ModelPart& old_part, cons
   } else {
     std::iota(sources.begin(), sources.end(), size_t{0});
   }
-  const torch::Device device = old_part.model.parameters().front().device();
+  const torch::Device device =
+      old_part.model.size() > 0 ? old_part.model.parameters().front().device() : torch::Device(torch::kCPU);
   Boundary b{old_specs, from, to.shape, old_share.layout(), new_share.layout(), {}, {}, {}, old_specs.size()};
   for (int r = 0; r < world.world_size(); ++r) {
     b.old_shares.emplace_back(old_share.layout(), r);
