@@ -33,6 +33,12 @@ torch::Tensor cut(const torch::Tensor& full, const ParameterSpec& spec, const pl
 
 }  // namespace
 
+torch::Tensor part_tensor(const ModelPart& part, size_t j, int kind) {
+  if (kind == 0) return part.model.parameters()[j].detach();
+  const AdamWMoments& m = part.optimizer.moments[j];
+  return kind == 1 ? m.exp_avg : m.exp_avg_sq;
+}
+
 ModelPart partition_model(const GptModel& full, const AdamWState& full_optimizer, const RankShare& share) {
   const auto& shape = full.shape();
   std::vector<ParameterSpec> specs;
@@ -91,11 +97,9 @@ NamedTensors checkpoint_shard(const ModelPart& part, const RankShare& share) {
   for (size_t j = 0; j < part.model.size(); ++j) {
     const ParameterSpec& spec = part.model.specs()[j];
     const std::string suffix = slice_suffix(spec, part.model.shape(), share);
-    const torch::Tensor values[3] = {part.model.parameters()[j].detach(), part.optimizer.moments[j].exp_avg,
-                                     part.optimizer.moments[j].exp_avg_sq};
-    for (int k = 0; k < 3; ++k) {
-      if (k == 0 ? counts_parameter(part, j, share) : counts_moments(part, j, share)) {
-        out.emplace_back(kKinds[k] + spec.name + suffix, values[k].to(torch::kCPU));
+    for (int k = 0; k < kPartTensorKinds; ++k) {
+      if (counts_part_tensor(part, j, k, share)) {
+        out.emplace_back(kKinds[k] + spec.name + suffix, part_tensor(part, j, k).to(torch::kCPU));
       }
     }
   }
@@ -238,12 +242,10 @@ void assemble_full_model(Communicator& world, const ModelPart& part, const RankS
   for (size_t j = 0; j < part.model.size(); ++j) {
     const size_t i = part.full_index[j];
     const ParameterSpec& spec = full.specs()[i];
-    const torch::Tensor sources[3] = {part.model.parameters()[j], part.optimizer.moments[j].exp_avg,
-                                      part.optimizer.moments[j].exp_avg_sq};
-    for (int which = 0; which < 3; ++which) {
-      if (!(which == 0 ? counts_parameter(part, j, share) : counts_moments(part, j, share))) continue;
+    for (int which = 0; which < kPartTensorKinds; ++which) {
+      if (!counts_part_tensor(part, j, which, share)) continue;
       torch::Tensor view = slice_view(region(i, which), spec, shape, share);
-      view.copy_(sources[which].detach().to(torch::kCPU).view(view.sizes()));
+      view.copy_(part_tensor(part, j, which).to(torch::kCPU).view(view.sizes()));
     }
   }
   std::vector<torch::Tensor> bits = {flat.view(torch::kInt32)};

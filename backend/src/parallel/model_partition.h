@@ -34,6 +34,11 @@ struct ModelPart {
   OptimizerSharding sharding;
 };
 
+// Local parameter `j` of `part` (kind 0, detached) or its first (1) or
+// second (2) Adam moment (undefined where ZeRO-1 keeps it elsewhere).
+inline constexpr int kPartTensorKinds = 3;
+torch::Tensor part_tensor(const ModelPart& part, size_t j, int kind);
+
 // This rank's part: the parameters it holds (RankShare::holds), each cut to
 // its tensor-parallel slice, with the matching slices of the moments.
 ModelPart partition_model(const GptModel& full, const AdamWState& full_optimizer, const RankShare& share);
@@ -50,6 +55,10 @@ inline bool counts_parameter(const ModelPart& part, size_t i, const RankShare& s
 // The same for the Adam moments of local parameter `i`: under ZeRO-1 the DP
 // rank that keeps them instead of DP rank 0.
 bool counts_moments(const ModelPart& part, size_t i, const RankShare& share);
+// counts_parameter for kind 0, counts_moments for the moments (part_tensor's kinds).
+inline bool counts_part_tensor(const ModelPart& part, size_t j, int kind, const RankShare& share) {
+  return kind == 0 ? counts_parameter(part, j, share) : counts_moments(part, j, share);
+}
 
 // Sharded checkpoints (docs/backend.md "Tensor and pipeline parallelism"):
 // every rank saves the parameters and Adam moments it counts, each under its

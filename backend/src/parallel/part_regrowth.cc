@@ -14,13 +14,7 @@ namespace {
 
 using planner::ModelShape;
 
-constexpr int kKinds = 3;  // the parameter, then its two Adam moments
-
-torch::Tensor tensor_of(const ModelPart& part, size_t j, int kind) {
-  if (kind == 0) return part.model.parameters()[j].detach();
-  const AdamWMoments& m = part.optimizer.moments[j];
-  return kind == 1 ? m.exp_avg : m.exp_avg_sq;
-}
+constexpr int kKinds = kPartTensorKinds;  // the parameter, then its two Adam moments
 
 // The part of the split axis a rank at TP position `tp_rank` holds (the
 // whole axis when tp = 1); nothing for a replicated parameter.
@@ -30,14 +24,6 @@ std::optional<AxisRange> held_range(const ParameterSpec& spec, const ModelShape&
   if (!axis) return std::nullopt;
   if (layout.tp == 1) return AxisRange{0, logical_sizes(spec, shape)[*axis]};
   return tensor_parallel_range(spec, shape, layout.tp, tp_rank);
-}
-
-// Logical sizes of what a rank holds: the split axis cut to `range`.
-std::vector<int64_t> held_logical(const ParameterSpec& spec, const ModelShape& shape,
-                                  const std::optional<AxisRange>& range) {
-  std::vector<int64_t> sizes = logical_sizes(spec, shape);
-  if (range) sizes[*tensor_parallel_axis(spec)] = range->size();
-  return sizes;
 }
 
 // What a rank has of an old tensor (flag bits): kCounts, it is the one
@@ -56,10 +42,9 @@ std::vector<int32_t> old_tensor_flags(Communicator& world, const ModelPart& part
   auto* f = flags.data_ptr<int32_t>();
   for (size_t j = 0; j < part.model.size(); ++j) {
     for (int kind = 0; kind < kKinds; ++kind) {
-      if (!tensor_of(part, j, kind).defined()) continue;
-      const bool counts = kind == 0 ? counts_parameter(part, j, share) : counts_moments(part, j, share);
+      if (!part_tensor(part, j, kind).defined()) continue;
       f[(static_cast<size_t>(world.rank()) * old_parameters + part.full_index[j]) * kKinds + kind] =
-          kHas | (counts ? kCounts : 0);
+          kHas | (counts_part_tensor(part, j, kind, share) ? kCounts : 0);
     }
   }
   std::vector<torch::Tensor> t = {flags.to(device)};
@@ -202,13 +187,14 @@ ModelPart regrow_model_part(Communicator& world, const ModelPart& old_part, cons
     const auto axis = tensor_parallel_axis(spec);
     const bool held = new_share.holds(spec, to.shape);
     const auto range = held_range(spec, to.shape, new_share.layout(), new_share.position().tp);
-    const std::vector<int64_t> sizes = held_logical(spec, to.shape, range);
+    const std::vector<int64_t> sizes = slice_logical_sizes(spec, to.shape, range.value_or(AxisRange{}));
     torch::Tensor values[kKinds];
     if (held) {
       std::optional<LogicalBlock> block;
       if (range) block = LogicalBlock{*axis, range->begin, range->end};
       values[0] = grows ? grown_parameter_init(spec, n, to, seed, block).to(device)
-                        : torch::zeros(storage_of(spec.axes, sizes), torch::kFloat32).to(device);
+                        : torch::zeros(storage_of(spec.axes, sizes),
+                                       torch::TensorOptions().dtype(torch::kFloat32).device(device));
       values[1] = torch::zeros_like(values[0]);
       values[2] = torch::zeros_like(values[0]);
     }
@@ -226,8 +212,9 @@ ModelPart regrow_model_part(Communicator& world, const ModelPart& old_part, cons
         torch::Tensor source_view, dest_view;
         if (t.from == me) {
           const auto had = held_range(old_spec, from, old_share.layout(), old_share.position().tp);
-          source_view = block_view(tensor_of(old_part, local_of[o], t.kind), held_logical(old_spec, from, had),
-                                   had ? had->begin : 0, old_sizes, axis, t.overlap);
+          source_view = block_view(part_tensor(old_part, local_of[o], t.kind),
+                                   slice_logical_sizes(old_spec, from, had.value_or(AxisRange{})), had ? had->begin : 0,
+                                   old_sizes, axis, t.overlap);
         }
         if (t.to == me) {
           dest_view = block_view(values[t.kind], sizes, range ? range->begin : 0, old_sizes, axis, t.overlap);

@@ -28,6 +28,9 @@ struct StageLayout {
   std::vector<int> chunk_layers;  // layers of each virtual stage, pp * interleave entries
 
   int world_size() const { return tp * pp * dp; }
+  // Tensor or pipeline parallelism: each rank holds a part of the model
+  // (else every rank holds all of it).
+  bool splits_model() const { return tp > 1 || pp > 1; }
   int virtual_stages() const { return pp * interleave; }
   int layers() const;
   // The process groups depend on tp, pp, dp only (not on the layer split).

@@ -59,9 +59,8 @@ class DataParallelRuntime : public StageRuntime {
   // data-parallel layout is the whole model, which the state then holds.
   void take_over_parts(RunState& state, StageRuntime& previous, const GptSettings& to, uint64_t seed) override {
     const auto [old_part, old_share] = previous.spend_part(state);
-    ModelPart whole =
-        regrow_model_part(*context_.world, *old_part, *old_share, to, RankShare(stage_.layout, context_.rank), seed,
-                          fmt::format("stage-boundary/{}", context_.takeovers));
+    ModelPart whole = regrow_model_part(*context_.world, *old_part, *old_share, to,
+                                        RankShare(stage_.layout, context_.rank), seed, context_.exchange_name);
     state.model = std::move(whole.model);
     state.optimizer = std::move(whole.optimizer);
     state.model_is_rank_part = false;

@@ -51,10 +51,10 @@ class ModelParallelRuntime : public StageRuntime {
 
   void take_over_parts(RunState& state, StageRuntime& previous, const GptSettings& to, uint64_t seed) override {
     const auto [old_part, old_share] = previous.spend_part(state);
-    part_.emplace(regrow_model_part(*context_.world, *old_part, *old_share, to, share_, seed,
-                                    fmt::format("stage-boundary/{}", context_.takeovers)));
-    const size_t n = gpt_parameter_specs(to.shape).size();
-    state.model = GptModel(to, gpt_parameter_specs(to.shape), std::vector<torch::Tensor>(n));
+    part_.emplace(regrow_model_part(*context_.world, *old_part, *old_share, to, share_, seed, context_.exchange_name));
+    std::vector<ParameterSpec> specs = gpt_parameter_specs(to.shape);
+    const size_t n = specs.size();
+    state.model = GptModel(to, std::move(specs), std::vector<torch::Tensor>(n));
     state.optimizer.moments.assign(n, AdamWMoments{});
     state.optimizer.step = part_->optimizer.step;
     state.model_is_rank_part = false;

@@ -19,7 +19,7 @@ RuntimeStage runtime_stage(const planner::Stage& stage, const StageSchedule& sch
 }
 
 std::unique_ptr<StageRuntime> make_stage_runtime(const RuntimeContext& context, const RuntimeStage& stage) {
-  if (stage.layout.tp > 1 || stage.layout.pp > 1) return make_model_parallel_runtime(context, stage);
+  if (stage.layout.splits_model()) return make_model_parallel_runtime(context, stage);
   return make_data_parallel_runtime(context, stage);
 }
 

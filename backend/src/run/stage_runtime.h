@@ -42,9 +42,9 @@ struct RuntimeContext {
   // names in the rendezvous store must not repeat.
   std::map<std::string, ProcessGroups>* process_groups = nullptr;
   std::function<void(const std::string&)> progress;  // a line for the user (rank 0 prints it)
-  // Stage starts from parts in this process so far: names the communicator
-  // each one splits (take_over_parts), which must not repeat in the run.
-  int takeovers = 0;
+  // The name of the communicator take_over_parts splits: one per stage
+  // start from parts in this process (names must not repeat in the run).
+  std::string exchange_name;
 };
 
 // The stage a runtime trains.

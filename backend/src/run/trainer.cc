@@ -74,7 +74,10 @@ class Trainer {
   bool take_over_parts();
   void log_growth(const planner::ModelShape& from, double val_before, double val_after);
   RuntimeContext runtime_context();
-  RuntimeStage this_stage_runtime() const { return runtime_stage(stage(), schedule(), ranks(), options_.zero1); }
+  // Stage i as its runtime trains it on this run's ranks.
+  RuntimeStage stage_runtime_at(size_t i) const {
+    return runtime_stage(plan_.stages[i], schedules_[i], ranks(), options_.zero1);
+  }
   void configure_runtime(const OptimizerSharding& held);
   bool train_one_step();
   void roll_back();
@@ -167,7 +170,7 @@ class Trainer {
   std::optional<MemoryMeter> memory_;                    // this rank's device memory (activation and record peaks)
   std::map<std::string, ProcessGroups> process_groups_;  // every layout's, built once
   long long steady_peak_bytes_ = 0;        // this rank's largest step peak in this stage so far, its first step's aside
-  int takeovers_ = 0;                      // stage starts from parts so far (RuntimeContext::takeovers)
+  int takeovers_ = 0;                      // stage starts from parts so far (RuntimeContext::exchange_name)
   std::unique_ptr<StageRuntime> runtime_;  // the current stage's
   std::optional<size_t> configured_stage_;  // the stage runtime_ is for
   long long last_checkpoint_step_ = -1;
@@ -320,9 +323,7 @@ void Trainer::resume_or_start() {
     if (is_root()) TelemetryLog::truncate_after(paths_.telemetry, state().counters.global_step);
     last_checkpoint_step_ = state().counters.global_step;
     // What each rank read of the checkpoint (rank 0 also the newer ones it skipped).
-    resume_bytes_read_.assign(static_cast<size_t>(ranks()), 0.0);
-    resume_bytes_read_[static_cast<size_t>(rendezvous_.rank)] = static_cast<double>(checkpoint_bytes_read());
-    resume_bytes_read_ = sum_over_ranks(*comm_, resume_bytes_read_);
+    resume_bytes_read_ = per_rank(static_cast<double>(checkpoint_bytes_read()));
   }
   check_replicas(resume_step_ ? "after resume" : "at start");
 }
@@ -334,17 +335,13 @@ void Trainer::resume_or_start() {
 std::optional<RankShare> Trainer::resume_share(const CheckpointState& checkpoint_state) const {
   const size_t index = checkpoint_state.counters.stage_index;
   if (index >= plan_.stages.size()) return std::nullopt;
-  auto layout_of = [&](size_t i) {
-    return runtime_stage(plan_.stages[i], schedules_[i], ranks(), options_.zero1).layout;
-  };
-  auto splits = [](const StageLayout& l) { return l.tp > 1 || l.pp > 1; };  // else every rank the whole model
-  const StageLayout layout = layout_of(index);
-  if (!splits(layout)) return std::nullopt;
+  const StageLayout layout = stage_runtime_at(index).layout;
+  if (!layout.splits_model()) return std::nullopt;
   if (same_shape(checkpoint_state.shape, plan_.stages[index].shape)) return RankShare(layout, rendezvous_.rank);
   if (index == 0 || !options_.shard_local_growth || !same_shape(checkpoint_state.shape, plan_.stages[index - 1].shape))
     return std::nullopt;
-  const StageLayout before = layout_of(index - 1);
-  if (!splits(before)) return std::nullopt;
+  const StageLayout before = stage_runtime_at(index - 1).layout;
+  if (!before.splits_model()) return std::nullopt;
   return RankShare(before, rendezvous_.rank);
 }
 
@@ -378,9 +375,7 @@ void Trainer::start_stage() {
   const size_t index = st.counters.stage_index;
   if (!runtime_ && options_.shard_local_growth && index > 0 && !same_shape(st.model.shape(), stage().shape) &&
       same_shape(st.model.shape(), plan_.stages[index - 1].shape)) {
-    const size_t before = index - 1;
-    runtime_ = make_stage_runtime(runtime_context(),
-                                  runtime_stage(plan_.stages[before], schedules_[before], ranks(), options_.zero1));
+    runtime_ = make_stage_runtime(runtime_context(), stage_runtime_at(index - 1));
     runtime_->configure(st, replicated_sharding(st.model.size()));
   }
   if (runtime_ && options_.shard_local_growth && take_over_parts()) return;
@@ -411,7 +406,7 @@ void Trainer::start_stage() {
 // stages are data-parallel (every rank grows the whole model it holds).
 bool Trainer::take_over_parts() {
   RunState& st = state();
-  std::unique_ptr<StageRuntime> next = make_stage_runtime(runtime_context(), this_stage_runtime());
+  std::unique_ptr<StageRuntime> next = make_stage_runtime(runtime_context(), stage_runtime_at(st.counters.stage_index));
   if (!runtime_->holds_parts() && !next->holds_parts()) return false;
   const planner::ModelShape from = st.model.shape();
   const bool grows = !same_shape(from, stage().shape);
@@ -450,11 +445,11 @@ RuntimeContext Trainer::runtime_context() {
           .bucket_bytes = options_.bucket_bytes,
           .process_groups = &process_groups_,
           .progress = [this](const std::string& line) { progress(line); },
-          .takeovers = takeovers_};
+          .exchange_name = fmt::format("stage-boundary/{}", takeovers_)};
 }
 
 void Trainer::configure_runtime(const OptimizerSharding& held) {
-  runtime_ = make_stage_runtime(runtime_context(), this_stage_runtime());
+  runtime_ = make_stage_runtime(runtime_context(), stage_runtime_at(state().counters.stage_index));
   runtime_->configure(state(), held);
   configured_stage_ = state().counters.stage_index;
   meter_->begin_stage(state().counters.stage_index, runtime_->pipeline());
