@@ -55,17 +55,19 @@ SIMULATOR_ALL = {"simulator/carbon", "simulator/iteration", "simulator/run"}
 BACKEND_LOW = {"backend/device", "backend/data", "backend/comm"}
 ALLOWED.update({
     "backend/device": PLANNER_ALL,
+    "backend/kernels": {"backend/device"},  # and LibTorch, oneDNN
     "backend/data": PLANNER_ALL | {"backend/device"},
     "backend/comm": PLANNER_ALL | {"backend/device", "backend/public"},
     "backend/model": PLANNER_ALL | {"backend/device"},
     "backend/parallel": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/public"},
-    "backend/step": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/parallel", "backend/public"},
+    "backend/step": PLANNER_ALL | BACKEND_LOW | {"backend/kernels", "backend/model", "backend/parallel",
+                                                 "backend/public"},
     "backend/checkpoint": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/parallel", "backend/public"},
     "backend/run": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/parallel", "backend/step",
                                                 "backend/checkpoint", "backend/export", "backend/public"},
     "backend/export": PLANNER_ALL | BACKEND_LOW | {"backend/model", "backend/parallel", "backend/checkpoint",
                                                    "backend/public"},
-    "backend/probe": PLANNER_ALL | {"backend/device", "backend/model", "backend/public"},
+    "backend/probe": PLANNER_ALL | {"backend/device", "backend/kernels", "backend/model", "backend/public"},
     "backend/public": PLANNER_ALL,
     "backend/tools": PLANNER_ALL | BACKEND_LOW | {"backend/public", "backend/run", "backend/model", "backend/export"},
     "gui": PLANNER_ALL | SIMULATOR_ALL,

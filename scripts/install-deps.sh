@@ -21,6 +21,9 @@ PACKAGES=(
   # backend: LibTorch (CPU) + Gloo for c10d, zlib (gzip/dictzip corpora), a fast BLAS. Without
   # libopenblas0-pthread libtorch calls the reference BLAS (~17x slower here).
   libtorch-dev libgloo-dev libopenblas0-pthread zlib1g-dev
+  # backend: oneDNN's headers for the fp32 CPU linear layers (the libdnnl
+  # LibTorch already links; backend/src/kernels/linear.h)
+  libdnnl-dev
   # backend: SentencePiece tokenizers (`sprout-train prepare --tokenizer sentencepiece`)
   libsentencepiece-dev
   # PyTorch peer for the trainer speed benchmark (same libtorch underneath)

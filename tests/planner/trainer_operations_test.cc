@@ -38,6 +38,8 @@ HardwareProfile two_dtype_profile() {
     for (auto& c : costs) c.ns *= 2;
   }
   hw.throughput_by_dtype["fp32"] = fp32;
+  // The fused CPU attention runs (and is measured) in fp32 only.
+  hw.trainer_ns_per_element.erase("causal_attention");
   return hw;
 }
 
@@ -69,10 +71,16 @@ TEST(TrainerOperations, AProfileOfTwoDtypesRoundTripsAndPredictsEachPlanWithItsO
   EXPECT_EQ(back.dtype, "bf16");
   ASSERT_EQ(back.throughput_by_dtype.count("fp32"), 1u);
   EXPECT_DOUBLE_EQ(back.throughput_by_dtype.at("fp32").peak_tflops, 0.19);
+  EXPECT_EQ(back.trainer_ns_per_element.count("causal_attention"), 0u);
   for (const auto& op : kTrainerOps) {
     for (double elements : {5e4, 2e5, 1e6}) {
+      const double fp32_ns = hw.throughput_by_dtype.at("fp32").trainer_ns_per_element.count(op)
+                                 ? hw.for_dtype("fp32").trainer_ns_at(op, elements)
+                                 : 0;
+      EXPECT_DOUBLE_EQ(back.for_dtype("fp32").trainer_ns_at(op, elements), fp32_ns) << op;
+      if (op == "causal_attention") continue;
       EXPECT_DOUBLE_EQ(back.trainer_ns_at(op, elements), hw.trainer_ns_at(op, elements)) << op;
-      EXPECT_DOUBLE_EQ(back.for_dtype("fp32").trainer_ns_at(op, elements), 2 * hw.trainer_ns_at(op, elements)) << op;
+      EXPECT_DOUBLE_EQ(fp32_ns, 2 * hw.trainer_ns_at(op, elements)) << op;
     }
   }
   // Between two sizes, log-linear: halfway in log(elements) is halfway in ns.
@@ -115,6 +123,40 @@ TEST(TrainerOperations, NormsAndOptimizerCostWhatTheirMeasuredOperationsCost) {
   const double forward = mb.forward_s + mb.first_stage_extra_s + mb.last_stage_extra_s / 3;
   EXPECT_EQ(ln.iterations, 100);
   EXPECT_NEAR(ln.evaluation_s, 11 * 4 * forward, 1e-12);
+}
+
+// fp32 on the CPU: sprout-train's fused attention core
+// (backend/src/kernels/causal_attention_cpu.h) replaces the batched GEMMs,
+// the scale-mask-softmax and the head copies; its measured cost is per
+// score element times the head size.
+TEST(TrainerOperations, TheFusedCpuAttentionCostsItsMeasuredCostInsteadOfTheUnfusedCore) {
+  const std::string dir = test::make_temp_dir("trainer-ops-fused");
+  HardwareProfile hw = two_dtype_profile();
+  auto compute_s = [&](const HardwareProfile& profile, const std::string& name) {
+    const std::string path = dir + "/" + name + ".yaml";
+    HardwareProfile named = profile;
+    named.name = name;
+    std::ofstream(path) << hardware_profile_to_yaml(named, {}, "test");
+    return estimate_plan(plan_for(path, "fp32", "layernorm")).stages[0].iteration.breakdown.compute_s;
+  };
+  DtypeThroughput& fp32 = hw.throughput_by_dtype.at("fp32");
+  fp32.trainer_ns_per_element["causal_attention"] = {{1e6, 2.0}, {1e8, 2.0}};
+  const double fused = compute_s(hw, "fused");
+  // Doubling the kernel's cost adds exactly its elements at that cost: 4
+  // layers x 4 micro-batches of 8 x 8 heads x 128^2 scores x head size 16.
+  fp32.trainer_ns_per_element["causal_attention"] = {{1e6, 4.0}, {1e8, 4.0}};
+  const double elements = 4 * 4 * (8 * 8 * 128 * 128.0) * 16;
+  EXPECT_NEAR(compute_s(hw, "fused-2x") - fused, elements * 2.0 * 1e-9, 1e-9);
+  // The unfused core's operations no longer count...
+  HardwareProfile cheaper_scores = hw;
+  for (auto& c : cheaper_scores.throughput_by_dtype.at("fp32").trainer_ns_per_element["attention_scores"]) c.ns /= 10;
+  EXPECT_DOUBLE_EQ(compute_s(cheaper_scores, "scores"), compute_s(hw, "fused-2x-again"));
+  // ... and without the kernel's cost the core is the unfused one again,
+  // whose scale-mask-softmax does.
+  fp32.trainer_ns_per_element.erase("causal_attention");
+  HardwareProfile unfused_cheaper = hw;
+  for (auto& c : unfused_cheaper.throughput_by_dtype.at("fp32").trainer_ns_per_element["attention_scores"]) c.ns /= 10;
+  EXPECT_LT(compute_s(unfused_cheaper, "unfused-cheaper"), compute_s(hw, "unfused"));
 }
 
 TEST(TrainerOperations, OtherFrameworksAndUnmeasuredProfilesKeepTheBandwidthModel) {

@@ -18,6 +18,7 @@
 #include "device/autocast.h"
 #include "device/energy_meter.h"
 #include "device/stopwatch.h"
+#include "kernels/linear.h"
 #include "probe/trainer_operations_probe.h"
 
 namespace sprout::backend {
@@ -159,7 +160,7 @@ double training_gemm_seconds(long long batch, long long m, long long n, long lon
         torch::Tensor y;
         {
           AutocastGuard guard(autocast, probe_device());
-          y = batch > 1 ? torch::matmul(x, w.transpose(-2, -1)) : torch::linear(x, w);
+          y = batch > 1 ? torch::matmul(x, w.transpose(-2, -1)) : linear_layer(x, w);  // as the trainer's layers
         }
         y.backward(grad.to(y.scalar_type()));
         x.mutable_grad() = torch::Tensor();

@@ -10,6 +10,7 @@
 
 #include "device/autocast.h"
 #include "device/stopwatch.h"
+#include "kernels/causal_attention_cpu.h"
 #include "model/adamw.h"
 #include "model/norms.h"
 #include "model/positions.h"
@@ -136,6 +137,17 @@ Measured measure_layer(const LayerSizes& z, bool bf16, torch::Device device, dou
           {scores});
   measure("head_copy", static_cast<double>(q.numel()), [&] { return std::vector{q.transpose(1, 2).contiguous()}; },
           {q});
+  // The fused attention core where the trainer runs it (fp32 on the CPU),
+  // on q, k, v in the layout the QKV GEMM leaves them in; an element is a
+  // score times the head size (its products' work grows with both).
+  if (!bf16 && cpu_causal_attention_applies(q)) {
+    auto v = heads_layout();
+    measure("causal_attention", static_cast<double>(scores.numel() * z.head_dim),
+            [&] {
+              return std::vector{cpu_causal_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), 0.25)};
+            },
+            {q, k, v});
+  }
 
   return out;
 }

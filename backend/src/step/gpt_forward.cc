@@ -8,6 +8,8 @@
 #include <tuple>
 
 #include "data/batch_sampler.h"
+#include "kernels/causal_attention_cpu.h"
+#include "kernels/linear.h"
 #include "model/norms.h"
 #include "model/positions.h"
 #include "step/dropout_mask.h"
@@ -35,8 +37,8 @@ torch::Tensor leave_tensor_parallel(const torch::Tensor& x, const ForwardContext
 torch::Tensor row_parallel_linear(const torch::Tensor& x, const GptModel& m, const std::string& w, const std::string& b,
                                   const ForwardContext& ctx) {
   const bool biased = !b.empty() && m.contains(b);
-  if (!ctx.tp.active()) return biased ? at::linear(x, m.get(w), m.get(b)) : at::linear(x, m.get(w));
-  torch::Tensor y = leave_tensor_parallel(at::linear(x, m.get(w)), ctx);
+  if (!ctx.tp.active()) return linear_layer(x, m.get(w), biased ? m.get(b) : torch::Tensor());
+  torch::Tensor y = leave_tensor_parallel(linear_layer(x, m.get(w)), ctx);
   return biased ? y + m.get(b) : y;
 }
 
@@ -61,14 +63,16 @@ torch::Tensor dropout(const torch::Tensor& x, double p, const ForwardContext& ct
   return apply_keep_mask(x, philox_keep_mask(x.sizes(), where, p, ctx.dropout_seed, site, x.device()), p);
 }
 
-// Dropout on attention probabilities [B, heads here, T, T]: the mask of the
-// full model's heads, so tensor-parallel ranks draw exactly their heads'.
-torch::Tensor head_dropout(const torch::Tensor& probs, double p, const ForwardContext& ctx, uint64_t site) {
-  if (!ctx.training || p <= 0) return probs;
-  const int64_t H = probs.size(1);
-  const MaskPlacement where =
-      ctx.tp.active() ? block_along(probs.sizes(), 1, ctx.tp.rank * H, ctx.tp.size * H) : whole_tensor(probs.numel());
-  return apply_keep_mask(probs, philox_keep_mask(probs.sizes(), where, p, ctx.dropout_seed, site, probs.device()), p);
+// The dropout keep mask of attention probabilities [B, heads here, T, T]
+// (undefined without dropout): the mask of the full model's heads, so
+// tensor-parallel ranks draw exactly their heads'.
+torch::Tensor head_keep_mask(at::IntArrayRef probs_sizes, const at::Device& device, double p, const ForwardContext& ctx,
+                             uint64_t site) {
+  if (!ctx.training || p <= 0) return {};
+  const int64_t H = probs_sizes[1];
+  const MaskPlacement where = ctx.tp.active() ? block_along(probs_sizes, 1, ctx.tp.rank * H, ctx.tp.size * H)
+                                              : whole_tensor(c10::multiply_integers(probs_sizes));
+  return philox_keep_mask(probs_sizes, where, p, ctx.dropout_seed, site, device);
 }
 
 // The model's norm (LayerNorm or RMSNorm: norms.h), masked during an MSG
@@ -104,9 +108,16 @@ struct AttentionCoreInputs {
 // (without dropout: check_attention_kernels).
 torch::Tensor attention_core(const AttentionCoreInputs& in, const ForwardContext& ctx) {
   if (ctx.attention == planner::AttentionKernel::kFlash) return fused_causal_attention(in.q, in.k, in.v, in.scale);
+  const int64_t T = in.q.size(2);
+  const std::vector<int64_t> probs_sizes = {in.q.size(0), in.q.size(1), T, T};
+  const torch::Tensor keep =
+      head_keep_mask(probs_sizes, in.q.device(), in.dropout, ctx, attention_probs_site(in.layer));
+  // fp32 on the CPU: the same attention fused per head (the same masks).
+  if (cpu_causal_attention_applies(in.q)) return cpu_causal_attention(in.q, in.k, in.v, in.scale, keep, in.dropout);
   torch::Tensor scores = at::matmul(in.q, in.k.transpose(-2, -1)).mul_(in.scale);
   scores.masked_fill_(in.causal, -std::numeric_limits<float>::infinity());
-  const torch::Tensor probs = head_dropout(at::softmax(scores, -1), in.dropout, ctx, attention_probs_site(in.layer));
+  torch::Tensor probs = at::softmax(scores, -1);
+  if (keep.defined()) probs = apply_keep_mask(probs, keep, in.dropout);
   return at::matmul(probs, in.v);
 }
 
@@ -146,9 +157,9 @@ torch::Tensor attention(const torch::Tensor& x, const GptModel& m, int layer, co
   const int64_t B = in.size(0), T = in.size(1), H = wq.size(0) / D, KV = wk.size(0) / D;
   const bool biased = m.contains(p + "attn.bq");
   std::vector<torch::Tensor> w = {wq, wk, m.get(p + "attn.wv")};
-  torch::Tensor qkv =
-      biased ? at::linear(in, at::cat(w), at::cat({m.get(p + "attn.bq"), m.get(p + "attn.bk"), m.get(p + "attn.bv")}))
-             : at::linear(in, at::cat(w));
+  torch::Tensor qkv = linear_layer(
+      in, at::cat(w),
+      biased ? at::cat({m.get(p + "attn.bq"), m.get(p + "attn.bk"), m.get(p + "attn.bv")}) : torch::Tensor());
   auto parts = qkv.split_with_sizes({H * D, KV * D, KV * D}, -1);
   torch::Tensor q = parts[0], k = parts[1], v = parts[2];
   double scale = 1.0 / std::sqrt(static_cast<double>(D));
@@ -184,15 +195,15 @@ torch::Tensor mlp(const torch::Tensor& x, const GptModel& m, const std::string& 
   const torch::Tensor in = enter_tensor_parallel(x, ctx);
   if (m.shape().activation == planner::Activation::kGelu) {
     const auto& w1 = m.get(p + "mlp.w1");
-    torch::Tensor a = m.contains(p + "mlp.b1") ? at::linear(in, w1, m.get(p + "mlp.b1")) : at::linear(in, w1);
+    torch::Tensor a = linear_layer(in, w1, m.contains(p + "mlp.b1") ? m.get(p + "mlp.b1") : torch::Tensor());
     // MSG masks the new neurons' pre-activation (GELU(0) = 0).
     if (masked) a = a * local_mask(masks->ffn, w1.size(0), ctx);
     return row_parallel_linear(at::gelu(a), m, p + "mlp.w2", p + "mlp.b2", ctx);
   }
   const auto& w_gate = m.get(p + "mlp.w_gate");
-  torch::Tensor gate = at::linear(in, w_gate);
+  torch::Tensor gate = linear_layer(in, w_gate);
   if (masked) gate = gate * local_mask(masks->ffn, w_gate.size(0), ctx);  // silu(0) = 0: as for GELU
-  torch::Tensor a = at::silu(gate) * at::linear(in, m.get(p + "mlp.w_up"));
+  torch::Tensor a = at::silu(gate) * linear_layer(in, m.get(p + "mlp.w_up"));
   return row_parallel_linear(a, m, p + "mlp.w_down", "", ctx);
 }
 
@@ -271,7 +282,7 @@ torch::Tensor gpt_blocks(const GptModel& m, torch::Tensor x, const LayerRange& l
 
 torch::Tensor gpt_head_logits(const GptModel& m, const torch::Tensor& x, const ForwardContext& ctx) {
   const torch::Tensor h = enter_tensor_parallel(norm(x, m, "ln_f", ctx.masks), ctx);
-  return at::linear(h, m.shape().tied_embeddings ? m.get("wte") : m.get("lm_head"));
+  return linear_layer(h, m.shape().tied_embeddings ? m.get("wte") : m.get("lm_head"));
 }
 
 torch::Tensor gpt_cross_entropy(const torch::Tensor& logits, const torch::Tensor& targets, const ForwardContext& ctx) {

@@ -98,6 +98,9 @@ LayerTimes layer_times(const StageWorkload& w, const HardwareProfile& hw) {
     const double kernel_speed = w.attention == AttentionKernel::kFlash1 ? 0.5 : 1.0;
     attention_fwd = fwd_flops / (hw.peak_tflops * 1e12 * hw.flash_attention_efficiency * kernel_speed);
     attention_bwd = 2.5 * attention_fwd;
+  } else if (trainer_operations && internal::runs_fused_cpu_attention(w, hw)) {
+    // sprout-train's fused CPU core: its products are in the measured
+    // `causal_attention` cost (trainer_operations.h).
   } else {
     attention_fwd = gemm_seconds(hw, seq, seq, d, b * heads_per_rank, trainer_operations) +  // QK^T
                     gemm_seconds(hw, seq, d, seq, b * heads_per_rank, trainer_operations);   // scores x V

@@ -37,11 +37,20 @@ double mlp_elements_per_token(const ModelShape& s) {
   return (s.activation == Activation::kSwiglu ? 4.0 : 2.0) * s.ffn_hidden;
 }
 
+// sprout-train's fp32 attention core on the CPU is its fused kernel
+// (backend/src/kernels/causal_attention_cpu.h): it keeps the probabilities
+// (and the keep mask the dropout draws), no dropped copy, and its backward
+// makes no s^2 temporaries; bf16 autocast runs the unfused core.
+bool fused_cpu_core(AttentionKernel attention, bool bf16) { return attention == AttentionKernel::kStandard && !bf16; }
+
 // The bytes of the s^2 terms: the softmax output, with dropout also its
-// keep mask and the dropped probabilities x V reads; none for a fused kernel.
-double score_bytes(const LayerSizes& z, AttentionKernel attention, double dropout, const ElementBytes& e) {
+// keep mask and (unfused) the dropped probabilities x V reads; none for a
+// flash kernel.
+double score_bytes(const LayerSizes& z, AttentionKernel attention, double dropout, bool bf16) {
   if (attention != AttentionKernel::kStandard) return 0;
-  const double per_element = dropout > 0 ? 2 * e.gemm + e.mask : e.gemm;
+  const ElementBytes e = element_bytes(bf16);
+  const double dropped = fused_cpu_core(attention, bf16) ? 0 : e.gemm;
+  const double per_element = dropout > 0 ? e.gemm + dropped + e.mask : e.gemm;
   return z.score_elements * per_element / z.t;
 }
 
@@ -94,15 +103,17 @@ double layer_backward_bytes(const ModelShape& s, const ParallelLayout& p, Attent
   ParallelLayout plain = p;
   plain.recompute = Recompute::kNone;
   const double whole = trainer_bytes_per_layer(s, plain, attention, dropout, bf16);
-  const double scores = score_bytes(z, attention, dropout, e);
+  const double scores = score_bytes(z, attention, dropout, bf16);
   double before_mlp = 0, before_core = 0;  // rebuilt by then
   if (p.recompute == Recompute::kFull) {
     before_mlp = before_core = whole - trainer_bytes_per_layer(s, p, attention, dropout, bf16);
   } else if (p.recompute == Recompute::kSelective && scores > 0) {
-    before_core = scores + 4 * z.sbh * e.gemm / z.t;
+    // Unfused: with the copies of q, k, v and the output; fused: the output.
+    before_core = scores + (fused_cpu_core(attention, bf16) ? 1 : 4) * z.sbh * e.gemm / z.t;
   }
   const double mlp = (z.sbh + z.sb * mlp_elements_per_token(s) / 2) * e.gemm / z.t;
-  const double core = scores > 0 ? 2 * z.score_elements * e.gemm / z.t : 0;
+  const bool s2_gradients = scores > 0 && !fused_cpu_core(attention, bf16);
+  const double core = s2_gradients ? 2 * z.score_elements * e.gemm / z.t : 0;
   return std::max(before_mlp + mlp, before_core - freed_before_core(s, p, dropout, e) + core);
 }
 
@@ -132,7 +143,7 @@ double trainer_bytes_per_layer(const ModelShape& s, const ParallelLayout& p, Att
     case Recompute::kNone:
       break;
   }
-  return layer_bytes_but_scores(s, p, dropout, bf16) + score_bytes(z, attention, dropout, e);
+  return layer_bytes_but_scores(s, p, dropout, bf16) + score_bytes(z, attention, dropout, bf16);
 }
 
 double trainer_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention, double dropout,

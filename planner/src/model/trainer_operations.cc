@@ -13,10 +13,14 @@ const char* activation_operation(const ModelShape& s) {
   return s.activation == Activation::kSwiglu ? "swiglu" : "gelu";
 }
 
-std::vector<std::string> operations_of(const StageWorkload& w) {
+std::vector<std::string> operations_of(const StageWorkload& w, const HardwareProfile& hw) {
   const ModelShape& s = w.shape;
   std::vector<std::string> ops = {norm_operation(s), "residual_add", activation_operation(s), "head_copy", "adamw"};
-  if (w.attention == AttentionKernel::kStandard) ops.push_back("attention_scores");
+  if (runs_fused_cpu_attention(w, hw)) {
+    ops.push_back("causal_attention");
+  } else if (w.attention == AttentionKernel::kStandard) {
+    ops.push_back("attention_scores");
+  }
   if (rotates_queries_and_keys(s.position)) ops.push_back("rotary");
   return ops;
 }
@@ -28,9 +32,14 @@ double seconds_per_element(const HardwareProfile& hw, const std::string& op, dou
 
 }  // namespace
 
+bool runs_fused_cpu_attention(const StageWorkload& w, const HardwareProfile& hw) {
+  return w.framework == Framework::kSproutTrain && w.attention == AttentionKernel::kStandard &&
+         hw.trainer_ns_per_element.count("causal_attention") > 0;
+}
+
 bool has_trainer_operations(const StageWorkload& w, const HardwareProfile& hw) {
   if (w.framework != Framework::kSproutTrain) return false;
-  for (const auto& op : operations_of(w)) {
+  for (const auto& op : operations_of(w, hw)) {
     if (!hw.trainer_ns_per_element.count(op)) return false;
   }
   return true;
@@ -57,7 +66,13 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
   double seconds = 2 * cost(norm_operation(s), stream) + 2 * cost("residual_add", stream);
   seconds += cost(activation_operation(s), ffn);
   if (rotates_queries_and_keys(s.position)) seconds += cost("rotary", queries + keys);
-  if (w.attention == AttentionKernel::kStandard) {
+  if (runs_fused_cpu_attention(w, hw)) {
+    // The fused kernel reads q, k, v where the QKV GEMM wrote them and
+    // writes the output in the layout the projection reads: no head copies
+    // but GQA's repeated keys and values.
+    seconds += cost("causal_attention", scores * d);  // score elements x head size
+    if (s.kv_heads != s.heads) seconds += 2 * cost("head_copy", queries);
+  } else if (w.attention == AttentionKernel::kStandard) {
     seconds += cost("attention_scores", scores);
     // Heads into the batched GEMMs' layout and back: the queries and the
     // output always; keys and values copied (multi-head) or repeated to

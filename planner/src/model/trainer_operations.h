@@ -13,8 +13,16 @@ namespace sprout::planner::internal {
 // (and the optimizer's): else the model's bandwidth terms stand in.
 bool has_trainer_operations(const StageWorkload& w, const HardwareProfile& hw);
 
+// Whether sprout-train runs `w`'s attention core as its fused CPU kernel
+// (backend/src/kernels/causal_attention_cpu.h: fp32 on the CPU): the
+// profile measured `causal_attention` for this dtype, which `sprout
+// profile` does only where the trainer runs it. Its cost then covers the
+// core's products, scale, mask, softmax and their backward.
+bool runs_fused_cpu_attention(const StageWorkload& w, const HardwareProfile& hw);
+
 // Seconds of one layer's memory-bound operations for one micro-batch,
-// forward and backward together (GEMMs excluded).
+// forward and backward together (GEMMs excluded, but the fused CPU
+// attention core's).
 double trainer_layer_operation_seconds(const StageWorkload& w, const HardwareProfile& hw);
 
 // Seconds of sprout-train's optimizer step over `parameters` local ones, in

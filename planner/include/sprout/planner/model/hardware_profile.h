@@ -51,9 +51,14 @@ struct DtypeThroughput {
 // FFN's hidden activations [tokens, ffn]; attention_scores (scale, causal
 // mask, softmax): [batch, heads, seq, seq]; head_copy (heads to and from
 // their GEMM layout, GQA's repeated keys and values): each element copied;
-// adamw: each parameter (clipping, the update, zeroing the gradient).
-inline const std::vector<std::string> kTrainerOps = {"layer_norm", "rms_norm",         "residual_add", "rotary", "gelu",
-                                                     "swiglu",     "attention_scores", "head_copy",    "adamw"};
+// adamw: each parameter (clipping, the update, zeroing the gradient);
+// causal_attention (sprout-train's fused CPU attention core, fp32: QK^T,
+// softmax, dropout, x V, forward and backward): [batch, heads, seq, seq]
+// times the head size (the products' work grows with both), measured only for a dtype the trainer runs it in (its
+// presence tells the planner the core is fused).
+inline const std::vector<std::string> kTrainerOps = {"layer_norm", "rms_norm",        "residual_add",     "rotary",
+                                                     "gelu",       "swiglu",          "attention_scores", "head_copy",
+                                                     "adamw",      "causal_attention"};
 
 struct HardwareProfile {
   std::string name;

@@ -31,10 +31,12 @@ enum class ActivationFootprint {
   // The planner's estimates and the published-run validation use it.
   kMegatronFp16,
   // sprout-train (backend/src/step/gpt_forward.cc under LibTorch autograd)
-  // with training.dtype fp32 or bf16 autocast: fp32 dropout masks, unfused
-  // attention keeping its probabilities, the concatenated QKV weight, the
-  // logits' fp32 log-probabilities, and the peak's transients (the loss's
-  // gradients, the block recomputed in the backward pass).
+  // with training.dtype fp32 or bf16 autocast: fp32 dropout masks, the
+  // attention core keeping its probabilities (fp32: the fused CPU kernel,
+  // no s^2 temporaries in its backward; bf16: unfused), the concatenated
+  // QKV weight, the logits' fp32 log-probabilities, and the peak's
+  // transients (the loss's gradients, the block recomputed in the backward
+  // pass). fp32 on a GPU runs the unfused core (not modelled).
   kSproutTrainFp32,
   kSproutTrainBf16,
 };
