@@ -16,13 +16,13 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 // Rows of head (b, h) of a [batch, heads, positions, size] tensor whose last
-// dimension is contiguous.
-kernels::Rows rows_of(const torch::Tensor& t, int64_t b, int64_t h) {
+// dimension is contiguous (kernels::Rows or kernels::MutableRows).
+template <typename HeadRows>
+HeadRows rows_of(const torch::Tensor& t, int64_t b, int64_t h) {
   return {t.data_ptr<float>() + b * t.stride(0) + h * t.stride(1), t.stride(2)};
 }
-kernels::MutableRows mutable_rows_of(const torch::Tensor& t, int64_t b, int64_t h) {
-  return {t.data_ptr<float>() + b * t.stride(0) + h * t.stride(1), t.stride(2)};
-}
+constexpr auto in_rows = rows_of<kernels::Rows>;
+constexpr auto out_rows = rows_of<kernels::MutableRows>;
 
 torch::Tensor with_contiguous_rows(const torch::Tensor& t) { return t.stride(-1) == 1 ? t : t.contiguous(); }
 
@@ -46,9 +46,11 @@ kernels::HeadShape head_shape(const torch::Tensor& q, double scale, double dropo
   return {q.size(2), q.size(3), static_cast<float>(scale), static_cast<float>(1.0 / (1.0 - dropout))};
 }
 
-const float* keep_of(const torch::Tensor& keep, int64_t b, int64_t h) {
-  if (keep.numel() == 0) return nullptr;  // no dropout
-  return keep.data_ptr<float>() + (b * keep.size(1) + h) * keep.size(2) * keep.size(3);
+// Head (b, h)'s s x s block of a contiguous [batch, heads, s, s] tensor
+// (the probabilities, the keep mask); null for an empty tensor (no dropout).
+float* scores_of(const torch::Tensor& t, int64_t b, int64_t h) {
+  if (t.numel() == 0) return nullptr;
+  return t.data_ptr<float>() + (b * t.size(1) + h) * t.size(2) * t.size(3);
 }
 
 class CausalAttention : public torch::autograd::Function<CausalAttention> {
@@ -62,12 +64,8 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
     const kernels::HeadShape shape = head_shape(q, scale, dropout);
     for_each_head(batch, heads, kernels::causal_head_scratch_floats(s, shape.size),
                   [&](int64_t b, int64_t h, float* scratch) {
-                    const kernels::HeadForward head{rows_of(q, b, h),
-                                                    rows_of(k, b, h),
-                                                    rows_of(v, b, h),
-                                                    keep_of(keep, b, h),
-                                                    probs.data_ptr<float>() + (b * heads + h) * s * s,
-                                                    mutable_rows_of(out, b, h)};
+                    const kernels::HeadForward head{in_rows(q, b, h),      in_rows(k, b, h),       in_rows(v, b, h),
+                                                    scores_of(keep, b, h), scores_of(probs, b, h), out_rows(out, b, h)};
                     kernels::causal_head_forward(head, shape, scratch);
                   });
     ctx->save_for_backward({q, k, v, keep, probs});
@@ -86,10 +84,9 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
         head_shape(q, ctx->saved_data["scale"].toDouble(), ctx->saved_data["dropout"].toDouble());
     for_each_head(
         batch, heads, kernels::causal_head_scratch_floats(s, shape.size), [&](int64_t b, int64_t h, float* scratch) {
-          const kernels::HeadBackward head{
-              rows_of(q, b, h),          rows_of(k, b, h),          rows_of(v, b, h),
-              rows_of(d_out, b, h),      keep_of(keep, b, h),       probs.data_ptr<float>() + (b * heads + h) * s * s,
-              mutable_rows_of(dq, b, h), mutable_rows_of(dk, b, h), mutable_rows_of(dv, b, h)};
+          const kernels::HeadBackward head{in_rows(q, b, h),     in_rows(k, b, h),      in_rows(v, b, h),
+                                           in_rows(d_out, b, h), scores_of(keep, b, h), scores_of(probs, b, h),
+                                           out_rows(dq, b, h),   out_rows(dk, b, h),    out_rows(dv, b, h)};
           kernels::causal_head_backward(head, shape, scratch);
         });
     return {dq, dk, dv, torch::Tensor(), torch::Tensor(), torch::Tensor()};

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 // One clone per x86-64 micro-architecture level, chosen at load time
 // (AVX-512, AVX2 + FMA, SSE2).
@@ -19,6 +20,7 @@
 #define SPROUT_VECTOR_CLONES
 #endif
 #define SPROUT_INLINE [[gnu::always_inline]] inline
+#define SPROUT_LAMBDA_INLINE __attribute__((always_inline))
 
 namespace sprout::backend::kernels {
 namespace {
@@ -188,10 +190,8 @@ SPROUT_INLINE void backward(const HeadBackward& head, const HeadShape& shape, fl
         dropped[j] = p[j] * mask;
         d_probs[j] *= mask;
       }
-    } else {
-      for (int64_t j = 0; j < n; ++j) dropped[j] = p[j];
     }
-    add_weighted<kVecs>(dropped, d_out, n, d, head.dv);
+    add_weighted<kVecs>(keep ? dropped : p, d_out, n, d, head.dv);  // without dropout Pd = P
     float dot = 0;
     for (int64_t j = 0; j < n; ++j) dot += d_probs[j] * p[j];
     for (int64_t j = 0; j < n; ++j) d_probs[j] = p[j] * (d_probs[j] - dot) * shape.scale;
@@ -206,37 +206,32 @@ int64_t causal_head_scratch_floats(int64_t positions, int64_t size) { return (si
 
 // The head sizes of the models sprout plans (64 and 128 at scale, 16 and 32
 // in the CPU plans) get their own code; others run the same loops with the
-// size read at run time.
-SPROUT_VECTOR_CLONES
-void causal_head_forward(const HeadForward& head, const HeadShape& shape, float* scratch) {
-  switch (shape.size) {
+// size read at run time. `run(std::integral_constant<int, kVecs>)` with the
+// size's count of vectors (0: any size), inlined into each caller's clone.
+template <typename Run>
+SPROUT_INLINE void with_head_vectors(int64_t size, const Run& run) {
+  switch (size) {
     case 16:
-      return forward<1>(head, shape, scratch);
+      return run(std::integral_constant<int, 1>{});
     case 32:
-      return forward<2>(head, shape, scratch);
+      return run(std::integral_constant<int, 2>{});
     case 64:
-      return forward<4>(head, shape, scratch);
+      return run(std::integral_constant<int, 4>{});
     case 128:
-      return forward<8>(head, shape, scratch);
+      return run(std::integral_constant<int, 8>{});
     default:
-      return forward<0>(head, shape, scratch);
+      return run(std::integral_constant<int, 0>{});
   }
 }
 
 SPROUT_VECTOR_CLONES
+void causal_head_forward(const HeadForward& head, const HeadShape& shape, float* scratch) {
+  with_head_vectors(shape.size, [&](auto vecs) SPROUT_LAMBDA_INLINE { forward<vecs()>(head, shape, scratch); });
+}
+
+SPROUT_VECTOR_CLONES
 void causal_head_backward(const HeadBackward& head, const HeadShape& shape, float* scratch) {
-  switch (shape.size) {
-    case 16:
-      return backward<1>(head, shape, scratch);
-    case 32:
-      return backward<2>(head, shape, scratch);
-    case 64:
-      return backward<4>(head, shape, scratch);
-    case 128:
-      return backward<8>(head, shape, scratch);
-    default:
-      return backward<0>(head, shape, scratch);
-  }
+  with_head_vectors(shape.size, [&](auto vecs) SPROUT_LAMBDA_INLINE { backward<vecs()>(head, shape, scratch); });
 }
 
 }  // namespace sprout::backend::kernels
