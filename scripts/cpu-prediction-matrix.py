@@ -2,16 +2,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Predicted vs actual across plan kinds on this machine.
 
-Takes one `sprout profile` of the machine, trains every plan of
-plans/cpu-matrix/ with sprout-train, compares each run with its plan under
-that profile (uncalibrated) and prints the wall-time error of every stage as
-a Markdown table (docs/compare.md "Across plan kinds" is this output).
+Profiles the machine, trains every plan of plans/cpu-matrix/ with
+sprout-train (--rounds times, round after round, each round starting at
+another plan), compares each run with its
+plan under that one profile (uncalibrated) and prints the wall-time error of
+every stage, the median over the rounds, as a Markdown table
+(docs/compare.md "Across plan kinds" is this output).
 
     scripts/cpu-prediction-matrix.py [--build build] [--work DIR]
         [--profile PROFILE.yaml] [--plans plans/cpu-matrix/a.yaml ...]
-        [--markdown OUT.md]
+        [--rounds 3] [--markdown OUT.md]
 
-Run it on a quiet machine: the profile and the runs are timings.
+Run it on a quiet machine: the profile and the runs are timings. On a shared
+one whose speed drifts by a fifth or more from one minute to the next, one
+run of a plan, and one profile, is one sample of that drift: the rounds give
+each stage its median, and the profile is the median of a `sprout profile
+--quick` taken before each round (every measured number, key by key).
 """
 import argparse
 import glob
@@ -21,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,13 +47,55 @@ def wall(entry):
     return entry["metrics"]["wall_seconds"]
 
 
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def median_profile(profiles):
+    """Every number of the profiles, key by key, the median over them (the
+    tables list the same sizes in every profile); text from the first."""
+    first = profiles[0]
+    if isinstance(first, bool) or not isinstance(first, (int, float, dict, list)):
+        return first
+    if isinstance(first, (int, float)):
+        return median(profiles)
+    if isinstance(first, dict):
+        return {key: median_profile([p[key] for p in profiles]) for key in first}
+    return [median_profile([p[i] for p in profiles]) for i in range(len(first))]
+
+
+def write_atomically(path, text):
+    with open(path + ".tmp", "w") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(path + ".tmp", path)
+
+
+def profile_machine(sprout, work, rounds_done, profiles):
+    """One more quick profile; the median of all so far as the machine's."""
+    one = os.path.join(work, f"profile-{rounds_done + 1}.yaml")
+    print(f"profiling this machine -> {one}", file=sys.stderr, flush=True)
+    run([sprout, "profile", "--quick", "--dtype", "bf16,fp32", "--out", one], quiet=True)
+    with open(one) as f:
+        profiles.append(yaml.safe_load(f))
+    merged = median_profile(profiles)
+    merged["measured"] = f"median of {len(profiles)} `sprout profile --quick` runs by scripts/cpu-prediction-matrix.py"
+    write_atomically(os.path.join(work, "this-machine.yaml"),
+                     "# SPDX-License-Identifier: GPL-3.0-or-later\n" + yaml.safe_dump(merged, sort_keys=False))
+
+
 def table(rows):
     lines = [
-        "| plan | stage | predicted s | actual s | error |",
-        "|---|---|---:|---:|---:|",
+        "| plan | stage | predicted s | actual s (median) | actual s (runs) | error |",
+        "|---|---|---:|---:|---:|---:|",
     ]
-    for plan, stage, predicted, actual, error in rows:
-        lines.append(f"| {plan} | {stage} | {predicted:.1f} | {actual:.1f} | {100 * error:+.1f}% |")
+    for plan, stage, predicted, actuals in rows:
+        actual = median(actuals)
+        runs = ", ".join(f"{a:.1f}" for a in actuals)
+        lines.append(f"| {plan} | {stage} | {predicted:.1f} | {actual:.1f} | {runs} | {100 * (predicted / actual - 1):+.1f}% |")
     return "\n".join(lines)
 
 
@@ -55,6 +105,7 @@ def main():
     parser.add_argument("--work", help="directory for the profile, the data and the runs (default: a new temporary one)")
     parser.add_argument("--profile", help="use this hardware profile instead of measuring one")
     parser.add_argument("--plans", nargs="+", default=sorted(glob.glob(os.path.join(ROOT, "plans/cpu-matrix/*.yaml"))))
+    parser.add_argument("--rounds", type=int, default=3, help="times each plan is trained, round after round (default 3)")
     parser.add_argument("--markdown", help="also write the table to this file")
     parser.add_argument("--reuse-runs", action="store_true", help="compare runs already in --work instead of training")
     args = parser.parse_args()
@@ -64,40 +115,49 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="sprout-matrix-")
     os.makedirs(work, exist_ok=True)
     profile = args.profile or os.path.join(work, "this-machine.yaml")
-    if not args.profile:
-        print(f"profiling this machine -> {profile}", file=sys.stderr)
-        run([sprout, "profile", "--quick", "--dtype", "bf16,fp32", "--out", profile], quiet=True)
+    profiles = []
     data = os.path.join(work, "data")
     if not os.path.isdir(data):
         run([trainer, "prepare", "--out", data], quiet=True)
 
+    names = [os.path.splitext(os.path.basename(plan))[0] for plan in args.plans]
+    if not args.reuse_runs:
+        for round_index in range(args.rounds):
+            if not args.profile:
+                profile_machine(sprout, work, round_index, profiles)
+            # Each round starts at another plan: a plan trained after the
+            # same neighbour every round met the same stretch of the drift.
+            order = list(zip(args.plans, names))
+            shift = round_index * len(order) // max(1, args.rounds)
+            for plan, name in order[shift:] + order[:shift]:
+                run_dir = os.path.join(work, f"{name}-run{round_index + 1}")
+                subprocess.run(["rm", "-rf", run_dir], check=True)
+                started = time.monotonic()
+                print(f"round {round_index + 1}/{args.rounds}: training {name} ...", file=sys.stderr, flush=True)
+                run([trainer, "--plan", plan, "--data", data, "--out", run_dir, "--quiet"])
+                print(f"  {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+
     rows = []
     errors = []
-    for plan in args.plans:
-        name = os.path.splitext(os.path.basename(plan))[0]
-        run_dir = os.path.join(work, name)
-        if not args.reuse_runs:
-            subprocess.run(["rm", "-rf", run_dir], check=True)
-            started = time.monotonic()
-            print(f"training {name} ...", file=sys.stderr, flush=True)
-            run([trainer, "--plan", plan, "--data", data, "--out", run_dir, "--quiet"])
-            print(f"  {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-        report = json.loads(run([sprout, "compare", plan, run_dir, "--hardware", profile, "--format", "json"]))
-        for stage in report["stages"]:
-            w = wall(stage)
-            rows.append((name, stage["name"], w["predicted"], w["actual"], w["error_fraction"]))
-            errors.append(abs(w["error_fraction"]))
-        w = wall(report["total"])
-        rows.append((name, "total", w["predicted"], w["actual"], w["error_fraction"]))
+    for plan, name in zip(args.plans, names):
+        predicted, actuals = {}, {}
+        for round_index in range(args.rounds):
+            run_dir = os.path.join(work, f"{name}-run{round_index + 1}")
+            report = json.loads(run([sprout, "compare", plan, run_dir, "--hardware", profile, "--format", "json"]))
+            for stage in report["stages"] + [dict(report["total"], name="total")]:
+                predicted[stage["name"]] = wall(stage)["predicted"]
+                actuals.setdefault(stage["name"], []).append(wall(stage)["actual"])
+        for stage, stage_actuals in actuals.items():
+            rows.append((name, stage, predicted[stage], stage_actuals))
+            if stage != "total":
+                errors.append(abs(predicted[stage] / median(stage_actuals) - 1))
 
     text = table(rows)
     text += f"\n\nStages: {len(errors)}; mean |error| {100 * sum(errors) / len(errors):.1f}%, "
     text += f"largest {100 * max(errors):.1f}%.\n"
     print(text)
     if args.markdown:
-        with open(args.markdown + ".tmp", "w") as out:
-            out.write(text)
-        os.replace(args.markdown + ".tmp", args.markdown)
+        write_atomically(args.markdown, text)
     return 0 if max(errors) <= 0.15 else 1
 
 

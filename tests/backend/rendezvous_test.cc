@@ -9,6 +9,7 @@
 
 #include <map>
 
+#include "sprout/backend/process_setup.h"
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/export/cluster_export.h"
@@ -157,6 +158,36 @@ TEST(Rendezvous, KubernetesIndexedJobOfTheExportedManifest) {
   EXPECT_EQ(parse(env).master_addr, "tiny-cpu-growth-schedule-0.tiny-cpu-growth-schedule");
   env.erase("SPROUT_K8S_SERVICE");
   EXPECT_EQ(bad_variable(env), "MASTER_ADDR");
+}
+
+// OMP_WAIT_POLICY=PASSIVE only where ranks share the node's cores
+// (process_setup.h): torchrun by hand on the loopback, LOCAL_WORLD_SIZE,
+// Slurm's tasks per node; one process, one pod per rank or unreadable
+// variables keep libgomp's default.
+TEST(Rendezvous, RanksSharingTheNodeAreFoundBeforeTheRendezvous) {
+  EXPECT_FALSE(shares_node_with_other_ranks(lookup({{"HOME", "/root"}})));
+  EXPECT_TRUE(shares_node_with_other_ranks(
+      lookup({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29500"}})));
+  EXPECT_FALSE(shares_node_with_other_ranks(lookup({{"RANK", "1"},
+                                                    {"WORLD_SIZE", "4"},
+                                                    {"LOCAL_WORLD_SIZE", "1"},
+                                                    {"MASTER_ADDR", "10.0.0.7"},
+                                                    {"MASTER_PORT", "29500"}})));
+  // The first rank of node 1 in a job of two nodes with `tasks_per_node`
+  // tasks each.
+  auto slurm = [](const std::string& tasks_per_node) {
+    return lookup({{"SLURM_PROCID", tasks_per_node},
+                   {"SLURM_NTASKS", std::to_string(2 * std::stoi(tasks_per_node))},
+                   {"SLURM_NODEID", "1"},
+                   {"SLURM_TASKS_PER_NODE", tasks_per_node + "(x2)"},
+                   {"SLURM_JOB_NODELIST", "node[1-2]"},
+                   {"SLURM_JOB_ID", "77"}});
+  };
+  EXPECT_TRUE(shares_node_with_other_ranks(slurm("2")));
+  EXPECT_FALSE(shares_node_with_other_ranks(slurm("1")));
+  EXPECT_FALSE(shares_node_with_other_ranks(
+      lookup({{"JOB_COMPLETION_INDEX", "1"}, {"WORLD_SIZE", "4"}, {"SPROUT_K8S_SERVICE", "run"}})));
+  EXPECT_FALSE(shares_node_with_other_ranks(lookup({{"RANK", "0"}, {"WORLD_SIZE", "two"}})));
 }
 
 TEST(Rendezvous, BadVariablesNameTheVariable) {

@@ -187,13 +187,13 @@ std::string slurm_first_host(const std::string& node_list) {
   return out;
 }
 
+std::optional<std::string> process_variable(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  return v ? std::optional<std::string>(v) : std::nullopt;
+}
+
 Rendezvous rendezvous_from_process_environment() {
-  return rendezvous_from_environment(
-      [](const std::string& name) -> std::optional<std::string> {
-        const char* v = std::getenv(name.c_str());
-        return v ? std::optional<std::string>(v) : std::nullopt;
-      },
-      slurm_first_host);
+  return rendezvous_from_environment(process_variable, slurm_first_host);
 }
 
 bool is_loopback_address(const std::string& host) {

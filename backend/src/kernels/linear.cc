@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "kernels/linear.h"
 
+#include <ATen/record_function.h>
 #include <torch/autograd.h>
 
 #include <stdexcept>
@@ -33,6 +34,7 @@ class OnednnLinear : public torch::autograd::Function<OnednnLinear> {
   // `bias` empty (numel 0): none (autograd functions take defined tensors).
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias) {
+    RECORD_FUNCTION("sprout::linear_forward", c10::ArrayRef<c10::IValue>{});  // named in profiler traces
     const int64_t in = weight.size(1), out = weight.size(0);
     const torch::Tensor rows = x.reshape({-1, in}).contiguous(), w = weight.contiguous();
     const int64_t m = rows.size(0);

@@ -365,9 +365,9 @@ planner::DtypeThroughput probe_throughput(const std::string& dtype, const Throug
   c.say("  ns per element: " + listed);
   sources[prefix + "trainer_ns_per_element"] = fmt::format(
       "measured: sprout-train's own operations in {}, forward + backward through autograd on cold caches, at a layer "
-      "of "
-      "micro-batch 2, 8 and 32 x 128 tokens, hidden 128, 8 heads, FFN 512 (GPU: 1, 4, 16 x 1024 tokens, hidden "
-      "2048, 16 heads, FFN 8192); adamw at half, once and twice the width",
+      "of micro-batch 2, 8 and 32 x 128 tokens, hidden 128, 8 heads, FFN 512 (GPU: 1, 4, 16 x 1024 tokens, hidden "
+      "2048, 16 heads, FFN 8192); adamw on a layer's 16 tensors at half, once and twice the width; median of 3 "
+      "sweeps",
       dtype);
   return t;
 }

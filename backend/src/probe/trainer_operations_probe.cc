@@ -152,15 +152,26 @@ Measured measure_layer(const LayerSizes& z, bool bf16, torch::Device device, dou
   return out;
 }
 
-// The optimizer over a layer's weights of sizes `z`, as a step runs it:
-// clip the gradients' norm, then AdamW; per parameter.
+// The optimizer over a layer's parameters of sizes `z`, as a step runs it:
+// clip the gradients' norm, then AdamW; per parameter. Every tensor of a
+// GELU block with LayerNorms as sprout-train lays it out (two norms' gains
+// and biases; wq, wk, wv, wo, w1, w2 and their biases: 16 tensors): the
+// optimizer runs about ten kernels per tensor, and a layer's small tensors
+// (biases, gains) cost those kernels' dispatch whatever their size; on the
+// weight matrices alone a step's optimizer came out 2-3x short on the CPU
+// matrix's plans.
 planner::SizedCost measure_layer_optimizer(const LayerSizes& z, torch::Device device, double budget_s) {
   const auto options = torch::TensorOptions().device(device).dtype(torch::kFloat32);
   auto leaf = [](torch::Tensor t) { return t.set_requires_grad(true); };
   const int64_t hidden = z.hidden();
-  std::vector<torch::Tensor> params = {leaf(torch::randn({3 * hidden, hidden}, options)),
-                                       leaf(torch::randn({z.ffn, hidden}, options)),
-                                       leaf(torch::randn({hidden, z.ffn}, options))};
+  std::vector<torch::Tensor> params;
+  const std::vector<int64_t> vector = {hidden}, square = {hidden, hidden};
+  for (const std::vector<int64_t>& shape :
+       {vector, vector, square, square, square, square, vector, vector, vector, vector,    // ln1, wq wk wv wo, biases
+        vector, vector, std::vector<int64_t>{z.ffn, hidden}, std::vector<int64_t>{z.ffn},  // ln2, w1 b1
+        std::vector<int64_t>{hidden, z.ffn}, vector}) {                                    // w2 b2
+    params.push_back(leaf(torch::randn(shape, options)));
+  }
   double count = 0;
   for (auto& p : params) {
     p.mutable_grad() = torch::randn_like(p);
@@ -182,6 +193,18 @@ planner::SizedCost measure_layer_optimizer(const LayerSizes& z, torch::Device de
   return {count, s / count * 1e9};
 }
 
+// The median of each operation's cost per element over the sweeps.
+std::vector<planner::SizedCost> median_over_sweeps(std::vector<std::vector<planner::SizedCost>> sweeps) {
+  std::vector<planner::SizedCost> out;
+  for (size_t size = 0; size < sweeps.front().size(); ++size) {
+    std::vector<double> ns;
+    for (const auto& sweep : sweeps) ns.push_back(sweep[size].ns);
+    std::nth_element(ns.begin(), ns.begin() + ns.size() / 2, ns.end());
+    out.push_back({sweeps.front()[size].elements, ns[ns.size() / 2]});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operations(const std::string& dtype,
@@ -191,19 +214,30 @@ std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operation
   // an operation's cost per element falls as its tensors grow (dispatch and
   // threading amortised), by up to 2x over the CPU plans' range. The
   // optimizer's size is a layer's width (hidden / 2, hidden, 2 hidden).
+  // Three sweeps through all sizes and operations, each with a third of the
+  // budget, and the median of the three: on a shared machine whose speed
+  // drifts by 20% from one minute to the next, the operations timed in one
+  // slow stretch came out slow together.
+  constexpr int kSweeps = 3;
   const LayerSizes base = layer_sizes(device);
-  std::map<std::string, std::vector<planner::SizedCost>> costs;
-  for (int step = 0; step < 3; ++step) {
-    LayerSizes z = base;
-    z.batch = std::max<int64_t>(1, base.batch * (1 << (2 * step)) / 4);
-    Measured layer = measure_layer(z, dtype == "bf16", device, budget_s);
-    LayerSizes wide = base;
-    wide.head_dim = base.head_dim * (1 << step) / 2;
-    wide.ffn = base.ffn * (1 << step) / 2;
-    layer["adamw"] = measure_layer_optimizer(wide, device, budget_s);
-    for (const auto& [op, cost] : layer) costs[op].push_back(cost);
+  std::map<std::string, std::vector<std::vector<planner::SizedCost>>> sweeps;  // op -> sweep -> sizes
+  for (int sweep = 0; sweep < kSweeps; ++sweep) {
+    std::map<std::string, std::vector<planner::SizedCost>> costs;
+    for (int step = 0; step < 3; ++step) {
+      LayerSizes z = base;
+      z.batch = std::max<int64_t>(1, base.batch * (1 << (2 * step)) / 4);
+      Measured layer = measure_layer(z, dtype == "bf16", device, budget_s / kSweeps);
+      LayerSizes wide = base;
+      wide.head_dim = base.head_dim * (1 << step) / 2;
+      wide.ffn = base.ffn * (1 << step) / 2;
+      layer["adamw"] = measure_layer_optimizer(wide, device, budget_s / kSweeps);
+      for (const auto& [op, cost] : layer) costs[op].push_back(cost);
+    }
+    for (auto& [op, sizes] : costs) sweeps[op].push_back(std::move(sizes));
   }
-  return costs;
+  std::map<std::string, std::vector<planner::SizedCost>> out;
+  for (auto& [op, by_sweep] : sweeps) out[op] = median_over_sweeps(std::move(by_sweep));
+  return out;
 }
 
 }  // namespace sprout::backend

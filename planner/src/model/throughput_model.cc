@@ -315,7 +315,9 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   const double embedding_s = memory_seconds(hw, 3 * tokens * s.hidden * kBf16Bytes) / speed;
   const double logits_fwd = gemm_seconds(hw, tokens, static_cast<double>(s.vocab) / p.tp, s.hidden);
   const double loss_memory = memory_seconds(hw, 5 * kFp32Bytes * tokens * s.vocab / p.tp);
-  const double logits_s = (3 * logits_fwd + loss_memory) / speed;
+  const bool trainer_operations = internal::has_trainer_operations(w, hw);
+  const double final_norm_s = trainer_operations ? internal::trainer_final_norm_seconds(w, hw) : 0;
+  const double logits_s = (3 * logits_fwd + loss_memory) / speed + final_norm_s;
 
   MicroBatchTimes& mb = est.micro;
   mb.forward_s = layers_per_chunk * (lt.forward_compute + lt.forward_comm);
@@ -375,7 +377,6 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   // --- optimizer: Adam is memory-bound; reads fp32 master, m, v, grad and
   // writes master, m, v and the bf16 copy: 30 bytes per local parameter ----
   const double local_params = stage_params / (p.fully_sharded ? p.shard_group() : (p.distributed_optimizer ? p.dp : 1));
-  const bool trainer_operations = internal::has_trainer_operations(w, hw);
   mb.optimizer_s = trainer_operations
                        ? internal::trainer_optimizer_seconds(hw, local_params, parameters_per_layer(s) / p.tp)
                        : memory_seconds(hw, 30 * local_params);

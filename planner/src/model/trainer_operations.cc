@@ -83,6 +83,12 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
   return seconds;
 }
 
+double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile& hw) {
+  const ModelShape& s = w.shape;
+  const double stream = static_cast<double>(w.layout.micro_batch) * s.seq_len * s.hidden;
+  return stream * seconds_per_element(hw, norm_operation(s), stream);
+}
+
 double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters) {
   return parameters * seconds_per_element(hw, "adamw", layer_parameters);
 }

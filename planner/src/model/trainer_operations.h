@@ -25,6 +25,10 @@ bool runs_fused_cpu_attention(const StageWorkload& w, const HardwareProfile& hw)
 // attention core's).
 double trainer_layer_operation_seconds(const StageWorkload& w, const HardwareProfile& hw);
 
+// Seconds of the final norm before the logits (the last pipeline stage) for
+// one micro-batch, forward and backward.
+double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile& hw);
+
 // Seconds of sprout-train's optimizer step over `parameters` local ones, in
 // tensors the size of a layer of `layer_parameters` (adamw's size key).
 double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters);

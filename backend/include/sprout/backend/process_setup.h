@@ -3,18 +3,28 @@
 // (sprout-train, `sprout profile`): call first thing in main().
 #pragma once
 
+#include "sprout/backend/rendezvous.h"
+
 namespace sprout::backend {
 
 // Settings that libraries read only when they are loaded, so they are set
 // here and the program re-executes itself once (argv unchanged):
-// - OMP_WAIT_POLICY=PASSIVE: LibTorch's OpenMP workers spin-wait between
-//   parallel regions by default, while OpenBLAS runs GEMMs on its own
-//   threads; on 2 cores they fight, and training ran 4-5x slower (measured,
-//   docs/backend.md "Speed").
+// - OMP_WAIT_POLICY=PASSIVE when other ranks of the run share this node
+//   (the launcher's variables, rendezvous.h): their OpenMP workers would
+//   spin-wait between parallel regions on cores another rank needs. A
+//   process alone on its node keeps libgomp's default (spin a while, then
+//   sleep; less spinning when oversubscribed): waking sleeping workers for
+//   every small kernel cost 10-27% of a step on the CPU matrix's plans
+//   (docs/backend.md "Speed").
 // - GLOG_minloglevel=3: c10d logs its socket errors through glog on stderr,
 //   multi-line; sprout reports a failed collective or rendezvous as one line
 //   of its own. Set it lower to see c10d's logs.
 void ensure_load_time_settings(char** argv);
+
+// Whether the launcher's variables in `env` put more than one rank of the
+// run on this node (false for one process, or when they are malformed: the
+// trainer reports those itself).
+bool shares_node_with_other_ranks(const EnvironmentLookup& env);
 
 // A training step frees and re-allocates the same large activation and
 // gradient buffers every micro-batch. glibc hands big freed blocks back to the

@@ -38,6 +38,9 @@ using NodeListFirstHost = std::function<std::string(const std::string& node_list
 // malformed or inconsistent variable.
 Rendezvous rendezvous_from_environment(const EnvironmentLookup& env, const NodeListFirstHost& first_host);
 
+// This process's environment variable `name`.
+std::optional<std::string> process_variable(const std::string& name);
+
 // The same from this process's environment, with `scontrol show hostnames`.
 Rendezvous rendezvous_from_process_environment();
 
