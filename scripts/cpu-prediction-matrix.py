@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from statistics import median
 
 import yaml
 
@@ -45,12 +46,6 @@ def run(cmd, quiet=False):
 
 def wall(entry):
     return entry["metrics"]["wall_seconds"]
-
-
-def median(values):
-    values = sorted(values)
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
 
 
 def median_profile(profiles):

@@ -19,6 +19,7 @@
 #include "device/energy_meter.h"
 #include "device/stopwatch.h"
 #include "kernels/linear.h"
+#include "probe/probe_medians.h"
 #include "probe/trainer_operations_probe.h"
 
 namespace sprout::backend {
@@ -40,39 +41,28 @@ void sync() {
 // `budget_s` in all (at least 3 repetitions).
 template <typename F>
 double time_median(F&& run, double budget_s) {
-  run();
-  sync();
-  std::vector<double> t;
-  const auto start = Clock::now();
-  while (t.size() < 3 || (seconds_since(start) < budget_s && t.size() < 200)) {
-    const auto t0 = Clock::now();
-    run();
-    sync();
-    t.push_back(seconds_since(t0));
-  }
-  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
-  return t[t.size() / 2];
+  return median_seconds(
+      [&] {
+        const auto t0 = Clock::now();
+        run();
+        sync();
+        return seconds_since(t0);
+      },
+      budget_s);
 }
 
 // Seconds of each of `shapes` shapes (time_shape(i, budget_s)), the median
-// over kSweeps sweeps through all of them, each spending a kSweeps-th of the
-// budget on a shape: a slowdown of a few seconds (another process, a VM
-// losing its vCPUs for a while) lands in one sweep of the shapes it hits,
-// not in their median. The larger shapes, timed last, were skewed by such
-// bursts in one sweep (a quick profile 40% slow for them).
-constexpr int kSweeps = 3;
-
+// over kProbeSweeps sweeps through all of them (probe_medians.h). The larger
+// shapes, timed last, were skewed by such bursts in one sweep (a quick
+// profile 40% slow for them).
 template <typename F>
 std::vector<double> swept_seconds(size_t shapes, double budget_s, F&& time_shape) {
   std::vector<std::vector<double>> samples(shapes);
-  for (int sweep = 0; sweep < kSweeps; ++sweep) {
-    for (size_t i = 0; i < shapes; ++i) samples[i].push_back(time_shape(i, budget_s / kSweeps));
+  for (int sweep = 0; sweep < kProbeSweeps; ++sweep) {
+    for (size_t i = 0; i < shapes; ++i) samples[i].push_back(time_shape(i, budget_s / kProbeSweeps));
   }
   std::vector<double> out;
-  for (auto& s : samples) {
-    std::nth_element(s.begin(), s.begin() + s.size() / 2, s.end());
-    out.push_back(s[s.size() / 2]);
-  }
+  for (auto& s : samples) out.push_back(median_of(std::move(s)));
   return out;
 }
 

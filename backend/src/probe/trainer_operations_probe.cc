@@ -13,7 +13,9 @@
 #include "kernels/causal_attention_cpu.h"
 #include "model/adamw.h"
 #include "model/norms.h"
+#include "model/parameter_layout.h"
 #include "model/positions.h"
+#include "probe/probe_medians.h"
 #include "sprout/planner/model/hardware_profile.h"
 
 namespace sprout::backend {
@@ -73,21 +75,6 @@ double cold_forward_backward_seconds(bool autocast, torch::Device device,
   for (auto& leaf : leaves) leaf.mutable_grad() = torch::Tensor();
   return forward_s + backward_s;
 }
-
-// The median of `seconds()` over about `budget_s` (at least 3 runs after a
-// warm-up).
-double median_seconds(const std::function<double()>& seconds, double budget_s) {
-  seconds();
-  std::vector<double> t;
-  const auto start = Clock::now();
-  while (t.size() < 3 || (seconds_since(start) < budget_s && t.size() < 200)) t.push_back(seconds());
-  std::nth_element(t.begin(), t.begin() + t.size() / 2, t.end());
-  return t[t.size() / 2];
-}
-
-}  // namespace
-
-namespace {
 
 using Measured = std::map<std::string, planner::SizedCost>;
 
@@ -154,23 +141,21 @@ Measured measure_layer(const LayerSizes& z, bool bf16, torch::Device device, dou
 
 // The optimizer over a layer's parameters of sizes `z`, as a step runs it:
 // clip the gradients' norm, then AdamW; per parameter. Every tensor of a
-// GELU block with LayerNorms as sprout-train lays it out (two norms' gains
-// and biases; wq, wk, wv, wo, w1, w2 and their biases: 16 tensors): the
-// optimizer runs about ten kernels per tensor, and a layer's small tensors
-// (biases, gains) cost those kernels' dispatch whatever their size; on the
-// weight matrices alone a step's optimizer came out 2-3x short on the CPU
-// matrix's plans.
+// GELU block with LayerNorms as sprout-train lays it out (gains, weights and
+// biases: 16 tensors): the optimizer runs about ten kernels per tensor, and
+// a layer's small tensors (biases, gains) cost those kernels' dispatch
+// whatever their size; on the weight matrices alone a step's optimizer came
+// out 2-3x short on the CPU matrix's plans.
 planner::SizedCost measure_layer_optimizer(const LayerSizes& z, torch::Device device, double budget_s) {
   const auto options = torch::TensorOptions().device(device).dtype(torch::kFloat32);
-  auto leaf = [](torch::Tensor t) { return t.set_requires_grad(true); };
-  const int64_t hidden = z.hidden();
+  planner::ModelShape block;
+  block.layers = 1;
+  block.hidden = static_cast<int>(z.hidden());
+  block.heads = block.kv_heads = static_cast<int>(z.heads);
+  block.ffn_hidden = static_cast<int>(z.ffn);
   std::vector<torch::Tensor> params;
-  const std::vector<int64_t> vector = {hidden}, square = {hidden, hidden};
-  for (const std::vector<int64_t>& shape :
-       {vector, vector, square, square, square, square, vector, vector, vector, vector,    // ln1, wq wk wv wo, biases
-        vector, vector, std::vector<int64_t>{z.ffn, hidden}, std::vector<int64_t>{z.ffn},  // ln2, w1 b1
-        std::vector<int64_t>{hidden, z.ffn}, vector}) {                                    // w2 b2
-    params.push_back(leaf(torch::randn(shape, options)));
+  for (const ParameterSpec& spec : block_parameter_specs(block, 0)) {
+    params.push_back(torch::randn(storage_sizes(spec, block), options).set_requires_grad(true));
   }
   double count = 0;
   for (auto& p : params) {
@@ -194,13 +179,12 @@ planner::SizedCost measure_layer_optimizer(const LayerSizes& z, torch::Device de
 }
 
 // The median of each operation's cost per element over the sweeps.
-std::vector<planner::SizedCost> median_over_sweeps(std::vector<std::vector<planner::SizedCost>> sweeps) {
+std::vector<planner::SizedCost> median_over_sweeps(const std::vector<std::vector<planner::SizedCost>>& sweeps) {
   std::vector<planner::SizedCost> out;
   for (size_t size = 0; size < sweeps.front().size(); ++size) {
     std::vector<double> ns;
     for (const auto& sweep : sweeps) ns.push_back(sweep[size].ns);
-    std::nth_element(ns.begin(), ns.begin() + ns.size() / 2, ns.end());
-    out.push_back({sweeps.front()[size].elements, ns[ns.size() / 2]});
+    out.push_back({sweeps.front()[size].elements, median_of(std::move(ns))});
   }
   return out;
 }
@@ -214,29 +198,27 @@ std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operation
   // an operation's cost per element falls as its tensors grow (dispatch and
   // threading amortised), by up to 2x over the CPU plans' range. The
   // optimizer's size is a layer's width (hidden / 2, hidden, 2 hidden).
-  // Three sweeps through all sizes and operations, each with a third of the
-  // budget, and the median of the three: on a shared machine whose speed
-  // drifts by 20% from one minute to the next, the operations timed in one
-  // slow stretch came out slow together.
-  constexpr int kSweeps = 3;
+  // Sweeps through all sizes and operations (probe_medians.h): on a shared
+  // machine whose speed drifts by 20% from one minute to the next, the
+  // operations timed in one slow stretch came out slow together.
   const LayerSizes base = layer_sizes(device);
   std::map<std::string, std::vector<std::vector<planner::SizedCost>>> sweeps;  // op -> sweep -> sizes
-  for (int sweep = 0; sweep < kSweeps; ++sweep) {
+  for (int sweep = 0; sweep < kProbeSweeps; ++sweep) {
     std::map<std::string, std::vector<planner::SizedCost>> costs;
     for (int step = 0; step < 3; ++step) {
       LayerSizes z = base;
       z.batch = std::max<int64_t>(1, base.batch * (1 << (2 * step)) / 4);
-      Measured layer = measure_layer(z, dtype == "bf16", device, budget_s / kSweeps);
+      Measured layer = measure_layer(z, dtype == "bf16", device, budget_s / kProbeSweeps);
       LayerSizes wide = base;
       wide.head_dim = base.head_dim * (1 << step) / 2;
       wide.ffn = base.ffn * (1 << step) / 2;
-      layer["adamw"] = measure_layer_optimizer(wide, device, budget_s / kSweeps);
+      layer["adamw"] = measure_layer_optimizer(wide, device, budget_s / kProbeSweeps);
       for (const auto& [op, cost] : layer) costs[op].push_back(cost);
     }
     for (auto& [op, sizes] : costs) sweeps[op].push_back(std::move(sizes));
   }
   std::map<std::string, std::vector<planner::SizedCost>> out;
-  for (auto& [op, by_sweep] : sweeps) out[op] = median_over_sweeps(std::move(by_sweep));
+  for (auto& [op, by_sweep] : sweeps) out[op] = median_over_sweeps(by_sweep);
   return out;
 }
 

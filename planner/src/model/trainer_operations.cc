@@ -25,6 +25,13 @@ std::vector<std::string> operations_of(const StageWorkload& w, const HardwarePro
   return ops;
 }
 
+// Elements of one micro-batch's residual stream on a rank: split over the
+// tensor-parallel ranks only with sequence parallelism.
+double residual_stream_elements(const StageWorkload& w) {
+  const ParallelLayout& p = w.layout;
+  return static_cast<double>(p.micro_batch) * w.shape.seq_len * w.shape.hidden / (p.sequence_parallel ? p.tp : 1);
+}
+
 // Seconds per element of `op` on a tensor of `elements` elements.
 double seconds_per_element(const HardwareProfile& hw, const std::string& op, double elements) {
   return hw.trainer_ns_at(op, elements) * 1e-9;
@@ -55,7 +62,7 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
   const double heads = s.heads / t, kv_heads = s.kv_heads / t;
   // Element counts of one layer (gpt_forward.cc's block): the residual
   // stream, queries, keys/values, the FFN's hidden activations, the scores.
-  const double stream = tokens * s.hidden / (p.sequence_parallel ? t : 1);
+  const double stream = residual_stream_elements(w);
   const double queries = tokens * heads * d, keys = tokens * kv_heads * d;
   const double ffn = tokens * s.ffn_hidden / t;
   const double scores = b * heads * s.seq_len * static_cast<double>(s.seq_len);
@@ -84,9 +91,8 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
 }
 
 double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile& hw) {
-  const ModelShape& s = w.shape;
-  const double stream = static_cast<double>(w.layout.micro_batch) * s.seq_len * s.hidden;
-  return stream * seconds_per_element(hw, norm_operation(s), stream);
+  const double stream = residual_stream_elements(w);
+  return stream * seconds_per_element(hw, norm_operation(w.shape), stream);
 }
 
 double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters) {
