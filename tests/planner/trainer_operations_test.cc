@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/model/memory_model.h"
 #include "sprout/planner/model/model_shape.h"
+#include "sprout/planner/model/throughput_model.h"
 #include "test_paths.h"
 
 namespace sprout::planner {
@@ -49,13 +52,14 @@ std::string write_profile(const std::string& dir, const HardwareProfile& hw) {
   return path;
 }
 
-Plan plan_for(const std::string& profile, const std::string& dtype, const std::string& norm) {
+Plan plan_for(const std::string& profile, const std::string& dtype, const std::string& norm,
+              const std::string& activation = "gelu") {
   return load_plan_from_string(R"(name: ops
 hardware: )" + profile + R"(
 gpus: 1
 region: us-average
-model: {vocab: 256, seq_len: 128, activation: gelu, norm: )" +
-                                   norm + R"(, framework: sprout-train}
+model: {vocab: 256, seq_len: 128, activation: )" +
+                                   activation + ", norm: " + norm + R"(, framework: sprout-train}
 training: {dtype: )" + dtype + R"(, eval_every_steps: 10, eval_batches: 2}
 stages:
   - {name: main, layers: 4, hidden: 128, heads: 8, tokens: 409600, global_batch_tokens: 4096, lr: 1.0e-3,
@@ -158,6 +162,132 @@ TEST(TrainerOperations, TheFusedCpuAttentionCostsItsMeasuredCostInsteadOfTheUnfu
   HardwareProfile unfused_cheaper = hw;
   for (auto& c : unfused_cheaper.throughput_by_dtype.at("fp32").trainer_ns_per_element["attention_scores"]) c.ns /= 10;
   EXPECT_LT(compute_s(unfused_cheaper, "unfused-cheaper"), compute_s(hw, "unfused"));
+}
+
+// The glue around a layer's GEMMs (kernels/linear.cc, gpt_forward.cc): the
+// QKV weights concatenated for one GEMM in every block, and in GELU blocks
+// (GPT-2's biased linear layers) each bias broadcast into its layer's output
+// and its gradient summed. Profiles written before they were measured lack
+// both: nothing is counted then.
+TEST(TrainerOperations, BiasesAndTheQkvConcatenationCostTheirMeasuredOperations) {
+  const std::string dir = test::make_temp_dir("trainer-ops-glue");
+  const HardwareProfile hw = two_dtype_profile();
+  HardwareProfile without = hw;
+  for (const char* op : {"linear_bias", "weight_concat"}) without.trainer_ns_per_element.erase(op);
+  auto compute_s = [&](const HardwareProfile& profile, const std::string& name, const std::string& activation) {
+    HardwareProfile named = profile;
+    named.name = name;
+    const std::string path = dir + "/" + name + ".yaml";
+    std::ofstream(path) << hardware_profile_to_yaml(named, {}, "test");
+    return estimate_plan(plan_for(path, "bf16", "layernorm", activation)).stages[0].iteration.breakdown.compute_s;
+  };
+  // 4 layers x 4 micro-batches of 8 x 128 tokens, hidden 128 (8 heads of
+  // 16): QKV 3 x 128 wide, FFN 512 (GELU 4h; SwiGLU 8h/3 rounded up to 256).
+  const double tokens = 8 * 128.0, layer_runs = 4 * 4;
+  auto seconds = [&](const std::string& op, double elements) {
+    return elements * hw.trainer_ns_at(op, elements) * 1e-9;
+  };
+  const double concat = seconds("weight_concat", 384 * 128.0);
+  const double biases = seconds("linear_bias", tokens * 384) + seconds("linear_bias", tokens * 512) +
+                        2 * seconds("linear_bias", tokens * 128);
+  EXPECT_NEAR(compute_s(hw, "gelu", "gelu") - compute_s(without, "gelu-without", "gelu"),
+              layer_runs * (concat + biases), 1e-9);
+  EXPECT_NEAR(compute_s(hw, "swiglu", "swiglu") - compute_s(without, "swiglu-without", "swiglu"), layer_runs * concat,
+              1e-9);
+}
+
+// A stage's first step: the process's one-time work where the stage starts
+// a process, and the memory its step holds beyond what the process already
+// mapped, at the profile's fresh-memory rate (docs/formulas.md "A stage's
+// first step").
+Plan growing_plan(const std::string& profile, int second_stage_tp) {
+  return load_plan_from_string(R"(name: warm-up
+hardware: )" + profile + R"(
+gpus: 2
+region: us-average
+model: {vocab: 256, seq_len: 128, activation: gelu, framework: sprout-train}
+training: {dtype: fp32, eval_every_steps: 10, eval_batches: 2}
+stages:
+  - {name: small, layers: 2, hidden: 128, heads: 8, tokens: 409600, global_batch_tokens: 4096, lr: 1.0e-3,
+     parallel: {tp: 1, pp: 1, dp: 2, micro_batch: 8}}
+  - {name: large, layers: 4, hidden: 256, heads: 8, tokens: 409600, global_batch_tokens: 4096, lr: 1.0e-3,
+     grow: {width: true, depth: true},
+     parallel: {tp: )" + std::to_string(second_stage_tp) +
+                                   ", pp: 1, dp: " + std::to_string(2 / second_stage_tp) + R"(, micro_batch: 8}}
+)",
+                               "warm-up.yaml");
+}
+
+TEST(TrainerWarmup, TheFirstStepPaysTheProcessStartAndTheMemoryItMapsFirst) {
+  const std::string dir = test::make_temp_dir("trainer-warm-up");
+  HardwareProfile hw = two_dtype_profile();
+  hw.fresh_memory_gb_per_s = 0.5;
+  hw.throughput_by_dtype.at("fp32").trainer_first_step_s = 0.07;
+  const std::string profile = write_profile(dir, hw);
+  // The bytes a rank's step holds: sprout-train's fp32 activations at their
+  // peak and the fp32 gradients (weights and optimizer states exist before
+  // the stage's clock starts).
+  auto step_bytes = [](const StageEstimate& s) {
+    const int micro_batches = s.iteration.micro_batches;
+    return activation_bytes_per_gpu(s.shape, s.layout, AttentionKernel::kStandard, 0, micro_batches,
+                                    ActivationFootprint::kSproutTrainFp32) +
+           4 * stage_parameters_per_gpu(s.shape, s.layout);
+  };
+  // Same layout: one process; the larger stage maps only its growth.
+  const PlanEstimate same = estimate_plan(growing_plan(profile, 1));
+  const double small = step_bytes(same.stages[0]), large = step_bytes(same.stages[1]);
+  ASSERT_GT(large, small);
+  EXPECT_NEAR(same.stages[0].warmup_s, 0.07 + small / 0.5e9, 1e-12);
+  EXPECT_NEAR(same.stages[1].warmup_s, (large - small) / 0.5e9, 1e-12);
+  // A new tensor-parallel degree relaunches the processes: all again.
+  const PlanEstimate relaunched = estimate_plan(growing_plan(profile, 2));
+  EXPECT_NEAR(relaunched.stages[1].warmup_s, 0.07 + step_bytes(relaunched.stages[1]) / 0.5e9, 1e-12);
+  // Counted in the stage's time, as its evaluations are.
+  const StageEstimate& first = same.stages[0];
+  EXPECT_NEAR(first.costs.seconds, first.iterations * first.iteration.iteration_s + first.evaluation_s + first.warmup_s,
+              1e-9);
+  // The round trip keeps both numbers.
+  const HardwareProfile back = load_hardware_profile(profile);
+  EXPECT_DOUBLE_EQ(back.fresh_memory_gb_per_s, 0.5);
+  EXPECT_DOUBLE_EQ(back.for_dtype("fp32").trainer_first_step_s, 0.07);
+  // A profile that measured neither adds nothing.
+  EXPECT_EQ(estimate_plan(growing_plan(write_profile(dir, two_dtype_profile()), 1)).stages[0].warmup_s, 0);
+}
+
+TEST(TrainerWarmup, ANegativeOrNonNumericMeasurementIsRejectedWithItsLine) {
+  const std::string dir = test::make_temp_dir("trainer-warm-up-bad");
+  HardwareProfile hw = two_dtype_profile();
+  hw.fresh_memory_gb_per_s = 0.5;
+  hw.throughput_by_dtype.at("fp32").trainer_first_step_s = 0.07;
+  std::stringstream written(hardware_profile_to_yaml(hw, {}, "test"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(written, line);) lines.push_back(line);
+  for (const std::string key : {"fresh_memory_gb_per_s", "trainer_first_step_s"}) {
+    for (const std::string value : {"-1", "nan"}) {
+      const std::string path = dir + "/" + key + value + ".yaml";
+      std::ofstream out(path);
+      int bad_line = 0;
+      for (size_t i = 0; i < lines.size(); ++i) {
+        const size_t at = lines[i].find(key + ":");
+        if (at != std::string::npos && bad_line == 0) {
+          bad_line = static_cast<int>(i) + 1;
+          out << lines[i].substr(0, at) << key << ": " << value << "\n";
+        } else {
+          out << lines[i] << "\n";
+        }
+      }
+      out.close();
+      ASSERT_GT(bad_line, 0) << key;
+      try {
+        load_hardware_profile(path);
+        ADD_FAILURE() << key << " " << value << " accepted";
+      } catch (const InputError& e) {
+        const std::string message = e.what();
+        EXPECT_EQ(message.rfind(path + ":" + std::to_string(bad_line) + ":", 0), 0u) << message;
+        EXPECT_NE(message.find(key), std::string::npos) << message;
+      }
+    }
+  }
 }
 
 TEST(TrainerOperations, OtherFrameworksAndUnmeasuredProfilesKeepTheBandwidthModel) {

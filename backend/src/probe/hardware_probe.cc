@@ -21,6 +21,7 @@
 #include "kernels/linear.h"
 #include "probe/probe_medians.h"
 #include "probe/trainer_operations_probe.h"
+#include "probe/warmup_probe.h"
 
 namespace sprout::backend {
 namespace {
@@ -284,6 +285,14 @@ planner::DtypeThroughput probe_throughput(const std::string& dtype, const Throug
                                           const std::string& prefix, std::map<std::string, std::string>& sources,
                                           std::vector<GemmSample>& gemms) {
   planner::DtypeThroughput t;
+  // First, while this dtype's kernels have not run in this process.
+  c.say(fmt::format("a training process's first step ({}: one-time work beyond a later step)", dtype));
+  t.trainer_first_step_s = first_step_extra_seconds(dtype, probe_device());
+  c.say(fmt::format("  {:.0f} ms", t.trainer_first_step_s * 1e3));
+  sources[prefix + "trainer_first_step_s"] = fmt::format(
+      "measured: the first training step of a 2-layer GPT (hidden 128, 64 tokens, {}) less the median of the next "
+      "three, the first thing this process ran in {}",
+      dtype, dtype);
   c.say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", dtype, c.threads));
   const auto shapes = gemm_shapes(c.quick, on_gpu());
   const std::vector<double> gemm_s = swept_seconds(shapes.size(), c.budget_s / 4, [&](size_t i, double b) {
@@ -408,6 +417,12 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   hw.hbm_gb_per_s = copy_gb_per_s(copy_bytes, context.budget_s);
   context.copy_gb_per_s = hw.hbm_gb_per_s;
   r.sources["hbm_gb_per_s"] = "measured: tensor copy, read + write bytes / time";
+
+  if (!on_gpu()) {
+    say("fresh memory (first touch of newly mapped pages)");
+    hw.fresh_memory_gb_per_s = fresh_memory_gb_per_s(copy_bytes);
+    r.sources["fresh_memory_gb_per_s"] = "measured: write of newly mapped anonymous memory, median of 3";
+  }
 
   const double joules_before = meter->joules();
   const auto busy_start = Clock::now();

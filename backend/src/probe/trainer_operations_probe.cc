@@ -124,6 +124,24 @@ Measured measure_layer(const LayerSizes& z, bool bf16, torch::Device device, dou
           {scores});
   measure("head_copy", static_cast<double>(q.numel()), [&] { return std::vector{q.transpose(1, 2).contiguous()}; },
           {q});
+  // A biased linear layer's bias (GELU blocks), as kernels/linear.cc applies
+  // it: broadcast into the output the GEMM then accumulates into, and its
+  // gradient summed over the tokens from the output's gradient; an element
+  // is an output element. On warm caches: the GEMM next to each touches the
+  // same tensor (timed on cold ones through autograd, the kernels' dispatch
+  // and cache misses came out 3x what a step spends on them).
+  const torch::Tensor ffn_bias = torch::zeros({z.ffn}, computed_options);
+  const torch::Tensor output_grad = torch::randn({z.tokens(), z.ffn}, computed_options);
+  const double bias_s = median_seconds(
+      [&] {
+        const auto start = Clock::now();
+        const torch::Tensor output = ffn_bias.expand({z.tokens(), z.ffn}).contiguous();
+        const torch::Tensor bias_grad = output_grad.sum(0);
+        if (device.is_cuda()) torch::cuda::synchronize();
+        return seconds_since(start);
+      },
+      budget_s);
+  out["linear_bias"] = {ffn, bias_s / ffn * 1e9};
   // The fused attention core where the trainer runs it (fp32 on the CPU),
   // on q, k, v in the layout the QKV GEMM leaves them in; an element is a
   // score times the head size (its products' work grows with both).
@@ -178,6 +196,31 @@ planner::SizedCost measure_layer_optimizer(const LayerSizes& z, torch::Device de
   return {count, s / count * 1e9};
 }
 
+// The QKV weights concatenated for one GEMM (gpt_forward.cc's attention)
+// and their gradient split back into theirs, for a layer of width
+// `z.hidden()`: an element is one of the concatenated weights'. The weights
+// stay fp32 under autocast. On warm caches, as linear_bias: the GEMM reads
+// the concatenation, and its backward wrote the gradient split here.
+planner::SizedCost measure_weight_concat(const LayerSizes& z, torch::Device device, double budget_s) {
+  const auto options = torch::TensorOptions().device(device).dtype(torch::kFloat32);
+  std::vector<torch::Tensor> weights;
+  for (int i = 0; i < 3; ++i)
+    weights.push_back(torch::randn({z.hidden(), z.hidden()}, options).set_requires_grad(true));
+  const torch::Tensor grad = torch::randn({3 * z.hidden(), z.hidden()}, options);
+  const double s = median_seconds(
+      [&] {
+        const auto start = Clock::now();
+        torch::autograd::backward({at::cat(weights)}, {grad});
+        if (device.is_cuda()) torch::cuda::synchronize();
+        const double seconds = seconds_since(start);
+        for (auto& w : weights) w.mutable_grad() = torch::Tensor();
+        return seconds;
+      },
+      budget_s);
+  const double elements = 3.0 * static_cast<double>(z.hidden() * z.hidden());
+  return {elements, s / elements * 1e9};
+}
+
 // The median of each operation's cost per element over the sweeps.
 std::vector<planner::SizedCost> median_over_sweeps(const std::vector<std::vector<planner::SizedCost>>& sweeps) {
   std::vector<planner::SizedCost> out;
@@ -197,7 +240,8 @@ std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operation
   // Three sizes 4x apart (a quarter of the layer, the layer, four times it):
   // an operation's cost per element falls as its tensors grow (dispatch and
   // threading amortised), by up to 2x over the CPU plans' range. The
-  // optimizer's size is a layer's width (hidden / 2, hidden, 2 hidden).
+  // optimizer's and the QKV concatenation's size is a layer's width
+  // (hidden / 2, hidden, 2 hidden).
   // Sweeps through all sizes and operations (probe_medians.h): on a shared
   // machine whose speed drifts by 20% from one minute to the next, the
   // operations timed in one slow stretch came out slow together.
@@ -213,6 +257,7 @@ std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operation
       wide.head_dim = base.head_dim * (1 << step) / 2;
       wide.ffn = base.ffn * (1 << step) / 2;
       layer["adamw"] = measure_layer_optimizer(wide, device, budget_s / kProbeSweeps);
+      layer["weight_concat"] = measure_weight_concat(wide, device, budget_s / kProbeSweeps);
       for (const auto& [op, cost] : layer) costs[op].push_back(cost);
     }
     for (auto& [op, sizes] : costs) sweeps[op].push_back(std::move(sizes));

@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+
+#include "model/trainer_warmup.h"
 
 namespace sprout::planner {
 namespace {
@@ -39,6 +42,12 @@ double trainer_evaluation_seconds(const Plan& plan, const StageEstimate& s, bool
   const double forward =
       mb.forward_s * s.layout.pp * s.layout.interleave + mb.first_stage_extra_s + mb.last_stage_extra_s / 3;
   return evaluations * sequences / (static_cast<double>(s.layout.micro_batch) * s.layout.dp) * forward;
+}
+
+// Whether sprout-train relaunches its processes between two stages (a new
+// tensor- or pipeline-parallel degree regroups the ranks).
+bool relaunches(const ParallelLayout& before, const ParallelLayout& after) {
+  return before.tp != after.tp || before.pp != after.pp;
 }
 
 }  // namespace
@@ -129,6 +138,10 @@ Recompute planned_recompute(const Plan& plan, const Stage& st) {
 PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
   PlanEstimate est;
   est.name = plan.name;
+  // Bytes sprout-train's process has touched so far: memory its earlier
+  // stages freed stays mapped (the trainer keeps freed heap memory:
+  // M_TRIM_THRESHOLD), so a stage maps only what it holds beyond them.
+  double touched_bytes = 0;
   for (size_t i = 0; i < plan.stages.size(); ++i) {
     StageEstimate se = estimate_stage(plan, plan.stages[i], options);
     if (i > 0) {
@@ -144,8 +157,7 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
         se.costs = costs_for(se.costs.seconds + se.mask_ramp_s, plan.cluster);
       }
       if (se.growth.any()) {
-        const ParallelLayout& before = est.stages.back().layout;
-        const bool relaunch = before.tp != se.layout.tp || before.pp != se.layout.pp;
+        const bool relaunch = relaunches(est.stages.back().layout, se.layout);
         se.growth_transition_s =
             growth_transition_seconds(prev, se.shape, plan.cluster.gpus, plan.cluster.hardware, relaunch);
         se.costs += costs_for(se.growth_transition_s, plan.cluster);
@@ -153,7 +165,15 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
     }
     if (plan.stages[i].framework == Framework::kSproutTrain && !se.throughput_overridden) {
       se.evaluation_s = trainer_evaluation_seconds(plan, se, i > 0 && se.growth.any());
-      se.costs += costs_for(se.evaluation_s, plan.cluster);
+      StageWorkload w = workload_of(plan.stages[i]);
+      w.layout = se.layout;
+      const bool starts_process = i == 0 || relaunches(est.stages.back().layout, se.layout);
+      if (starts_process) touched_bytes = 0;
+      const double step_bytes = internal::trainer_step_bytes(w, se.iteration.micro_batches, plan.training.dtype);
+      se.warmup_s = internal::trainer_warmup_seconds(plan.cluster.hardware, starts_process,
+                                                     std::max(0.0, step_bytes - touched_bytes));
+      touched_bytes = std::max(touched_bytes, step_bytes);
+      se.costs += costs_for(se.evaluation_s + se.warmup_s, plan.cluster);
     }
     est.total += se.costs;
     est.total_flops += se.flops;

@@ -52,6 +52,7 @@ nlohmann::json to_json(const StageEstimate& s, int gpus) {
   j["growth_transition_seconds"] = s.growth_transition_s;
   j["mask_ramp_seconds"] = s.mask_ramp_s;
   j["evaluation_seconds"] = s.evaluation_s;
+  j["warmup_seconds"] = s.warmup_s;
   j["throughput_overridden"] = s.throughput_overridden;
   return j;
 }

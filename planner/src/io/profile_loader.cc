@@ -83,6 +83,7 @@ DtypeThroughput read_throughput(YamlFields& f) {
     }
     of.finish();
   }
+  t.trainer_first_step_s = f.optional_number("trainer_first_step_s", 0, 1e4).value_or(0);
   return t;
 }
 
@@ -122,6 +123,7 @@ HardwareProfile load_hardware_profile(const std::string& path) {
   hw.hbm_gb_per_s = f.number("hbm_gb_per_s", 1e-3, 1e6);
   hw.memory_reserved_gb = f.number("memory_reserved_gb", 0, 1e6);
   hw.kernel_overhead_us = f.number("kernel_overhead_us", 0, 1e6);
+  hw.fresh_memory_gb_per_s = f.optional_number("fresh_memory_gb_per_s", 1e-6, 1e6).value_or(0);
   hw.gpus_per_node = static_cast<int>(f.integer("gpus_per_node", 1, 1024));
   hw.intra_node_gb_per_s = f.number("intra_node_gb_per_s", 1e-6, 1e6);
   hw.intra_node_latency_us = f.number("intra_node_latency_us", 0, 1e6);

@@ -51,12 +51,14 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
       }
       out << YAML::EndMap;
     }
+    if (t.trainer_first_step_s > 0) number(prefix, "trainer_first_step_s", t.trainer_first_step_s);
   };
   throughput("", hw.throughput());
   number("", "hbm_gb", hw.hbm_gb);
   number("", "hbm_gb_per_s", hw.hbm_gb_per_s);
   number("", "memory_reserved_gb", hw.memory_reserved_gb);
   number("", "kernel_overhead_us", hw.kernel_overhead_us);
+  if (hw.fresh_memory_gb_per_s > 0) number("", "fresh_memory_gb_per_s", hw.fresh_memory_gb_per_s);
   number("", "gpus_per_node", hw.gpus_per_node);
   number("", "intra_node_gb_per_s", hw.intra_node_gb_per_s);
   number("", "intra_node_latency_us", hw.intra_node_latency_us);
@@ -76,7 +78,7 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
     out << YAML::Key << "dtype" << YAML::Value << hw.dtype
         << YAML::Comment(
                "the precision of the throughput keys: peak_tflops, the efficiency tables, memory_efficiency, "
-               "flash_attention_efficiency, trainer_ns_per_element");
+               "flash_attention_efficiency, trainer_ns_per_element, trainer_first_step_s");
   }
   if (!hw.throughput_by_dtype.empty()) {
     out << YAML::Key << "throughput_by_dtype" << YAML::Value << YAML::BeginMap;

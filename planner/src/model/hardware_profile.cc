@@ -34,9 +34,13 @@ double interpolate(const std::vector<EfficiencyPoint>& table, double flops) {
 }  // namespace
 
 DtypeThroughput HardwareProfile::throughput() const {
-  return {
-      peak_tflops,           gemm_efficiency, batched_gemm_efficiency, memory_efficiency, flash_attention_efficiency,
-      trainer_ns_per_element};
+  return {peak_tflops,
+          gemm_efficiency,
+          batched_gemm_efficiency,
+          memory_efficiency,
+          flash_attention_efficiency,
+          trainer_ns_per_element,
+          trainer_first_step_s};
 }
 
 void HardwareProfile::set_throughput(const DtypeThroughput& t) {
@@ -46,6 +50,7 @@ void HardwareProfile::set_throughput(const DtypeThroughput& t) {
   memory_efficiency = t.memory_efficiency;
   flash_attention_efficiency = t.flash_attention_efficiency;
   trainer_ns_per_element = t.trainer_ns_per_element;
+  trainer_first_step_s = t.trainer_first_step_s;
 }
 
 HardwareProfile HardwareProfile::for_dtype(const std::string& wanted) const {

@@ -7,12 +7,11 @@
 namespace sprout::planner {
 namespace {
 
-// GPT-style GELU blocks carry biases; Llama-style SwiGLU blocks do not.
-bool has_biases(const ModelShape& s) { return s.activation == Activation::kGelu; }
-
 double kv_width(const ModelShape& s) { return static_cast<double>(s.kv_heads) * s.head_dim(); }
 
 }  // namespace
+
+bool has_biases(const ModelShape& s) { return s.activation == Activation::kGelu; }
 
 int default_ffn_hidden(int hidden, Activation activation) {
   if (activation == Activation::kGelu) return 4 * hidden;

@@ -37,6 +37,32 @@ double seconds_per_element(const HardwareProfile& hw, const std::string& op, dou
   return hw.trainer_ns_at(op, elements) * 1e-9;
 }
 
+// Seconds of `op` on `elements` elements; 0 where the profile did not
+// measure it (the operations kTrainerOps calls optional).
+double measured_seconds(const HardwareProfile& hw, const std::string& op, double elements) {
+  if (!hw.trainer_ns_per_element.count(op)) return 0;
+  return elements * seconds_per_element(hw, op, elements);
+}
+
+// Seconds of the layer's glue around its GEMMs (kernels/linear.cc,
+// gpt_forward.cc): the QKV weights concatenated for one GEMM and, in biased
+// blocks, each bias broadcast into its linear layer's output and its
+// gradient summed. The column-parallel layers' outputs (QKV, the FFN's
+// first) are split over the TP ranks; the row-parallel ones' (the attention
+// and FFN outputs) are the residual stream.
+double linear_glue_seconds(const StageWorkload& w, const HardwareProfile& hw, double tokens) {
+  const ModelShape& s = w.shape;
+  const double t = w.layout.tp;
+  const double qkv_width = (s.heads + 2.0 * s.kv_heads) * s.head_dim() / t;
+  double seconds = measured_seconds(hw, "weight_concat", qkv_width * s.hidden);
+  if (has_biases(s)) {
+    seconds += measured_seconds(hw, "linear_bias", tokens * qkv_width);
+    seconds += measured_seconds(hw, "linear_bias", tokens * s.ffn_hidden / t);
+    seconds += 2 * measured_seconds(hw, "linear_bias", residual_stream_elements(w));
+  }
+  return seconds;
+}
+
 }  // namespace
 
 bool runs_fused_cpu_attention(const StageWorkload& w, const HardwareProfile& hw) {
@@ -71,7 +97,7 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
   // rotary cost covers queries and keys in one measurement, as run).
   auto cost = [&](const std::string& op, double elements) { return elements * seconds_per_element(hw, op, elements); };
   double seconds = 2 * cost(norm_operation(s), stream) + 2 * cost("residual_add", stream);
-  seconds += cost(activation_operation(s), ffn);
+  seconds += cost(activation_operation(s), ffn) + linear_glue_seconds(w, hw, tokens);
   if (rotates_queries_and_keys(s.position)) seconds += cost("rotary", queries + keys);
   if (runs_fused_cpu_attention(w, hw)) {
     // The fused kernel reads q, k, v where the QKV GEMM wrote them and

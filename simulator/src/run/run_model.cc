@@ -95,8 +95,9 @@ RunModel build_run_model(const planner::Plan& plan, const planner::PlanEstimate&
     s.name = se.name;
     s.iterations = se.iterations;
     s.iteration_s = se.iteration.iteration_s;
-    // Training work: every iteration, plus what the MSG mask costs while it ramps.
-    s.train_s = static_cast<double>(se.iterations) * se.iteration.iteration_s + se.mask_ramp_s;
+    // Training work: every iteration, plus what the MSG mask costs while it
+    // ramps and sprout-train's first step beyond a steady one.
+    s.train_s = static_cast<double>(se.iterations) * se.iteration.iteration_s + se.mask_ramp_s + se.warmup_s;
     if (o.evaluations && eval_every > 0) {
       s.evaluations = se.iterations / eval_every;
       s.evaluation_s = static_cast<double>(s.evaluations * eval_batches) * evaluation_seconds_per_batch(se);

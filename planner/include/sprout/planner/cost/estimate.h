@@ -32,7 +32,8 @@ struct StageEstimate {
   long long ramp_iterations = 0;              // iterations with the MSG mask active
   double mask_ramp_s = 0;                     // extra time the mask costs over those iterations
   double evaluation_s = 0;                    // validation passes (sprout-train: its eval schedule)
-  Costs costs;                                // training (mask ramp included) + growth transition
+  double warmup_s = 0;                        // sprout-train's first step beyond a steady one
+  Costs costs;                                // training (mask ramp, evaluation, warm-up included) + growth transition
   std::vector<LayoutCandidate> alternatives;  // top layouts when searched
 };
 

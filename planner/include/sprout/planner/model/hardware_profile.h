@@ -43,6 +43,11 @@ struct DtypeThroughput {
   // fp32 add), beyond any one bandwidth, and fall with the tensor's size.
   // Empty: not measured.
   std::map<std::string, std::vector<SizedCost>> trainer_ns_per_element;
+  // Seconds a sprout-train process's first step takes beyond its later ones
+  // for one-time work (kernels generated on first use, libraries
+  // initialised lazily), without the fresh memory it maps
+  // (HardwareProfile::fresh_memory_gb_per_s). 0: not measured.
+  double trainer_first_step_s = 0;
 };
 
 // The operation families of trainer_ns_per_element, and what an element is:
@@ -55,10 +60,15 @@ struct DtypeThroughput {
 // causal_attention (sprout-train's fused CPU attention core, fp32: QK^T,
 // softmax, dropout, x V, forward and backward): [batch, heads, seq, seq]
 // times the head size (the products' work grows with both), measured only for a dtype the trainer runs it in (its
-// presence tells the planner the core is fused).
-inline const std::vector<std::string> kTrainerOps = {"layer_norm", "rms_norm",        "residual_add",     "rotary",
-                                                     "gelu",       "swiglu",          "attention_scores", "head_copy",
-                                                     "adamw",      "causal_attention"};
+// presence tells the planner the core is fused); linear_bias (a biased
+// linear layer's bias broadcast into its output and its gradient summed over
+// the tokens): each output element; weight_concat (the QKV weights
+// concatenated for one GEMM, their gradient split back): each weight element.
+// linear_bias and weight_concat are optional (profiles written before they
+// were measured lack them; their time then counts as nothing).
+inline const std::vector<std::string> kTrainerOps = {
+    "layer_norm",       "rms_norm",  "residual_add", "rotary",           "gelu",        "swiglu",
+    "attention_scores", "head_copy", "adamw",        "causal_attention", "linear_bias", "weight_concat"};
 
 struct HardwareProfile {
   std::string name;
@@ -80,6 +90,11 @@ struct HardwareProfile {
   double memory_reserved_gb = 0;                                         // context, NCCL buffers, fragmentation
   double kernel_overhead_us = 0;                                         // launch/sync cost per kernel
   std::map<std::string, std::vector<SizedCost>> trainer_ns_per_element;  // DtypeThroughput's
+  double trainer_first_step_s = 0;                                       // DtypeThroughput's
+  // GB/s at which the operating system maps memory a process touches for
+  // the first time (page faults: 0.36 GB/s in this project's CPU VM). 0: not
+  // measured (GPU profiles: the caching allocator's device memory).
+  double fresh_memory_gb_per_s = 0;
 
   // interconnect (bus bandwidth as nccl-tests reports it)
   int gpus_per_node = 8;

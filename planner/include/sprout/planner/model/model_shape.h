@@ -72,6 +72,9 @@ double parameter_count(const ModelShape& shape);
 double parameters_per_layer(const ModelShape& shape);
 double embedding_parameters(const ModelShape& shape);
 double norm_parameters(const ModelShape& shape);  // one norm: 2h (LayerNorm) or h (RMSNorm)
+// Whether a layer's linear layers carry biases: GPT-style GELU blocks do
+// (Radford et al. 2019), Llama-style SwiGLU blocks do not (Touvron et al. 2023).
+bool has_biases(const ModelShape& shape);
 
 enum class Recompute { kNone, kSelective, kFull };
 template <>
