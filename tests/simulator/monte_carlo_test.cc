@@ -53,6 +53,15 @@ TEST(FailureModel, Llama3RateAndYoungDaly) {
   EXPECT_NEAR(rare.failures, 1e-4, 1e-8);
 }
 
+// sprout-train's first step of a stage (the planner's warmup_s) is training
+// work: it runs, can be lost to a failure and is billed like the steps.
+TEST(MonteCarlo, AStagesFirstStepWarmUpIsTrainingWork) {
+  Flm f;
+  const double before = f.model().stages[1].train_s;
+  f.estimate.stages[1].warmup_s = 12.5;
+  EXPECT_NEAR(f.model().stages[1].train_s - before, 12.5, 1e-6);
+}
+
 // With failures disabled, checkpoints free and no evaluations the simulated
 // run is the planner's deterministic answer (the issue: within 0.1%).
 TEST(MonteCarlo, FailureFreeRunEqualsThePlanner) {
