@@ -44,12 +44,6 @@ double trainer_evaluation_seconds(const Plan& plan, const StageEstimate& s, bool
   return evaluations * sequences / (static_cast<double>(s.layout.micro_batch) * s.layout.dp) * forward;
 }
 
-// Whether sprout-train relaunches its processes between two stages (a new
-// tensor- or pipeline-parallel degree regroups the ranks).
-bool relaunches(const ParallelLayout& before, const ParallelLayout& after) {
-  return before.tp != after.tp || before.pp != after.pp;
-}
-
 }  // namespace
 
 long long iterations_for_tokens(double tokens, double batch_tokens) {
@@ -144,12 +138,15 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
   double touched_bytes = 0;
   for (size_t i = 0; i < plan.stages.size(); ++i) {
     StageEstimate se = estimate_stage(plan, plan.stages[i], options);
+    StageWorkload w = workload_of(plan.stages[i]);
+    w.layout = se.layout;
+    // A new TP or PP degree regroups the ranks: sprout-train relaunches.
+    const bool relaunch =
+        i > 0 && (est.stages.back().layout.tp != se.layout.tp || est.stages.back().layout.pp != se.layout.pp);
     if (i > 0) {
       const ModelShape& prev = plan.stages[i - 1].shape;
       se.growth = infer_growth(prev, se.shape).kind;
       if (se.growth.any() && plan.stages[i].grow && !se.throughput_overridden) {
-        StageWorkload w = workload_of(plan.stages[i]);
-        w.layout = se.layout;
         se.ramp_iterations = std::min<long long>(plan.stages[i].grow->grow_steps, se.iterations);
         se.mask_ramp_s =
             se.ramp_iterations * msg_mask_seconds_per_iteration(w, plan.cluster.hardware, se.growth.width,
@@ -157,7 +154,6 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
         se.costs = costs_for(se.costs.seconds + se.mask_ramp_s, plan.cluster);
       }
       if (se.growth.any()) {
-        const bool relaunch = relaunches(est.stages.back().layout, se.layout);
         se.growth_transition_s =
             growth_transition_seconds(prev, se.shape, plan.cluster.gpus, plan.cluster.hardware, relaunch);
         se.costs += costs_for(se.growth_transition_s, plan.cluster);
@@ -165,9 +161,7 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
     }
     if (plan.stages[i].framework == Framework::kSproutTrain && !se.throughput_overridden) {
       se.evaluation_s = trainer_evaluation_seconds(plan, se, i > 0 && se.growth.any());
-      StageWorkload w = workload_of(plan.stages[i]);
-      w.layout = se.layout;
-      const bool starts_process = i == 0 || relaunches(est.stages.back().layout, se.layout);
+      const bool starts_process = i == 0 || relaunch;
       if (starts_process) touched_bytes = 0;
       const double step_bytes = internal::trainer_step_bytes(w, se.iteration.micro_batches, plan.training.dtype);
       se.warmup_s = internal::trainer_warmup_seconds(plan.cluster.hardware, starts_process,

@@ -37,11 +37,15 @@ double seconds_per_element(const HardwareProfile& hw, const std::string& op, dou
   return hw.trainer_ns_at(op, elements) * 1e-9;
 }
 
-// Seconds of `op` on `elements` elements; 0 where the profile did not
-// measure it (the operations kTrainerOps calls optional).
-double measured_seconds(const HardwareProfile& hw, const std::string& op, double elements) {
-  if (!hw.trainer_ns_per_element.count(op)) return 0;
+// Seconds of `op` on a tensor of `elements` elements.
+double operation_seconds(const HardwareProfile& hw, const std::string& op, double elements) {
   return elements * seconds_per_element(hw, op, elements);
+}
+
+// The same; 0 where the profile did not measure `op` (the operations
+// kTrainerOps calls optional).
+double measured_seconds(const HardwareProfile& hw, const std::string& op, double elements) {
+  return hw.trainer_ns_per_element.count(op) ? operation_seconds(hw, op, elements) : 0;
 }
 
 // Seconds of the layer's glue around its GEMMs (kernels/linear.cc,
@@ -95,7 +99,7 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
 
   // Each operation at its cost per element for the size it acts on (the
   // rotary cost covers queries and keys in one measurement, as run).
-  auto cost = [&](const std::string& op, double elements) { return elements * seconds_per_element(hw, op, elements); };
+  auto cost = [&](const std::string& op, double elements) { return operation_seconds(hw, op, elements); };
   double seconds = 2 * cost(norm_operation(s), stream) + 2 * cost("residual_add", stream);
   seconds += cost(activation_operation(s), ffn) + linear_glue_seconds(w, hw, tokens);
   if (rotates_queries_and_keys(s.position)) seconds += cost("rotary", queries + keys);
@@ -117,8 +121,7 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
 }
 
 double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile& hw) {
-  const double stream = residual_stream_elements(w);
-  return stream * seconds_per_element(hw, norm_operation(w.shape), stream);
+  return operation_seconds(hw, norm_operation(w.shape), residual_stream_elements(w));
 }
 
 double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters) {
