@@ -95,9 +95,10 @@ planner::CalibrationResult write_calibrated_profile(const planner::Plan& p, cons
   cal.profile.name = std::filesystem::path(out).stem().string();
   cal.profile.description = base.description + " (calibrated)";
   const std::string fitted = "calibrated from " + run.dir;
-  std::map<std::string, std::string> sources = {{"gemm_efficiency", fitted},   {"batched_gemm_efficiency", fitted},
-                                                {"peak_tflops", fitted},       {"flash_attention_efficiency", fitted},
-                                                {"memory_efficiency", fitted}, {"kernel_overhead_us", fitted}};
+  std::map<std::string, std::string> sources = {
+      {"gemm_efficiency", fitted},   {"batched_gemm_efficiency", fitted},    {"batched_gemm_shapes", fitted},
+      {"peak_tflops", fitted},       {"flash_attention_efficiency", fitted}, {"memory_efficiency", fitted},
+      {"kernel_overhead_us", fitted}};
   if (cal.power_fitted) sources["typical_power_fraction"] = fitted + " (" + energy_source + ")";
   const std::string as_in = "as in " + (base.source_file.empty() ? base.name : base.source_file);
   planner::write_file_atomically(out, planner::hardware_profile_to_yaml(cal.profile, sources, as_in));

@@ -95,16 +95,16 @@ std::vector<std::array<long long, 3>> gemm_shapes(bool quick, bool gpu) {
 // batch x heads small matrices.
 std::vector<std::array<long long, 3>> batched_shapes(bool quick) {
   std::vector<std::array<long long, 3>> shapes;
-  // Quick: the CPU plans' range. LibTorch's CPU bmm runs the same FLOPs at
-  // 10-50x different rates by shape (bf16 QK^T: 40 GFLOP/s at head size 16,
-  // 500 at 32 or 64, 9-36 at sequence 512), and the table keys a sample by
-  // its FLOPs alone: with sequences 128 and 512 and head sizes 16 and 64
-  // only, a plan at sequence 256 and head size 32 was interpolated at a
-  // third of its rate.
-  for (long long seq : quick ? std::vector<long long>{128, 256, 512} : std::vector<long long>{128, 256, 512, 1024}) {
+  // Quick: the CPU plans' range, an octave apart. LibTorch's CPU bmm runs
+  // the same FLOPs at 10-50x different rates by shape (bf16 QK^T: 40
+  // GFLOP/s at head size 16, 500 at 32 or 64, 9-36 at sequence 512): the
+  // planner looks a plan's products up by shape (batched_gemm_shapes), and
+  // a shape between the timed ones takes its neighbours' efficiency.
+  for (long long seq :
+       quick ? std::vector<long long>{64, 128, 256, 512} : std::vector<long long>{64, 128, 256, 512, 1024}) {
     for (long long d : quick ? std::vector<long long>{16, 32, 64} : std::vector<long long>{16, 32, 64, 128}) {
       shapes.push_back({seq, seq, d});
-      shapes.push_back({seq, d, seq});
+      if (d != seq) shapes.push_back({seq, d, seq});  // else the same shape
     }
   }
   return shapes;
@@ -299,6 +299,17 @@ planner::DtypeThroughput probe_throughput(const std::string& dtype, const Throug
       "measured: the first training step of a 2-layer GPT (hidden 128, 64 tokens, {}) less the median of the next "
       "three, the first thing this process ran in {}",
       dtype, dtype);
+  // The memory-bound kernels' rate is one short timing of one shape, the
+  // profile's most volatile number on a shared VM (bf16 memory_efficiency
+  // 0.064-0.148 across quick profiles taken an hour apart here): time it at
+  // three moments of this dtype's probes (before the GEMMs, after them,
+  // after sprout-train's operations) and keep the median, so a slowdown
+  // of a few seconds lands in one of them.
+  std::vector<double> elementwise;
+  auto time_elementwise = [&] { elementwise.push_back(elementwise_gb_per_s(gemm_dtype(dtype), c.quick, c.budget_s)); };
+  c.say(fmt::format("memory-bound kernels ({}: LayerNorm, GELU, add, softmax; forward + backward), first of three",
+                    dtype));
+  time_elementwise();
   c.say(fmt::format("GEMM throughput ({}, {} threads; forward + backward as in training)", dtype, c.threads));
   const auto shapes = gemm_shapes(c.quick, on_gpu());
   const std::vector<double> gemm_s = swept_seconds(shapes.size(), c.budget_s / 4, [&](size_t i, double b) {
@@ -339,18 +350,21 @@ planner::DtypeThroughput probe_throughput(const std::string& dtype, const Throug
       "measured: {} batched matmul of 64 attention-shaped matrices, forward + both backward products "
       "through autograd, by the FLOPs of one forward matrix",
       dtype);
+  for (const auto& b : batched) {
+    t.batched_gemm_shapes.push_back({static_cast<double>(b.m), static_cast<double>(b.n), static_cast<double>(b.k),
+                                     std::clamp(b.tflops / t.peak_tflops, 1e-6, 1.0)});
+  }
+  sources[prefix + "batched_gemm_shapes"] = fmt::format(
+      "measured: the same {} batched products (64 matrices, forward + both backward products through autograd), "
+      "each shape's median of {} sweeps",
+      dtype, kProbeSweeps);
   sources[prefix + "gemm_efficiency"] = fmt::format(
       "measured: {} linear layers forward + both backward products through autograd{}, {} transformer "
       "shapes, median per half decade of the forward FLOPs",
       dtype, dtype == "bf16" ? " under autocast" : "", gemms.size());
 
-  c.say(fmt::format("memory-bound kernels ({}: LayerNorm, GELU, add, softmax; forward + backward)", dtype));
-  const double elementwise = elementwise_gb_per_s(gemm_dtype(dtype), c.quick, c.budget_s);
-  t.memory_efficiency = std::clamp(elementwise / c.copy_gb_per_s, 1e-3, 1.0);
-  sources[prefix + "memory_efficiency"] = fmt::format(
-      "measured: training's elementwise kernels move {:.1f} GB/s (2 bytes an element, as the planner "
-      "counts) of the copy bandwidth",
-      elementwise);
+  c.say(fmt::format("memory-bound kernels ({}), second moment", dtype));
+  time_elementwise();
 
   const AttentionShape a = attention_shape();
   c.say(
@@ -368,6 +382,17 @@ planner::DtypeThroughput probe_throughput(const std::string& dtype, const Throug
     for (const auto& c : costs) listed += fmt::format(" {:.2f}", c.ns);
   }
   c.say("  ns per element: " + listed);
+  c.say(fmt::format("memory-bound kernels ({}), third moment", dtype));
+  time_elementwise();
+  const double elementwise_median = median_of(elementwise);
+  c.say(fmt::format("  {:.1f}, {:.1f}, {:.1f} GB/s: median {:.1f}", elementwise[0], elementwise[1], elementwise[2],
+                    elementwise_median));
+  t.memory_efficiency = std::clamp(elementwise_median / c.copy_gb_per_s, 1e-3, 1.0);
+  sources[prefix + "memory_efficiency"] = fmt::format(
+      "measured: training's elementwise kernels move {:.1f} GB/s (2 bytes an element, as the planner "
+      "counts) of the copy bandwidth; median of {:.1f}, {:.1f} and {:.1f} GB/s timed before the GEMM sweep, after "
+      "it and after sprout-train's operations",
+      elementwise_median, elementwise[0], elementwise[1], elementwise[2]);
   sources[prefix + "trainer_ns_per_element"] = fmt::format(
       "measured: sprout-train's own operations in {}, forward + backward through autograd on cold caches, at a layer "
       "of micro-batch 2, 8 and 32 x 128 tokens, hidden 128, 8 heads, FFN 512 (GPU: 1, 4, 16 x 1024 tokens, hidden "

@@ -53,6 +53,31 @@ std::vector<EfficiencyPoint> read_efficiency_table(const YAML::Node& node, const
   return table;
 }
 
+// [{m: M, n: N, k: K, efficiency: E}, ...], each shape once.
+std::vector<BatchedGemmShape> read_batched_shapes(const YAML::Node& node, const std::string& file,
+                                                  const std::string& field) {
+  if (!node.IsSequence() || node.size() == 0) {
+    throw InputError(location_of(node, file), field, "expected a non-empty list of {m: M, n: N, k: K, efficiency: E}");
+  }
+  std::vector<BatchedGemmShape> shapes;
+  for (size_t i = 0; i < node.size(); ++i) {
+    YamlFields row(node[i], file, field + "[" + std::to_string(i) + "]");
+    BatchedGemmShape s;
+    s.m = row.number("m", 1, 1e9);
+    s.n = row.number("n", 1, 1e9);
+    s.k = row.number("k", 1, 1e9);
+    s.efficiency = row.number("efficiency", 1e-6, 1);
+    row.finish();
+    for (const auto& earlier : shapes) {
+      if (earlier.m == s.m && earlier.n == s.n && earlier.k == s.k) {
+        row.fail_here(fmt::format("shape {} x {} x {} is listed twice", s.m, s.n, s.k));
+      }
+    }
+    shapes.push_back(s);
+  }
+  return shapes;
+}
+
 const std::vector<std::string> kDtypes = {"fp32", "bf16"};
 
 // One operation's costs: [{elements: E, ns: T}, ...], increasing in E.
@@ -72,6 +97,9 @@ DtypeThroughput read_throughput(YamlFields& f) {
   t.gemm_efficiency = read_efficiency_table(f.child("gemm_efficiency"), f.file(), f.field_name("gemm_efficiency"));
   if (auto batched = f.optional_child("batched_gemm_efficiency")) {
     t.batched_gemm_efficiency = read_efficiency_table(*batched, f.file(), f.field_name("batched_gemm_efficiency"));
+  }
+  if (auto shapes = f.optional_child("batched_gemm_shapes")) {
+    t.batched_gemm_shapes = read_batched_shapes(*shapes, f.file(), f.field_name("batched_gemm_shapes"));
   }
   t.memory_efficiency = f.number("memory_efficiency", 1e-3, 1.0);
   t.flash_attention_efficiency = f.number("flash_attention_efficiency", 1e-3, 1.0);

@@ -35,6 +35,16 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
     number(prefix, "peak_tflops", t.peak_tflops);
     table(prefix, "gemm_efficiency", t.gemm_efficiency);
     if (!t.batched_gemm_efficiency.empty()) table(prefix, "batched_gemm_efficiency", t.batched_gemm_efficiency);
+    if (!t.batched_gemm_shapes.empty()) {
+      out << YAML::Key << "batched_gemm_shapes" << YAML::Comment(source_of(prefix + "batched_gemm_shapes"))
+          << YAML::Value << YAML::BeginSeq;
+      for (const auto& s : t.batched_gemm_shapes) {
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "m" << YAML::Value << fmt::format("{}", s.m) << YAML::Key
+            << "n" << YAML::Value << fmt::format("{}", s.n) << YAML::Key << "k" << YAML::Value << fmt::format("{}", s.k)
+            << YAML::Key << "efficiency" << YAML::Value << fmt::format("{}", s.efficiency) << YAML::EndMap;
+      }
+      out << YAML::EndSeq;
+    }
     number(prefix, "memory_efficiency", t.memory_efficiency);
     number(prefix, "flash_attention_efficiency", t.flash_attention_efficiency);
     if (!t.trainer_ns_per_element.empty()) {

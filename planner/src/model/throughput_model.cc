@@ -31,7 +31,7 @@ double hbm_bytes_per_s(const HardwareProfile& hw) {
 // than they run. Other stages keep the model fitted to published runs.
 double gemm_seconds(const HardwareProfile& hw, double m, double n, double k, double batch = 1, bool streamed = false) {
   const double flops = 2 * m * n * k * batch;
-  const double table = batch > 1 ? hw.batched_gemm_efficiency_at(2 * m * n * k, batch) : hw.gemm_efficiency_at(flops);
+  const double table = batch > 1 ? hw.batched_gemm_efficiency_at(m, n, k, batch) : hw.gemm_efficiency_at(flops);
   const double efficiency = std::min(1.0, table * hw.calibration.gemm_efficiency_scale);
   const double compute = flops / (hw.peak_tflops * 1e12 * efficiency);
   const double bytes = kBf16Bytes * (m * k + k * n + m * n) * batch;

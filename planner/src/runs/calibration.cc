@@ -20,10 +20,12 @@ HardwareProfile scaled(const HardwareProfile& base, double factor, double kernel
   double max_eff = base.flash_attention_efficiency;
   for (const auto& p : base.gemm_efficiency) max_eff = std::max(max_eff, p.efficiency);
   for (const auto& p : base.batched_gemm_efficiency) max_eff = std::max(max_eff, p.efficiency);
+  for (const auto& s : base.batched_gemm_shapes) max_eff = std::max(max_eff, s.efficiency);
   const double peak_factor = std::max(1.0, factor * max_eff);
   hw.peak_tflops = base.peak_tflops * peak_factor;
   for (auto& p : hw.gemm_efficiency) p.efficiency = p.efficiency * factor / peak_factor;
   for (auto& p : hw.batched_gemm_efficiency) p.efficiency = p.efficiency * factor / peak_factor;
+  for (auto& s : hw.batched_gemm_shapes) s.efficiency = s.efficiency * factor / peak_factor;
   hw.flash_attention_efficiency = base.flash_attention_efficiency * factor / peak_factor;
   // Memory-bound kernels (LayerNorm, GELU, softmax, residuals) speed up with
   // the arithmetic, up to the copy bandwidth.

@@ -18,6 +18,13 @@ struct EfficiencyPoint {
   double efficiency = 0;
 };
 
+// The efficiency of `batch` products of an m x k by a k x n matrix launched
+// as one batched GEMM, as `sprout profile` timed it at that shape.
+struct BatchedGemmShape {
+  double m = 0, n = 0, k = 0;
+  double efficiency = 0;
+};
+
 // What one of sprout-train's operations costs per element when it acts on a
 // tensor of `elements` elements (forward and backward).
 struct SizedCost {
@@ -33,6 +40,7 @@ struct DtypeThroughput {
   double peak_tflops = 0;
   std::vector<EfficiencyPoint> gemm_efficiency;
   std::vector<EfficiencyPoint> batched_gemm_efficiency;
+  std::vector<BatchedGemmShape> batched_gemm_shapes;  // HardwareProfile's
   double memory_efficiency = 0.8;
   double flash_attention_efficiency = 0.6;
   // sprout-train's unfused LibTorch operations, measured by `sprout profile`
@@ -83,6 +91,14 @@ struct HardwareProfile {
   // runs at gemm_efficiency for its total FLOPs (as on GPUs, where one kernel
   // covers the batch). `sprout profile` measures it on CPUs.
   std::vector<EfficiencyPoint> batched_gemm_efficiency;
+  // Optional: the same batched GEMMs by shape. LibTorch's CPU bmm runs
+  // products of equal FLOPs 10-50x apart by shape (bf16 QK^T: 40 GFLOP/s at
+  // head size 16, ~500 at 32 or 64, 9-36 at sequence 512 on this project's
+  // CPU), which a table keyed by FLOPs cannot tell apart. When present, a
+  // batched GEMM takes the efficiency of the timed shapes nearest its own
+  // (of the same kind: QK^T's m = n, x V's m = k), and batched_gemm_efficiency
+  // is the fallback for other kinds.
+  std::vector<BatchedGemmShape> batched_gemm_shapes;
   double hbm_gb = 0;
   double hbm_gb_per_s = 0;
   double memory_efficiency = 0.8;                                        // achieved/peak for memory-bound kernels
@@ -141,8 +157,8 @@ struct HardwareProfile {
 
   // Efficiency for a GEMM of `flops` (log-linear interpolation, clamped).
   double gemm_efficiency_at(double flops) const;
-  // Efficiency of `batch` equal GEMMs of `flops_each` launched together.
-  double batched_gemm_efficiency_at(double flops_each, double batch) const;
+  // Efficiency of `batch` equal m x k by k x n GEMMs launched together.
+  double batched_gemm_efficiency_at(double m, double n, double k, double batch) const;
 };
 
 }  // namespace sprout::planner
