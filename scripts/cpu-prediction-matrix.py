@@ -17,7 +17,10 @@ Run it on a quiet machine: the profile and the runs are timings. On a shared
 one whose speed drifts by a fifth or more from one minute to the next, one
 run of a plan, and one profile, is one sample of that drift: the rounds give
 each stage its median, and the profile is the median of a `sprout profile
---quick` taken before each round (every measured number, key by key).
+--quick` taken before each round (every measured number, key by key). The
+table also pairs each run with the profile taken just before its round
+(the median of those errors over the rounds): the drift from one round to
+the next then leaves the comparison.
 """
 import argparse
 import glob
@@ -82,16 +85,33 @@ def profile_machine(sprout, work, rounds_done, profiles):
                      "# SPDX-License-Identifier: GPL-3.0-or-later\n" + yaml.safe_dump(merged, sort_keys=False))
 
 
-def table(rows):
+def table(rows, with_paired):
     lines = [
-        "| plan | stage | predicted s | actual s (median) | actual s (runs) | error |",
-        "|---|---|---:|---:|---:|---:|",
+        "| plan | stage | predicted s | actual s (median) | actual s (runs) | error |"
+        + (" paired errors (rounds) | paired (median) |" if with_paired else ""),
+        "|---|---|---:|---:|---:|---:|" + ("---:|---:|" if with_paired else ""),
     ]
-    for plan, stage, predicted, actuals in rows:
+    for plan, stage, predicted, actuals, paired in rows:
         actual = median(actuals)
         runs = ", ".join(f"{a:.1f}" for a in actuals)
-        lines.append(f"| {plan} | {stage} | {predicted:.1f} | {actual:.1f} | {runs} | {100 * (predicted / actual - 1):+.1f}% |")
+        line = f"| {plan} | {stage} | {predicted:.1f} | {actual:.1f} | {runs} | {100 * (predicted / actual - 1):+.1f}% |"
+        if with_paired:
+            line += " " + ", ".join(f"{100 * e:+.1f}%" for e in paired) + f" | {100 * median(paired):+.1f}% |"
+        lines.append(line)
     return "\n".join(lines)
+
+
+def round_profiles(work, rounds):
+    """The quick profile taken just before each round, when every round has
+    one: a round's runs against it pair each run with the machine's speed of
+    that minute (the drift between rounds then leaves the comparison)."""
+    paths = [os.path.join(work, f"profile-{r + 1}.yaml") for r in range(rounds)]
+    return paths if all(os.path.exists(p) for p in paths) else None
+
+
+def compared(sprout, plan, run_dir, profile):
+    report = json.loads(run([sprout, "compare", plan, run_dir, "--hardware", profile, "--format", "json"]))
+    return report["stages"] + [dict(report["total"], name="total")]
 
 
 def main():
@@ -133,23 +153,32 @@ def main():
                 print(f"  {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
     rows = []
-    errors = []
+    errors, paired_errors = [], []
+    per_round = None if args.profile else round_profiles(work, args.rounds)
     for plan, name in zip(args.plans, names):
-        predicted, actuals = {}, {}
+        predicted, actuals, paired = {}, {}, {}
         for round_index in range(args.rounds):
             run_dir = os.path.join(work, f"{name}-run{round_index + 1}")
-            report = json.loads(run([sprout, "compare", plan, run_dir, "--hardware", profile, "--format", "json"]))
-            for stage in report["stages"] + [dict(report["total"], name="total")]:
+            for stage in compared(sprout, plan, run_dir, profile):
                 predicted[stage["name"]] = wall(stage)["predicted"]
                 actuals.setdefault(stage["name"], []).append(wall(stage)["actual"])
+            for stage in compared(sprout, plan, run_dir, per_round[round_index]) if per_round else []:
+                paired.setdefault(stage["name"], []).append(wall(stage)["predicted"] / wall(stage)["actual"] - 1)
         for stage, stage_actuals in actuals.items():
-            rows.append((name, stage, predicted[stage], stage_actuals))
+            rows.append((name, stage, predicted[stage], stage_actuals, paired.get(stage, [])))
             if stage != "total":
                 errors.append(abs(predicted[stage] / median(stage_actuals) - 1))
+                if per_round:
+                    paired_errors.append(abs(median(paired[stage])))
 
-    text = table(rows)
+    text = table(rows, per_round is not None)
     text += f"\n\nStages: {len(errors)}; mean |error| {100 * sum(errors) / len(errors):.1f}%, "
-    text += f"largest {100 * max(errors):.1f}%.\n"
+    text += f"largest {100 * max(errors):.1f}%"
+    if per_round:
+        text += (f"; paired round by round (each run against the profile taken just before its round, the median "
+                 f"over the rounds): mean {100 * sum(paired_errors) / len(paired_errors):.1f}%, "
+                 f"largest {100 * max(paired_errors):.1f}%")
+    text += ".\n"
     print(text)
     if args.markdown:
         write_atomically(args.markdown, text)
