@@ -27,29 +27,17 @@ namespace sprout::backend {
 namespace {
 
 // The probe runs where training would: the GPU when there is one.
-// (Asked once: sync() runs after every timed repetition.)
+// (Asked once: every timed repetition waits for the device.)
 bool on_gpu() {
   static const bool gpu = torch::cuda::is_available();
   return gpu;
 }
 torch::Device probe_device() { return on_gpu() ? torch::kCUDA : torch::kCPU; }
 
-void sync() {
-  if (on_gpu()) torch::cuda::synchronize();
-}
-
 // Median of repeated timings of `run`, after one warm-up, spending about
 // `budget_s` in all (at least 3 repetitions).
-template <typename F>
-double time_median(F&& run, double budget_s) {
-  return median_seconds(
-      [&] {
-        const auto t0 = Clock::now();
-        run();
-        sync();
-        return seconds_since(t0);
-      },
-      budget_s);
+double time_median(const std::function<void()>& run, double budget_s) {
+  return median_seconds([&] { return device_seconds(probe_device(), run); }, budget_s);
 }
 
 // Seconds of each of `shapes` shapes (time_shape(i, budget_s)), the median
@@ -110,6 +98,9 @@ std::vector<std::array<long long, 3>> batched_shapes(bool quick) {
   return shapes;
 }
 
+// A sample's achieved / peak, as the profile's tables hold it.
+double efficiency_of(const GemmSample& s, double peak) { return std::clamp(s.tflops / peak, 1e-6, 1.0); }
+
 // The efficiency table: achieved / peak against GEMM FLOPs (of one matrix
 // product), one point per half decade (median of the samples in it),
 // increasing in FLOPs.
@@ -117,14 +108,14 @@ std::vector<planner::EfficiencyPoint> efficiency_table(const std::vector<GemmSam
   std::map<int, std::vector<std::pair<double, double>>> bins;  // half-decade -> (flops, eff)
   for (const auto& s : samples) {
     const double flops = 2.0 * s.m * s.n * s.k;
-    bins[static_cast<int>(std::floor(2 * std::log10(flops)))].push_back({flops, s.tflops / peak});
+    bins[static_cast<int>(std::floor(2 * std::log10(flops)))].push_back({flops, efficiency_of(s, peak)});
   }
   std::vector<planner::EfficiencyPoint> table;
   for (auto& [bin, pts] : bins) {
     std::sort(pts.begin(), pts.end(), [](auto& a, auto& b) { return a.second < b.second; });
     double log_flops = 0;
     for (const auto& p : pts) log_flops += std::log(p.first) / pts.size();
-    table.push_back({std::exp(log_flops), std::clamp(pts[pts.size() / 2].second, 1e-6, 1.0)});
+    table.push_back({std::exp(log_flops), pts[pts.size() / 2].second});
   }
   return table;
 }
@@ -352,7 +343,7 @@ planner::DtypeThroughput probe_throughput(const std::string& dtype, const Throug
       dtype);
   for (const auto& b : batched) {
     t.batched_gemm_shapes.push_back({static_cast<double>(b.m), static_cast<double>(b.n), static_cast<double>(b.k),
-                                     std::clamp(b.tflops / t.peak_tflops, 1e-6, 1.0)});
+                                     efficiency_of(b, t.peak_tflops)});
   }
   sources[prefix + "batched_gemm_shapes"] = fmt::format(
       "measured: the same {} batched products (64 matrices, forward + both backward products through autograd), "

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "probe/probe_medians.h"
 
+#include <torch/cuda.h>
+
 #include <algorithm>
 
 #include "device/stopwatch.h"
@@ -10,6 +12,13 @@ namespace sprout::backend {
 double median_of(std::vector<double> values) {
   std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
   return values[values.size() / 2];
+}
+
+double device_seconds(torch::Device device, const std::function<void()>& run) {
+  const auto start = Clock::now();
+  run();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  return seconds_since(start);
 }
 
 double median_seconds(const std::function<double()>& seconds, double budget_s) {

@@ -3,6 +3,8 @@
 // repetitions and of sweeps through all the shapes or operations it times.
 #pragma once
 
+#include <torch/types.h>
+
 #include <functional>
 #include <vector>
 
@@ -16,6 +18,9 @@ constexpr int kProbeSweeps = 3;
 
 // The median of `values` (not empty; the upper one of an even count).
 double median_of(std::vector<double> values);
+
+// Seconds `run` takes on `device`, the GPU work it queued included.
+double device_seconds(torch::Device device, const std::function<void()>& run);
 
 // The median of `seconds()` over about `budget_s`: at least 3 runs after one
 // warm-up, at most 200.

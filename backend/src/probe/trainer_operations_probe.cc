@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "device/autocast.h"
-#include "device/stopwatch.h"
 #include "kernels/causal_attention_cpu.h"
 #include "model/adamw.h"
 #include "model/norms.h"
@@ -52,26 +51,16 @@ void evict_caches(torch::Device device) {
 double cold_forward_backward_seconds(bool autocast, torch::Device device,
                                      const std::function<std::vector<torch::Tensor>()>& forward,
                                      std::vector<torch::Tensor>& leaves) {
-  auto evict = [&] { evict_caches(device); };
-  auto finish = [&] {
-    if (device.is_cuda()) torch::cuda::synchronize();
-  };
   std::vector<torch::Tensor> outputs;
-  evict();
-  const auto forward_start = Clock::now();
-  {
+  evict_caches(device);
+  const double forward_s = device_seconds(device, [&] {
     AutocastGuard guard(autocast, device);
     outputs = forward();
-  }
-  finish();
-  const double forward_s = seconds_since(forward_start);
+  });
   std::vector<torch::Tensor> grads;
   for (const auto& y : outputs) grads.push_back(torch::ones_like(y));
-  evict();
-  const auto backward_start = Clock::now();
-  torch::autograd::backward(outputs, grads);
-  finish();
-  const double backward_s = seconds_since(backward_start);
+  evict_caches(device);
+  const double backward_s = device_seconds(device, [&] { torch::autograd::backward(outputs, grads); });
   for (auto& leaf : leaves) leaf.mutable_grad() = torch::Tensor();
   return forward_s + backward_s;
 }
@@ -134,11 +123,10 @@ Measured measure_layer(const LayerSizes& z, bool bf16, torch::Device device, dou
   const torch::Tensor output_grad = torch::randn({z.tokens(), z.ffn}, computed_options);
   const double bias_s = median_seconds(
       [&] {
-        const auto start = Clock::now();
-        const torch::Tensor output = ffn_bias.expand({z.tokens(), z.ffn}).contiguous();
-        const torch::Tensor bias_grad = output_grad.sum(0);
-        if (device.is_cuda()) torch::cuda::synchronize();
-        return seconds_since(start);
+        return device_seconds(device, [&] {
+          const torch::Tensor output = ffn_bias.expand({z.tokens(), z.ffn}).contiguous();
+          const torch::Tensor bias_grad = output_grad.sum(0);
+        });
       },
       budget_s);
   out["linear_bias"] = {ffn, bias_s / ffn * 1e9};
@@ -186,11 +174,10 @@ planner::SizedCost measure_layer_optimizer(const LayerSizes& z, torch::Device de
   const double s = median_seconds(
       [&] {
         evict_caches(device);
-        const auto start = Clock::now();
-        clip_grad_norm(params, 1.0);
-        adamw_step(params, decay, state, AdamWSettings{}, 1e-4);
-        if (device.is_cuda()) torch::cuda::synchronize();
-        return seconds_since(start);
+        return device_seconds(device, [&] {
+          clip_grad_norm(params, 1.0);
+          adamw_step(params, decay, state, AdamWSettings{}, 1e-4);
+        });
       },
       budget_s);
   return {count, s / count * 1e9};
@@ -209,10 +196,7 @@ planner::SizedCost measure_weight_concat(const LayerSizes& z, torch::Device devi
   const torch::Tensor grad = torch::randn({3 * z.hidden(), z.hidden()}, options);
   const double s = median_seconds(
       [&] {
-        const auto start = Clock::now();
-        torch::autograd::backward({at::cat(weights)}, {grad});
-        if (device.is_cuda()) torch::cuda::synchronize();
-        const double seconds = seconds_since(start);
+        const double seconds = device_seconds(device, [&] { torch::autograd::backward({at::cat(weights)}, {grad}); });
         for (auto& w : weights) w.mutable_grad() = torch::Tensor();
         return seconds;
       },

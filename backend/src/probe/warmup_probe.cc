@@ -2,7 +2,6 @@
 #include "probe/warmup_probe.h"
 
 #include <sys/mman.h>
-#include <torch/cuda.h>
 
 #include <cstring>
 #include <stdexcept>
@@ -38,17 +37,16 @@ double first_step_extra_seconds(const std::string& dtype, torch::Device device) 
   ForwardContext context;
   context.training = true;
   auto step_seconds = [&] {
-    const auto start = Clock::now();
-    torch::Tensor loss;
-    {
-      AutocastGuard autocast(dtype == "bf16", device);
-      loss = gpt_loss(model, inputs, targets, context);
-    }
-    loss.backward();
-    clip_grad_norm(model.parameters(), 1.0);
-    adamw_step(model.parameters(), decay, optimizer, AdamWSettings{}, 1e-4);
-    if (device.is_cuda()) torch::cuda::synchronize();
-    return seconds_since(start);
+    return device_seconds(device, [&] {
+      torch::Tensor loss;
+      {
+        AutocastGuard autocast(dtype == "bf16", device);
+        loss = gpt_loss(model, inputs, targets, context);
+      }
+      loss.backward();
+      clip_grad_norm(model.parameters(), 1.0);
+      adamw_step(model.parameters(), decay, optimizer, AdamWSettings{}, 1e-4);
+    });
   };
   const double first = step_seconds();
   std::vector<double> later;

@@ -23,17 +23,24 @@ struct Column {
   double min, max;
 };
 
+// The rows of a table: a non-empty list (`expected` says of what), each
+// row's fields named field[i].
+std::vector<YamlFields> table_rows(const YAML::Node& node, const std::string& file, const std::string& field,
+                                   const std::string& expected) {
+  if (!node.IsSequence() || node.size() == 0) {
+    throw InputError(location_of(node, file), field, "expected a non-empty list of " + expected);
+  }
+  std::vector<YamlFields> rows;
+  for (size_t i = 0; i < node.size(); ++i) rows.emplace_back(node[i], file, field + "[" + std::to_string(i) + "]");
+  return rows;
+}
+
 // A non-empty list of {x: X, y: Y} rows in increasing X (the efficiency
 // tables, the trainer operations' costs by size).
 std::vector<std::pair<double, double>> read_increasing_rows(const YAML::Node& node, const std::string& file,
                                                             const std::string& field, Column x, Column y) {
-  if (!node.IsSequence() || node.size() == 0) {
-    throw InputError(location_of(node, file), field,
-                     fmt::format("expected a non-empty list of {{{}: X, {}: Y}}", x.key, y.key));
-  }
   std::vector<std::pair<double, double>> rows;
-  for (size_t i = 0; i < node.size(); ++i) {
-    YamlFields row(node[i], file, field + "[" + std::to_string(i) + "]");
+  for (YamlFields& row : table_rows(node, file, field, fmt::format("{{{}: X, {}: Y}}", x.key, y.key))) {
     const double xv = row.number(x.key, x.min, x.max);
     const double yv = row.number(y.key, y.min, y.max);
     row.finish();
@@ -56,12 +63,8 @@ std::vector<EfficiencyPoint> read_efficiency_table(const YAML::Node& node, const
 // [{m: M, n: N, k: K, efficiency: E}, ...], each shape once.
 std::vector<BatchedGemmShape> read_batched_shapes(const YAML::Node& node, const std::string& file,
                                                   const std::string& field) {
-  if (!node.IsSequence() || node.size() == 0) {
-    throw InputError(location_of(node, file), field, "expected a non-empty list of {m: M, n: N, k: K, efficiency: E}");
-  }
   std::vector<BatchedGemmShape> shapes;
-  for (size_t i = 0; i < node.size(); ++i) {
-    YamlFields row(node[i], file, field + "[" + std::to_string(i) + "]");
+  for (YamlFields& row : table_rows(node, file, field, "{m: M, n: N, k: K, efficiency: E}")) {
     BatchedGemmShape s;
     s.m = row.number("m", 1, 1e9);
     s.n = row.number("n", 1, 1e9);

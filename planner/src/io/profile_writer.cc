@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <initializer_list>
+#include <string>
+#include <utility>
+
 #include "sprout/planner/io/plan_loader.h"
 
 namespace sprout::planner {
@@ -23,12 +27,19 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
   out << YAML::Key << "name" << YAML::Value << hw.name;
   if (!hw.description.empty()) out << YAML::Key << "description" << YAML::Value << hw.description;
   if (!hw.measured.empty()) out << YAML::Key << "measured" << YAML::Value << hw.measured;
-  auto table = [&](const std::string& prefix, const std::string& key, const std::vector<EfficiencyPoint>& points) {
+  // One row of a table, on one line: {key: value, ...}.
+  auto flow_row = [&](std::initializer_list<std::pair<const char*, std::string>> cells) {
+    out << YAML::Flow << YAML::BeginMap;
+    for (const auto& [key, value] : cells) out << YAML::Key << key << YAML::Value << value;
+    out << YAML::EndMap;
+  };
+  auto begin_table = [&](const std::string& prefix, const std::string& key) {
     out << YAML::Key << key << YAML::Comment(source_of(prefix + key)) << YAML::Value << YAML::BeginSeq;
-    for (const auto& p : points) {
-      out << YAML::Flow << YAML::BeginMap << YAML::Key << "flops" << YAML::Value << fmt::format("{:.6g}", p.flops)
-          << YAML::Key << "efficiency" << YAML::Value << fmt::format("{}", p.efficiency) << YAML::EndMap;
-    }
+  };
+  auto table = [&](const std::string& prefix, const std::string& key, const std::vector<EfficiencyPoint>& points) {
+    begin_table(prefix, key);
+    for (const auto& p : points)
+      flow_row({{"flops", fmt::format("{:.6g}", p.flops)}, {"efficiency", fmt::format("{}", p.efficiency)}});
     out << YAML::EndSeq;
   };
   auto throughput = [&](const std::string& prefix, const DtypeThroughput& t) {
@@ -36,12 +47,12 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
     table(prefix, "gemm_efficiency", t.gemm_efficiency);
     if (!t.batched_gemm_efficiency.empty()) table(prefix, "batched_gemm_efficiency", t.batched_gemm_efficiency);
     if (!t.batched_gemm_shapes.empty()) {
-      out << YAML::Key << "batched_gemm_shapes" << YAML::Comment(source_of(prefix + "batched_gemm_shapes"))
-          << YAML::Value << YAML::BeginSeq;
+      begin_table(prefix, "batched_gemm_shapes");
       for (const auto& s : t.batched_gemm_shapes) {
-        out << YAML::Flow << YAML::BeginMap << YAML::Key << "m" << YAML::Value << fmt::format("{}", s.m) << YAML::Key
-            << "n" << YAML::Value << fmt::format("{}", s.n) << YAML::Key << "k" << YAML::Value << fmt::format("{}", s.k)
-            << YAML::Key << "efficiency" << YAML::Value << fmt::format("{}", s.efficiency) << YAML::EndMap;
+        flow_row({{"m", fmt::format("{}", s.m)},
+                  {"n", fmt::format("{}", s.n)},
+                  {"k", fmt::format("{}", s.k)},
+                  {"efficiency", fmt::format("{}", s.efficiency)}});
       }
       out << YAML::EndSeq;
     }
@@ -52,11 +63,8 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
           << YAML::Value << YAML::BeginMap;
       for (const auto& [op, costs] : t.trainer_ns_per_element) {
         out << YAML::Key << op << YAML::Value << YAML::BeginSeq;
-        for (const auto& c : costs) {
-          out << YAML::Flow << YAML::BeginMap << YAML::Key << "elements" << YAML::Value
-              << fmt::format("{:.6g}", c.elements) << YAML::Key << "ns" << YAML::Value << fmt::format("{}", c.ns)
-              << YAML::EndMap;
-        }
+        for (const auto& c : costs)
+          flow_row({{"elements", fmt::format("{:.6g}", c.elements)}, {"ns", fmt::format("{}", c.ns)}});
         out << YAML::EndSeq;
       }
       out << YAML::EndMap;
