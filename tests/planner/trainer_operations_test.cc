@@ -169,17 +169,24 @@ TEST(TrainerOperations, TheFusedCpuAttentionCostsItsMeasuredCostInsteadOfTheUnfu
 // (GPT-2's biased linear layers) each bias broadcast into its layer's output
 // and its gradient summed. Profiles written before they were measured lack
 // both: nothing is counted then.
+// The compute seconds of an iteration of plan_for(bf16, LayerNorm,
+// `activation`) under `profile`, written to `dir` as `name`.
+double bf16_compute_seconds(const std::string& dir, const HardwareProfile& profile, const std::string& name,
+                            const std::string& activation) {
+  HardwareProfile named = profile;
+  named.name = name;
+  const std::string path = dir + "/" + name + ".yaml";
+  std::ofstream(path) << hardware_profile_to_yaml(named, {}, "test");
+  return estimate_plan(plan_for(path, "bf16", "layernorm", activation)).stages[0].iteration.breakdown.compute_s;
+}
+
 TEST(TrainerOperations, BiasesAndTheQkvConcatenationCostTheirMeasuredOperations) {
   const std::string dir = test::make_temp_dir("trainer-ops-glue");
   const HardwareProfile hw = two_dtype_profile();
   HardwareProfile without = hw;
   for (const char* op : {"linear_bias", "weight_concat"}) without.trainer_ns_per_element.erase(op);
   auto compute_s = [&](const HardwareProfile& profile, const std::string& name, const std::string& activation) {
-    HardwareProfile named = profile;
-    named.name = name;
-    const std::string path = dir + "/" + name + ".yaml";
-    std::ofstream(path) << hardware_profile_to_yaml(named, {}, "test");
-    return estimate_plan(plan_for(path, "bf16", "layernorm", activation)).stages[0].iteration.breakdown.compute_s;
+    return bf16_compute_seconds(dir, profile, name, activation);
   };
   // 4 layers x 4 micro-batches of 8 x 128 tokens, hidden 128 (8 heads of
   // 16): QKV 3 x 128 wide, FFN 512 (GELU 4h; SwiGLU 8h/3 rounded up to 256).
@@ -194,6 +201,31 @@ TEST(TrainerOperations, BiasesAndTheQkvConcatenationCostTheirMeasuredOperations)
               layer_runs * (concat + biases), 1e-9);
   EXPECT_NEAR(compute_s(hw, "swiglu", "swiglu") - compute_s(without, "swiglu-without", "swiglu"), layer_runs * concat,
               1e-9);
+}
+
+// The token embedding (docs/formulas.md "sprout-train's operations"): with
+// `embedding` measured, a micro-batch pays the lookup with its gradient at
+// the measured cost, learned positions' add, and the gradient's zero fill
+// over the vocabulary rows at bandwidth, instead of three bandwidth passes
+// over the looked-up rows (0.04 ms where a plan of hidden 64 measured 0.37).
+TEST(TrainerOperations, TheTokenEmbeddingCostsItsMeasuredLookup) {
+  const std::string dir = test::make_temp_dir("trainer-ops-embedding");
+  const HardwareProfile hw = two_dtype_profile();
+  ASSERT_TRUE(hw.trainer_ns_per_element.count("embedding"));
+  HardwareProfile without = hw;
+  without.trainer_ns_per_element.erase("embedding");
+  // 4 micro-batches of 8 x 128 tokens, hidden 128, vocabulary 256 (plan_for).
+  const double looked_up = 8 * 128 * 128.0, micro_batches = 4;
+  const double bytes_per_s = hw.hbm_gb_per_s * 1e9 * hw.memory_efficiency;
+  auto seconds = [&](const std::string& op, double elements) {
+    return elements * hw.trainer_ns_at(op, elements) * 1e-9;
+  };
+  const double measured =
+      seconds("embedding", looked_up) + seconds("residual_add", looked_up) + 4.0 * 256 * 128 / bytes_per_s;
+  const double bandwidth = 3 * 2 * looked_up / bytes_per_s;
+  EXPECT_NEAR(bf16_compute_seconds(dir, hw, "with", "gelu") - bf16_compute_seconds(dir, without, "without", "gelu"),
+              micro_batches * (measured - bandwidth), 1e-9);
+  EXPECT_GT(measured, 2 * bandwidth);  // the test's costs: a lookup dearer than bandwidth, as measured
 }
 
 // A stage's first step: the process's one-time work where the stage starts

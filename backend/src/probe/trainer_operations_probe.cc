@@ -113,6 +113,17 @@ Measured measure_layer(const LayerSizes& z, bool bf16, torch::Device device, dou
           {scores});
   measure("head_copy", static_cast<double>(q.numel()), [&] { return std::vector{q.transpose(1, 2).contiguous()}; },
           {q});
+  // The token embedding as gpt_forward.cc looks it up (fp32 weights, also
+  // under autocast), its backward accumulating each token's gradient into
+  // its row: a plan of hidden 64 spent 0.37 ms a micro-batch on it where
+  // bandwidth predicted 0.04. An element is one looked-up element (tokens x
+  // hidden); the rows are a byte vocabulary's, so the gradient's zero fill
+  // over the vocabulary stays small (the planner adds it by bandwidth).
+  constexpr int64_t kProbeVocab = 256;
+  auto table = leaf(torch::randn({kProbeVocab, hidden}, stream_options));
+  const auto ids =
+      torch::randint(0, kProbeVocab, {z.batch, z.seq}, torch::TensorOptions().device(device).dtype(torch::kLong));
+  measure("embedding", stream, [&] { return std::vector{at::embedding(table, ids)}; }, {table});
   // A biased linear layer's bias (GELU blocks), as kernels/linear.cc applies
   // it: broadcast into the output the GEMM then accumulates into, and its
   // gradient summed over the tokens from the output's gradient; an element
@@ -205,49 +216,47 @@ planner::SizedCost measure_weight_concat(const LayerSizes& z, torch::Device devi
   return {elements, s / elements * 1e9};
 }
 
-// The median of each operation's cost per element over the sweeps.
-std::vector<planner::SizedCost> median_over_sweeps(const std::vector<std::vector<planner::SizedCost>>& sweeps) {
-  std::vector<planner::SizedCost> out;
-  for (size_t size = 0; size < sweeps.front().size(); ++size) {
-    std::vector<double> ns;
-    for (const auto& sweep : sweeps) ns.push_back(sweep[size].ns);
-    out.push_back({sweeps.front()[size].elements, median_of(std::move(ns))});
-  }
-  return out;
-}
-
 }  // namespace
 
-std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operations(const std::string& dtype,
-                                                                                  torch::Device device,
-                                                                                  double budget_s) {
+TrainerOperationsByDtype sweep_trainer_operations(const std::vector<std::string>& dtypes, torch::Device device,
+                                                  double budget_s) {
   // Three sizes 4x apart (a quarter of the layer, the layer, four times it):
   // an operation's cost per element falls as its tensors grow (dispatch and
   // threading amortised), by up to 2x over the CPU plans' range. The
   // optimizer's and the QKV concatenation's size is a layer's width
-  // (hidden / 2, hidden, 2 hidden).
-  // Sweeps through all sizes and operations (probe_medians.h): on a shared
-  // machine whose speed drifts by 20% from one minute to the next, the
-  // operations timed in one slow stretch came out slow together.
+  // (hidden / 2, hidden, 2 hidden). The dtypes take turns at each size:
+  // timed one after the other, the fp32 half of three quick profiles in a
+  // row came out 45-110% slower than the trainings it predicted
+  // (docs/compare.md "Sixth run", run G), the bf16 half not.
   const LayerSizes base = layer_sizes(device);
-  std::map<std::string, std::vector<std::vector<planner::SizedCost>>> sweeps;  // op -> sweep -> sizes
-  for (int sweep = 0; sweep < kProbeSweeps; ++sweep) {
-    std::map<std::string, std::vector<planner::SizedCost>> costs;
-    for (int step = 0; step < 3; ++step) {
-      LayerSizes z = base;
-      z.batch = std::max<int64_t>(1, base.batch * (1 << (2 * step)) / 4);
-      Measured layer = measure_layer(z, dtype == "bf16", device, budget_s / kProbeSweeps);
-      LayerSizes wide = base;
-      wide.head_dim = base.head_dim * (1 << step) / 2;
-      wide.ffn = base.ffn * (1 << step) / 2;
-      layer["adamw"] = measure_layer_optimizer(wide, device, budget_s / kProbeSweeps);
-      layer["weight_concat"] = measure_weight_concat(wide, device, budget_s / kProbeSweeps);
-      for (const auto& [op, cost] : layer) costs[op].push_back(cost);
+  TrainerOperationsByDtype costs;
+  for (int step = 0; step < 3; ++step) {
+    LayerSizes z = base;
+    z.batch = std::max<int64_t>(1, base.batch * (1 << (2 * step)) / 4);
+    LayerSizes wide = base;
+    wide.head_dim = base.head_dim * (1 << step) / 2;
+    wide.ffn = base.ffn * (1 << step) / 2;
+    for (const std::string& dtype : dtypes) {
+      Measured layer = measure_layer(z, dtype == "bf16", device, budget_s);
+      layer["adamw"] = measure_layer_optimizer(wide, device, budget_s);
+      layer["weight_concat"] = measure_weight_concat(wide, device, budget_s);
+      for (const auto& [op, cost] : layer) costs[dtype][op].push_back(cost);
     }
-    for (auto& [op, sizes] : costs) sweeps[op].push_back(std::move(sizes));
   }
-  std::map<std::string, std::vector<planner::SizedCost>> out;
-  for (auto& [op, by_sweep] : sweeps) out[op] = median_over_sweeps(by_sweep);
+  return costs;
+}
+
+TrainerOperationsByDtype median_over_sweeps(const std::vector<TrainerOperationsByDtype>& sweeps) {
+  TrainerOperationsByDtype out;
+  for (const auto& [dtype, ops] : sweeps.front()) {
+    for (const auto& [op, sizes] : ops) {
+      for (size_t size = 0; size < sizes.size(); ++size) {
+        std::vector<double> ns;
+        for (const auto& sweep : sweeps) ns.push_back(sweep.at(dtype).at(op).at(size).ns);
+        out[dtype][op].push_back({sizes[size].elements, median_of(std::move(ns))});
+      }
+    }
+  }
   return out;
 }
 

@@ -15,11 +15,21 @@
 
 namespace sprout::backend {
 
-// Nanoseconds per element of each of planner::kTrainerOps at three sizes,
-// on `device`, spending about `budget_s` on each, every run started with
-// caches holding other data (as in a training step).
-std::map<std::string, std::vector<planner::SizedCost>> measure_trainer_operations(const std::string& dtype,
-                                                                                  torch::Device device,
-                                                                                  double budget_s);
+using TrainerOperationCosts = std::map<std::string, std::vector<planner::SizedCost>>;  // op -> sizes
+using TrainerOperationsByDtype = std::map<std::string, TrainerOperationCosts>;         // dtype -> costs
+
+// One sweep through planner::kTrainerOps at three sizes in each of `dtypes`,
+// the dtypes taking turns at each size, on `device`: nanoseconds per
+// element, each timing about `budget_s`, every run started with caches
+// holding other data (as in a training step). `sprout profile` runs
+// kProbeSweeps of them at moments spread over its probes and keeps
+// median_over_sweeps (probe_medians.h: a slow stretch of a shared machine
+// then lands in one sweep, not in the median).
+TrainerOperationsByDtype sweep_trainer_operations(const std::vector<std::string>& dtypes, torch::Device device,
+                                                  double budget_s);
+
+// Each operation's cost per element at each size, the median over `sweeps`
+// (not empty, each of the same dtypes, operations and sizes).
+TrainerOperationsByDtype median_over_sweeps(const std::vector<TrainerOperationsByDtype>& sweeps);
 
 }  // namespace sprout::backend

@@ -124,6 +124,20 @@ double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile&
   return operation_seconds(hw, norm_operation(w.shape), residual_stream_elements(w));
 }
 
+bool has_trainer_embedding(const StageWorkload& w, const HardwareProfile& hw) {
+  return has_trainer_operations(w, hw) && hw.trainer_ns_per_element.count("embedding") > 0;
+}
+
+double trainer_embedding_seconds(const StageWorkload& w, const HardwareProfile& hw) {
+  const double stream = residual_stream_elements(w);
+  const double looked_up = static_cast<double>(w.layout.micro_batch) * w.shape.seq_len * w.shape.hidden;
+  double seconds = operation_seconds(hw, "embedding", looked_up);
+  // gpt_forward.cc adds the learned positions' rows to every sequence; their
+  // gradient is the sum over the micro-batch (an add's cost, as measured).
+  if (w.shape.position == PositionEmbedding::kLearned) seconds += operation_seconds(hw, "residual_add", stream);
+  return seconds;
+}
+
 double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters) {
   return parameters * seconds_per_element(hw, "adamw", layer_parameters);
 }

@@ -29,6 +29,17 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
 // one micro-batch, forward and backward.
 double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile& hw);
 
+// Whether the profile measured sprout-train's token embedding (`embedding`,
+// an optional operation) for a stage of `w` run by sprout-train.
+bool has_trainer_embedding(const StageWorkload& w, const HardwareProfile& hw);
+
+// Seconds of the first stage's token embedding for one micro-batch, forward
+// and backward, as measured (has_trainer_embedding): the lookup and its
+// gradient's accumulation, and learned positions' broadcast add. Without
+// the gradient's zero fill over the vocabulary rows (the caller's
+// bandwidth term).
+double trainer_embedding_seconds(const StageWorkload& w, const HardwareProfile& hw);
+
 // Seconds of sprout-train's optimizer step over `parameters` local ones, in
 // tensors the size of a layer of `layer_parameters` (adamw's size key).
 double trainer_optimizer_seconds(const HardwareProfile& hw, double parameters, double layer_parameters);

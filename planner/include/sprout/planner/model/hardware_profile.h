@@ -71,12 +71,14 @@ struct DtypeThroughput {
 // presence tells the planner the core is fused); linear_bias (a biased
 // linear layer's bias broadcast into its output and its gradient summed over
 // the tokens): each output element; weight_concat (the QKV weights
-// concatenated for one GEMM, their gradient split back): each weight element.
-// linear_bias and weight_concat are optional (profiles written before they
-// were measured lack them; their time then counts as nothing).
+// concatenated for one GEMM, their gradient split back): each weight element;
+// embedding (the token lookup, its gradient accumulated into the rows):
+// each looked-up element [tokens, hidden]. linear_bias, weight_concat and
+// embedding are optional (profiles written before they were measured lack
+// them; the first two then count as nothing, the embedding by bandwidth).
 inline const std::vector<std::string> kTrainerOps = {
-    "layer_norm",       "rms_norm",  "residual_add", "rotary",           "gelu",        "swiglu",
-    "attention_scores", "head_copy", "adamw",        "causal_attention", "linear_bias", "weight_concat"};
+    "layer_norm", "rms_norm", "residual_add",     "rotary",      "gelu",          "swiglu",   "attention_scores",
+    "head_copy",  "adamw",    "causal_attention", "linear_bias", "weight_concat", "embedding"};
 
 struct HardwareProfile {
   std::string name;
