@@ -367,6 +367,14 @@ std::vector<MeasuredThroughput> probe_throughputs(const std::vector<std::string>
   std::vector<DtypeProbe> probes;
   for (const std::string& dtype : dtypes) probes.push_back({MeasuredThroughput{dtype, {}, {}, {}}, {}});
   probe_first_steps(probes, c);
+  // The memory-bound probes allocate their tensors afresh, each size larger
+  // than the last: without this, glibc grew the heap during timed runs, and
+  // the first touch of its new pages (4096 page faults in one backward) made
+  // fp32 SwiGLU or the scores' softmax at the largest size 4x slower in two
+  // of seven quick profiles (8.96 and 9.89 ns an element against 1.3-2.6).
+  // A training step reuses what its first step mapped. 512 MB covers the
+  // CPU probes' sizes; a GPU's tensors are not on this heap.
+  if (!probe_on_gpu()) map_heap_once(512LL << 20);
   std::vector<TrainerOperationsByDtype> trainer_sweeps;
   time_memory_bound_moment(probes, c, 1, trainer_sweeps);
   probe_gemms(probes, c);

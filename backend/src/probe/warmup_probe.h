@@ -23,4 +23,10 @@ double first_step_extra_seconds(const std::string& dtype, torch::Device device);
 // (median of three `bytes`-byte regions, each mapped, written, unmapped).
 double fresh_memory_gb_per_s(long long bytes);
 
+// Maps `bytes` of heap memory once (in blocks below glibc's mmap threshold,
+// touched, then freed: the process keeps freed memory, process_setup.h), so
+// that a timed operation later reuses mapped pages as a training step does
+// after its first, instead of paying the first touch of new ones.
+void map_heap_once(long long bytes);
+
 }  // namespace sprout::backend
