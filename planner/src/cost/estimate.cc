@@ -45,13 +45,15 @@ double trainer_evaluation_seconds(const Plan& plan, const StageEstimate& s, bool
 }
 
 // sprout-train's evaluations and a stage's first step (docs/formulas.md "A
-// stage's first step") added to `se`, a stage `st` of `plan` whose layout
-// `w` has. `touched_bytes`: what the process mapped before the stage
+// stage's first step") added to `se`, the estimate of stage `st` of
+// `plan`. `touched_bytes`: what the process mapped before the stage
 // (reset where the stage starts a process), updated to what it has mapped
 // after.
-void add_trainer_extras(const Plan& plan, const Stage& st, const StageWorkload& w, bool starts_process,
-                        StageEstimate& se, double& touched_bytes) {
+void add_trainer_extras(const Plan& plan, const Stage& st, bool starts_process, StageEstimate& se,
+                        double& touched_bytes) {
   if (st.framework != Framework::kSproutTrain || se.throughput_overridden) return;
+  StageWorkload w = workload_of(st);
+  w.layout = se.layout;
   if (starts_process) touched_bytes = 0;
   se.evaluation_s = trainer_evaluation_seconds(plan, se, se.growth.any());
   const double step_bytes = internal::trainer_step_bytes(w, se.iteration.micro_batches, plan.training.dtype);
@@ -176,7 +178,7 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
         se.costs += costs_for(se.growth_transition_s, plan.cluster);
       }
     }
-    add_trainer_extras(plan, plan.stages[i], w, i == 0 || relaunch, se, touched_bytes);
+    add_trainer_extras(plan, plan.stages[i], i == 0 || relaunch, se, touched_bytes);
     est.total += se.costs;
     est.total_flops += se.flops;
     est.total_tokens += se.tokens;
@@ -195,10 +197,8 @@ PlanEstimate estimate_plan(const Plan& plan, const EstimateOptions& options) {
     // A run of its own: it pays sprout-train's evaluations and first step
     // as the plan's stages do (without them, a one-stage plan's baseline
     // came out 7% shorter than the plan itself).
-    StageWorkload w = workload_of(scratch);
-    w.layout = est.scratch_baseline->layout;
     double touched_bytes = 0;
-    add_trainer_extras(plan, scratch, w, true, *est.scratch_baseline, touched_bytes);
+    add_trainer_extras(plan, scratch, true, *est.scratch_baseline, touched_bytes);
     est.scratch_total = est.scratch_baseline->costs;
   }
   return est;

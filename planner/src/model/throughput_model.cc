@@ -312,17 +312,17 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
 
   // Embedding (first stage) and logits + cross-entropy (last stage).
   const double speed = framework_speed(w, hw);
+  const double logits_fwd = gemm_seconds(hw, tokens, static_cast<double>(s.vocab) / p.tp, s.hidden);
+  const double loss_memory = memory_seconds(hw, 5 * kFp32Bytes * tokens * s.vocab / p.tp);
+  const bool trainer_operations = internal::has_trainer_operations(w, hw);
   // sprout-train's lookup as the profile measured it (its backward's
   // scattered accumulation cost a plan of hidden 64 ten times what
   // bandwidth predicts), and the gradient's zero fill over this rank's
   // vocabulary rows (fp32); else three passes over the looked-up rows.
   const double embedding_s =
-      internal::has_trainer_embedding(w, hw)
+      trainer_operations && internal::measured_embedding(hw)
           ? internal::trainer_embedding_seconds(w, hw) + memory_seconds(hw, kFp32Bytes * s.vocab / p.tp * s.hidden)
           : memory_seconds(hw, 3 * tokens * s.hidden * kBf16Bytes) / speed;
-  const double logits_fwd = gemm_seconds(hw, tokens, static_cast<double>(s.vocab) / p.tp, s.hidden);
-  const double loss_memory = memory_seconds(hw, 5 * kFp32Bytes * tokens * s.vocab / p.tp);
-  const bool trainer_operations = internal::has_trainer_operations(w, hw);
   const double final_norm_s = trainer_operations ? internal::trainer_final_norm_seconds(w, hw) : 0;
   const double logits_s = (3 * logits_fwd + loss_memory) / speed + final_norm_s;
 

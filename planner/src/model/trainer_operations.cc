@@ -124,9 +124,7 @@ double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile&
   return operation_seconds(hw, norm_operation(w.shape), residual_stream_elements(w));
 }
 
-bool has_trainer_embedding(const StageWorkload& w, const HardwareProfile& hw) {
-  return has_trainer_operations(w, hw) && hw.trainer_ns_per_element.count("embedding") > 0;
-}
+bool measured_embedding(const HardwareProfile& hw) { return hw.trainer_ns_per_element.count("embedding") > 0; }
 
 double trainer_embedding_seconds(const StageWorkload& w, const HardwareProfile& hw) {
   const double stream = residual_stream_elements(w);

@@ -30,11 +30,11 @@ double trainer_layer_operation_seconds(const StageWorkload& w, const HardwarePro
 double trainer_final_norm_seconds(const StageWorkload& w, const HardwareProfile& hw);
 
 // Whether the profile measured sprout-train's token embedding (`embedding`,
-// an optional operation) for a stage of `w` run by sprout-train.
-bool has_trainer_embedding(const StageWorkload& w, const HardwareProfile& hw);
+// an optional operation; ask has_trainer_operations for the rest).
+bool measured_embedding(const HardwareProfile& hw);
 
 // Seconds of the first stage's token embedding for one micro-batch, forward
-// and backward, as measured (has_trainer_embedding): the lookup and its
+// and backward, as measured (measured_embedding): the lookup and its
 // gradient's accumulation, and learned positions' broadcast add. Without
 // the gradient's zero fill over the vocabulary rows (the caller's
 // bandwidth term).
