@@ -7,7 +7,10 @@
 
 namespace sprout::backend {
 
-// Installs the handlers (idempotent) and clears any earlier request.
+// Blocks the signals in the calling thread and every thread it starts after
+// (call it first, from the thread that trains), takes them on a thread of
+// its own, installs a flag-setting handler for threads started before
+// (idempotent), and clears any earlier request.
 void install_stop_signal_handlers();
 // True once SIGTERM or SIGUSR1 arrived after install.
 bool stop_requested();
