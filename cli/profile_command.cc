@@ -3,6 +3,9 @@
 //                [--threads N] [--base PROFILE] [--scratch DIR]
 // Measures this machine (LibTorch) and writes a hardware profile the planner
 // uses like any other. Needs the backend (LibTorch); without it, exit 1.
+// sprout profile --merge A.yaml B.yaml [...] --out NAME.yaml
+// Writes the median of profiles measured before (planner/io/profile_median.h);
+// needs no LibTorch.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -12,6 +15,7 @@
 #include "commands.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/io/profile_median.h"
 
 #ifdef SPROUT_HAS_BACKEND
 #include "sprout/backend/hardware_probe.h"
@@ -28,7 +32,21 @@ struct ProfileArgs {
   std::string base = "cpu-generic";
   std::string scratch;
   std::string name;
+  std::vector<std::string> merge;
 };
+
+void write_median_profile(const ProfileArgs& a) {
+  const std::string name = a.name.empty() ? std::filesystem::path(a.out).stem().string() : a.name;
+  const planner::MergedProfile merged = planner::median_of_profiles(a.merge, name);
+  planner::write_file_atomically(
+      a.out, planner::hardware_profile_to_yaml(merged.profile, merged.sources,
+                                               fmt::format("median of {} profiles", a.merge.size())));
+  const planner::HardwareProfile& hw = merged.profile;
+  std::cout << fmt::format(
+      "wrote {}: the median of {} profiles: peak {:.3g} TFLOP/s, memory {:.1f} GB/s, dispatch {:.1f} us, "
+      "checkpoint write {:.2f} GB/s\n",
+      a.out, a.merge.size(), hw.peak_tflops, hw.hbm_gb_per_s, hw.kernel_overhead_us, hw.checkpoint_write_gb_per_s);
+}
 }  // namespace
 
 void add_profile_command(CLI::App& app) {
@@ -45,7 +63,18 @@ void add_profile_command(CLI::App& app) {
   cmd->add_option("--scratch", a->scratch,
                   "Directory whose disk the checkpoint-write test uses (default: next to --out)");
   cmd->add_option("--name", a->name, "Profile name (default: the file name)");
+  auto* merge =
+      cmd->add_option("--merge", a->merge,
+                      "Measure nothing: write the median of these profiles of this machine, number by number (two "
+                      "or more, taken with the same options minutes apart: one profile of a machine whose speed "
+                      "drifts is one sample of that drift)")
+          ->expected(2, 1 << 20)
+          ->check(CLI::ExistingFile);
+  for (const char* measuring : {"--quick", "--dtype", "--threads", "--base", "--scratch"}) {
+    merge->excludes(cmd->get_option(measuring));
+  }
   cmd->callback([a] {
+    if (!a->merge.empty()) return write_median_profile(*a);
 #ifdef SPROUT_HAS_BACKEND
     backend::ProbeOptions o;
     o.quick = a->quick;

@@ -17,7 +17,8 @@ Run it on a quiet machine: the profile and the runs are timings. On a shared
 one whose speed drifts by a fifth or more from one minute to the next, one
 run of a plan, and one profile, is one sample of that drift: the rounds give
 each stage its median, and the profile is the median of a `sprout profile
---quick` taken before each round (every measured number, key by key). The
+--quick` taken before each round (`sprout profile --merge`: every measured
+number, key by key). The
 table also pairs each run with the profile taken just before its round
 (the median of those errors over the rounds): the drift from one round to
 the next then leaves the comparison.
@@ -32,7 +33,6 @@ import tempfile
 import time
 from statistics import median
 
-import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,19 +51,6 @@ def wall(entry):
     return entry["metrics"]["wall_seconds"]
 
 
-def median_profile(profiles):
-    """Every number of the profiles, key by key, the median over them (the
-    tables list the same sizes in every profile); text from the first."""
-    first = profiles[0]
-    if isinstance(first, bool) or not isinstance(first, (int, float, dict, list)):
-        return first
-    if isinstance(first, (int, float)):
-        return median(profiles)
-    if isinstance(first, dict):
-        return {key: median_profile([p[key] for p in profiles]) for key in first}
-    return [median_profile([p[i] for p in profiles]) for i in range(len(first))]
-
-
 def write_atomically(path, text):
     with open(path + ".tmp", "w") as out:
         out.write(text)
@@ -72,17 +59,19 @@ def write_atomically(path, text):
     os.replace(path + ".tmp", path)
 
 
-def profile_machine(sprout, work, rounds_done, profiles):
-    """One more quick profile; the median of all so far as the machine's."""
+def profile_machine(sprout, work, rounds_done):
+    """One more quick profile; the median of all so far (`sprout profile
+    --merge`) as the machine's."""
     one = os.path.join(work, f"profile-{rounds_done + 1}.yaml")
     print(f"profiling this machine -> {one}", file=sys.stderr, flush=True)
     run([sprout, "profile", "--quick", "--dtype", "bf16,fp32", "--out", one], quiet=True)
-    with open(one) as f:
-        profiles.append(yaml.safe_load(f))
-    merged = median_profile(profiles)
-    merged["measured"] = f"median of {len(profiles)} `sprout profile --quick` runs by scripts/cpu-prediction-matrix.py"
-    write_atomically(os.path.join(work, "this-machine.yaml"),
-                     "# SPDX-License-Identifier: GPL-3.0-or-later\n" + yaml.safe_dump(merged, sort_keys=False))
+    merged = os.path.join(work, "this-machine.yaml")
+    so_far = [os.path.join(work, f"profile-{r + 1}.yaml") for r in range(rounds_done + 1)]
+    if len(so_far) == 1:
+        with open(one) as f:
+            write_atomically(merged, f.read())
+    else:
+        run([sprout, "profile", "--merge", *so_far, "--out", merged, "--name", "this-machine"], quiet=True)
 
 
 def table(rows, with_paired):
@@ -130,7 +119,6 @@ def main():
     work = args.work or tempfile.mkdtemp(prefix="sprout-matrix-")
     os.makedirs(work, exist_ok=True)
     profile = args.profile or os.path.join(work, "this-machine.yaml")
-    profiles = []
     data = os.path.join(work, "data")
     if not os.path.isdir(data):
         run([trainer, "prepare", "--out", data], quiet=True)
@@ -139,7 +127,7 @@ def main():
     if not args.reuse_runs:
         for round_index in range(args.rounds):
             if not args.profile:
-                profile_machine(sprout, work, round_index, profiles)
+                profile_machine(sprout, work, round_index)
             # Each round starts at another plan: a plan trained after the
             # same neighbour every round met the same stretch of the drift.
             order = list(zip(args.plans, names))

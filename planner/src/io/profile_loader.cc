@@ -140,10 +140,7 @@ void read_throughput_by_dtype(YamlFields& f, HardwareProfile& hw) {
   dtypes.finish();
 }
 
-}  // namespace
-
-HardwareProfile load_hardware_profile(const std::string& path) {
-  YAML::Node root = load_yaml_file(path);
+HardwareProfile parse_hardware_profile(const YAML::Node& root, const std::string& path) {
   YamlFields f(root, path, "");
   HardwareProfile hw;
   hw.source_file = path;
@@ -174,6 +171,16 @@ HardwareProfile load_hardware_profile(const std::string& path) {
   read_throughput_by_dtype(f, hw);
   f.finish();
   return hw;
+}
+
+}  // namespace
+
+HardwareProfile load_hardware_profile(const std::string& path) {
+  return parse_hardware_profile(load_yaml_file(path), path);
+}
+
+HardwareProfile load_hardware_profile_from_string(const std::string& yaml, const std::string& name) {
+  return parse_hardware_profile(load_yaml_string(yaml, name), name);
 }
 
 RegionProfile load_region_profile(const std::string& path) {

@@ -38,6 +38,8 @@ struct PriceList {
 PriceList load_price_list(const std::string& path);
 
 HardwareProfile load_hardware_profile(const std::string& path);
+// `name` stands for the file in errors.
+HardwareProfile load_hardware_profile_from_string(const std::string& yaml, const std::string& name);
 RegionProfile load_region_profile(const std::string& path);
 // Resolve a name ("a800") or a path against the search dirs.
 std::string resolve_profile(const std::string& name_or_path, const std::string& kind,
