@@ -84,7 +84,6 @@ class TreeMedian {
         for (const auto& node : nodes) rows.push_back(node[row]);
         out.push_back(of(rows, fmt::format("{}[{}]", field, row)));
       }
-      if (first.Style() == YAML::EmitterStyle::Flow) out.SetStyle(YAML::EmitterStyle::Flow);
       return out;
     }
     const std::optional<double> first_value = number_in(first);

@@ -2,10 +2,9 @@
 // Several measured profiles of one machine as one (`sprout profile --merge`):
 // every measured number the median over them. On a machine whose speed
 // drifts from one minute to the next (a shared VM), one profile is one sample
-// of that drift: on this project's 2-vCPU VM, each of the last six quick
-// profiles alone predicted the CPU plan matrix with a largest stage error of
-// 10-25%, the median of three taken minutes apart within 15% (docs/compare.md
-// "Eighth run").
+// of that drift: on this project's 2-vCPU VM, single quick profiles missed
+// the CPU plan matrix's worst stage by 10-60%, the median of three taken
+// minutes apart by 8-50% (docs/compare.md "Eighth run").
 #pragma once
 
 #include <map>
