@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A hardware profile (profiles/hardware/*.yaml), read from a path only; one
-// that loads (few do: merging each input would cut the loader's executions
-// 20x) is also merged (`sprout profile --merge`) with a measured
+// A hardware profile (profiles/hardware/*.yaml), read from a path only. One
+// that loads is also merged (`sprout profile --merge`) with a measured
 // profile, each way round: the first's comments are parsed for sources, the
-// second is walked against the first.
+// second is walked against the first. Only those: merging every input, most
+// of which do not load, cut the executions tenfold.
 #include "fuzz_support.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "sprout/planner/io/profile_median.h"

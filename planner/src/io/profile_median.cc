@@ -165,25 +165,29 @@ MergedProfile median_of_profiles(const std::vector<std::string>& paths, const st
     throw InputError({paths.empty() ? "" : paths[0], 0, 0}, "",
                      "the median needs two or more profiles of the machine (three taken minutes apart, say)");
   }
+  // Each file read once: its text validated as a profile (errors at its
+  // line), then walked as a tree; the first's text also gives the sources.
+  std::vector<std::string> texts;
   std::vector<YAML::Node> roots;
   std::vector<std::string> names;
-  std::vector<HardwareProfile> profiles;
+  std::string first_measured;
   for (const auto& path : paths) {
-    profiles.push_back(load_hardware_profile(path));  // each valid on its own, errors at its line
-    roots.push_back(load_yaml_file(path));
+    texts.push_back(read_file(path));
+    const HardwareProfile profile = load_hardware_profile_from_string(texts.back(), path);
+    if (roots.empty()) first_measured = profile.measured.empty() ? "not measured" : profile.measured;
+    roots.push_back(load_yaml_string(texts.back(), path));
     names.push_back(std::filesystem::path(path).filename().string());
   }
+  const std::string all = fmt::format("{}", fmt::join(names, ", "));
   TreeMedian median_tree(paths);
   YAML::Node merged = median_tree.of(roots, "");
   merged["name"] = name;
-  merged["measured"] = fmt::format("median of {} profiles ({}); the first {}", paths.size(), fmt::join(names, ", "),
-                                   profiles[0].measured.empty() ? "not measured" : profiles[0].measured);
+  merged["measured"] = fmt::format("median of {} profiles ({}); the first {}", paths.size(), all, first_measured);
   YAML::Emitter text;
   text << merged;
   MergedProfile out{load_hardware_profile_from_string(text.c_str(), name), {}};
   out.profile.source_file = paths[0];
-  const std::string all = fmt::format("{}", fmt::join(names, ", "));
-  for (const auto& [key, source] : source_comments(read_file(paths[0]))) {
+  for (const auto& [key, source] : source_comments(texts[0])) {
     out.sources[key] = median_tree.varied().count(key)
                            ? fmt::format("median of {} profiles ({}), each {}", paths.size(), all, source)
                            : source;
