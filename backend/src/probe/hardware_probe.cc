@@ -14,6 +14,7 @@
 
 #include "device/energy_meter.h"
 #include "device/stopwatch.h"
+#include "probe/cpu_placement.h"
 #include "probe/probe_medians.h"
 #include "probe/throughput_probe.h"
 #include "probe/warmup_probe.h"
@@ -37,6 +38,22 @@ double dispatch_overhead_us(double budget_s) {
       },
       budget_s);
   return t / (2 * kOps) * 1e6;
+}
+
+// dispatch_overhead_us with this thread on each of up to 8 of its CPUs in
+// turn, each after a settling run there (the first timings after a move were
+// up to 15x slow: the OpenMP worker shares the CPU until the scheduler moves it).
+std::vector<CpuTiming> dispatch_overhead_by_cpu(double budget_s) {
+  std::vector<CpuTiming> timings;
+  const std::vector<int> cpus = allowed_cpus(8);
+  if (cpus.size() < 2) return timings;
+  for (const int cpu : cpus) {
+    run_on_cpu(cpu, [&] {
+      dispatch_overhead_us(budget_s / 4);
+      timings.push_back({cpu, dispatch_overhead_us(budget_s)});
+    });
+  }
+  return timings;
 }
 
 double copy_gb_per_s(long long bytes, double budget_s) {
@@ -148,6 +165,14 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   say("dispatch overhead (1-element adds)");
   hw.kernel_overhead_us = dispatch_overhead_us(context.budget_s);
   r.sources["kernel_overhead_us"] = "measured: tiny ops forward + backward through autograd, per kernel";
+  if (!probe_on_gpu()) {
+    const std::vector<CpuTiming> by_cpu = dispatch_overhead_by_cpu(context.budget_s / 2);
+    if (!by_cpu.empty()) {
+      r.sources["kernel_overhead_us"] += "; with the thread on each CPU: " + describe_cpu_timings(by_cpu);
+      const std::string warning = uneven_cpus_warning(by_cpu);
+      if (!warning.empty()) r.warnings.push_back(warning);
+    }
+  }
 
   say("checkpoint write bandwidth of " + o.scratch_dir);
   hw.checkpoint_write_gb_per_s = write_gb_per_s(o.scratch_dir, o.quick ? (64LL << 20) : (512LL << 20));

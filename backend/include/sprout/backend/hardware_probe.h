@@ -39,7 +39,8 @@ struct ProbeResult {
   planner::HardwareProfile profile;
   std::map<std::string, std::string> sources;  // key -> how it was obtained
   std::vector<GemmSample> gemms;
-  double seconds = 0;  // wall time of the probe
+  double seconds = 0;                 // wall time of the probe
+  std::vector<std::string> warnings;  // what makes this profile less trustworthy than usual (one line each)
 };
 
 ProbeResult probe_hardware(const ProbeOptions& options);
