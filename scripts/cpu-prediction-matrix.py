@@ -38,12 +38,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run(cmd, quiet=False):
-    """Runs cmd; exits with its output on failure."""
+    """Runs cmd; exits with its output on failure. Quiet keeps its warnings."""
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed (exit {result.returncode}):\n{result.stderr.strip()}")
-    if not quiet and result.stderr.strip():
-        print(result.stderr.strip(), file=sys.stderr)
+    shown = [line for line in result.stderr.splitlines() if not quiet or "warning:" in line]
+    if shown:
+        print("\n".join(shown), file=sys.stderr)
     return result.stdout
 
 
