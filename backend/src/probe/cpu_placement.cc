@@ -20,17 +20,22 @@ cpu_set_t this_thread_cpus() {
 class PinnedToCpu {
  public:
   explicit PinnedToCpu(int cpu) : saved_(this_thread_cpus()) {
+    if (cpu < 0 || cpu >= CPU_SETSIZE) return;
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
-    pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+    pinned_ = pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
   }
-  ~PinnedToCpu() { pthread_setaffinity_np(pthread_self(), sizeof(saved_), &saved_); }
+  ~PinnedToCpu() {
+    if (pinned_) pthread_setaffinity_np(pthread_self(), sizeof(saved_), &saved_);
+  }
+  bool pinned() const { return pinned_; }
   PinnedToCpu(const PinnedToCpu&) = delete;
   PinnedToCpu& operator=(const PinnedToCpu&) = delete;
 
  private:
   cpu_set_t saved_;
+  bool pinned_ = false;
 };
 
 }  // namespace
@@ -47,9 +52,11 @@ std::vector<int> allowed_cpus(int limit) {
   return spread;
 }
 
-void run_on_cpu(int cpu, const std::function<void()>& run) {
-  PinnedToCpu pinned(cpu);
+bool run_on_cpu(int cpu, const std::function<void()>& run) {
+  const PinnedToCpu placement(cpu);
+  if (!placement.pinned()) return false;
   run();
+  return true;
 }
 
 std::string uneven_cpus_warning(const std::vector<CpuTiming>& timings) {

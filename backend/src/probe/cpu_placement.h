@@ -18,8 +18,9 @@ namespace sprout::backend {
 std::vector<int> allowed_cpus(int limit);
 
 // Runs `run` with the calling thread on `cpu` alone, then gives the thread
-// back the CPUs it had (also when `run` throws).
-void run_on_cpu(int cpu, const std::function<void()>& run);
+// back the CPUs it had (also when `run` throws). False, without running it,
+// when the thread cannot be placed there.
+bool run_on_cpu(int cpu, const std::function<void()>& run);
 
 struct CpuTiming {
   int cpu;
