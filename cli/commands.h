@@ -12,7 +12,9 @@ void add_simulate_command(CLI::App& app);
 void add_validate_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
-void add_profile_command(CLI::App& app);
+// `argv`: the program's, for a re-execution with the settings LibTorch reads
+// when it is loaded (sprout/backend/process_setup.h).
+void add_profile_command(CLI::App& app, char** argv);
 void add_search_command(CLI::App& app);
 void add_fit_loss_command(CLI::App& app);
 

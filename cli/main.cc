@@ -7,20 +7,10 @@
 #include <string>
 
 #include "commands.h"
-#ifdef SPROUT_HAS_BACKEND
-#include "sprout/backend/process_setup.h"
-#endif
 #include "sprout/planner/base/input_error.h"
 #include "sprout/planner/base/version.h"
 
 int main(int argc, char** argv) {
-#ifdef SPROUT_HAS_BACKEND
-  // `sprout profile` must measure LibTorch as sprout-train runs it.
-  if (argc > 1 && std::string(argv[1]) == "profile") {
-    sprout::backend::ensure_load_time_settings(argv);
-    sprout::backend::keep_freed_memory();
-  }
-#endif
   CLI::App app{"sprout: plan, simulate, run and check growth training of large language models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", sprout::planner::version_line("sprout"));
@@ -29,7 +19,7 @@ int main(int argc, char** argv) {
   sprout::cli::add_validate_command(app);
   sprout::cli::add_export_command(app);
   sprout::cli::add_compare_command(app);
-  sprout::cli::add_profile_command(app);
+  sprout::cli::add_profile_command(app, argv);
   sprout::cli::add_search_command(app);
   sprout::cli::add_fit_loss_command(app);
   try {

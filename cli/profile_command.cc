@@ -2,7 +2,8 @@
 // sprout profile --out profiles/hardware/NAME.yaml [--quick] [--dtype fp32|bf16|bf16,fp32]
 //                [--threads N] [--base PROFILE] [--scratch DIR]
 // Measures this machine (LibTorch) and writes a hardware profile the planner
-// uses like any other. Needs the backend (LibTorch); without it, exit 1.
+// uses like any other. Needs the backend (LibTorch), loaded for this only
+// (profile_probe_loader.h); without it, exit 1.
 // sprout profile --merge A.yaml B.yaml [...] --out NAME.yaml
 // Writes the median of profiles measured before (planner/io/profile_median.h);
 // needs no LibTorch.
@@ -18,7 +19,7 @@
 #include "sprout/planner/io/profile_median.h"
 
 #ifdef SPROUT_HAS_BACKEND
-#include "sprout/backend/hardware_probe.h"
+#include "profile_probe_loader.h"
 #endif
 
 namespace sprout::cli {
@@ -49,7 +50,7 @@ void write_median_profile(const ProfileArgs& a) {
 }
 }  // namespace
 
-void add_profile_command(CLI::App& app) {
+void add_profile_command(CLI::App& app, char** argv) {
   auto* cmd = app.add_subcommand("profile", "Measure this machine and write a hardware profile");
   auto a = std::make_shared<ProfileArgs>();
   cmd->add_option("--out", a->out, "Profile to write (YAML)")->required();
@@ -75,7 +76,7 @@ void add_profile_command(CLI::App& app) {
   for (const char* measuring : {"--quick", "--dtype", "--threads", "--base", "--scratch"}) {
     merge->excludes(cmd->get_option(measuring));
   }
-  cmd->callback([a] {
+  cmd->callback([a, argv] {
     if (!a->merge.empty()) return write_median_profile(*a);
 #ifdef SPROUT_HAS_BACKEND
     backend::ProbeOptions o;
@@ -90,7 +91,10 @@ void add_profile_command(CLI::App& app) {
     o.name = a->name.empty() ? fs::path(a->out).stem().string() : a->name;
     o.scratch_dir = a->scratch.empty() ? fs::absolute(a->out).parent_path().string() : a->scratch;
     o.progress = [](const std::string& line) { std::cerr << "sprout profile: " << line << "\n"; };
-    backend::ProbeResult r = backend::probe_hardware(o);
+    // LibTorch is loaded only now, after the options are checked.
+    const backend::ProfileProbeModule& module = profile_probe_module();
+    module.prepare_process(argv);
+    backend::ProbeResult r = module.probe(o);
     for (const std::string& warning : r.warnings) std::cerr << "sprout profile: warning: " << warning << "\n";
     r.profile.description = fmt::format("{} (measured; base {})", o.base.description, o.base.name);
     planner::write_file_atomically(

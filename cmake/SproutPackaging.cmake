@@ -3,6 +3,7 @@
 # build directory; docs/environment.md "Install"):
 #   bin/sprout, bin/sprout-train, bin/sprout-gui       (those built)
 #   lib/sprout/libsprout_sentencepiece.so              sprout-train's SentencePiece module
+#   lib/sprout/libsprout_profile_probe.so              `sprout profile`'s LibTorch half
 #   share/sprout/{profiles,plans}                      found at run time relative to the
 #                                                      executable (planner/base/data_dirs.h)
 #   share/man/man1/*.1.gz                              help2man, from each program's --help
@@ -21,6 +22,11 @@ endforeach()
 # wherever the prefix is (Debian policy: a package's private modules in /usr/lib/<package>).
 if(TARGET sprout_sentencepiece)
   install(TARGETS sprout_sentencepiece LIBRARY DESTINATION lib/sprout)
+endif()
+# `sprout profile`'s LibTorch half (sprout/backend/profile_probe_module.h), found the same way.
+if(TARGET sprout_profile_probe)
+  set_target_properties(sprout_profile_probe PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
+  install(TARGETS sprout_profile_probe LIBRARY DESTINATION lib/sprout)
 endif()
 install(DIRECTORY profiles plans DESTINATION ${CMAKE_INSTALL_DATADIR}/sprout)
 foreach(command sprout sprout-train)

@@ -85,6 +85,19 @@ elif [ -x "$root/usr/bin/sprout-train" ]; then
   echo "sentencepiece module: $module"
 fi
 
+# `sprout profile`'s LibTorch half: installed, the one the installed sprout
+# loads when it measures (stopped after it is seen: a profile takes minutes),
+# and not loaded by any other command.
+if [ -x "$root/usr/bin/sprout-train" ]; then
+  module=$root/usr/lib/sprout/libsprout_profile_probe.so
+  [ -e "$module" ] || fail "missing /usr/lib/sprout/libsprout_profile_probe.so in the package"
+  LD_DEBUG=files timeout 10 "$root/usr/bin/sprout" profile --quick --out "$scratch/probe.yaml" > probe.log 2>&1 || true
+  grep -q "file=$module \[0\];  dynamically loaded" probe.log || {
+    grep -i -E "libsprout_profile_probe|error" probe.log; fail "sprout profile did not load the installed probe module"; }
+  if ldd "$root/usr/bin/sprout" | grep -q libtorch; then fail "sprout links LibTorch (only its profile module may)"; fi
+  echo "profile probe module: $module"
+fi
+
 # Bash completion: registered, and completes subcommands and options from --help.
 "$source_dir/scripts/check-completion.sh" "$root/usr/share/bash-completion/completions/sprout" "$root/usr/bin/sprout"
 echo "check-install: ok"

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/backend/process_setup.h"
 
+#include <dlfcn.h>
 #include <malloc.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
-#include <utility>
-#include <vector>
 
 #include "sprout/planner/base/input_error.h"
 
@@ -22,16 +22,30 @@ bool shares_node_with_other_ranks(const EnvironmentLookup& env) {
   }
 }
 
+namespace {
+
+// c10d logs its socket errors through glog (Debian's LibTorch is built with
+// it) on stderr, multi-line; sprout reports a failed collective or rendezvous
+// as one line of its own. glog reads $GLOG_minloglevel only when it is
+// loaded, but compares every message with its flag: set the flag in this
+// process (3: fatal only), unless the user set the variable. A LibTorch
+// without glog (PyTorch's wheels) has no such symbol and logs through c10.
+void quiet_glog() {
+  if (std::getenv("GLOG_minloglevel") != nullptr) return;
+  void* glog = ::dlopen("libglog.so.1", RTLD_NOW | RTLD_NOLOAD);  // only when already loaded
+  if (glog == nullptr) return;
+  if (auto* level = static_cast<std::int32_t*>(::dlsym(glog, "_ZN3fLI17FLAGS_minloglevelE"))) *level = 3;
+  ::dlclose(glog);
+}
+
+}  // namespace
+
 void ensure_load_time_settings(char** argv) {
-  std::vector<std::pair<const char*, const char*>> settings = {{"GLOG_minloglevel", "3"}};
-  if (shares_node_with_other_ranks(process_variable)) settings.emplace_back("OMP_WAIT_POLICY", "PASSIVE");
-  bool changed = false;
-  for (const auto& [name, value] : settings) {
-    if (std::getenv(name) != nullptr) continue;
-    ::setenv(name, value, 0);
-    changed = true;
-  }
-  if (changed) ::execv("/proc/self/exe", argv);  // on failure: carry on, only slower or noisier
+  quiet_glog();
+  // libgomp reads its wait policy when it is loaded, and has no call to change it.
+  if (!shares_node_with_other_ranks(process_variable) || std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+  ::execv("/proc/self/exe", argv);  // on failure: carry on, only slower
 }
 
 void keep_freed_memory() {

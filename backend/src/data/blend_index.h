@@ -8,6 +8,7 @@
 // one of weight x n (docs/backend.md "Data").
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>

@@ -3,39 +3,21 @@
 
 #include <dlfcn.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include "data/sentencepiece_module.h"
 #include "sprout/planner/base/input_error.h"
+#include "sprout/planner/base/private_module.h"
 
 namespace sprout::backend {
-namespace fs = std::filesystem;
 namespace {
 
-constexpr const char* kModuleName = "libsprout_sentencepiece.so";
-
-// Where libsprout_sentencepiece.so may be: $SPROUT_SENTENCEPIECE_MODULE,
-// beside the running program, in ../lib/sprout of it, and where the build
-// put it.
-std::vector<std::string> module_candidates() {
-  std::vector<std::string> out;
-  if (const char* env = std::getenv("SPROUT_SENTENCEPIECE_MODULE")) out.push_back(env);
-  std::error_code ec;
-  const fs::path program = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    out.push_back((program.parent_path() / kModuleName).string());
-    out.push_back((program.parent_path().parent_path() / "lib" / "sprout" / kModuleName).string());
-  }
-#ifdef SPROUT_SENTENCEPIECE_MODULE
-  out.push_back(SPROUT_SENTENCEPIECE_MODULE);
-#endif
-  return out;
-}
+// SPROUT_SENTENCEPIECE_MODULE: where the build put it (backend/CMakeLists.txt).
+const planner::PrivateModule kModule{"libsprout_sentencepiece.so", "SentencePiece", "SPROUT_SENTENCEPIECE_MODULE",
+                                     SPROUT_SENTENCEPIECE_MODULE};
 
 // The module's functions (sentencepiece_module.h), loaded once.
 struct Module {
@@ -50,9 +32,7 @@ struct Module {
 
 template <typename F>
 F symbol(void* handle, const char* name) {
-  void* f = ::dlsym(handle, name);
-  if (!f) throw std::runtime_error(fmt::format("{}: no {}", kModuleName, name));
-  return reinterpret_cast<F>(f);
+  return reinterpret_cast<F>(planner::module_symbol(handle, kModule, name));
 }
 
 Module load_module() {
@@ -63,28 +43,18 @@ Module load_module() {
   throw std::runtime_error(
       fmt::format("cannot load {} in a build with AddressSanitizer (it needs RTLD_DEEPBIND, "
                   "which the sanitizer runtime refuses)",
-                  kModuleName));
+                  kModule.file_name));
 #endif
-  std::string tried;
-  for (const std::string& path : module_candidates()) {
-    if (!fs::exists(path)) continue;
-    // Local and deep-bound: its protobuf neither joins the process's symbols
-    // nor binds to LibTorch's.
-    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-    if (!handle) {
-      tried += fmt::format(" {} ({})", path, ::dlerror());
-      continue;
-    }
-    return {symbol<decltype(&sprout_spm_train)>(handle, "sprout_spm_train"),
-            symbol<decltype(&sprout_spm_load)>(handle, "sprout_spm_load"),
-            symbol<decltype(&sprout_spm_encode)>(handle, "sprout_spm_encode"),
-            symbol<decltype(&sprout_spm_piece_size)>(handle, "sprout_spm_piece_size"),
-            symbol<decltype(&sprout_spm_eos_id)>(handle, "sprout_spm_eos_id"),
-            symbol<decltype(&sprout_spm_free_processor)>(handle, "sprout_spm_free_processor"),
-            symbol<decltype(&sprout_spm_free)>(handle, "sprout_spm_free")};
-  }
-  throw std::runtime_error(
-      fmt::format("cannot load {} (SentencePiece; tried:{})", kModuleName, tried.empty() ? " none found" : tried));
+  // Local and deep-bound: its protobuf neither joins the process's symbols
+  // nor binds to LibTorch's.
+  void* handle = planner::open_private_module(kModule, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+  return {symbol<decltype(&sprout_spm_train)>(handle, "sprout_spm_train"),
+          symbol<decltype(&sprout_spm_load)>(handle, "sprout_spm_load"),
+          symbol<decltype(&sprout_spm_encode)>(handle, "sprout_spm_encode"),
+          symbol<decltype(&sprout_spm_piece_size)>(handle, "sprout_spm_piece_size"),
+          symbol<decltype(&sprout_spm_eos_id)>(handle, "sprout_spm_eos_id"),
+          symbol<decltype(&sprout_spm_free_processor)>(handle, "sprout_spm_free_processor"),
+          symbol<decltype(&sprout_spm_free)>(handle, "sprout_spm_free")};
 }
 
 const Module& module() {

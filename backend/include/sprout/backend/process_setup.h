@@ -7,18 +7,20 @@
 
 namespace sprout::backend {
 
-// Settings that libraries read only when they are loaded, so they are set
-// here and the program re-executes itself once (argv unchanged):
+// Settings for libraries that read them when they are loaded:
 // - OMP_WAIT_POLICY=PASSIVE when other ranks of the run share this node
 //   (the launcher's variables, rendezvous.h): their OpenMP workers would
-//   spin-wait between parallel regions on cores another rank needs. A
-//   process alone on its node keeps libgomp's default (spin a while, then
-//   sleep; less spinning when oversubscribed): waking sleeping workers for
-//   every small kernel cost 10-27% of a step on the CPU matrix's plans
-//   (docs/backend.md "Speed").
-// - GLOG_minloglevel=3: c10d logs its socket errors through glog on stderr,
-//   multi-line; sprout reports a failed collective or rendezvous as one line
-//   of its own. Set it lower to see c10d's logs.
+//   spin-wait between parallel regions on cores another rank needs. libgomp
+//   has no call to change it once loaded, so the program re-executes itself
+//   once (argv unchanged) with the variable set. A process alone on its node
+//   keeps libgomp's default (spin a while, then sleep; less spinning when
+//   oversubscribed): waking sleeping workers for every small kernel cost
+//   10-27% of a step on the CPU matrix's plans (docs/backend.md "Speed").
+// - glog's minimum level 3 (fatal only): c10d logs its socket errors through
+//   glog on stderr, multi-line; sprout reports a failed collective or
+//   rendezvous as one line of its own. Set in the running process (no
+//   re-execution: that loaded LibTorch twice, ~0.5 s of every start); set
+//   GLOG_minloglevel lower to see c10d's logs.
 void ensure_load_time_settings(char** argv);
 
 // Whether the launcher's variables in `env` put more than one rank of the
