@@ -9,6 +9,7 @@ build_dir=${1:-build}
 shift || true
 export QT_QPA_PLATFORM=offscreen
 jobs=$(nproc)
+seed_costs=$(cd "$(dirname "$0")/.." && pwd)/tests/ctest-costs.txt
 cd "$build_dir"
 # ctest starts the tests it knows to be long first (its cost data, written
 # after each run). A fresh build tree has none, and the longest tests would
@@ -16,8 +17,8 @@ cd "$build_dir"
 # here (tests/ctest-costs.txt: the tests over 5 s; regenerate with
 # scripts/update-test-costs.sh after a full run).
 costs=Testing/Temporary/CTestCostData.txt
-if [ ! -f "$costs" ] && [ -f "$(dirname "$0")/../tests/ctest-costs.txt" ]; then
+if [ ! -f "$costs" ] && [ -f "$seed_costs" ]; then
   mkdir -p Testing/Temporary
-  { cat "$(dirname "$0")/../tests/ctest-costs.txt"; echo "---"; } > "$costs"
+  { cat "$seed_costs"; echo "---"; } > "$costs"
 fi
 ctest --output-on-failure --timeout 900 -j "$jobs" "$@"
