@@ -6,12 +6,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 #include "sprout/planner/base/data_dirs.h"
 
 namespace sprout::planner {
 namespace fs = std::filesystem;
+namespace {
 
+// Where `module` may be, in search order (private_module.h).
 std::vector<std::string> module_candidates(const PrivateModule& module) {
   std::vector<std::string> out;
   if (const char* env = std::getenv(module.env_variable.c_str()); env && *env) out.emplace_back(env);
@@ -22,6 +25,8 @@ std::vector<std::string> module_candidates(const PrivateModule& module) {
   if (!module.build_path.empty()) out.push_back(module.build_path);
   return out;
 }
+
+}  // namespace
 
 void* open_private_module(const PrivateModule& module, int dlopen_flags) {
   std::string tried;

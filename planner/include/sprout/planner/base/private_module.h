@@ -8,7 +8,6 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 namespace sprout::planner {
 
@@ -19,11 +18,9 @@ struct PrivateModule {
   std::string build_path;    // where the build put it; "" for none
 };
 
-// Where `module` may be, in search order: $env_variable, beside the running
-// program, ../lib/sprout of it, build_path.
-std::vector<std::string> module_candidates(const PrivateModule& module);
-
-// dlopen()s the first candidate that exists, with `dlopen_flags`. Throws
+// dlopen()s the first of these that exists, with `dlopen_flags`:
+// $env_variable, beside the running program, ../lib/sprout of it,
+// build_path. Throws
 // std::runtime_error "cannot load FILE (WHAT; tried: PATH (dlerror) ...)"
 // when none loads.
 void* open_private_module(const PrivateModule& module, int dlopen_flags);
