@@ -2,7 +2,7 @@
 // `sprout profile`'s measuring half, in a module of its own
 // (libsprout_profile_probe.so, backend/tools/profile_probe_module.cc) that the
 // CLI dlopen()s for that command only: linked into `sprout`, LibTorch was
-// loaded by every command (`sprout --version`: 0.6 s instead of 0.02 s here;
+// loaded by every command (`sprout --version`: 0.6 s instead of 0.01 s here;
 // seconds with a CUDA LibTorch). Header only on the CLI's side: it uses the
 // types, the module has the code. Both sides are one build, so C++ types
 // cross; a module of another build is refused by its stamp.
