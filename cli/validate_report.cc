@@ -16,7 +16,7 @@ using planner::GroupValidation;
 using planner::ValidationRow;
 
 // 4 significant digits without switching to exponents for big numbers.
-std::string number(double v) { return std::fabs(v) >= 1e4 ? fmt::format("{:.0f}", v) : fmt::format("{:.4g}", v); }
+std::string table_number(double v) { return std::fabs(v) >= 1e4 ? fmt::format("{:.0f}", v) : fmt::format("{:.4g}", v); }
 
 std::string error_text(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
 
@@ -114,10 +114,10 @@ std::string validation_markdown(const ValidationReport& report) {
     }
     out += fmt::format("| {} | {} | {} | {:g} | {} | {} | {} | {} |", plan_path(r.reference.plan_file),
                        r.reference.stage, r.reference.metric, r.reference.published, kind_of(r.reference),
-                       compared_with(r), number(r.predicted), error_text(r.error_fraction()));
+                       compared_with(r), table_number(r.predicted), error_text(r.error_fraction()));
     if (g) {
       const ValidationRow* cv = cv_row(g, r, index_in_group);
-      out += cv ? fmt::format(" {} | {} |", number(cv->predicted), error_text(cv->error_fraction())) : " | |";
+      out += cv ? fmt::format(" {} | {} |", table_number(cv->predicted), error_text(cv->error_fraction())) : " | |";
     }
     out += " " + sources_note(r.reference) + " |\n";
     ++index_in_group;
@@ -136,7 +136,7 @@ std::string validation_table(const ValidationReport& report, bool csv) {
   TextTable t({"group", "stage", "metric", "published", "figure", "vs", "sprout", "error", "source"});
   for (const ValidationRow& r : report.rows) {
     t.add_row({r.reference.group, r.reference.stage, r.reference.metric, fmt::format("{:g}", r.reference.published),
-               kind_of(r.reference), compared_with(r), number(r.predicted), error_text(r.error_fraction()),
+               kind_of(r.reference), compared_with(r), table_number(r.predicted), error_text(r.error_fraction()),
                r.reference.source});
   }
   if (csv) return t.render_csv();

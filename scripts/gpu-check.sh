@@ -90,8 +90,11 @@ status=0
 built=1
 if wants build; then
   generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
+  # Each source alone (no unity build), as check-libtorch-compile.sh type-checks
+  # them against LibTorch 2.x: the device's minutes are not spent on a first try
+  # of another way to compile.
   run_step configure 300 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE="${SPROUT_BUILD_TYPE:-Release}" \
-    -DSPROUT_GUI=OFF -DSPROUT_BENCH=OFF -DSPROUT_WERROR=OFF \
+    -DSPROUT_GUI=OFF -DSPROUT_BENCH=OFF -DSPROUT_WERROR=OFF -DSPROUT_UNITY_BUILD=OFF \
     -DSPROUT_NCCL_ROOT="$nccl_root" -DCMAKE_PREFIX_PATH="$prefix_path" || status=1
   if [ $status = 1 ]; then
     # LibTorch's CMake config looks for optional CUDA libraries (cuDNN,

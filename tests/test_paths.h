@@ -8,6 +8,9 @@ namespace sprout::test {
 
 inline std::string source_path(const std::string& relative) { return std::string(SPROUT_SOURCE_DIR) + "/" + relative; }
 inline std::string binary_path(const std::string& relative) { return std::string(SPROUT_BINARY_DIR) + "/" + relative; }
+// The programs under test.
+inline std::string sprout_cmd() { return binary_path("cli/sprout"); }
+inline std::string sprout_train_cmd() { return binary_path("backend/sprout-train"); }
 
 struct CommandResult {
   int exit_code = -1;

@@ -21,6 +21,7 @@
 #include "sprout/gui/count_text.h"
 #include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/gui/qt_text.h"
 #include "sprout/gui/result_table.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/base/units.h"
@@ -29,21 +30,19 @@
 namespace sprout::gui {
 namespace {
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
-
-const QStringList kColumns = {"rank", "schedule", "tokens", "time", "USD", "energy", "CO2e", "predicted loss"};
+const QStringList kCandidateColumns = {"rank", "schedule", "tokens", "time", "USD", "energy", "CO2e", "predicted loss"};
 // Column 0 keeps the candidate's rank (0 = best; the scratch row after the ranked ones) whatever the sort.
 constexpr int kRankRole = Qt::UserRole + 1;
 
 TableRow row_of(const QString& rank, double rank_key, const planner::ScheduleCandidate& c) {
   const auto& t = c.estimate.total;
   return {{rank, rank_key},
-          {q(c.shapes), std::nullopt},
-          {q(planner::human_count(c.tokens)), c.tokens},
-          {q(planner::human_duration(t.seconds)), t.seconds},
-          {q(planner::human_usd(t.cost_usd)), t.cost_usd},
-          {q(planner::human_energy_kwh(t.energy_kwh)), t.energy_kwh},
-          {q(planner::human_mass_kg(t.co2e_kg)), t.co2e_kg},
+          {to_qstring(c.shapes), std::nullopt},
+          {to_qstring(planner::human_count(c.tokens)), c.tokens},
+          {to_qstring(planner::human_duration(t.seconds)), t.seconds},
+          {to_qstring(planner::human_usd(t.cost_usd)), t.cost_usd},
+          {to_qstring(planner::human_energy_kwh(t.energy_kwh)), t.energy_kwh},
+          {to_qstring(planner::human_mass_kg(t.co2e_kg)), t.co2e_kg},
           {QString::number(c.predicted_loss, 'f', 4), c.predicted_loss}};
 }
 
@@ -98,8 +97,8 @@ BudgetTab::BudgetTab(PlanDocument* document, QWidget* parent) : QWidget(parent),
 
   table_ = new QTableWidget(this);
   table_->setObjectName("candidates");
-  table_->setColumnCount(kColumns.size());
-  table_->setHorizontalHeaderLabels(kColumns);
+  table_->setColumnCount(kCandidateColumns.size());
+  table_->setHorizontalHeaderLabels(kCandidateColumns);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->verticalHeader()->hide();
@@ -171,7 +170,7 @@ void BudgetTab::run_search() {
   try {
     request = planner::make_search_request(*params.value, planner::find_cluster(*cluster), budget_->value());
   } catch (const std::exception& e) {
-    summary_->setText(q(e.what()));
+    summary_->setText(to_qstring(e.what()));
     return;
   }
   if (deadline_days_->value() > 0) request.deadline_seconds = deadline_days_->value() * planner::kSecondsPerDay;
@@ -193,7 +192,7 @@ void BudgetTab::run_search() {
             return !ctx.cancelled();
           });
         } catch (const std::exception& e) {
-          *failure = q(e.what());
+          *failure = to_qstring(e.what());
         }
       },
       [this, out, failure] {
@@ -215,7 +214,7 @@ void BudgetTab::show_result() {
     return;
   }
   if (r.infeasible) {
-    summary_->setText(tr("Nothing fits: %1").arg(q(r.infeasible->explanation)));
+    summary_->setText(tr("Nothing fits: %1").arg(to_qstring(r.infeasible->explanation)));
     return;
   }
   std::vector<TableRow> rows;
@@ -235,13 +234,13 @@ void BudgetTab::show_result() {
                      .arg(r.ranked.size())
                      .arg(r.stats.seconds, 0, 'f', 2);
   if (!r.ranked.empty() && r.scratch) {
-    text +=
-        tr(" Best: %1 tokens for %2 vs %3 from scratch (%4x), predicted loss %5 vs %6.")
-            .arg(q(planner::human_count(r.ranked[0].tokens)),
-                 q(planner::human_usd(r.ranked[0].estimate.total.cost_usd)), q(planner::human_count(r.scratch->tokens)))
-            .arg(r.ranked[0].tokens / r.scratch->tokens, 0, 'f', 2)
-            .arg(r.ranked[0].predicted_loss, 0, 'f', 4)
-            .arg(r.scratch->predicted_loss, 0, 'f', 4);
+    text += tr(" Best: %1 tokens for %2 vs %3 from scratch (%4x), predicted loss %5 vs %6.")
+                .arg(to_qstring(planner::human_count(r.ranked[0].tokens)),
+                     to_qstring(planner::human_usd(r.ranked[0].estimate.total.cost_usd)),
+                     to_qstring(planner::human_count(r.scratch->tokens)))
+                .arg(r.ranked[0].tokens / r.scratch->tokens, 0, 'f', 2)
+                .arg(r.ranked[0].predicted_loss, 0, 'f', 4)
+                .arg(r.scratch->predicted_loss, 0, 'f', 4);
   }
   if (const auto& risk = r.stats.risk) {
     text += tr(" Limits held at P%1 of the simulated run, failures and restarts included (%2 simulated, %3 "

@@ -30,8 +30,8 @@ const QString kScratchSuffix = " (scratch)";
 // Enough for stable P10/P90 of a plan and quick (well under a second for FLM-101B).
 constexpr long long kAutomaticTrials = 2000;
 
-const QStringList kColumns = {"plan",  "final params",   "tokens",           "days",    "GPU-hours", "USD", "MWh",
-                              "tCO2e", "embodied tCO2e", "days P10-P50-P90", "USD P50", "tCO2e P50"};
+const QStringList kPlanColumns = {"plan",  "final params",   "tokens",           "days",    "GPU-hours", "USD", "MWh",
+                                  "tCO2e", "embodied tCO2e", "days P10-P50-P90", "USD P50", "tCO2e P50"};
 
 // The table's row of a plan; its text is the CSV's.
 TableRow row_of(const NamedEstimate& p, const std::map<QString, simulator::MetricBands>& risk) {
@@ -116,8 +116,8 @@ CompareTab::CompareTab(PlanDocument* document, QWidget* parent) : QWidget(parent
 
   table_ = new QTableWidget(this);
   table_->setObjectName("compareTable");
-  table_->setColumnCount(kColumns.size());
-  table_->setHorizontalHeaderLabels(kColumns);
+  table_->setColumnCount(kPlanColumns.size());
+  table_->setHorizontalHeaderLabels(kPlanColumns);
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   make_sortable(table_);
@@ -298,7 +298,7 @@ std::vector<NamedEstimate> CompareTab::plans() const {
 }
 
 bool CompareTab::write_csv(const QString& path, QString* error) const {
-  QString text = kColumns.join(',') + "\n";
+  QString text = kPlanColumns.join(',') + "\n";
   for (const auto& p : plans()) {
     QStringList cells;
     for (const TableCell& cell : row_of(p, risk_)) {

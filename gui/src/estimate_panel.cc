@@ -9,6 +9,7 @@
 
 #include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/gui/qt_text.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/cost/estimate_rows.h"
 
@@ -16,8 +17,6 @@ namespace sprout::gui {
 namespace {
 
 using namespace sprout::planner;
-
-QString q(const std::string& s) { return QString::fromStdString(s); }
 
 }  // namespace
 
@@ -37,7 +36,7 @@ EstimatePanel::EstimatePanel(PlanDocument* document, QWidget* parent) : QWidget(
   table_ = new QTableWidget(this);
   table_->setObjectName("estimateTable");
   QStringList header;
-  for (const std::string& title : estimate_columns()) header << q(title);
+  for (const std::string& title : estimate_columns()) header << to_qstring(title);
   table_->setColumnCount(static_cast<int>(header.size()));
   table_->setHorizontalHeaderLabels(header);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -72,24 +71,23 @@ void EstimatePanel::refresh() {
   const EstimateRow& total =
       *std::find_if(rows.begin(), rows.end(), [](const EstimateRow& r) { return r.kind == EstimateRowKind::kTotal; });
   // Totals as properties too, so tests and accessibility tools read exact text.
-  const std::pair<const char*, QString> totals[] = {{"days", q(total.cell("time"))},
-                                                    {"gpu_hours", q(total.cell("GPU-hours"))},
-                                                    {"cost_usd", q(total.cell("USD"))},
-                                                    {"energy_kwh", q(total.cell("energy"))},
-                                                    {"co2e_kg", q(total.cell("CO2e"))},
-                                                    {"params", q(total.cell("params"))},
-                                                    {"flops", QString::number(total.flops, 'g', 4)}};
+  const std::pair<const char*, QString> totals[] = {
+      {"days", to_qstring(total.cell("time"))},       {"gpu_hours", to_qstring(total.cell("GPU-hours"))},
+      {"cost_usd", to_qstring(total.cell("USD"))},    {"energy_kwh", to_qstring(total.cell("energy"))},
+      {"co2e_kg", to_qstring(total.cell("CO2e"))},    {"params", to_qstring(total.cell("params"))},
+      {"flops", QString::number(total.flops, 'g', 4)}};
   for (const auto& [key, text] : totals) headline_->setProperty((std::string("total_") + key).c_str(), text);
   QString line = QString("<b>%1</b> on %2 x %3 GPUs in %4: <b>%5</b>, %6 GPU-hours, <b>%7</b>, %8, <b>%9 CO2e</b>")
-                     .arg(q(plan.name).toHtmlEscaped(), q(plan.cluster.hardware.name))
+                     .arg(to_qstring(plan.name).toHtmlEscaped(), to_qstring(plan.cluster.hardware.name))
                      .arg(plan.cluster.gpus)
-                     .arg(q(plan.cluster.region.name), totals[0].second, totals[1].second, totals[2].second,
+                     .arg(to_qstring(plan.cluster.region.name), totals[0].second, totals[1].second, totals[2].second,
                           totals[3].second, totals[4].second);
   if (e.scratch_baseline && e.scratch_total.seconds > 0) {
     line +=
         QString("<br>From scratch on the same tokens: %1, %2, %3 CO2e (growth saves %4 of the time)")
-            .arg(q(human_duration(e.scratch_total.seconds)), q(human_usd(e.scratch_total.cost_usd)),
-                 q(human_mass_kg(e.scratch_total.co2e_kg)), q(percent(1 - e.total.seconds / e.scratch_total.seconds)));
+            .arg(to_qstring(human_duration(e.scratch_total.seconds)), to_qstring(human_usd(e.scratch_total.cost_usd)),
+                 to_qstring(human_mass_kg(e.scratch_total.co2e_kg)),
+                 to_qstring(percent(1 - e.total.seconds / e.scratch_total.seconds)));
   }
   headline_->setText(line);
 
@@ -97,7 +95,7 @@ void EstimatePanel::refresh() {
   for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
     const EstimateRow& row = rows[static_cast<size_t>(r)];
     for (int c = 0; c < static_cast<int>(row.cells.size()); ++c) {
-      auto* item = new QTableWidgetItem(q(row.cells[static_cast<size_t>(c)]));
+      auto* item = new QTableWidgetItem(to_qstring(row.cells[static_cast<size_t>(c)]));
       if (c > 0) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
       if (row.kind == EstimateRowKind::kTotal) {
         QFont bold = item->font();

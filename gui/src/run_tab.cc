@@ -22,6 +22,7 @@
 #include "sprout/gui/charts.h"
 #include "sprout/gui/palette_colors.h"
 #include "sprout/gui/plan_document.h"
+#include "sprout/gui/qt_text.h"
 #include "sprout/gui/result_table.h"
 #include "sprout/planner/base/format_units.h"
 #include "sprout/planner/cost/cost_model.h"
@@ -31,8 +32,6 @@ namespace {
 
 using planner::RunRecord;
 using planner::TelemetryRecord;
-
-QString q(const std::string& s) { return QString::fromStdString(s); }
 
 // Short labels (200K, 1.4M): room for steps fine enough to end near the last token.
 constexpr int kTokenTicks = 10;
@@ -127,16 +126,16 @@ void fill_comparison_table(QTableWidget* table, const planner::RunComparison& c)
   std::vector<TableRow> rows;
   for (const planner::StageComparison* s : reached) {
     rows.push_back(
-        {{q(s->name), std::nullopt},
-         {q(planner::percent(s->fraction_done, 0)), s->fraction_done},
-         {q(planner::human_duration(s->wall_seconds.predicted)), s->wall_seconds.predicted},
-         {q(planner::human_duration(s->wall_seconds.actual)), s->wall_seconds.actual},
+        {{to_qstring(s->name), std::nullopt},
+         {to_qstring(planner::percent(s->fraction_done, 0)), s->fraction_done},
+         {to_qstring(planner::human_duration(s->wall_seconds.predicted)), s->wall_seconds.predicted},
+         {to_qstring(planner::human_duration(s->wall_seconds.actual)), s->wall_seconds.actual},
          {QString("%1%").arg(100 * s->wall_seconds.error_fraction(), 0, 'f', 1), s->wall_seconds.error_fraction()},
-         {q(planner::human_count(s->tokens_per_s.predicted)), s->tokens_per_s.predicted},
-         {q(planner::human_count(s->tokens_per_s.actual)), s->tokens_per_s.actual},
-         {q(planner::human_usd(s->cost_usd.actual)), s->cost_usd.actual},
-         {q(planner::human_energy_kwh(s->energy_kwh.actual)), s->energy_kwh.actual},
-         {q(planner::human_mass_kg(s->co2e_kg.actual)), s->co2e_kg.actual},
+         {to_qstring(planner::human_count(s->tokens_per_s.predicted)), s->tokens_per_s.predicted},
+         {to_qstring(planner::human_count(s->tokens_per_s.actual)), s->tokens_per_s.actual},
+         {to_qstring(planner::human_usd(s->cost_usd.actual)), s->cost_usd.actual},
+         {to_qstring(planner::human_energy_kwh(s->energy_kwh.actual)), s->energy_kwh.actual},
+         {to_qstring(planner::human_mass_kg(s->co2e_kg.actual)), s->co2e_kg.actual},
          {s->final_val_loss ? QString::number(*s->final_val_loss, 'f', 4) : QString(), s->final_val_loss}});
   }
   fill_table(table, rows);
@@ -239,12 +238,12 @@ void RunTab::reload() {
     const auto& c = *comparison_;
     status_->setText(tr("%1: %2, %3 of the plan's tokens; compared with %4; energy from %5")
                          .arg(dir_, c.in_progress ? tr("IN PROGRESS (refreshing)") : tr("complete"),
-                              q(planner::percent(c.total.fraction_done)), which, q(c.energy_source)));
+                              to_qstring(planner::percent(c.total.fraction_done)), which, to_qstring(c.energy_source)));
     // Watch the log once it exists (a run may create it after we opened the dir).
     const QString telemetry = QDir(dir_).filePath("telemetry.jsonl");
     if (!watcher_.files().contains(telemetry)) watcher_.addPath(telemetry);
   } catch (const std::exception& e) {
-    error_ = q(e.what());
+    error_ = to_qstring(e.what());
     status_->setText(error_);
     comparison_.reset();
     run_.reset();

@@ -22,7 +22,7 @@ struct Column {
   std::string tip;
 };
 
-const Column kColumns[] = {
+const Column kStageColumns[] = {
     {"name", "stage", "Stage name"},
     {"layers", "layers", "Transformer layers"},
     {"hidden", "hidden", "Hidden size"},
@@ -69,7 +69,7 @@ StagesModel::StagesModel(PlanDocument* document, QObject* parent)
 const QStringList& StagesModel::column_keys() {
   static const QStringList keys = [] {
     QStringList k;
-    for (const auto& c : kColumns) k << c.key;
+    for (const auto& c : kStageColumns) k << c.key;
     return k;
   }();
   return keys;
@@ -80,7 +80,7 @@ int StagesModel::column_of(const QString& key) const { return column_keys().inde
 int StagesModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
 
 int StagesModel::columnCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : static_cast<int>(std::size(kColumns));
+  return parent.isValid() ? 0 : static_cast<int>(std::size(kStageColumns));
 }
 
 QModelIndex StagesModel::error_index() const {
@@ -118,7 +118,7 @@ QVariant StagesModel::data(const QModelIndex& index, int role) const {
       return {};
     case Qt::ToolTipRole: {
       if (is_error) return document_->error()->full;
-      const QString tip = QString::fromStdString(kColumns[index.column()].tip);
+      const QString tip = QString::fromStdString(kStageColumns[index.column()].tip);
       return is_number ? QString("%1: %2").arg(tip, QString::fromStdString(planner::human_number(count))) : tip;
     }
     case Qt::TextAlignmentRole:
@@ -151,8 +151,8 @@ bool StagesModel::setData(const QModelIndex& index, const QVariant& value, int r
 
 QVariant StagesModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation == Qt::Horizontal) {
-    if (role == Qt::DisplayRole) return QString(kColumns[section].title);
-    if (role == Qt::ToolTipRole) return QString::fromStdString(kColumns[section].tip);
+    if (role == Qt::DisplayRole) return QString(kStageColumns[section].title);
+    if (role == Qt::ToolTipRole) return QString::fromStdString(kStageColumns[section].tip);
     return {};
   }
   if (role == Qt::DisplayRole) return section + 1;

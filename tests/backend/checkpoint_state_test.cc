@@ -36,7 +36,7 @@ CheckpointState sample_state() {
 
 // The error message of parsing `sample_state()` with `change` applied to its JSON.
 template <typename Change>
-std::string error_of(Change change) {
+std::string state_error(Change change) {
   nlohmann::json j = checkpoint_state_to_json(sample_state());
   change(j);
   try {
@@ -59,27 +59,27 @@ TEST(CheckpointState, RoundTripsEveryField) {
 
 TEST(CheckpointState, RefusesAStateTheTrainerCouldNotHaveWritten) {
   const std::string file = "run/checkpoints/step-000000009/state.json: ";
-  EXPECT_EQ(error_of([](auto& j) { j["format"] = 3; }),
+  EXPECT_EQ(state_error([](auto& j) { j["format"] = 3; }),
             file + "state.format: 3 is not 2 (written by another sprout-train version)");
-  EXPECT_EQ(error_of([](auto& j) { j["stage_index"] = 3; }),
+  EXPECT_EQ(state_error([](auto& j) { j["stage_index"] = 3; }),
             file + "state.stage_index: 3 is too large for a count (at most 2)");
-  EXPECT_EQ(error_of([](auto& j) { j["step_in_stage"] = 10; }),
+  EXPECT_EQ(state_error([](auto& j) { j["step_in_stage"] = 10; }),
             file + "state.step_in_stage: 10 is too large for a count (at most 9)");
-  EXPECT_EQ(error_of([](auto& j) { j["global_step"] = "9"; }),
+  EXPECT_EQ(state_error([](auto& j) { j["global_step"] = "9"; }),
             file + "state.global_step: expected a number, got \"9\"");
-  EXPECT_EQ(error_of([](auto& j) { j["shape"]["layers"] = 1e20; }),
+  EXPECT_EQ(state_error([](auto& j) { j["shape"]["layers"] = 1e20; }),
             file + "state.shape.layers: 1e+20 is too large for a count (at most 2147483647)");
-  EXPECT_EQ(error_of([](auto& j) { j["shape"]["kv_heads"] = 3; }),
+  EXPECT_EQ(state_error([](auto& j) { j["shape"]["kv_heads"] = 3; }),
             file + "state.shape.kv_heads: does not divide heads");
-  EXPECT_EQ(error_of([](auto& j) { j["ramp"]["new_layer"] = {false}; }),
+  EXPECT_EQ(state_error([](auto& j) { j["ramp"]["new_layer"] = {false}; }),
             file + "state.ramp.new_layer: has 1 entries for a model of 2 layers");
-  EXPECT_EQ(error_of([](auto& j) { j["ramp"]["steps_done"] = 5; }),
+  EXPECT_EQ(state_error([](auto& j) { j["ramp"]["steps_done"] = 5; }),
             file + "state.ramp.steps_done: 5 is too large for a count (at most 4)");
-  EXPECT_EQ(error_of([](auto& j) { j["stages"][1].erase("done"); }), file + "state.stages[1].done: missing");
-  EXPECT_EQ(error_of([](auto& j) { j["stages"] = nlohmann::json::array(); }),
+  EXPECT_EQ(state_error([](auto& j) { j["stages"][1].erase("done"); }), file + "state.stages[1].done: missing");
+  EXPECT_EQ(state_error([](auto& j) { j["stages"] = nlohmann::json::array(); }),
             file + "state.stages: expected a non-empty array of stage records");
-  EXPECT_EQ(error_of([](auto& j) { j["dropout"] = 1; }), file + "state.dropout: is not below 1");
-  EXPECT_EQ(error_of([](auto& j) {
+  EXPECT_EQ(state_error([](auto& j) { j["dropout"] = 1; }), file + "state.dropout: is not below 1");
+  EXPECT_EQ(state_error([](auto& j) {
               j["recent_losses"] = {1, "x"};
             }),
             file + "state.recent_losses: expected an array of finite numbers");

@@ -23,8 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using sprout::test::run_command;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
-
 class DataE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -44,7 +42,7 @@ class DataE2E : public ::testing::Test {
   }
 
   static void prepare(const std::string& args) {
-    auto r = run_command(kTrain + " prepare " + args);
+    auto r = run_command(sprout::test::sprout_train_cmd() + " prepare " + args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -60,7 +58,8 @@ class DataE2E : public ::testing::Test {
 
   static sprout::test::CommandResult train(const std::string& plan_path, const std::string& run,
                                            const std::string& extra = "") {
-    return run_command(kTrain + " --plan " + plan_path + " --out " + run + " --threads 1 --quiet " + extra);
+    return run_command(sprout::test::sprout_train_cmd() + " --plan " + plan_path + " --out " + run +
+                       " --threads 1 --quiet " + extra);
   }
 
   static void expect_exact_resume(const std::string& plan_path, const std::string& name, const std::string& data) {

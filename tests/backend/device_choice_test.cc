@@ -18,7 +18,7 @@ Rendezvous node(int world_size, int local_rank, int local_world_size) {
   return r;
 }
 
-std::string error_of(const std::string& requested, const Rendezvous& r, int cuda_devices) {
+std::string device_error(const std::string& requested, const Rendezvous& r, int cuda_devices) {
   try {
     resolve_device({requested}, r, cuda_devices);
   } catch (const planner::InputError& e) {
@@ -44,9 +44,10 @@ TEST(ResolveDevice, AutoOnThisMachineWithoutCudaIsTheCpu) {
 }
 
 TEST(ResolveDevice, CudaWithoutEnoughGpusIsBadInput) {
-  EXPECT_EQ(error_of("cuda", node(1, 0, 1), 0),
+  EXPECT_EQ(device_error("cuda", node(1, 0, 1), 0),
             "--device: device: cuda requested but no CUDA device/libtorch is available");
-  EXPECT_EQ(error_of("cuda", node(2, 0, 2), 1), "--device: device: cuda: 2 ranks on this node need 2 GPUs, it has 1");
+  EXPECT_EQ(device_error("cuda", node(2, 0, 2), 1),
+            "--device: device: cuda: 2 ranks on this node need 2 GPUs, it has 1");
   EXPECT_EQ(resolve_device({"cuda"}, node(1, 0, 1), 1), torch::Device(torch::kCUDA, 0));
 }
 
@@ -54,7 +55,8 @@ TEST(ResolveDevice, SeveralRanksNeedCollectivesForTheDevice) {
 #ifdef SPROUT_CUDA
   EXPECT_EQ(resolve_device({"cuda"}, node(2, 1, 2), 2), torch::Device(torch::kCUDA, 1));
 #else
-  EXPECT_NE(error_of("cuda", node(2, 1, 2), 2).find("cuda:1: this build has no collectives for it"), std::string::npos);
+  EXPECT_NE(device_error("cuda", node(2, 1, 2), 2).find("cuda:1: this build has no collectives for it"),
+            std::string::npos);
 #endif
 }
 

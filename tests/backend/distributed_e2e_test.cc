@@ -27,7 +27,6 @@ namespace fs = std::filesystem;
 using sprout::test::run_command;
 using test::RankProcesses;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
 constexpr double kLossRelativeTolerance = 1e-5;
 
 using test::checkpoint_name;
@@ -60,7 +59,8 @@ class DataParallel : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("dp-e2e");
     test::write_tiny_corpus(dir_ + "/corpus.txt");
-    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+                         "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -71,7 +71,8 @@ class DataParallel : public ::testing::Test {
   }
 
   static std::string command(const std::string& plan, const std::string& run, const std::string& extra = "") {
-    return kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run + " --quiet " + extra;
+    return sprout::test::sprout_train_cmd() + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
+           " --quiet " + extra;
   }
 
   // Runs `ranks` processes to the end; expects every one to exit `expect`.
@@ -267,8 +268,8 @@ TEST_F(DataParallel, BadInputOnAnyRankStopsEveryRankWithExitCodeTwo) {
     const std::string env = "env WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " ";
     const std::string run = dir_ + "/bad-data";
     const std::string rank0 = env + "RANK=0 " + command(plain, run) + " 2>" + run + ".0";
-    const std::string rank1 = env + "RANK=1 " + kTrain + " --plan " + plain + " --data " + dir_ + "/nope --out " + run +
-                              " --quiet 2>" + run + ".1";
+    const std::string rank1 = env + "RANK=1 " + sprout::test::sprout_train_cmd() + " --plan " + plain + " --data " +
+                              dir_ + "/nope --out " + run + " --quiet 2>" + run + ".1";
     auto r = run_command("(" + rank0 + "; echo $? > " + run + ".rc0) & " + rank1 + "; echo $? > " + run + ".rc1; wait");
     EXPECT_EQ(planner::read_file(run + ".rc0"), "2\n");
     EXPECT_EQ(planner::read_file(run + ".rc1"), "2\n");

@@ -26,7 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using sprout::test::run_command;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
 constexpr int kKillPoints = 50;
 constexpr unsigned kSeed = 20261205;
 
@@ -49,7 +48,8 @@ class FaultInjection : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("fault");
     test::write_tiny_corpus(dir_ + "/corpus.txt");
-    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+                         "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     test::TinyGrowthPlan p;
     p.training_extra = ", threads: 1";
@@ -60,8 +60,8 @@ class FaultInjection : public ::testing::Test {
   // `env` is put before the command (e.g. "SPROUT_FAULT_AT=12 ").
   static sprout::test::CommandResult train(const std::string& run, const std::string& extra = "",
                                            const std::string& env = "") {
-    return run_command(env + kTrain + " --plan " + dir_ + "/plan.yaml --data " + dir_ + "/data --out " + run +
-                       " --threads 1 --quiet " + extra);
+    return run_command(env + sprout::test::sprout_train_cmd() + " --plan " + dir_ + "/plan.yaml --data " + dir_ +
+                       "/data --out " + run + " --threads 1 --quiet " + extra);
   }
 
   static std::string final_weights(const std::string& run) {
@@ -178,8 +178,9 @@ TEST_F(FaultInjection, AFullDiskFailsTheWriteWithOneLineAndKeepsEarlierFiles) {
   const std::string checkpoint = checkpoint_dir(run + "/checkpoints", 3);
   const std::string summary = planner::read_file(run + "/summary.json");
   const std::string weights = planner::read_file(checkpoint + "/tensors.bin");
-  auto full = run_command(with_file_size_limit_kib(64, kTrain + " --plan " + dir_ + "/plan.yaml --data " + dir_ +
-                                                           "/data --out " + run + " --threads 1 --quiet --resume"));
+  auto full = run_command(with_file_size_limit_kib(64, sprout::test::sprout_train_cmd() + " --plan " + dir_ +
+                                                           "/plan.yaml --data " + dir_ + "/data --out " + run +
+                                                           " --threads 1 --quiet --resume"));
   EXPECT_EQ(full.exit_code, 1) << full.err;
   EXPECT_EQ(std::count(full.err.begin(), full.err.end(), '\n'), 1) << full.err;
   EXPECT_NE(full.err.find("tensors.bin: write failed: File too large"), std::string::npos) << full.err;

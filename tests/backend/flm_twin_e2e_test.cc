@@ -20,7 +20,6 @@ namespace sprout::backend {
 namespace {
 using sprout::test::run_command;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
 constexpr double kRelativeTolerance = 1e-5;
 
 class FlmTwin : public ::testing::Test {
@@ -28,7 +27,8 @@ class FlmTwin : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("flm-twin");
     test::write_tiny_corpus(dir_ + "/corpus.txt");
-    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+                         "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     plan_ = sprout::test::source_path("plans/flm-twin-cpu.yaml");
     train(4, plan_, dir_ + "/four");
@@ -36,7 +36,8 @@ class FlmTwin : public ::testing::Test {
 
   static void train(int ranks, const std::string& plan, const std::string& run, const std::string& extra = "") {
     test::RankProcesses p(ranks,
-                          kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run + " --quiet " + extra,
+                          sprout::test::sprout_train_cmd() + " --plan " + plan + " --data " + dir_ + "/data --out " +
+                              run + " --quiet " + extra,
                           run + ".log");
     const std::vector<int> codes = p.wait_all(300);
     for (int r = 0; r < ranks; ++r) ASSERT_EQ(codes[static_cast<size_t>(r)], 0) << "rank " << r << ": " << p.log(r);

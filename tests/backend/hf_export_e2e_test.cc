@@ -28,8 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 using sprout::test::run_command;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
-
 // 1x32 (4 heads, 2 KV heads) -> depth 2x32 on rotary, RMSNorm and SwiGLU.
 std::string llama_plan_yaml() {
   return "name: e2e tiny llama\nhardware: cpu-generic\ngpus: 1\nregion: us-average\npower_model: typical\n"
@@ -48,7 +46,8 @@ class HfExportE2E : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("hf-export");
     test::write_tiny_corpus(dir_ + "/corpus.txt");
-    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+                         "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -56,10 +55,11 @@ class HfExportE2E : public ::testing::Test {
   static std::string train_and_export(const std::string& name, const std::string& plan_yaml) {
     const std::string run = dir_ + "/" + name, plan = dir_ + "/" + name + ".yaml";
     planner::write_file_atomically(plan, plan_yaml);
-    auto r =
-        run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run + " --threads 1 --quiet");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " --plan " + plan + " --data " + dir_ + "/data --out " +
+                         run + " --threads 1 --quiet");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    r = run_command(kTrain + " export --checkpoint " + run + " --format hf --out " + run + "-hf");
+    r = run_command(sprout::test::sprout_train_cmd() + " export --checkpoint " + run + " --format hf --out " + run +
+                    "-hf");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return run;
   }
@@ -96,8 +96,8 @@ class HfExportE2E : public ::testing::Test {
             "  - {name: deeper, grow: {depth: true, grow_steps: 1}, layers: 3, hidden: 64, heads: 4, tokens: 1024, "
             "global_batch_tokens: 512, lr: 1e-3" +
             second_keys + "}\n");
-    last_ = run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run + " --threads 1 --quiet" +
-                        (init_from.empty() ? "" : " --init-from " + init_from));
+    last_ = run_command(sprout::test::sprout_train_cmd() + " --plan " + plan + " --data " + dir_ + "/data --out " +
+                        run + " --threads 1 --quiet" + (init_from.empty() ? "" : " --init-from " + init_from));
     EXPECT_EQ(last_.exit_code, expect) << last_.err;
     return run;
   }
@@ -135,17 +135,18 @@ TEST_F(HfExportE2E, LlamaLayoutLossMatchesAnIndependentNumpyForward) {
 
 TEST_F(HfExportE2E, SentencePieceDataExportsItsTokenizerBesideTheModel) {
   if (sprout::test::kAddressSanitizer) GTEST_SKIP() << sprout::test::kNoSentencePieceUnderSanitizers;
-  auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+  auto r = run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
                        "/spm --tokenizer sentencepiece --vocab 100 --chunk-tokens 1024 --validation-every 4");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string plan = test::tiny_growth_plan_yaml({});
   plan.replace(plan.find("vocab: 256"), 10, "vocab: 128");  // 100 pieces, padded to a multiple of 128
   planner::write_file_atomically(dir_ + "/spm.yaml", plan);
   const std::string run = dir_ + "/spm-run";
-  r = run_command(kTrain + " --plan " + dir_ + "/spm.yaml --data " + dir_ + "/spm --out " + run +
-                  " --threads 1 --quiet --stop-after-steps 3");
+  r = run_command(sprout::test::sprout_train_cmd() + " --plan " + dir_ + "/spm.yaml --data " + dir_ + "/spm --out " +
+                  run + " --threads 1 --quiet --stop-after-steps 3");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_command(kTrain + " export --checkpoint " + run + " --format hf --data " + dir_ + "/spm --out " + run + "-hf");
+  r = run_command(sprout::test::sprout_train_cmd() + " export --checkpoint " + run + " --format hf --data " + dir_ +
+                  "/spm --out " + run + "-hf");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // The model file the data was tokenized with, byte for byte, and a config naming it.
   EXPECT_EQ(planner::read_file(run + "-hf/tokenizer.model"), planner::read_file(dir_ + "/spm/tokenizer.model"));
@@ -164,14 +165,16 @@ TEST_F(HfExportE2E, XposAndMissingCheckpointsAreRefusedWithExit2) {
   test::TinyGrowthPlan p;
   p.model_extra = ", position_embedding: xpos";
   planner::write_file_atomically(plan, test::tiny_growth_plan_yaml(p));
-  auto r = run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
+  auto r = run_command(sprout::test::sprout_train_cmd() + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
                        " --threads 1 --quiet --stop-after-steps 3");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_command(kTrain + " export --checkpoint " + run + " --format hf --out " + run + "-hf");
+  r = run_command(sprout::test::sprout_train_cmd() + " export --checkpoint " + run + " --format hf --out " + run +
+                  "-hf");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("xPos has no Hugging Face layout"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(run + "-hf/model.safetensors"));
-  r = run_command(kTrain + " export --checkpoint " + dir_ + "/nowhere --format hf --out " + dir_ + "/nowhere-hf");
+  r = run_command(sprout::test::sprout_train_cmd() + " export --checkpoint " + dir_ + "/nowhere --format hf --out " +
+                  dir_ + "/nowhere-hf");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--checkpoint"), std::string::npos) << r.err;
 }

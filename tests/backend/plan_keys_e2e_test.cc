@@ -29,8 +29,6 @@ namespace sprout::backend {
 namespace {
 using planner::TrainerUse;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
-
 // 2 stages of 4 steps (16 sequences of 64 bytes) on one process, 2 threads.
 const char* const kBase =
     "name: walk\nhardware: h100-sxm\ngpus: 1\nregion: us-average\nmodel: {vocab: 256, seq_len: 64}\n"
@@ -131,7 +129,8 @@ class PlanKeysOnTheTrainer : public ::testing::Test {
     std::string other = planner::read_file(dir_ + "/text.txt");
     std::reverse(other.begin(), other.end());
     planner::write_file_atomically(dir_ + "/corpus.txt", other);
-    auto r = sprout::test::run_command(kTrain + " prepare --input " + dir_ + "/text.txt --out " + dir_ + "/data");
+    auto r = sprout::test::run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ +
+                                       "/text.txt --out " + dir_ + "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -147,7 +146,8 @@ class PlanKeysOnTheTrainer : public ::testing::Test {
     const std::string name = "walk-" + std::to_string(runs_++);
     Run run{{}, dir_ + "/" + name, dir_ + "/" + name + ".yaml"};
     planner::write_file_atomically(run.plan, sprout::test::yaml_text(doc));
-    const std::string command = kTrain + " --plan " + run.plan + " --out " + run.dir + " --quiet";
+    const std::string command =
+        sprout::test::sprout_train_cmd() + " --plan " + run.plan + " --out " + run.dir + " --quiet";
     if (ranks == 1) {
       run.result = sprout::test::run_command(command);
       return run;

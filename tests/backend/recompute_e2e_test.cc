@@ -22,14 +22,13 @@ namespace {
 namespace fs = std::filesystem;
 using sprout::test::run_command;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
-
 class RecomputeE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("recompute-e2e");
     test::write_tiny_corpus(dir_ + "/corpus.txt");
-    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+                         "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -45,7 +44,8 @@ class RecomputeE2E : public ::testing::Test {
   }
 
   static sprout::test::CommandResult train(const std::string& plan, const std::string& run) {
-    return run_command(kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run + " --threads 1 --quiet");
+    return run_command(sprout::test::sprout_train_cmd() + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
+                       " --threads 1 --quiet");
   }
 
   // The largest activation peak of the deep stage's step records.

@@ -24,8 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using sprout::test::run_command;
 
-const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
-
 using test::checkpoint_name;
 using test::TinyGrowthPlan;
 
@@ -44,15 +42,16 @@ class TrainerE2E : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = sprout::test::make_temp_dir("e2e");
     test::write_tiny_corpus(dir_ + "/corpus.txt");
-    auto r = run_command(kTrain + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ + "/data");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " prepare --input " + dir_ + "/corpus.txt --out " + dir_ +
+                         "/data");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     planner::write_file_atomically(dir_ + "/plan.yaml", plan_yaml());
   }
 
   static std::string train(const std::string& run, const std::string& extra = "", int expect = 0,
                            const std::string& plan = "") {
-    auto r = run_command(kTrain + " --plan " + (plan.empty() ? dir_ + "/plan.yaml" : plan) + " --data " + dir_ +
-                         "/data --out " + run + " --threads 1 --quiet " + extra);
+    auto r = run_command(sprout::test::sprout_train_cmd() + " --plan " + (plan.empty() ? dir_ + "/plan.yaml" : plan) +
+                         " --data " + dir_ + "/data --out " + run + " --threads 1 --quiet " + extra);
     EXPECT_EQ(r.exit_code, expect) << r.err;
     return r.err;
   }
@@ -204,8 +203,8 @@ void TrainerE2E::preempt_and_resume(int signal, const std::string& name) {
   const std::string plan = dir_ + "/long.yaml";
   planner::write_file_atomically(plan, plan_yaml(3e-3, 32, 2, 40));  // 320 steps per stage
   const std::string run = dir_ + "/" + name;
-  const std::string cmd = kTrain + " --plan " + plan + " --data " + dir_ + "/data --out " + run +
-                          " --threads 1 --quiet 2>" + dir_ + "/" + name + ".err";
+  const std::string cmd = sprout::test::sprout_train_cmd() + " --plan " + plan + " --data " + dir_ + "/data --out " +
+                          run + " --threads 1 --quiet 2>" + dir_ + "/" + name + ".err";
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -259,8 +258,8 @@ TEST_F(TrainerE2E, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
   flip(run + "/checkpoints/step-000000009/state.json");
   flip(run + "/checkpoints/step-000000006/tensors.bin");
   const std::string before = planner::read_file(run + "/telemetry.jsonl");
-  auto none = run_command(kTrain + " --plan " + dir_ + "/plan.yaml --data " + dir_ + "/data --out " + run +
-                          " --threads 1 --quiet --resume");
+  auto none = run_command(sprout::test::sprout_train_cmd() + " --plan " + dir_ + "/plan.yaml --data " + dir_ +
+                          "/data --out " + run + " --threads 1 --quiet --resume");
   EXPECT_EQ(none.exit_code, 2) << none.err;
   EXPECT_NE(none.err.find("skipping checkpoint step-000000009: state.json fails its CRC-32"), std::string::npos)
       << none.err;
@@ -272,7 +271,7 @@ TEST_F(TrainerE2E, ACorruptNewestCheckpointFallsBackToThePreviousOne) {
 
 TEST_F(TrainerE2E, BadInputExitsTwoWithOneClearLineAndWritesNothing) {
   auto expect_bad = [&](const std::string& args, const std::string& needle) {
-    auto r = run_command(kTrain + " " + args + " --threads 1 --quiet");
+    auto r = run_command(sprout::test::sprout_train_cmd() + " " + args + " --threads 1 --quiet");
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
     EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

@@ -14,8 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
-
 void expect_input_error(const test::CommandResult& r, const std::string& starts, const std::string& contains) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -27,7 +25,7 @@ void expect_input_error(const test::CommandResult& r, const std::string& starts,
 TEST(CliBadInput, PlanNameNotUtf8IsNamedAtItsLine) {
   const std::string plan = test::source_path("tests/data/bad/name-not-utf8.yaml");
   for (const char* command : {" plan --format json ", " simulate --format json ", " export --target slurm --out "}) {
-    std::string line = sprout_cmd() + command;
+    std::string line = test::sprout_cmd() + command;
     if (std::string(command).find("--out") != std::string::npos) line += test::make_temp_dir("export") + " ";
     expect_input_error(test::run_command(line + plan), plan + ":3:", "name: is not valid UTF-8");
   }
@@ -36,7 +34,7 @@ TEST(CliBadInput, PlanNameNotUtf8IsNamedAtItsLine) {
 // std::filesystem_error "File name too long" escaped from the profile lookup.
 TEST(CliBadInput, HardwareNameTooLongIsNamedAtThePlansKey) {
   const std::string plan = test::source_path("tests/data/bad/hardware-name-too-long.yaml");
-  expect_input_error(test::run_command(sprout_cmd() + " plan " + plan), plan + ":4:", "File name too long");
+  expect_input_error(test::run_command(test::sprout_cmd() + " plan " + plan), plan + ":4:", "File name too long");
 }
 
 // nlohmann's out_of_range.406 (number overflow) escaped from the telemetry reader.
@@ -49,7 +47,7 @@ TEST(CliBadInput, TelemetryNumberBeyondDoubleIsNamedAtItsLine) {
   text.insert(text.find('\n') + 1, "{\"step\": 1e999, \"loss\": -1e400}\n");
   planner::write_file_atomically(run + "/telemetry.jsonl", text);
   expect_input_error(
-      test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + run),
+      test::run_command(test::sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + run),
       run + "/telemetry.jsonl:2", "telemetry.line: not valid JSON");
 }
 
@@ -64,14 +62,14 @@ TEST(CliBadInput, ReferencedFilesAreNamedAtThePlansKey) {
   for (const auto& [at, inner] : cases) {
     const std::string plan = test::source_path("tests/data/bad/") + at;
     const std::string file = plan.substr(0, plan.find(".yaml") + 5);
-    expect_input_error(test::run_command(sprout_cmd() + " plan " + file), plan, inner);
+    expect_input_error(test::run_command(test::sprout_cmd() + " plan " + file), plan, inner);
   }
 }
 
 // A malformed carbon trace is reported where the region profile names it.
 TEST(CliBadInput, BadCarbonTraceIsNamedWhereTheRegionProfileNamesIt) {
   const std::string plan = test::source_path("tests/data/bad-reference/region-bad-trace-plan.yaml");
-  const auto r = test::run_command(sprout_cmd() + " simulate " + plan);
+  const auto r = test::run_command(test::sprout_cmd() + " simulate " + plan);
   expect_input_error(r, "", "region-bad-trace.yaml:5:19: carbon_trace_csv: ");
   EXPECT_NE(r.err.find("bad-traces/gap.csv:"), std::string::npos) << r.err;
 }

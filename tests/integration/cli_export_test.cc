@@ -16,8 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
-
 // A copy of the tiny plan whose name tries to break out of quotes and comments.
 std::string hostile_plan(const std::string& dir) {
   std::string text = planner::read_file(test::source_path("plans/tiny-cpu.yaml"));
@@ -39,8 +37,8 @@ TEST(CliExport, SlurmScriptRunsWithStubSchedulerAndQuotesEverything) {
   const std::string dir = test::make_temp_dir("export slurm");  // a space in the path too
   const std::string plan = hostile_plan(dir);
   const std::string out = dir + "/job $(touch INJECTED3)";
-  auto r = test::run_command("cd '" + dir + "' && " + sprout_cmd() + " export '" + plan + "' --target slurm --out '" +
-                             out + "' --gpus 2 --nodes 1 --time 2:00:00 --partition cpu");
+  auto r = test::run_command("cd '" + dir + "' && " + test::sprout_cmd() + " export '" + plan +
+                             "' --target slurm --out '" + out + "' --gpus 2 --nodes 1 --time 2:00:00 --partition cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string script = planner::read_file(out + "/sprout.sbatch");
   for (const char* line :
@@ -106,7 +104,7 @@ TEST(CliExport, SlurmScriptRunsWithStubSchedulerAndQuotesEverything) {
 TEST(CliExport, KubernetesManifestsPassTheSchemaCheck) {
   const std::string dir = test::make_temp_dir("export-k8s");
   const std::string plan = hostile_plan(dir);
-  auto r = test::run_command(sprout_cmd() + " export '" + plan + "' --target k8s --out " + dir +
+  auto r = test::run_command(test::sprout_cmd() + " export '" + plan + "' --target k8s --out " + dir +
                              "/k8s --gpus 2 --container registry.example/sprout:1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string files;
@@ -169,7 +167,7 @@ TEST(CliExport, KubernetesManifestsPassTheSchemaCheck) {
   // The ConfigMap carries a plan that sprout reads back.
   YAML::Node cm = YAML::LoadFile(dir + "/k8s/configmap.yaml");
   std::ofstream(dir + "/from-configmap.yaml") << cm["data"]["plan.yaml"].as<std::string>();
-  auto replan = test::run_command(sprout_cmd() + " plan " + dir + "/from-configmap.yaml --format json");
+  auto replan = test::run_command(test::sprout_cmd() + " plan " + dir + "/from-configmap.yaml --format json");
   EXPECT_EQ(replan.exit_code, 0) << replan.err;
 }
 
@@ -187,7 +185,8 @@ TEST(CliExport, ATensorAndPipelineParallelPlanExportsOneTaskPerRank) {
   text.replace(text.find("gpus: 1"), 7, "gpus: 4");
   const std::string plan = dir + "/tp2-pp2.yaml";
   planner::write_file_atomically(plan, text);
-  auto r = test::run_command(sprout_cmd() + " export " + plan + " --target slurm --out " + dir + "/job --nodes 1");
+  auto r =
+      test::run_command(test::sprout_cmd() + " export " + plan + " --target slurm --out " + dir + "/job --nodes 1");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string script = planner::read_file(dir + "/job/sprout.sbatch");
   for (const char* line : {"#SBATCH --ntasks-per-node=4", "srun --kill-on-bad-exit=0 --ntasks=4"}) {
@@ -200,11 +199,11 @@ TEST(CliExport, ATensorAndPipelineParallelPlanExportsOneTaskPerRank) {
 TEST(CliExport, Flm101BExportsForSlurmAndKubernetes) {
   const std::string dir = test::make_temp_dir("export-flm");
   const std::string plan = test::source_path("plans/flm-101b.yaml");
-  auto slurm = test::run_command(sprout_cmd() + " export " + plan + " --target slurm --out " + dir + "/slurm");
+  auto slurm = test::run_command(test::sprout_cmd() + " export " + plan + " --target slurm --out " + dir + "/slurm");
   ASSERT_EQ(slurm.exit_code, 0) << slurm.err;
   const std::string script = planner::read_file(dir + "/slurm/sprout.sbatch");
   EXPECT_NE(script.find("--ntasks=192"), std::string::npos) << script;
-  auto k8s = test::run_command(sprout_cmd() + " export " + plan + " --target k8s --out " + dir +
+  auto k8s = test::run_command(test::sprout_cmd() + " export " + plan + " --target k8s --out " + dir +
                                "/k8s --container registry.example/sprout:1");
   ASSERT_EQ(k8s.exit_code, 0) << k8s.err;
   std::string files;
@@ -213,7 +212,7 @@ TEST(CliExport, Flm101BExportsForSlurmAndKubernetes) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_EQ(YAML::LoadFile(dir + "/k8s/job.yaml")["spec"]["completions"].as<int>(), 192);
   // Its CPU twin (the same kinds of choices on 4 processes) too.
-  auto twin = test::run_command(sprout_cmd() + " export " + test::source_path("plans/flm-twin-cpu.yaml") +
+  auto twin = test::run_command(test::sprout_cmd() + " export " + test::source_path("plans/flm-twin-cpu.yaml") +
                                 " --target slurm --out " + dir + "/twin");
   ASSERT_EQ(twin.exit_code, 0) << twin.err;
   EXPECT_NE(planner::read_file(dir + "/twin/sprout.sbatch").find("--ntasks=4"), std::string::npos);
@@ -228,7 +227,7 @@ TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
   flm_text.replace(flm_text.find("heads: 44"), 9, "heads: 80");
   const std::string head_growth = dir + "/flm-head-growth.yaml";
   planner::write_file_atomically(head_growth, flm_text);
-  auto flm = test::run_command(sprout_cmd() + " export " + head_growth + " --target slurm --out " + dir + "/flm");
+  auto flm = test::run_command(test::sprout_cmd() + " export " + head_growth + " --target slurm --out " + dir + "/flm");
   EXPECT_EQ(flm.exit_code, 2);
   EXPECT_NE(flm.err.find("stages[1].hidden: cannot grow from stage '16B': hidden changes the head size hidden/heads "
                          "from 72 to 128, but xpos turns pair i"),
@@ -245,7 +244,8 @@ TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
   text.replace(text.find("vocab: 256"), 10, "vocab: 255");
   const std::string odd_vocab = dir + "/odd-vocab.yaml";
   planner::write_file_atomically(odd_vocab, text);
-  auto refused = test::run_command(sprout_cmd() + " export " + odd_vocab + " --target slurm --out " + dir + "/odd");
+  auto refused =
+      test::run_command(test::sprout_cmd() + " export " + odd_vocab + " --target slurm --out " + dir + "/odd");
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_NE(refused.err.find("cannot run in sprout-train: vocab=255 is not divisible by tp=2"), std::string::npos)
       << refused.err;
@@ -255,7 +255,7 @@ TEST(CliExport, RefusesWhatTheTrainerCannotRunAndBadOptions) {
                                  std::string(" --target slurm --out ") + dir + "/s --time 'soon'",
                                  std::string(" --target slurm --out ") + dir + "/s --partition 'a b'",
                                  std::string(" --target slurm --out ") + dir + "/s --gpus 3 --nodes 2"}) {
-    auto r = test::run_command(sprout_cmd() + " export " + tiny + bad);
+    auto r = test::run_command(test::sprout_cmd() + " export " + tiny + bad);
     EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }

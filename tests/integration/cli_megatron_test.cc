@@ -18,8 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
-std::string flm() { return test::source_path("plans/flm-101b.yaml"); }
+std::string flm_plan() { return test::source_path("plans/flm-101b.yaml"); }
 std::string log(const std::string& name) { return test::source_path("tests/data/megatron/" + name); }
 std::string stage_logs() {
   return log("stage-1-16b.log") + " " + log("stage-2-51b.log") + " " + log("stage-3-101b.log");
@@ -27,7 +26,7 @@ std::string stage_logs() {
 
 TEST(CliMegatron, ExportWarnsAboutXposAndItsScriptsLaunchPretrainGpt) {
   const std::string dir = test::make_temp_dir("megatron-cli");
-  auto r = test::run_command(sprout_cmd() + " export " + flm() + " --target megatron --out " + dir + "/out");
+  auto r = test::run_command(test::sprout_cmd() + " export " + flm_plan() + " --target megatron --out " + dir + "/out");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.err.rfind("warning: the plan uses xPos", 0), 0u) << r.err;
@@ -63,12 +62,13 @@ TEST(CliMegatron, ExportWarnsAboutXposAndItsScriptsLaunchPretrainGpt) {
 }
 
 TEST(CliMegatron, CompareReadsTheLogsLikeARunDirectory) {
-  auto table = test::run_command(sprout_cmd() + " compare " + flm() + " --megatron-log " + stage_logs());
+  auto table = test::run_command(test::sprout_cmd() + " compare " + flm_plan() + " --megatron-log " + stage_logs());
   ASSERT_EQ(table.exit_code, 0) << table.err;
   for (const char* text : {"IN PROGRESS", "192 ranks", "16B", "51B", "101B (50%)", "wall time", "TFLOP/s per GPU"}) {
     EXPECT_NE(table.out.find(text), std::string::npos) << text << "\n" << table.out;
   }
-  auto json = test::run_command(sprout_cmd() + " compare " + flm() + " --format json --megatron-log " + stage_logs());
+  auto json = test::run_command(test::sprout_cmd() + " compare " + flm_plan() + " --format json --megatron-log " +
+                                stage_logs());
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const auto j = nlohmann::json::parse(json.out);
   ASSERT_EQ(j["stages"].size(), 3u);
@@ -78,20 +78,21 @@ TEST(CliMegatron, CompareReadsTheLogsLikeARunDirectory) {
 
 TEST(CliMegatron, BadLogsExitTwoNamingTheFile) {
   for (const std::string name : {"no-iterations.log", "other-model.log"}) {
-    auto r = test::run_command(sprout_cmd() + " compare " + flm() + " --megatron-log " + log(name));
+    auto r = test::run_command(test::sprout_cmd() + " compare " + flm_plan() + " --megatron-log " + log(name));
     EXPECT_EQ(r.exit_code, 2) << name << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_NE(r.err.find(log(name)), std::string::npos) << r.err;
   }
-  auto neither = test::run_command(sprout_cmd() + " compare " + flm());
+  auto neither = test::run_command(test::sprout_cmd() + " compare " + flm_plan());
   EXPECT_EQ(neither.exit_code, 2) << neither.err;
-  auto both = test::run_command(sprout_cmd() + " compare " + flm() + " somewhere --megatron-log " + log("x.log"));
+  auto both =
+      test::run_command(test::sprout_cmd() + " compare " + flm_plan() + " somewhere --megatron-log " + log("x.log"));
   EXPECT_EQ(both.exit_code, 2) << both.err;
 }
 
 TEST(CliVersion, EveryProgramPrintsItsVersionAndCommit) {
   const std::regex line("^(sprout|sprout-train|sprout-gui) \\d+\\.\\d+\\.\\d+ \\(commit [^)]+\\)\n$");
-  std::vector<std::string> programs = {sprout_cmd()};
+  std::vector<std::string> programs = {test::sprout_cmd()};
   for (const char* other : {"backend/sprout-train", "gui/sprout-gui"}) {
     if (fs::exists(test::binary_path(other))) programs.push_back(test::binary_path(other));
   }

@@ -16,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
 const std::string kFlmSearch =
     " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 --region cn-north";
 
@@ -28,8 +27,8 @@ std::string runs(std::initializer_list<const char*> names) {
 
 TEST(CliSearch, WrittenPlansReproduceTheirNumbersThroughSproutPlan) {
   const std::string dir = test::make_temp_dir("search-plans");
-  auto r = test::run_command(sprout_cmd() + kFlmSearch + " --top 3 --format json --write-plans " + dir + " --compare " +
-                             test::source_path("plans/flm-101b.yaml"));
+  auto r = test::run_command(test::sprout_cmd() + kFlmSearch + " --top 3 --format json --write-plans " + dir +
+                             " --compare " + test::source_path("plans/flm-101b.yaml"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);  // exactly one JSON document
   ASSERT_EQ(j["candidates"].size(), 3u);
@@ -39,7 +38,7 @@ TEST(CliSearch, WrittenPlansReproduceTheirNumbersThroughSproutPlan) {
   for (const auto& c : written) {
     const std::string file = c["plan_file"];
     ASSERT_TRUE(fs::exists(file)) << file;
-    auto p = test::run_command(sprout_cmd() + " plan " + file + " --format json");
+    auto p = test::run_command(test::sprout_cmd() + " plan " + file + " --format json");
     ASSERT_EQ(p.exit_code, 0) << p.err;
     const auto plan = nlohmann::json::parse(p.out);
     EXPECT_DOUBLE_EQ(plan["total"]["cost_usd"].get<double>(), c["cost_usd"].get<double>()) << file;
@@ -60,8 +59,8 @@ TEST(CliSearch, WrittenPlansReproduceTheirNumbersThroughSproutPlan) {
 }
 
 TEST(CliSearch, TableAndCsv) {
-  auto t =
-      test::run_command(sprout_cmd() + kFlmSearch + " --top 4 --compare " + test::source_path("plans/flm-101b.yaml"));
+  auto t = test::run_command(test::sprout_cmd() + kFlmSearch + " --top 4 --compare " +
+                             test::source_path("plans/flm-101b.yaml"));
   ASSERT_EQ(t.exit_code, 0) << t.err;
   for (const char* text : {"target 80x10240 (101.7B parameters) on 192 x a800", "rank", "scratch",
                            "Pareto front over USD, days, CO2e and predicted loss",
@@ -69,14 +68,14 @@ TEST(CliSearch, TableAndCsv) {
     EXPECT_NE(t.out.find(text), std::string::npos) << text;
   }
   EXPECT_TRUE(t.err.empty()) << t.err;  // no progress output when stderr is not a terminal
-  auto c = test::run_command(sprout_cmd() + kFlmSearch + " --top 4 --format csv");
+  auto c = test::run_command(test::sprout_cmd() + kFlmSearch + " --top 4 --format csv");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 1 + 4 + 1);
   EXPECT_EQ(c.out.rfind("rank,schedule,stage_tokens,tokens,days,", 0), 0u);
 }
 
 TEST(CliSearch, ShapesRestrictTheLadderAndComparisonsNoteAnotherCluster) {
-  auto r = test::run_command(sprout_cmd() +
+  auto r = test::run_command(test::sprout_cmd() +
                              " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
                              "--region france --shapes 40x10240 --format json --compare " +
                              test::source_path("plans/scratch-101b.yaml"));
@@ -93,25 +92,25 @@ TEST(CliSearch, ShapesRestrictTheLadderAndComparisonsNoteAnotherCluster) {
 }
 
 TEST(CliSearch, InfeasibleConstraintsExitTwoWithTheTightestOne) {
-  auto budget =
-      test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 1000 --hardware a800 --gpus 192");
+  auto budget = test::run_command(test::sprout_cmd() +
+                                  " search --target-params 101e9 --budget-usd 1000 --hardware a800 --gpus 192");
   EXPECT_EQ(budget.exit_code, 2);
   EXPECT_TRUE(budget.out.empty());
   EXPECT_EQ(std::count(budget.err.begin(), budget.err.end(), '\n'), 1) << budget.err;
   EXPECT_EQ(budget.err.rfind("error: --budget-usd: $1000 covers 222 iterations of the target 80x10240", 0), 0u)
       << budget.err;
-  auto deadline = test::run_command(sprout_cmd() +
+  auto deadline = test::run_command(test::sprout_cmd() +
                                     " search --target-params 101e9 --budget-usd 100000 "
                                     "--deadline-days 0.2 --hardware a800 --gpus 192");
   EXPECT_EQ(deadline.exit_code, 2);
   EXPECT_EQ(deadline.err.rfind("error: --deadline-days: 4.8 hours covers", 0), 0u) << deadline.err;
-  auto carbon = test::run_command(sprout_cmd() +
+  auto carbon = test::run_command(test::sprout_cmd() +
                                   " search --target-params 101e9 --budget-usd 100000 "
                                   "--max-co2e-t 0.1 --hardware a800 --gpus 192");
   EXPECT_EQ(carbon.exit_code, 2);
   EXPECT_EQ(carbon.err.rfind("error: --max-co2e-t:", 0), 0u) << carbon.err;
-  auto too_big =
-      test::run_command(sprout_cmd() + " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 8");
+  auto too_big = test::run_command(test::sprout_cmd() +
+                                   " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 8");
   EXPECT_EQ(too_big.exit_code, 2);
   EXPECT_NE(too_big.err.find("does not fit on 8 a800 GPUs"), std::string::npos) << too_big.err;
 }
@@ -124,7 +123,7 @@ TEST(CliSearch, BadArgumentsExitTwo) {
         " search --target-params 101e9 --budget-usd 100000 --hardware nosuchgpu --gpus 192",
         " search --target-shape 80x10241 --budget-usd 100000 --hardware a800 --gpus 192",
         " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 --format xml"}) {
-    auto r = test::run_command(sprout_cmd() + args);
+    auto r = test::run_command(test::sprout_cmd() + args);
     EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
     EXPECT_TRUE(r.out.empty()) << args;
   }
@@ -133,20 +132,21 @@ TEST(CliSearch, BadArgumentsExitTwo) {
 TEST(CliFitLoss, FitsWritesAndFeedsTheSearch) {
   const std::string dir = test::make_temp_dir("fit-loss");
   const std::string model = dir + "/loss.yaml";
-  auto r = test::run_command(sprout_cmd() + " fit-loss" + runs({"w32", "w64", "w96", "w128", "w192", "grow-tiny"}) +
-                             " --out " + model + " --format json");
+  auto r =
+      test::run_command(test::sprout_cmd() + " fit-loss" + runs({"w32", "w64", "w96", "w128", "w192", "grow-tiny"}) +
+                        " --out " + model + " --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["loss_model"]["fit"]["held_out"]["run"], "w192");
   EXPECT_LT(std::abs(j["loss_model"]["fit"]["held_out"]["relative_error"].get<double>()), 0.01);
   const planner::LossModel m = planner::load_loss_model(model);
   EXPECT_NEAR(m.growth_token_efficiency, 0.8, 0.05);
-  auto table = test::run_command(sprout_cmd() + " fit-loss" + runs({"w32", "w64", "w96", "w128", "w192"}) + " --out " +
-                                 dir + "/again.yaml");
+  auto table = test::run_command(test::sprout_cmd() + " fit-loss" + runs({"w32", "w64", "w96", "w128", "w192"}) +
+                                 " --out " + dir + "/again.yaml");
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("held-out run w192"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("muScaling L(N) = "), std::string::npos) << table.out;
-  auto search = test::run_command(sprout_cmd() + " search --like " + test::source_path("plans/tiny-cpu.yaml") +
+  auto search = test::run_command(test::sprout_cmd() + " search --like " + test::source_path("plans/tiny-cpu.yaml") +
                                   " --target-shape 4x128x8 --budget-usd 0.05 --price 0.1 --hardware cpu-generic "
                                   "--gpus 1 --format json --top 2 --loss-model " +
                                   model);
@@ -159,15 +159,15 @@ TEST(CliFitLoss, FitsWritesAndFeedsTheSearch) {
 TEST(CliFitLoss, BadRunsOrModelsExitTwoAndWriteNothing) {
   const std::string dir = test::make_temp_dir("fit-loss-bad");
   auto one_size =
-      test::run_command(sprout_cmd() + " fit-loss" + runs({"w64", "in-progress"}) + " --out " + dir + "/m.yaml");
+      test::run_command(test::sprout_cmd() + " fit-loss" + runs({"w64", "in-progress"}) + " --out " + dir + "/m.yaml");
   EXPECT_EQ(one_size.exit_code, 2);
   EXPECT_FALSE(fs::exists(dir + "/m.yaml"));
   EXPECT_EQ(one_size.err.rfind("error: fit-loss: runs: fitting L(N, D) needs", 0), 0u) << one_size.err;
-  auto missing = test::run_command(sprout_cmd() + " fit-loss /no/such/run --out " + dir + "/m.yaml");
+  auto missing = test::run_command(test::sprout_cmd() + " fit-loss /no/such/run --out " + dir + "/m.yaml");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_EQ(missing.err, "error: /no/such/run: run directory: does not exist or is not a directory\n");
   planner::write_file_atomically(dir + "/bad.yaml", "name: x\nE: 1\nA: 1\nB: 1\nalpha: 0.3\n");
-  auto bad_model = test::run_command(sprout_cmd() + kFlmSearch + " --loss-model " + dir + "/bad.yaml");
+  auto bad_model = test::run_command(test::sprout_cmd() + kFlmSearch + " --loss-model " + dir + "/bad.yaml");
   EXPECT_EQ(bad_model.exit_code, 2);
   EXPECT_EQ(bad_model.err, "error: " + dir + "/bad.yaml:1:1: beta: missing (required)\n");
 }

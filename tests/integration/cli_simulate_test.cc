@@ -11,14 +11,13 @@
 namespace sprout {
 namespace {
 
-std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
 std::string flm() { return test::source_path("plans/flm-101b.yaml"); }
 std::string trace(const char* region) {
   return test::source_path(std::string("profiles/regions/traces/") + region + "-2023-synthetic.csv");
 }
 
 TEST(CliSimulate, JsonIsOneDocumentWithBandsPerStageAndTotal) {
-  auto r = test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 2000 --seed 3 --format json");
+  auto r = test::run_command(test::sprout_cmd() + " simulate " + flm() + " --trials 2000 --seed 3 --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["stages"].size(), 3u);
@@ -37,30 +36,31 @@ TEST(CliSimulate, JsonIsOneDocumentWithBandsPerStageAndTotal) {
 }
 
 TEST(CliSimulate, SameSeedSameOutput) {
-  const std::string cmd = sprout_cmd() + " simulate " + flm() + " --trials 1000 --seed 9 --format json";
+  const std::string cmd = test::sprout_cmd() + " simulate " + flm() + " --trials 1000 --seed 9 --format json";
   auto a = test::run_command(cmd), b = test::run_command(cmd);
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
-  auto c = test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 1000 --seed 10 --format json");
+  auto c = test::run_command(test::sprout_cmd() + " simulate " + flm() + " --trials 1000 --seed 10 --format json");
   EXPECT_NE(a.out, c.out);
 }
 
 TEST(CliSimulate, TableAndCsv) {
-  auto t = test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 500");
+  auto t = test::run_command(test::sprout_cmd() + " simulate " + flm() + " --trials 500");
   ASSERT_EQ(t.exit_code, 0) << t.err;
   for (const char* text : {"16B", "51B", "101B", "total", "P10 / P50 / P90", "lost work", "restarts",
                            "growth transitions", "Young/Daly", "expected failures"}) {
     EXPECT_NE(t.out.find(text), std::string::npos) << text;
   }
   EXPECT_TRUE(t.err.empty()) << t.err;
-  auto c = test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 500 --format csv");
+  auto c = test::run_command(test::sprout_cmd() + " simulate " + flm() + " --trials 500 --format csv");
   ASSERT_EQ(c.exit_code, 0) << c.err;
   EXPECT_EQ(std::count(c.out.begin(), c.out.end(), '\n'), 1 + 3 + 1);
   EXPECT_EQ(c.out.rfind("stage,days_p10,days_p50,days_p90,", 0), 0u);
 }
 
 TEST(CliSimulate, CheckpointIntervalOverrideCostsMoreThanTheOptimum) {
-  auto r = test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 500 --checkpoint-every 10 --format json");
+  auto r = test::run_command(test::sprout_cmd() + " simulate " + flm() +
+                             " --trials 500 --checkpoint-every 10 --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_DOUBLE_EQ(j["stages"][0]["checkpoint_interval_min"].get<double>(), 10);
@@ -69,9 +69,10 @@ TEST(CliSimulate, CheckpointIntervalOverrideCostsMoreThanTheOptimum) {
 }
 
 TEST(CliSimulate, CarbonAwarePauseReportsSavingsAndDaysAdded) {
-  auto r = test::run_command(
-      sprout_cmd() + " simulate " + flm() + " --region germany --trials 300" + " --carbon-trace " + trace("germany") +
-      " --start 2023-03-01T00:00:00Z --deadline 2023-04-15T00:00:00Z" + " --carbon-aware pause --format json");
+  auto r = test::run_command(test::sprout_cmd() + " simulate " + flm() + " --region germany --trials 300" +
+                             " --carbon-trace " + trace("germany") +
+                             " --start 2023-03-01T00:00:00Z --deadline 2023-04-15T00:00:00Z" +
+                             " --carbon-aware pause --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["carbon_aware"]["mode"], "pause");
@@ -83,8 +84,8 @@ TEST(CliSimulate, CarbonAwarePauseReportsSavingsAndDaysAdded) {
 // Bad input: exit 2, one line `error: file:line:col: field: reason`, nothing on stdout.
 TEST(CliSimulate, BadTracesExitTwoWithOneLine) {
   for (const auto& entry : std::filesystem::directory_iterator(test::source_path("tests/data/bad-traces"))) {
-    auto r =
-        test::run_command(sprout_cmd() + " simulate " + flm() + " --trials 10 --carbon-trace " + entry.path().string());
+    auto r = test::run_command(test::sprout_cmd() + " simulate " + flm() + " --trials 10 --carbon-trace " +
+                               entry.path().string());
     EXPECT_EQ(r.exit_code, 2) << entry.path() << r.err;
     EXPECT_TRUE(r.out.empty()) << entry.path();
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -97,7 +98,7 @@ TEST(CliSimulate, BadTracesExitTwoWithOneLine) {
 }
 
 TEST(CliSimulate, BadOptionsExitTwo) {
-  const std::string base = sprout_cmd() + " simulate " + flm();
+  const std::string base = test::sprout_cmd() + " simulate " + flm();
   const std::vector<std::pair<std::string, std::string>> cases = {
       {" --trials 0", "error: --trials: trials: must be at least 1"},
       {" --trials -5", "error: --trials: trials: must be at least 1"},
@@ -126,8 +127,9 @@ TEST(CliSimulate, BadOptionsExitTwo) {
 // `sprout plan --simulate-iteration` takes stage times from the DAG; they stay
 // within 5% of the analytic model on FLM-101B.
 TEST(CliPlanSimulateIteration, WithinFivePercentOfTheAnalyticModel) {
-  auto a = test::run_command(sprout_cmd() + " plan " + flm() + " --format json --no-baseline");
-  auto d = test::run_command(sprout_cmd() + " plan " + flm() + " --format json --no-baseline --simulate-iteration");
+  auto a = test::run_command(test::sprout_cmd() + " plan " + flm() + " --format json --no-baseline");
+  auto d =
+      test::run_command(test::sprout_cmd() + " plan " + flm() + " --format json --no-baseline --simulate-iteration");
   ASSERT_EQ(d.exit_code, 0) << d.err;
   const auto ja = nlohmann::json::parse(a.out), jd = nlohmann::json::parse(d.out);
   for (size_t i = 0; i < 3; ++i) {

@@ -12,11 +12,9 @@
 namespace sprout {
 namespace {
 
-std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
-
 TEST(CliStartup, TheProgramLoadsNoLibTorch) {
   // What the dynamic loader would load (ldd's own mechanism), without running it.
-  const auto r = test::run_command("LD_TRACE_LOADED_OBJECTS=1 " + sprout_cmd());
+  const auto r = test::run_command("LD_TRACE_LOADED_OBJECTS=1 " + test::sprout_cmd());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_NE(r.out.find("libc.so"), std::string::npos) << r.out;  // the list is there
   EXPECT_EQ(r.out.find("libtorch"), std::string::npos) << r.out;
@@ -28,7 +26,7 @@ TEST(CliStartup, AModuleThatIsNotTheProbeIsRefusedInOneLineAndNothingIsWritten) 
   const std::string other = test::binary_path("backend/libsprout_sentencepiece.so");
   if (!std::filesystem::exists(other)) GTEST_SKIP() << "built without the backend";
   const std::string dir = test::make_temp_dir("cli-probe-module");
-  const auto r = test::run_command("SPROUT_PROFILE_PROBE_MODULE=" + other + " " + sprout_cmd() +
+  const auto r = test::run_command("SPROUT_PROFILE_PROBE_MODULE=" + other + " " + test::sprout_cmd() +
                                    " profile --quick --out " + dir + "/p.yaml");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

@@ -19,11 +19,8 @@
 namespace sprout {
 namespace {
 
-std::string sprout_cmd() { return test::binary_path("cli/sprout"); }
-std::string train_cmd() { return test::binary_path("backend/sprout-train"); }
-
 nlohmann::json compare_json(const std::string& run, const std::string& hardware) {
-  auto r = test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + run +
+  auto r = test::run_command(test::sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + run +
                              " --hardware " + hardware + " --format json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return nlohmann::json::parse(r.out);
@@ -58,17 +55,18 @@ void note_errors(const std::string& label, const nlohmann::json& comparison) {
 
 TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCalibration) {
   const std::string dir = test::make_temp_dir("e2e");
-  auto prof = test::run_command(sprout_cmd() + " profile --quick --dtype bf16 --out " + dir + "/this-machine.yaml");
+  auto prof =
+      test::run_command(test::sprout_cmd() + " profile --quick --dtype bf16 --out " + dir + "/this-machine.yaml");
   ASSERT_EQ(prof.exit_code, 0) << prof.err;
   const auto hw = planner::load_hardware_profile(dir + "/this-machine.yaml");
   EXPECT_EQ(hw.name, "this-machine");
   EXPECT_GT(hw.gemm_efficiency.size(), 3u);
   EXPECT_NE(hw.measured.find("sprout profile --quick"), std::string::npos);
 
-  auto prep = test::run_command(train_cmd() + " prepare --out " + dir + "/data");
+  auto prep = test::run_command(test::sprout_train_cmd() + " prepare --out " + dir + "/data");
   ASSERT_EQ(prep.exit_code, 0) << prep.err;
-  auto train = test::run_command(train_cmd() + " --plan " + test::source_path("plans/tiny-cpu.yaml") + " --data " +
-                                 dir + "/data --out " + dir + "/run --quiet");
+  auto train = test::run_command(test::sprout_train_cmd() + " --plan " + test::source_path("plans/tiny-cpu.yaml") +
+                                 " --data " + dir + "/data --out " + dir + "/run --quiet");
   ASSERT_EQ(train.exit_code, 0) << train.err;
 
   auto before = compare_json(dir + "/run", dir + "/this-machine.yaml");
@@ -77,7 +75,8 @@ TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCali
     // The quick profile is an 8-second snapshot of a machine shared with
     // other work; one taken during a slowdown (seen once in about ten runs
     // here: +26%) is taken again, once, against the same training run.
-    auto again = test::run_command(sprout_cmd() + " profile --quick --dtype bf16 --out " + dir + "/this-machine.yaml");
+    auto again =
+        test::run_command(test::sprout_cmd() + " profile --quick --dtype bf16 --out " + dir + "/this-machine.yaml");
     ASSERT_EQ(again.exit_code, 0) << again.err;
     before = compare_json(dir + "/run", dir + "/this-machine.yaml");
     note_errors("profile taken again, before calibration", before);
@@ -93,8 +92,9 @@ TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCali
   // 5% alone): a run whose stages miss is trained again, once, and
   // calibrated on its own.
   auto calibrated_stage_errors = [&](const std::string& run, const std::string& label) {
-    auto cal = test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + run +
-                                 " --hardware " + dir + "/this-machine.yaml --calibrate " + run + "-calibrated.yaml");
+    auto cal =
+        test::run_command(test::sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + run +
+                          " --hardware " + dir + "/this-machine.yaml --calibrate " + run + "-calibrated.yaml");
     EXPECT_EQ(cal.exit_code, 0) << cal.err;
     const auto after = compare_json(run, run + "-calibrated.yaml");
     note_errors(label, after);
@@ -105,8 +105,8 @@ TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCali
   };
   auto [worst, after] = calibrated_stage_errors(dir + "/run", "after");
   if (worst > 0.10) {
-    auto again = test::run_command(train_cmd() + " --plan " + test::source_path("plans/tiny-cpu.yaml") + " --data " +
-                                   dir + "/data --out " + dir + "/run-again --quiet");
+    auto again = test::run_command(test::sprout_train_cmd() + " --plan " + test::source_path("plans/tiny-cpu.yaml") +
+                                   " --data " + dir + "/data --out " + dir + "/run-again --quiet");
     ASSERT_EQ(again.exit_code, 0) << again.err;
     std::tie(worst, after) = calibrated_stage_errors(dir + "/run-again", "trained again, after");
   }
@@ -131,7 +131,7 @@ TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCali
 TEST(ProfileTrainCompare, PlansOfOtherKindsArePredictedUncalibratedWithinAQuarter) {
   const std::string dir = test::make_temp_dir("matrix");
   auto profile_machine = [&](const std::string& out) {
-    auto prof = test::run_command(sprout_cmd() + " profile --quick --dtype bf16,fp32 --out " + out);
+    auto prof = test::run_command(test::sprout_cmd() + " profile --quick --dtype bf16,fp32 --out " + out);
     EXPECT_EQ(prof.exit_code, 0) << prof.err;
   };
   profile_machine(dir + "/this-machine.yaml");
@@ -143,17 +143,17 @@ TEST(ProfileTrainCompare, PlansOfOtherKindsArePredictedUncalibratedWithinAQuarte
   EXPECT_EQ(hw.trainer_ns_per_element.size(), planner::kTrainerOps.size() - 1);
   EXPECT_EQ(hw.trainer_ns_per_element.count("causal_attention"), 0u);
   EXPECT_EQ(hw.throughput_by_dtype.at("fp32").trainer_ns_per_element.size(), planner::kTrainerOps.size());
-  auto prep = test::run_command(train_cmd() + " prepare --out " + dir + "/data");
+  auto prep = test::run_command(test::sprout_train_cmd() + " prepare --out " + dir + "/data");
   ASSERT_EQ(prep.exit_code, 0) << prep.err;
   // The comparison of plan `name` trained into `run` under `profile`, and its
   // largest stage error.
   auto train_and_compare = [&](const std::string& name, const std::string& run, const std::string& profile) {
     const std::string plan = test::source_path("plans/cpu-matrix/" + name + ".yaml");
-    auto train =
-        test::run_command(train_cmd() + " --plan " + plan + " --data " + dir + "/data --out " + run + " --quiet");
+    auto train = test::run_command(test::sprout_train_cmd() + " --plan " + plan + " --data " + dir + "/data --out " +
+                                   run + " --quiet");
     EXPECT_EQ(train.exit_code, 0) << train.err;
-    auto r =
-        test::run_command(sprout_cmd() + " compare " + plan + " " + run + " --hardware " + profile + " --format json");
+    auto r = test::run_command(test::sprout_cmd() + " compare " + plan + " " + run + " --hardware " + profile +
+                               " --format json");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     const auto comparison = nlohmann::json::parse(r.out);
     note_errors(name, comparison);
@@ -177,18 +177,18 @@ TEST(CliCompare, BadRunsAndProfilesExitTwo) {
   const std::string dir = test::make_temp_dir("compare-bad");
   const std::string recorded = test::source_path("tests/data/runs/tiny-cpu-recorded");
   auto other =
-      test::run_command(sprout_cmd() + " compare " + test::source_path("plans/flm-101b.yaml") + " " + recorded);
+      test::run_command(test::sprout_cmd() + " compare " + test::source_path("plans/flm-101b.yaml") + " " + recorded);
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("the run is of another plan"), std::string::npos) << other.err;
   std::filesystem::create_directories(dir + "/empty");
   std::filesystem::copy_file(recorded + "/plan.yaml", dir + "/empty/plan.yaml");
   test::run_command("touch " + dir + "/empty/telemetry.jsonl");
-  auto empty =
-      test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + dir + "/empty");
+  auto empty = test::run_command(test::sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " +
+                                 dir + "/empty");
   EXPECT_EQ(empty.exit_code, 2);
   EXPECT_NE(empty.err.find("telemetry.jsonl: empty"), std::string::npos) << empty.err;
   test::run_command("printf 'name: broken\\npeak_tflops: 1\\n' > " + dir + "/broken.yaml");
-  auto profile = test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " +
+  auto profile = test::run_command(test::sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " +
                                    recorded + " --hardware " + dir + "/broken.yaml");
   EXPECT_EQ(profile.exit_code, 2);
   EXPECT_NE(profile.err.find("broken.yaml"), std::string::npos) << profile.err;
@@ -198,8 +198,8 @@ TEST(CliCompare, BadRunsAndProfilesExitTwo) {
   for (const char* f : {"plan.yaml", "telemetry.jsonl"})
     std::filesystem::copy_file(recorded + "/" + f, dir + "/live/" + f);
   test::run_command("head -c 9000 " + recorded + "/telemetry.jsonl > " + dir + "/live/telemetry.jsonl");
-  auto live =
-      test::run_command(sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " + dir + "/live");
+  auto live = test::run_command(test::sprout_cmd() + " compare " + test::source_path("plans/tiny-cpu.yaml") + " " +
+                                dir + "/live");
   EXPECT_EQ(live.exit_code, 0) << live.err;
   EXPECT_NE(live.out.find("IN PROGRESS"), std::string::npos) << live.out;
 }
@@ -207,15 +207,16 @@ TEST(CliCompare, BadRunsAndProfilesExitTwo) {
 // The run directory alone is compared with the plan sprout-train copied into it.
 TEST(CliCompare, TheRunDirectoryAloneIsComparedWithItsPlanCopy) {
   const std::string recorded = test::source_path("tests/data/runs/tiny-cpu-recorded");
-  auto alone = test::run_command(sprout_cmd() + " compare " + recorded + " --format json");
-  auto both = test::run_command(sprout_cmd() + " compare " + recorded + "/plan.yaml " + recorded + " --format json");
+  auto alone = test::run_command(test::sprout_cmd() + " compare " + recorded + " --format json");
+  auto both =
+      test::run_command(test::sprout_cmd() + " compare " + recorded + "/plan.yaml " + recorded + " --format json");
   ASSERT_EQ(alone.exit_code, 0) << alone.err;
   ASSERT_EQ(both.exit_code, 0) << both.err;
   EXPECT_EQ(alone.out, both.out);
   const auto stages = nlohmann::json::parse(alone.out)["stages"];
   ASSERT_EQ(stages.size(), 3u);  // small, wide, deep of the recorded tiny-cpu run
   const std::string dir = test::make_temp_dir("compare-no-plan");
-  auto no_plan = test::run_command(sprout_cmd() + " compare " + dir);
+  auto no_plan = test::run_command(test::sprout_cmd() + " compare " + dir);
   EXPECT_EQ(no_plan.exit_code, 2);
   EXPECT_NE(no_plan.err.find(dir + "/plan.yaml"), std::string::npos) << no_plan.err;
 }

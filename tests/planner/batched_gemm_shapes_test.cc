@@ -37,14 +37,15 @@ HardwareProfile shaped_profile() {
   return hw;
 }
 
-std::string write_profile(const std::string& dir, const HardwareProfile& hw) {
+std::string write_shaped_profile(const std::string& dir, const HardwareProfile& hw) {
   const std::string path = dir + "/shaped.yaml";
   std::ofstream(path) << hardware_profile_to_yaml(hw, {}, "test");
   return path;
 }
 
 TEST(BatchedGemmShapes, ATimedShapeKeepsItsEfficiencyAndTheKindsStayApart) {
-  const HardwareProfile hw = load_hardware_profile(write_profile(test::make_temp_dir("shaped"), shaped_profile()));
+  const HardwareProfile hw =
+      load_hardware_profile(write_shaped_profile(test::make_temp_dir("shaped"), shaped_profile()));
   ASSERT_EQ(hw.batched_gemm_shapes.size(), 8u);
   // At a timed shape: its own, exactly; QK^T and x V of the same FLOPs apart.
   EXPECT_DOUBLE_EQ(hw.batched_gemm_efficiency_at(128, 128, 16, 64), 0.02);
@@ -87,11 +88,11 @@ TEST(BatchedGemmShapes, AStageIsPredictedAtItsOwnShapesEfficiency) {
   // 16 x 128: forward, and twice that backward, in each layer and micro-batch.
   const std::string dir = test::make_temp_dir("shaped-plan");
   HardwareProfile hw = shaped_profile();
-  const StageEstimate timed = estimate_plan(attention_plan(write_profile(dir, hw))).stages[0];
+  const StageEstimate timed = estimate_plan(attention_plan(write_shaped_profile(dir, hw))).stages[0];
   for (auto& s : hw.batched_gemm_shapes) {
     if (s.m == 128 && s.n == 128 && s.k == 16) s.efficiency /= 2;
   }
-  const StageEstimate slower = estimate_plan(attention_plan(write_profile(dir, hw))).stages[0];
+  const StageEstimate slower = estimate_plan(attention_plan(write_shaped_profile(dir, hw))).stages[0];
   const double qk_flops = 2.0 * 128 * 128 * 16 * 64;
   const double micro_batches = 4096.0 / (128 * 8);
   const double extra =
@@ -102,7 +103,7 @@ TEST(BatchedGemmShapes, AStageIsPredictedAtItsOwnShapesEfficiency) {
   // of peak, 15x the rate the shapes say: the stage is shorter.
   hw = shaped_profile();
   hw.batched_gemm_shapes.clear();
-  const StageEstimate table = estimate_plan(attention_plan(write_profile(dir, hw))).stages[0];
+  const StageEstimate table = estimate_plan(attention_plan(write_shaped_profile(dir, hw))).stages[0];
   EXPECT_LT(table.iteration.iteration_s, timed.iteration.iteration_s);
 }
 

@@ -6,38 +6,38 @@
 namespace sprout::planner {
 namespace {
 
-ModelShape shape(int l, int h, int a) {
+ModelShape flm_shape(int l, int h, int a) {
   return {l, h, a, a, 4 * h, 100256, 2048, Activation::kGelu, PositionEmbedding::kXpos, true};
 }
 
 TEST(Growth, InfersWidthThenDepthAsInFlm101B) {
-  auto g1 = infer_growth(shape(40, 5632, 44), shape(40, 10240, 80));  // heads of 128 added
+  auto g1 = infer_growth(flm_shape(40, 5632, 44), flm_shape(40, 10240, 80));  // heads of 128 added
   EXPECT_FALSE(g1.problem);
   EXPECT_TRUE(g1.kind.width);
   EXPECT_FALSE(g1.kind.depth);
-  auto g2 = infer_growth(shape(40, 10240, 80), shape(80, 10240, 80));
+  auto g2 = infer_growth(flm_shape(40, 10240, 80), flm_shape(80, 10240, 80));
   EXPECT_FALSE(g2.problem);
   EXPECT_TRUE(g2.kind.depth);
   EXPECT_FALSE(g2.kind.width);
-  EXPECT_EQ(describe(infer_growth(shape(2, 64, 4), shape(4, 128, 8)).kind), "width+depth");
-  EXPECT_EQ(describe(infer_growth(shape(2, 64, 4), shape(2, 64, 4)).kind), "none");
+  EXPECT_EQ(describe(infer_growth(flm_shape(2, 64, 4), flm_shape(4, 128, 8)).kind), "width+depth");
+  EXPECT_EQ(describe(infer_growth(flm_shape(2, 64, 4), flm_shape(2, 64, 4)).kind), "none");
 }
 
 TEST(Growth, ShrinkingIsRejected) {
-  auto g = infer_growth(shape(80, 10240, 80), shape(40, 10240, 80));
+  auto g = infer_growth(flm_shape(80, 10240, 80), flm_shape(40, 10240, 80));
   ASSERT_TRUE(g.problem);
   EXPECT_EQ(g.problem_field, "layers");
   EXPECT_NE(g.problem->find("shrinks from 80 to 40"), std::string::npos);
-  auto v = shape(40, 10240, 80);
+  auto v = flm_shape(40, 10240, 80);
   v.vocab = 50000;
-  auto g2 = infer_growth(shape(40, 10240, 80), v);
+  auto g2 = infer_growth(flm_shape(40, 10240, 80), v);
   ASSERT_TRUE(g2.problem);
   EXPECT_EQ(g2.problem_field, "vocab");
 }
 
 TEST(Growth, RotaryAndXposKeepTheHeadSizeLearnedPositionsMayGrowIt) {
   for (PositionEmbedding p : {PositionEmbedding::kRotary, PositionEmbedding::kXpos}) {
-    auto from = shape(40, 5760, 80), to = shape(40, 10240, 80);  // head size 72 -> 128
+    auto from = flm_shape(40, 5760, 80), to = flm_shape(40, 10240, 80);  // head size 72 -> 128
     from.position = to.position = p;
     const auto problem = head_size_growth_problem(from, to);
     ASSERT_TRUE(problem) << to_string(p);
@@ -50,14 +50,14 @@ TEST(Growth, RotaryAndXposKeepTheHeadSizeLearnedPositionsMayGrowIt) {
     EXPECT_EQ(*g.problem, *problem);
     EXPECT_EQ(g.problem_field, "hidden");
     // Heads of 128 added: fine.
-    EXPECT_FALSE(head_size_growth_problem(shape(40, 5632, 44), to));
+    EXPECT_FALSE(head_size_growth_problem(flm_shape(40, 5632, 44), to));
     from.position = to.position = PositionEmbedding::kLearned;
     EXPECT_FALSE(head_size_growth_problem(from, to));
   }
   // The norm is fixed, as the position embedding is.
-  auto rms = shape(40, 10240, 80);
+  auto rms = flm_shape(40, 10240, 80);
   rms.norm = Norm::kRmsNorm;
-  const auto g = infer_growth(shape(40, 5120, 40), rms);
+  const auto g = infer_growth(flm_shape(40, 5120, 40), rms);
   ASSERT_TRUE(g.problem);
   EXPECT_EQ(g.problem_field, "norm");
 }
@@ -67,7 +67,7 @@ TEST(Growth, TransitionSavesAndReloadsCheckpoints) {
   hw.gpus_per_node = 8;
   hw.checkpoint_write_gb_per_s = 2;
   hw.restart_overhead_s = 600;
-  auto from = shape(40, 5760, 80), to = shape(40, 10240, 80);
+  auto from = flm_shape(40, 5760, 80), to = flm_shape(40, 10240, 80);
   const double bw = 2e9 * 24;  // 192 GPUs = 24 nodes
   EXPECT_NEAR(growth_transition_seconds(from, to, 192, hw),
               14 * parameter_count(from) / bw + 14 * parameter_count(to) / bw + 600, 1e-6);

@@ -62,7 +62,7 @@ TEST(LossModelFile, MinimalFileGetsTheDefaultGrowthAssumption) {
   EXPECT_FALSE(m.fit);
 }
 
-std::string error_of(const std::string& yaml) {
+std::string loss_model_error(const std::string& yaml) {
   try {
     load_loss_model_from_string(yaml, "bad.yaml");
   } catch (const InputError& e) {
@@ -73,17 +73,18 @@ std::string error_of(const std::string& yaml) {
 
 TEST(LossModelFile, BadFilesNameLineAndField) {
   const std::string ok = "name: m\nE: 1.5\nA: 300\nB: 400\nalpha: 0.3\nbeta: 0.3\n";
-  EXPECT_EQ(error_of(ok + "gamma: 2\n"), "bad.yaml:7:1: gamma: unknown key");
-  EXPECT_EQ(error_of("name: m\nE: 1.5\nA: 300\nB: 400\nbeta: 0.3\n"), "bad.yaml:1:1: alpha: missing (required)");
-  EXPECT_EQ(error_of("name: m\nE: 1.5\nA: 300\nB: -4\nalpha: 0.3\nbeta: 0.3\n"),
+  EXPECT_EQ(loss_model_error(ok + "gamma: 2\n"), "bad.yaml:7:1: gamma: unknown key");
+  EXPECT_EQ(loss_model_error("name: m\nE: 1.5\nA: 300\nB: 400\nbeta: 0.3\n"),
+            "bad.yaml:1:1: alpha: missing (required)");
+  EXPECT_EQ(loss_model_error("name: m\nE: 1.5\nA: 300\nB: -4\nalpha: 0.3\nbeta: 0.3\n"),
             "bad.yaml:4:4: B: -4 is out of range [1e-12, 1e+12]");
-  EXPECT_EQ(error_of("name: m\nE: 1.5\nA: 300\nB: 400\nalpha: .nan\nbeta: 0.3\n"),
+  EXPECT_EQ(loss_model_error("name: m\nE: 1.5\nA: 300\nB: 400\nalpha: .nan\nbeta: 0.3\n"),
             "bad.yaml:5:8: alpha: '.nan' is not a finite number");
-  EXPECT_EQ(error_of(ok + "law: kaplan\n"), "bad.yaml:7:6: law: 'kaplan' is not one of chinchilla");
-  EXPECT_EQ(error_of(ok + "growth: {token_efficiency: 0}\n"),
+  EXPECT_EQ(loss_model_error(ok + "law: kaplan\n"), "bad.yaml:7:6: law: 'kaplan' is not one of chinchilla");
+  EXPECT_EQ(loss_model_error(ok + "growth: {token_efficiency: 0}\n"),
             "bad.yaml:7:28: growth.token_efficiency: 0 is out of range [0.001, 100]");
-  EXPECT_NE(error_of("name: [m\n").find("bad.yaml:2:1: malformed YAML"), std::string::npos);
-  EXPECT_EQ(error_of(ok + "fit: {runs: a, points: 1, rmse: 0}\n"),
+  EXPECT_NE(loss_model_error("name: [m\n").find("bad.yaml:2:1: malformed YAML"), std::string::npos);
+  EXPECT_EQ(loss_model_error(ok + "fit: {runs: a, points: 1, rmse: 0}\n"),
             "bad.yaml:7:13: fit.runs: expected a list of run directories");
   EXPECT_THROW(load_loss_model("/no/such/model.yaml"), InputError);
 }

@@ -9,7 +9,7 @@
 namespace sprout::planner {
 namespace {
 
-ModelShape shape(int l, int h, int a, int v = 51200) {
+ModelShape gpt_shape(int l, int h, int a, int v = 51200) {
   return {l, h, a, a, 4 * h, v, 2048, Activation::kGelu, PositionEmbedding::kLearned, true};
 }
 
@@ -26,7 +26,7 @@ ParallelLayout layout(int tp, int pp, int dp, Recompute rc, bool sp, int mb = 1)
 
 // Korthikanti et al. 2022, Table 2 (with dropout): bytes per layer.
 TEST(MemoryModel, ActivationsMatchKorthikantiTable2) {
-  const auto m = shape(96, 12288, 96);
+  const auto m = gpt_shape(96, 12288, 96);
   const double s = 2048, b = 1, h = 12288, a = 96, t = 8;
   const double sbh = s * b * h;
   auto bytes = [&](ParallelLayout p) { return activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1); };
@@ -39,7 +39,7 @@ TEST(MemoryModel, ActivationsMatchKorthikantiTable2) {
 }
 
 TEST(MemoryModel, NoDropoutDropsTheMasks) {
-  const auto m = shape(96, 12288, 96);
+  const auto m = gpt_shape(96, 12288, 96);
   const double sbh = 2048.0 * 12288, a = 96, s = 2048, h = 12288;
   auto p = layout(1, 1, 1, Recompute::kNone, false);
   // Without dropout: 2 hidden masks gone and the s^2 term keeps only the softmax output.
@@ -83,7 +83,7 @@ TEST(MemoryModel, SproutTrainKeepsWhatItsAutogradKeeps) {
 TEST(MemoryModel, ModelStatesAre18BytesPerParameterOr6PlusTwelveOverDp) {
   HardwareProfile hw;
   hw.hbm_gb = 80;
-  const auto m = shape(40, 5760, 80, 100256);
+  const auto m = gpt_shape(40, 5760, 80, 100256);
   auto plain = layout(2, 1, 96, Recompute::kSelective, false);
   auto mem = memory_per_gpu(m, plain, AttentionKernel::kStandard, 0.1, 24, hw);
   const double params = mem.parameters_per_gpu;
@@ -119,7 +119,7 @@ TEST(MemoryModel, PublishedFlmLayoutsFit) {
 
 TEST(MemoryModel, PipelineKeepsPInFlightMicroBatchesOnTheFirstStage) {
   HardwareProfile hw;
-  const auto m = shape(32, 4096, 32);
+  const auto m = gpt_shape(32, 4096, 32);
   auto p = layout(1, 4, 1, Recompute::kNone, false);
   const double per_layer = activation_bytes_per_layer(m, p, AttentionKernel::kStandard, 0.1);
   const double logits = 4.0 * 2048 * 51200;

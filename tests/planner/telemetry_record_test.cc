@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 const SourceLocation kWhere{"telemetry.jsonl", 7, 0};
 
-std::string error_of(const std::string& line) {
+std::string telemetry_error(const std::string& line) {
   try {
     telemetry_from_json(nlohmann::json::parse(line), kWhere);
   } catch (const InputError& e) {
@@ -108,36 +108,36 @@ TEST(TelemetryRecord, UnknownKeysAreIgnoredAndAStageMayBeAnIndex) {
 }
 
 TEST(TelemetryRecord, BadLinesNameTheLineAndTheField) {
-  EXPECT_EQ(error_of("[1]"), "telemetry.jsonl:7: telemetry.line: expected a JSON object");
-  EXPECT_EQ(error_of(R"({"stage": "s", "tokens": 1, "loss": 1})"), "telemetry.jsonl:7: telemetry.step: missing");
-  EXPECT_EQ(error_of(R"({"step": 1, "stage": 1.5, "tokens": 1, "loss": 1})"),
+  EXPECT_EQ(telemetry_error("[1]"), "telemetry.jsonl:7: telemetry.line: expected a JSON object");
+  EXPECT_EQ(telemetry_error(R"({"stage": "s", "tokens": 1, "loss": 1})"), "telemetry.jsonl:7: telemetry.step: missing");
+  EXPECT_EQ(telemetry_error(R"({"step": 1, "stage": 1.5, "tokens": 1, "loss": 1})"),
             "telemetry.jsonl:7: telemetry.stage: 1.5 is neither a stage name nor a 0-based index into plan.yaml's "
             "stages");
-  EXPECT_EQ(error_of(R"({"step": 1, "stage": "s", "tokens": "many", "loss": 1})"),
+  EXPECT_EQ(telemetry_error(R"({"step": 1, "stage": "s", "tokens": "many", "loss": 1})"),
             "telemetry.jsonl:7: telemetry.tokens: expected a number, got \"many\"");
-  EXPECT_EQ(error_of(R"({"step": 1, "stage": "s", "tokens": 1})"), "telemetry.jsonl:7: telemetry.loss: missing");
-  EXPECT_EQ(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": -1})"),
+  EXPECT_EQ(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1})"), "telemetry.jsonl:7: telemetry.loss: missing");
+  EXPECT_EQ(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1, "loss": -1})"),
             "telemetry.jsonl:7: telemetry.loss: -1 is not a finite number >= 0");
-  EXPECT_EQ(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "event": "checkpoint", "path": 3})"),
+  EXPECT_EQ(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1, "event": "checkpoint", "path": 3})"),
             "telemetry.jsonl:7: telemetry.path: expected a string, got 3");
-  EXPECT_EQ(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "recompute": "some"})"),
+  EXPECT_EQ(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "recompute": "some"})"),
             "telemetry.jsonl:7: telemetry.recompute: 'some' is not one of none | selective | full");
-  EXPECT_NE(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "pipeline": {"stages": 2}})")
+  EXPECT_NE(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "pipeline": {"stages": 2}})")
                 .find("telemetry.jsonl:7: telemetry.pipeline: "),
             std::string::npos);
-  EXPECT_EQ(
-      error_of(R"({"step": 1, "stage": "s", "tokens": 1, "event": "eval", "rank_steady_memory_bytes": [1, "x"]})"),
-      "telemetry.jsonl:7: telemetry.rank_steady_memory_bytes: expected an array of byte counts, one per rank");
-  EXPECT_NE(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "event": "grow", "from": {"layers": 1}})")
+  EXPECT_EQ(telemetry_error(
+                R"({"step": 1, "stage": "s", "tokens": 1, "event": "eval", "rank_steady_memory_bytes": [1, "x"]})"),
+            "telemetry.jsonl:7: telemetry.rank_steady_memory_bytes: expected an array of byte counts, one per rank");
+  EXPECT_NE(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1, "event": "grow", "from": {"layers": 1}})")
                 .find("telemetry.jsonl:7: telemetry.from: "),
             std::string::npos);
 }
 
 // A count beyond long long's range was cast (undefined behaviour under UBSan).
 TEST(TelemetryRecord, CountsBeyondTwoToThe53AreRefused) {
-  EXPECT_EQ(error_of(R"({"step": 1e300, "stage": "s", "tokens": 1, "loss": 1})"),
+  EXPECT_EQ(telemetry_error(R"({"step": 1e300, "stage": "s", "tokens": 1, "loss": 1})"),
             "telemetry.jsonl:7: telemetry.step: 1e+300 is too large for a count (at most 9.0072e+15)");
-  EXPECT_NE(error_of(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "rank_count": 1e10})")
+  EXPECT_NE(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1, "loss": 1, "rank_count": 1e10})")
                 .find("telemetry.rank_count: 10000000000.0 is too large for a count"),
             std::string::npos);
 }

@@ -46,7 +46,7 @@ HardwareProfile two_dtype_profile() {
   return hw;
 }
 
-std::string write_profile(const std::string& dir, const HardwareProfile& hw) {
+std::string write_two_dtype_profile(const std::string& dir, const HardwareProfile& hw) {
   const std::string path = dir + "/two-dtypes.yaml";
   std::ofstream(path) << hardware_profile_to_yaml(hw, {}, "test");
   return path;
@@ -71,7 +71,7 @@ stages:
 TEST(TrainerOperations, AProfileOfTwoDtypesRoundTripsAndPredictsEachPlanWithItsOwn) {
   const std::string dir = test::make_temp_dir("two-dtypes");
   const HardwareProfile hw = two_dtype_profile();
-  const HardwareProfile back = load_hardware_profile(write_profile(dir, hw));
+  const HardwareProfile back = load_hardware_profile(write_two_dtype_profile(dir, hw));
   EXPECT_EQ(back.dtype, "bf16");
   ASSERT_EQ(back.throughput_by_dtype.count("fp32"), 1u);
   EXPECT_DOUBLE_EQ(back.throughput_by_dtype.at("fp32").peak_tflops, 0.19);
@@ -104,7 +104,7 @@ TEST(TrainerOperations, AProfileOfTwoDtypesRoundTripsAndPredictsEachPlanWithItsO
 
 TEST(TrainerOperations, NormsAndOptimizerCostWhatTheirMeasuredOperationsCost) {
   const std::string dir = test::make_temp_dir("trainer-ops");
-  const std::string profile = write_profile(dir, two_dtype_profile());
+  const std::string profile = write_two_dtype_profile(dir, two_dtype_profile());
   const HardwareProfile& hw = plan_for(profile, "bf16", "layernorm").cluster.hardware;
   const StageEstimate ln = estimate_plan(plan_for(profile, "bf16", "layernorm")).stages[0];
   const StageEstimate rms = estimate_plan(plan_for(profile, "bf16", "rmsnorm")).stages[0];
@@ -234,7 +234,8 @@ TEST(TrainerOperations, TheTokenEmbeddingCostsItsMeasuredLookup) {
 // (without them, "saves -7.5% of the time" for a plan that grows nothing).
 TEST(TrainerOperations, AOneStagePlanIsItsOwnFromScratchBaseline) {
   const std::string dir = test::make_temp_dir("trainer-ops-scratch");
-  const PlanEstimate e = estimate_plan(plan_for(write_profile(dir, two_dtype_profile()), "fp32", "layernorm"));
+  const PlanEstimate e =
+      estimate_plan(plan_for(write_two_dtype_profile(dir, two_dtype_profile()), "fp32", "layernorm"));
   ASSERT_TRUE(e.scratch_baseline);
   EXPECT_GT(e.scratch_baseline->evaluation_s, 0);
   EXPECT_EQ(e.scratch_baseline->evaluation_s, e.stages[0].evaluation_s);
@@ -269,7 +270,7 @@ TEST(TrainerWarmup, TheFirstStepPaysTheProcessStartAndTheMemoryItMapsFirst) {
   HardwareProfile hw = two_dtype_profile();
   hw.fresh_memory_gb_per_s = 0.5;
   hw.throughput_by_dtype.at("fp32").trainer_first_step_s = 0.07;
-  const std::string profile = write_profile(dir, hw);
+  const std::string profile = write_two_dtype_profile(dir, hw);
   // The bytes a rank's step holds: sprout-train's fp32 activations at their
   // peak and the fp32 gradients (weights and optimizer states exist before
   // the stage's clock starts).
@@ -297,7 +298,7 @@ TEST(TrainerWarmup, TheFirstStepPaysTheProcessStartAndTheMemoryItMapsFirst) {
   EXPECT_DOUBLE_EQ(back.fresh_memory_gb_per_s, 0.5);
   EXPECT_DOUBLE_EQ(back.for_dtype("fp32").trainer_first_step_s, 0.07);
   // A profile that measured neither adds nothing.
-  EXPECT_EQ(estimate_plan(growing_plan(write_profile(dir, two_dtype_profile()), 1)).stages[0].warmup_s, 0);
+  EXPECT_EQ(estimate_plan(growing_plan(write_two_dtype_profile(dir, two_dtype_profile()), 1)).stages[0].warmup_s, 0);
 }
 
 TEST(TrainerWarmup, ANegativeOrNonNumericMeasurementIsRejectedWithItsLine) {
@@ -338,7 +339,7 @@ TEST(TrainerWarmup, ANegativeOrNonNumericMeasurementIsRejectedWithItsLine) {
 
 TEST(TrainerOperations, OtherFrameworksAndUnmeasuredProfilesKeepTheBandwidthModel) {
   const std::string dir = test::make_temp_dir("trainer-ops-other");
-  const std::string profile = write_profile(dir, two_dtype_profile());
+  const std::string profile = write_two_dtype_profile(dir, two_dtype_profile());
   Plan megatron = plan_for(profile, "bf16", "layernorm");
   megatron.stages[0].framework = Framework::kMegatronLm;
   Plan generic = plan_for("cpu-generic", "bf16", "layernorm");

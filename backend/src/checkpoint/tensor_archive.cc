@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "data/byte_append.h"
 #include "data/crc32.h"
 #include "sprout/planner/base/file_io.h"
 
@@ -83,11 +84,6 @@ uint64_t record_bytes(const std::vector<int64_t>& sizes, torch::ScalarType dtype
   return bytes;
 }
 
-template <typename T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
 class Reader {
  public:
   Reader(std::string bytes, std::string path) : bytes_(std::move(bytes)), path_(std::move(path)) {}
@@ -116,19 +112,19 @@ class Reader {
 void write_tensor_archive(const std::string& path, const NamedTensors& tensors) {
   std::string out;
   out.append(kMagic, sizeof(kMagic));
-  put<uint32_t>(out, kVersion);
-  put<uint64_t>(out, tensors.size());
+  append_bytes<uint32_t>(out, kVersion);
+  append_bytes<uint64_t>(out, tensors.size());
   for (const auto& [name, tensor] : tensors) {
     torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
-    put<uint32_t>(out, static_cast<uint32_t>(name.size()));
+    append_bytes<uint32_t>(out, static_cast<uint32_t>(name.size()));
     out += name;
-    put<uint8_t>(out, dtype_code(t.scalar_type()));
-    put<uint32_t>(out, static_cast<uint32_t>(t.dim()));
-    for (int64_t s : t.sizes()) put<int64_t>(out, s);
+    append_bytes<uint8_t>(out, dtype_code(t.scalar_type()));
+    append_bytes<uint32_t>(out, static_cast<uint32_t>(t.dim()));
+    for (int64_t s : t.sizes()) append_bytes<int64_t>(out, s);
     const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * t.element_size();
-    put<uint64_t>(out, nbytes);
+    append_bytes<uint64_t>(out, nbytes);
     const std::string_view raw(static_cast<const char*>(t.data_ptr()), nbytes);
-    put<uint32_t>(out, crc32_of(raw));
+    append_bytes<uint32_t>(out, crc32_of(raw));
     out.append(raw);
   }
   planner::write_file_synced(path, out);

@@ -8,14 +8,6 @@
 #include "sprout/planner/base/input_error.h"
 
 namespace sprout::backend {
-namespace {
-
-[[noreturn]] void bad(const std::string& path, const std::string& field, const std::string& reason) {
-  throw planner::InputError({path, 0, 0}, field, reason);
-}
-
-}  // namespace
-
 IndexedDataset::IndexedDataset(const std::string& prefix)
     : prefix_(prefix), idx_(megatron_index_path(prefix)), bin_(megatron_data_path(prefix)) {
   check_header();
@@ -26,20 +18,21 @@ IndexedDataset::IndexedDataset(const std::string& prefix)
 void IndexedDataset::check_header() {
   const std::string& path = idx_.path();
   if (idx_.size() < kMegatronIndexHeaderBytes) {
-    bad(path, "header",
-        fmt::format("{} bytes is shorter than the {}-byte header (truncated?)", idx_.size(),
-                    kMegatronIndexHeaderBytes));
+    planner::throw_file_error(path, "header",
+                              fmt::format("{} bytes is shorter than the {}-byte header (truncated?)", idx_.size(),
+                                          kMegatronIndexHeaderBytes));
   }
   if (std::memcmp(idx_.bytes(), kMegatronIndexMagic, sizeof(kMegatronIndexMagic)) != 0) {
-    bad(path, "magic", "not a Megatron-LM index (expected \"MMIDIDX\\0\\0\")");
+    planner::throw_file_error(path, "magic", "not a Megatron-LM index (expected \"MMIDIDX\\0\\0\")");
   }
   const auto version = idx_.load<uint64_t>(9);
   if (version != kMegatronIndexVersion) {
-    bad(path, "version", fmt::format("{} is not supported (expected {})", version, kMegatronIndexVersion));
+    planner::throw_file_error(path, "version",
+                              fmt::format("{} is not supported (expected {})", version, kMegatronIndexVersion));
   }
   const auto code = idx_.load<uint8_t>(17);
   const std::optional<TokenDtype> dtype = dtype_of_megatron_code(code);
-  if (!dtype) bad(path, "dtype", fmt::format("code {} is not one of Megatron-LM's 1..8", code));
+  if (!dtype) planner::throw_file_error(path, "dtype", fmt::format("code {} is not one of Megatron-LM's 1..8", code));
   dtype_ = *dtype;
   const auto n = idx_.load<uint64_t>(18);
   const auto d = idx_.load<uint64_t>(26);
@@ -48,7 +41,8 @@ void IndexedDataset::check_header() {
   const uint64_t rest = idx_.size() - kMegatronIndexHeaderBytes;
   const uint64_t plain = n <= rest / 12 && d <= rest / 8 ? 12 * n + 8 * d : ~uint64_t{0};
   if (plain != rest && (plain == ~uint64_t{0} || plain + n != rest)) {
-    bad(path, "sequence_count",
+    planner::throw_file_error(
+        path, "sequence_count",
         fmt::format("{} sequences and {} document entries do not fit the {} bytes after the header (truncated?)", n, d,
                     rest));
   }
@@ -60,12 +54,14 @@ void IndexedDataset::check_documents() const {
   const size_t at = lengths_end() + 8 * static_cast<size_t>(sequences_);
   if (documents_ < 1 || idx_.load<int64_t>(at) != 0 ||
       idx_.load<int64_t>(at + 8 * static_cast<size_t>(documents_ - 1)) != sequences_) {
-    bad(idx_.path(), "document_indices", fmt::format("must run from 0 to the sequence count {}", sequences_));
+    planner::throw_file_error(idx_.path(), "document_indices",
+                              fmt::format("must run from 0 to the sequence count {}", sequences_));
   }
   int64_t previous = 0;
   for (int64_t k = 1; k < documents_; ++k) {
     const auto next = idx_.load<int64_t>(at + 8 * static_cast<size_t>(k));
-    if (next < previous) bad(idx_.path(), "document_indices", fmt::format("entry {} goes backwards", k));
+    if (next < previous)
+      planner::throw_file_error(idx_.path(), "document_indices", fmt::format("entry {} goes backwards", k));
     previous = next;
   }
 }
@@ -76,9 +72,11 @@ void IndexedDataset::check_sequences() const {
   for (int64_t i = 0; i < sequences_; ++i) {
     const int64_t length = sequence_length(i);
     const int64_t pointer = sequence_pointer(i);
-    if (length < 0) bad(idx_.path(), "sequence_lengths", fmt::format("sequence {}: {} tokens", i, length));
+    if (length < 0)
+      planner::throw_file_error(idx_.path(), "sequence_lengths", fmt::format("sequence {}: {} tokens", i, length));
     if (pointer < 0 || pointer % width != 0 || pointer > bin_bytes || length > (bin_bytes - pointer) / width) {
-      bad(idx_.path(), "sequence_pointers",
+      planner::throw_file_error(
+          idx_.path(), "sequence_pointers",
           fmt::format("sequence {}: {} tokens from byte {} run past the end of {} ({} bytes; truncated?)", i, length,
                       pointer, bin_.path(), bin_bytes));
     }

@@ -9,38 +9,34 @@
 #include <limits>
 #include <stdexcept>
 
+#include "data/byte_append.h"
 #include "data/indexed_dataset.h"
 #include "sprout/planner/base/file_io.h"
 
 namespace sprout::backend {
 namespace {
 
-template <typename T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
 // One token as `dtype` stores it.
 void put_token(std::string& out, TokenDtype dtype, uint32_t t) {
   switch (dtype) {
     case TokenDtype::kUint8:
-      return put(out, static_cast<uint8_t>(t));
+      return append_bytes(out, static_cast<uint8_t>(t));
     case TokenDtype::kInt8:
-      return put(out, static_cast<int8_t>(t));
+      return append_bytes(out, static_cast<int8_t>(t));
     case TokenDtype::kInt16:
-      return put(out, static_cast<int16_t>(t));
+      return append_bytes(out, static_cast<int16_t>(t));
     case TokenDtype::kInt32:
-      return put(out, static_cast<int32_t>(t));
+      return append_bytes(out, static_cast<int32_t>(t));
     case TokenDtype::kInt64:
-      return put(out, static_cast<int64_t>(t));
+      return append_bytes(out, static_cast<int64_t>(t));
     case TokenDtype::kFloat64:
-      return put(out, static_cast<double>(t));
+      return append_bytes(out, static_cast<double>(t));
     case TokenDtype::kFloat32:
-      return put(out, static_cast<float>(t));
+      return append_bytes(out, static_cast<float>(t));
     case TokenDtype::kUint16:
-      return put(out, static_cast<uint16_t>(t));
+      return append_bytes(out, static_cast<uint16_t>(t));
     case TokenDtype::kUint32:
-      return put(out, t);
+      return append_bytes(out, t);
   }
 }
 
@@ -87,17 +83,17 @@ void IndexedDatasetWriter::finish() {
   std::filesystem::rename(bin_tmp_, megatron_data_path(prefix_));
   const uint64_t n = lengths_.size();
   std::string idx(kMegatronIndexMagic, sizeof(kMegatronIndexMagic));
-  put<uint64_t>(idx, kMegatronIndexVersion);
-  put<uint8_t>(idx, static_cast<uint8_t>(*megatron_dtype_code(dtype_)));
-  put<uint64_t>(idx, n);
-  put<uint64_t>(idx, n + 1);  // one document per sequence: indices 0, 1, ..., n
-  for (int32_t length : lengths_) put(idx, length);
+  append_bytes<uint64_t>(idx, kMegatronIndexVersion);
+  append_bytes<uint8_t>(idx, static_cast<uint8_t>(*megatron_dtype_code(dtype_)));
+  append_bytes<uint64_t>(idx, n);
+  append_bytes<uint64_t>(idx, n + 1);  // one document per sequence: indices 0, 1, ..., n
+  for (int32_t length : lengths_) append_bytes(idx, length);
   int64_t pointer = 0;
   for (int32_t length : lengths_) {
-    put(idx, pointer);
+    append_bytes(idx, pointer);
     pointer += static_cast<int64_t>(length) * static_cast<int64_t>(token_bytes(dtype_));
   }
-  for (uint64_t k = 0; k <= n; ++k) put(idx, static_cast<int64_t>(k));
+  for (uint64_t k = 0; k <= n; ++k) append_bytes(idx, static_cast<int64_t>(k));
   planner::write_file_atomically(megatron_index_path(prefix_), idx);
   planner::fsync_directory(std::filesystem::absolute(prefix_).parent_path().string());
 }

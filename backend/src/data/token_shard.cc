@@ -5,21 +5,13 @@
 
 #include <cstring>
 
+#include "data/byte_append.h"
 #include "data/crc32.h"
 #include "sprout/planner/base/file_io.h"
 #include "sprout/planner/base/input_error.h"
 
 namespace sprout::backend {
 namespace {
-
-template <typename T>
-void put(std::string& out, T v) {
-  out.append(reinterpret_cast<const char*>(&v), sizeof(T));
-}
-
-[[noreturn]] void bad(const std::string& path, const std::string& field, const std::string& reason) {
-  throw planner::InputError({path, 0, 0}, field, reason);
-}
 
 // CRC-32 of every byte but the CRC field's own four.
 uint32_t shard_crc32(std::string_view file) {
@@ -33,16 +25,16 @@ void write_token_shard(const std::string& path, const std::vector<uint32_t>& tok
   std::string out;
   out.reserve(kShardHeaderBytes + tokens.size() * width);
   out.append(kShardMagic, sizeof(kShardMagic));
-  put<uint32_t>(out, kShardVersion);
-  put<uint32_t>(out, width);
-  put<uint32_t>(out, vocab);
-  put<uint32_t>(out, 0);
-  put<uint64_t>(out, tokens.size());
+  append_bytes<uint32_t>(out, kShardVersion);
+  append_bytes<uint32_t>(out, width);
+  append_bytes<uint32_t>(out, vocab);
+  append_bytes<uint32_t>(out, 0);
+  append_bytes<uint64_t>(out, tokens.size());
   for (uint32_t t : tokens) {
     if (width == 2)
-      put<uint16_t>(out, static_cast<uint16_t>(t));
+      append_bytes<uint16_t>(out, static_cast<uint16_t>(t));
     else
-      put<uint32_t>(out, t);
+      append_bytes<uint32_t>(out, t);
   }
   const uint32_t crc = shard_crc32(out);
   std::memcpy(out.data() + kShardCrcOffset, &crc, sizeof(crc));
@@ -53,30 +45,33 @@ TokenShard::TokenShard(const std::string& path) {
   try {
     file_ = std::make_shared<const MappedFile>(path);
   } catch (const planner::InputError& e) {
-    bad(path, "data", e.reason() + " (missing file? run `sprout-train prepare`)");
+    planner::throw_file_error(path, "data", e.reason() + " (missing file? run `sprout-train prepare`)");
   }
   const MappedFile& f = *file_;
   if (f.size() < kShardHeaderBytes) {
-    bad(path, "header", fmt::format("{} bytes is shorter than the {}-byte header", f.size(), kShardHeaderBytes));
+    planner::throw_file_error(path, "header",
+                              fmt::format("{} bytes is shorter than the {}-byte header", f.size(), kShardHeaderBytes));
   }
   if (std::memcmp(f.bytes(), kShardMagic, sizeof(kShardMagic)) != 0) {
-    bad(path, "magic", "not a sprout token shard (expected \"SPROUTTK\")");
+    planner::throw_file_error(path, "magic", "not a sprout token shard (expected \"SPROUTTK\")");
   }
   const auto version = f.load<uint32_t>(8);
   if (version != kShardVersion && version != kShardVersionWithoutCrc) {
-    bad(path, "version",
+    planner::throw_file_error(
+        path, "version",
         fmt::format("{} is not supported (expected {} or {})", version, kShardVersionWithoutCrc, kShardVersion));
   }
   const auto width = f.load<uint32_t>(12);
-  if (width != 2 && width != 4) bad(path, "token_bytes", fmt::format("{} must be 2 or 4", width));
+  if (width != 2 && width != 4) planner::throw_file_error(path, "token_bytes", fmt::format("{} must be 2 or 4", width));
   vocab_ = f.load<uint32_t>(16);
   if (vocab_ < 2 || (width == 2 && vocab_ > 65536)) {
-    bad(path, "vocab", fmt::format("{} does not fit {}-byte tokens", vocab_, width));
+    planner::throw_file_error(path, "vocab", fmt::format("{} does not fit {}-byte tokens", vocab_, width));
   }
   const auto count = f.load<uint64_t>(24);
   const uint64_t payload = f.size() - kShardHeaderBytes;
   if (count > payload / width || payload != count * width) {
-    bad(path, "count",
+    planner::throw_file_error(
+        path, "count",
         fmt::format("header says {} tokens but the file holds {} bytes of tokens (truncated?)", count, payload));
   }
   dtype_ = width == 2 ? TokenDtype::kUint16 : TokenDtype::kUint32;
@@ -88,7 +83,8 @@ TokenShard::TokenShard(const std::string& path) {
     const auto stored = f.load<uint32_t>(kShardCrcOffset);
     const uint32_t computed = shard_crc32(bytes);
     if (stored != computed) {
-      bad(path, "crc32",
+      planner::throw_file_error(
+          path, "crc32",
           fmt::format("the shard fails its CRC-32 (corrupt): header says {:08x}, the bytes give {:08x}", stored,
                       computed));
     }

@@ -28,10 +28,6 @@ using planner::ModelShape;
 using planner::Norm;
 using planner::PositionEmbedding;
 
-[[noreturn]] void bad(const std::string& path, const std::string& field, const std::string& reason) {
-  throw planner::InputError({path, 0, 0}, field, reason);
-}
-
 class RuleList {
  public:
   explicit RuleList(const ModelShape& s) : shape_(s) {
@@ -95,17 +91,17 @@ void llama_rules(RuleList& r, const ModelShape& s) {
 
 template <typename T>
 T config_value(const nlohmann::json& c, const std::string& key, const std::string& path) {
-  if (!c.contains(key)) bad(path, key, "missing");
+  if (!c.contains(key)) planner::throw_file_error(path, key, "missing");
   try {
     return c.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {
-    bad(path, key, "has the wrong type: " + c.at(key).dump());
+    planner::throw_file_error(path, key, "has the wrong type: " + c.at(key).dump());
   }
 }
 
 void require_close(double value, double expected, const std::string& key, const std::string& path) {
   if (std::abs(value - expected) > 1e-12 * std::max(1.0, std::abs(expected))) {
-    bad(path, key, fmt::format("{} differs from sprout's {}", value, expected));
+    planner::throw_file_error(path, key, fmt::format("{} differs from sprout's {}", value, expected));
   }
 }
 
@@ -119,7 +115,8 @@ ModelShape gpt2_shape(const nlohmann::json& c, const std::string& path) {
   s.vocab = config_value<int>(c, "vocab_size", path);
   s.seq_len = config_value<int>(c, "n_positions", path);
   const auto act = config_value<std::string>(c, "activation_function", path);
-  if (act != "gelu") bad(path, "activation_function", act + ": sprout's GELU is the exact (erf) \"gelu\"");
+  if (act != "gelu")
+    planner::throw_file_error(path, "activation_function", act + ": sprout's GELU is the exact (erf) \"gelu\"");
   require_close(config_value<double>(c, "layer_norm_epsilon", path), kNormEps, "layer_norm_epsilon", path);
   s.activation = Activation::kGelu;
   s.position = PositionEmbedding::kLearned;
@@ -136,29 +133,32 @@ ModelShape llama_shape(const nlohmann::json& c, const std::string& path) {
   s.ffn_hidden = config_value<int>(c, "intermediate_size", path);
   s.vocab = config_value<int>(c, "vocab_size", path);
   s.seq_len = config_value<int>(c, "max_position_embeddings", path);
-  if (s.heads <= 0 || s.hidden % s.heads != 0) bad(path, "num_attention_heads", "does not divide hidden_size");
+  if (s.heads <= 0 || s.hidden % s.heads != 0)
+    planner::throw_file_error(path, "num_attention_heads", "does not divide hidden_size");
   if (c.contains("head_dim") && !c["head_dim"].is_null() && config_value<int>(c, "head_dim", path) != s.head_dim()) {
-    bad(path, "head_dim", "differs from hidden_size / num_attention_heads, which sprout assumes");
+    planner::throw_file_error(path, "head_dim", "differs from hidden_size / num_attention_heads, which sprout assumes");
   }
   const auto act = config_value<std::string>(c, "hidden_act", path);
-  if (act != "silu") bad(path, "hidden_act", act + ": sprout's SwiGLU gates with silu");
+  if (act != "silu") planner::throw_file_error(path, "hidden_act", act + ": sprout's SwiGLU gates with silu");
   require_close(config_value<double>(c, "rms_norm_eps", path), kNormEps, "rms_norm_eps", path);
   if (c.contains("rope_theta"))
     require_close(config_value<double>(c, "rope_theta", path), kRotaryBase, "rope_theta", path);
   if (c.contains("rope_parameters") && !c["rope_parameters"].is_null()) {
     const auto& rope = c["rope_parameters"];
-    if (!rope.is_object()) bad(path, "rope_parameters", "not an object");
+    if (!rope.is_object()) planner::throw_file_error(path, "rope_parameters", "not an object");
     if (rope.contains("rope_type") && rope["rope_type"] != "default") {
-      bad(path, "rope_parameters.rope_type", rope["rope_type"].dump() + ": sprout's rotary is the default RoPE");
+      planner::throw_file_error(path, "rope_parameters.rope_type",
+                                rope["rope_type"].dump() + ": sprout's rotary is the default RoPE");
     }
     if (rope.contains("rope_theta")) {
       require_close(config_value<double>(rope, "rope_theta", path), kRotaryBase, "rope_parameters.rope_theta", path);
     }
   }
-  if (c.contains("rope_scaling") && !c["rope_scaling"].is_null()) bad(path, "rope_scaling", "not supported");
+  if (c.contains("rope_scaling") && !c["rope_scaling"].is_null())
+    planner::throw_file_error(path, "rope_scaling", "not supported");
   for (const char* key : {"attention_bias", "mlp_bias"}) {
     if (c.contains(key) && config_value<bool>(c, key, path))
-      bad(path, key, "true: sprout's SwiGLU blocks have no biases");
+      planner::throw_file_error(path, key, "true: sprout's SwiGLU blocks have no biases");
   }
   s.activation = Activation::kSwiglu;
   s.position = PositionEmbedding::kRotary;
@@ -170,16 +170,19 @@ ModelShape llama_shape(const nlohmann::json& c, const std::string& path) {
 
 HfLayout hf_layout_of(const ModelShape& s, const std::string& source) {
   if (s.position == PositionEmbedding::kXpos) {
-    bad(source, "model", "xPos has no Hugging Face layout (Llama's rotary has no xPos scale): not exported");
+    planner::throw_file_error(source, "model",
+                              "xPos has no Hugging Face layout (Llama's rotary has no xPos scale): not exported");
   }
   if (s.position == PositionEmbedding::kLearned && s.norm == Norm::kLayerNorm && s.activation == Activation::kGelu) {
-    if (s.kv_heads != s.heads) bad(source, "model", "GPT-2 has no grouped-query attention (kv_heads < heads)");
+    if (s.kv_heads != s.heads)
+      planner::throw_file_error(source, "model", "GPT-2 has no grouped-query attention (kv_heads < heads)");
     return HfLayout::kGpt2;
   }
   if (s.position == PositionEmbedding::kRotary && s.norm == Norm::kRmsNorm && s.activation == Activation::kSwiglu) {
     return HfLayout::kLlama;
   }
-  bad(source, "model",
+  planner::throw_file_error(
+      source, "model",
       "fits neither Hugging Face layout: GPT-2 needs learned positions, LayerNorm and GELU; Llama needs rotary, "
       "RMSNorm and SwiGLU");
 }
@@ -238,7 +241,7 @@ nlohmann::ordered_json hf_config(HfLayout layout, const ModelShape& s) {
 }
 
 ModelShape shape_from_hf_config(const nlohmann::json& c, const std::string& path) {
-  if (!c.is_object()) bad(path, "config", "not a JSON object");
+  if (!c.is_object()) planner::throw_file_error(path, "config", "not a JSON object");
   const auto type = config_value<std::string>(c, "model_type", path);
   ModelShape s;
   if (type == "gpt2") {
@@ -246,7 +249,7 @@ ModelShape shape_from_hf_config(const nlohmann::json& c, const std::string& path
   } else if (type == "llama") {
     s = llama_shape(c, path);
   } else {
-    bad(path, "model_type", type + ": sprout reads gpt2 and llama");
+    planner::throw_file_error(path, "model_type", type + ": sprout reads gpt2 and llama");
   }
   // Absent: GPT2Config ties (PreTrainedConfig's default), LlamaConfig does not.
   s.tied_embeddings =

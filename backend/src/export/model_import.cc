@@ -20,10 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void bad(const std::string& path, const std::string& field, const std::string& reason) {
-  throw planner::InputError({path, 0, 0}, field, reason);
-}
-
 // Rotary/xPos models have no parameter per position: another seq_len is the same model.
 bool same_parameters(planner::ModelShape a, planner::ModelShape b) {
   if (a.position != planner::PositionEmbedding::kLearned) a.seq_len = b.seq_len;
@@ -33,7 +29,8 @@ bool same_parameters(planner::ModelShape a, planner::ModelShape b) {
 void check_shape(const planner::ModelShape& source_shape, const planner::ModelShape& shape, const std::string& source,
                  const std::string& field) {
   if (same_parameters(source_shape, shape)) return;
-  bad(source, field,
+  planner::throw_file_error(
+      source, field,
       fmt::format("{} has shape {}, but the first stage's is {}", source,
                   planner::model_shape_to_json(source_shape).dump(), planner::model_shape_to_json(shape).dump()));
 }
@@ -48,12 +45,13 @@ torch::Tensor read_hf_tensor(const std::string& path, const SafetensorsHeader& h
   static const std::map<std::string, torch::ScalarType> kTypes = {
       {"F32", torch::kFloat32}, {"BF16", torch::kBFloat16}, {"F16", torch::kFloat16}, {"F64", torch::kFloat64}};
   const auto type = kTypes.find(e.dtype);
-  if (type == kTypes.end()) bad(path, "tensors." + e.name + ".dtype", e.dtype + " is not a floating-point weight");
+  if (type == kTypes.end())
+    planner::throw_file_error(path, "tensors." + e.name + ".dtype", e.dtype + " is not a floating-point weight");
   torch::Tensor t = torch::empty(e.shape, type->second);
   std::ifstream in(path, std::ios::binary);
   in.seekg(static_cast<std::streamoff>(h.data_start + e.begin));
   in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(e.end - e.begin));
-  if (!in) bad(path, "tensors." + e.name, "cannot read its bytes");
+  if (!in) planner::throw_file_error(path, "tensors." + e.name, "cannot read its bytes");
   return t.to(torch::kFloat32);
 }
 
@@ -65,7 +63,7 @@ void load_hf(const planner::ModelShape& expected, GptModel* model, const std::st
   try {
     config = nlohmann::json::parse(planner::read_file(config_path));
   } catch (const nlohmann::json::exception& e) {
-    bad(config_path, "config", std::string("not valid JSON: ") + e.what());
+    planner::throw_file_error(config_path, "config", std::string("not valid JSON: ") + e.what());
   }
   const planner::ModelShape shape = shape_from_hf_config(config, config_path);
   check_shape(shape, expected, config_path, field);
@@ -74,11 +72,11 @@ void load_hf(const planner::ModelShape& expected, GptModel* model, const std::st
   for (const auto& e : h.tensors) entries[e.name] = &e;
   for (const HfTensorRule& rule : hf_tensor_rules(hf_layout_of(shape, config_path), shape)) {
     const auto it = entries.find(rule.hf_name);
-    if (it == entries.end()) bad(file, "tensors." + rule.hf_name, "missing");
+    if (it == entries.end()) planner::throw_file_error(file, "tensors." + rule.hf_name, "missing");
     if (it->second->shape != rule.hf_shape) {
-      bad(file, "tensors." + rule.hf_name + ".shape",
-          fmt::format("{} where config.json implies {}", nlohmann::json(it->second->shape).dump(),
-                      nlohmann::json(rule.hf_shape).dump()));
+      planner::throw_file_error(file, "tensors." + rule.hf_name + ".shape",
+                                fmt::format("{} where config.json implies {}", nlohmann::json(it->second->shape).dump(),
+                                            nlohmann::json(rule.hf_shape).dump()));
     }
     if (!model) continue;
     torch::Tensor t = read_hf_tensor(file, h, *it->second);
@@ -96,7 +94,7 @@ void load_hf(const planner::ModelShape& expected, GptModel* model, const std::st
 
 SafetensorsHeader read_safetensors_header(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) bad(path, "file", "cannot open");
+  if (!in) planner::throw_file_error(path, "file", "cannot open");
   const auto file_bytes = static_cast<uint64_t>(in.tellg());
   in.seekg(0);
   std::string head(std::min<uint64_t>(file_bytes, 8), '\0');
@@ -124,7 +122,7 @@ void import_model(const planner::ModelShape& shape, GptModel* model, const std::
   if (fs::is_directory(source) && fs::exists(source + "/model.safetensors")) {
     return load_hf(shape, model, source, source + "/model.safetensors", field);
   }
-  if (!fs::exists(source)) bad(source, field, "no such file or directory");
+  if (!fs::exists(source)) planner::throw_file_error(source, field, "no such file or directory");
   const CheckpointParameters params(resolve_checkpoint_dir(source, field));
   check_shape(params.shape(), shape, source, field);
   if (!model) return;

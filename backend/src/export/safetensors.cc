@@ -20,10 +20,6 @@
 namespace sprout::backend {
 namespace {
 
-[[noreturn]] void bad(const std::string& path, const std::string& field, const std::string& reason) {
-  throw planner::InputError({path, 0, 0}, field, reason);
-}
-
 uint64_t read_u64_le(const char* p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
@@ -49,34 +45,39 @@ uint64_t byte_count(const std::vector<int64_t>& shape, uint64_t element_bytes) {
 
 SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& j, const std::string& path) {
   const std::string field = "tensors." + name;
-  if (!j.is_object()) bad(path, field, "not an object");
+  if (!j.is_object()) planner::throw_file_error(path, field, "not an object");
   for (const auto& [key, value] : j.items()) {
-    if (key != "dtype" && key != "shape" && key != "data_offsets") bad(path, field + "." + key, "unknown key");
+    if (key != "dtype" && key != "shape" && key != "data_offsets")
+      planner::throw_file_error(path, field + "." + key, "unknown key");
   }
   SafetensorsEntry e;
   e.name = name;
-  if (!j.contains("dtype") || !j["dtype"].is_string()) bad(path, field + ".dtype", "missing or not a string");
+  if (!j.contains("dtype") || !j["dtype"].is_string())
+    planner::throw_file_error(path, field + ".dtype", "missing or not a string");
   e.dtype = j["dtype"].get<std::string>();
   const uint64_t element_bytes = safetensors_dtype_bytes(e.dtype);
-  if (element_bytes == 0) bad(path, field + ".dtype", "unknown dtype " + e.dtype);
-  if (!j.contains("shape") || !j["shape"].is_array()) bad(path, field + ".shape", "missing or not an array");
+  if (element_bytes == 0) planner::throw_file_error(path, field + ".dtype", "unknown dtype " + e.dtype);
+  if (!j.contains("shape") || !j["shape"].is_array())
+    planner::throw_file_error(path, field + ".shape", "missing or not an array");
   for (const auto& d : j["shape"]) {
     if (!d.is_number_unsigned() || d.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-      bad(path, field + ".shape", "not a list of non-negative integers: " + j["shape"].dump());
+      planner::throw_file_error(path, field + ".shape", "not a list of non-negative integers: " + j["shape"].dump());
     }
     e.shape.push_back(d.get<int64_t>());
   }
   const auto& offsets = j.contains("data_offsets") ? j["data_offsets"] : nlohmann::json();
   if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
       !offsets[1].is_number_unsigned()) {
-    bad(path, field + ".data_offsets", "missing or not two non-negative integers");
+    planner::throw_file_error(path, field + ".data_offsets", "missing or not two non-negative integers");
   }
   e.begin = offsets[0].get<uint64_t>();
   e.end = offsets[1].get<uint64_t>();
-  if (e.end < e.begin) bad(path, field + ".data_offsets", fmt::format("end {} before begin {}", e.end, e.begin));
+  if (e.end < e.begin)
+    planner::throw_file_error(path, field + ".data_offsets", fmt::format("end {} before begin {}", e.end, e.begin));
   const uint64_t expected = byte_count(e.shape, element_bytes);
   if (e.end - e.begin != expected) {
-    bad(path, field + ".data_offsets",
+    planner::throw_file_error(
+        path, field + ".data_offsets",
         fmt::format("{} bytes, but shape {} of {} needs {}", e.end - e.begin, j["shape"].dump(), e.dtype, expected));
   }
   return e;
@@ -89,14 +90,15 @@ void check_coverage(std::vector<SafetensorsEntry>& tensors, uint64_t data_bytes,
   uint64_t at = 0;
   for (const auto& t : tensors) {
     if (t.begin != at) {
-      bad(path, "tensors." + t.name + ".data_offsets",
-          fmt::format("begins at {}, but the previous tensor ends at {} ({})", t.begin, at,
-                      t.begin < at ? "overlap" : "hole"));
+      planner::throw_file_error(path, "tensors." + t.name + ".data_offsets",
+                                fmt::format("begins at {}, but the previous tensor ends at {} ({})", t.begin, at,
+                                            t.begin < at ? "overlap" : "hole"));
     }
     at = t.end;
   }
   if (at != data_bytes) {
-    bad(path, "data_offsets",
+    planner::throw_file_error(
+        path, "data_offsets",
         fmt::format("the tensors cover {} data bytes, but the file holds {} after the header", at, data_bytes));
   }
 }
@@ -113,25 +115,28 @@ uint64_t safetensors_dtype_bytes(const std::string& dtype) {
 
 SafetensorsHeader parse_safetensors_header(std::span<const char> head, uint64_t file_bytes, const std::string& path) {
   if (file_bytes < 8 || head.size() < 8) {
-    bad(path, "header length", fmt::format("the file has {} bytes, fewer than the 8-byte length prefix", file_bytes));
+    planner::throw_file_error(path, "header length",
+                              fmt::format("the file has {} bytes, fewer than the 8-byte length prefix", file_bytes));
   }
   const uint64_t n = read_u64_le(head.data());
   if (n > kSafetensorsMaxHeaderBytes) {
-    bad(path, "header length", fmt::format("{} bytes, more than the limit of {}", n, kSafetensorsMaxHeaderBytes));
+    planner::throw_file_error(path, "header length",
+                              fmt::format("{} bytes, more than the limit of {}", n, kSafetensorsMaxHeaderBytes));
   }
   if (n > file_bytes - 8) {
-    bad(path, "header length", fmt::format("{} bytes, but only {} follow the length prefix", n, file_bytes - 8));
+    planner::throw_file_error(path, "header length",
+                              fmt::format("{} bytes, but only {} follow the length prefix", n, file_bytes - 8));
   }
-  if (head.size() < 8 + n) bad(path, "header length", "header not read completely");
+  if (head.size() < 8 + n) planner::throw_file_error(path, "header length", "header not read completely");
   const std::string_view text(head.data() + 8, n);
-  if (n == 0 || text.front() != '{') bad(path, "header", "does not start with '{'");
+  if (n == 0 || text.front() != '{') planner::throw_file_error(path, "header", "does not start with '{'");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    bad(path, "header", std::string("not valid JSON: ") + e.what());
+    planner::throw_file_error(path, "header", std::string("not valid JSON: ") + e.what());
   }
-  if (!j.is_object()) bad(path, "header", "not a JSON object");
+  if (!j.is_object()) planner::throw_file_error(path, "header", "not a JSON object");
   SafetensorsHeader out;
   out.data_start = 8 + n;
   for (const auto& [key, value] : j.items()) {
@@ -139,9 +144,9 @@ SafetensorsHeader parse_safetensors_header(std::span<const char> head, uint64_t 
       out.tensors.push_back(parse_entry(key, value, path));
       continue;
     }
-    if (!value.is_object()) bad(path, "__metadata__", "not an object");
+    if (!value.is_object()) planner::throw_file_error(path, "__metadata__", "not an object");
     for (const auto& [mk, mv] : value.items()) {
-      if (!mv.is_string()) bad(path, "__metadata__." + mk, "not a string");
+      if (!mv.is_string()) planner::throw_file_error(path, "__metadata__." + mk, "not a string");
       out.metadata[mk] = mv.get<std::string>();
     }
   }

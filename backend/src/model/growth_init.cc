@@ -11,9 +11,6 @@
 namespace sprout::backend {
 namespace {
 
-uint32_t low_word(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t high_word(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
-
 // N(0, 1) for full index `index` of parameter `parameter`: Box-Muller on
 // two uniforms in (0, 1) (the +0.5 keeps log away from 0).
 double standard_normal(uint64_t index, uint64_t parameter, const PhiloxKey& key) {

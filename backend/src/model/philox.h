@@ -26,6 +26,10 @@ inline constexpr int kPhiloxRounds = 10;
 
 // Ten rounds of the Philox4x32 S-box on `counter` under `key` (the key is
 // bumped by the Weyl constants between rounds).
+// The two 32-bit halves of a 64-bit seed, index or site, as counter and key words.
+constexpr uint32_t low_word(uint64_t v) { return static_cast<uint32_t>(v); }
+constexpr uint32_t high_word(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
+
 constexpr PhiloxCounter philox4x32_10(PhiloxCounter c, PhiloxKey k) {
   for (int round = 0; round < kPhiloxRounds; ++round) {
     if (round > 0) {

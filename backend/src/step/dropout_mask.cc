@@ -15,9 +15,6 @@ namespace {
 
 constexpr int64_t kLow32 = 0xFFFFFFFFll;
 
-uint32_t low_word(uint64_t v) { return static_cast<uint32_t>(v); }
-uint32_t high_word(uint64_t v) { return static_cast<uint32_t>(v >> 32); }
-
 // The full-tensor index of local element i.
 int64_t full_index(int64_t i, const MaskPlacement& where) {
   return (i / where.run) * where.full_run + where.offset + i % where.run;

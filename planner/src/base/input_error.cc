@@ -40,4 +40,8 @@ InputError::InputError(SourceLocation where, std::string field, std::string reas
       field_(std::move(field)),
       reason_(std::move(reason)) {}
 
+void throw_file_error(const std::string& path, const std::string& field, const std::string& reason) {
+  throw InputError({path, 0, 0}, field, reason);
+}
+
 }  // namespace sprout::planner

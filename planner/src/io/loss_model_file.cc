@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/planner/io/loss_model_file.h"
 
-#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "sprout/planner/base/file_io.h"
@@ -99,9 +98,6 @@ LossModel parse_loss_model(const YAML::Node& root, const std::string& file) {
   return m;
 }
 
-// Shortest text that reads back as the same double.
-std::string num(double v) { return fmt::format("{}", v); }
-
 }  // namespace
 
 LossModel load_loss_model(const std::string& path) { return parse_loss_model(load_yaml_file(path), path); }
@@ -117,13 +113,13 @@ std::string loss_model_to_yaml(const LossModel& m) {
   out << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << m.name;
   if (!m.source.empty()) out << YAML::Key << "source" << YAML::Value << YAML::DoubleQuoted << m.source;
   out << YAML::Key << "law" << YAML::Value << "chinchilla";
-  out << YAML::Key << "E" << YAML::Value << num(m.e);
-  out << YAML::Key << "A" << YAML::Value << num(m.a);
-  out << YAML::Key << "B" << YAML::Value << num(m.b);
-  out << YAML::Key << "alpha" << YAML::Value << num(m.alpha);
-  out << YAML::Key << "beta" << YAML::Value << num(m.beta);
+  out << YAML::Key << "E" << YAML::Value << round_trip_text(m.e);
+  out << YAML::Key << "A" << YAML::Value << round_trip_text(m.a);
+  out << YAML::Key << "B" << YAML::Value << round_trip_text(m.b);
+  out << YAML::Key << "alpha" << YAML::Value << round_trip_text(m.alpha);
+  out << YAML::Key << "beta" << YAML::Value << round_trip_text(m.beta);
   out << YAML::Key << "growth" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << "token_efficiency" << YAML::Value << num(m.growth_token_efficiency);
+  out << YAML::Key << "token_efficiency" << YAML::Value << round_trip_text(m.growth_token_efficiency);
   if (!m.growth_source.empty()) {
     out << YAML::Key << "source" << YAML::Value << YAML::DoubleQuoted << m.growth_source;
   }
@@ -135,36 +131,36 @@ std::string loss_model_to_yaml(const LossModel& m) {
     for (const auto& r : fit.runs) out << YAML::DoubleQuoted << r;
     out << YAML::EndSeq;
     out << YAML::Key << "points" << YAML::Value << fit.points;
-    out << YAML::Key << "rmse" << YAML::Value << num(fit.rmse);
+    out << YAML::Key << "rmse" << YAML::Value << round_trip_text(fit.rmse);
     if (fit.held_out) {
       const auto& h = *fit.held_out;
       out << YAML::Key << "held_out" << YAML::Value << YAML::BeginMap;
       out << YAML::Key << "run" << YAML::Value << YAML::DoubleQuoted << h.run;
-      out << YAML::Key << "params" << YAML::Value << num(h.params);
-      out << YAML::Key << "tokens" << YAML::Value << num(h.tokens);
-      out << YAML::Key << "predicted_loss" << YAML::Value << num(h.predicted_loss);
-      out << YAML::Key << "actual_loss" << YAML::Value << num(h.actual_loss);
-      out << YAML::Key << "relative_error" << YAML::Value << num(h.relative_error);
-      out << YAML::Key << "curve_rmse" << YAML::Value << num(h.curve_rmse);
+      out << YAML::Key << "params" << YAML::Value << round_trip_text(h.params);
+      out << YAML::Key << "tokens" << YAML::Value << round_trip_text(h.tokens);
+      out << YAML::Key << "predicted_loss" << YAML::Value << round_trip_text(h.predicted_loss);
+      out << YAML::Key << "actual_loss" << YAML::Value << round_trip_text(h.actual_loss);
+      out << YAML::Key << "relative_error" << YAML::Value << round_trip_text(h.relative_error);
+      out << YAML::Key << "curve_rmse" << YAML::Value << round_trip_text(h.curve_rmse);
       out << YAML::EndMap;
     }
     if (fit.muscaling) {
       const auto& mu = *fit.muscaling;
       out << YAML::Key << "muscaling" << YAML::Value << YAML::BeginMap;
-      out << YAML::Key << "a" << YAML::Value << num(mu.a);
-      out << YAML::Key << "b" << YAML::Value << num(mu.b);
-      out << YAML::Key << "c" << YAML::Value << num(mu.c);
-      out << YAML::Key << "tokens" << YAML::Value << num(mu.tokens);
+      out << YAML::Key << "a" << YAML::Value << round_trip_text(mu.a);
+      out << YAML::Key << "b" << YAML::Value << round_trip_text(mu.b);
+      out << YAML::Key << "c" << YAML::Value << round_trip_text(mu.c);
+      out << YAML::Key << "tokens" << YAML::Value << round_trip_text(mu.tokens);
       if (mu.held_out_predicted_loss) {
-        out << YAML::Key << "held_out_predicted_loss" << YAML::Value << num(*mu.held_out_predicted_loss);
+        out << YAML::Key << "held_out_predicted_loss" << YAML::Value << round_trip_text(*mu.held_out_predicted_loss);
       }
       if (mu.held_out_relative_error) {
-        out << YAML::Key << "held_out_relative_error" << YAML::Value << num(*mu.held_out_relative_error);
+        out << YAML::Key << "held_out_relative_error" << YAML::Value << round_trip_text(*mu.held_out_relative_error);
       }
       out << YAML::EndMap;
     }
     out << YAML::Key << "growth_points" << YAML::Value << fit.growth_points;
-    out << YAML::Key << "growth_rmse" << YAML::Value << num(fit.growth_rmse);
+    out << YAML::Key << "growth_rmse" << YAML::Value << round_trip_text(fit.growth_rmse);
     out << YAML::EndMap;
   }
   out << YAML::EndMap;

@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Plans back to YAML, every stage spelled out in full, so that a written plan
 // reloads to the same numbers (tests/planner/plan_writer_test.cc).
-#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
 #include <filesystem>
 
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/io/yaml_fields.h"
 
 namespace sprout::planner {
 namespace {
-
-// Shortest text that reads back as the same double.
-std::string num(double v) { return fmt::format("{}", v); }
 
 // A profile is referred to by name when it is a shipped/named one (file stem
 // equals its name), else by its path.
@@ -33,7 +30,7 @@ std::string plan_to_yaml(const Plan& plan) {
       << profile_ref(plan.cluster.hardware.name, plan.cluster.hardware.source_file);
   out << YAML::Key << "gpus" << YAML::Value << plan.cluster.gpus;
   out << YAML::Key << "region" << YAML::Value << profile_ref(plan.cluster.region.name, plan.cluster.region.source_file);
-  out << YAML::Key << "price_usd_per_gpu_hour" << YAML::Value << num(plan.cluster.price_usd_per_gpu_hour);
+  out << YAML::Key << "price_usd_per_gpu_hour" << YAML::Value << round_trip_text(plan.cluster.price_usd_per_gpu_hour);
   out << YAML::Key << "power_model" << YAML::Value << to_string(plan.cluster.power_model);
 
   const TrainingSettings& t = plan.training;
@@ -46,31 +43,31 @@ std::string plan_to_yaml(const Plan& plan) {
     out << YAML::Key << "data" << YAML::Value << YAML::BeginSeq;
     for (const WeightedData& d : t.data_blend) {
       out << YAML::Flow << YAML::BeginMap << YAML::Key << "path" << YAML::Value << d.path << YAML::Key << "weight"
-          << YAML::Value << num(d.weight) << YAML::EndMap;
+          << YAML::Value << round_trip_text(d.weight) << YAML::EndMap;
     }
     out << YAML::EndSeq;
   }
   if (t.data_split != TrainingSettings{}.data_split) {
     out << YAML::Key << "data_split" << YAML::Value << YAML::Flow << YAML::BeginSeq;
-    for (double w : t.data_split) out << num(w);
+    for (double w : t.data_split) out << round_trip_text(w);
     out << YAML::EndSeq;
   }
   if (t.eod_mask_loss) out << YAML::Key << "eod_mask_loss" << YAML::Value << true;
   if (t.spike) {
     out << YAML::Key << "spike" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "z" << YAML::Value
-        << num(t.spike->z) << YAML::Key << "window" << YAML::Value << t.spike->window << YAML::Key << "action"
-        << YAML::Value << EnumNames<SpikeAction>::name(t.spike->action) << YAML::EndMap;
+        << round_trip_text(t.spike->z) << YAML::Key << "window" << YAML::Value << t.spike->window << YAML::Key
+        << "action" << YAML::Value << EnumNames<SpikeAction>::name(t.spike->action) << YAML::EndMap;
   }
   out << YAML::Key << "eval_every_steps" << YAML::Value << t.eval_every_steps;
   out << YAML::Key << "eval_batches" << YAML::Value << t.eval_batches;
   out << YAML::Key << "checkpoint_every_steps" << YAML::Value << t.checkpoint_every_steps;
   out << YAML::Key << "keep_checkpoints" << YAML::Value << t.keep_checkpoints;
   out << YAML::Key << "log_every_steps" << YAML::Value << t.log_every_steps;
-  out << YAML::Key << "grad_clip" << YAML::Value << num(t.grad_clip);
-  out << YAML::Key << "weight_decay" << YAML::Value << num(t.weight_decay);
-  out << YAML::Key << "beta1" << YAML::Value << num(t.beta1);
-  out << YAML::Key << "beta2" << YAML::Value << num(t.beta2);
-  out << YAML::Key << "min_lr_fraction" << YAML::Value << num(t.min_lr_fraction);
+  out << YAML::Key << "grad_clip" << YAML::Value << round_trip_text(t.grad_clip);
+  out << YAML::Key << "weight_decay" << YAML::Value << round_trip_text(t.weight_decay);
+  out << YAML::Key << "beta1" << YAML::Value << round_trip_text(t.beta1);
+  out << YAML::Key << "beta2" << YAML::Value << round_trip_text(t.beta2);
+  out << YAML::Key << "min_lr_fraction" << YAML::Value << round_trip_text(t.min_lr_fraction);
   out << YAML::Key << "device" << YAML::Value << t.device;
   out << YAML::Key << "dtype" << YAML::Value << t.dtype;
   out << YAML::Key << "threads" << YAML::Value << t.threads;
@@ -105,18 +102,18 @@ std::string plan_to_yaml(const Plan& plan) {
     if (st.framework != Framework::kMegatronLm) {
       out << YAML::Key << "framework" << YAML::Value << to_string(st.framework);
     }
-    out << YAML::Key << "dropout" << YAML::Value << num(st.dropout);
-    out << YAML::Key << "init_std" << YAML::Value << num(st.init_std);
+    out << YAML::Key << "dropout" << YAML::Value << round_trip_text(st.dropout);
+    out << YAML::Key << "init_std" << YAML::Value << round_trip_text(st.init_std);
     out << YAML::Key << "overlap_grad_reduce" << YAML::Value << st.overlap_grad_reduce;
-    out << YAML::Key << "tokens" << YAML::Value << num(st.tokens);
+    out << YAML::Key << "tokens" << YAML::Value << round_trip_text(st.tokens);
     if (st.batch_in_sequences) {
       out << YAML::Key << "global_batch_sequences" << YAML::Value
           << std::llround(st.global_batch_tokens / st.shape.seq_len);
     } else {
-      out << YAML::Key << "global_batch_tokens" << YAML::Value << num(st.global_batch_tokens);
+      out << YAML::Key << "global_batch_tokens" << YAML::Value << round_trip_text(st.global_batch_tokens);
     }
-    out << YAML::Key << "lr" << YAML::Value << num(st.lr);
-    out << YAML::Key << "warmup_fraction" << YAML::Value << num(st.warmup_fraction);
+    out << YAML::Key << "lr" << YAML::Value << round_trip_text(st.lr);
+    out << YAML::Key << "warmup_fraction" << YAML::Value << round_trip_text(st.warmup_fraction);
     if (st.recompute) out << YAML::Key << "recompute" << YAML::Value << to_string(*st.recompute);
     if (st.parallel) {
       const ParallelLayout& p = *st.parallel;
@@ -135,7 +132,7 @@ std::string plan_to_yaml(const Plan& plan) {
     }
     if (st.throughput_tflops_per_gpu) {
       out << YAML::Key << "throughput" << YAML::Value << YAML::Flow << YAML::BeginMap;
-      out << YAML::Key << "tflops_per_gpu" << YAML::Value << num(*st.throughput_tflops_per_gpu);
+      out << YAML::Key << "tflops_per_gpu" << YAML::Value << round_trip_text(*st.throughput_tflops_per_gpu);
       out << YAML::EndMap;
     }
     out << YAML::EndMap;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sprout/planner/io/yaml_fields.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -36,6 +38,8 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) { return load_yaml_string(read_file(path), path); }
+
+std::string round_trip_text(double v) { return fmt::format("{}", v); }
 
 std::optional<double> parse_finite_number(const std::string& text) {
   if (text.empty()) return std::nullopt;

@@ -12,7 +12,7 @@
 namespace sprout::planner {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kWorstError = std::numeric_limits<double>::infinity();
 
 // Weighted least squares y ~ X c with c >= 0, for up to three columns, from
 // the normal equations (G = X'WX, r = X'Wy, yy = y'Wy). The non-negative
@@ -20,7 +20,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // trying every subset and keeping the best feasible one is exact.
 struct NonNegativeFit {
   Eigen::Vector3d coefficients = Eigen::Vector3d::Zero();
-  double sse = kInf;
+  double sse = kWorstError;
 };
 
 NonNegativeFit non_negative_least_squares(const Eigen::Matrix3d& gram, const Eigen::Vector3d& xty, double yty,
@@ -58,7 +58,7 @@ std::pair<double, double> grid_minimise(SseAt sse_at, double lo, double hi, int 
   double step = (hi - lo) / cells;
   double x0 = lo, y0 = lo;  // corner of the current grid
   int n = cells;
-  double best = kInf, best_x = lo, best_y = lo;
+  double best = kWorstError, best_x = lo, best_y = lo;
   for (int level = 0; level < 3; ++level) {
     for (int i = 0; i <= n; ++i) {
       const double x = x0 + i * step;

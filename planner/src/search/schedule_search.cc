@@ -18,7 +18,7 @@
 namespace sprout::planner {
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 const SourceLocation kRequest{"search request", 0, 0};
 
 bool positive_finite(double v) { return std::isfinite(v) && v > 0; }
@@ -104,8 +104,8 @@ struct Limit {
 
 std::vector<Limit> limits_of(const SearchRequest& r) {
   return {{"budget_usd", r.budget_usd, &Costs::cost_usd},
-          {"deadline", r.deadline_seconds.value_or(kInf), &Costs::seconds},
-          {"max_co2e", r.max_co2e_kg.value_or(kInf), &Costs::co2e_kg}};
+          {"deadline", r.deadline_seconds.value_or(kUnbounded), &Costs::seconds},
+          {"max_co2e", r.max_co2e_kg.value_or(kUnbounded), &Costs::co2e_kg}};
 }
 
 std::string describe_amount(double Costs::*field, double v) {
@@ -144,7 +144,7 @@ std::optional<Infeasibility> minimum_schedule_problem(const SearchRequest& r, co
 
 // Whole iterations of `shape` that still fit every limit after `used`.
 long long iterations_left(const SearchRequest& r, const Costs& used, const ShapeCost& shape) {
-  double n = kInf;
+  double n = kUnbounded;
   for (const Limit& l : limits_of(r)) {
     const double per_iteration = shape.per_iteration.*l.field;
     if (per_iteration > 0) n = std::min(n, std::floor((l.limit - used.*l.field) / per_iteration));
@@ -305,8 +305,8 @@ ScheduleGraphProblem graph_problem(const SearchRequest& r, const std::vector<con
   graph.shapes = usable;
   graph.loss = r.loss_model;
   graph.budget_usd = r.budget_usd;
-  graph.deadline_s = r.deadline_seconds.value_or(kInf);
-  graph.max_co2e_kg = r.max_co2e_kg.value_or(kInf);
+  graph.deadline_s = r.deadline_seconds.value_or(kUnbounded);
+  graph.max_co2e_kg = r.max_co2e_kg.value_or(kUnbounded);
   graph.max_stages = r.max_stages;
   graph.max_schedules = static_cast<size_t>(r.max_schedules);
   double max_batch_tokens = 0, most_tokens = 0;

@@ -30,6 +30,10 @@ class InputError : public std::runtime_error {
   std::string reason_;
 };
 
+// An InputError about a whole file (a binary file, or one whose header is
+// wrong: no line to point at).
+[[noreturn]] void throw_file_error(const std::string& path, const std::string& field, const std::string& reason);
+
 // "file:line:col: field: reason" with the parts that are known.
 std::string format_input_error(const SourceLocation& where, const std::string& field, const std::string& reason);
 

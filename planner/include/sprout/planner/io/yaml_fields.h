@@ -82,4 +82,7 @@ SourceLocation location_of(const YAML::Node& node, const std::string& file);
 // Parses a YAML scalar as a finite double ("nan", "inf", ".nan" rejected).
 std::optional<double> parse_finite_number(const std::string& text);
 
+// The shortest text that parses back to the same double (what the writers emit).
+std::string round_trip_text(double v);
+
 }  // namespace sprout::planner
