@@ -7,31 +7,32 @@
 #include "sprout/planner/base/units.h"
 #include "sprout/planner/cost/estimate_json.h"
 #include "sprout/planner/cost/estimate_rows.h"
+#include "sprout/planner/io/yaml_fields.h"
 
 namespace sprout::cli {
 using namespace sprout::planner;
 
 namespace {
 
-std::string number(double v) { return fmt::format("{}", v); }
-
 // CSV: every figure unrounded; the baseline row is called scratch_baseline.
 std::vector<std::string> csv_row(const EstimateRow& r) {
-  std::vector<std::string> cells = {r.kind == EstimateRowKind::kScratch ? "scratch_baseline" : r.name, number(r.params),
-                                    number(r.tokens), number(r.flops)};
+  std::vector<std::string> cells = {r.kind == EstimateRowKind::kScratch ? "scratch_baseline" : r.name,
+                                    round_trip_text(r.params), round_trip_text(r.tokens), round_trip_text(r.flops)};
   if (r.stage) {
     const StageFigures& s = *r.stage;
-    cells.insert(cells.end(), {std::to_string(s.layout.tp), std::to_string(s.layout.pp), std::to_string(s.layout.dp),
-                               std::to_string(s.layout.micro_batch), std::to_string(s.layout.interleave),
-                               to_string(s.layout.recompute), number(s.tflops_per_gpu),
-                               number(s.hardware_tflops_per_gpu), number(s.mfu), number(s.iteration_s)});
+    cells.insert(cells.end(),
+                 {std::to_string(s.layout.tp), std::to_string(s.layout.pp), std::to_string(s.layout.dp),
+                  std::to_string(s.layout.micro_batch), std::to_string(s.layout.interleave),
+                  to_string(s.layout.recompute), round_trip_text(s.tflops_per_gpu),
+                  round_trip_text(s.hardware_tflops_per_gpu), round_trip_text(s.mfu), round_trip_text(s.iteration_s)});
   } else {
     cells.insert(cells.end(), 10, "");
   }
   const Costs& c = r.costs;
-  cells.insert(cells.end(), {std::to_string(r.gpus), number(c.seconds / kSecondsPerDay), number(c.gpu_hours),
-                             number(c.cost_usd), number(c.energy_kwh), number(c.co2e_kg), number(c.embodied_co2e_kg),
-                             r.stage ? number(r.stage->memory_gb_per_gpu) : ""});
+  cells.insert(cells.end(),
+               {std::to_string(r.gpus), round_trip_text(c.seconds / kSecondsPerDay), round_trip_text(c.gpu_hours),
+                round_trip_text(c.cost_usd), round_trip_text(c.energy_kwh), round_trip_text(c.co2e_kg),
+                round_trip_text(c.embodied_co2e_kg), r.stage ? round_trip_text(r.stage->memory_gb_per_gpu) : ""});
   return cells;
 }
 
@@ -142,8 +143,8 @@ std::string estimate_csv(const PlanEstimate& e, const Plan& plan, const simulato
     if (median) {
       const Costs* c = median_of(row, median);
       if (c) {
-        cells.insert(cells.end(), {number(c->seconds / kSecondsPerDay), number(c->gpu_hours), number(c->cost_usd),
-                                   number(c->co2e_kg)});
+        cells.insert(cells.end(), {round_trip_text(c->seconds / kSecondsPerDay), round_trip_text(c->gpu_hours),
+                                   round_trip_text(c->cost_usd), round_trip_text(c->co2e_kg)});
       } else {
         cells.insert(cells.end(), 4, "");
       }

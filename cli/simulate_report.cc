@@ -7,6 +7,7 @@
 
 #include "output.h"
 #include "sprout/planner/base/units.h"
+#include "sprout/planner/io/yaml_fields.h"
 
 namespace sprout::cli {
 using namespace sprout::simulator;
@@ -141,7 +142,7 @@ std::string simulation_csv(const SimulationReport& r) {
   auto add = [&](const std::string& name, const MetricBands& m, double expected, double mean, double interval_s) {
     std::vector<std::string> cells = {name};
     for (const Percentiles* p : {&m.days, &m.gpu_hours, &m.cost_usd, &m.energy_kwh, &m.co2e_kg}) {
-      for (double v : {p->p10, p->p50, p->p90}) cells.push_back(fmt::format("{}", v));
+      for (double v : {p->p10, p->p50, p->p90}) cells.push_back(planner::round_trip_text(v));
     }
     cells.push_back(fmt::format("{}", expected));
     cells.push_back(fmt::format("{}", mean));

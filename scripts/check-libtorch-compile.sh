@@ -40,8 +40,7 @@ else
     backend/src/*/*.cc backend/tools/*.cc tests/backend/*.cc cli/*.cc)
 fi
 err=$(mktemp)
-unity=$(mktemp --suffix=.cc)
-trap 'rm -f "$err" "$unity"' EXIT
+trap 'rm -f "$err"' EXIT
 # SPROUT_ONE_TRANSLATION_UNIT=1: first all sources as one translation unit
 # (LibTorch's headers parsed once: scripts/check-cuda-compile.sh's 5 sources
 # 74 s one by one, 21 s together); only when that fails or warns, each source
@@ -49,8 +48,8 @@ trap 'rm -f "$err" "$unity"' EXIT
 # names fails the first pass only). Not for the whole tree: its ~100 sources
 # clash.
 if [ "${SPROUT_ONE_TRANSLATION_UNIT:-0}" = 1 ]; then
-  printf '#include "%s"\n' "${sources[@]/#/$root/}" >"$unity"
-  if c++ "${flags[@]}" "$unity" 2>"$err" && [ ! -s "$err" ]; then
+  # One file including them all, read from standard input.
+  if printf '#include "%s"\n' "${sources[@]/#/$root/}" | c++ "${flags[@]}" -x c++ - 2>"$err" && [ ! -s "$err" ]; then
     echo "check-libtorch-compile: ${#sources[@]} sources against $torch_root (one translation unit), 0 failed"
     exit 0
   fi

@@ -299,8 +299,8 @@ TEST_F(DataParallel, ALayoutTheTrainerCannotRunIsRefusedAtStartAsAtExport) {
   EXPECT_GT(refusal->where.line, 1);
   EXPECT_EQ(r.err, fmt::format("{}:{}:{}: stages[0].parallel: {}\n", plan, refusal->where.line, refusal->where.column,
                                *problem));
-  auto ex = run_command(sprout::test::binary_path("cli/sprout") + " export " + plan + " --target slurm --out " + dir_ +
-                        "/tp2-export");
+  auto ex =
+      run_command(sprout::test::sprout_cmd() + " export " + plan + " --target slurm --out " + dir_ + "/tp2-export");
   EXPECT_EQ(ex.exit_code, 2);
   EXPECT_NE(ex.err.find(*problem), std::string::npos) << ex.err;
   EXPECT_FALSE(fs::exists(dir_ + "/tp2"));

@@ -196,7 +196,7 @@ TEST_F(FaultInjection, AFullDiskFailsTheWriteWithOneLineAndKeepsEarlierFiles) {
   // sprout export: the plan copy and the script are written atomically, so
   // a second export into the same directory under a 1 KiB limit fails naming
   // the file and leaves the first export's files whole.
-  const std::string sprout = sprout::test::binary_path("cli/sprout");
+  const std::string sprout = sprout::test::sprout_cmd();
   const std::string plan = sprout::test::source_path("plans/tiny-cpu.yaml");
   const std::string out = dir_ + "/export";
   auto ok = run_command(sprout + " export " + plan + " --target slurm --out " + out);

@@ -24,7 +24,7 @@
 
 namespace sprout::backend {
 
-inline const std::string kTrain = sprout::test::binary_path("backend/sprout-train");
+inline const std::string kTrain = sprout::test::sprout_train_cmd();
 inline constexpr double kLossRelativeTolerance = 1e-5;
 
 inline std::string layout(int tp, int pp, int dp, int micro_batch = 4) {
@@ -102,8 +102,7 @@ class ModelParallel : public ::testing::Test {
 
   // `sprout compare`'s pipeline bubbles of a run (measured, simulated, analytic).
   static nlohmann::json pipeline_bubbles(const std::string& plan, const std::string& run) {
-    auto r = sprout::test::run_command(sprout::test::binary_path("cli/sprout") + " compare " + plan + " " + run +
-                                       " --format json");
+    auto r = sprout::test::run_command(sprout::test::sprout_cmd() + " compare " + plan + " " + run + " --format json");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return r.exit_code == 0 ? nlohmann::json::parse(r.out)["pipeline_bubbles"] : nlohmann::json::array();
   }

@@ -31,7 +31,7 @@ using sprout::test::run_command;
 // of a few milliseconds, so scheduling noise of a millisecond matters less.
 // Returns `sprout compare`'s bubble entry.
 nlohmann::json run_pipelined(const std::string& name, int interleave, int steps) {
-  const std::string train = sprout::test::binary_path("backend/sprout-train");
+  const std::string train = sprout::test::sprout_train_cmd();
   const std::string dir = sprout::test::make_temp_dir("bubble-e2e-" + name);
   test::write_tiny_corpus(dir + "/corpus.txt");
   EXPECT_EQ(run_command(train + " prepare --input " + dir + "/corpus.txt --out " + dir + "/data").exit_code, 0);
@@ -51,7 +51,7 @@ nlohmann::json run_pipelined(const std::string& name, int interleave, int steps)
   test::RankProcesses ranks(2, train + " --plan " + plan + " --data " + dir + "/data --out " + run + " --quiet",
                             run + ".log");
   EXPECT_EQ(ranks.wait_all(300), (std::vector<int>{0, 0})) << ranks.log(0) << ranks.log(1);
-  auto r = run_command(sprout::test::binary_path("cli/sprout") + " compare " + plan + " " + run + " --format json");
+  auto r = run_command(sprout::test::sprout_cmd() + " compare " + plan + " " + run + " --format json");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto bubbles = r.exit_code == 0 ? nlohmann::json::parse(r.out)["pipeline_bubbles"] : nlohmann::json();
   EXPECT_EQ(bubbles.size(), 1u) << bubbles;

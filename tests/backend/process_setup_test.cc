@@ -19,9 +19,8 @@ namespace {
 // How many times a start of sprout-train with `environment` loaded LibTorch
 // (the dynamic loader names each file it maps: LD_DEBUG=files).
 int libtorch_loads(const std::string& environment) {
-  const auto r =
-      sprout::test::run_command("env -u GLOG_minloglevel -u OMP_WAIT_POLICY " + environment + " LD_DEBUG=files " +
-                                sprout::test::binary_path("backend/sprout-train") + " --version");
+  const auto r = sprout::test::run_command("env -u GLOG_minloglevel -u OMP_WAIT_POLICY " + environment +
+                                           " LD_DEBUG=files " + sprout::test::sprout_train_cmd() + " --version");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const std::regex load(R"(file=libtorch_cpu\.so[.0-9]* \[0\];  needed by )");
   return static_cast<int>(

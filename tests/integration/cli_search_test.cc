@@ -181,7 +181,7 @@ namespace {
 // The search ranks by the planner's failure-free costs; the shown schedules
 // also get the simulator's spread.
 TEST(CliSearchRisk, ShownSchedulesCarrySimulatedBands) {
-  auto r = test::run_command(test::binary_path("cli/sprout") +
+  auto r = test::run_command(test::sprout_cmd() +
                              " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
                              "--region cn-north --top 2 --risk-trials 300 --format json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -199,7 +199,7 @@ TEST(CliSearchRisk, ShownSchedulesCarrySimulatedBands) {
 // --confidence (default 0.5): the budget holds for the simulated run, failures
 // included, not only for the failure-free plan; the output says which.
 TEST(CliSearchRisk, TheBudgetHoldsAtTheChosenPercentile) {
-  const std::string base = test::binary_path("cli/sprout") +
+  const std::string base = test::sprout_cmd() +
                            " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
                            "--region cn-north --top 3 --risk-trials 300 --format json";
   for (const char* confidence : {"", " --confidence 0.9"}) {
@@ -220,7 +220,7 @@ TEST(CliSearchRisk, TheBudgetHoldsAtTheChosenPercentile) {
   auto none = test::run_command(base + " --confidence none");
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_TRUE(nlohmann::json::parse(none.out)["confidence"].is_null());
-  auto table = test::run_command(test::binary_path("cli/sprout") +
+  auto table = test::run_command(test::sprout_cmd() +
                                  " search --target-params 101e9 --budget-usd 100000 --hardware a800 --gpus 192 "
                                  "--region cn-north --top 1 --risk-trials 0");
   ASSERT_EQ(table.exit_code, 0) << table.err;

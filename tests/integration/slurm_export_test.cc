@@ -50,8 +50,8 @@ void SlurmExport::preempt_stand_in_trainer(const std::string& name, bool to_batc
   const std::string trainer = dir + "/fake-train";
   std::ofstream(trainer) << kFakeTrainer;
   fs::permissions(trainer, fs::perms::all, fs::perm_options::add);
-  auto ex = run_command(binary_path("cli/sprout") + " export " + source_path("plans/tiny-cpu.yaml") +
-                        " --target slurm --out " + dir + "/job --gpus 2 --nodes 1");
+  auto ex = run_command(sprout_cmd() + " export " + source_path("plans/tiny-cpu.yaml") + " --target slurm --out " +
+                        dir + "/job --gpus 2 --nodes 1");
   ASSERT_EQ(ex.exit_code, 0) << ex.err;
 
   auto sub = run_command("cd " + dir + " && " + env() + "SPROUT_TRAIN=" + trainer +
@@ -161,7 +161,7 @@ std::string submit(const std::string& dir, const std::string& trainer, const std
 // checkpoints, the job requeues and resumes) and end with exactly the losses
 // of a run that was never interrupted.
 TEST_F(SlurmExport, RealRanksTrainSurvivePreemptionAndMatchAnUninterruptedRun) {
-  const std::string trainer_ = binary_path("backend/sprout-train");
+  const std::string trainer_ = sprout_train_cmd();
   if (!fs::exists(trainer_)) GTEST_SKIP() << trainer_ << " not built (SPROUT_BACKEND off)";
   const std::string dir = make_temp_dir("slurm-train");
   fs::permissions(dir, fs::perms::all, fs::perm_options::add);
@@ -181,8 +181,7 @@ TEST_F(SlurmExport, RealRanksTrainSurvivePreemptionAndMatchAnUninterruptedRun) {
   const auto ref_summary = nlohmann::json::parse(planner::read_file(dir + "/reference/summary.json"));
   EXPECT_EQ(ref_summary["distributed"]["rendezvous"], "slurm");
 
-  auto ex = run_command(binary_path("cli/sprout") + " export " + dir + "/plan.yaml --target slurm --out " + dir +
-                        "/job --nodes 1");
+  auto ex = run_command(sprout_cmd() + " export " + dir + "/plan.yaml --target slurm --out " + dir + "/job --nodes 1");
   ASSERT_EQ(ex.exit_code, 0) << ex.err;
   const std::string job = submit(dir, trainer_, dir + "/job/sprout.sbatch");
   ASSERT_TRUE(wait_until_running(job, 30)) << "job " << job << " never ran";
@@ -226,7 +225,7 @@ TEST_F(SlurmExport, RealRanksTrainSurvivePreemptionAndMatchAnUninterruptedRun) {
 // machine they share cores), they find each other through Slurm's variables
 // and train the losses of one process.
 TEST_F(SlurmExport, FourTasksOfATensorAndPipelineParallelPlanMatchOneProcess) {
-  const std::string trainer_ = binary_path("backend/sprout-train");
+  const std::string trainer_ = sprout_train_cmd();
   if (!fs::exists(trainer_)) GTEST_SKIP() << trainer_ << " not built (SPROUT_BACKEND off)";
   const std::string dir = make_temp_dir("slurm-tp-pp");
   fs::permissions(dir, fs::perms::all, fs::perm_options::add);
@@ -241,8 +240,7 @@ TEST_F(SlurmExport, FourTasksOfATensorAndPipelineParallelPlanMatchOneProcess) {
                          "/one --quiet");
   ASSERT_EQ(ref.exit_code, 0) << ref.err;
 
-  auto ex = run_command(binary_path("cli/sprout") + " export " + dir + "/plan.yaml --target slurm --out " + dir +
-                        "/job --nodes 1");
+  auto ex = run_command(sprout_cmd() + " export " + dir + "/plan.yaml --target slurm --out " + dir + "/job --nodes 1");
   ASSERT_EQ(ex.exit_code, 0) << ex.err;
   EXPECT_NE(planner::read_file(dir + "/job/sprout.sbatch").find("--ntasks=4"), std::string::npos);
   const std::string job = submit(dir, trainer_, dir + "/job/sprout.sbatch");
@@ -313,7 +311,7 @@ std::map<std::string, std::string> final_weights(const std::string& run) {
 // would), and ends with the losses and final weights of an uninterrupted run,
 // bit for bit.
 TEST_F(SlurmExport, SoakFourTaskGrowthRunKilledOrPreemptedFiveTimesEndsBitwiseEqual) {
-  const std::string trainer_ = binary_path("backend/sprout-train");
+  const std::string trainer_ = sprout_train_cmd();
   if (!fs::exists(trainer_)) GTEST_SKIP() << trainer_ << " not built (SPROUT_BACKEND off)";
   const std::string dir = make_temp_dir("slurm-soak");
   fs::permissions(dir, fs::perms::all, fs::perm_options::add);
@@ -328,8 +326,8 @@ TEST_F(SlurmExport, SoakFourTaskGrowthRunKilledOrPreemptedFiveTimesEndsBitwiseEq
   for (size_t at; (at = plan.find("tokens: 13312")) != std::string::npos;) plan.replace(at, 13, "tokens: 39936");
   planner::write_file_atomically(dir + "/plan.yaml", plan);
   for (const char* job_dir : {"reference", "soak"}) {
-    auto ex = run_command(binary_path("cli/sprout") + " export " + dir + "/plan.yaml --target slurm --out " + dir +
-                          "/" + job_dir + " --nodes 1");
+    auto ex = run_command(sprout_cmd() + " export " + dir + "/plan.yaml --target slurm --out " + dir + "/" + job_dir +
+                          " --nodes 1");
     ASSERT_EQ(ex.exit_code, 0) << ex.err;
   }
   const std::string ref_job = submit(dir, trainer_, dir + "/reference/sprout.sbatch");

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "sprout/planner/io/plan_loader.h"
+#include "sprout/planner/io/yaml_fields.h"
 
 namespace sprout::planner {
 
@@ -21,7 +22,7 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
   };
   // `prefix` names the mapping a key is in for its source ("" at the top).
   auto number = [&](const std::string& prefix, const std::string& key, double v) {
-    out << YAML::Key << key << YAML::Value << fmt::format("{}", v) << YAML::Comment(source_of(prefix + key));
+    out << YAML::Key << key << YAML::Value << round_trip_text(v) << YAML::Comment(source_of(prefix + key));
   };
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << hw.name;
@@ -39,7 +40,7 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
   auto table = [&](const std::string& prefix, const std::string& key, const std::vector<EfficiencyPoint>& points) {
     begin_table(prefix, key);
     for (const auto& p : points)
-      flow_row({{"flops", fmt::format("{:.6g}", p.flops)}, {"efficiency", fmt::format("{}", p.efficiency)}});
+      flow_row({{"flops", fmt::format("{:.6g}", p.flops)}, {"efficiency", round_trip_text(p.efficiency)}});
     out << YAML::EndSeq;
   };
   auto throughput = [&](const std::string& prefix, const DtypeThroughput& t) {
@@ -52,7 +53,7 @@ std::string hardware_profile_to_yaml(const HardwareProfile& hw, const std::map<s
         flow_row({{"m", fmt::format("{}", s.m)},
                   {"n", fmt::format("{}", s.n)},
                   {"k", fmt::format("{}", s.k)},
-                  {"efficiency", fmt::format("{}", s.efficiency)}});
+                  {"efficiency", round_trip_text(s.efficiency)}});
       }
       out << YAML::EndSeq;
     }
