@@ -83,13 +83,11 @@ test-sanitize: deps
 # built once with clang, -fsanitize=fuzzer-no-link,address,undefined; their
 # tests (ctest labels planner, simulator, integration) run under the
 # sanitizers, and every libFuzzer target runs FUZZ_SECONDS from its seeds
-# (label fuzz). -O1 -g1 as the sanitizer build. A unity build of the tests
-# only: the one build in CI that compiles each planner, simulator and CLI
-# source alone.
+# (label fuzz). -O1 -g1 as the sanitizer build.
 hardened-build:
 	@scripts/install-deps.sh --fuzz
 	@CC=clang CXX=clang++ cmake -S . -B $(HARDENED_BUILD_DIR) -G Ninja $(SANITIZE_COMMON) -DSPROUT_FUZZ=ON \
-	  -DSPROUT_BACKEND=OFF -DSPROUT_GUI=OFF -DSPROUT_UNITY_BUILD=TESTS -DSPROUT_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  -DSPROUT_BACKEND=OFF -DSPROUT_GUI=OFF -DSPROUT_UNITY_BUILD=ON -DSPROUT_FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	  $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(HARDENED_BUILD_DIR)
 
