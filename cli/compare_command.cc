@@ -43,6 +43,7 @@ std::string show_hours(double v) { return human_hours(v); }
 std::string show_usd(double v) { return human_usd(v); }
 std::string show_kwh(double v) { return human_energy_kwh(v); }
 std::string show_kg(double v) { return human_mass_kg(v); }
+std::string show_gb(double v) { return fmt::format("{:.3g} GB", v); }
 
 const Metric kMetrics[] = {
     {"wall_seconds", "wall time", &StageComparison::wall_seconds, show_seconds},
@@ -54,19 +55,25 @@ const Metric kMetrics[] = {
     {"co2e_kg", "CO2e", &StageComparison::co2e_kg, show_kg},
 };
 
+// Where the run measured it (StageComparison::peak_memory_gb).
+const char* const kPeakMemoryKey = "peak_memory_gb";
+const char* const kPeakMemoryTitle = "peak memory";
+
+nlohmann::json metric_json(const PredictedActual& v) {
+  return {{"predicted", v.predicted},
+          {"actual", v.actual},
+          {"error", v.error_abs()},
+          {"error_fraction", v.error_fraction()}};
+}
+
 nlohmann::json stage_json(const StageComparison& s) {
   nlohmann::json j = {{"name", s.name},
                       {"reached", s.reached},
                       {"complete", s.complete},
                       {"fraction_done", s.fraction_done},
                       {"tokens", s.tokens}};
-  for (const auto& m : kMetrics) {
-    const PredictedActual& v = s.*m.field;
-    j["metrics"][m.key] = {{"predicted", v.predicted},
-                           {"actual", v.actual},
-                           {"error", v.error_abs()},
-                           {"error_fraction", v.error_fraction()}};
-  }
+  for (const auto& m : kMetrics) j["metrics"][m.key] = metric_json(s.*m.field);
+  if (s.peak_memory_gb) j["metrics"][kPeakMemoryKey] = metric_json(*s.peak_memory_gb);
   j["final_train_loss"] = s.final_train_loss ? nlohmann::json(*s.final_train_loss) : nlohmann::json();
   j["final_val_loss"] = s.final_val_loss ? nlohmann::json(*s.final_val_loss) : nlohmann::json();
   return j;
@@ -77,13 +84,16 @@ std::string stage_label(const StageComparison& s) {
   return fmt::format("{} ({:.0f}%)", s.name, 100 * s.fraction_done);
 }
 
+void add_row(TextTable& t, const StageComparison& s, const char* title, const PredictedActual& v,
+             std::string (*show)(double), bool human) {
+  t.add_row({stage_label(s), title, human ? show(v.predicted) : fmt::format("{}", v.predicted),
+             human ? show(v.actual) : fmt::format("{}", v.actual),
+             human ? fmt::format("{:+.1f}%", 100 * v.error_fraction()) : fmt::format("{}", v.error_fraction())});
+}
+
 void add_rows(TextTable& t, const StageComparison& s, bool human) {
-  for (const auto& m : kMetrics) {
-    const PredictedActual& v = s.*m.field;
-    t.add_row({stage_label(s), m.title, human ? m.show(v.predicted) : fmt::format("{}", v.predicted),
-               human ? m.show(v.actual) : fmt::format("{}", v.actual),
-               human ? fmt::format("{:+.1f}%", 100 * v.error_fraction()) : fmt::format("{}", v.error_fraction())});
-  }
+  for (const auto& m : kMetrics) add_row(t, s, m.title, s.*m.field, m.show, human);
+  if (s.peak_memory_gb) add_row(t, s, kPeakMemoryTitle, *s.peak_memory_gb, show_gb, human);
 }
 
 // --calibrate OUT.yaml: the plan's hardware profile fitted to the run, each

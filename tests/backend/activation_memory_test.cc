@@ -4,7 +4,8 @@
 // measures with it lies within 20% of the planner's activation-memory model
 // of sprout-train (planner::ActivationFootprint, docs/formulas.md
 // "Activation memory of sprout-train") for no, selective and full
-// recomputation on three shapes (fp32, one process).
+// recomputation on three shapes (fp32, one process); the model states it
+// counts are the trainer's tensors' bytes.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -55,12 +56,20 @@ struct Execution {
   double dropout = 0;
 };
 
-// One training step of `c` (one micro-batch) on one process: its measured
-// activation peak.
-int64_t measured_activation_peak(const MemoryCase& c, const Execution& x, Recompute recompute, MemoryMeter& meter) {
+// A model and its optimizer after one training step.
+struct SteppedModel {
+  GptModel model;
+  AdamWState optimizer;
+  int64_t activation_peak_bytes = 0;
+};
+
+// One training step of `c` (one micro-batch) on one process.
+SteppedModel step_once(const MemoryCase& c, const Execution& x, Recompute recompute, MemoryMeter& meter) {
   at::Generator gen = make_cpu_generator(21);
-  GptModel model = make_gpt({c.shape, 0.02, x.dropout}, gen);
-  AdamWState optimizer = make_adamw_state(model.parameters());
+  SteppedModel out{make_gpt({c.shape, 0.02, x.dropout}, gen), {}, 0};
+  GptModel& model = out.model;
+  AdamWState& optimizer = out.optimizer;
+  optimizer = make_adamw_state(model.parameters());
   const std::string dir = sprout::test::make_temp_dir("activation-memory");
   std::vector<uint32_t> tokens(50000);
   std::mt19937 random(21);
@@ -81,7 +90,12 @@ int64_t measured_activation_peak(const MemoryCase& c, const Execution& x, Recomp
   spec.recompute = recompute;
   spec.memory = &meter;
   SingleProcessCommunicator comm;
-  return train_step(model, optimizer, AdamWSettings{}, nullptr, spec, comm).activation_peak_bytes;
+  out.activation_peak_bytes = train_step(model, optimizer, AdamWSettings{}, nullptr, spec, comm).activation_peak_bytes;
+  return out;
+}
+
+int64_t measured_activation_peak(const MemoryCase& c, const Execution& x, Recompute recompute, MemoryMeter& meter) {
+  return step_once(c, x, recompute, meter).activation_peak_bytes;
 }
 
 planner::ModelShape shape(int layers, int hidden, int heads, int seq_len,
@@ -118,6 +132,37 @@ TEST(ActivationMemory, MeasuredPeakIsWithin20PercentOfThePlannersModel) {
         EXPECT_LE(ratio, 1.2) << what;
       }
     }
+  }
+}
+
+// The model states the planner counts for sprout-train (16 bytes a
+// parameter: fp32 weights and gradients, AdamW's two fp32 moments) are the
+// bytes of the trainer's tensors after a step, in fp32 and under bf16
+// autocast alike (autocast's bf16 weight copies are transients, counted
+// with the activations).
+TEST(ModelStates, TheTrainersTensorsAreWhatThePlannerCounts) {
+  MemoryMeter meter(torch::kCPU);
+  const MemoryCase c{shape(2, 128, 4, 64), 4};
+  for (bool bf16 : {false, true}) {
+    const SteppedModel stepped = step_once(c, Execution{bf16, 0}, Recompute::kNone, meter);
+    double weights = 0, gradients = 0, moments = 0;
+    for (const torch::Tensor& p : stepped.model.parameters()) {
+      weights += static_cast<double>(p.nbytes());
+      ASSERT_TRUE(p.grad().defined());
+      gradients += static_cast<double>(p.grad().nbytes());
+    }
+    for (const AdamWMoments& m : stepped.optimizer.moments) {
+      moments += static_cast<double>(m.exp_avg.nbytes() + m.exp_avg_sq.nbytes());
+    }
+    planner::ParallelLayout layout;
+    layout.micro_batch = c.micro_batch;
+    const auto planned =
+        planner::memory_per_gpu(c.shape, layout, planner::AttentionKernel::kStandard, 0, 1, planner::HardwareProfile{},
+                                planner::sprout_train_footprint(bf16 ? "bf16" : "fp32"));
+    // The planner's GB back in bytes: equal up to the division's rounding.
+    EXPECT_NEAR(weights, planned.weights_gb * 1e9, 1e-9 * weights) << (bf16 ? "bf16" : "fp32");
+    EXPECT_NEAR(gradients, planned.gradients_gb * 1e9, 1e-9 * gradients) << (bf16 ? "bf16" : "fp32");
+    EXPECT_NEAR(moments, planned.optimizer_gb * 1e9, 1e-9 * moments) << (bf16 ? "bf16" : "fp32");
   }
 }
 

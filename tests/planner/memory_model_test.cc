@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "sprout/planner/cost/estimate.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
@@ -93,6 +94,60 @@ TEST(MemoryModel, ModelStatesAre18BytesPerParameterOr6PlusTwelveOverDp) {
   zero1.distributed_optimizer = true;
   mem = memory_per_gpu(m, zero1, AttentionKernel::kStandard, 0.1, 24, hw);
   EXPECT_NEAR(mem.weights_gb + mem.gradients_gb + mem.optimizer_gb, (6 + 12.0 / 96) * params / 1e9, 1e-6);
+}
+
+// sprout-train keeps fp32 parameters and gradients and AdamW's two fp32
+// moments: 16 bytes a parameter (Rajbhandari et al. 2020, ZeRO, sec. 3.1's
+// accounting without a 16-bit copy), 8 + 8/DP under its ZeRO-1; its
+// activations are its own footprint's, not Korthikanti's.
+TEST(MemoryModel, SproutTrainModelStatesAre16BytesPerParameterOr8PlusEightOverDp) {
+  HardwareProfile hw;
+  const auto m = gpt_shape(4, 256, 8, 256);
+  auto p = layout(1, 1, 4, Recompute::kNone, false, 4);
+  for (auto footprint : {ActivationFootprint::kSproutTrainFp32, ActivationFootprint::kSproutTrainBf16}) {
+    auto mem = memory_per_gpu(m, p, AttentionKernel::kStandard, 0, 8, hw, footprint);
+    const double params = mem.parameters_per_gpu;
+    EXPECT_NEAR(params, parameter_count(m), 1e-6 * parameter_count(m));
+    EXPECT_NEAR(mem.weights_gb, 4 * params / 1e9, 1e-12);
+    EXPECT_NEAR(mem.gradients_gb, 4 * params / 1e9, 1e-12);
+    EXPECT_NEAR(mem.optimizer_gb, 8 * params / 1e9, 1e-12);
+    EXPECT_NEAR(mem.activations_gb * 1e9, activation_bytes_per_gpu(m, p, AttentionKernel::kStandard, 0, 8, footprint),
+                1e-3);
+    auto zero1 = p;
+    zero1.distributed_optimizer = true;
+    mem = memory_per_gpu(m, zero1, AttentionKernel::kStandard, 0, 8, hw, footprint);
+    EXPECT_NEAR(mem.weights_gb + mem.gradients_gb + mem.optimizer_gb, (8 + 8.0 / 4) * params / 1e9, 1e-12);
+  }
+  // Megatron's 18 bytes and Korthikanti's activations by default.
+  const auto megatron = memory_per_gpu(m, p, AttentionKernel::kStandard, 0, 8, hw);
+  EXPECT_NEAR(megatron.weights_gb + megatron.gradients_gb + megatron.optimizer_gb,
+              18 * megatron.parameters_per_gpu / 1e9, 1e-12);
+  EXPECT_EQ(memory_footprint_of(Framework::kSproutTrain, "bf16"), ActivationFootprint::kSproutTrainBf16);
+  EXPECT_EQ(memory_footprint_of(Framework::kMegatronLm, "bf16"), ActivationFootprint::kMegatronFp16);
+  // Uneven stages count each stage's own states in the trainer's bytes too.
+  auto uneven = layout(1, 3, 1, Recompute::kNone, false, 4);
+  uneven.stage_layers = {1, 2, 1};
+  const auto stages =
+      memory_per_gpu(m, uneven, AttentionKernel::kStandard, 0, 8, hw, ActivationFootprint::kSproutTrainFp32);
+  EXPECT_NEAR(stages.weights_gb + stages.gradients_gb + stages.optimizer_gb, 16 * stages.parameters_per_gpu / 1e9,
+              1e-12);
+  EXPECT_GT(stages.activations_gb, 0);
+}
+
+// A plan trained by sprout-train is sized by sprout-train's memory: `sprout
+// plan`'s GB/GPU and what fits.
+TEST(MemoryModel, APlanForSproutTrainIsSizedByTheTrainersMemory) {
+  const Plan plan = load_plan(test::source_path("plans/cpu-matrix/gelu-mha-fp32-learned.yaml"));
+  const Stage& st = plan.stages.front();
+  ASSERT_EQ(st.framework, Framework::kSproutTrain);
+  const PlanEstimate est = estimate_plan(plan);
+  const StageEstimate& se = est.stages.front();
+  const auto trainer = memory_per_gpu(st.shape, se.layout, st.attention, st.dropout, se.iteration.micro_batches,
+                                      plan.cluster.hardware, ActivationFootprint::kSproutTrainFp32);
+  EXPECT_DOUBLE_EQ(se.memory.total_gb(), trainer.total_gb());
+  const auto megatron =
+      memory_per_gpu(st.shape, se.layout, st.attention, st.dropout, se.iteration.micro_batches, plan.cluster.hardware);
+  EXPECT_NE(se.memory.total_gb(), megatron.total_gb());
 }
 
 TEST(MemoryModel, A101BModelOnOneGpuIsRejectedWithAReason) {

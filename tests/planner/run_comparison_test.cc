@@ -206,6 +206,48 @@ TEST(RunComparison, ARunStillWritingIsComparedForWhatItDid) {
   EXPECT_LE(std::fabs(c.stages[1].wall_seconds.error_fraction()), 0.3);
 }
 
+// Peak memory where the run measured it: the ranks' steady step peaks at a
+// stage's end against the planner's states and activations (no reserve).
+TEST(RunComparison, PeakMemoryIsComparedWhereTheRunMeasuredIt) {
+  Plan plan = load_plan(test::source_path("plans/tiny-cpu.yaml"));
+  const PlanEstimate estimate = estimate_plan(plan);
+  // The recorded run predates the memory meter: no memory row.
+  RunComparison c = compare_run(plan, estimate, read_run(recorded()));
+  EXPECT_FALSE(c.stages[0].peak_memory_gb);
+  EXPECT_FALSE(c.total.peak_memory_gb);
+  // Each stage's last evaluation with two ranks' peaks: the larger counts.
+  const std::string dir = copy_of_recorded("peak-memory");
+  std::istringstream in(read_file(dir + "/telemetry.jsonl"));
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  const std::map<std::string, std::vector<double>> peaks = {
+      {"small", {2e6, 3e6}}, {"wide", {9e6, 7e6}}, {"deep", {5e6, 4e6}}};
+  for (const auto& [stage, bytes] : peaks) {
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+      if (it->value("stage", "") == stage && it->value("event", "") == "eval") {
+        (*it)["rank_steady_memory_bytes"] = bytes;
+        break;
+      }
+    }
+  }
+  std::string text;
+  for (const auto& j : lines) text += j.dump() + "\n";
+  write_file_atomically(dir + "/telemetry.jsonl", text);
+  c = compare_run(plan, estimate, read_run(dir));
+  const double expected_actual[] = {3e-3, 9e-3, 5e-3};
+  double most_predicted = 0;
+  for (size_t k = 0; k < 3; ++k) {
+    ASSERT_TRUE(c.stages[k].peak_memory_gb) << k;
+    EXPECT_DOUBLE_EQ(c.stages[k].peak_memory_gb->actual, expected_actual[k]);
+    const MemoryBreakdown& m = estimate.stages[k].memory;
+    EXPECT_DOUBLE_EQ(c.stages[k].peak_memory_gb->predicted, m.total_gb() - m.reserved_gb);
+    most_predicted = std::max(most_predicted, m.total_gb() - m.reserved_gb);
+  }
+  ASSERT_TRUE(c.total.peak_memory_gb);
+  EXPECT_DOUBLE_EQ(c.total.peak_memory_gb->actual, 9e-3);
+  EXPECT_DOUBLE_EQ(c.total.peak_memory_gb->predicted, most_predicted);
+}
+
 TEST(RunComparison, BadRunDirectoriesAreClearErrors) {
   Plan plan = load_plan(test::source_path("plans/tiny-cpu.yaml"));
   const PlanEstimate e = estimate_plan(plan);

@@ -127,7 +127,12 @@ TEST(TelemetryRecord, BadLinesNameTheLineAndTheField) {
             std::string::npos);
   EXPECT_EQ(telemetry_error(
                 R"({"step": 1, "stage": "s", "tokens": 1, "event": "eval", "rank_steady_memory_bytes": [1, "x"]})"),
-            "telemetry.jsonl:7: telemetry.rank_steady_memory_bytes: expected an array of byte counts, one per rank");
+            "telemetry.jsonl:7: telemetry.rank_steady_memory_bytes: expected an array of byte counts (>= 0), one per "
+            "rank");
+  EXPECT_EQ(telemetry_error(
+                R"({"step": 1, "stage": "s", "tokens": 1, "event": "eval", "rank_steady_memory_bytes": [1, -2]})"),
+            "telemetry.jsonl:7: telemetry.rank_steady_memory_bytes: expected an array of byte counts (>= 0), one per "
+            "rank");
   EXPECT_NE(telemetry_error(R"({"step": 1, "stage": "s", "tokens": 1, "event": "grow", "from": {"layers": 1}})")
                 .find("telemetry.jsonl:7: telemetry.from: "),
             std::string::npos);

@@ -69,7 +69,9 @@ TEST(ThroughputModel, DataParallelReductionIsRingAllReduceOverTheSlowestLink) {
   w.shape.layers = 8;
   w.overlap_grad_reduce = false;
   auto est = estimate_iteration(w, hw);
-  const double params = (8 * parameters_per_layer(w.shape) + embedding_parameters(w.shape)) / 8;
+  // The whole model on one pipeline stage: its layers, embedding and final norm, over TP 8.
+  const double params =
+      (8 * parameters_per_layer(w.shape) + embedding_parameters(w.shape) + norm_parameters(w.shape)) / 8;
   // One DP rank per node at TP8: the ring crosses a NIC at every hop.
   const double expected =
       2.0 * 15 / 16 * params * 4 / (hw.inter_node_gb_per_s * 1e9) + 2 * 15 * hw.inter_node_latency_us * 1e-6;

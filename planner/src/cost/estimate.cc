@@ -83,6 +83,7 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
 
   StageWorkload w = workload_of(st);
   const std::string field = st.field_path.empty() ? "stage '" + st.name + "'" : st.field_path;
+  const ActivationFootprint footprint = memory_footprint_of(st.framework, plan.training.dtype);
   if (st.parallel) {
     w.layout = *st.parallel;
     if (auto problem = layout_problem(w.layout, st.shape, plan.cluster.gpus)) {
@@ -90,14 +91,15 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
     }
     out.layout = w.layout;
     out.iteration = estimate_iteration(w, plan.cluster.hardware);
-    out.memory =
-        memory_per_gpu(st.shape, w.layout, w.attention, w.dropout, out.iteration.micro_batches, plan.cluster.hardware);
+    out.memory = memory_per_gpu(st.shape, w.layout, w.attention, w.dropout, out.iteration.micro_batches,
+                                plan.cluster.hardware, footprint);
     if (auto problem = memory_problem(out.memory, plan.cluster.hardware)) {
       throw InputError(st.parallel_location, field + ".parallel", describe(w.layout) + " does not fit: " + *problem);
     }
   } else {
     LayoutSearchOptions search = options.search;
     if (st.recompute) search.recompute = st.recompute;
+    search.memory_footprint = footprint;
     LayoutSearchResult found = search_layouts(w, plan.cluster.gpus, plan.cluster.hardware, search);
     if (found.ranked.empty()) {
       std::string why = found.tightest_reason.empty()

@@ -29,10 +29,11 @@ std::vector<std::vector<int>> stage_splits(int layers, int pp) {
 
 // Ranks the workload's layout if it fits in memory; else remembers how far
 // off the closest miss was.
-void consider(const StageWorkload& w, const HardwareProfile& hw, LayoutSearchResult& result, double& least_overshoot) {
+void consider(const StageWorkload& w, const HardwareProfile& hw, ActivationFootprint footprint,
+              LayoutSearchResult& result, double& least_overshoot) {
   const ParallelLayout& p = w.layout;
   const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
-  MemoryBreakdown mem = memory_per_gpu(w.shape, p, w.attention, w.dropout, m, hw);
+  MemoryBreakdown mem = memory_per_gpu(w.shape, p, w.attention, w.dropout, m, hw, footprint);
   ++result.evaluated;
   if (auto problem = memory_problem(mem, hw)) {
     ++result.rejected_memory;
@@ -81,7 +82,7 @@ LayoutSearchResult search_layouts(const StageWorkload& base, int gpus, const Har
               p.distributed_optimizer = dp > 1;
               p.recompute = rc;
               p.stage_layers = split;
-              consider(w, hw, result, least_overshoot);
+              consider(w, hw, options.memory_footprint, result, least_overshoot);
             }
           }
         }

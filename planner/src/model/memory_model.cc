@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Memory per GPU. Model states: Megatron-LM mixed-precision Adam, 18 bytes per
 // parameter, or 6 + 12/DP with the distributed optimizer (docs/references.md
-// "Memory"). Activations: Korthikanti et al. 2022 (arXiv 2205.05198), Table 2.
+// "Memory"); sprout-train's fp32 AdamW, 16 bytes per parameter.
+// Activations: Korthikanti et al. 2022 (arXiv 2205.05198), Table 2, or
+// sprout-train's own (trainer_activations.h).
 #include "sprout/planner/model/memory_model.h"
 
 #include <fmt/format.h>
@@ -64,8 +66,7 @@ constexpr double kGB = 1e9;
 // weights (the one computing and the one prefetched) and one layer's bf16
 // gradients before their reduce-scatter (Rajbhandari et al. 2020, ZeRO
 // stage 3).
-void set_model_states(MemoryBreakdown& mem, double params, const ParallelLayout& p, double layer_params = 0) {
-  mem.parameters_per_gpu = params;
+void set_megatron_model_states(MemoryBreakdown& mem, double params, const ParallelLayout& p, double layer_params) {
   if (p.fully_sharded) {
     const double shards = p.shard_group();
     mem.weights_gb = (2 * params / shards + 2 * 2 * layer_params) / kGB;
@@ -79,23 +80,64 @@ void set_model_states(MemoryBreakdown& mem, double params, const ParallelLayout&
   mem.optimizer_gb = optimizer_bytes * params / kGB;
 }
 
+// sprout-train (backend/src/model/adamw.h) trains in fp32 whatever
+// training.dtype says (bf16 autocast casts copies, counted with the
+// activations): fp32 parameters and gradients, and AdamW's two fp32 moments,
+// 4 + 4 + 8 = 16 bytes a parameter (the accounting of Rajbhandari et al.
+// 2020, ZeRO, sec. 3.1, without a 16-bit copy). Its ZeRO-1 gives each
+// parameter's moments to one data-parallel rank: 8/DP on average. It has no
+// ZeRO-3 (the trainer refuses fully_sharded).
+void set_sprout_train_model_states(MemoryBreakdown& mem, double params, const ParallelLayout& p) {
+  mem.weights_gb = 4 * params / kGB;
+  mem.gradients_gb = 4 * params / kGB;
+  const double moment_bytes = p.distributed_optimizer ? 8.0 / p.dp : 8.0;
+  mem.optimizer_gb = moment_bytes * params / kGB;
+}
+
+void set_model_states(MemoryBreakdown& mem, double params, const ParallelLayout& p, ActivationFootprint footprint,
+                      double layer_params = 0) {
+  mem.parameters_per_gpu = params;
+  if (footprint == ActivationFootprint::kMegatronFp16) {
+    set_megatron_model_states(mem, params, p, layer_params);
+  } else {
+    set_sprout_train_model_states(mem, params, p);
+  }
+}
+
 // Logits in fp32 for the loss on the last stage (4 s b V / t).
 double logits_bytes(const ModelShape& s, const ParallelLayout& p) {
   return 4.0 * s.seq_len * p.micro_batch * s.vocab / p.tp;
 }
 
+// Parameters of a pipeline stage of `layers` layers: the first stage adds
+// the embedding for the lookup, the last the tied embedding again for the
+// logits (one copy when both are one stage) and the final norm.
+double stage_parameters(const ModelShape& s, double layers, bool first, bool last) {
+  return layers * parameters_per_layer(s) + (first || last ? embedding_parameters(s) : 0) +
+         (last ? norm_parameters(s) : 0);
+}
+
 // Uneven stages: stage i keeps min(p - i, m) micro-batches in flight under
 // 1F1B (Narayanan et al. 2021, sec. 2.2); the busiest stage is the answer.
-MemoryBreakdown busiest_uneven_stage(const ModelShape& s, const ParallelLayout& p, double activation_per_layer,
-                                     int micro_batches, const HardwareProfile& hw) {
+// sprout-train's peak transients (the loss's backward) are counted on every
+// stage, not only on the last: an upper bound for the others.
+MemoryBreakdown busiest_uneven_stage(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention,
+                                     double dropout, int micro_batches, const HardwareProfile& hw,
+                                     ActivationFootprint footprint) {
+  const double megatron_per_layer = megatron_bytes_per_layer(s, p, attention, dropout);
   MemoryBreakdown best;
   for (int i = 0; i < p.pp; ++i) {
     const double n = p.stage_layers[static_cast<size_t>(i)];
-    const bool ends = i == 0 || i == p.pp - 1;
     MemoryBreakdown mem;
-    set_model_states(mem, (n * parameters_per_layer(s) + (ends ? embedding_parameters(s) : 0)) / p.tp, p);
-    double act = n * std::min(p.pp - i, micro_batches) * activation_per_layer;
-    if (i == p.pp - 1) act += logits_bytes(s, p);
+    set_model_states(mem, stage_parameters(s, n, i == 0, i == p.pp - 1) / p.tp, p, footprint);
+    const double layers_in_flight = n * std::min(p.pp - i, micro_batches);
+    double act = 0;
+    if (footprint == ActivationFootprint::kMegatronFp16) {
+      act = layers_in_flight * megatron_per_layer + (i == p.pp - 1 ? logits_bytes(s, p) : 0);
+    } else {
+      act = trainer_bytes_per_gpu(s, p, attention, dropout, layers_in_flight,
+                                  footprint == ActivationFootprint::kSproutTrainBf16);
+    }
     mem.activations_gb = act / kGB;
     mem.reserved_gb = hw.memory_reserved_gb;
     if (mem.total_gb() > best.total_gb()) best = mem;
@@ -130,25 +172,31 @@ double activation_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, At
 }
 
 double stage_parameters_per_gpu(const ModelShape& s, const ParallelLayout& p) {
-  if (!uneven_stages(p)) return (s.layers * parameters_per_layer(s) / p.pp + embedding_parameters(s)) / p.tp;
+  // Evenly split, the last stage holds the most: the embedding and the final norm.
+  if (!uneven_stages(p)) return stage_parameters(s, static_cast<double>(s.layers) / p.pp, p.pp == 1, true) / p.tp;
   double most = 0;
   for (size_t i = 0; i < p.stage_layers.size(); ++i) {
-    const bool ends = i == 0 || i + 1 == p.stage_layers.size();
-    most = std::max(most, p.stage_layers[i] * parameters_per_layer(s) + (ends ? embedding_parameters(s) : 0));
+    most = std::max(most, stage_parameters(s, p.stage_layers[i], i == 0, i + 1 == p.stage_layers.size()));
   }
   return most / p.tp;
 }
 
+ActivationFootprint memory_footprint_of(Framework framework, const std::string& dtype) {
+  return framework == Framework::kSproutTrain ? sprout_train_footprint(dtype) : ActivationFootprint::kMegatronFp16;
+}
+
 MemoryBreakdown memory_per_gpu(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention, double dropout,
-                               int micro_batches_per_iteration, const HardwareProfile& hw) {
-  const double activation_per_layer = activation_bytes_per_layer(s, p, attention, dropout);
-  if (uneven_stages(p)) return busiest_uneven_stage(s, p, activation_per_layer, micro_batches_per_iteration, hw);
+                               int micro_batches_per_iteration, const HardwareProfile& hw,
+                               ActivationFootprint footprint) {
+  if (uneven_stages(p)) {
+    return busiest_uneven_stage(s, p, attention, dropout, micro_batches_per_iteration, hw, footprint);
+  }
   MemoryBreakdown mem;
   // The most loaded pipeline stage: its layers plus the tied embedding (the
   // first stage for lookup, the last for the logits; one each when pp > 1).
-  set_model_states(mem, stage_parameters_per_gpu(s, p), p, parameters_per_layer(s) / p.tp);
+  set_model_states(mem, stage_parameters_per_gpu(s, p), p, footprint, parameters_per_layer(s) / p.tp);
 
-  mem.activations_gb = activation_bytes_per_gpu(s, p, attention, dropout, micro_batches_per_iteration) / kGB;
+  mem.activations_gb = activation_bytes_per_gpu(s, p, attention, dropout, micro_batches_per_iteration, footprint) / kGB;
   mem.reserved_gb = hw.memory_reserved_gb;
   return mem;
 }

@@ -34,6 +34,17 @@ void check_same_plan(const Plan& plan, const RunRecord& run) {
   }
 }
 
+// The largest of the ranks' steady step peaks the stage's end logged, in GB.
+std::optional<double> measured_steady_memory_gb(const RunRecord& run, size_t stage) {
+  std::optional<double> most;
+  for (const auto* r : run.stage_records(stage)) {
+    if (!r->rank_steady_memory_bytes || r->rank_steady_memory_bytes->empty()) continue;
+    const double bytes = *std::max_element(r->rank_steady_memory_bytes->begin(), r->rank_steady_memory_bytes->end());
+    most = std::max(most.value_or(0.0), bytes / 1e9);
+  }
+  return most;
+}
+
 // Energy at the wall from device joules: PUE as for the prediction.
 double kwh_at_wall(double joules, const RegionProfile& region) { return joules / 3.6e6 * region.pue; }
 
@@ -129,6 +140,13 @@ RunComparison compare_run(const Plan& plan, const PlanEstimate& estimate, const 
       const double kwh = kwh_at_wall(t.energy_j + unmetered_j, ranks.region);
       s.energy_kwh = {predicted.energy_kwh, kwh};
       s.co2e_kg = {predicted.co2e_kg, kwh * ranks.region.grid_g_co2e_per_kwh / 1000};
+      if (const auto measured = measured_steady_memory_gb(run, k)) {
+        s.peak_memory_gb = PredictedActual{se.memory.total_gb() - se.memory.reserved_gb, *measured};
+        PredictedActual most = c.total.peak_memory_gb.value_or(PredictedActual{});
+        most.predicted = std::max(most.predicted, s.peak_memory_gb->predicted);
+        most.actual = std::max(most.actual, s.peak_memory_gb->actual);
+        c.total.peak_memory_gb = most;
+      }
       for (auto* r : run.stage_records(k)) {
         if (r->loss) s.final_train_loss = r->loss;
         if (r->val_loss) s.final_val_loss = r->val_loss;

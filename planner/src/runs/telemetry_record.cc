@@ -232,8 +232,9 @@ TelemetryRecord telemetry_from_json(const nlohmann::json& j, const SourceLocatio
   auto per_rank = [&](const char* key) -> std::optional<std::vector<double>> {
     if (!j.contains(key)) return std::nullopt;
     const auto& v = j[key];
-    if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const auto& x) { return x.is_number(); })) {
-      r.fail(key, "expected an array of byte counts, one per rank");
+    if (!v.is_array() || !std::all_of(v.begin(), v.end(),
+                                      [](const auto& x) { return x.is_number() && x.template get<double>() >= 0; })) {
+      r.fail(key, "expected an array of byte counts (>= 0), one per rank");
     }
     return v.get<std::vector<double>>();
   };

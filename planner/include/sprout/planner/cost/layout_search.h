@@ -25,6 +25,9 @@ struct LayoutSearchOptions {
   int max_interleave = 4;
   std::optional<Recompute> recompute;  // fixed, or searched when absent
   bool allow_cross_node_tp = false;
+  // Whose memory decides what fits: Megatron-LM's, or sprout-train's
+  // (memory_footprint_of).
+  ActivationFootprint memory_footprint = ActivationFootprint::kMegatronFp16;
 };
 
 struct LayoutSearchResult {

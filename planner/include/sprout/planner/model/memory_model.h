@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Memory per GPU of a stage under a layout: model states (Megatron-LM mixed
-// precision Adam, ZeRO-1) and activations (Korthikanti et al. 2022).
+// precision Adam, ZeRO-1; sprout-train's fp32 AdamW) and activations
+// (Korthikanti et al. 2022; sprout-train's own tensors).
 #pragma once
 
 #include <optional>
@@ -14,9 +15,9 @@ namespace sprout::planner {
 
 struct MemoryBreakdown {
   double parameters_per_gpu = 0;  // on the most loaded pipeline stage
-  double weights_gb = 0;          // bf16 weights
+  double weights_gb = 0;          // bf16 weights (sprout-train: the fp32 parameters)
   double gradients_gb = 0;        // fp32 gradient accumulation
-  double optimizer_gb = 0;        // fp32 master weights + Adam m, v
+  double optimizer_gb = 0;        // fp32 master weights + Adam m, v (sprout-train: m, v)
   double activations_gb = 0;      // all in-flight micro-batches
   double reserved_gb = 0;         // profile's context/buffer reserve
   double total_gb() const { return weights_gb + gradients_gb + optimizer_gb + activations_gb + reserved_gb; }
@@ -62,13 +63,22 @@ double activation_bytes_per_gpu(const ModelShape& shape, const ParallelLayout& l
 
 // Parameters per GPU on the most loaded pipeline stage: its layers plus the
 // (tied) embedding, which the first stage holds for the lookup and the last
-// for the logits. With uneven stages, the stage with the most.
+// for the logits, and on the last the final norm. With uneven stages, the
+// stage with the most.
 double stage_parameters_per_gpu(const ModelShape& shape, const ParallelLayout& layout);
 
 // Memory per GPU of the busiest pipeline stage (with uneven stages each
 // stage's own layers, embedding and in-flight micro-batches are counted).
+// `footprint` chooses the execution for the model states as for the
+// activations: Megatron-LM's 18 bytes a parameter (6 + 12/DP with the
+// distributed optimizer), or sprout-train's 16 (8 + 8/DP under ZeRO-1).
 MemoryBreakdown memory_per_gpu(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
-                               double dropout, int micro_batches_per_iteration, const HardwareProfile& hw);
+                               double dropout, int micro_batches_per_iteration, const HardwareProfile& hw,
+                               ActivationFootprint footprint = ActivationFootprint::kMegatronFp16);
+
+// What memory_per_gpu counts for a stage trained by `framework` with
+// training.dtype `dtype`: sprout-train's own footprint, else Megatron-LM's.
+ActivationFootprint memory_footprint_of(Framework framework, const std::string& dtype);
 
 // "needs 812.3 GB per GPU (weights 203.4, ...) but a800 has 80 GB", or nothing.
 std::optional<std::string> memory_problem(const MemoryBreakdown& memory, const HardwareProfile& hw);

@@ -36,6 +36,12 @@ struct StageComparison {
   PredictedActual cost_usd;
   PredictedActual energy_kwh;  // at the wall: measured or modelled device energy x PUE
   PredictedActual co2e_kg;
+  // The most one rank held in a training step of the stage (its first step
+  // aside: the stage's end logs rank_steady_memory_bytes), against the
+  // planner's model states and activations of the busiest GPU, the
+  // profile's reserve aside (the allocator does not see it). Only where the
+  // run measured it; the total's is the largest stage's.
+  std::optional<PredictedActual> peak_memory_gb;
   std::optional<double> final_train_loss;
   std::optional<double> final_val_loss;
 };
