@@ -117,6 +117,19 @@ double stage_parameters(const ModelShape& s, double layers, bool first, bool las
          (last ? norm_parameters(s) : 0);
 }
 
+// Activation bytes of a pipeline stage holding `layers_in_flight`
+// layer-micro-batches; `holds_logits`: Megatron's fp32 logits (sprout-train's
+// loss transients are in its peak on every stage).
+double stage_activation_bytes(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention, double dropout,
+                              double layers_in_flight, ActivationFootprint footprint, bool holds_logits) {
+  if (footprint != ActivationFootprint::kMegatronFp16) {
+    return trainer_bytes_per_gpu(s, p, attention, dropout, layers_in_flight,
+                                 footprint == ActivationFootprint::kSproutTrainBf16);
+  }
+  return layers_in_flight * megatron_bytes_per_layer(s, p, attention, dropout) +
+         (holds_logits ? logits_bytes(s, p) : 0);
+}
+
 // Uneven stages: stage i keeps min(p - i, m) micro-batches in flight under
 // 1F1B (Narayanan et al. 2021, sec. 2.2); the busiest stage is the answer.
 // sprout-train's peak transients (the loss's backward) are counted on every
@@ -124,21 +137,14 @@ double stage_parameters(const ModelShape& s, double layers, bool first, bool las
 MemoryBreakdown busiest_uneven_stage(const ModelShape& s, const ParallelLayout& p, AttentionKernel attention,
                                      double dropout, int micro_batches, const HardwareProfile& hw,
                                      ActivationFootprint footprint) {
-  const double megatron_per_layer = megatron_bytes_per_layer(s, p, attention, dropout);
   MemoryBreakdown best;
   for (int i = 0; i < p.pp; ++i) {
     const double n = p.stage_layers[static_cast<size_t>(i)];
     MemoryBreakdown mem;
     set_model_states(mem, stage_parameters(s, n, i == 0, i == p.pp - 1) / p.tp, p, footprint);
     const double layers_in_flight = n * std::min(p.pp - i, micro_batches);
-    double act = 0;
-    if (footprint == ActivationFootprint::kMegatronFp16) {
-      act = layers_in_flight * megatron_per_layer + (i == p.pp - 1 ? logits_bytes(s, p) : 0);
-    } else {
-      act = trainer_bytes_per_gpu(s, p, attention, dropout, layers_in_flight,
-                                  footprint == ActivationFootprint::kSproutTrainBf16);
-    }
-    mem.activations_gb = act / kGB;
+    mem.activations_gb =
+        stage_activation_bytes(s, p, attention, dropout, layers_in_flight, footprint, i == p.pp - 1) / kGB;
     mem.reserved_gb = hw.memory_reserved_gb;
     if (mem.total_gb() > best.total_gb()) best = mem;
   }
@@ -163,12 +169,8 @@ double activation_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, At
                                 int micro_batches_per_iteration, ActivationFootprint footprint) {
   const double layers_per_stage = static_cast<double>(s.layers) / p.pp;
   const double in_flight = micro_batches_in_flight(p, micro_batches_per_iteration);
-  if (footprint != ActivationFootprint::kMegatronFp16) {
-    return trainer_bytes_per_gpu(s, p, attention, dropout, layers_per_stage * in_flight,
-                                 footprint == ActivationFootprint::kSproutTrainBf16);
-  }
-  // Logits in fp32 for the loss on the last stage (4 s b V / t).
-  return layers_per_stage * in_flight * megatron_bytes_per_layer(s, p, attention, dropout) + logits_bytes(s, p);
+  // The busiest stage's layers, with the last stage's logits.
+  return stage_activation_bytes(s, p, attention, dropout, layers_per_stage * in_flight, footprint, true);
 }
 
 double stage_parameters_per_gpu(const ModelShape& s, const ParallelLayout& p) {

@@ -301,13 +301,10 @@ ScheduleGraphResult search_schedule_graph(const ScheduleGraphProblem& p, const s
     }
     for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
       const EdgeInfo& edge = g[*e];
+      // No reserve: a vertex has many in-edges (the sink one per grid point),
+      // and an exact reserve per edge copied its labels again for each,
+      // quadratic in them; push_back grows geometrically.
       std::vector<Label>& into = pending[boost::target(*e, g)];
-      // Grown geometrically: a vertex has many in-edges (the sink one per
-      // grid point), and an exact reserve per edge copied its labels again
-      // for each, quadratic in them.
-      if (into.capacity() < into.size() + labels.size()) {
-        into.reserve(std::max(into.size() + labels.size(), 2 * into.capacity()));
-      }
       for (size_t l = 0; l < labels.size(); ++l) {
         Label next;
         if (!extend(edge, next, labels[l])) continue;
