@@ -184,9 +184,9 @@ std::string estimate_explanation(const PlanEstimate& e, const Plan& plan) {
     const MemoryBreakdown& m = s.memory;
     out += fmt::format(
         "  memory {:.1f} of {:.0f} GB: weights {:.1f}, grads {:.1f}, optimizer {:.1f}, "
-        "activations {:.1f}, reserved {:.1f}\n",
+        "activations {:.1f}{}, reserved {:.1f}\n",
         m.total_gb(), plan.cluster.hardware.hbm_gb, m.weights_gb, m.gradients_gb, m.optimizer_gb, m.activations_gb,
-        m.reserved_gb);
+        m.growth_ramp_gb > 0 ? fmt::format(" (+{:.1f} during the MSG ramp)", m.growth_ramp_gb) : "", m.reserved_gb);
     if (s.growth.any()) {
       out += fmt::format("  grown by {}: {} transition (restart-point save{}), MSG mask for {} steps costs {}\n",
                          describe(s.growth), human_duration(s.growth_transition_s),

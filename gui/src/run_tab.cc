@@ -115,7 +115,14 @@ void mark_growth(const TokensChart& c, const RunRecord& run, double lo, double h
   }
 }
 
-// Seconds of training since the run started at each record (resume gaps out).
+// A stage's peak memory per GPU, predicted or measured: empty where the run
+// did not measure it.
+TableCell peak_memory_cell(const planner::StageComparison& s, bool actual) {
+  if (!s.peak_memory_gb) return {QString(), std::nullopt};
+  const double gb = actual ? s.peak_memory_gb->actual : s.peak_memory_gb->predicted;
+  return {QString("%1 GB").arg(gb, 0, 'g', 3), gb};
+}
+
 // One row per stage the run reached, then the total.
 void fill_comparison_table(QTableWidget* table, const planner::RunComparison& c) {
   std::vector<const planner::StageComparison*> reached;
@@ -136,11 +143,14 @@ void fill_comparison_table(QTableWidget* table, const planner::RunComparison& c)
          {to_qstring(planner::human_usd(s->cost_usd.actual)), s->cost_usd.actual},
          {to_qstring(planner::human_energy_kwh(s->energy_kwh.actual)), s->energy_kwh.actual},
          {to_qstring(planner::human_mass_kg(s->co2e_kg.actual)), s->co2e_kg.actual},
+         peak_memory_cell(*s, false),
+         peak_memory_cell(*s, true),
          {s->final_val_loss ? QString::number(*s->final_val_loss, 'f', 4) : QString(), s->final_val_loss}});
   }
   fill_table(table, rows);
 }
 
+// Seconds of training since the run started at each record (resume gaps out).
 std::vector<double> elapsed_seconds(const RunRecord& run) {
   std::vector<double> out;
   if (run.records.empty()) return out;
@@ -252,8 +262,9 @@ void RunTab::reload() {
 }
 
 void RunTab::redraw() {
-  const QStringList columns = {"stage",        "done",       "wall pred",  "wall actual",   "error",   "tok/s pred",
-                               "tok/s actual", "USD actual", "kWh actual", "kgCO2e actual", "val loss"};
+  const QStringList columns = {
+      "stage",      "done",       "wall pred",     "wall actual",   "error",           "tok/s pred", "tok/s actual",
+      "USD actual", "kWh actual", "kgCO2e actual", "peak mem pred", "peak mem actual", "val loss"};
   table_->setColumnCount(columns.size());
   table_->setHorizontalHeaderLabels(columns);
   table_->setRowCount(0);

@@ -8,6 +8,9 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
@@ -16,6 +19,7 @@
 #include <QTableWidget>
 #include <QTest>
 #include <QXYSeries>
+#include <map>
 
 #include "gui_test_util.h"
 #include "sprout/gui/background_task.h"
@@ -323,6 +327,57 @@ TEST(RunOverlay, RecordedRunOverThePredictionWithGrowthMarked) {
     ASSERT_GE(series.size(), 2);
     EXPECT_GT(qobject_cast<QXYSeries*>(series[1])->count(), 50);  // the actual curve
   }
+}
+
+int column_titled(const QTableWidget* table, const QString& title) {
+  for (int c = 0; c < table->columnCount(); ++c) {
+    if (table->horizontalHeaderItem(c) && table->horizontalHeaderItem(c)->text() == title) return c;
+  }
+  return -1;
+}
+
+// The run tab's peak-memory columns: empty for a run that did not measure
+// it, else the largest rank's step peak beside the planner's prediction.
+TEST(RunOverlay, PeakMemoryColumnsShowWhatTheRunMeasured) {
+  MainWindow w;
+  ASSERT_TRUE(w.open_plan(src("plans/tiny-cpu.yaml")));
+  const QString recorded = src("tests/data/runs/tiny-cpu-recorded");
+  ASSERT_TRUE(w.open_run(recorded)) << w.message_bar()->text().toStdString();
+  const QTableWidget* table = w.run_tab()->table();
+  const int predicted = column_titled(table, "peak mem pred"), actual = column_titled(table, "peak mem actual");
+  ASSERT_GE(predicted, 0);
+  ASSERT_GE(actual, 0);
+  EXPECT_TRUE(table->item(0, actual)->text().isEmpty());  // the recorded run predates the memory meter
+
+  // A copy whose stages' last evaluations logged two ranks' peaks each.
+  const QString dir = QString::fromStdString(test::make_temp_dir("peak-memory-run"));
+  QFile::copy(recorded + "/plan.yaml", dir + "/plan.yaml");
+  QFile all(recorded + "/telemetry.jsonl");
+  ASSERT_TRUE(all.open(QIODevice::ReadOnly));
+  QList<QJsonObject> records;
+  for (const QByteArray& line : all.readAll().split('\n')) {
+    if (!line.trimmed().isEmpty()) records.push_back(QJsonDocument::fromJson(line).object());
+  }
+  const std::map<QString, QJsonArray> peaks = {{"small", {2e6, 3e6}}, {"wide", {9e6, 7e6}}, {"deep", {5e6, 4e6}}};
+  for (const auto& [stage, bytes] : peaks) {
+    for (auto it = records.rbegin(); it != records.rend(); ++it) {
+      if ((*it)["stage"].toString() == stage && (*it)["event"].toString() == "eval") {
+        (*it)["rank_steady_memory_bytes"] = bytes;
+        break;
+      }
+    }
+  }
+  QFile out(dir + "/telemetry.jsonl");
+  ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+  for (const QJsonObject& r : records) out.write(QJsonDocument(r).toJson(QJsonDocument::Compact) + "\n");
+  out.close();
+  ASSERT_TRUE(w.open_run(dir)) << w.message_bar()->text().toStdString();
+  const planner::RunComparison& c = *w.run_tab()->comparison();
+  ASSERT_TRUE(c.stages[1].peak_memory_gb);
+  EXPECT_EQ(table->item(0, actual)->text(), "0.003 GB");
+  EXPECT_EQ(table->item(1, actual)->text(), "0.009 GB");
+  EXPECT_EQ(table->item(3, actual)->text(), "0.009 GB");  // the total: the largest stage's
+  EXPECT_EQ(table->item(1, predicted)->text(), QString("%1 GB").arg(c.stages[1].peak_memory_gb->predicted, 0, 'g', 3));
 }
 
 TEST(RunOverlay, LiveRefreshWhileTheRunWrites) {

@@ -150,6 +150,65 @@ TEST(MemoryModel, APlanForSproutTrainIsSizedByTheTrainersMemory) {
   EXPECT_NE(se.memory.total_gb(), megatron.total_gb());
 }
 
+// Each end of a pipeline holds one vocabulary x hidden matrix: the first
+// the token embedding (with learned positions), the last the output matrix
+// (a tied embedding's copy, or the untied head) and the final norm; a single
+// stage holds a tied matrix once and an untied model's two.
+TEST(MemoryModel, EachPipelineEndHoldsOneVocabularyMatrix) {
+  auto m = gpt_shape(8, 1024, 16, 50000);
+  const double layer = parameters_per_layer(m), matrix = 50000.0 * 1024, positions = 2048.0 * 1024;
+  const double norm = 2.0 * 1024;  // LayerNorm: weight and bias
+  const auto four = layout(1, 4, 1, Recompute::kNone, false);
+  for (bool tied : {true, false}) {
+    m.tied_embeddings = tied;
+    // Learned positions make the first stage the larger end.
+    EXPECT_DOUBLE_EQ(stage_parameters_per_gpu(m, four), 2 * layer + matrix + positions) << tied;
+    EXPECT_DOUBLE_EQ(stage_parameters_per_gpu(m, layout(1, 1, 1, Recompute::kNone, false)),
+                     8 * layer + (tied ? 1 : 2) * matrix + positions + norm)
+        << tied;
+  }
+  m.position = PositionEmbedding::kRotary;  // then the last, with the final norm
+  EXPECT_DOUBLE_EQ(stage_parameters_per_gpu(m, four), 2 * layer + matrix + norm);
+}
+
+// During the MSG ramp after a width growth, sprout-train's masked
+// LayerNorms keep two fp32 h-vectors a token where at::layer_norm keeps one,
+// and bf16 autocast promotes the masked FFN pre-activation to fp32: a plan's
+// wide stage needs that on top of its activations (checked against the
+// trainer's measured peak in ActivationMemory.AWidthRampsPeak...); a depth
+// growth, the first stage and Megatron-LM's footprint have no such term.
+TEST(MemoryModel, AWidthRampAddsTheMaskedNormsAndThePromotedFfnActivations) {
+  Plan plan = load_plan(test::source_path("plans/cpu-matrix/gelu-mha-bf16-learned-widen.yaml"));
+  PlanEstimate est = estimate_plan(plan);
+  ASSERT_EQ(est.stages.size(), 2u);
+  EXPECT_EQ(est.stages[0].memory.growth_ramp_gb, 0);
+  // The wide stage: 2 x 256, FFN 1024, sequence 64, micro-batch 32, bf16,
+  // one micro-batch in flight: kept per layer, two norms' s b h fp32 and the
+  // FFN's s b f x 2 bytes more; at the peak, the final norm's s b h fp32 and
+  // the FFN gradients' s b f x 2 bytes more.
+  const double sbh = 64.0 * 32 * 256, sbf = 64.0 * 32 * 1024;
+  const MemoryBreakdown& wide = est.stages[1].memory;
+  EXPECT_NEAR(wide.growth_ramp_gb, (2 * (2 * sbh * 4 + sbf * 2) + sbh * 4 + sbf * 2) / 1e9, 1e-15);
+  EXPECT_NEAR(wide.total_gb(),
+              wide.weights_gb + wide.gradients_gb + wide.optimizer_gb + wide.activations_gb + wide.growth_ramp_gb +
+                  wide.reserved_gb,
+              1e-15);
+  // What does not fit during the ramp is refused, saying so.
+  Plan tight = plan;
+  tight.cluster.hardware.hbm_gb = wide.total_gb() - wide.growth_ramp_gb / 2;
+  try {
+    estimate_plan(tight);
+    ADD_FAILURE() << "the ramp's peak fits in " << tight.cluster.hardware.hbm_gb << " GB";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("growth ramp"), std::string::npos) << e.what();
+  }
+  // Megatron-LM's footprint: not modelled.
+  for (Stage& st : plan.stages) st.framework = Framework::kMegatronLm;
+  EXPECT_EQ(estimate_plan(plan).stages[1].memory.growth_ramp_gb, 0);
+  const Plan deeper = load_plan(test::source_path("plans/cpu-matrix/gelu-mha-bf16-rotary-deepen.yaml"));
+  EXPECT_EQ(estimate_plan(deeper).stages[1].memory.growth_ramp_gb, 0);
+}
+
 TEST(MemoryModel, A101BModelOnOneGpuIsRejectedWithAReason) {
   Plan plan = load_plan(test::source_path("plans/flm-101b.yaml"));
   const auto& m = plan.stages.back().shape;

@@ -18,6 +18,7 @@ StageWorkload workload_of(const Stage& st) {
   w.framework = st.framework;
   w.dropout = st.dropout;
   w.overlap_grad_reduce = st.overlap_grad_reduce;
+  w.width_ramp = st.grow && st.grow->width && st.grow->grow_steps > 0;
   w.global_batch_sequences = std::max<long long>(1, std::llround(st.global_batch_tokens / st.shape.seq_len));
   return w;
 }
@@ -91,8 +92,7 @@ StageEstimate estimate_stage(const Plan& plan, const Stage& st, const EstimateOp
     }
     out.layout = w.layout;
     out.iteration = estimate_iteration(w, plan.cluster.hardware);
-    out.memory = memory_per_gpu(st.shape, w.layout, w.attention, w.dropout, out.iteration.micro_batches,
-                                plan.cluster.hardware, footprint);
+    out.memory = workload_memory(w, out.iteration.micro_batches, plan.cluster.hardware, footprint);
     if (auto problem = memory_problem(out.memory, plan.cluster.hardware)) {
       throw InputError(st.parallel_location, field + ".parallel", describe(w.layout) + " does not fit: " + *problem);
     }

@@ -44,6 +44,7 @@ nlohmann::json to_json(const StageEstimate& s, int gpus) {
                  {"optimizer_gb", s.memory.optimizer_gb},
                  {"activations_gb", s.memory.activations_gb},
                  {"reserved_gb", s.memory.reserved_gb}};
+  if (s.memory.growth_ramp_gb > 0) j["memory"]["growth_ramp_gb"] = s.memory.growth_ramp_gb;
   const IterationBreakdown& b = s.iteration.breakdown;
   j["breakdown_seconds"] = {{"compute", b.compute_s}, {"tp_comm", b.tp_comm_s}, {"bubble", b.bubble_s},
                             {"pp_comm", b.pp_comm_s}, {"dp_comm", b.dp_comm_s}, {"optimizer", b.optimizer_s},

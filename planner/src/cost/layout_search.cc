@@ -33,7 +33,7 @@ void consider(const StageWorkload& w, const HardwareProfile& hw, ActivationFootp
               LayoutSearchResult& result, double& least_overshoot) {
   const ParallelLayout& p = w.layout;
   const int m = micro_batches_per_iteration(w.global_batch_sequences, p);
-  MemoryBreakdown mem = memory_per_gpu(w.shape, p, w.attention, w.dropout, m, hw, footprint);
+  MemoryBreakdown mem = workload_memory(w, m, hw, footprint);
   ++result.evaluated;
   if (auto problem = memory_problem(mem, hw)) {
     ++result.rejected_memory;
@@ -48,6 +48,13 @@ void consider(const StageWorkload& w, const HardwareProfile& hw, ActivationFootp
 }
 
 }  // namespace
+
+MemoryBreakdown workload_memory(const StageWorkload& w, int micro_batches, const HardwareProfile& hw,
+                                ActivationFootprint footprint) {
+  MemoryBreakdown mem = memory_per_gpu(w.shape, w.layout, w.attention, w.dropout, micro_batches, hw, footprint);
+  if (w.width_ramp) mem.growth_ramp_gb = width_ramp_activation_bytes(w.shape, w.layout, micro_batches, footprint) / 1e9;
+  return mem;
+}
 
 LayoutSearchResult search_layouts(const StageWorkload& base, int gpus, const HardwareProfile& hw,
                                   const LayoutSearchOptions& options) {

@@ -110,11 +110,16 @@ double logits_bytes(const ModelShape& s, const ParallelLayout& p) {
 }
 
 // Parameters of a pipeline stage of `layers` layers: the first stage adds
-// the embedding for the lookup, the last the tied embedding again for the
-// logits (one copy when both are one stage) and the final norm.
+// the token embedding (and learned positions) for the lookup, the last the
+// output matrix for the logits (tied: a copy of the token embedding, as
+// Megatron-LM and sprout-train keep one; untied: its own) and the final
+// norm; one stage holding both ends has a tied matrix once.
 double stage_parameters(const ModelShape& s, double layers, bool first, bool last) {
-  return layers * parameters_per_layer(s) + (first || last ? embedding_parameters(s) : 0) +
-         (last ? norm_parameters(s) : 0);
+  const double token_matrix = static_cast<double>(s.vocab) * s.hidden;
+  const double positions = s.position == PositionEmbedding::kLearned ? static_cast<double>(s.seq_len) * s.hidden : 0;
+  double ends = first ? token_matrix + positions : 0;
+  if (last && !(first && s.tied_embeddings)) ends += token_matrix;
+  return layers * parameters_per_layer(s) + ends + (last ? norm_parameters(s) : 0);
 }
 
 // Activation bytes of a pipeline stage holding `layers_in_flight`
@@ -174,13 +179,33 @@ double activation_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, At
 }
 
 double stage_parameters_per_gpu(const ModelShape& s, const ParallelLayout& p) {
-  // Evenly split, the last stage holds the most: the embedding and the final norm.
-  if (!uneven_stages(p)) return stage_parameters(s, static_cast<double>(s.layers) / p.pp, p.pp == 1, true) / p.tp;
+  // Evenly split, the first or the last stage holds the most: the first the
+  // learned positions, the last the final norm.
+  if (!uneven_stages(p)) {
+    const double layers = static_cast<double>(s.layers) / p.pp;
+    return std::max(stage_parameters(s, layers, true, p.pp == 1), stage_parameters(s, layers, p.pp == 1, true)) / p.tp;
+  }
   double most = 0;
   for (size_t i = 0; i < p.stage_layers.size(); ++i) {
     most = std::max(most, stage_parameters(s, p.stage_layers[i], i == 0, i + 1 == p.stage_layers.size()));
   }
   return most / p.tp;
+}
+
+double width_ramp_activation_bytes(const ModelShape& s, const ParallelLayout& p, int micro_batches_per_iteration,
+                                   ActivationFootprint footprint) {
+  if (footprint == ActivationFootprint::kMegatronFp16) return 0;
+  // The busiest stage's layer-micro-batches in flight, as for its activations.
+  double layers_in_flight =
+      static_cast<double>(s.layers) / p.pp * micro_batches_in_flight(p, micro_batches_per_iteration);
+  if (uneven_stages(p)) {
+    layers_in_flight = 0;
+    for (int i = 0; i < p.pp; ++i) {
+      const double n = p.stage_layers[static_cast<size_t>(i)];
+      layers_in_flight = std::max(layers_in_flight, n * std::min(p.pp - i, micro_batches_per_iteration));
+    }
+  }
+  return trainer_width_ramp_bytes_per_gpu(s, p, layers_in_flight, footprint == ActivationFootprint::kSproutTrainBf16);
 }
 
 ActivationFootprint memory_footprint_of(Framework framework, const std::string& dtype) {
@@ -207,8 +232,10 @@ std::optional<std::string> memory_problem(const MemoryBreakdown& m, const Hardwa
   if (m.total_gb() <= hw.hbm_gb) return std::nullopt;
   return fmt::format(
       "needs {:.1f} GB per GPU (weights {:.1f}, gradients {:.1f}, optimizer {:.1f}, activations "
-      "{:.1f}, reserved {:.1f}) but {} has {:.0f} GB",
-      m.total_gb(), m.weights_gb, m.gradients_gb, m.optimizer_gb, m.activations_gb, m.reserved_gb, hw.name, hw.hbm_gb);
+      "{:.1f}{}, reserved {:.1f}) but {} has {:.0f} GB",
+      m.total_gb(), m.weights_gb, m.gradients_gb, m.optimizer_gb, m.activations_gb,
+      m.growth_ramp_gb > 0 ? fmt::format(", growth ramp {:.1f}", m.growth_ramp_gb) : "", m.reserved_gb, hw.name,
+      hw.hbm_gb);
 }
 
 }  // namespace sprout::planner

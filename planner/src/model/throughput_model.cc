@@ -354,7 +354,7 @@ IterationEstimate estimate_iteration(const StageWorkload& w, const HardwareProfi
   br.pp_comm_s = p.pp > 1 ? 2.0 * (m * p.interleave + p.pp - 1) * mb.p2p_s : 0;
 
   // --- data-parallel gradient reduction ---------------------------------
-  // The most loaded stage holds its layers and the (tied) embedding.
+  // The most loaded stage holds its layers and an end of the model.
   const double stage_params = stage_parameters_per_gpu(s, p);
   if (p.fully_sharded) {
     set_fully_sharded_times(mb, fully_sharded_seconds(p, hw, stage_params, pace, lt, m));

@@ -167,4 +167,34 @@ double trainer_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, Atten
   return stored + std::max(loss_backward, layer_backward);
 }
 
+double trainer_width_ramp_bytes_per_gpu(const ModelShape& s, const ParallelLayout& p, double layers_in_flight,
+                                        bool bf16) {
+  const LayerSizes z = layer_sizes(s, p);
+  // The masked LayerNorm (backend/src/model/norms.cc) is composed of
+  // elementwise operations, which keep the centred input and the normalised
+  // one (fp32) where at::layer_norm keeps its input: one more h-vector a
+  // token for each of a layer's two norms and the final one. The masked
+  // RMSNorm keeps what the plain one does (its input and the normalised
+  // product).
+  const double norm = s.norm == Norm::kLayerNorm ? z.sbh * 4 / z.sp : 0;
+  double kept = 2 * norm, transient = norm;
+  if (bf16) {
+    // Under autocast a bf16 GEMM output times an fp32 mask is fp32 (type
+    // promotion), and so is what follows it. The FFN: GELU keeps an fp32
+    // input, SwiGLU an fp32 gate and silu(gate) (2 bytes more an element
+    // each), and the MLP's backward holds their gradients in fp32 too.
+    const double ffn = (s.activation == Activation::kSwiglu ? 2.0 : 1.0) * z.sb * s.ffn_hidden * 2 / z.t;
+    kept += ffn;
+    transient += ffn;
+    // Attention: the core's GEMMs cast q, k, v back to bf16 copies, which
+    // they keep as the plain path keeps views; selective recomputation keeps
+    // the core's inputs themselves, now fp32.
+    if (p.recompute == Recompute::kSelective) kept += 3 * z.sbh * 2 / z.t;
+  }
+  // Full recomputation stores block inputs only: the masked tensors exist
+  // for the one layer the backward pass rebuilds.
+  const double layers = p.recompute == Recompute::kFull ? 1.0 : layers_in_flight;
+  return layers * kept + transient;
+}
+
 }  // namespace sprout::planner

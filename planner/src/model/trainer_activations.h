@@ -19,4 +19,10 @@ double trainer_bytes_per_layer(const ModelShape& shape, const ParallelLayout& la
 double trainer_bytes_per_gpu(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
                              double dropout, double layers_in_flight, bool bf16);
 
+// What an MSG width ramp's masks add to the bytes above while they are on
+// (the stage's first grow_steps steps after a width growth), with
+// `layers_in_flight` layer-micro-batches stored at once.
+double trainer_width_ramp_bytes_per_gpu(const ModelShape& shape, const ParallelLayout& layout, double layers_in_flight,
+                                        bool bf16);
+
 }  // namespace sprout::planner

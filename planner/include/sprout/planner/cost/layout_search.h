@@ -37,6 +37,12 @@ struct LayoutSearchResult {
   std::string tightest_reason;          // why the best-looking rejected one failed
 };
 
+// Memory per GPU of the workload under its layout, with `micro_batches` per
+// iteration; a stage that starts with an MSG width ramp holds the masks'
+// activations during it (width_ramp_activation_bytes).
+MemoryBreakdown workload_memory(const StageWorkload& work, int micro_batches, const HardwareProfile& hw,
+                                ActivationFootprint footprint);
+
 LayoutSearchResult search_layouts(const StageWorkload& work_without_layout, int gpus, const HardwareProfile& hw,
                                   const LayoutSearchOptions& options = {});
 

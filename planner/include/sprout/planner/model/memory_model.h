@@ -19,8 +19,12 @@ struct MemoryBreakdown {
   double gradients_gb = 0;        // fp32 gradient accumulation
   double optimizer_gb = 0;        // fp32 master weights + Adam m, v (sprout-train: m, v)
   double activations_gb = 0;      // all in-flight micro-batches
+  double growth_ramp_gb = 0;      // what an MSG width ramp's masks add to them (its steps only)
   double reserved_gb = 0;         // profile's context/buffer reserve
-  double total_gb() const { return weights_gb + gradients_gb + optimizer_gb + activations_gb + reserved_gb; }
+  // The peak: a stage that starts with a width ramp needs its extra then.
+  double total_gb() const {
+    return weights_gb + gradients_gb + optimizer_gb + activations_gb + growth_ramp_gb + reserved_gb;
+  }
 };
 
 // Which execution's activations are counted: which tensors a layer keeps
@@ -61,10 +65,11 @@ double activation_bytes_per_gpu(const ModelShape& shape, const ParallelLayout& l
                                 double dropout, int micro_batches_per_iteration,
                                 ActivationFootprint footprint = ActivationFootprint::kMegatronFp16);
 
-// Parameters per GPU on the most loaded pipeline stage: its layers plus the
-// (tied) embedding, which the first stage holds for the lookup and the last
-// for the logits, and on the last the final norm. With uneven stages, the
-// stage with the most.
+// Parameters per GPU on the most loaded pipeline stage: its layers, on the
+// first the token embedding and learned positions for the lookup, on the
+// last the output matrix for the logits (a copy of a tied embedding, or the
+// untied head) and the final norm. With uneven stages, the stage with the
+// most.
 double stage_parameters_per_gpu(const ModelShape& shape, const ParallelLayout& layout);
 
 // Memory per GPU of the busiest pipeline stage (with uneven stages each
@@ -75,6 +80,13 @@ double stage_parameters_per_gpu(const ModelShape& shape, const ParallelLayout& l
 MemoryBreakdown memory_per_gpu(const ModelShape& shape, const ParallelLayout& layout, AttentionKernel attention,
                                double dropout, int micro_batches_per_iteration, const HardwareProfile& hw,
                                ActivationFootprint footprint = ActivationFootprint::kMegatronFp16);
+
+// Activation bytes sprout-train's MSG masks add on the busiest GPU during
+// the ramp after a width growth (masked LayerNorms, bf16 autocast's
+// promoted FFN activations: docs/formulas.md "Memory per GPU"). 0 for
+// Megatron-LM's footprint, whose growth code is not public.
+double width_ramp_activation_bytes(const ModelShape& shape, const ParallelLayout& layout,
+                                   int micro_batches_per_iteration, ActivationFootprint footprint);
 
 // What memory_per_gpu counts for a stage trained by `framework` with
 // training.dtype `dtype`: sprout-train's own footprint, else Megatron-LM's.

@@ -24,6 +24,9 @@ struct StageWorkload {
   // Bucketed DP gradient reduction may start during the last micro-batch's
   // backward (Megatron-LM --overlap-grad-reduce, PyTorch DDP).
   bool overlap_grad_reduce = true;
+  // The stage starts with an MSG width ramp (grow: {width: true,
+  // grow_steps > 0}): its memory peaks during it (workload_memory).
+  bool width_ramp = false;
 };
 
 // Seconds of one iteration, by where they go. Sums to iteration_seconds.
