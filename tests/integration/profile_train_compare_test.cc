@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sched.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "sprout/planner/base/file_io.h"
 #include "sprout/planner/io/plan_loader.h"
 #include "test_paths.h"
 
@@ -62,6 +64,15 @@ TEST(ProfileTrainCompare, PredictionWithinAQuarterThenWithinFivePercentAfterCali
   EXPECT_EQ(hw.name, "this-machine");
   EXPECT_GT(hw.gemm_efficiency.size(), 3u);
   EXPECT_NE(hw.measured.find("sprout profile --quick"), std::string::npos);
+  // With two CPUs or more the dispatch probe is timed on each, at the
+  // profile's start and at its end (the comment of kernel_overhead_us).
+  cpu_set_t allowed;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+  if (CPU_COUNT(&allowed) >= 2) {
+    const std::string text = planner::read_file(dir + "/this-machine.yaml");
+    EXPECT_NE(text.find("with the thread on each CPU: at the start CPU "), std::string::npos);
+    EXPECT_NE(text.find("; at the end CPU "), std::string::npos);
+  }
 
   auto prep = test::run_command(test::sprout_train_cmd() + " prepare --out " + dir + "/data");
   ASSERT_EQ(prep.exit_code, 0) << prep.err;

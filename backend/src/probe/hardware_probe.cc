@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "device/energy_meter.h"
 #include "device/stopwatch.h"
@@ -124,6 +127,17 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
     r.sources["idle_power_w"] = "measured with " + power_source + " at rest";
   }
 
+  // Which CPU a thread runs on matters on a shared host whose vCPUs are at
+  // times unequal (docs/compare.md "Ninth run"): the dispatch probe with the
+  // thread on each CPU in turn, at the profile's start and at its end.
+  std::vector<std::pair<std::string, std::vector<CpuTiming>>> cpu_checks;
+  auto check_cpus = [&](const std::string& when) {
+    if (probe_on_gpu()) return;
+    std::vector<CpuTiming> by_cpu = dispatch_overhead_by_cpu(context.budget_s / 2);
+    if (!by_cpu.empty()) cpu_checks.emplace_back(when, std::move(by_cpu));
+  };
+  check_cpus("at the start");
+
   say("memory bandwidth (tensor copy)");
   // A GPU copies 256 MiB in ~0.1 ms, too short to time well: 1-2 GiB there.
   const long long copy_bytes = (o.quick ? (64LL << 20) : (256LL << 20)) * (probe_on_gpu() ? 8 : 1);
@@ -165,13 +179,15 @@ ProbeResult probe_hardware(const ProbeOptions& o) {
   say("dispatch overhead (1-element adds)");
   hw.kernel_overhead_us = dispatch_overhead_us(context.budget_s);
   r.sources["kernel_overhead_us"] = "measured: tiny ops forward + backward through autograd, per kernel";
-  if (!probe_on_gpu()) {
-    const std::vector<CpuTiming> by_cpu = dispatch_overhead_by_cpu(context.budget_s / 2);
-    if (!by_cpu.empty()) {
-      r.sources["kernel_overhead_us"] += "; with the thread on each CPU: " + describe_cpu_timings(by_cpu);
+  check_cpus("at the end");
+  if (!cpu_checks.empty()) {
+    std::string timings;
+    for (const auto& [when, by_cpu] : cpu_checks) {
+      timings += (timings.empty() ? "" : "; ") + when + " " + describe_cpu_timings(by_cpu);
       const std::string warning = uneven_cpus_warning(by_cpu);
-      if (!warning.empty()) r.warnings.push_back(warning);
+      if (!warning.empty()) r.warnings.push_back(when + " of this profile, " + warning);
     }
+    r.sources["kernel_overhead_us"] += "; with the thread on each CPU: " + timings;
   }
 
   say("checkpoint write bandwidth of " + o.scratch_dir);
