@@ -21,7 +21,9 @@
 #                         headers, which c10d's ProcessGroupGloo.hpp needs).
 #   SPROUT_DATA=DIR       token shards for the training check (default: run
 #                         `sprout-train prepare`, which needs Debian's fortunes).
-#   SPROUT_GPU_CHECK_STEPS="build tests train profile compare cpu-tests"   which steps to run.
+#   SPROUT_GPU_CHECK_STEPS="build tests train profile compare cpu-tests"   which steps to run;
+#                         add "matrix" for plans/cpu-matrix/ predicted vs trained on the
+#                         GPU (scripts/cpu-prediction-matrix.py, one round, its own quick profile).
 #   SPROUT_BUILD_TYPE=RelWithDebInfo  for backtraces (default Release).
 #   SPROUT_EXPORT_HEADERS=1  also pack LibTorch's headers into OUT_DIR, so a
 #                         machine without this LibTorch can compile against it.
@@ -156,6 +158,12 @@ if [ $built = 1 ] && wants compare; then
     (cd "$root" && run_step "compare (measured profile)" 120 "$sprout" compare plans/single-gpu.yaml "$run" \
       --hardware "$out/gpu-measured-bf16.yaml") || status=1
   fi
+fi
+if [ $built = 1 ] && wants matrix; then
+  # The CPU matrix's eight plans of other kinds, each trained once on this GPU
+  # against a quick profile of it, uncalibrated (docs/compare.md "Across plan kinds").
+  (cd "$root" && run_step "cpu-matrix plans on the GPU" 900 "$python" scripts/cpu-prediction-matrix.py \
+    --build "$build" --rounds 1 --work "$build/matrix" --markdown "$out/gpu-matrix.md") || status=1
 fi
 if [ $built = 1 ] && wants cpu-tests; then
   # The whole backend suite: the CPU paths (Gloo, checkpoints, growth)
