@@ -58,6 +58,24 @@ double micro_batches_in_flight(const ParallelLayout& p, int micro_batches_per_it
   return in_flight;
 }
 
+// Layer-micro-batches pipeline stage `stage` of uneven stages holds at once
+// under 1F1B (Narayanan et al. 2021, sec. 2.2): its layers x min(p - i, m).
+double uneven_stage_layers_in_flight(const ParallelLayout& p, int stage, int micro_batches_per_iteration) {
+  return p.stage_layers[static_cast<size_t>(stage)] * std::min(p.pp - stage, micro_batches_per_iteration);
+}
+
+// The most layer-micro-batches any pipeline stage holds at once: the first
+// of even stages, the largest product of uneven ones.
+double busiest_layers_in_flight(const ModelShape& s, const ParallelLayout& p, int micro_batches_per_iteration) {
+  if (!uneven_stages(p)) {
+    return static_cast<double>(s.layers) / p.pp * micro_batches_in_flight(p, micro_batches_per_iteration);
+  }
+  double most = 0;
+  for (int i = 0; i < p.pp; ++i)
+    most = std::max(most, uneven_stage_layers_in_flight(p, i, micro_batches_per_iteration));
+  return most;
+}
+
 constexpr double kGB = 1e9;
 
 // Model states of `params` parameters per GPU: Megatron-LM mixed-precision
@@ -147,7 +165,7 @@ MemoryBreakdown busiest_uneven_stage(const ModelShape& s, const ParallelLayout& 
     const double n = p.stage_layers[static_cast<size_t>(i)];
     MemoryBreakdown mem;
     set_model_states(mem, stage_parameters(s, n, i == 0, i == p.pp - 1) / p.tp, p, footprint);
-    const double layers_in_flight = n * std::min(p.pp - i, micro_batches);
+    const double layers_in_flight = uneven_stage_layers_in_flight(p, i, micro_batches);
     mem.activations_gb =
         stage_activation_bytes(s, p, attention, dropout, layers_in_flight, footprint, i == p.pp - 1) / kGB;
     mem.reserved_gb = hw.memory_reserved_gb;
@@ -195,16 +213,7 @@ double stage_parameters_per_gpu(const ModelShape& s, const ParallelLayout& p) {
 double width_ramp_activation_bytes(const ModelShape& s, const ParallelLayout& p, int micro_batches_per_iteration,
                                    ActivationFootprint footprint) {
   if (footprint == ActivationFootprint::kMegatronFp16) return 0;
-  // The busiest stage's layer-micro-batches in flight, as for its activations.
-  double layers_in_flight =
-      static_cast<double>(s.layers) / p.pp * micro_batches_in_flight(p, micro_batches_per_iteration);
-  if (uneven_stages(p)) {
-    layers_in_flight = 0;
-    for (int i = 0; i < p.pp; ++i) {
-      const double n = p.stage_layers[static_cast<size_t>(i)];
-      layers_in_flight = std::max(layers_in_flight, n * std::min(p.pp - i, micro_batches_per_iteration));
-    }
-  }
+  const double layers_in_flight = busiest_layers_in_flight(s, p, micro_batches_per_iteration);
   return trainer_width_ramp_bytes_per_gpu(s, p, layers_in_flight, footprint == ActivationFootprint::kSproutTrainBf16);
 }
 
